@@ -1,0 +1,55 @@
+// lab doctor: is this host ready? Every tool lab uses, and whether KVM really runs a guest.
+import { probeAccel, type ProbeResult } from '../host/accel.js';
+import { run, runQuiet, which } from '../host/exec.js';
+import { HOST_TOOLS, type HostTool } from '../host/tools.js';
+import { LabError } from '../errors.js';
+import { print, progress, type OutputOptions } from './output.js';
+
+export interface DoctorOptions extends OutputOptions {
+  fix?: boolean;
+}
+
+interface ToolStatus {
+  tool: string;
+  ok: boolean;
+  found: string;
+  apt: string;
+  neededFor: string;
+}
+
+async function checkTool(tool: HostTool): Promise<ToolStatus> {
+  const base = { tool: tool.name, apt: tool.apt, neededFor: tool.neededFor };
+  if ('command' in tool.check) {
+    const path = await which(tool.check.command);
+    return { ...base, ok: path !== undefined, found: path ?? '' };
+  }
+  const r = await runQuiet(['pkg-config', '--modversion', tool.check.pkgConfig]);
+  return { ...base, ok: r.exitCode === 0, found: r.exitCode === 0 ? `version ${r.stdout.trim()}` : '' };
+}
+
+async function installMissing(missing: ToolStatus[]): Promise<void> {
+  const packages = [...new Set(missing.map((m) => m.apt))];
+  progress(`doctor: installing ${packages.join(' ')} with apt-get`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  await run(['apt-get', 'update', '-q'], { env, code: 'ENV_TOOL', what: 'apt-get update', timeoutMs: 600_000 });
+  await run(['apt-get', 'install', '-y', '-q', '--no-install-recommends', ...packages], { env, code: 'ENV_TOOL', what: 'apt-get install', timeoutMs: 1_800_000 });
+}
+
+export async function doctor(opts: DoctorOptions): Promise<void> {
+  let tools = await Promise.all(HOST_TOOLS.map(checkTool));
+  if (opts.fix && tools.some((t) => !t.ok)) {
+    await installMissing(tools.filter((t) => !t.ok));
+    tools = await Promise.all(HOST_TOOLS.map(checkTool));
+  }
+  const qemu = tools.find((t) => t.tool === 'qemu-system-x86_64')?.ok;
+  const accel: ProbeResult[] = qemu ? await Promise.all([probeAccel('kvm'), probeAccel('tcg')]) : [];
+  const missing = tools.filter((t) => !t.ok);
+  print(opts, { ok: missing.length === 0, tools, accel }, () => {
+    const rows = tools.map((t) => `  ${t.ok ? 'ok     ' : 'MISSING'} ${t.tool.padEnd(20)} ${t.ok ? t.found : `apt: ${t.apt}`}  (${t.neededFor})`);
+    const probes = accel.map((p) => `  ${p.works ? 'works  ' : 'no     '} ${p.accel.padEnd(20)} ${p.detail}${p.ms ? ` (${p.ms} ms)` : ''}`);
+    return ['host tools:', ...rows, 'accelerators (a real probe boot):', ...(probes.length ? probes : ['  not probed: QEMU is missing'])].join('\n');
+  });
+  if (missing.length) {
+    throw new LabError({ code: 'ENV_TOOL', message: `missing host tools: ${missing.map((m) => m.tool).join(', ')}`, hint: opts.fix ? 'apt-get could not provide them; see its output above.' : 'Run `npx lab doctor --fix` (as root) to install them with apt.' });
+  }
+}

@@ -1,0 +1,78 @@
+// Errors are values: a code, a message a person can act on, and where known the spec location.
+// Every command reports them in one place (cli.ts) and exits with the code's class.
+
+export type ErrorCode =
+  | 'SPEC_FILE'
+  | 'SPEC_YAML'
+  | 'SPEC_SCHEMA'
+  | 'SPEC_SEMANTIC'
+  | 'USAGE'
+  | 'NOT_BUILT'
+  | 'ENV_TOOL'
+  | 'ENV_ACCEL'
+  | 'ENV_HOST'
+  | 'STATE'
+  | 'PROCESS'
+  | 'TIMEOUT'
+  | 'VERIFY_FAILED';
+
+export interface Location {
+  file: string;
+  line: number;
+  col: number;
+}
+
+export interface Problem {
+  code: ErrorCode;
+  message: string;
+  /** The spec field, as a path like vms.dut.nics[0].queues. */
+  path?: string;
+  location?: Location;
+  /** What to do about it, when there is something better to say than the message. */
+  hint?: string;
+}
+
+/** Exit codes, as documented: 1 verification failed, 2 usage or spec, 3 environment, 4 timeout. */
+export const EXIT = { ok: 0, verify: 1, usage: 2, env: 3, timeout: 4 } as const;
+
+const EXIT_OF: Record<ErrorCode, number> = {
+  SPEC_FILE: EXIT.usage,
+  SPEC_YAML: EXIT.usage,
+  SPEC_SCHEMA: EXIT.usage,
+  SPEC_SEMANTIC: EXIT.usage,
+  USAGE: EXIT.usage,
+  NOT_BUILT: EXIT.usage,
+  ENV_TOOL: EXIT.env,
+  ENV_ACCEL: EXIT.env,
+  ENV_HOST: EXIT.env,
+  STATE: EXIT.env,
+  PROCESS: EXIT.env,
+  TIMEOUT: EXIT.timeout,
+  VERIFY_FAILED: EXIT.verify,
+};
+
+export class LabError extends Error {
+  readonly problems: Problem[];
+
+  constructor(problems: Problem | Problem[]) {
+    const list = Array.isArray(problems) ? problems : [problems];
+    super(list.map(formatProblem).join('\n'));
+    this.name = 'LabError';
+    this.problems = list;
+  }
+
+  get exitCode(): number {
+    return Math.max(...this.problems.map((p) => EXIT_OF[p.code]));
+  }
+}
+
+export function fail(code: ErrorCode, message: string, extra: Omit<Problem, 'code' | 'message'> = {}): never {
+  throw new LabError({ code, message, ...extra });
+}
+
+export function formatProblem(p: Problem): string {
+  const where = p.location ? `${p.location.file}:${p.location.line}:${p.location.col}: ` : '';
+  const field = p.path ? `${p.path}: ` : '';
+  const hint = p.hint ? `\n    ${p.hint.replace(/\n/g, '\n    ')}` : '';
+  return `${where}${field}${p.message}${hint}`;
+}

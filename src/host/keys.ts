@@ -1,0 +1,23 @@
+// The lab's SSH key and each guest's host key, made once with ssh-keygen and kept in the state folder.
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { run } from './exec.js';
+
+export interface KeyPair {
+  private: string;
+  public: string;
+}
+
+/** An ed25519 key pair at `path` (private, 0600) and `path.pub`; created only if missing. */
+export async function ensureKeyPair(path: string, comment: string): Promise<KeyPair> {
+  if (!existsSync(path) || !existsSync(`${path}.pub`)) {
+    mkdirSync(dirname(path), { recursive: true });
+    const tmp = `${path}.tmp-${process.pid}`;
+    rmSync(tmp, { force: true });
+    rmSync(`${tmp}.pub`, { force: true });
+    await run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', tmp], { code: 'ENV_TOOL', what: 'making an SSH key' });
+    renameSync(`${tmp}.pub`, `${path}.pub`);
+    renameSync(tmp, path);
+  }
+  return { private: readFileSync(path, 'utf8'), public: readFileSync(`${path}.pub`, 'utf8') };
+}

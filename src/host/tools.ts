@@ -1,0 +1,27 @@
+// The host tools each part of lab needs, and the Debian package that provides each.
+
+export interface HostTool {
+  name: string;
+  /** How to tell it is there: a command on PATH, or a pkg-config module. */
+  check: { command: string } | { pkgConfig: string };
+  apt: string;
+  neededFor: string;
+}
+
+export const HOST_TOOLS: HostTool[] = [
+  { name: 'qemu-system-x86_64', check: { command: 'qemu-system-x86_64' }, apt: 'qemu-system-x86', neededFor: 'running VMs' },
+  { name: 'qemu-img', check: { command: 'qemu-img' }, apt: 'qemu-utils', neededFor: 'disk overlays and image conversion' },
+  { name: 'mmdebstrap', check: { command: 'mmdebstrap' }, apt: 'mmdebstrap', neededFor: 'building the offline Debian image' },
+  { name: 'mkfs.ext4', check: { command: 'mkfs.ext4' }, apt: 'e2fsprogs', neededFor: 'making the image disk without a loop mount' },
+  { name: 'cloud-localds', check: { command: 'cloud-localds' }, apt: 'cloud-image-utils', neededFor: 'the cloud-init seed ISO' },
+  { name: 'genisoimage', check: { command: 'genisoimage' }, apt: 'genisoimage', neededFor: 'the cloud-init seed ISO (used by cloud-localds)' },
+  { name: 'ip', check: { command: 'ip' }, apt: 'iproute2', neededFor: 'network namespaces, taps and veths' },
+  { name: 'ping', check: { command: 'ping' }, apt: 'iputils-ping', neededFor: 'the kernel-bypass and control checks' },
+  { name: 'ssh-keygen', check: { command: 'ssh-keygen' }, apt: 'openssh-client', neededFor: 'the lab key and the pinned guest host keys' },
+  { name: 'gcc', check: { command: 'gcc' }, apt: 'build-essential', neededFor: 'building the native apps and l2probe' },
+  { name: 'make', check: { command: 'make' }, apt: 'make', neededFor: 'building the native apps' },
+  { name: 'pkg-config', check: { command: 'pkg-config' }, apt: 'pkg-config', neededFor: 'finding DPDK' },
+  { name: 'libdpdk', check: { pkgConfig: 'libdpdk' }, apt: 'libdpdk-dev', neededFor: 'building the apps for the VM-free tier' },
+  { name: 'dpdk-testpmd', check: { command: 'dpdk-testpmd' }, apt: 'dpdk-dev', neededFor: 'the benchmark baseline' },
+  { name: 'cloud-init', check: { command: 'cloud-init' }, apt: 'cloud-init', neededFor: 'checking rendered user-data (cloud-init schema)' },
+];

@@ -1,0 +1,64 @@
+// Everything rendered for one VM: its QEMU command, a script that runs it by hand, its cloud-init seed.
+import type { ImagePlan } from '../image/recipe.js';
+import type { VmPaths } from '../layout.js';
+import type { Lab, Vm } from '../spec/lab.js';
+import { renderSeed, type GuestAssets, type SeedDocuments } from './cloud-init.js';
+import { namespaceCommands, vmNetCommands } from './hostnet.js';
+import { qemuArgv, type QemuProfiles } from './qemu.js';
+import { shellCommand, shellQuote } from './shell.js';
+
+export interface RenderedVm {
+  vm: string;
+  argv: string[];
+  script: string;
+  seed: SeedDocuments;
+}
+
+export interface VmRenderContext {
+  netns: string;
+  accel: 'tcg' | 'kvm';
+  sshPort: number;
+  image: ImagePlan;
+  paths: VmPaths;
+}
+
+export function renderVm(lab: Lab, vm: Vm, ctx: VmRenderContext, profiles: QemuProfiles, assets: GuestAssets): RenderedVm {
+  const argv = qemuArgv(vm, {
+    lab: lab.name,
+    accel: ctx.accel,
+    sshPort: ctx.sshPort,
+    boot: { disk: ctx.paths.disk, seed: ctx.paths.seed, kernel: ctx.image.kernel, initrd: ctx.image.initrd },
+    qmp: ctx.paths.qmp,
+    serial: ctx.paths.serial,
+    pidfile: ctx.paths.pid,
+    daemonize: true,
+  }, profiles);
+  return { vm: vm.name, argv, script: launchScript(lab, vm, ctx, argv), seed: renderSeed(lab, vm, assets) };
+}
+
+/** The same steps `lab up` takes, for a person to read or run by hand (as root). */
+function launchScript(lab: Lab, vm: Vm, ctx: VmRenderContext, argv: string[]): string {
+  const q = shellQuote;
+  const { paths, netns, image } = ctx;
+  const run = (cmds: string[][]) => cmds.map((c) => `  ${c.map(q).join(' ')}`).join('\n');
+  return `#!/bin/sh
+# VM ${vm.name} of lab ${lab.name}, rendered by \`lab render\` from ${lab.file}.
+# \`lab up\` takes these same steps (and waits for SSH and cloud-init); run by hand as root.
+set -eu
+cd ${q(paths.dir)}
+
+if [ ! -e ${q(image.disk)} ]; then
+  echo "the base image ${image.disk} is not built yet: run lab up once" >&2
+  exit 1
+fi
+[ -e ${q(paths.disk)} ] || qemu-img create -q -f qcow2 -F ${image.format} -b ${q(image.disk)} ${q(paths.disk)}
+[ -e ${q(paths.seed)} ] || cloud-localds --network-config=${q(paths.networkConfig)} ${q(paths.seed)} ${q(paths.userData)} ${q(paths.metaData)}
+
+if [ ! -e /run/netns/${netns} ]; then
+${run(namespaceCommands(netns))}
+fi
+${vm.nics.map((nic) => `if ! ip -n ${q(netns)} link show ${q(nic.hostIf)} >/dev/null 2>&1; then\n${run(vmNetCommands(lab, netns, { ...vm, nics: [nic] }))}\nfi`).join('\n')}
+
+exec ip netns exec ${q(netns)} ${shellCommand(argv)}
+`;
+}

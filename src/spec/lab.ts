@@ -1,0 +1,116 @@
+// The resolved lab: the spec with defaults applied and every derived value worked out, so nothing
+// downstream re-derives (vectors, addresses, lcores, interface names).
+import { formatLcores, parseLcores } from './lcores.js';
+import { defaultHostIp, derivedMac, parseCidr } from './net.js';
+import type { AppSpec, DpdkSpec, LabSpec, NicSpec, VerifySpec, VmSpec } from './spec-types.js';
+
+export interface Nic extends NicSpec {
+  vm: string;
+  index: number;
+  /** virtio-net MSI-X vectors: one per RX and TX queue, one for config, one for the control queue. */
+  vectors: number;
+  address: string;
+  prefix: number;
+  /** The lab namespace's interface for this NIC: a tap (qemu) or a veth end (netns). */
+  hostIf: string;
+}
+
+export interface Vm extends Omit<VmSpec, 'nics' | 'memory'> {
+  name: string;
+  index: number;
+  memoryMiB: number;
+  hugepagesMiB: number;
+  nics: Nic[];
+  /** q35 with a virtual IOMMU when a NIC is bound to vfio-pci; the plain pc machine otherwise. */
+  iommu: boolean;
+}
+
+export interface App extends Omit<AppSpec, 'lcores'> {
+  name: string;
+  /** Resolved lcore ids, or the parse error for the checks to report. */
+  lcores: number[] | string;
+  lcoreList: string;
+}
+
+export interface Lab {
+  file: string;
+  name: string;
+  spec: LabSpec;
+  image: LabSpec['image'];
+  dpdk: DpdkSpec;
+  vms: Vm[];
+  apps: App[];
+  verify: VerifySpec;
+}
+
+export function resolveLab(spec: LabSpec, file: string): Lab {
+  const vms = Object.entries(spec.vms).map(([name, vm], index) => resolveVm(spec.name, name, index, vm));
+  return {
+    file,
+    name: spec.name,
+    spec,
+    image: spec.image,
+    dpdk: { ...spec.dpdk, url: spec.dpdk.url || (spec.dpdk.version ? `https://fast.dpdk.org/rel/dpdk-${spec.dpdk.version}.tar.xz` : '') },
+    vms,
+    apps: Object.entries(spec.apps).map(([name, app]) => resolveApp(name, app, vms)),
+    verify: spec.verify,
+  };
+}
+
+function resolveVm(lab: string, name: string, index: number, vm: VmSpec): Vm {
+  const { nics, memory, ...rest } = vm;
+  return {
+    ...rest,
+    name,
+    index,
+    memoryMiB: memoryMiB(memory),
+    hugepagesMiB: vm.hugepages.count * (vm.hugepages.size === '1G' ? 1024 : 2),
+    nics: nics.map((nic, i) => resolveNic(lab, name, i, nic)),
+    iommu: vm.driver === 'qemu' && nics.some((n) => n.driver === 'vfio-pci'),
+  };
+}
+
+function resolveNic(lab: string, vm: string, index: number, nic: NicSpec): Nic {
+  const cidr = parseCidr(nic.ip);
+  return {
+    ...nic,
+    vm,
+    index,
+    mac: (nic.mac || derivedMac(`${lab}/${vm}/${nic.name}`)).toLowerCase(),
+    vectors: 2 * nic.queues + 2,
+    address: cidr?.address ?? nic.ip,
+    prefix: cidr?.prefix ?? 0,
+    host_ip: nic.host_ip || (cidr ? defaultHostIp(cidr) : ''),
+    hostIf: `${vm}-${nic.name}`,
+  };
+}
+
+function resolveApp(name: string, app: AppSpec, vms: Vm[]): App {
+  const { lcores, ...rest } = app;
+  const vm = vms.find((v) => v.name === app.vm);
+  const nic = vm?.nics.find((n) => n.name === app.nic);
+  const ids = lcores ? parseLcores(lcores) : defaultLcores(app.program, vm?.cpus ?? 1, nic?.queues ?? 1);
+  return { ...rest, name, lcores: ids, lcoreList: Array.isArray(ids) ? formatLcores(ids) : lcores };
+}
+
+/** One lcore per queue, starting at CPU 1 when there is room, so CPU 0 stays free for the guest's kernel and sshd. */
+function defaultLcores(program: AppSpec['program'], cpus: number, queues: number): number[] {
+  const count = program === 'l2_multi_echo' ? queues : 1;
+  const first = cpus > count ? 1 : 0;
+  return Array.from({ length: count }, (_, i) => first + i);
+}
+
+export function memoryMiB(memory: number | string): number {
+  if (typeof memory === 'number') return memory;
+  const m = /^(\d+) ?(M|G|MiB|GiB)$/.exec(memory);
+  if (!m) return Number.NaN;
+  return Number(m[1]) * (m[2]!.startsWith('G') ? 1024 : 1);
+}
+
+export function findVm(lab: Lab, name: string): Vm | undefined {
+  return lab.vms.find((v) => v.name === name);
+}
+
+export function findNic(lab: Lab, vm: string, nic: string): Nic | undefined {
+  return findVm(lab, vm)?.nics.find((n) => n.name === nic);
+}

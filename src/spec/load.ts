@@ -1,0 +1,30 @@
+// The one way into a lab: read, parse with positions, schema-check, apply defaults, resolve, check.
+import { resolve } from 'node:path';
+import { LabError, type Problem } from '../errors.js';
+import { resolveLab, type Lab } from './lab.js';
+import { applyDefaults, checkSchema } from './schema.js';
+import { checkLab } from './semantic.js';
+import { formatPath, parseSpec, readSpecFile, type SpecSource } from './source.js';
+
+export interface LoadOptions {
+  /** Skip the semantic checks (not the schema): to reproduce a pitfall on purpose. */
+  force?: boolean;
+}
+
+export function loadLab(file: string, options: LoadOptions = {}): Lab {
+  return resolveSource(readSpecFile(file), resolve(file), options);
+}
+
+export function loadLabText(text: string, file: string, options: LoadOptions = {}): Lab {
+  return resolveSource(parseSpec(text, file), resolve(file), options);
+}
+
+function resolveSource(source: SpecSource, absolute: string, options: LoadOptions): Lab {
+  const schemaProblems = checkSchema(source);
+  if (schemaProblems.length) throw new LabError(schemaProblems);
+  const lab = resolveLab(applyDefaults(source.data), absolute);
+  if (options.force) return lab;
+  const problems: Problem[] = checkLab(lab).map(({ at, ...rest }) => ({ ...rest, path: formatPath(at), location: source.locate(at) }));
+  if (problems.length) throw new LabError(problems);
+  return lab;
+}

@@ -1,0 +1,123 @@
+// Schema validation: every ajv error, turned into a problem that names the field and where it is written.
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { readJsonAsset } from '../assets.js';
+import type { Problem } from '../errors.js';
+import { formatPath, type PathSegment, type SpecSource } from './source.js';
+import type { LabSpec } from './spec-types.js';
+import type { JsonSchema } from './schema-to-ts.js';
+
+export const labSchema = readJsonAsset<JsonSchema>('schemas', 'lab.schema.json');
+
+let compiled: { check: ValidateFunction; fill: ValidateFunction } | undefined;
+
+function validators(): { check: ValidateFunction; fill: ValidateFunction } {
+  // Two compilations: `check` reports on the file as written; `fill` applies defaults once it is valid.
+  compiled ??= {
+    check: new Ajv2020({ allErrors: true, allowUnionTypes: true, strict: true, strictRequired: false }).compile(labSchema),
+    fill: new Ajv2020({ useDefaults: true, allowUnionTypes: true, strict: true, strictRequired: false }).compile(labSchema),
+  };
+  return compiled;
+}
+
+export function checkSchema(source: SpecSource): Problem[] {
+  const { check } = validators();
+  if (check(source.data)) return [];
+  const seen = new Set<string>();
+  return (check.errors ?? [])
+    .filter((e) => e.keyword !== 'if')
+    .map((e) => toProblem(e, source))
+    .filter((p) => {
+      const key = `${p.path}\u0000${p.message}`;
+      return seen.has(key) ? false : (seen.add(key), true);
+    });
+}
+
+/** The spec with every default filled in; only call on data that passed checkSchema. */
+export function applyDefaults(data: unknown): LabSpec {
+  const copy = structuredClone(data);
+  if (!validators().fill(copy)) throw new Error('applyDefaults: spec did not validate');
+  return copy as LabSpec;
+}
+
+function toProblem(e: ErrorObject, source: SpecSource): Problem {
+  const path: PathSegment[] = e.instancePath
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+  const where = (segments: PathSegment[], key?: string) => ({
+    path: formatPath(key === undefined ? segments : [...segments, key]),
+    location: source.locate(segments, key),
+  });
+  const p = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const key = String(p.additionalProperty);
+      const allowed = Object.keys((e.parentSchema as JsonSchema).properties ?? {});
+      return { code: 'SPEC_SCHEMA', message: `unknown field "${key}"`, ...where(path, key), hint: suggest(key, allowed) };
+    }
+    case 'required':
+      return { code: 'SPEC_SCHEMA', message: `missing required field "${String(p.missingProperty)}"`, ...where(path) };
+    case 'propertyNames': {
+      const key = String(p.propertyName);
+      return { code: 'SPEC_SCHEMA', message: `invalid name "${key}": use lowercase letters and digits, starting with a letter, at most ${maxLength(e)} characters`, ...where(path, key) };
+    }
+    case 'enum':
+      return { code: 'SPEC_SCHEMA', message: `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}, not ${JSON.stringify(e.data)}`, ...where(path) };
+    case 'type':
+      return { code: 'SPEC_SCHEMA', message: `must be ${String(p.type).replace(',', ' or ')}, not ${describe(e.data)}`, ...where(path) };
+    case 'pattern':
+      return { code: 'SPEC_SCHEMA', message: `${JSON.stringify(e.data)} ${patternMeaning(path, String(p.pattern))}`, ...where(path) };
+    default:
+      return { code: 'SPEC_SCHEMA', message: `${e.message ?? 'is invalid'}${e.data === undefined || typeof e.data === 'object' ? '' : ` (got ${JSON.stringify(e.data)})`}`, ...where(path) };
+  }
+}
+
+const PATTERN_MEANINGS: Record<string, string> = {
+  mac: 'is not a MAC address like 52:54:00:12:34:56',
+  ip: 'is not an IPv4 address with a prefix, like 10.10.0.2/24',
+  host_ip: 'is not an IPv4 address like 10.10.0.1',
+  lcores: 'is not an lcore list like 1, 1-2 or 0,2',
+  sha256: 'is not a SHA-256 (64 lowercase hex digits)',
+  memory: 'is not a size like 2048, 2048M, 2G or 4GiB',
+  url: 'is not an http(s) URL',
+  name: 'is not a valid name: lowercase letters, digits and dashes, starting with a letter',
+  version: 'is not a DPDK version like 24.03 or 22.11.4',
+};
+
+function patternMeaning(path: PathSegment[], pattern: string): string {
+  const field = [...path].reverse().find((s) => typeof s === 'string');
+  return PATTERN_MEANINGS[field ?? ''] ?? `does not match ${pattern}`;
+}
+
+function maxLength(e: ErrorObject): number {
+  const m = /\{0,(\d+)\}/.exec(JSON.stringify(e.schema));
+  return m ? Number(m[1]) + 1 : 8;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+function suggest(key: string, allowed: string[]): string {
+  const near = allowed.filter((a) => distance(a, key) <= 2);
+  const known = `Known fields here: ${allowed.join(', ')}.`;
+  return near.length ? `Did you mean "${near[0]}"? ${known}` : known;
+}
+
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length]!;
+}

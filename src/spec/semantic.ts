@@ -1,0 +1,131 @@
+// The rules JSON Schema cannot express: references between parts of the spec, and what fits in what.
+import type { ErrorCode } from '../errors.js';
+import { findVm, type App, type Lab, type Nic, type Vm } from './lab.js';
+import { inSubnet, isUnicastMac, parseCidr, parseIpv4, subnetOf } from './net.js';
+import type { PathSegment } from './source.js';
+
+export interface SemanticProblem {
+  code: ErrorCode;
+  at: PathSegment[];
+  message: string;
+  hint?: string;
+}
+
+/** Memory the guest kernel, sshd and cloud-init need beside the hugepages. */
+const KERNEL_HEADROOM_MIB = 256;
+
+export function checkLab(lab: Lab): SemanticProblem[] {
+  return [...lab.vms.flatMap(checkVm), ...checkMacs(lab), ...checkSubnets(lab), ...lab.apps.flatMap((app) => checkApp(lab, app))];
+}
+
+const problem = (at: PathSegment[], message: string, hint?: string): SemanticProblem => ({ code: 'SPEC_SEMANTIC', at, message, ...(hint ? { hint } : {}) });
+
+function checkVm(vm: Vm): SemanticProblem[] {
+  const at: PathSegment[] = ['vms', vm.name];
+  const out: SemanticProblem[] = [];
+  if (vm.memoryMiB < 256) out.push(problem([...at, 'memory'], `${vm.memoryMiB} MiB is too little memory: a guest needs at least 256 MiB`));
+  if (vm.driver === 'qemu' && vm.hugepagesMiB > vm.memoryMiB - KERNEL_HEADROOM_MIB) {
+    out.push(problem([...at, 'hugepages'], `${vm.hugepages.count} × ${vm.hugepages.size} hugepages (${vm.hugepagesMiB} MiB) do not fit in ${vm.memoryMiB} MiB of memory`, `Leave at least ${KERNEL_HEADROOM_MIB} MiB for the guest kernel: lower hugepages.count or raise memory.`));
+  }
+  const names = new Set<string>();
+  for (const nic of vm.nics) {
+    if (names.has(nic.name)) out.push(problem([...at, 'nics', nic.index, 'name'], `NIC name "${nic.name}" is used twice in vm ${vm.name}`));
+    names.add(nic.name);
+    out.push(...checkNic(vm, nic));
+  }
+  const drivers = new Set(vm.nics.map((n) => n.driver));
+  if (vm.driver === 'qemu' && drivers.size > 1) {
+    out.push(problem([...at, 'nics'], 'mixes vfio-pci and uio_pci_generic NICs in one VM', 'vfio-pci needs the q35 machine with a virtual IOMMU, under which uio_pci_generic cannot do DMA: pick one driver per VM.'));
+  }
+  return out;
+}
+
+function checkNic(vm: Vm, nic: Nic): SemanticProblem[] {
+  const at: PathSegment[] = ['vms', vm.name, 'nics', nic.index];
+  const out: SemanticProblem[] = [];
+  if (nic.queues > vm.cpus) {
+    out.push(problem([...at, 'queues'], `${nic.queues} queues but vm ${vm.name} has ${vm.cpus} cpus`, 'Each queue is served by one busy-polling lcore, and each lcore needs a CPU of its own: raise cpus or lower queues.'));
+  }
+  const cidr = parseCidr(nic.ip);
+  if (!cidr) {
+    out.push(problem([...at, 'ip'], `"${nic.ip}" is not a valid IPv4 address with prefix: each of the four numbers must be 0-255 and the prefix 0-32`));
+    return out;
+  }
+  const { network, broadcast } = subnetOf(cidr);
+  const value = parseIpv4(cidr.address)!;
+  if (cidr.prefix < 8 || cidr.prefix > 30) {
+    out.push(problem([...at, 'ip'], `prefix /${cidr.prefix} is out of range: use /8 to /30, so the subnet holds the guest and the host side`));
+  } else if (value === network || value === broadcast) {
+    out.push(problem([...at, 'ip'], `${cidr.address} is the ${value === network ? 'network' : 'broadcast'} address of ${nic.ip}, not a host address`));
+  } else if (parseIpv4(nic.host_ip) === undefined) {
+    out.push(problem([...at, 'host_ip'], `"${nic.host_ip}" is not a valid IPv4 address`));
+  } else if (!inSubnet(nic.host_ip, cidr) || parseIpv4(nic.host_ip) === network || parseIpv4(nic.host_ip) === broadcast) {
+    out.push(problem([...at, 'host_ip'], `${nic.host_ip} is not a host address in ${nic.ip}'s subnet`));
+  } else if (nic.host_ip === cidr.address) {
+    out.push(problem([...at, 'host_ip'], `${nic.host_ip} is the guest's own address`));
+  }
+  return out;
+}
+
+function checkMacs(lab: Lab): SemanticProblem[] {
+  const seen = new Map<string, PathSegment[]>();
+  const out: SemanticProblem[] = [];
+  for (const vm of lab.vms) {
+    for (const nic of vm.nics) {
+      const at: PathSegment[] = ['vms', vm.name, 'nics', nic.index, 'mac'];
+      if (!isUnicastMac(nic.mac)) out.push(problem(at, `${nic.mac} is not a unicast MAC: the first octet must be even and the address not all zero`));
+      const first = seen.get(nic.mac);
+      if (first) out.push(problem(at, `MAC ${nic.mac} is also used by ${first.slice(0, 2).join('.')}.nics[${String(first[3])}]`, 'Every NIC in a lab needs its own MAC; leave mac empty to have one derived.'));
+      else seen.set(nic.mac, at);
+    }
+  }
+  return out;
+}
+
+/** All data-plane wires end in the one lab namespace, so their subnets must not overlap. */
+function checkSubnets(lab: Lab): SemanticProblem[] {
+  const wires = lab.vms.flatMap((vm) => vm.nics.map((nic) => ({ vm, nic, cidr: parseCidr(nic.ip) })));
+  const out: SemanticProblem[] = [];
+  wires.forEach((a, i) => {
+    const other = wires.slice(0, i).find((b) => a.cidr && b.cidr && overlaps(subnetOf(a.cidr), subnetOf(b.cidr)));
+    if (other) {
+      out.push(problem(['vms', a.vm.name, 'nics', a.nic.index, 'ip'], `subnet of ${a.nic.ip} overlaps ${other.vm.name}.${other.nic.name} (${other.nic.ip})`, 'Every data-plane NIC ends in the lab namespace on its own wire: give each its own subnet.'));
+    }
+  });
+  return out;
+}
+
+function overlaps(a: { network: number; broadcast: number }, b: { network: number; broadcast: number }): boolean {
+  return a.network <= b.broadcast && b.network <= a.broadcast;
+}
+
+function checkApp(lab: Lab, app: App): SemanticProblem[] {
+  const at: PathSegment[] = ['apps', app.name];
+  const vm = findVm(lab, app.vm);
+  if (!vm) return [problem([...at, 'vm'], `vm "${app.vm}" does not exist`, `Known vms: ${lab.vms.map((v) => v.name).join(', ')}.`)];
+  const nic = vm.nics.find((n) => n.name === app.nic);
+  if (!nic) return [problem([...at, 'nic'], `vm ${vm.name} has no NIC "${app.nic}"`, `Its NICs: ${vm.nics.map((n) => n.name).join(', ')}.`)];
+  if (typeof app.lcores === 'string') return [problem([...at, 'lcores'], app.lcores)];
+
+  const out: SemanticProblem[] = [];
+  const missing = app.lcores.filter((id) => id >= vm.cpus);
+  if (missing.length) {
+    out.push(problem([...at, 'lcores'], `lcore ${missing.join(', ')} does not exist: vm ${vm.name} has ${vm.cpus} cpus (0-${vm.cpus - 1})`));
+  }
+  if (app.program === 'l2_echo' && app.lcores.length !== 1) {
+    out.push(problem([...at, 'lcores'], `l2_echo runs on exactly one lcore, not ${app.lcores.length} (${app.lcoreList})`, 'Use l2_multi_echo to spread the work over several lcores and queues.'));
+  }
+  if (app.program === 'l2_multi_echo' && app.lcores.length > nic.queues) {
+    out.push(problem([...at, 'lcores'], `l2_multi_echo on ${app.lcores.length} lcores (${app.lcoreList}) needs ${app.lcores.length} queues, but ${vm.name}.${nic.name} has ${nic.queues}`, multiqueueHint(app.lcores.length, nic)));
+  }
+  return out;
+}
+
+function multiqueueHint(lcores: number, nic: Nic): string {
+  return [
+    'l2_multi_echo gives each lcore its own RX/TX queue pair, so the NIC must offer at least one queue per lcore.',
+    'This is the multiqueue pitfall of the original project: on a one-queue virtio NIC, DPDK fails with',
+    `"nb_rx_queues=${lcores} > ${nic.queues}" and "-22 (Invalid argument)".`,
+    `Fix: set queues: ${lcores} on the NIC (lab then renders a tap with queues=${lcores} and virtio-net-pci mq=on,vectors=${2 * lcores + 2}), or run fewer lcores.`,
+  ].join('\n');
+}

@@ -1,0 +1,164 @@
+// Generated from schemas/lab.schema.json by `npm run gen:types`; do not edit by hand.
+/** A lab: QEMU VMs (or network namespaces) with multiqueue virtio data-plane NICs, the DPDK apps that run on them, and the checks that prove the apps work. */
+export interface LabSpec {
+  /** Editor hint; ignored by lab. */
+  "$schema"?: string;
+  /** The lab's name: names its state folder (.lab/<name>/) and its network namespace (lab-<name>). */
+  name: string;
+  /** The guest's base image: a cloud image downloaded and checked ({url, sha256}) or a Debian root built offline from Debian packages ({debian: {...}}). Cached in ~/.cache/lab/images/ by content; never written to. */
+  image: DownloadImage | DebianImage;
+  dpdk: DpdkSpec;
+  /** The lab's machines by name. A name has at most 6 characters: with a NIC name it makes the host-side interface name <vm>-<nic>, which Linux limits to 15. */
+  vms: Record<string, VmSpec>;
+  /** The DPDK programs the lab runs, by name (`lab run NAME`). */
+  apps: Record<string, AppSpec>;
+  verify: VerifySpec;
+}
+
+/** A cloud image fetched over HTTP(S), verified against its SHA-256 before use (for example the Ubuntu 24.04 cloud image, as in the seed). */
+export interface DownloadImage {
+  /** Where to download the image (qcow2 or raw). */
+  url: string;
+  /** The image's SHA-256, 64 lowercase hex digits; a mismatch is an error and nothing is cached. */
+  sha256: string;
+}
+
+/** A guest root built offline with mmdebstrap from Debian packages, booted by direct kernel boot. */
+export interface DebianImage {
+  /** The mmdebstrap recipe; its hash keys the image cache. */
+  debian: DebianRecipe;
+}
+
+/** The mmdebstrap recipe; its hash keys the image cache. */
+export interface DebianRecipe {
+  /** The Debian release to install. */
+  suite: string;
+  /** The apt mirror mmdebstrap installs from; empty means the host's own apt sources. */
+  mirror: string;
+  /** Packages added to the ones lab always installs (kernel, cloud-init, openssh-server, DPDK and build tools). */
+  packages: Array<string>;
+}
+
+/** Where the guest gets DPDK from. */
+export interface DpdkSpec {
+  /** distro: the guest's DPDK packages (22.11 on Debian 12, works offline); release: a DPDK release tarball checked against sha256 and built with meson/ninja, as in the seed. */
+  source: "distro" | "release";
+  /** The DPDK release to build (source: release), e.g. 24.03. */
+  version: string;
+  /** SHA-256 of the release tarball (source: release). */
+  sha256: string;
+  /** Where to fetch the release tarball; empty means https://fast.dpdk.org/rel/dpdk-<version>.tar.xz. */
+  url: string;
+}
+
+/** One machine of the lab. */
+export interface VmSpec {
+  /** qemu: a QEMU VM booted from the lab's image; netns: a network namespace on the host with a veth pair, the apps run on DPDK's af_packet PMD with --no-huge (the fast, VM-free tier). */
+  driver: "qemu" | "netns";
+  /** vCPUs. Every busy-polling lcore keeps one busy, so give one more than the app's lcores. */
+  cpus: number;
+  /** Guest memory: MiB as a number, or a string such as 2048M, 2G, 4GiB. Hugepages come out of it. */
+  memory: number | string;
+  /** auto probes KVM with a short boot and falls back to TCG (and says so); kvm fails when KVM does not work; tcg always emulates. */
+  accel: "auto" | "kvm" | "tcg";
+  /** Hugepages reserved for DPDK when an app starts. */
+  hugepages: HugepagesSpec;
+  /** Data-plane NICs, in PCI order. The management NIC (user-mode networking, SSH on 127.0.0.1) is always added and is not listed here. */
+  nics: Array<NicSpec>;
+}
+
+/** Hugepages reserved for DPDK when an app starts. */
+export interface HugepagesSpec {
+  /** Page size. */
+  size: "2M" | "1G";
+  /** Number of pages. */
+  count: number;
+}
+
+/** A data-plane NIC: virtio-net-pci with mq=on behind a multiqueue tap (qemu), or a veth (netns). */
+export interface NicSpec {
+  /** The NIC's name within its VM, used by apps. */
+  name: string;
+  /** RX/TX queue pairs: the tap gets queues=N and the device mq=on with vectors=2N+2. */
+  queues: number;
+  /** Ask QEMU for device RSS (rss=on,hash=on). Without it the tap still spreads flows over the queues. */
+  rss: boolean;
+  /** The NIC's MAC, unicast, unique in the lab; empty means derived from the lab, VM and NIC names (52:54:00:xx:xx:xx). */
+  mac: string;
+  /** The guest kernel's address on this NIC (CIDR) before DPDK takes it: what ping proves is bypassed. */
+  ip: string;
+  /** The address of the lab's side of the wire (the tap or veth in the lab's namespace), in the same subnet; empty means the subnet's first free address. */
+  host_ip: string;
+  /** The guest driver DPDK binds the NIC to: vfio-pci behind a virtual IOMMU (q35 + intel-iommu, the safe default) or uio_pci_generic (plain pc machine, as in the seed). */
+  driver: "vfio-pci" | "uio_pci_generic";
+}
+
+/** A DPDK program and where it runs. */
+export interface AppSpec {
+  /** l2_echo (one lcore, one queue), l2_multi_echo (a queue per lcore) or custom (your own command). */
+  program: "l2_echo" | "l2_multi_echo" | "custom";
+  /** For program: custom, the executable run in place of the lab's apps; it receives the same EAL arguments. */
+  command: string;
+  /** The VM (a key of vms) the app runs on. */
+  vm: string;
+  /** The NIC (a name in that VM's nics) the app takes over. */
+  nic: string;
+  /** DPDK lcore list (-l), such as 1 or 1-2 or 0,2; empty means one lcore for l2_echo and one per queue for l2_multi_echo, leaving CPU 0 free where possible. */
+  lcores: string;
+  /** Extra EAL arguments, added after the ones lab sets (-l, -a or --vdev). */
+  eal_args: Array<string>;
+  /** Extra application arguments (after --). */
+  args: Array<string>;
+}
+
+/** What `lab verify` checks and the thresholds it holds the apps to. */
+export interface VerifySpec {
+  /** The checks to run, in this order. */
+  checks: Array<"kernel_bypass" | "echo" | "rss" | "latency" | "control">;
+  /** The ping used by kernel_bypass (expects 100% loss) and control (expects answers). */
+  ping: PingSpec;
+  /** The l2probe run that checks every frame comes back with MACs swapped and payload intact. */
+  echo: EchoSpec;
+  /** For l2_multi_echo: how many RX queues must have received traffic. */
+  rss: RssSpec;
+  /** Round-trip limits for the echo frames; 0 means report only. */
+  latency: LatencySpec;
+}
+
+/** The ping used by kernel_bypass (expects 100% loss) and control (expects answers). */
+export interface PingSpec {
+  /** Echo requests sent. */
+  count: number;
+  /** Seconds between requests. */
+  interval: number;
+  /** Largest loss (0..1) the control ping may show once the app has stopped. */
+  max_control_loss: number;
+}
+
+/** The l2probe run that checks every frame comes back with MACs swapped and payload intact. */
+export interface EchoSpec {
+  /** Frames sent. */
+  frames: number;
+  /** Distinct flows (IP/UDP tuples) the frames are spread over. */
+  flows: number;
+  /** Offered rate, frames per second. */
+  pps: number;
+  /** Frame size in bytes, without FCS. */
+  frame_size: number;
+  /** Largest fraction of frames (0..1) allowed to go missing. */
+  max_loss: number;
+}
+
+/** For l2_multi_echo: how many RX queues must have received traffic. */
+export interface RssSpec {
+  /** Queues that must see traffic; 0 means every queue the app runs. */
+  min_queues: number;
+}
+
+/** Round-trip limits for the echo frames; 0 means report only. */
+export interface LatencySpec {
+  /** Largest allowed median RTT in microseconds; 0 means no limit. */
+  p50_us: number;
+  /** Largest allowed 99th-percentile RTT in microseconds; 0 means no limit. */
+  p99_us: number;
+}
