@@ -13,7 +13,7 @@ let compiled: { check: ValidateFunction; fill: ValidateFunction } | undefined;
 function validators(): { check: ValidateFunction; fill: ValidateFunction } {
   // Two compilations: `check` reports on the file as written; `fill` applies defaults once it is valid.
   compiled ??= {
-    check: new Ajv2020({ allErrors: true, allowUnionTypes: true, strict: true, strictRequired: false }).compile(labSchema),
+    check: new Ajv2020({ allErrors: true, verbose: true, allowUnionTypes: true, strict: true, strictRequired: false }).compile(labSchema),
     fill: new Ajv2020({ useDefaults: true, allowUnionTypes: true, strict: true, strictRequired: false }).compile(labSchema),
   };
   return compiled;
@@ -24,7 +24,8 @@ export function checkSchema(source: SpecSource): Problem[] {
   if (check(source.data)) return [];
   const seen = new Set<string>();
   return (check.errors ?? [])
-    .filter((e) => e.keyword !== 'if')
+    // `if` only says a branch failed, and propertyNames repeats its pattern error: the real errors are reported beside them.
+    .filter((e) => e.keyword !== 'if' && !(e.keyword === 'pattern' && e.schemaPath.includes('/propertyNames/')))
     .map((e) => toProblem(e, source))
     .filter((p) => {
       const key = `${p.path}\u0000${p.message}`;
@@ -56,8 +57,10 @@ function toProblem(e: ErrorObject, source: SpecSource): Problem {
       const allowed = Object.keys((e.parentSchema as JsonSchema).properties ?? {});
       return { code: 'SPEC_SCHEMA', message: `unknown field "${key}"`, ...where(path, key), hint: suggest(key, allowed) };
     }
-    case 'required':
-      return { code: 'SPEC_SCHEMA', message: `missing required field "${String(p.missingProperty)}"`, ...where(path) };
+    case 'required': {
+      const missing = String(p.missingProperty);
+      return { code: 'SPEC_SCHEMA', message: `missing required field "${missing}"`, path: formatPath([...path, missing]), location: source.locate(path) };
+    }
     case 'propertyNames': {
       const key = String(p.propertyName);
       return { code: 'SPEC_SCHEMA', message: `invalid name "${key}": use lowercase letters and digits, starting with a letter, at most ${maxLength(e)} characters`, ...where(path, key) };

@@ -39,7 +39,7 @@ export function parseSpec(text: string, file: string): SpecSource {
 
   const data = doc.toJS({ maxAliasCount: 100 }) as unknown;
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    throw new LabError({ code: 'SPEC_YAML', message: 'the spec must be a YAML mapping (name:, vms:, apps:, …)', location: at(0) });
+    throw new LabError({ code: 'SPEC_YAML', message: 'the spec must be a YAML mapping (name:, vms:, apps:, …)', location: at(rangeStart(doc.contents) ?? 0) });
   }
   return {
     file,
@@ -49,26 +49,39 @@ export function parseSpec(text: string, file: string): SpecSource {
 }
 
 function offsetOf(doc: Document, path: PathSegment[], key?: string): number {
+  const segments = key === undefined ? path : [...path, key];
   let node: unknown = doc.contents;
-  let offset = rangeStart(node);
-  for (const segment of [...path, ...(key === undefined ? [] : [key])]) {
-    const next = child(node, segment, segment === key);
-    if (next === undefined) break;
-    node = next;
-    offset = rangeStart(node) ?? offset;
+  let offset = rangeStart(node) ?? 0;
+  for (const [i, segment] of segments.entries()) {
+    const found = lookup(node, segment);
+    if (!found) break;
+    node = found.value;
+    offset = rangeStart(pointAt(found, key !== undefined && i === segments.length - 1)) ?? offset;
   }
-  return offset ?? 0;
+  return offset;
 }
 
-/** The node for a segment; for an unknown key, the key itself, so the error points at the typo. */
-function child(node: unknown, segment: PathSegment, wantKey: boolean): unknown {
+interface Entry {
+  key?: unknown;
+  value: unknown;
+}
+
+function lookup(node: unknown, segment: PathSegment): Entry | undefined {
   if (isMap(node)) {
     const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment));
-    if (!pair) return undefined;
-    return wantKey || pair.value === null ? pair.key : pair.value;
+    return pair ? { key: pair.key, value: pair.value } : undefined;
   }
-  if (isSeq(node) && typeof segment === 'number') return node.items[segment];
+  if (isSeq(node) && typeof segment === 'number' && segment < node.items.length) return { value: node.items[segment] };
   return undefined;
+}
+
+/**
+ * Where to point for an entry. A scalar: at its value (the exact column of what is wrong).
+ * A mapping or list: at its key, the line a person reads as "that field". An unknown key: at the key.
+ */
+function pointAt(entry: Entry, wantKey: boolean): unknown {
+  if (entry.key !== undefined && (wantKey || !isScalar(entry.value))) return entry.key;
+  return entry.value;
 }
 
 function rangeStart(node: unknown): number | undefined {

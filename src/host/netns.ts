@@ -1,0 +1,22 @@
+// Network namespaces and links on the host: created from the pure command plans, removed without fail.
+import { existsSync } from 'node:fs';
+import type { Argv } from '../render/hostnet.js';
+import { run, runQuiet } from './exec.js';
+
+export function netnsExists(name: string): boolean {
+  return existsSync(`/run/netns/${name}`);
+}
+
+export async function runPlan(commands: Argv[]): Promise<void> {
+  for (const argv of commands) await run(argv, { code: 'ENV_HOST', what: 'host network set-up', timeoutMs: 30_000 });
+}
+
+/** Deleting a namespace removes every link inside it; a missing one is not an error. */
+export async function deleteNetns(name: string): Promise<void> {
+  if (!netnsExists(name)) return;
+  await run(['ip', 'netns', 'delete', name], { code: 'ENV_HOST', what: 'removing a network namespace', timeoutMs: 30_000 });
+}
+
+export async function linkExists(netns: string, ifname: string): Promise<boolean> {
+  return (await runQuiet(['ip', '-n', netns, 'link', 'show', ifname])).exitCode === 0;
+}

@@ -1,0 +1,53 @@
+// Test helpers: load a lab from text, run the built CLI.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { LabError, type Problem } from '../../src/errors.js';
+import { loadLabText } from '../../src/spec/load.js';
+import type { Lab } from '../../src/spec/lab.js';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export function labFrom(text: string, file = 'test.yaml'): Lab {
+  return loadLabText(text, file);
+}
+
+export function problemsOf(fn: () => unknown): Problem[] {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof LabError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected a LabError, got none');
+}
+
+export interface CliResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI (npm run build first) exactly as a user would. */
+export function lab(args: string[], cwd = ROOT): CliResult {
+  const r = spawnSync(process.execPath, [`${ROOT}/bin/lab.js`, ...args], { cwd, encoding: 'utf8', timeout: 60_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+export const MINIMAL = `name: t
+vms:
+  dut:
+    cpus: 3
+    nics:
+      - name: dp0
+        queues: 2
+        ip: 10.10.0.2/24
+apps:
+  echo:
+    program: l2_echo
+    vm: dut
+    nic: dp0
+  multi:
+    program: l2_multi_echo
+    vm: dut
+    nic: dp0
+`;

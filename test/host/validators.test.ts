@@ -1,0 +1,100 @@
+// The rendered files checked by the real outside validators: cloud-init's own schema check, and
+// QEMU itself, started paused on the rendered command and asked over QMP what it built.
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { renderLabFiles } from '../../src/commands/render.js';
+import { run, runQuiet } from '../../src/host/exec.js';
+import { deleteNetns, runPlan } from '../../src/host/netns.js';
+import { Qmp } from '../../src/host/qmp.js';
+import { vmPaths } from '../../src/layout.js';
+import { namespaceCommands, vmNetCommands } from '../../src/render/hostnet.js';
+import { loadLabText } from '../../src/spec/load.js';
+import { ROOT } from '../helpers/lab.js';
+
+const work = mkdtempSync(join(tmpdir(), 'lab-validators-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** The example lab, with a downloaded image (no kernel to boot directly: QEMU only has to accept the machine) and TCG. */
+function exampleLab(file: string, name: string) {
+  const text = readFileSync(join(ROOT, file), 'utf8')
+    .replace(/^image:\n(  .*\n)+/m, `image:\n  url: https://example.invalid/cloud.img\n  sha256: "${'0'.repeat(64)}"\n`)
+    .replace(/accel: \w+/g, 'accel: tcg')
+    .replace(/^name: .*/m, `name: ${name}`);
+  const path = join(work, `${name}.yaml`);
+  writeFileSync(path, text);
+  return loadLabText(text, path);
+}
+
+describe('cloud-init accepts the rendered user-data', () => {
+  it.each(['lab.yaml', 'examples/kvm-4q.yaml'])('%s', async (file) => {
+    const lab = exampleLab(file, `ci${file.length}`);
+    const [vm] = await renderLabFiles(lab, { root: join(work, `ci-${lab.name}`) });
+    const r = await runQuiet(['cloud-init', 'schema', '--config-file', vm!.files.userData!]);
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Valid (cloud-config|schema)/);
+  });
+
+  it('and rejects a broken one, so the check can fail', async () => {
+    const broken = join(work, 'broken-user-data');
+    writeFileSync(broken, '#cloud-config\nusers: 42\nssh_pwauth: maybe\n');
+    expect((await runQuiet(['cloud-init', 'schema', '--config-file', broken])).exitCode).not.toBe(0);
+  });
+});
+
+describe('QEMU accepts the rendered VM', () => {
+  const cases = [
+    { file: 'lab.yaml', name: 'qv2', queues: 2, machine: 'q35' },
+    { file: 'examples/kvm-4q.yaml', name: 'qv4', queues: 4, machine: 'q35' },
+  ];
+
+  it.each(cases)('$file: paused under TCG, QMP shows virtio-net with $queues queues and 2N+2 vectors', async ({ file, name, queues }) => {
+    const lab = exampleLab(file, name);
+    const vm = lab.vms[0]!;
+    const root = join(work, `qemu-${name}`);
+    const [rendered] = await renderLabFiles(lab, { root });
+    const paths = vmPaths(root, vm);
+    const netns = `labtest-${name}-${process.pid}`;
+    mkdirSync(paths.dir, { recursive: true });
+    await run(['qemu-img', 'create', '-q', '-f', 'qcow2', paths.disk, '1G']);
+    await run(['cloud-localds', `--network-config=${paths.networkConfig}`, paths.seed, paths.userData, paths.metaData]);
+
+    const argv = rendered!.argv.filter((a) => a !== '-daemonize');
+    let qemu: ReturnType<typeof spawn> | undefined;
+    let qmp: Qmp | undefined;
+    try {
+      await runPlan([...namespaceCommands(netns), ...vmNetCommands(lab, netns, vm)]);
+      qemu = spawn('ip', ['netns', 'exec', netns, ...argv, '-S'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      qemu.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((resolve) => qemu!.on('exit', (code) => resolve(code)));
+      qmp = await Qmp.open(paths.qmp, 15_000).catch((err: Error) => {
+        throw new Error(`${err.message}\nQEMU said: ${stderr}`);
+      });
+
+      expect(await qmp.execute<{ status: string }>('query-status')).toMatchObject({ status: 'prelaunch' });
+      const buses = await qmp.execute<Array<{ devices: Array<{ qdev_id: string; id: { vendor: number; device: number }; class_info: { class: number } }> }>>('query-pci');
+      const nic = buses.flatMap((b) => b.devices).find((d) => d.qdev_id === 'dp0-dev');
+      expect(nic, 'query-pci lists the data-plane NIC').toBeDefined();
+      expect(nic!.id.vendor).toBe(0x1af4);
+      expect(nic!.id.device).toBe(0x1041); // modern-only virtio-net (disable-legacy=on, for the IOMMU)
+      expect(nic!.class_info.class).toBe(0x0200);
+      expect(await qmp.execute('qom-get', { path: '/machine/peripheral/dp0-dev', property: 'vectors' })).toBe(2 * queues + 2);
+      expect(await qmp.execute('qom-get', { path: '/machine/peripheral/dp0-dev', property: 'mq' })).toBe(true);
+      expect(await qmp.execute('qom-get', { path: '/machine/peripheral/dp0-dev', property: 'iommu_platform' })).toBe(true);
+      const network = await qmp.execute<string>('human-monitor-command', { 'command-line': 'info network' });
+      expect(network.match(/type=tap,ifname=dut-dp0/g)?.length, network).toBe(queues);
+      expect(await qmp.execute<unknown[]>('qom-list', { path: '/machine/peripheral-anon' })).toBeDefined();
+
+      await qmp.execute('quit');
+      expect(await exited).toBe(0);
+      qemu = undefined;
+    } finally {
+      qmp?.close();
+      if (qemu?.pid !== undefined && qemu.exitCode === null) qemu.kill('SIGKILL');
+      await deleteNetns(netns);
+    }
+  }, 60_000);
+});

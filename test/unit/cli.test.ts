@@ -1,0 +1,75 @@
+// The CLI as a user meets it: exit codes, file:line:col on stderr, --json on stdout.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { lab, ROOT } from '../helpers/lab.js';
+
+const work = mkdtempSync(join(tmpdir(), 'lab-cli-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('lab CLI', () => {
+  it('--help lists every command', () => {
+    const r = lab(['--help']);
+    expect(r.status).toBe(0);
+    for (const cmd of ['validate', 'render', 'up', 'run', 'verify', 'down', 'status', 'ssh', 'logs', 'doctor']) expect(r.stdout).toContain(cmd);
+  });
+
+  it('validate passes on lab.yaml', () => {
+    const r = lab(['validate']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('valid lab "echo"');
+  });
+
+  it('validate exits 2 with file:line:col and the field path on a bad spec', () => {
+    const r = lab(['validate', '-f', 'test/fixtures/bad/multiqueue-pitfall.yaml']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('test/fixtures/bad/multiqueue-pitfall.yaml:23:13: apps.multi.lcores:');
+    expect(r.stderr).toContain('mq=on');
+  });
+
+  it('validate --json gives the problems as data on stdout', () => {
+    const r = lab(['validate', '-f', 'test/fixtures/bad/queues-zero.yaml', '--json']);
+    expect(r.status).toBe(2);
+    const out = JSON.parse(r.stdout) as { ok: boolean; problems: Array<{ path: string; location: { line: number } }> };
+    expect(out.ok).toBe(false);
+    expect(out.problems[0]).toMatchObject({ path: 'vms.dut.nics[0].queues', location: { line: 12 } });
+  });
+
+  it('validate --force lets the multiqueue pitfall through (to reproduce it on purpose)', () => {
+    expect(lab(['validate', '-f', 'test/fixtures/bad/multiqueue-pitfall.yaml', '--force']).status).toBe(0);
+  });
+
+  it('a missing spec file is a clear error, exit 2', () => {
+    const r = lab(['validate', '-f', join(work, 'nope.yaml')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('nope.yaml:1:1: cannot read the lab spec: no such file');
+  });
+
+  it('an unknown command or option is a usage error, exit 2', () => {
+    expect(lab(['bogus']).status).toBe(2);
+    expect(lab(['validate', '--no-such-flag']).status).toBe(2);
+  });
+
+  it('commands of later issues say they are not built yet, exit 2', () => {
+    const r = lab(['verify']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/not built yet/);
+  });
+
+  it('render --out writes qemu.sh, user-data, meta-data and network-config per VM, and nothing on a bad spec', () => {
+    const out = join(work, 'render');
+    const r = lab(['render', '--out', out, '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout) as { vms: Array<{ vm: string; files: Record<string, string>; argv: string[] }> };
+    expect(result.vms.map((v) => v.vm)).toEqual(['dut']);
+    for (const f of ['qemu.sh', 'user-data', 'meta-data', 'network-config']) expect(readFileSync(join(out, 'vms', 'dut', f), 'utf8').length).toBeGreaterThan(0);
+    expect(result.vms[0]!.argv).toContain('virtio-net-pci,netdev=dp0,id=dp0-dev,mac=52:54:00:12:34:56,mq=on,vectors=6,iommu_platform=on,disable-legacy=on');
+
+    const bad = join(work, 'bad.yaml');
+    writeFileSync(bad, readFileSync(join(ROOT, 'test/fixtures/bad/queues-zero.yaml')));
+    const badOut = join(work, 'bad-out');
+    expect(lab(['render', '-f', bad, '--out', badOut]).status).toBe(2);
+    expect(() => readFileSync(join(badOut, 'vms', 'dut', 'qemu.sh'))).toThrow();
+  });
+});

@@ -1,0 +1,170 @@
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { readJsonAsset } from '../../src/assets.js';
+import { imagePlan } from '../../src/image/recipe.js';
+import { vmPaths } from '../../src/layout.js';
+import { renderSeed, type GuestAssets } from '../../src/render/cloud-init.js';
+import { qemuArgv, type QemuProfiles, type QemuRuntime } from '../../src/render/qemu.js';
+import { shellCommand, shellQuote } from '../../src/render/shell.js';
+import { renderVm } from '../../src/render/vm.js';
+import { labFrom, MINIMAL } from '../helpers/lab.js';
+
+const profiles = readJsonAsset<QemuProfiles>('qemu', 'profiles.json');
+const runtime: QemuRuntime = {
+  lab: 't',
+  accel: 'tcg',
+  sshPort: 2222,
+  boot: { disk: '/s/disk.qcow2', seed: '/s/seed.iso', kernel: '/c/vmlinuz', initrd: '/c/initrd.img' },
+  qmp: '/s/qmp.sock',
+  serial: '/s/serial.log',
+  pidfile: '/s/qemu.pid',
+  daemonize: true,
+};
+
+/** The value following a flag, for each time the flag appears. */
+function values(argv: string[], flag: string): string[] {
+  return argv.flatMap((a, i) => (a === flag ? [argv[i + 1]!] : []));
+}
+
+describe('QEMU argv', () => {
+  const lab = labFrom(MINIMAL);
+  const argv = qemuArgv(lab.vms[0]!, runtime, profiles);
+
+  it('renders each data-plane NIC as a multiqueue tap and a virtio-net-pci with mq=on and 2N+2 vectors', () => {
+    expect(values(argv, '-netdev')).toContain('tap,id=dp0,ifname=dut-dp0,script=no,downscript=no,queues=2,vhost=off');
+    const nic = values(argv, '-device').find((d) => d.includes('netdev=dp0'))!;
+    expect(nic.split(',')).toEqual(expect.arrayContaining(['virtio-net-pci', 'mq=on', 'vectors=6', `mac=${lab.vms[0]!.nics[0]!.mac}`]));
+  });
+
+  it('puts vfio-pci NICs behind a virtual IOMMU created before them, and turns it on in the guest kernel', () => {
+    expect(values(argv, '-machine')).toEqual(['q35']);
+    const devices = values(argv, '-device');
+    expect(devices.findIndex((d) => d === 'intel-iommu')).toBeLessThan(devices.findIndex((d) => d.includes('netdev=dp0')));
+    expect(devices.find((d) => d.includes('netdev=dp0'))).toContain('iommu_platform=on,disable-legacy=on');
+    expect(values(argv, '-append')[0]).toContain('intel_iommu=on');
+  });
+
+  it('uses the plain pc machine with no IOMMU for uio_pci_generic', () => {
+    const uio = labFrom(MINIMAL.replace('queues: 2', 'queues: 2\n        driver: uio_pci_generic'));
+    const a = qemuArgv(uio.vms[0]!, runtime, profiles);
+    expect(values(a, '-machine')).toEqual(['pc']);
+    expect(a.join(' ')).not.toContain('intel-iommu');
+    expect(a.join(' ')).not.toContain('iommu_platform');
+  });
+
+  it('asks for device RSS only when the NIC wants it', () => {
+    expect(argv.join(' ')).not.toContain('rss=on');
+    const rss = labFrom(MINIMAL.replace('queues: 2', 'queues: 2\n        rss: true'));
+    expect(qemuArgv(rss.vms[0]!, runtime, profiles).join(' ')).toContain('rss=on,hash=on');
+  });
+
+  it('forwards SSH from 127.0.0.1 only, and wires QMP, serial, pidfile and both disks', () => {
+    expect(values(argv, '-netdev')).toContain('user,id=mgmt,hostfwd=tcp:127.0.0.1:2222-:22');
+    expect(values(argv, '-qmp')).toEqual(['unix:/s/qmp.sock,server=on,wait=off']);
+    expect(values(argv, '-serial')).toEqual(['file:/s/serial.log']);
+    expect(values(argv, '-pidfile')).toEqual(['/s/qemu.pid']);
+    expect(values(argv, '-drive')).toEqual(['file=/s/disk.qcow2,if=virtio,format=qcow2,discard=unmap', 'file=/s/seed.iso,if=virtio,format=raw,readonly=on']);
+    expect(values(argv, '-accel')).toEqual(['tcg']);
+    expect(values(argv, '-smp')).toEqual(['3']);
+    expect(values(argv, '-m')).toEqual(['2048M']);
+    expect(argv).toContain('-daemonize');
+  });
+
+  it('boots the kernel directly when the image has one, and not otherwise', () => {
+    expect(values(argv, '-kernel')).toEqual(['/c/vmlinuz']);
+    expect(values(argv, '-append')[0]).toContain('root=/dev/vda');
+    const noKernel = qemuArgv(lab.vms[0]!, { ...runtime, boot: { disk: '/d', seed: '/s' } }, profiles);
+    expect(noKernel).not.toContain('-kernel');
+    expect(noKernel).not.toContain('-append');
+  });
+
+  it('adds the split irqchip and interrupt remapping only under KVM', () => {
+    const kvm = qemuArgv(lab.vms[0]!, { ...runtime, accel: 'kvm' }, profiles);
+    expect(values(kvm, '-machine')).toEqual(['q35,kernel-irqchip=split']);
+    expect(values(kvm, '-device')).toContain('intel-iommu,intremap=on');
+    expect(values(kvm, '-cpu')).toEqual(['host']);
+  });
+});
+
+const assets: GuestAssets = {
+  base: { ssh_pwauth: false },
+  authorizedKey: 'ssh-ed25519 AAAAlab lab-t\n',
+  hostKey: { private: '-----BEGIN OPENSSH PRIVATE KEY-----\nxyz\n-----END OPENSSH PRIVATE KEY-----\n', public: 'ssh-ed25519 AAAAhost dut\n' },
+  scripts: [{ path: 'lab-install-dpdk', content: '#!/bin/sh\n', executable: true }],
+  native: [{ path: 'l2_echo.c', content: 'int main(void) { return 0; }\n', executable: false }],
+};
+
+describe('cloud-init seed', () => {
+  const lab = labFrom(MINIMAL);
+  const seed = renderSeed(lab, lab.vms[0]!, assets);
+  const user = parse(seed.userData) as Record<string, any>;
+
+  it('is a #cloud-config with the lab user, its key, and no passwords', () => {
+    expect(seed.userData.startsWith('#cloud-config\n')).toBe(true);
+    expect(user.users[0]).toMatchObject({ name: 'lab', lock_passwd: true, ssh_authorized_keys: ['ssh-ed25519 AAAAlab lab-t'] });
+    expect(user.ssh_pwauth).toBe(false);
+  });
+
+  it('installs the host key lab generated, so the first connection is already verified', () => {
+    expect(user.ssh_keys).toEqual({ ed25519_private: assets.hostKey.private, ed25519_public: 'ssh-ed25519 AAAAhost dut' });
+  });
+
+  it('writes the native sources and guest scripts, and builds DPDK then the apps', () => {
+    const paths = user.write_files.map((f: { path: string }) => f.path);
+    expect(paths).toEqual(expect.arrayContaining(['/opt/lab/native/l2_echo.c', '/opt/lab/bin/lab-install-dpdk', '/etc/lab/dpdk.env', '/etc/lab/vm.json']));
+    expect(user.write_files.find((f: { path: string }) => f.path === '/opt/lab/bin/lab-install-dpdk').permissions).toBe('0755');
+    expect(user.runcmd).toEqual([['/opt/lab/bin/lab-install-dpdk'], ['/opt/lab/bin/lab-build-apps']]);
+    expect(user.write_files.find((f: { path: string }) => f.path === '/etc/lab/dpdk.env').content).toContain("DPDK_SOURCE='distro'");
+  });
+
+  it('installs packages only for a downloaded image (the offline image has them built in)', () => {
+    expect(user.packages).toBeUndefined();
+    const dl = labFrom(`image: { url: "https://example.invalid/x.img", sha256: ${'b'.repeat(64)} }\n${MINIMAL}`);
+    const dlUser = parse(renderSeed(dl, dl.vms[0]!, assets).userData) as Record<string, any>;
+    expect(dlUser.packages).toEqual(expect.arrayContaining(['openssh-server', 'dpdk', 'libdpdk-dev', 'build-essential']));
+  });
+
+  it('configures the management NIC by DHCP and the data-plane NIC statically, both matched by MAC', () => {
+    const net = parse(seed.networkConfig) as Record<string, any>;
+    expect(net.version).toBe(2);
+    expect(net.ethernets.dp0).toEqual({ match: { macaddress: lab.vms[0]!.nics[0]!.mac }, dhcp4: false, addresses: ['10.10.0.2/24'] });
+    expect(net.ethernets.mgmt.dhcp4).toBe(true);
+  });
+
+  it('changes the instance-id whenever what the guest is given changes', () => {
+    const meta = parse(seed.metaData) as Record<string, string>;
+    expect(meta['local-hostname']).toBe('dut');
+    const other = labFrom(MINIMAL.replace('10.10.0.2/24', '10.10.0.3/24'));
+    const otherMeta = parse(renderSeed(other, other.vms[0]!, assets).metaData) as Record<string, string>;
+    expect(otherMeta['instance-id']).not.toBe(meta['instance-id']);
+  });
+});
+
+describe('qemu.sh', () => {
+  it('is the same command lab up runs, with the namespace and taps it needs', () => {
+    const lab = labFrom(MINIMAL);
+    const image = imagePlan(lab, '/cache');
+    const r = renderVm(lab, lab.vms[0]!, { netns: 'lab-t', accel: 'tcg', sshPort: 2222, image, paths: vmPaths('/state', lab.vms[0]!) }, profiles, assets);
+    expect(r.script).toContain('ip netns add lab-t');
+    expect(r.script).toContain('ip -n lab-t tuntap add dev dut-dp0 mode tap multi_queue');
+    expect(r.script).toContain('ip -n lab-t addr add 10.10.0.1/24 dev dut-dp0');
+    expect(r.script).toContain(`exec ip netns exec lab-t ${r.argv[0]}`);
+    expect(r.script).toContain(`-kernel ${image.kernel}`);
+  });
+
+  it('quotes words for the shell only when needed', () => {
+    expect(shellQuote('a,b=c:/d')).toBe('a,b=c:/d');
+    expect(shellQuote("it's")).toBe(`'it'\\''s'`);
+    expect(shellCommand(['q', '-m', '1G', '-x'])).toBe('q \\\n  -m 1G \\\n  -x');
+  });
+});
+
+describe('image recipe', () => {
+  it('keys the offline image by its recipe: same recipe, same key; a new package, a new key', () => {
+    const a = imagePlan(labFrom(MINIMAL), '/c');
+    expect(imagePlan(labFrom(MINIMAL), '/c').key).toBe(a.key);
+    const b = imagePlan(labFrom(`image: { debian: { packages: [tcpdump] } }\n${MINIMAL}`), '/c');
+    expect(b.key).not.toBe(a.key);
+    expect(a.packages).toEqual(expect.arrayContaining(['linux-image-amd64', 'cloud-init', 'openssh-server', 'dpdk', 'libdpdk-dev']));
+  });
+});

@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { loadLab, loadLabText } from '../../src/spec/load.js';
+import { parseLcores, formatLcores } from '../../src/spec/lcores.js';
+import { defaultHostIp, derivedMac, parseCidr } from '../../src/spec/net.js';
+import { labFrom, MINIMAL, problemsOf, ROOT } from '../helpers/lab.js';
+
+describe('the example specs', () => {
+  it('lab.yaml is valid and sized for a 2-core TCG host', () => {
+    const lab = loadLab(`${ROOT}/lab.yaml`);
+    const dut = lab.vms[0]!;
+    expect(dut.cpus).toBe(3);
+    expect(dut.nics[0]!.queues).toBe(2);
+    expect(lab.apps.map((a) => a.name)).toEqual(['l2_echo', 'l2_multi_echo']);
+  });
+
+  it('examples/kvm-4q.yaml keeps the seed set-up: 4 queues, l2_multi_echo on 0-3', () => {
+    const lab = loadLab(`${ROOT}/examples/kvm-4q.yaml`);
+    expect(lab.vms[0]!.nics[0]!.queues).toBe(4);
+    expect(lab.apps.find((a) => a.program === 'l2_multi_echo')!.lcores).toEqual([0, 1, 2, 3]);
+  });
+});
+
+describe('defaults and derived values', () => {
+  const lab = labFrom(MINIMAL);
+  const vm = lab.vms[0]!;
+  const nic = vm.nics[0]!;
+
+  it('fills every default from the schema', () => {
+    expect(lab.image).toEqual({ debian: { suite: 'bookworm', mirror: '', packages: [] } });
+    expect(lab.dpdk.source).toBe('distro');
+    expect(vm).toMatchObject({ driver: 'qemu', accel: 'auto', memoryMiB: 2048, hugepages: { size: '2M', count: 256 } });
+    expect(nic).toMatchObject({ driver: 'vfio-pci', rss: false });
+    expect(lab.verify.checks).toEqual(['kernel_bypass', 'echo', 'rss', 'latency', 'control']);
+  });
+
+  it('derives vectors = 2N+2, the host address, the MAC and the host interface', () => {
+    expect(nic.vectors).toBe(6);
+    expect(nic.host_ip).toBe('10.10.0.1');
+    expect(nic.mac).toBe(derivedMac('t/dut/dp0'));
+    expect(nic.hostIf).toBe('dut-dp0');
+    expect(vm.iommu).toBe(true);
+  });
+
+  it('gives l2_echo one lcore and l2_multi_echo one per queue, leaving CPU 0 free', () => {
+    expect(lab.apps.find((a) => a.name === 'echo')!.lcores).toEqual([1]);
+    expect(lab.apps.find((a) => a.name === 'multi')!.lcores).toEqual([1, 2]);
+  });
+
+  it('reads memory with units', () => {
+    expect(labFrom(MINIMAL.replace('cpus: 3', 'cpus: 3\n    memory: 4GiB')).vms[0]!.memoryMiB).toBe(4096);
+    expect(labFrom(MINIMAL.replace('cpus: 3', 'cpus: 3\n    memory: 1536M')).vms[0]!.memoryMiB).toBe(1536);
+  });
+
+  it('builds the release URL from the version', () => {
+    const sha = 'a'.repeat(64);
+    const lab2 = labFrom(`dpdk: { source: release, version: "24.03", sha256: ${sha} }\n${MINIMAL}`);
+    expect(lab2.dpdk.url).toBe('https://fast.dpdk.org/rel/dpdk-24.03.tar.xz');
+  });
+});
+
+describe('validation collects every error', () => {
+  it('reports all schema errors at once, not just the first', () => {
+    const text = MINIMAL.replace('cpus: 3', 'cpus: 0').replace('queues: 2', 'queues: 0').replace('program: l2_echo', 'program: nope');
+    const paths = problemsOf(() => labFrom(text)).map((p) => p.path);
+    expect(paths).toEqual(expect.arrayContaining(['vms.dut.cpus', 'vms.dut.nics[0].queues', 'apps.echo.program']));
+  });
+
+  it('--force skips the semantic checks but never the schema', () => {
+    const pitfall = `${MINIMAL.replace('queues: 2', 'queues: 1')}    lcores: 1-2\n`;
+    expect(() => labFrom(pitfall)).toThrow(/needs 2 queues/);
+    const forced = loadLabForce(pitfall);
+    expect(forced.apps.find((a) => a.name === 'multi')!.lcores).toEqual([1, 2]);
+    expect(() => loadLabForce(MINIMAL.replace('queues: 2', 'queues: 0'))).toThrow(/>= 1/);
+  });
+});
+
+function loadLabForce(text: string) {
+  return loadLabText(text, 'forced.yaml', { force: true });
+}
+
+describe('lcore lists and addresses', () => {
+  it('parses and prints DPDK lcore lists', () => {
+    expect(parseLcores('1-3,5')).toEqual([1, 2, 3, 5]);
+    expect(parseLcores('3-1')).toMatch(/backwards/);
+    expect(parseLcores('1,1')).toMatch(/twice/);
+    expect(formatLcores([0, 1, 2, 4, 6, 7])).toBe('0-2,4,6-7');
+  });
+
+  it('picks the host side of a subnet the guest does not use', () => {
+    expect(defaultHostIp(parseCidr('10.10.0.2/24')!)).toBe('10.10.0.1');
+    expect(defaultHostIp(parseCidr('10.10.0.1/24')!)).toBe('10.10.0.2');
+    expect(parseCidr('10.10.0.256/24')).toBeUndefined();
+  });
+});
