@@ -17,4 +17,4 @@ fi
 npm ci --no-audit --no-fund
 node bin/lab.js doctor --fix
 make -C native -j"$(nproc)"
-exec npx vitest run --no-file-parallelism
+exec npx vitest run --no-file-parallelism --reporter=default --reporter=./test/summary-reporter.ts

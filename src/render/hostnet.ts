@@ -5,10 +5,7 @@ export type Argv = string[];
 
 /** Creates the lab namespace (no-op parts are the caller's concern: it checks what exists first). */
 export function namespaceCommands(netns: string): Argv[] {
-  return [
-    ['ip', 'netns', 'add', netns],
-    ['ip', '-n', netns, 'link', 'set', 'lo', 'up'],
-  ];
+  return [['ip', 'netns', 'add', netns], ['ip', '-n', netns, 'link', 'set', 'lo', 'up'], ...quietNamespaceCommands(netns)];
 }
 
 /** A multiqueue tap per NIC, so QEMU can attach queues=N to it; the host end gets the host address. */
@@ -26,6 +23,50 @@ export function hostAddressCommands(netns: string, nic: Nic): Argv[] {
   ];
 }
 
-export function vmNetCommands(lab: Pick<Lab, 'name'>, netns: string, vm: Vm): Argv[] {
+export function vmNetCommands(netns: string, vm: Vm): Argv[] {
   return vm.nics.flatMap((nic) => tapCommands(netns, nic));
+}
+
+/** The namespace a netns-driver VM lives in. */
+export function vmNamespace(lab: Pick<Lab, 'name'>, vm: Pick<Vm, 'name'>): string {
+  return `lab-${lab.name}-${vm.name}`;
+}
+
+/** The VM namespace of a netns-driver VM: the NIC's far end, with the MAC and address the spec gives it. */
+export function netnsNicCommands(labNs: string, vmNs: string, nic: Nic): Argv[] {
+  return [
+    ['ip', '-n', labNs, 'link', 'add', nic.hostIf, 'type', 'veth', 'peer', 'name', nic.name, 'netns', vmNs],
+    ['ip', '-n', vmNs, 'link', 'set', nic.name, 'address', nic.mac],
+    ...giveNicCommands(vmNs, nic),
+    ...hostAddressCommands(labNs, nic),
+  ];
+}
+
+/** No IPv6 chatter (router solicitations, MLD) on lab wires: every frame the apps see is a test's. */
+export function quietNamespaceCommands(netns: string): Argv[] {
+  return [
+    ['ip', 'netns', 'exec', netns, 'sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1'],
+    ['ip', 'netns', 'exec', netns, 'sysctl', '-qw', 'net.ipv6.conf.default.disable_ipv6=1'],
+  ];
+}
+
+/**
+ * The netns tier's "bind to DPDK": af_packet cannot detach the kernel's stack from a veth the way
+ * binding a PCI NIC to vfio-pci does, so the kernel's address goes instead; its stack then
+ * answers nothing on that wire, which is what the kernel-bypass check observes.
+ */
+export function takeNicCommands(vmNs: string, nic: Nic): Argv[] {
+  return [['ip', '-n', vmNs, 'addr', 'flush', 'dev', nic.name]];
+}
+
+export function giveNicCommands(vmNs: string, nic: Nic): Argv[] {
+  return [
+    ['ip', '-n', vmNs, 'addr', 'replace', `${nic.address}/${nic.prefix}`, 'dev', nic.name],
+    ['ip', '-n', vmNs, 'link', 'set', nic.name, 'up'],
+  ];
+}
+
+/** The kernel no longer answers ARP for a NIC DPDK owns: the lab side needs a static entry to send to it. */
+export function staticNeighbourCommand(labNs: string, nic: Nic): Argv {
+  return ['ip', '-n', labNs, 'neigh', 'replace', nic.address, 'lladdr', nic.mac, 'dev', nic.hostIf, 'nud', 'permanent'];
 }

@@ -57,7 +57,7 @@ fi
 if [ ! -e /run/netns/${netns} ]; then
 ${run(namespaceCommands(netns))}
 fi
-${vm.nics.map((nic) => `if ! ip -n ${q(netns)} link show ${q(nic.hostIf)} >/dev/null 2>&1; then\n${run(vmNetCommands(lab, netns, { ...vm, nics: [nic] }))}\nfi`).join('\n')}
+${vm.nics.map((nic) => `if ! ip -n ${q(netns)} link show ${q(nic.hostIf)} >/dev/null 2>&1; then\n${run(vmNetCommands(netns, { ...vm, nics: [nic] }))}\nfi`).join('\n')}
 
 exec ip netns exec ${q(netns)} ${shellCommand(argv)}
 `;

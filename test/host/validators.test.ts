@@ -65,7 +65,7 @@ describe('QEMU accepts the rendered VM', () => {
     let qemu: ReturnType<typeof spawn> | undefined;
     let qmp: Qmp | undefined;
     try {
-      await runPlan([...namespaceCommands(netns), ...vmNetCommands(lab, netns, vm)]);
+      await runPlan([...namespaceCommands(netns), ...vmNetCommands(netns, vm)]);
       qemu = spawn('ip', ['netns', 'exec', netns, ...argv, '-S'], { stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
       qemu.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
