@@ -1,0 +1,75 @@
+// Processes lab starts and later signals: always by the PID it started, checked against the
+// process's start time so a recycled PID is never signalled.
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+
+export interface ProcRef {
+  pid: number;
+  /** /proc/PID/stat field 22: when the process started, in clock ticks since boot. */
+  startTime: string;
+}
+
+function stat(pid: number): string[] | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces; the fields after it start past the last ')'.
+    return text.slice(text.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+export function procRef(pid: number): ProcRef | undefined {
+  const fields = stat(pid);
+  return fields ? { pid, startTime: fields[19]! } : undefined;
+}
+
+/** Running, the same process we started, and not a zombie. */
+export function isAlive(ref: ProcRef): boolean {
+  const fields = stat(ref.pid);
+  return fields !== undefined && fields[19] === ref.startTime && fields[0] !== 'Z';
+}
+
+/** Starts a process in its own session with stdout and stderr appended to `log`; returns once it runs. */
+export function spawnDetached(argv: string[], log: string): ProcRef {
+  const fd = openSync(log, 'a', 0o644);
+  try {
+    const [cmd, ...args] = argv;
+    const child = spawn(cmd!, args, { detached: true, stdio: ['ignore', fd, fd] });
+    child.unref();
+    if (child.pid === undefined) throw new Error(`could not start ${cmd}`);
+    const ref = procRef(child.pid);
+    if (!ref) throw new Error(`${cmd} exited at once; see ${log}`);
+    return ref;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function signal(ref: ProcRef, sig: NodeJS.Signals): boolean {
+  if (!isAlive(ref)) return false;
+  try {
+    process.kill(ref.pid, sig);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: number, everyMs = 100): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`. Returns how it ended. */
+export async function terminate(ref: ProcRef, graceMs = 10_000): Promise<'gone' | 'exited' | 'killed'> {
+  if (!signal(ref, 'SIGTERM')) return 'gone';
+  if (await waitUntil(() => !isAlive(ref), graceMs)) return 'exited';
+  signal(ref, 'SIGKILL');
+  await waitUntil(() => !isAlive(ref), 5_000);
+  return 'killed';
+}

@@ -1,0 +1,27 @@
+// ping from a namespace, and how many answers came back.
+import { runQuiet } from '../host/exec.js';
+
+export interface PingResult {
+  transmitted: number;
+  received: number;
+  loss: number;
+}
+
+/** iputils ping has no machine-readable output; its summary line is stable across versions. */
+export function parsePing(stdout: string): PingResult | undefined {
+  const m = /(\d+) packets transmitted, (\d+) (?:packets )?received/.exec(stdout);
+  if (!m) return undefined;
+  const transmitted = Number(m[1]);
+  const received = Number(m[2]);
+  return { transmitted, received, loss: transmitted ? (transmitted - received) / transmitted : 1 };
+}
+
+export async function ping(netns: string, address: string, count: number, intervalS: number): Promise<PingResult> {
+  const r = await runQuiet(
+    ['ip', 'netns', 'exec', netns, 'ping', '-n', '-q', '-c', String(count), '-i', String(intervalS), '-W', '1', address],
+    { timeoutMs: (count * intervalS + 10) * 1000 },
+  );
+  const parsed = parsePing(r.stdout);
+  if (!parsed) throw new Error(`ping printed no summary: ${r.stdout}${r.stderr}`);
+  return parsed;
+}

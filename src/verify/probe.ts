@@ -1,0 +1,53 @@
+// l2probe: its command line (pure) and its JSON result.
+import { LabError } from '../errors.js';
+import { run } from '../host/exec.js';
+
+export interface ProbeOptions {
+  iface: string;
+  target: string;
+  count?: number;
+  durationS?: number;
+  pps?: number;
+  flood?: boolean;
+  flows: number;
+  size: number;
+  srcIp: string;
+  dstIp: string;
+  waitMs?: number;
+}
+
+export interface ProbeResult {
+  sent: number;
+  received: number;
+  lost: number;
+  bad_mac: number;
+  corrupted: number;
+  duplicates: number;
+  other: number;
+  frame_size: number;
+  rtt_us: { min: number; p50: number; p99: number; max: number };
+  pps: { offered: number; sent: number; echoed: number };
+  flows: Array<{ flow: number; sent: number; received: number }>;
+}
+
+export function probeArgv(binary: string, o: ProbeOptions): string[] {
+  return [
+    binary, '-i', o.iface, '-t', o.target, '-k', String(o.flows), '-s', String(o.size),
+    '--src-ip', o.srcIp, '--dst-ip', o.dstIp,
+    ...(o.count !== undefined ? ['-n', String(o.count)] : []),
+    ...(o.durationS !== undefined ? ['-d', String(o.durationS)] : []),
+    ...(o.flood ? ['-F'] : o.pps !== undefined ? ['-r', String(o.pps)] : []),
+    ...(o.waitMs !== undefined ? ['-w', String(o.waitMs)] : []),
+  ];
+}
+
+/** Runs l2probe inside a namespace; the deadline leaves room for the send time and the late-echo wait. */
+export async function runProbe(netns: string, binary: string, o: ProbeOptions): Promise<ProbeResult> {
+  const sendS = o.durationS ?? (o.count !== undefined && o.pps ? o.count / o.pps : 10);
+  const r = await run(['ip', 'netns', 'exec', netns, ...probeArgv(binary, o)], { what: 'l2probe', timeoutMs: (sendS + 30) * 1000 + (o.waitMs ?? 500) });
+  try {
+    return JSON.parse(r.stdout) as ProbeResult;
+  } catch {
+    throw new LabError({ code: 'PROCESS', message: 'l2probe printed no JSON result', hint: r.stdout + r.stderr });
+  }
+}

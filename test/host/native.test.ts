@@ -1,0 +1,145 @@
+// The native apps on real packets without a VM: a veth between the lab namespace and the DUT's,
+// DPDK's af_packet PMD on the DUT end, l2probe and ping on the lab end.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { netnsAppArgv } from '../../src/apps/command.js';
+import { counterDelta } from '../../src/apps/events.js';
+import { requestCounters, startApp, stopApp, type RunningApp } from '../../src/apps/runner.js';
+import { netnsTarget } from '../../src/apps/target.js';
+import { packagePath } from '../../src/assets.js';
+import { run } from '../../src/host/exec.js';
+import { deleteNetns, runPlan } from '../../src/host/netns.js';
+import { namespaceCommands, netnsNicCommands, staticNeighbourCommand, takeNicCommands, vmNamespace } from '../../src/render/hostnet.js';
+import { loadLabText } from '../../src/spec/load.js';
+import type { Lab } from '../../src/spec/lab.js';
+import { ping } from '../../src/verify/ping.js';
+import { runProbe } from '../../src/verify/probe.js';
+
+const BIN = packagePath('native', 'build');
+const logs = mkdtempSync(join(tmpdir(), 'lab-native-'));
+const HOST_CPUS = cpus().length;
+let seq = 0;
+
+beforeAll(async () => {
+  await run(['make', '-C', packagePath('native'), '-j2'], { timeoutMs: 300_000 });
+}, 300_000);
+afterAll(() => rmSync(logs, { recursive: true, force: true }));
+
+interface Wire {
+  lab: Lab;
+  labNs: string;
+  vmNs: string;
+}
+
+const wires: Wire[] = [];
+const apps: RunningApp[] = [];
+
+afterEach(async () => {
+  for (const app of apps.splice(0)) await stopApp(app, 5_000);
+  for (const w of wires.splice(0)) {
+    await deleteNetns(w.vmNs);
+    await deleteNetns(w.labNs);
+  }
+});
+
+function labOf(program: string, queues: number, lcores: string, cpusCount = 4): Lab {
+  const name = `t${process.pid % 100000}x${seq++}`;
+  const text = `name: ${name}
+vms:
+  dut:
+    driver: netns
+    cpus: ${cpusCount}
+    nics:
+      - name: dp0
+        queues: ${queues}
+        ip: 10.77.0.2/24
+apps:
+  app:
+    program: ${program}
+    vm: dut
+    nic: dp0
+    lcores: "${lcores}"
+`;
+  return loadLabText(text, `${name}.yaml`, { force: true });
+}
+
+/** The netns tier's wire, made with the same plans `lab up` runs. */
+async function wire(lab: Lab): Promise<Wire> {
+  const vm = lab.vms[0]!;
+  const w = { lab, labNs: `lab-${lab.name}`, vmNs: vmNamespace(lab, vm) };
+  wires.push(w);
+  await runPlan([...namespaceCommands(w.labNs), ...namespaceCommands(w.vmNs), ...netnsNicCommands(w.labNs, w.vmNs, vm.nics[0]!)]);
+  return w;
+}
+
+async function start(w: Wire) {
+  const nic = w.lab.vms[0]!.nics[0]!;
+  await runPlan([...takeNicCommands(w.vmNs, nic), staticNeighbourCommand(w.labNs, nic)]);
+  const argv = netnsAppArgv(w.lab, w.lab.apps[0]!, nic, BIN, HOST_CPUS);
+  const started = await startApp(netnsTarget(w.vmNs), argv, join(logs, `${w.lab.name}.log`), 30_000);
+  apps.push(started.app);
+  return started;
+}
+
+function probe(w: Wire, count: number, flows: number) {
+  const nic = w.lab.vms[0]!.nics[0]!;
+  return runProbe(w.labNs, join(BIN, 'l2probe'), { iface: nic.hostIf, target: nic.mac, count, pps: 1000, flows, size: 128, srcIp: nic.host_ip, dstIp: nic.address, waitMs: 1000 });
+}
+
+describe.each([
+  { program: 'l2_echo', queues: 1, lcores: '0' },
+  { program: 'l2_multi_echo', queues: 4, lcores: '0-3' },
+])('$program on $queues queue(s), af_packet', ({ program, queues, lcores }) => {
+  it('bypasses the kernel, echoes every frame with MACs swapped, and its counters add up', async () => {
+    const w = await wire(labOf(program, queues, lcores));
+    const nic = w.lab.vms[0]!.nics[0]!;
+
+    const before = await ping(w.labNs, nic.address, 3, 0.2);
+    expect(before.received, 'the kernel answers before the app takes the NIC').toBe(3);
+
+    const { app, ready } = await start(w);
+    expect(ready).toMatchObject({ event: 'ready', app: program, port: 0, driver: 'net_af_packet', queues, rss: queues > 1 ? 'backend' : 'none' });
+    expect(ready.mac.toLowerCase()).toBe(nic.mac);
+    expect(ready.lcores).toHaveLength(queues);
+
+    const bypass = await ping(w.labNs, nic.address, 5, 0.2);
+    expect(bypass.loss, 'no ping answered while the app owns the NIC').toBe(1);
+
+    const snapshot = await requestCounters(app);
+    const result = await probe(w, 2000, 32);
+    expect(result).toMatchObject({ sent: 2000, received: 2000, lost: 0, bad_mac: 0, corrupted: 0, duplicates: 0 });
+    expect(result.flows.every((f) => f.received === f.sent)).toBe(true);
+    expect(result.rtt_us.p50).toBeGreaterThan(0);
+
+    const stopped = await stopApp(app);
+    expect(stopped.how).toBe('exited');
+    const final = stopped.final!;
+    const delta = counterDelta(snapshot, final);
+    expect(delta).toHaveLength(queues);
+    expect(delta.reduce((sum, q) => sum + q.rx, 0), 'the queues together received exactly what l2probe sent').toBe(2000);
+    for (const q of delta) expect(q.rx, `queue ${q.queue} received traffic`).toBeGreaterThan(0);
+    for (const q of final.queues) expect(q.rx).toBe(q.tx + q.dropped);
+    expect(final.total.rx).toBe(final.queues.reduce((s, q) => s + q.rx, 0));
+  }, 120_000);
+});
+
+describe('the multiqueue pitfall', () => {
+  it('l2_multi_echo on more lcores than the device has queues exits non-zero and explains mq=on', async () => {
+    const w = await wire(labOf('l2_multi_echo', 1, '0-1'));
+    const argv = netnsAppArgv(w.lab, w.lab.apps[0]!, w.lab.vms[0]!.nics[0]!, BIN, HOST_CPUS);
+    const r = spawnSync('ip', ['netns', 'exec', w.vmNs, ...argv], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('offers 1 RX/TX queue pair(s), but 2 lcores need 2');
+    expect(r.stderr).toContain('mq=on');
+    expect(r.stderr).not.toContain('Invalid argument');
+  }, 60_000);
+
+  it('through the runner, the app never gets ready and its own message is the error', async () => {
+    const w = await wire(labOf('l2_multi_echo', 1, '0-1'));
+    await expect(start(w)).rejects.toThrow(/exited before it was ready/);
+    await expect(start(w)).rejects.toMatchObject({ problems: [expect.objectContaining({ hint: expect.stringContaining('queues=2') })] });
+  }, 60_000);
+});
