@@ -19,7 +19,7 @@ function action<T extends Record<string, unknown>>(fn: (...args: never[]) => Pro
 
 function notBuilt(command: string, issue: string) {
   return async () => {
-    throw new LabError({ code: 'NOT_BUILT', message: `\`lab ${command}\` is not built yet (${issue}).`, hint: 'Today: `lab validate`, `lab render`, `lab doctor`.' });
+    throw new LabError({ code: 'NOT_BUILT', message: `\`lab ${command}\` is not built yet (${issue}).`, hint: 'See `lab --help` for what works today.' });
   };
 }
 
@@ -46,15 +46,18 @@ cli
   .option('--json', 'Machine-readable output')
   .action(action(async (opts: { fix?: boolean; json?: boolean }) => (await import('./commands/doctor.js')).doctor(opts)));
 
-cli.command('up', 'Build or reuse the image, start the VMs, wait for SSH and cloud-init').option(...fileOption).option('--json', 'Machine-readable output').action(action(notBuilt('up', 'issue 4')));
-cli.command('status', "Each VM's state, accelerator, uptime, SSH port, NICs").option(...fileOption).option('--json', 'Machine-readable output').action(action(notBuilt('status', 'issue 4')));
+const lifecycle = () => import('./commands/lifecycle.js');
+type FileOpts = { file: string; json?: boolean; force?: boolean };
+
+cli.command('up', 'Create and start the lab: namespaces, wires, VMs (netns VMs today; QEMU VMs: issue 4)').option(...fileOption).option('--force', 'Skip the semantic checks').option('--json', 'Machine-readable output').action(action(async (opts: FileOpts) => (await lifecycle()).up(opts)));
+cli.command('status', "Each VM's and app's state").option(...fileOption).option('--json', 'Machine-readable output').action(action(async (opts: FileOpts) => (await lifecycle()).status(opts)));
+cli.command('down', 'Stop apps and VMs, remove namespaces, taps and veths; keep the image cache').option(...fileOption).option('--purge', 'Also remove the state folder').option('--json', 'Machine-readable output').action(action(async (opts: FileOpts & { purge?: boolean }) => (await lifecycle()).down(opts)));
+cli.command('run <app>', 'Take the NIC from the kernel, start the app, wait for its ready line').option(...fileOption).option('--lcores <list>', 'Override the lcore list').option('--force', 'Skip the semantic checks (to reproduce a pitfall)').option('--json', 'Machine-readable output').action(action(async (app: string, opts: FileOpts & { lcores?: string }) => (await lifecycle()).runApp(app, opts)));
+cli.command('stop <app>', 'Stop an app, collect its counters, give the NIC back to the kernel').option(...fileOption).option('--json', 'Machine-readable output').action(action(async (app: string, opts: FileOpts) => (await lifecycle()).stopApp(app, opts)));
+cli.command('verify [app]', 'Kernel bypass, echo, RSS, latency and control checks (control stops the app)').option(...fileOption).option('--json', 'Machine-readable output').option('--junit <file>', 'Also write JUnit XML').action(action(async (app: string | undefined, opts: FileOpts & { junit?: string }) => (await lifecycle()).verify(app, opts)));
+cli.command('test', 'The whole sequence: up, then run, verify and stop each app, then down').option(...fileOption).option('--force', 'Skip the semantic checks').option('--json', 'Machine-readable output').option('--junit <file>', 'Also write JUnit XML').action(action(async (opts: FileOpts & { junit?: string }) => (await lifecycle()).test(opts)));
 cli.command('ssh <vm> [...cmd]', 'A shell on a VM, or one command with its exit code passed through').option(...fileOption).action(action(notBuilt('ssh', 'issue 4')));
 cli.command('logs <vm> [source]', 'serial, cloud-init or an app log').option(...fileOption).option('-F, --follow', 'Keep following').action(action(notBuilt('logs', 'issue 4')));
-cli.command('down', 'Stop the VMs, remove taps and the namespace; keep the image cache').option(...fileOption).option('--purge', 'Also remove the state folder').action(action(notBuilt('down', 'issue 4')));
-cli.command('run <app>', 'Bind the NIC and start an app, wait for its ready line').option(...fileOption).option('--lcores <list>', 'Override the lcore list').option('--detach', 'Return once the app is ready').option('--force', 'Skip the semantic checks').action(action(notBuilt('run', 'issue 5')));
-cli.command('stop <app>', 'Stop an app, collect its counters, give the NIC back to the kernel').option(...fileOption).action(action(notBuilt('stop', 'issue 5')));
-cli.command('verify [app]', 'Kernel bypass, echo, RSS, latency and control checks').option(...fileOption).option('--json', 'Machine-readable output').option('--junit <file>', 'Also write JUnit XML').action(action(notBuilt('verify', 'issue 5')));
-cli.command('test', 'The whole sequence: up, run and verify each app, down').option(...fileOption).option('--json', 'Machine-readable output').action(action(notBuilt('test', 'issue 5')));
 
 cli.help();
 cli.version(version);
@@ -74,8 +77,10 @@ async function main(): Promise<void> {
 
 function report(err: unknown): void {
   if (err instanceof LabError) {
-    if (jsonOutput) process.stdout.write(`${JSON.stringify({ ok: false, problems: err.problems }, null, 2)}\n`);
-    else process.stderr.write(`${err.problems.map((p) => `error: ${formatProblem(p)}`).join('\n')}\n`);
+    // A failed verification's JSON report is already on stdout and says what failed.
+    const reportedAlready = jsonOutput && err.problems.every((p) => p.code === 'VERIFY_FAILED');
+    if (!reportedAlready && jsonOutput) process.stdout.write(`${JSON.stringify({ ok: false, problems: err.problems }, null, 2)}\n`);
+    else if (!reportedAlready) process.stderr.write(`${err.problems.map((p) => `error: ${formatProblem(p)}`).join('\n')}\n`);
     process.exitCode = err.exitCode;
     return;
   }

@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'STATE'
   | 'PROCESS'
   | 'TIMEOUT'
+  | 'INTERRUPTED'
   | 'VERIFY_FAILED';
 
 export interface Location {
@@ -33,7 +34,7 @@ export interface Problem {
 }
 
 /** Exit codes, as documented: 1 verification failed, 2 usage or spec, 3 environment, 4 timeout. */
-export const EXIT = { ok: 0, verify: 1, usage: 2, env: 3, timeout: 4 } as const;
+export const EXIT = { ok: 0, verify: 1, usage: 2, env: 3, timeout: 4, interrupted: 130 } as const;
 
 const EXIT_OF: Record<ErrorCode, number> = {
   SPEC_FILE: EXIT.usage,
@@ -48,6 +49,7 @@ const EXIT_OF: Record<ErrorCode, number> = {
   STATE: EXIT.env,
   PROCESS: EXIT.env,
   TIMEOUT: EXIT.timeout,
+  INTERRUPTED: EXIT.interrupted,
   VERIFY_FAILED: EXIT.verify,
 };
 

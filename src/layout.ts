@@ -9,6 +9,7 @@ export interface LabPaths {
   sshKey: string;
   sshPub: string;
   netns: string;
+  logs: string;
 }
 
 export interface VmPaths {
@@ -36,6 +37,7 @@ export function labPaths(lab: Pick<Lab, 'file' | 'name'>): LabPaths {
     sshKey: join(root, 'id_ed25519'),
     sshPub: join(root, 'id_ed25519.pub'),
     netns: `lab-${lab.name}`,
+    logs: join(root, 'logs'),
   };
 }
 
@@ -57,4 +59,8 @@ export function vmPaths(root: string, vm: Pick<Vm, 'name'>): VmPaths {
     hostPub: join(dir, 'ssh_host_ed25519_key.pub'),
     logs: join(dir, 'logs'),
   };
+}
+
+export function appLog(paths: LabPaths, app: string): string {
+  return join(paths.logs, `${app}.log`);
 }

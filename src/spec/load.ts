@@ -9,6 +9,8 @@ import { formatPath, parseSpec, readSpecFile, type SpecSource } from './source.j
 export interface LoadOptions {
   /** Skip the semantic checks (not the schema): to reproduce a pitfall on purpose. */
   force?: boolean;
+  /** `lab run APP --lcores LIST`: checked like the spec's own value. */
+  appLcores?: { app: string; lcores: string };
 }
 
 export function loadLab(file: string, options: LoadOptions = {}): Lab {
@@ -22,7 +24,10 @@ export function loadLabText(text: string, file: string, options: LoadOptions = {
 function resolveSource(source: SpecSource, absolute: string, options: LoadOptions): Lab {
   const schemaProblems = checkSchema(source);
   if (schemaProblems.length) throw new LabError(schemaProblems);
-  const lab = resolveLab(applyDefaults(source.data), absolute);
+  const spec = applyDefaults(source.data);
+  const override = options.appLcores && spec.apps[options.appLcores.app];
+  if (override) override.lcores = options.appLcores!.lcores;
+  const lab = resolveLab(spec, absolute);
   if (options.force) return lab;
   const problems: Problem[] = checkLab(lab).map(({ at, ...rest }) => ({ ...rest, path: formatPath(at), location: source.locate(at) }));
   if (problems.length) throw new LabError(problems);

@@ -1,0 +1,79 @@
+// The lab's life-cycle verbs: each loads the lab, calls src/lab/, prints. Nothing else.
+import { writeFileSync } from 'node:fs';
+import { LabError } from '../errors.js';
+import { labRun, labStop } from '../lab/apps.js';
+import { labDown } from '../lab/down.js';
+import { labStatus } from '../lab/status.js';
+import { labUp } from '../lab/up.js';
+import { labTest, labVerify } from '../lab/verify.js';
+import { loadLab } from '../spec/load.js';
+import { reportJUnit, reportTable, type Report } from '../verify/report.js';
+import { print, type OutputOptions } from './output.js';
+import { seconds, Steps } from './steps.js';
+
+interface FileOptions extends OutputOptions {
+  file: string;
+  force?: boolean;
+}
+
+export async function up(opts: FileOptions): Promise<void> {
+  const steps = new Steps();
+  const r = await labUp(loadLab(opts.file, { force: opts.force }), steps);
+  print(opts, { ...r, timings: steps.timings }, () => {
+    const head = r.alreadyUp ? `lab ${r.lab} is already up: nothing changed` : `lab ${r.lab} is up (namespace ${r.netns})`;
+    const vms = r.vms.map((v) => `  ${v.vm}  ${v.driver}  ${v.netns}  ${v.nics.map((n) => `${n.name} ${n.ip} mac ${n.mac} ×${n.queues}q  ⇄  ${n.hostIf} ${n.host_ip}`).join('; ')}`);
+    return [head, ...vms].join('\n');
+  });
+}
+
+export async function down(opts: FileOptions & { purge?: boolean }): Promise<void> {
+  const r = await labDown(loadLab(opts.file, { force: true }), Boolean(opts.purge));
+  print(opts, r, () => (r.removed.length ? [`lab ${r.lab} is down; removed:`, ...r.removed.map((x) => `  ${x}`)].join('\n') : `lab ${r.lab} was not up: nothing to remove`) + (r.purged ? '\nstate folder removed' : ''));
+}
+
+export async function status(opts: FileOptions): Promise<void> {
+  const r = await labStatus(loadLab(opts.file, { force: true }));
+  print(opts, r, () => {
+    const vms = r.vms.map((v) => `  ${v.vm.padEnd(8)} ${v.driver.padEnd(6)} ${v.state.padEnd(8)} ${v.netns}  ${v.nics.map((n) => `${n.name} ${n.ip} ×${n.queues}q`).join(', ')}`);
+    const apps = r.apps.map((a) => `  ${a.app.padEnd(16)} on ${a.vm}  ${a.state}  pid ${a.pid}  ${a.queues} queue(s), rss ${a.rss}  log ${a.log}`);
+    return [`lab ${r.lab}: ${r.up ? 'up' : 'not up'}`, 'vms:', ...vms, 'apps:', ...(apps.length ? apps : ['  none running'])].join('\n');
+  });
+}
+
+export async function runApp(app: string, opts: FileOptions & { lcores?: string }): Promise<void> {
+  const lab = loadLab(opts.file, { force: opts.force, ...(opts.lcores ? { appLcores: { app, lcores: String(opts.lcores) } } : {}) });
+  const r = await labRun(lab, app);
+  print(opts, r, () =>
+    r.alreadyRunning
+      ? `${r.app} is already running on ${r.vm} (pid ${r.pid}): nothing changed`
+      : [`${r.app} runs on ${r.vm}.${r.nic} (${r.where}): pid ${r.pid}, ${r.ready.queues} queue(s) on lcores ${r.ready.lcores.join(',')}, RSS by ${r.ready.rss}, driver ${r.ready.driver}, MAC ${r.ready.mac}`, `log: ${r.log}`].join('\n'),
+  );
+}
+
+export async function stopApp(app: string, opts: FileOptions): Promise<void> {
+  const r = await labStop(loadLab(opts.file, { force: true }), app);
+  print(opts, r, () => {
+    if (!r.wasRunning) return `${r.app} was not running: nothing changed`;
+    const q = r.final?.queues.map((x) => `q${x.queue}: rx ${x.rx} tx ${x.tx} dropped ${x.dropped}`).join('; ') ?? 'no final counters';
+    return `${r.app} stopped (${r.how}); NIC given back to the kernel\n  ${q}`;
+  });
+}
+
+function finish(opts: OutputOptions & { junit?: string }, report: Report, extra: Record<string, unknown> = {}): void {
+  if (opts.junit) writeFileSync(opts.junit, reportJUnit(report));
+  print(opts, { ...report, ...extra }, () => reportTable(report));
+  if (!report.passed) throw new LabError({ code: 'VERIFY_FAILED', message: `${report.counts.failed} check(s) failed` });
+}
+
+export async function verify(app: string | undefined, opts: FileOptions & { junit?: string }): Promise<void> {
+  finish(opts, await labVerify(loadLab(opts.file, { force: true }), app));
+}
+
+export async function test(opts: FileOptions & { junit?: string }): Promise<void> {
+  const steps = new Steps();
+  const started = Date.now();
+  const report = await labTest(loadLab(opts.file, { force: opts.force }), steps);
+  if (!opts.json) process.stderr.write(`lab test: ${seconds(Date.now() - started)} in all\n`);
+  finish(opts, report, { timings: steps.timings, ms: Date.now() - started });
+}
+

@@ -1,0 +1,114 @@
+// The VM-free tier through the CLI, as a user drives it: up, run, verify, stop, down, test.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { run, runQuiet } from '../../src/host/exec.js';
+import { netnsExists } from '../../src/host/netns.js';
+import { isAlive } from '../../src/host/process.js';
+import { lab, ROOT } from '../helpers/lab.js';
+
+const work = mkdtempSync(join(tmpdir(), 'lab-netns-'));
+let n = 0;
+const specs: string[] = [];
+
+/** examples/netns.yaml under a name of this test's own, so nothing collides with a user's lab. */
+function spec(edit: (text: string) => string = (t) => t): { file: string; name: string } {
+  const name = `nt${process.pid % 100000}x${n++}`;
+  const file = join(work, `${name}.yaml`);
+  writeFileSync(file, edit(readFileSync(join(ROOT, 'examples/netns.yaml'), 'utf8').replace(/^name: .*/m, `name: ${name}`)));
+  specs.push(file);
+  return { file, name };
+}
+
+afterEach(() => {
+  for (const file of specs.splice(0)) lab(['down', '-f', file]);
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const json = <T>(out: string) => JSON.parse(out) as T;
+
+describe('lab on netns VMs', () => {
+  it('up is idempotent, run starts the app, verify passes every check, down leaves nothing', async () => {
+    const { file, name } = spec();
+    const up1 = lab(['up', '-f', file, '--json']);
+    expect(up1.status, up1.stderr).toBe(0);
+    expect(json<{ alreadyUp: boolean }>(up1.stdout).alreadyUp).toBe(false);
+    expect(up1.stderr).toMatch(/✓ start dut: namespace lab-\w+-dut/);
+    expect(json<{ alreadyUp: boolean }>(lab(['up', '-f', file, '--json']).stdout).alreadyUp).toBe(true);
+
+    const started = lab(['run', 'l2_multi_echo', '-f', file, '--json']);
+    expect(started.status, started.stderr).toBe(0);
+    const r = json<{ pid: number; ready: { queues: number; rss: string } }>(started.stdout);
+    expect(r.ready).toMatchObject({ queues: 2, rss: 'backend' });
+    expect(lab(['run', 'l2_multi_echo', '-f', file]).stdout).toContain('already running');
+    expect(lab(['run', 'l2_echo', '-f', file]).stderr).toContain('is taken by app l2_multi_echo');
+
+    const status = json<{ up: boolean; apps: Array<{ app: string; state: string }> }>(lab(['status', '-f', file, '--json']).stdout);
+    expect(status.up).toBe(true);
+    expect(status.apps).toEqual([expect.objectContaining({ app: 'l2_multi_echo', state: 'running' })]);
+
+    const junit = join(work, `${name}.xml`);
+    const v = lab(['verify', '-f', file, '--json', '--junit', junit]);
+    expect(v.status, v.stdout + v.stderr).toBe(0);
+    const report = json<{ passed: boolean; checks: Array<{ check: string; status: string }> }>(v.stdout);
+    expect(report.checks.map((c) => [c.check, c.status])).toEqual([
+      ['kernel_bypass', 'passed'], ['echo', 'passed'], ['rss', 'passed'], ['latency', 'passed'], ['control', 'passed'],
+    ]);
+    expect(readFileSync(junit, 'utf8')).toMatch(/<testsuites name="lab nt\w+" tests="5" failures="0"/);
+    expect(isAlive({ pid: r.pid, startTime: '' })).toBe(false);
+
+    const down = lab(['down', '-f', file]);
+    expect(down.status).toBe(0);
+    expect(netnsExists(`lab-${name}`)).toBe(false);
+    expect(netnsExists(`lab-${name}-dut`)).toBe(false);
+    expect(lab(['down', '-f', file]).stdout).toContain('nothing to remove');
+  }, 120_000);
+
+  it('verify fails, exit 1, when the kernel still answers: the checks can fail', async () => {
+    const { file, name } = spec();
+    expect(lab(['up', '-f', file]).status).toBe(0);
+    expect(lab(['run', 'l2_echo', '-f', file]).status).toBe(0);
+    // Behind lab's back, give the kernel its address again: the app no longer has the NIC to itself.
+    await run(['ip', '-n', `lab-${name}-dut`, 'addr', 'add', '10.11.0.2/24', 'dev', 'dp0']);
+    const v = lab(['verify', 'l2_echo', '-f', file, '--json']);
+    expect(v.status).toBe(1);
+    const report = json<{ passed: boolean; checks: Array<{ check: string; status: string }> }>(v.stdout);
+    expect(report.passed).toBe(false);
+    expect(report.checks.find((c) => c.check === 'kernel_bypass')!.status).toBe('failed');
+  }, 120_000);
+
+  it('run with --force reproduces the multiqueue pitfall: the app\'s own message, NIC given back, nothing left', async () => {
+    const { file, name } = spec((t) => t.replace('queues: 2', 'queues: 1'));
+    expect(lab(['validate', '-f', file]).stderr).toContain('needs 2 queues');
+    expect(lab(['up', '-f', file, '--force']).status).toBe(0);
+    const r = lab(['run', 'l2_multi_echo', '-f', file, '--force']);
+    expect(r.status).toBe(3);
+    expect(r.stderr).toContain('the app exited before it was ready');
+    expect(r.stderr).toContain('mq=on');
+    const status = json<{ apps: unknown[] }>(lab(['status', '-f', file, '--json']).stdout);
+    expect(status.apps).toEqual([]);
+    const addr = await runQuiet(['ip', '-n', `lab-${name}-dut`, '-4', 'addr', 'show', 'dp0']);
+    expect(addr.stdout, 'the NIC got its address back').toContain('10.11.0.2/24');
+  }, 120_000);
+
+  it('down cleans up a half-made lab with no state', async () => {
+    const { file, name } = spec();
+    await run(['ip', 'netns', 'add', `lab-${name}`]);
+    await run(['ip', 'netns', 'add', `lab-${name}-dut`]);
+    const down = lab(['down', '-f', file, '--purge']);
+    expect(down.status).toBe(0);
+    expect(down.stdout).toContain(`namespace lab-${name}-dut`);
+    expect(netnsExists(`lab-${name}`)).toBe(false);
+    expect(existsSync(join(work, '.lab', name))).toBe(false);
+  }, 60_000);
+
+  it('lab test runs the whole sequence and leaves nothing behind', async () => {
+    const { file, name } = spec();
+    const t = lab(['test', '-f', file, '--json']);
+    expect(t.status, t.stderr).toBe(0);
+    const report = json<{ passed: boolean; counts: { passed: number; failed: number; skipped: number } }>(t.stdout);
+    expect(report.counts).toEqual({ passed: 9, failed: 0, skipped: 1 });
+    expect(netnsExists(`lab-${name}`)).toBe(false);
+  }, 180_000);
+});
