@@ -33,10 +33,10 @@
 #define BATCH 64
 #define HEADERS (sizeof(struct ether_header) + sizeof(struct iphdr) + sizeof(struct udphdr))
 
+/* The flow is not carried: frame `seq` always belongs to flow seq % flows. */
 struct probe_payload {
 	uint32_t magic;
-	uint32_t flow;
-	uint64_t seq;
+	uint32_t seq;
 	uint64_t tx_ns;
 } __attribute__((packed));
 
@@ -167,7 +167,7 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 			have_target = true;
 			break;
 		case 'n':
-			if (parse_u64(optarg, 1, 1000000000, &cfg->count) != 0)
+			if (parse_u64(optarg, 1, UINT32_MAX, &cfg->count) != 0)
 				goto bad;
 			break;
 		case 'd':
@@ -248,18 +248,20 @@ static int open_socket(struct probe *p)
 	return 0;
 }
 
+/* RFC 1071, summed byte by byte: reading the header through a uint16_t pointer would break
+ * strict aliasing, and at -O3 GCC then sums a stale header (seen as bad checksums on the wire). */
 static uint16_t ip_checksum(const void *data, size_t len)
 {
-	const uint16_t *w = data;
+	const uint8_t *b = data;
 	uint32_t sum = 0;
 
-	for (; len > 1; len -= 2)
-		sum += *w++;
-	if (len)
-		sum += *(const uint8_t *)w;
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)b[i] << 8 | b[i + 1];
+	if (len & 1)
+		sum += (uint32_t)b[len - 1] << 8;
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
+	return htons((uint16_t)~sum);
 }
 
 static uint8_t pattern_byte(uint64_t seq, size_t i)
@@ -285,7 +287,7 @@ static void build_frame(const struct probe *p, uint8_t *frame, uint64_t seq, uin
 	ip->check = ip_checksum(ip, sizeof(*ip));
 	*udp = (struct udphdr){ .source = htons((uint16_t)(FLOW_PORT_BASE + flow)), .dest = htons(PROBE_PORT),
 				.len = htons((uint16_t)(size - sizeof(*eth) - sizeof(*ip))) };
-	*pl = (struct probe_payload){ .magic = PROBE_MAGIC, .flow = flow, .seq = seq, .tx_ns = tx_ns };
+	*pl = (struct probe_payload){ .magic = PROBE_MAGIC, .seq = (uint32_t)seq, .tx_ns = tx_ns };
 	for (size_t i = MIN_FRAME; i < size; i++)
 		frame[i] = pattern_byte(seq, i);
 }
@@ -349,7 +351,7 @@ static int send_batch(struct probe *p, unsigned int n)
 
 static bool payload_intact(const uint8_t *frame, size_t len, const struct probe_payload *pl, const struct config *cfg)
 {
-	if (len < cfg->size || pl->flow != pl->seq % cfg->flows)
+	if (len < cfg->size)
 		return false;
 	for (size_t i = MIN_FRAME; i < cfg->size; i++)
 		if (frame[i] != pattern_byte(pl->seq, i))
@@ -387,7 +389,7 @@ static void check_echo(struct probe *p, const uint8_t *frame, size_t len, uint64
 	}
 	r->seen[pl.seq] = 1;
 	r->rtt_ns[r->received++] = (uint32_t)MIN_U64(rx_ns - pl.tx_ns, UINT32_MAX);
-	r->flows[pl.flow].received++;
+	r->flows[pl.seq % p->cfg.flows].received++;
 	r->last_rx_ns = rx_ns;
 }
 

@@ -70,3 +70,16 @@ export function giveNicCommands(vmNs: string, nic: Nic): Argv[] {
 export function staticNeighbourCommand(labNs: string, nic: Nic): Argv {
   return ['ip', '-n', labNs, 'neigh', 'replace', nic.address, 'lladdr', nic.mac, 'dev', nic.hostIf, 'nud', 'permanent'];
 }
+
+/**
+ * A plain kernel reflector, the benchmark's floor: frames to `backNet` are routed back out the
+ * wire they came in on, to the host side's MAC, so the kernel's forwarding swaps the MACs just
+ * as the echo apps do.
+ */
+export function kernelReflectorCommands(vmNs: string, nic: Nic, hostMac: string, backNet: string): Argv[] {
+  return [
+    ['ip', 'netns', 'exec', vmNs, 'sysctl', '-qw', 'net.ipv4.ip_forward=1', 'net.ipv4.conf.all.send_redirects=0', `net.ipv4.conf.${nic.name}.send_redirects=0`],
+    ['ip', '-n', vmNs, 'route', 'replace', backNet, 'via', nic.host_ip, 'dev', nic.name],
+    ['ip', '-n', vmNs, 'neigh', 'replace', nic.host_ip, 'lladdr', hostMac, 'dev', nic.name, 'nud', 'permanent'],
+  ];
+}

@@ -12,7 +12,7 @@ import { netnsTarget } from '../../src/apps/target.js';
 import { packagePath } from '../../src/assets.js';
 import { run } from '../../src/host/exec.js';
 import { deleteNetns, runPlan } from '../../src/host/netns.js';
-import { namespaceCommands, netnsNicCommands, staticNeighbourCommand, takeNicCommands, vmNamespace } from '../../src/render/hostnet.js';
+import { kernelReflectorCommands, namespaceCommands, netnsNicCommands, staticNeighbourCommand, takeNicCommands, vmNamespace } from '../../src/render/hostnet.js';
 import { loadLabText } from '../../src/spec/load.js';
 import type { Lab } from '../../src/spec/lab.js';
 import { ping } from '../../src/verify/ping.js';
@@ -84,9 +84,9 @@ async function start(w: Wire) {
   return started;
 }
 
-function probe(w: Wire, count: number, flows: number) {
+function probe(w: Wire, count: number, flows: number, dstIp = w.lab.vms[0]!.nics[0]!.address, size = 128) {
   const nic = w.lab.vms[0]!.nics[0]!;
-  return runProbe(w.labNs, join(BIN, 'l2probe'), { iface: nic.hostIf, target: nic.mac, count, pps: 1000, flows, size: 128, srcIp: nic.host_ip, dstIp: nic.address, waitMs: 1000 });
+  return runProbe(w.labNs, join(BIN, 'l2probe'), { iface: nic.hostIf, target: nic.mac, count, pps: 1000, flows, size, srcIp: nic.host_ip, dstIp, waitMs: 1000 });
 }
 
 describe.each([
@@ -141,5 +141,22 @@ describe('the multiqueue pitfall', () => {
     const w = await wire(labOf('l2_multi_echo', 1, '0-1'));
     await expect(start(w)).rejects.toThrow(/exited before it was ready/);
     await expect(start(w)).rejects.toMatchObject({ problems: [expect.objectContaining({ hint: expect.stringContaining('queues=2') })] });
+  }, 60_000);
+});
+
+describe('l2probe', () => {
+  it('gets every frame back from the kernel\'s own forwarding: its frames are valid IP, even at 64 bytes', async () => {
+    const w = await wire(labOf('l2_echo', 1, '0'));
+    const nic = w.lab.vms[0]!.nics[0]!;
+    const hostMac = (await run(['ip', 'netns', 'exec', w.labNs, 'cat', `/sys/class/net/${nic.hostIf}/address`])).stdout.trim();
+    await runPlan([...kernelReflectorCommands(w.vmNs, nic, hostMac, '10.77.1.0/24'), staticNeighbourCommand(w.labNs, nic)]);
+    const result = await probe(w, 500, 8, '10.77.1.1', 64);
+    expect(result).toMatchObject({ sent: 500, received: 500, bad_mac: 0, corrupted: 0, frame_size: 64 });
+  }, 60_000);
+
+  it('counts a silent wire as loss, not as success', async () => {
+    const w = await wire(labOf('l2_echo', 1, '0'));
+    const result = await probe(w, 100, 4);
+    expect(result).toMatchObject({ sent: 100, received: 0, lost: 100 });
   }, 60_000);
 });
