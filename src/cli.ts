@@ -17,12 +17,6 @@ function action<T extends Record<string, unknown>>(fn: (...args: never[]) => Pro
   };
 }
 
-function notBuilt(command: string, issue: string) {
-  return async () => {
-    throw new LabError({ code: 'NOT_BUILT', message: `\`lab ${command}\` is not built yet (${issue}).`, hint: 'See `lab --help` for what works today.' });
-  };
-}
-
 const fileOption = ['-f, --file <file>', 'The lab spec', { default: 'lab.yaml' }] as const;
 
 cli
@@ -56,8 +50,8 @@ cli.command('run <app>', 'Take the NIC from the kernel, start the app, wait for 
 cli.command('stop <app>', 'Stop an app, collect its counters, give the NIC back to the kernel').option(...fileOption).option('--json', 'Machine-readable output').action(action(async (app: string, opts: FileOpts) => (await lifecycle()).stopApp(app, opts)));
 cli.command('verify [app]', 'Kernel bypass, echo, RSS, latency and control checks (control stops the app)').option(...fileOption).option('--json', 'Machine-readable output').option('--junit <file>', 'Also write JUnit XML').action(action(async (app: string | undefined, opts: FileOpts & { junit?: string }) => (await lifecycle()).verify(app, opts)));
 cli.command('test', 'The whole sequence: up, then run, verify and stop each app, then down').option(...fileOption).option('--force', 'Skip the semantic checks').option('--json', 'Machine-readable output').option('--junit <file>', 'Also write JUnit XML').action(action(async (opts: FileOpts & { junit?: string }) => (await lifecycle()).test(opts)));
-cli.command('ssh <vm> [...cmd]', 'A shell on a VM, or one command with its exit code passed through').option(...fileOption).action(action(notBuilt('ssh', 'issue 4')));
-cli.command('logs <vm> [source]', 'serial, cloud-init or an app log').option(...fileOption).option('-F, --follow', 'Keep following').action(action(notBuilt('logs', 'issue 4')));
+cli.command('ssh <vm> [...cmd]', 'A shell on a VM, or one command (after --) with its exit code passed through').option(...fileOption).action(action(async (vm: string, cmd: string[], opts: FileOpts & { '--'?: string[] }) => (await lifecycle()).ssh(vm, [...cmd, ...(opts['--'] ?? [])], opts)));
+cli.command('logs <vm> [source]', 'A VM\'s serial console (default), its cloud-init output, or an app\'s log').option(...fileOption).option('-F, --follow', 'Keep following').action(action(async (vm: string, source: string | undefined, opts: FileOpts & { follow?: boolean }) => (await lifecycle()).logs(vm, source, opts)));
 
 cli.help();
 cli.version(version);

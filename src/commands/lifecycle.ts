@@ -21,8 +21,12 @@ export async function up(opts: FileOptions): Promise<void> {
   const r = await labUp(loadLab(opts.file, { force: opts.force }), steps);
   print(opts, { ...r, timings: steps.timings }, () => {
     const head = r.alreadyUp ? `lab ${r.lab} is already up: nothing changed` : `lab ${r.lab} is up (namespace ${r.netns})`;
-    const vms = r.vms.map((v) => `  ${v.vm}  ${v.driver}  ${v.netns}  ${v.nics.map((n) => `${n.name} ${n.ip} mac ${n.mac} ×${n.queues}q  ⇄  ${n.hostIf} ${n.host_ip}`).join('; ')}`);
-    return [head, ...vms].join('\n');
+    const vms = r.vms.flatMap((v) => [
+      `  ${v.vm}  ${v.driver}${v.accel ? `  accel ${v.accel}  ssh 127.0.0.1:${v.sshPort}` : ''}  namespace ${v.netns}`,
+      ...v.nics.map((n) => `    ${n.name}: ${n.guestIf ? `guest ${n.guestIf}, ${n.guestQueues} combined channels (ethtool -l), ` : ''}${n.ip} mac ${n.mac}, ${n.queues} queue(s)  ⇄  ${n.hostIf} ${n.host_ip}`),
+    ]);
+    const image = r.image ? [`  image: ${r.image.reused ? 'reused' : 'built'} ${r.image.dir}`] : [];
+    return [head, ...image, ...vms].join('\n');
   });
 }
 
@@ -34,7 +38,10 @@ export async function down(opts: FileOptions & { purge?: boolean }): Promise<voi
 export async function status(opts: FileOptions): Promise<void> {
   const r = await labStatus(loadLab(opts.file, { force: true }));
   print(opts, r, () => {
-    const vms = r.vms.map((v) => `  ${v.vm.padEnd(8)} ${v.driver.padEnd(6)} ${v.state.padEnd(8)} ${v.netns}  ${v.nics.map((n) => `${n.name} ${n.ip} ×${n.queues}q`).join(', ')}`);
+    const vms = r.vms.map((v) => {
+      const qemu = v.pid ? `  pid ${v.pid}  accel ${v.accel}  ssh 127.0.0.1:${v.sshPort}  up ${v.uptimeS} s` : '';
+      return `  ${v.vm.padEnd(8)} ${v.driver.padEnd(6)} ${v.state.padEnd(8)} ${v.netns}${qemu}  ${v.nics.map((n) => `${n.name} ${n.ip} ×${n.queues}q${n.guestIf ? ` (guest ${n.guestIf})` : ''}`).join(', ')}`;
+    });
     const apps = r.apps.map((a) => `  ${a.app.padEnd(16)} on ${a.vm}  ${a.state}  pid ${a.pid}  ${a.queues} queue(s), rss ${a.rss}  log ${a.log}`);
     return [`lab ${r.lab}: ${r.up ? 'up' : 'not up'}`, 'vms:', ...vms, 'apps:', ...(apps.length ? apps : ['  none running'])].join('\n');
   });
@@ -77,3 +84,13 @@ export async function test(opts: FileOptions & { junit?: string }): Promise<void
   finish(opts, report, { timings: steps.timings, ms: Date.now() - started });
 }
 
+
+export async function ssh(vm: string, command: string[], opts: FileOptions): Promise<void> {
+  const { sshArgv, attach } = await import('../lab/guest.js');
+  process.exitCode = await attach(sshArgv(loadLab(opts.file, { force: true }), vm, command));
+}
+
+export async function logs(vm: string, source: string | undefined, opts: FileOptions & { follow?: boolean }): Promise<void> {
+  const { logsArgv, attach } = await import('../lab/guest.js');
+  process.exitCode = await attach(logsArgv(loadLab(opts.file, { force: true }), vm, source ?? 'serial', Boolean(opts.follow)));
+}

@@ -11,6 +11,14 @@ export interface VmState {
   startedAt: string;
   /** netns VMs: the namespace holding the VM's end of each wire. */
   netns?: string;
+  qemu?: {
+    proc: ProcRef;
+    sshPort: number;
+    accel: string;
+    accelReason: string;
+    /** Each data-plane NIC as the guest sees it. */
+    nics: Array<{ name: string; mac: string; ifname: string; combined: number; maxCombined: number }>;
+  };
 }
 
 export interface AppState {

@@ -13,13 +13,13 @@ export function contextOf(lab: Lab): LabContext {
   return { lab, paths: labPaths(lab) };
 }
 
-/** QEMU VMs go through the same operations once issue 4 (VMs) and issue 5 (run/verify in a VM) land. */
+/** Apps in QEMU VMs (lab run/stop/verify/test) land with issue 5; netns VMs have them today. */
 export function requireNetnsOnly(lab: Lab, verb: string): void {
   const qemu = lab.vms.filter((v) => v.driver === 'qemu').map((v) => v.name);
   if (qemu.length) {
     throw new LabError({
       code: 'NOT_BUILT',
-      message: `\`lab ${verb}\` for QEMU VMs (${qemu.join(', ')}) is not built yet (issues 4 and 5); it works today for driver: netns VMs`,
+      message: `\`lab ${verb}\` for apps in QEMU VMs (${qemu.join(', ')}) is not built yet (issue 5); it works today for driver: netns VMs`,
       hint: 'Try the VM-free tier: npx lab test -f examples/netns.yaml',
     });
   }

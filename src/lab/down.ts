@@ -3,6 +3,8 @@
 import { rmSync } from 'node:fs';
 import { stopApp } from '../apps/runner.js';
 import { downNetnsVm, netnsAppTarget } from '../drivers/netns.js';
+import { qemuPidFile, stopQemu } from '../drivers/qemu.js';
+import { vmPaths } from '../layout.js';
 import { withLock } from '../host/lock.js';
 import { deleteNetns, netnsExists } from '../host/netns.js';
 import { readState } from '../host/state.js';
@@ -24,9 +26,16 @@ export async function labDown(lab: Lab, purge: boolean): Promise<DownResult> {
     const state = readState(paths);
     for (const [name, app] of Object.entries(state?.apps ?? {})) {
       const vm = findVm(lab, app.vm);
-      if (!vm) continue;
+      if (vm?.driver !== 'netns') continue;
       const stopped = await stopApp({ target: netnsAppTarget(lab, vm), ref: app.proc, log: app.log });
       if (stopped.how !== 'gone') removed.push(`app ${name} (pid ${app.proc.pid}, ${stopped.how})`);
+    }
+    for (const vm of lab.vms.filter((v) => v.driver === 'qemu')) {
+      // The state's record, or for a half-made lab the pidfile QEMU wrote.
+      const ref = state?.vms[vm.name]?.qemu?.proc ?? qemuPidFile(vmPaths(paths.root, vm));
+      if (!ref) continue;
+      const how = await stopQemu(ref, vmPaths(paths.root, vm));
+      if (how !== 'gone') removed.push(`QEMU of ${vm.name} (pid ${ref.pid}, ${how})`);
     }
     for (const vm of lab.vms.filter((v) => v.driver === 'netns')) {
       const ns = vmNamespace(lab, vm);

@@ -11,7 +11,18 @@ export interface StatusResult {
   lab: string;
   up: boolean;
   netns: { name: string; exists: boolean };
-  vms: Array<{ vm: string; driver: string; state: 'running' | 'stopped' | 'broken'; since?: string; netns: string; nics: Array<{ name: string; queues: number; mac: string; ip: string }> }>;
+  vms: Array<{
+    vm: string;
+    driver: string;
+    state: 'running' | 'stopped' | 'broken' | 'crashed';
+    since?: string;
+    uptimeS?: number;
+    netns: string;
+    accel?: string;
+    sshPort?: number;
+    pid?: number;
+    nics: Array<{ name: string; queues: number; mac: string; ip: string; guestIf?: string; guestQueues?: number }>;
+  }>;
   apps: Array<{ app: string; vm: string; state: 'running' | 'exited'; pid: number; since: string; log: string; queues: number; rss: string }>;
 }
 
@@ -21,15 +32,21 @@ export async function labStatus(lab: Lab): Promise<StatusResult> {
   const vms: StatusResult['vms'] = [];
   for (const vm of lab.vms) {
     const recorded = state?.vms[vm.name];
-    const running = vm.driver === 'netns' && (await netnsIsUp(lab, vm, paths.netns));
+    const q = recorded?.qemu;
+    const running = vm.driver === 'netns' ? await netnsIsUp(lab, vm, paths.netns) : q !== undefined && isAlive(q.proc);
     vms.push({
       vm: vm.name,
       driver: vm.driver,
-      // Recorded as up but not all there: something removed part of it behind lab's back.
-      state: running ? 'running' : recorded ? 'broken' : 'stopped',
-      ...(recorded ? { since: recorded.startedAt } : {}),
-      netns: vmNamespace(lab, vm),
-      nics: vm.nics.map((n) => ({ name: n.name, queues: n.queues, mac: n.mac, ip: n.ip })),
+      // Recorded as up but not there: a QEMU whose process is gone crashed (or was killed);
+      // a namespace with parts missing was changed behind lab's back.
+      state: running ? 'running' : recorded ? (vm.driver === 'qemu' ? 'crashed' : 'broken') : 'stopped',
+      ...(recorded ? { since: recorded.startedAt, uptimeS: Math.round((Date.now() - Date.parse(recorded.startedAt)) / 1000) } : {}),
+      netns: vm.driver === 'netns' ? vmNamespace(lab, vm) : paths.netns,
+      ...(q ? { accel: q.accel, sshPort: q.sshPort, pid: q.proc.pid } : {}),
+      nics: vm.nics.map((n) => {
+        const g = q?.nics.find((x) => x.name === n.name);
+        return { name: n.name, queues: n.queues, mac: n.mac, ip: n.ip, ...(g ? { guestIf: g.ifname, guestQueues: g.combined } : {}) };
+      }),
     });
   }
   const apps = Object.entries(state?.apps ?? {}).map(([app, s]) => ({

@@ -1,49 +1,79 @@
 // lab up: make every VM of the lab exist and run; change nothing that already does.
 import { cpus } from 'node:os';
 import { packagePath } from '../assets.js';
+import { renderLabFiles } from '../commands/render.js';
+import { progress } from '../commands/output.js';
 import type { Steps } from '../commands/steps.js';
+import { endpoint, upQemuVm } from '../drivers/qemu.js';
+import { netnsIsUp, upNetnsVm } from '../drivers/netns.js';
 import { run } from '../host/exec.js';
 import { withLock } from '../host/lock.js';
 import { deleteNetns, netnsExists, runPlan } from '../host/netns.js';
-import { readState, writeState, type LabState } from '../host/state.js';
-import { transaction } from '../host/undo.js';
-import { netnsIsUp, upNetnsVm } from '../drivers/netns.js';
+import { isAlive } from '../host/process.js';
+import { readState, writeState, type LabState, type VmState } from '../host/state.js';
+import { transaction, type Undo } from '../host/undo.js';
+import { ensureImage } from '../image/build.js';
+import { imageCacheRoot, imagePlan } from '../image/recipe.js';
+import { vmPaths } from '../layout.js';
 import { namespaceCommands, vmNamespace } from '../render/hostnet.js';
-import type { Lab } from '../spec/lab.js';
-import { contextOf, requireNetnsOnly } from './context.js';
+import type { Lab, Vm } from '../spec/lab.js';
+import { contextOf, type LabContext } from './context.js';
 
 export interface UpResult {
   lab: string;
   alreadyUp: boolean;
   netns: string;
-  vms: Array<{ vm: string; driver: string; netns: string; nics: Array<{ name: string; queues: number; mac: string; ip: string; hostIf: string; host_ip: string }> }>;
+  image?: { dir: string; reused: boolean };
+  vms: Array<{
+    vm: string;
+    driver: string;
+    netns: string;
+    accel?: string;
+    accelReason?: string;
+    sshPort?: number;
+    nics: Array<{ name: string; queues: number; mac: string; ip: string; hostIf: string; host_ip: string; guestIf?: string; guestQueues?: number }>;
+  }>;
 }
 
-async function everythingUp(lab: Lab, state: LabState | undefined, labNs: string): Promise<boolean> {
-  if (!state || !netnsExists(labNs)) return false;
-  for (const vm of lab.vms) if (!state.vms[vm.name] || !(await netnsIsUp(lab, vm, labNs))) return false;
-  return true;
+async function vmIsUp(lab: Lab, vm: Vm, s: VmState | undefined, labNs: string): Promise<boolean> {
+  if (!s) return false;
+  if (vm.driver === 'netns') return netnsIsUp(lab, vm, labNs);
+  return s.qemu !== undefined && isAlive(s.qemu.proc);
 }
 
-export async function labUp(lab: Lab, steps: Steps): Promise<UpResult> {
-  requireNetnsOnly(lab, 'up');
-  const { paths } = contextOf(lab);
-  const labNs = paths.netns;
-  const summary = (alreadyUp: boolean): UpResult => ({
+function summary(lab: Lab, state: LabState, alreadyUp: boolean, labNs: string, image?: UpResult['image']): UpResult {
+  return {
     lab: lab.name,
     alreadyUp,
     netns: labNs,
-    vms: lab.vms.map((vm) => ({
-      vm: vm.name,
-      driver: vm.driver,
-      netns: vmNamespace(lab, vm),
-      nics: vm.nics.map((n) => ({ name: n.name, queues: n.queues, mac: n.mac, ip: n.ip, hostIf: n.hostIf, host_ip: n.host_ip })),
-    })),
-  });
+    ...(image ? { image } : {}),
+    vms: lab.vms.map((vm) => {
+      const q = state.vms[vm.name]?.qemu;
+      return {
+        vm: vm.name,
+        driver: vm.driver,
+        netns: vm.driver === 'netns' ? vmNamespace(lab, vm) : labNs,
+        ...(q ? { accel: q.accel, accelReason: q.accelReason, sshPort: q.sshPort } : {}),
+        nics: vm.nics.map((n) => {
+          const g = q?.nics.find((x) => x.name === n.name);
+          return { name: n.name, queues: n.queues, mac: n.mac, ip: n.ip, hostIf: n.hostIf, host_ip: n.host_ip, ...(g ? { guestIf: g.ifname, guestQueues: g.combined } : {}) };
+        }),
+      };
+    }),
+  };
+}
 
+export async function labUp(lab: Lab, steps: Steps): Promise<UpResult> {
+  const ctx = contextOf(lab);
+  const { paths } = ctx;
+  const labNs = paths.netns;
   return withLock(paths.lock, 'up', async () => {
     const previous = readState(paths);
-    if (await everythingUp(lab, previous, labNs)) return summary(true);
+    const state: LabState = previous ?? { lab: lab.name, spec: lab.file, netns: labNs, createdAt: new Date().toISOString(), vms: {}, apps: {} };
+    const down: Vm[] = [];
+    for (const vm of lab.vms) if (!netnsExists(labNs) || !(await vmIsUp(lab, vm, state.vms[vm.name], labNs))) down.push(vm);
+    if (previous && !down.length) return summary(lab, state, true, labNs);
+
     return transaction(async (undo, checkpoint) => {
       await steps.run('build the native apps (make -C native)', () =>
         run(['make', '-C', packagePath('native'), `-j${cpus().length}`], { code: 'ENV_TOOL', what: 'building the native apps', timeoutMs: 600_000 }),
@@ -53,17 +83,40 @@ export async function labUp(lab: Lab, steps: Steps): Promise<UpResult> {
         await steps.run(`create the lab namespace ${labNs}`, () => runPlan(namespaceCommands(labNs)));
         undo.push(`remove namespace ${labNs}`, () => deleteNetns(labNs));
       }
-      const state: LabState = previous ?? { lab: lab.name, spec: lab.file, netns: labNs, createdAt: new Date().toISOString(), vms: {}, apps: {} };
-      for (const vm of lab.vms) {
+      let image: UpResult['image'];
+      for (const vm of down.filter((v) => v.driver === 'netns')) {
         checkpoint();
-        if (state.vms[vm.name] && (await netnsIsUp(lab, vm, labNs))) continue;
         const nics = vm.nics.map((n) => `${n.name} ×${n.queues}q`).join(', ');
         const netns = await steps.run(`start ${vm.name}: namespace ${vmNamespace(lab, vm)}, veth ${nics}`, () => upNetnsVm(lab, vm, labNs, undo));
         state.vms[vm.name] = { driver: vm.driver, startedAt: new Date().toISOString(), netns };
       }
+      const qemuVms = down.filter((v) => v.driver === 'qemu');
+      if (qemuVms.length) image = await upQemuVms(ctx, qemuVms, state, undo, checkpoint, steps);
       checkpoint();
       writeState(paths, state);
-      return summary(false);
+      return summary(lab, state, false, labNs, image);
     });
   });
+}
+
+async function upQemuVms(ctx: LabContext, vms: Vm[], state: LabState, undo: Undo, checkpoint: () => void, steps: Steps): Promise<UpResult['image']> {
+  const { lab, paths } = ctx;
+  const plan = imagePlan(lab, imageCacheRoot());
+  const reused = await ensureImage(lab, plan, steps);
+  if (reused) progress(`✓ guest image reused from the cache: ${plan.dir}`);
+  checkpoint();
+  const rendered = await steps.run('render the VM files (qemu.sh, cloud-init seed)', () => renderLabFiles(lab, { root: paths.root }));
+  for (const vm of vms) {
+    checkpoint();
+    const r = rendered.find((x) => x.vm === vm.name)!;
+    const vp = vmPaths(paths.root, vm);
+    progress(`  ${vm.name}: accelerator ${r.accel.accel} (${r.accel.reason})`);
+    const up = await upQemuVm(vm, r.argv, vp, plan, paths.netns, endpoint(vp, paths.sshKey, r.sshPort), undo, steps);
+    state.vms[vm.name] = {
+      driver: 'qemu',
+      startedAt: new Date().toISOString(),
+      qemu: { proc: up.proc, sshPort: r.sshPort, accel: r.accel.accel, accelReason: r.accel.reason, nics: up.nics },
+    };
+  }
+  return { dir: plan.dir, reused };
 }

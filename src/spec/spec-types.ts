@@ -33,7 +33,7 @@ export interface DebianImage {
 export interface DebianRecipe {
   /** The Debian release to install. */
   suite: string;
-  /** The apt mirror mmdebstrap installs from; empty means the host's own apt sources. */
+  /** The apt mirror mmdebstrap installs from (a URL, or a sources.list file); empty means mmdebstrap's default, deb.debian.org. */
   mirror: string;
   /** Packages added to the ones lab always installs (kernel, cloud-init, openssh-server, DPDK and build tools). */
   packages: Array<string>;

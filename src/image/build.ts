@@ -1,0 +1,87 @@
+// Guest images: the offline Debian build and the checked download, both cached by content and
+// made in a temporary folder renamed into place, so the cache never holds half an image.
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LabError } from '../errors.js';
+import { run } from '../host/exec.js';
+import type { Steps } from '../commands/steps.js';
+import type { ImagePlan } from './recipe.js';
+import type { Lab } from '../spec/lab.js';
+import { download } from './download.js';
+
+const MANIFEST = 'manifest.json';
+/** Root filesystem size: room for the guest's DPDK build and app logs. */
+const DISK_SIZE = '4G';
+
+export function imageReady(plan: ImagePlan): boolean {
+  return existsSync(join(plan.dir, MANIFEST));
+}
+
+/** The image the lab boots, built or downloaded once and then reused. Returns whether it was reused. */
+export async function ensureImage(lab: Lab, plan: ImagePlan, steps: Steps): Promise<boolean> {
+  if (imageReady(plan)) return true;
+  const tmp = `${plan.dir}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  try {
+    if (plan.kind === 'debian' && 'debian' in lab.image) await buildDebian(lab.image.debian, plan, tmp, steps);
+    else if ('url' in lab.image) await steps.run(`download ${lab.image.url}`, () => downloadImage(lab.image as { url: string; sha256: string }, tmp));
+    writeFileSync(join(tmp, MANIFEST), `${JSON.stringify({ kind: plan.kind, key: plan.key, packages: plan.packages, builtAt: new Date().toISOString() }, null, 2)}\n`);
+    rmSync(plan.dir, { recursive: true, force: true });
+    renameSync(tmp, plan.dir);
+    return false;
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+async function buildDebian(recipe: { suite: string; mirror: string }, plan: ImagePlan, tmp: string, steps: Steps): Promise<void> {
+  const root = join(tmp, 'root');
+  await steps.run(`mmdebstrap ${recipe.suite} with ${plan.packages.length} packages (first build only)`, () =>
+    run(
+      [
+        'mmdebstrap', '--variant=minbase', '--mode=root', '--components=main',
+        `--include=${plan.packages.join(',')}`,
+        // cloud-init renders its network config for systemd-networkd, which minbase leaves disabled.
+        '--customize-hook=chroot "$1" systemctl enable systemd-networkd',
+        // No host key but the one lab pins: the image has none, and sshd waits for cloud-init to install it.
+        '--customize-hook=rm -f "$1"/etc/ssh/ssh_host_*',
+        `--customize-hook=mkdir -p "$1/etc/systemd/system/ssh.service.d" && printf '[Unit]\\nAfter=cloud-init.service\\n' > "$1/etc/systemd/system/ssh.service.d/lab.conf"`,
+        recipe.suite, root, ...(recipe.mirror ? [recipe.mirror] : []),
+      ],
+      { code: 'ENV_TOOL', what: 'building the guest root with mmdebstrap', timeoutMs: 1_800_000 },
+    ),
+  );
+  await steps.run('copy out the kernel and initrd for direct boot', async () => {
+    const boot = readdirSync(join(root, 'boot'));
+    const kernel = boot.find((f) => f.startsWith('vmlinuz-'));
+    const initrd = boot.find((f) => f.startsWith('initrd.img-'));
+    if (!kernel || !initrd) throw new LabError({ code: 'ENV_TOOL', message: `the guest root has no kernel or initrd in /boot (found: ${boot.join(', ') || 'nothing'})` });
+    renameSync(join(root, 'boot', kernel), join(tmp, 'vmlinuz'));
+    renameSync(join(root, 'boot', initrd), join(tmp, 'initrd.img'));
+  });
+  await steps.run(`make the ${DISK_SIZE} root disk (mkfs.ext4 -d, no loop mount) and convert it to qcow2`, async () => {
+    const raw = join(tmp, 'disk.raw');
+    await run(['mkfs.ext4', '-q', '-F', '-d', root, '-L', 'root', raw, DISK_SIZE], { code: 'ENV_TOOL', what: 'mkfs.ext4', timeoutMs: 600_000 });
+    rmSync(root, { recursive: true, force: true });
+    await run(['qemu-img', 'convert', '-f', 'raw', '-O', 'qcow2', raw, join(tmp, 'disk.qcow2')], { code: 'ENV_TOOL', what: 'qemu-img convert', timeoutMs: 600_000 });
+    rmSync(raw, { force: true });
+  });
+}
+
+async function downloadImage(image: { url: string; sha256: string }, tmp: string): Promise<void> {
+  const file = join(tmp, 'disk.img');
+  await download(image.url, file);
+  const actual = await sha256File(file);
+  if (actual !== image.sha256) {
+    throw new LabError({ code: 'ENV_HOST', message: `${image.url} has SHA-256 ${actual}, not ${image.sha256} as the spec says; nothing was cached`, hint: 'Check image.sha256 against the publisher\'s SHA256SUMS.' });
+  }
+}
+
+export function sha256File(path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha256');
+    createReadStream(path).on('data', (d) => hash.update(d)).on('error', reject).on('end', () => resolve(hash.digest('hex')));
+  });
+}

@@ -1,0 +1,42 @@
+// HTTP(S) download with progress, resume and retries.
+import { createWriteStream, existsSync, statSync } from 'node:fs';
+import { LabError } from '../errors.js';
+import { progress } from '../commands/output.js';
+
+const ATTEMPTS = 4;
+
+export async function download(url: string, file: string): Promise<void> {
+  let lastError = '';
+  for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+    try {
+      await fetchInto(url, file);
+      return;
+    } catch (err) {
+      lastError = (err as Error).message;
+      progress(`download: ${lastError}; ${attempt < ATTEMPTS ? `retrying (${attempt}/${ATTEMPTS - 1})` : 'giving up'}`);
+      await new Promise((r) => setTimeout(r, 1000 * attempt));
+    }
+  }
+  throw new LabError({ code: 'ENV_HOST', message: `cannot download ${url}: ${lastError}` });
+}
+
+/** Resumes from what a previous attempt wrote when the server allows ranges. */
+async function fetchInto(url: string, file: string): Promise<void> {
+  const have = existsSync(file) ? statSync(file).size : 0;
+  const res = await fetch(url, { headers: have ? { range: `bytes=${have}-` } : {} });
+  if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
+  const resumed = res.status === 206;
+  const total = Number(res.headers.get('content-length') ?? 0) + (resumed ? have : 0);
+  const out = createWriteStream(file, { flags: resumed ? 'a' : 'w' });
+  let done = resumed ? have : 0;
+  let shown = 0;
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
+    done += chunk.length;
+    if (Date.now() - shown > 1000) {
+      shown = Date.now();
+      progress(`download: ${(done / 2 ** 20).toFixed(0)} MiB${total ? ` of ${(total / 2 ** 20).toFixed(0)} MiB (${Math.floor((100 * done) / total)}%)` : ''}`);
+    }
+  }
+  await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+}
