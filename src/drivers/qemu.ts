@@ -5,6 +5,7 @@ import type { Client } from 'ssh2';
 import { progress } from '../commands/output.js';
 import { LabError } from '../errors.js';
 import { run, runQuiet, tail } from '../host/exec.js';
+import { throwIfInterrupted } from '../host/interrupt.js';
 import { runPlan } from '../host/netns.js';
 import { isAlive, procRef, signal, waitUntil, type ProcRef } from '../host/process.js';
 import { Qmp } from '../host/qmp.js';
@@ -21,8 +22,8 @@ import { sshExec, sshRun, waitForSsh, type SshEndpoint } from '../guest/ssh.js';
 const SSH_TIMEOUT_MS = 600_000;
 const CLOUD_INIT_TIMEOUT_MS = 1_800_000;
 
-export function endpoint(paths: VmPaths, labKey: string, port: number): SshEndpoint {
-  return { port, user: GUEST_USER, privateKey: readFileSync(labKey, 'utf8'), hostKey: readFileSync(paths.hostPub, 'utf8') };
+export function endpoint(paths: VmPaths, labKey: string, netns: string, port: number): SshEndpoint {
+  return { netns, port, user: GUEST_USER, privateKey: readFileSync(labKey, 'utf8'), hostKey: readFileSync(paths.hostPub, 'utf8') };
 }
 
 export function serialTail(paths: VmPaths, lines = 15): string {
@@ -84,7 +85,7 @@ export async function waitSsh(ep: SshEndpoint, paths: VmPaths, ref: ProcRef): Pr
   try {
     return await waitForSsh(ep, SSH_TIMEOUT_MS, (last) => {
       if (!isAlive(ref)) throw new LabError({ code: 'PROCESS', message: 'QEMU exited while lab waited for SSH', hint: serialTail(paths) });
-      progress(`  … still waiting for SSH on 127.0.0.1:${ep.port} (${last}); serial: ${serialTail(paths, 1)}`);
+      progress(`  … still waiting for SSH (${last}); serial: ${serialTail(paths, 1)}`);
     });
   } catch (err) {
     if (err instanceof LabError) throw new LabError(err.problems.map((p) => ({ ...p, hint: `${p.hint ? `${p.hint}\n` : ''}last lines of the serial console (${paths.serial}):\n${serialTail(paths)}` })));
@@ -97,6 +98,7 @@ export async function waitCloudInit(conn: Client): Promise<void> {
   const deadline = Date.now() + CLOUD_INIT_TIMEOUT_MS;
   let shown = '';
   for (;;) {
+    throwIfInterrupted();
     const status = (await sshExec(conn, 'cloud-init status --long', 30_000)).stdout;
     const state = /^status: (\w+)/m.exec(status)?.[1] ?? 'unknown';
     if (state === 'done') return;
@@ -153,7 +155,7 @@ export async function upQemuVm(vm: Vm, argv: string[], paths: VmPaths, image: Im
   await steps.run(`${vm.name}: disk overlay and cloud-init seed`, () => createDisks(paths, image));
   await steps.run(`${vm.name}: multiqueue taps ${vm.nics.map((n) => `${n.hostIf} (queues=${n.queues})`).join(', ')}`, () => createTaps(labNs, vm, undo));
   const proc = await steps.run(`${vm.name}: start QEMU in ${labNs}`, () => startQemu(labNs, argv, paths, undo));
-  const conn = await steps.run(`${vm.name}: wait for SSH on 127.0.0.1:${ep.port} (pinned host key)`, () => waitSsh(ep, paths, proc));
+  const conn = await steps.run(`${vm.name}: wait for SSH (127.0.0.1:${ep.port} in ${labNs}, pinned host key)`, () => waitSsh(ep, paths, proc));
   try {
     await steps.run(`${vm.name}: wait for cloud-init (DPDK and the apps are built in the guest)`, () => waitCloudInit(conn));
     const nics = await steps.run(`${vm.name}: read the guest's NICs (ethtool -l)`, () => guestNics(conn, vm));

@@ -1,9 +1,14 @@
 // SSH to a lab guest with ssh2: the lab's key, and the guest's host key pinned from the first
 // connection (lab generated it); a different host key is an error, never a prompt.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { Duplex } from 'node:stream';
 import { Client, type ConnectConfig } from 'ssh2';
 import { LabError } from '../errors.js';
+import { throwIfInterrupted } from '../host/interrupt.js';
 
 export interface SshEndpoint {
+  /** QEMU runs inside the lab namespace (to open its taps), so its SSH forward listens on that namespace's 127.0.0.1. */
+  netns: string;
   port: number;
   user: string;
   privateKey: string;
@@ -26,14 +31,29 @@ function keyBlob(line: string): Buffer {
 
 class HostKeyMismatch extends Error {}
 
+/** A TCP stream to 127.0.0.1:port inside a namespace: node itself relays, started under ip netns exec. */
+const RELAY = `const s=require('net').connect(+process.argv[1],'127.0.0.1');process.stdin.pipe(s);s.pipe(process.stdout);s.on('error',e=>{process.stderr.write(e.message);process.exit(1)});s.on('close',()=>process.exit(0))`;
+
+function relay(netns: string, port: number): { sock: Duplex; child: ChildProcess } {
+  const child = spawn('ip', ['netns', 'exec', netns, process.execPath, '-e', RELAY, String(port)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const sock = Duplex.from({ readable: child.stdout!, writable: child.stdin! });
+  child.on('exit', (code) => {
+    if (code !== 0) sock.destroy(new Error(stderr.trim() || `relay exited with ${code}`));
+  });
+  return { sock, child };
+}
+
 export function sshConnect(ep: SshEndpoint, timeoutMs = 15_000): Promise<Client> {
   const pinned = keyBlob(ep.hostKey);
   return new Promise((resolve, reject) => {
     const conn = new Client();
+    const { sock, child } = relay(ep.netns, ep.port);
+    conn.once('close', () => child.kill());
     let mismatch = false;
     const config: ConnectConfig = {
-      host: '127.0.0.1',
-      port: ep.port,
+      sock,
       username: ep.user,
       privateKey: ep.privateKey,
       readyTimeout: timeoutMs,
@@ -43,9 +63,11 @@ export function sshConnect(ep: SshEndpoint, timeoutMs = 15_000): Promise<Client>
       },
     };
     conn.once('ready', () => resolve(conn));
-    conn.once('error', (err) => {
+    // `on`, not `once`: a failing connection can emit several errors, and an unheard one kills the process.
+    conn.on('error', (err) => {
       conn.end();
-      reject(mismatch ? new HostKeyMismatch(`the guest on 127.0.0.1:${ep.port} presented a host key other than the one lab pinned`) : err);
+      child.kill();
+      reject(mismatch ? new HostKeyMismatch(`the guest on 127.0.0.1:${ep.port} (namespace ${ep.netns}) presented a host key other than the one lab pinned`) : err);
     });
     conn.connect(config);
   });
@@ -57,13 +79,14 @@ export async function waitForSsh(ep: SshEndpoint, timeoutMs: number, onWait: (la
   let lastError = '';
   let lastReport = Date.now();
   for (;;) {
+    throwIfInterrupted();
     try {
       return await sshConnect(ep, 10_000);
     } catch (err) {
       if (err instanceof HostKeyMismatch) throw new LabError({ code: 'ENV_HOST', message: err.message, hint: 'Something else answers on that port, or the guest was not provisioned by this lab. Run `lab down` and `lab up` again.' });
       lastError = (err as Error).message;
     }
-    if (Date.now() >= deadline) throw new LabError({ code: 'TIMEOUT', message: `no SSH on 127.0.0.1:${ep.port} within ${timeoutMs / 1000} s (last: ${lastError})` });
+    if (Date.now() >= deadline) throw new LabError({ code: 'TIMEOUT', message: `no SSH on 127.0.0.1:${ep.port} in namespace ${ep.netns} within ${timeoutMs / 1000} s (last: ${lastError})` });
     if (Date.now() - lastReport > 15_000) {
       lastReport = Date.now();
       onWait(lastError);

@@ -2,6 +2,7 @@
 // process's start time so a recycled PID is never signalled.
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
+import { throwIfInterrupted } from './interrupt.js';
 
 export interface ProcRef {
   pid: number;
@@ -56,9 +57,11 @@ export function signal(ref: ProcRef, sig: NodeJS.Signals): boolean {
   }
 }
 
+/** Polls until `check` holds or the deadline passes; an interrupt (Ctrl-C) ends the wait with an error. */
 export async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: number, everyMs = 100): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    throwIfInterrupted();
     if (await check()) return true;
     if (Date.now() >= deadline) return false;
     await new Promise((r) => setTimeout(r, everyMs));

@@ -1,5 +1,6 @@
 // What a command created, so a failure or Ctrl-C can take it back in reverse order.
 import { LabError } from '../errors.js';
+import { catchingSignals, shielded, throwIfInterrupted } from './interrupt.js';
 
 export class Undo {
   private steps: Array<{ what: string; fn: () => Promise<void> }> = [];
@@ -11,41 +12,33 @@ export class Undo {
   /** Runs every step, newest first, even when one fails; reports the failures together. */
   async run(): Promise<void> {
     const failures: string[] = [];
-    for (const step of this.steps.splice(0).reverse()) {
-      try {
-        await step.fn();
-      } catch (err) {
-        failures.push(`${step.what}: ${(err as Error).message}`);
+    await shielded(async () => {
+      for (const step of this.steps.splice(0).reverse()) {
+        try {
+          await step.fn();
+        } catch (err) {
+          failures.push(`${step.what}: ${(err as Error).message}`);
+        }
       }
-    }
+    });
     if (failures.length) throw new LabError({ code: 'ENV_HOST', message: 'could not undo everything', hint: failures.join('\n') });
   }
 }
 
 /**
- * Runs `fn`; on an error, or on SIGINT/SIGTERM while it runs, undoes what it registered and
- * re-raises. A signal is turned into an error at the next step, so nothing is left half-made.
+ * Runs `fn`; on an error, or on SIGINT/SIGTERM while it runs (raised at the next wait or
+ * checkpoint), undoes what it registered and re-raises. Nothing is left half-made.
  */
 export async function transaction<T>(fn: (undo: Undo, checkpoint: () => void) => Promise<T>): Promise<T> {
-  const undo = new Undo();
-  let interrupted: NodeJS.Signals | undefined;
-  const onSignal = (sig: NodeJS.Signals) => {
-    interrupted = sig;
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  const checkpoint = () => {
-    if (interrupted) throw new LabError({ code: 'INTERRUPTED', message: `interrupted (${interrupted}); undoing what this command made` });
-  };
-  try {
-    const result = await fn(undo, checkpoint);
-    checkpoint();
-    return result;
-  } catch (err) {
-    await undo.run();
-    throw err;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  return catchingSignals(async () => {
+    const undo = new Undo();
+    try {
+      const result = await fn(undo, throwIfInterrupted);
+      throwIfInterrupted();
+      return result;
+    } catch (err) {
+      await undo.run();
+      throw err;
+    }
+  });
 }

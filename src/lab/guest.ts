@@ -22,13 +22,16 @@ function runningQemu(lab: Lab, name: string) {
   return { vm, q, paths, vp: vmPaths(paths.root, vm) };
 }
 
-/** The system ssh client, so a shell is a real terminal; strict host key checking against lab's pin. */
+/**
+ * The system ssh client, so a shell is a real terminal, run inside the lab namespace where QEMU's
+ * SSH forward listens; strict host key checking against lab's pin.
+ */
 export function sshArgv(lab: Lab, name: string, command: string[]): string[] {
   const { q, paths, vp } = runningQemu(lab, name);
   const knownHosts = join(paths.root, 'known_hosts');
   writeAtomic(knownHosts, `[127.0.0.1]:${q.sshPort} ${readFileSync(vp.hostPub, 'utf8').trim()}\n`);
   return [
-    'ssh', '-i', paths.sshKey, '-p', String(q.sshPort),
+    'ip', 'netns', 'exec', paths.netns, 'ssh', '-i', paths.sshKey, '-p', String(q.sshPort),
     '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'IdentitiesOnly=yes',
     '-o', 'LogLevel=ERROR', ...(command.length ? [] : ['-t']),
     `${GUEST_USER}@127.0.0.1`, ...command,

@@ -111,7 +111,7 @@ async function upQemuVms(ctx: LabContext, vms: Vm[], state: LabState, undo: Undo
     const r = rendered.find((x) => x.vm === vm.name)!;
     const vp = vmPaths(paths.root, vm);
     progress(`  ${vm.name}: accelerator ${r.accel.accel} (${r.accel.reason})`);
-    const up = await upQemuVm(vm, r.argv, vp, plan, paths.netns, endpoint(vp, paths.sshKey, r.sshPort), undo, steps);
+    const up = await upQemuVm(vm, r.argv, vp, plan, paths.netns, endpoint(vp, paths.sshKey, paths.netns, r.sshPort), undo, steps);
     state.vms[vm.name] = {
       driver: 'qemu',
       startedAt: new Date().toISOString(),

@@ -28,12 +28,20 @@ export interface SeedDocuments {
   networkConfig: string;
 }
 
+/**
+ * cloud-init reads YAML 1.1, where an unquoted 52:54:00:12:34:56 is a base-60 number and 0644 an
+ * octal one: emitting with the 1.1 schema quotes every string that 1.1 would read as something else.
+ */
+function yaml11(doc: unknown): string {
+  return stringify(doc, { version: '1.1', lineWidth: 0 });
+}
+
 export function renderSeed(lab: Lab, vm: Vm, assets: GuestAssets): SeedDocuments {
-  const userData = `#cloud-config\n${stringify(userDataObject(lab, vm, assets), { lineWidth: 0 })}`;
-  const networkConfig = stringify(networkConfigObject(lab, vm));
+  const userData = `#cloud-config\n${yaml11(userDataObject(lab, vm, assets))}`;
+  const networkConfig = yaml11(networkConfigObject(lab, vm));
   // A new instance-id whenever what the guest is given changes, so cloud-init runs again for it.
   const digest = createHash('sha256').update(userData).update(networkConfig).digest('hex').slice(0, 12);
-  const metaData = stringify({ 'instance-id': `lab-${lab.name}-${vm.name}-${digest}`, 'local-hostname': vm.name });
+  const metaData = yaml11({ 'instance-id': `lab-${lab.name}-${vm.name}-${digest}`, 'local-hostname': vm.name });
   return { userData, metaData, networkConfig };
 }
 

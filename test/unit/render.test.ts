@@ -131,6 +131,15 @@ describe('cloud-init seed', () => {
     expect(net.ethernets.mgmt.dhcp4).toBe(true);
   });
 
+  it('reads the same under YAML 1.1, as cloud-init parses it: MACs and file modes stay strings', () => {
+    const net = parse(seed.networkConfig, { version: '1.1' }) as Record<string, any>;
+    expect(net.ethernets.dp0.match.macaddress).toBe(lab.vms[0]!.nics[0]!.mac);
+    expect(net.ethernets.mgmt.match.macaddress).toMatch(/^52:54:00:/);
+    const user11 = parse(seed.userData, { version: '1.1' }) as Record<string, any>;
+    for (const f of user11.write_files) expect(typeof f.permissions).toBe('string');
+    expect(user11).toEqual(user);
+  });
+
   it('changes the instance-id whenever what the guest is given changes', () => {
     const meta = parse(seed.metaData) as Record<string, string>;
     expect(meta['local-hostname']).toBe('dut');
