@@ -111,10 +111,11 @@ async function upQemuVms(ctx: LabContext, vms: Vm[], state: LabState, undo: Undo
     const r = rendered.find((x) => x.vm === vm.name)!;
     const vp = vmPaths(paths.root, vm);
     progress(`  ${vm.name}: accelerator ${r.accel.accel} (${r.accel.reason})`);
+    const startedAt = new Date().toISOString();
     const up = await upQemuVm(vm, r.argv, vp, plan, paths.netns, endpoint(vp, paths.sshKey, paths.netns, r.sshPort), undo, steps);
     state.vms[vm.name] = {
       driver: 'qemu',
-      startedAt: new Date().toISOString(),
+      startedAt,
       qemu: { proc: up.proc, sshPort: r.sshPort, accel: r.accel.accel, accelReason: r.accel.reason, nics: up.nics },
     };
   }

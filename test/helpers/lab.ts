@@ -1,5 +1,5 @@
 // Test helpers: load a lab from text, run the built CLI.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { LabError, type Problem } from '../../src/errors.js';
 import { loadLabText } from '../../src/spec/load.js';
@@ -31,6 +31,24 @@ export interface CliResult {
 export function lab(args: string[], cwd = ROOT, timeoutMs = 120_000): CliResult {
   const r = spawnSync(process.execPath, [`${ROOT}/bin/lab.js`, ...args], { cwd, encoding: 'utf8', timeout: timeoutMs });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The same, without blocking the test worker: for commands that run for minutes (booting a VM). */
+export function labAsync(args: string[], cwd = ROOT, timeoutMs = 120_000): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [`${ROOT}/bin/lab.js`, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    // SIGINT, as a person would stop it: lab then undoes what it made.
+    const timer = setTimeout(() => child.kill('SIGINT'), timeoutMs);
+    child.on('error', reject);
+    child.on('exit', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
 }
 
 export const MINIMAL = `name: t

@@ -6,7 +6,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { run, runQuiet } from '../../src/host/exec.js';
 import { netnsExists } from '../../src/host/netns.js';
 import { isAlive } from '../../src/host/process.js';
-import { lab, ROOT } from '../helpers/lab.js';
+import { lab, labAsync, ROOT } from '../helpers/lab.js';
 
 const work = mkdtempSync(join(tmpdir(), 'lab-netns-'));
 let n = 0;
@@ -105,7 +105,7 @@ describe('lab on netns VMs', () => {
 
   it('lab test runs the whole sequence and leaves nothing behind', async () => {
     const { file, name } = spec();
-    const t = lab(['test', '-f', file, '--json']);
+    const t = await labAsync(['test', '-f', file, '--json'], ROOT, 180_000);
     expect(t.status, t.stderr).toBe(0);
     const report = json<{ passed: boolean; counts: { passed: number; failed: number; skipped: number } }>(t.stdout);
     expect(report.counts).toEqual({ passed: 9, failed: 0, skipped: 1 });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { netnsExists } from '../../src/host/netns.js';
 import { isAlive, type ProcRef } from '../../src/host/process.js';
-import { lab, ROOT } from '../helpers/lab.js';
+import { lab, labAsync, ROOT } from '../helpers/lab.js';
 
 const work = mkdtempSync(join(tmpdir(), 'lab-vm-'));
 const name = `vm${process.pid % 100000}`;
@@ -24,8 +24,8 @@ const UP_TIMEOUT = 1_500_000;
 describe('a QEMU lab under TCG', () => {
   let qemu: ProcRef;
 
-  it('comes up: SSH with the pinned key, cloud-init done, the guest sees 2 combined channels', () => {
-    const up = lab(['up', '-f', file, '--json'], ROOT, UP_TIMEOUT);
+  it('comes up: SSH with the pinned key, cloud-init done, the guest sees 2 combined channels', async () => {
+    const up = await labAsync(['up', '-f', file, '--json'], ROOT, UP_TIMEOUT);
     expect(up.status, up.stderr).toBe(0);
     const r = json<{ alreadyUp: boolean; vms: Array<{ accel: string; sshPort: number; nics: Array<{ guestQueues: number; queues: number }> }> }>(up.stdout);
     expect(r.alreadyUp).toBe(false);
@@ -36,17 +36,17 @@ describe('a QEMU lab under TCG', () => {
     qemu = json<{ vms: Record<string, { qemu: { proc: ProcRef } }> }>(readFileSync(join(work, '.lab', name, 'state.json'), 'utf8')).vms.dut!.qemu.proc;
   }, UP_TIMEOUT);
 
-  it('lab ssh runs a command with the pinned key and passes its exit code through', () => {
-    const ok = lab(['ssh', 'dut', '-f', file, '--', 'cloud-init', 'status']);
+  it('lab ssh runs a command with the pinned key and passes its exit code through', async () => {
+    const ok = await labAsync(['ssh', 'dut', '-f', file, '--', 'cloud-init', 'status']);
     expect(ok.status, ok.stderr).toBe(0);
     expect(ok.stdout).toContain('status: done');
-    const built = lab(['ssh', 'dut', '-f', file, '--', 'ls', '/opt/lab/native/build']);
+    const built = await labAsync(['ssh', 'dut', '-f', file, '--', 'ls', '/opt/lab/native/build']);
     expect(built.stdout).toContain('l2_multi_echo');
-    expect(lab(['ssh', 'dut', '-f', file, '--', 'exit', '7']).status).toBe(7);
+    expect((await labAsync(['ssh', 'dut', '-f', file, '--', 'exit', '7'])).status).toBe(7);
   }, 120_000);
 
-  it('a second up changes nothing and says so', () => {
-    const again = lab(['up', '-f', file, '--json'], ROOT, 120_000);
+  it('a second up changes nothing and says so', async () => {
+    const again = await labAsync(['up', '-f', file, '--json']);
     expect(again.status, again.stderr).toBe(0);
     expect(json<{ alreadyUp: boolean }>(again.stdout).alreadyUp).toBe(true);
     expect(isAlive(qemu)).toBe(true);
@@ -58,11 +58,11 @@ describe('a QEMU lab under TCG', () => {
     expect(logs.stdout).toMatch(/Linux version|cloud-init/);
   });
 
-  it('after kill -9 of QEMU, status says crashed and down cleans up everything', () => {
+  it('after kill -9 of QEMU, status says crashed and down cleans up everything', async () => {
     process.kill(qemu.pid, 'SIGKILL');
     const status = json<{ vms: Array<{ state: string }> }>(lab(['status', '-f', file, '--json']).stdout);
     expect(status.vms[0]!.state).toBe('crashed');
-    const down = lab(['down', '-f', file]);
+    const down = await labAsync(['down', '-f', file]);
     expect(down.status, down.stderr).toBe(0);
     expect(netnsExists(`lab-${name}`)).toBe(false);
     expect(isAlive(qemu)).toBe(false);
