@@ -1,0 +1,89 @@
+// npm run bench:boot — how long the example lab takes to be ready, next to a bare boot of the same
+// image to its login prompt under the same accelerator. BENCH_IMAGE=1 also times a fresh image
+// build (into a temporary cache, so the real one is kept). Prints figures; asserts nothing.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readJsonAsset } from '../assets.js';
+import { Steps } from '../commands/steps.js';
+import { chooseAccel } from '../host/accel.js';
+import { run } from '../host/exec.js';
+import { ensureImage } from '../image/build.js';
+import { imageCacheRoot, imagePlan } from '../image/recipe.js';
+import { labDown } from '../lab/down.js';
+import { labUp } from '../lab/up.js';
+import type { QemuProfiles } from '../render/qemu.js';
+import { loadLab } from '../spec/load.js';
+import { packagePath } from '../assets.js';
+
+const work = mkdtempSync(join(tmpdir(), 'lab-bench-boot-'));
+const specFile = join(work, 'lab.yaml');
+writeFileSync(specFile, readFileSync(packagePath('lab.yaml'), 'utf8').replace(/^name: .*/m, 'name: benchboot'));
+const lab = loadLab(specFile);
+const vm = lab.vms[0]!;
+
+async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const t = Date.now();
+  const r = await fn();
+  return [r, Date.now() - t];
+}
+
+/** The same kernel, disk, CPUs and memory, no seed and no data-plane NIC, until getty's prompt. */
+async function bareBoot(accel: 'tcg' | 'kvm'): Promise<number> {
+  const plan = imagePlan(lab, imageCacheRoot());
+  const profiles = readJsonAsset<QemuProfiles>('qemu', 'profiles.json');
+  const disk = join(work, 'bare.qcow2');
+  await run(['qemu-img', 'create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', plan.disk, disk]);
+  const started = Date.now();
+  const child = spawn(profiles.binary, [
+    '-machine', vm.iommu ? 'q35' : 'pc', '-accel', accel, '-cpu', profiles.accel[accel].cpu, '-smp', String(vm.cpus), '-m', `${vm.memoryMiB}M`,
+    '-nodefaults', '-display', 'none', '-no-reboot', '-serial', 'stdio',
+    '-drive', `file=${disk},if=virtio,format=qcow2`, '-kernel', plan.kernel!, '-initrd', plan.initrd!, '-append', profiles.kernel_args.join(' '),
+  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  try {
+    return await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no login prompt within 600 s:\n${out.slice(-1000)}`)), 600_000);
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (/login: ?$/m.test(out)) {
+          clearTimeout(timer);
+          resolve(Date.now() - started);
+        }
+      });
+      child.on('exit', (code) => reject(new Error(`QEMU exited (${code}) before a login prompt:\n${out.slice(-1000)}`)));
+    });
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
+
+async function main(): Promise<void> {
+  const rows: Array<[string, string]> = [];
+  const fmt = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  try {
+    if (process.env.BENCH_IMAGE === '1') {
+      const cache = join(work, 'cache');
+      const [, ms] = await timed(() => ensureImage(lab, imagePlan(lab, cache), new Steps()));
+      rows.push(['offline image, first build (mmdebstrap, mkfs.ext4 -d, qemu-img convert)', fmt(ms)]);
+      rmSync(cache, { recursive: true, force: true });
+    }
+    const accel = (await chooseAccel(vm.accel)).accel;
+    const [first, upMs] = await timed(() => labUp(lab, new Steps()));
+    rows.push([`lab up to ready (image ${first.image?.reused ? 'reused' : 'built'}; SSH + cloud-init done), ${accel}`, fmt(upMs)]);
+    const [, againMs] = await timed(() => labUp(lab, new Steps(true)));
+    rows.push(['second lab up (no-op)', fmt(againMs)]);
+    await labDown(lab, true);
+    const bareMs = await bareBoot(accel);
+    rows.push([`bare boot of the same image to a login prompt, ${accel}`, fmt(bareMs)]);
+    rows.push(['ratio lab up / bare boot', `${(upMs / bareMs).toFixed(2)}×`]);
+  } finally {
+    await labDown(lab, true);
+    rmSync(work, { recursive: true, force: true });
+  }
+  const width = Math.max(...rows.map(([k]) => k.length));
+  console.log(`\n${rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n')}`);
+}
+
+await main();
