@@ -7,7 +7,6 @@ export type ErrorCode =
   | 'SPEC_SCHEMA'
   | 'SPEC_SEMANTIC'
   | 'USAGE'
-  | 'NOT_BUILT'
   | 'ENV_TOOL'
   | 'ENV_ACCEL'
   | 'ENV_HOST'
@@ -42,7 +41,6 @@ const EXIT_OF: Record<ErrorCode, number> = {
   SPEC_SCHEMA: EXIT.usage,
   SPEC_SEMANTIC: EXIT.usage,
   USAGE: EXIT.usage,
-  NOT_BUILT: EXIT.usage,
   ENV_TOOL: EXIT.env,
   ENV_ACCEL: EXIT.env,
   ENV_HOST: EXIT.env,

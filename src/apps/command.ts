@@ -34,3 +34,11 @@ export function netnsAppArgv(lab: Pick<Lab, 'name'>, app: App, nic: Nic, binDir:
     ...app.args,
   ];
 }
+
+/** Where the guest's build of the native apps lives (cloud-init runs make there). */
+export const GUEST_BIN = '/opt/lab/native/build';
+
+/** In a VM: the NIC bound to vfio-pci or uio_pci_generic, on the hugepages lab reserved. */
+export function vmAppArgv(lab: Pick<Lab, 'name'>, app: App, pci: string): string[] {
+  return [program(app, GUEST_BIN), '-l', app.lcoreList, '-a', pci, '--file-prefix', dpdkFilePrefix(lab, app), ...app.eal_args, '--', '-p', '0', ...app.args];
+}

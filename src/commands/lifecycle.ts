@@ -1,7 +1,7 @@
 // The lab's life-cycle verbs: each loads the lab, calls src/lab/, prints. Nothing else.
 import { writeFileSync } from 'node:fs';
 import { LabError } from '../errors.js';
-import { labRun, labStop } from '../lab/apps.js';
+import { followApp, labRun, labStop, type StopAppResult } from '../lab/apps.js';
 import { labDown } from '../lab/down.js';
 import { labStatus } from '../lab/status.js';
 import { labUp } from '../lab/up.js';
@@ -47,23 +47,28 @@ export async function status(opts: FileOptions): Promise<void> {
   });
 }
 
-export async function runApp(app: string, opts: FileOptions & { lcores?: string }): Promise<void> {
+export async function runApp(app: string, opts: FileOptions & { lcores?: string; detach?: boolean }): Promise<void> {
   const lab = loadLab(opts.file, { force: opts.force, ...(opts.lcores ? { appLcores: { app, lcores: String(opts.lcores) } } : {}) });
   const r = await labRun(lab, app);
   print(opts, r, () =>
     r.alreadyRunning
       ? `${r.app} is already running on ${r.vm} (pid ${r.pid}): nothing changed`
-      : [`${r.app} runs on ${r.vm}.${r.nic} (${r.where}): pid ${r.pid}, ${r.ready.queues} queue(s) on lcores ${r.ready.lcores.join(',')}, RSS by ${r.ready.rss}, driver ${r.ready.driver}, MAC ${r.ready.mac}`, `log: ${r.log}`].join('\n'),
+      : [`${r.app} runs on ${r.vm}.${r.nic}${r.pci ? ` (PCI ${r.pci})` : ''} (${r.where}): pid ${r.pid}, ${r.ready.queues} queue(s) on lcores ${r.ready.lcores.join(',')}, RSS by ${r.ready.rss}, driver ${r.ready.driver}, MAC ${r.ready.mac}`, `log: ${r.log}`].join('\n'),
   );
+  if (opts.detach || r.alreadyRunning) return;
+  process.stderr.write(`following ${r.app}'s log; Ctrl-C stops it (use --detach to leave it running)\n`);
+  const stopped = await followApp(lab, app, (text) => process.stderr.write(text));
+  process.stderr.write(`${stoppedLine(stopped)}\n`);
+}
+
+function stoppedLine(r: StopAppResult): string {
+  const q = r.final?.queues.map((x) => `q${x.queue}: rx ${x.rx} tx ${x.tx} dropped ${x.dropped}`).join('; ') ?? 'no final counters';
+  return `${r.app} stopped (${r.how}); NIC given back to the kernel\n  final counters: ${q}`;
 }
 
 export async function stopApp(app: string, opts: FileOptions): Promise<void> {
   const r = await labStop(loadLab(opts.file, { force: true }), app);
-  print(opts, r, () => {
-    if (!r.wasRunning) return `${r.app} was not running: nothing changed`;
-    const q = r.final?.queues.map((x) => `q${x.queue}: rx ${x.rx} tx ${x.tx} dropped ${x.dropped}`).join('; ') ?? 'no final counters';
-    return `${r.app} stopped (${r.how}); NIC given back to the kernel\n  ${q}`;
-  });
+  print(opts, r, () => (r.wasRunning ? stoppedLine(r) : `${r.app} was not running: nothing changed`));
 }
 
 function finish(opts: OutputOptions & { junit?: string }, report: Report, extra: Record<string, unknown> = {}): void {

@@ -10,25 +10,33 @@ export interface ProcRef {
   startTime: string;
 }
 
-function stat(pid: number): string[] | undefined {
+/** The fields of /proc/PID/stat after the command name (which may hold spaces): state first. */
+export function statFields(text: string): string[] {
+  return text.slice(text.lastIndexOf(')') + 2).trim().split(' ');
+}
+
+/** Whether a /proc/PID/stat text is the process `ref` names, still running (not a zombie). */
+export function statMatches(text: string | undefined, ref: ProcRef): boolean {
+  if (!text) return false;
+  const fields = statFields(text);
+  return fields[19] === ref.startTime && fields[0] !== 'Z';
+}
+
+function stat(pid: number): string | undefined {
   try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may hold spaces; the fields after it start past the last ')'.
-    return text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return readFileSync(`/proc/${pid}/stat`, 'utf8');
   } catch {
     return undefined;
   }
 }
 
-export function procRef(pid: number): ProcRef | undefined {
-  const fields = stat(pid);
-  return fields ? { pid, startTime: fields[19]! } : undefined;
+export function procRef(pid: number, text = stat(pid)): ProcRef | undefined {
+  return text ? { pid, startTime: statFields(text)[19]! } : undefined;
 }
 
 /** Running, the same process we started, and not a zombie. */
 export function isAlive(ref: ProcRef): boolean {
-  const fields = stat(ref.pid);
-  return fields !== undefined && fields[19] === ref.startTime && fields[0] !== 'Z';
+  return statMatches(stat(ref.pid), ref);
 }
 
 /** Starts a process in its own session with stdout and stderr appended to `log`; returns once it runs. */

@@ -1,4 +1,4 @@
-// What every lab operation starts from, and the one place that says what is not built yet.
+// What every lab operation starts from: the lab, its paths, and where an app runs.
 import { LabError } from '../errors.js';
 import { labPaths, type LabPaths } from '../layout.js';
 import type { App, Lab, Nic, Vm } from '../spec/lab.js';
@@ -11,18 +11,6 @@ export interface LabContext {
 
 export function contextOf(lab: Lab): LabContext {
   return { lab, paths: labPaths(lab) };
-}
-
-/** Apps in QEMU VMs (lab run/stop/verify/test) land with issue 5; netns VMs have them today. */
-export function requireNetnsOnly(lab: Lab, verb: string): void {
-  const qemu = lab.vms.filter((v) => v.driver === 'qemu').map((v) => v.name);
-  if (qemu.length) {
-    throw new LabError({
-      code: 'NOT_BUILT',
-      message: `\`lab ${verb}\` for apps in QEMU VMs (${qemu.join(', ')}) is not built yet (issue 5); it works today for driver: netns VMs`,
-      hint: 'Try the VM-free tier: npx lab test -f examples/netns.yaml',
-    });
-  }
 }
 
 export interface AppPlace {

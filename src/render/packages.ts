@@ -1,7 +1,7 @@
 // What the guest needs installed, in one place: the offline image bakes it in, a downloaded image gets it from cloud-init.
 import type { Lab } from '../spec/lab.js';
 
-const BASE = ['openssh-server', 'cloud-init', 'build-essential', 'pkg-config', 'python3', 'pciutils', 'kmod', 'iproute2', 'ethtool', 'procps', 'iputils-ping'];
+const BASE = ['openssh-server', 'sudo', 'cloud-init', 'build-essential', 'pkg-config', 'python3', 'pciutils', 'kmod', 'iproute2', 'ethtool', 'procps', 'iputils-ping'];
 const DPDK_DISTRO = ['dpdk', 'dpdk-dev', 'libdpdk-dev'];
 const DPDK_RELEASE = ['meson', 'ninja-build', 'python3-pyelftools', 'libnuma-dev', 'xz-utils', 'curl', 'ca-certificates'];
 

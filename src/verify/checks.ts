@@ -4,8 +4,8 @@ import { counterDelta } from '../apps/events.js';
 import { requestCounters } from '../apps/runner.js';
 import { NATIVE_BIN } from '../drivers/netns.js';
 import { LabError } from '../errors.js';
-import { isAlive } from '../host/process.js';
 import { readState } from '../host/state.js';
+import type { AppHost } from '../drivers/apphost.js';
 import { runningApp, stopAppUnlocked } from '../lab/apps.js';
 import { contextOf, placeOf } from '../lab/context.js';
 import type { Lab } from '../spec/lab.js';
@@ -32,13 +32,13 @@ async function timed(check: CheckName, app: string, fn: () => Promise<Omit<Check
 
 const verdict = (ok: boolean): 'passed' | 'failed' => (ok ? 'passed' : 'failed');
 
-/** Runs the spec's checks against one running app; `control` stops it at the end. The caller holds the lab lock. */
-export async function verifyApp(lab: Lab, name: string): Promise<CheckResult[]> {
+/** Runs the spec's checks against one running app; `control` stops it at the end. The caller holds the lab lock and the host. */
+export async function verifyApp(lab: Lab, name: string, host: AppHost): Promise<CheckResult[]> {
   const { paths } = contextOf(lab);
   const { app, nic } = placeOf(lab, name);
   const s = readState(paths)?.apps[name];
-  if (!s || !isAlive(s.proc)) throw new LabError({ code: 'STATE', message: `app ${name} is not running`, hint: `Run \`lab run ${name}\` first.` });
-  const running = runningApp(lab, s);
+  if (!s || !(await host.target.alive(s.proc))) throw new LabError({ code: 'STATE', message: `app ${name} is not running`, hint: `Run \`lab run ${name}\` first.` });
+  const running = runningApp(host, s);
   const spec = lab.verify;
   const want = (c: CheckName) => spec.checks.includes(c);
   const results: CheckResult[] = [];
@@ -101,7 +101,7 @@ export async function verifyApp(lab: Lab, name: string): Promise<CheckResult[]> 
 
   if (want('control')) {
     results.push(await timed('control', name, async () => {
-      const stopped = await stopAppUnlocked(lab, name);
+      const stopped = await stopAppUnlocked(lab, name, host);
       const p = await ping(paths.netns, nic.address, spec.ping.count, spec.ping.interval);
       const ok = stopped.how === 'exited' && p.loss <= spec.ping.max_control_loss;
       return { status: verdict(ok), measured: `after lab stop (${stopped.how}), ${p.received}/${p.transmitted} pings answered by the kernel`, data: { ping: p, final: stopped.final } };

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { run, runQuiet } from '../../src/host/exec.js';
 import { netnsExists } from '../../src/host/netns.js';
-import { isAlive } from '../../src/host/process.js';
+import { spawn } from 'node:child_process';
+import { isAlive, waitUntil } from '../../src/host/process.js';
 import { lab, labAsync, ROOT } from '../helpers/lab.js';
 
 const work = mkdtempSync(join(tmpdir(), 'lab-netns-'));
@@ -37,12 +38,12 @@ describe('lab on netns VMs', () => {
     expect(up1.stderr).toMatch(/✓ start dut: namespace lab-\w+-dut/);
     expect(json<{ alreadyUp: boolean }>(lab(['up', '-f', file, '--json']).stdout).alreadyUp).toBe(true);
 
-    const started = lab(['run', 'l2_multi_echo', '-f', file, '--json']);
+    const started = lab(['run', 'l2_multi_echo', '--detach', '-f', file, '--json']);
     expect(started.status, started.stderr).toBe(0);
     const r = json<{ pid: number; ready: { queues: number; rss: string } }>(started.stdout);
     expect(r.ready).toMatchObject({ queues: 2, rss: 'backend' });
-    expect(lab(['run', 'l2_multi_echo', '-f', file]).stdout).toContain('already running');
-    expect(lab(['run', 'l2_echo', '-f', file]).stderr).toContain('is taken by app l2_multi_echo');
+    expect(lab(['run', 'l2_multi_echo', '--detach', '-f', file]).stdout).toContain('already running');
+    expect(lab(['run', 'l2_echo', '--detach', '-f', file]).stderr).toContain('is taken by app l2_multi_echo');
 
     const status = json<{ up: boolean; apps: Array<{ app: string; state: string }> }>(lab(['status', '-f', file, '--json']).stdout);
     expect(status.up).toBe(true);
@@ -68,7 +69,7 @@ describe('lab on netns VMs', () => {
   it('verify fails, exit 1, when the kernel still answers: the checks can fail', async () => {
     const { file, name } = spec();
     expect(lab(['up', '-f', file]).status).toBe(0);
-    expect(lab(['run', 'l2_echo', '-f', file]).status).toBe(0);
+    expect(lab(['run', 'l2_echo', '--detach', '-f', file]).status).toBe(0);
     // Behind lab's back, give the kernel its address again: the app no longer has the NIC to itself.
     await run(['ip', '-n', `lab-${name}-dut`, 'addr', 'add', '10.11.0.2/24', 'dev', 'dp0']);
     const v = lab(['verify', 'l2_echo', '-f', file, '--json']);
@@ -82,7 +83,7 @@ describe('lab on netns VMs', () => {
     const { file, name } = spec((t) => t.replace('queues: 2', 'queues: 1'));
     expect(lab(['validate', '-f', file]).stderr).toContain('needs 2 queues');
     expect(lab(['up', '-f', file, '--force']).status).toBe(0);
-    const r = lab(['run', 'l2_multi_echo', '-f', file, '--force']);
+    const r = lab(['run', 'l2_multi_echo', '--detach', '-f', file, '--force']);
     expect(r.status).toBe(3);
     expect(r.stderr).toContain('the app exited before it was ready');
     expect(r.stderr).toContain('mq=on');
@@ -90,6 +91,24 @@ describe('lab on netns VMs', () => {
     expect(status.apps).toEqual([]);
     const addr = await runQuiet(['ip', '-n', `lab-${name}-dut`, '-4', 'addr', 'show', 'dp0']);
     expect(addr.stdout, 'the NIC got its address back').toContain('10.11.0.2/24');
+  }, 120_000);
+
+  it('run without --detach follows the app; Ctrl-C stops it and gives the NIC back', async () => {
+    const { file, name } = spec();
+    expect(lab(['up', '-f', file]).status).toBe(0);
+    const child = spawn(process.execPath, [join(ROOT, 'bin/lab.js'), 'run', 'l2_echo', '-f', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const following = await waitUntil(() => stderr.includes('Ctrl-C stops it'), 60_000);
+    expect(following, stderr).toBe(true);
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(stderr).toContain('l2_echo stopped (exited)');
+    expect(stderr).toMatch(/final counters: q0: rx \d+ tx \d+ dropped 0/);
+    const addr = await runQuiet(['ip', '-n', `lab-${name}-dut`, '-4', 'addr', 'show', 'dp0']);
+    expect(addr.stdout).toContain('10.11.0.2/24');
+    expect(json<{ apps: unknown[] }>(lab(['status', '-f', file, '--json']).stdout).apps).toEqual([]);
   }, 120_000);
 
   it('down cleans up a half-made lab with no state', async () => {

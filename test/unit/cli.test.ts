@@ -51,10 +51,13 @@ describe('lab CLI', () => {
     expect(lab(['validate', '--no-such-flag']).status).toBe(2);
   });
 
-  it('commands of later issues say they are not built yet, exit 2', () => {
-    const r = lab(['verify']);
-    expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/not built yet/);
+  it('verify with no app running says what to do, exit 3', () => {
+    const spec = join(work, 'idle.yaml');
+    writeFileSync(spec, readFileSync(join(ROOT, 'examples/netns.yaml'), 'utf8').replace(/^name: .*/m, 'name: idle'));
+    const r = lab(['verify', '-f', spec]);
+    expect(r.status).toBe(3);
+    expect(r.stderr).toContain('no app of lab idle is running');
+    expect(r.stderr).toContain('lab run l2_echo');
   });
 
   it('render --out writes qemu.sh, user-data, meta-data and network-config per VM, and nothing on a bad spec', () => {
