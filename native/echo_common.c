@@ -45,6 +45,7 @@ struct lab_app {
 	uint16_t nb_queues;
 	bool want_rss;
 	const char *rss_mode; /* "device", "backend" (tap/af_packet fan-out) or "none" */
+	bool started;         /* the port was started, so it must be stopped */
 	struct rte_ether_addr mac;
 	struct rte_mempool *pools[MAX_QUEUES];
 	struct queue_stats stats[MAX_QUEUES];
@@ -269,6 +270,7 @@ static int port_init(struct lab_app *app)
 		fprintf(stderr, "%s: cannot start port %u: %s\n", app->name, port, rte_strerror(-ret));
 		return ret;
 	}
+	app->started = true;
 	/* Frames come addressed to us; promiscuous mode only matters where a device filters, so a refusal is not fatal. */
 	ret = rte_eth_promiscuous_enable(port);
 	if (ret != 0 && ret != -ENOTSUP)
@@ -282,9 +284,12 @@ static void port_close(struct lab_app *app)
 	int ret;
 
 	if (rte_eth_dev_is_valid_port(port)) {
-		ret = rte_eth_dev_stop(port);
-		if (ret != 0)
-			fprintf(stderr, "%s: stopping port %u: %s\n", app->name, port, rte_strerror(-ret));
+		if (app->started) {
+			ret = rte_eth_dev_stop(port);
+			if (ret != 0)
+				fprintf(stderr, "%s: stopping port %u: %s\n", app->name, port, rte_strerror(-ret));
+			app->started = false;
+		}
 		ret = rte_eth_dev_close(port);
 		if (ret != 0)
 			fprintf(stderr, "%s: closing port %u: %s\n", app->name, port, rte_strerror(-ret));
