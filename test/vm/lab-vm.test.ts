@@ -52,6 +52,48 @@ describe('a QEMU lab under TCG', () => {
     expect(isAlive(qemu)).toBe(true);
   }, 120_000);
 
+  it('lab run l2_echo binds the NIC behind the virtual IOMMU, and lab verify passes every check', async () => {
+    const run = await labAsync(['run', 'l2_echo', '--detach', '-f', file, '--json'], ROOT, 300_000);
+    expect(run.status, run.stderr).toBe(0);
+    const r = json<{ pci: string; ready: { driver: string; queues: number } }>(run.stdout);
+    expect(r.ready).toMatchObject({ driver: 'net_virtio', queues: 1 });
+    expect(r.pci).toMatch(/^0000:00:0[0-9a-f]\.0$/);
+    const bound = await labAsync(['ssh', 'dut', '-f', file, '--', 'readlink', `/sys/bus/pci/devices/${r.pci}/driver`]);
+    expect(bound.stdout.trim()).toMatch(/vfio-pci$/);
+
+    const junit = join(work, 'echo.xml');
+    const v = await labAsync(['verify', 'l2_echo', '-f', file, '--json', '--junit', junit], ROOT, 300_000);
+    expect(v.status, v.stdout + v.stderr).toBe(0);
+    const checks = json<{ checks: Array<{ check: string; status: string }> }>(v.stdout).checks;
+    expect(checks.map((c) => [c.check, c.status])).toEqual([
+      ['kernel_bypass', 'passed'], ['echo', 'passed'], ['rss', 'skipped'], ['latency', 'passed'], ['control', 'passed'],
+    ]);
+    expect(readFileSync(junit, 'utf8')).toContain('failures="0"');
+  }, 600_000);
+
+  it('l2_multi_echo gets traffic on both queues of the virtio NIC', async () => {
+    const run = await labAsync(['run', 'l2_multi_echo', '--detach', '-f', file, '--json'], ROOT, 300_000);
+    expect(run.status, run.stderr).toBe(0);
+    expect(json<{ ready: { queues: number; lcores: number[] } }>(run.stdout).ready).toMatchObject({ queues: 2, lcores: [1, 2] });
+    const v = await labAsync(['verify', 'l2_multi_echo', '-f', file, '--json'], ROOT, 300_000);
+    expect(v.status, v.stdout + v.stderr).toBe(0);
+    const rss = json<{ checks: Array<{ check: string; status: string; data: Array<{ rx: number }> }> }>(v.stdout).checks.find((c) => c.check === 'rss')!;
+    expect(rss.status).toBe('passed');
+    expect(rss.data.every((q) => q.rx > 0)).toBe(true);
+  }, 600_000);
+
+  it('the multiqueue pitfall: validation explains it; past --force the guest app says mq=on itself', async () => {
+    const refused = await labAsync(['run', 'l2_multi_echo', '--detach', '--lcores', '0-2', '-f', file]);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain('needs 3 queues');
+    const forced = await labAsync(['run', 'l2_multi_echo', '--detach', '--lcores', '0-2', '--force', '-f', file], ROOT, 300_000);
+    expect(forced.status).toBe(3);
+    expect(forced.stderr).toContain('the app exited before it was ready');
+    expect(forced.stderr).toContain('mq=on');
+    const addr = await labAsync(['ssh', 'dut', '-f', file, '--', 'ip', '-4', 'addr']);
+    expect(addr.stdout, 'the NIC is back with the kernel, with its address').toContain('10.10.0.2/24');
+  }, 600_000);
+
   it('lab logs shows the serial console', () => {
     const logs = lab(['logs', 'dut', 'serial', '-f', file]);
     expect(logs.status).toBe(0);
@@ -67,4 +109,16 @@ describe('a QEMU lab under TCG', () => {
     expect(netnsExists(`lab-${name}`)).toBe(false);
     expect(isAlive(qemu)).toBe(false);
   }, 120_000);
+});
+
+describe('lab test, the README\'s main command', () => {
+  it('runs up, then run, verify and stop for each app, then down, and reports every check', async () => {
+    const junit = join(work, 'test.xml');
+    const t = await labAsync(['test', '-f', file, '--json', '--junit', junit], ROOT, UP_TIMEOUT);
+    expect(t.status, t.stderr).toBe(0);
+    const report = json<{ counts: { passed: number; failed: number; skipped: number } }>(t.stdout);
+    expect(report.counts).toEqual({ passed: 9, failed: 0, skipped: 1 });
+    expect(readFileSync(junit, 'utf8')).toContain('tests="10" failures="0" skipped="1"');
+    expect(netnsExists(`lab-${name}`)).toBe(false);
+  }, UP_TIMEOUT);
 });
