@@ -19,7 +19,7 @@ export function imageReady(plan: ImagePlan): boolean {
 }
 
 /** The image the lab boots, built or downloaded once and then reused. Returns whether it was reused. */
-export async function ensureImage(lab: Lab, plan: ImagePlan, steps: Steps): Promise<boolean> {
+export async function ensureImage(lab: Pick<Lab, 'image'>, plan: ImagePlan, steps: Steps): Promise<boolean> {
   if (imageReady(plan)) return true;
   const tmp = `${plan.dir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });

@@ -12,12 +12,19 @@ export async function download(url: string, file: string): Promise<void> {
       await fetchInto(url, file);
       return;
     } catch (err) {
-      lastError = (err as Error).message;
-      progress(`download: ${lastError}; ${attempt < ATTEMPTS ? `retrying (${attempt}/${ATTEMPTS - 1})` : 'giving up'}`);
+      lastError = reason(err as Error);
+      if (attempt === ATTEMPTS) break;
+      progress(`download: ${lastError}; retrying (${attempt}/${ATTEMPTS - 1})`);
       await new Promise((r) => setTimeout(r, 1000 * attempt));
     }
   }
   throw new LabError({ code: 'ENV_HOST', message: `cannot download ${url}: ${lastError}` });
+}
+
+/** fetch() says only "fetch failed"; the socket's own error (ECONNREFUSED, ENOTFOUND…) is in its cause. */
+function reason(err: Error): string {
+  const cause = err.cause as Error | undefined;
+  return cause?.message ? `${err.message} (${cause.message})` : err.message;
 }
 
 /** Resumes from what a previous attempt wrote when the server allows ranges. */

@@ -1,0 +1,92 @@
+// The download path of guest images against a real HTTP server on loopback: checksum, resume, cache.
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Steps } from '../../src/commands/steps.js';
+import { LabError } from '../../src/errors.js';
+import { ensureImage } from '../../src/image/build.js';
+import { imagePlan } from '../../src/image/recipe.js';
+
+const dpdk = { source: 'distro', version: '', sha256: '', url: '' } as const;
+const body = randomBytes(3 * 2 ** 20);
+const sha256 = createHash('sha256').update(body).digest('hex');
+
+/** Serves `body` with Range support; while `dropNext` is set, a request gets half the file and a reset. */
+let dropNext = false;
+const ranges: Array<string | undefined> = [];
+let server: Server;
+let base = '';
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    ranges.push(req.headers.range);
+    const from = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? '')?.[1] ?? 0);
+    const part = body.subarray(from);
+    res.writeHead(from ? 206 : 200, { 'content-length': part.length, 'accept-ranges': 'bytes' });
+    if (dropNext) {
+      dropNext = false;
+      res.write(part.subarray(0, part.length / 2), () => res.destroy());
+      return;
+    }
+    res.end(part);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+let cache = '';
+beforeEach(() => {
+  cache = mkdtempSync(join(tmpdir(), 'lab-cache-'));
+  ranges.length = 0;
+});
+afterEach(() => rmSync(cache, { recursive: true, force: true }));
+
+/** A loopback port nothing listens on: bound, then released. */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((r) => probe.close(() => r()));
+  return port;
+}
+
+const fetchImage = (image: { url: string; sha256: string }) => ensureImage({ image }, imagePlan({ image, dpdk }, cache), new Steps(true));
+
+describe('downloaded guest images', () => {
+  it('are checked against their sha256 and cached by it; the second time nothing is fetched', async () => {
+    const image = { url: `${base}/disk.img`, sha256 };
+    expect(await fetchImage(image)).toBe(false);
+    const dir = join(cache, `sha256-${sha256}`);
+    expect(readdirSync(cache)).toEqual([`sha256-${sha256}`]);
+    expect(readFileSync(join(dir, 'disk.img')).equals(body)).toBe(true);
+    expect(await fetchImage(image)).toBe(true);
+    expect(ranges).toHaveLength(1);
+  });
+
+  it('resume where a dropped connection left off', async () => {
+    dropNext = true;
+    expect(await fetchImage({ url: `${base}/disk.img`, sha256 })).toBe(false);
+    expect(ranges).toEqual([undefined, `bytes=${body.length / 2}-`]);
+    expect(readFileSync(join(cache, `sha256-${sha256}`, 'disk.img')).equals(body)).toBe(true);
+  }, 20_000);
+
+  it('with a wrong checksum fail clearly and leave nothing in the cache', async () => {
+    const wrong = 'f'.repeat(64);
+    const err = await fetchImage({ url: `${base}/disk.img`, sha256: wrong }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LabError);
+    expect((err as LabError).message).toContain(`has SHA-256 ${sha256}, not ${wrong}`);
+    expect(readdirSync(cache)).toEqual([]);
+  });
+
+  it('that cannot be fetched fail with the URL and the reason, after retrying', async () => {
+    const closed = await freePort();
+    const err = await fetchImage({ url: `http://127.0.0.1:${closed}/disk.img`, sha256 }).catch((e: unknown) => e);
+    expect((err as LabError).message).toBe(`cannot download http://127.0.0.1:${closed}/disk.img: fetch failed (connect ECONNREFUSED 127.0.0.1:${closed})`);
+    expect(readdirSync(cache)).toEqual([]);
+  }, 30_000);
+});
