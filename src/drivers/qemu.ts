@@ -36,10 +36,15 @@ export function serialTail(paths: VmPaths, lines = 15): string {
 }
 
 /** A fresh overlay on the cached base; the base is never written. */
-export async function createDisks(paths: VmPaths, image: ImagePlan): Promise<void> {
+export async function createDisks(paths: VmPaths, image: ImagePlan, undo: Undo): Promise<void> {
   rmSync(paths.disk, { force: true });
-  await run(['qemu-img', 'create', '-q', '-f', 'qcow2', '-F', image.format, '-b', image.disk, paths.disk], { code: 'ENV_TOOL', what: 'creating the disk overlay' });
   rmSync(paths.seed, { force: true });
+  // A VM that never came up leaves no disk that looks like one that did.
+  undo.push('remove the disk overlay and cloud-init seed', async () => {
+    rmSync(paths.disk, { force: true });
+    rmSync(paths.seed, { force: true });
+  });
+  await run(['qemu-img', 'create', '-q', '-f', 'qcow2', '-F', image.format, '-b', image.disk, paths.disk], { code: 'ENV_TOOL', what: 'creating the disk overlay' });
   await run(['cloud-localds', `--network-config=${paths.networkConfig}`, paths.seed, paths.userData, paths.metaData], { code: 'ENV_TOOL', what: 'writing the cloud-init seed' });
 }
 
@@ -152,7 +157,7 @@ export interface QemuUp {
 
 /** Boots one VM whose files renderLabFiles wrote; everything it makes is registered with `undo`. */
 export async function upQemuVm(vm: Vm, argv: string[], paths: VmPaths, image: ImagePlan, labNs: string, ep: SshEndpoint, undo: Undo, steps: Steps): Promise<QemuUp> {
-  await steps.run(`${vm.name}: disk overlay and cloud-init seed`, () => createDisks(paths, image));
+  await steps.run(`${vm.name}: disk overlay and cloud-init seed`, () => createDisks(paths, image, undo));
   await steps.run(`${vm.name}: multiqueue taps ${vm.nics.map((n) => `${n.hostIf} (queues=${n.queues})`).join(', ')}`, () => createTaps(labNs, vm, undo));
   const proc = await steps.run(`${vm.name}: start QEMU in ${labNs}`, () => startQemu(labNs, argv, paths, undo));
   const conn = await steps.run(`${vm.name}: wait for SSH (127.0.0.1:${ep.port} in ${labNs}, pinned host key)`, () => waitSsh(ep, paths, proc));

@@ -1,11 +1,13 @@
 // A whole QEMU lab under TCG from the offline image: up, SSH with the pinned key, cloud-init done,
-// the guest sees the multiqueue NIC, up is idempotent, a crash is seen, down leaves nothing.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// the guest sees the multiqueue NIC, up is idempotent, both apps run and verify in the guest, a
+// crash is seen, down leaves nothing, lab test does it all, and Ctrl-C during up undoes it.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { netnsExists } from '../../src/host/netns.js';
-import { isAlive, type ProcRef } from '../../src/host/process.js';
+import { isAlive, procRef, waitUntil, type ProcRef } from '../../src/host/process.js';
 import { lab, labAsync, ROOT } from '../helpers/lab.js';
 
 const work = mkdtempSync(join(tmpdir(), 'lab-vm-'));
@@ -121,4 +123,25 @@ describe('lab test, the README\'s main command', () => {
     expect(readFileSync(junit, 'utf8')).toContain('tests="10" failures="0" skipped="1"');
     expect(netnsExists(`lab-${name}`)).toBe(false);
   }, UP_TIMEOUT);
+});
+
+describe('Ctrl-C during lab up', () => {
+  it('undoes what the run made: no QEMU, no namespace, no state', async () => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin/lab.js'), 'up', '-f', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const pidFile = join(work, '.lab', name, 'vms', 'dut', 'qemu.pid');
+    expect(await waitUntil(() => stderr.includes('wait for SSH') && existsSync(pidFile), 300_000), stderr).toBe(true);
+    const ref = procRef(Number(readFileSync(pidFile, 'utf8')));
+    expect(ref, 'QEMU runs').toBeDefined();
+    child.kill('SIGINT');
+    expect(await exited, stderr).toBe(130);
+    expect(stderr).toContain('interrupted');
+    expect(isAlive(ref!), 'QEMU was stopped').toBe(false);
+    expect(netnsExists(`lab-${name}`)).toBe(false);
+    expect(existsSync(join(work, '.lab', name, 'state.json'))).toBe(false);
+    expect(existsSync(join(work, '.lab', name, 'vms', 'dut', 'disk.qcow2')), 'the overlay is gone').toBe(false);
+    expect(json<{ vms: Array<{ state: string }> }>(lab(['status', '-f', file, '--json']).stdout).vms[0]!.state).toBe('stopped');
+  }, 360_000);
 });
