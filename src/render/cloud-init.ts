@@ -72,7 +72,8 @@ function userDataObject(lab: Lab, vm: Vm, assets: GuestAssets): Record<string, u
       ...assets.scripts.map((f) => file(`${GUEST_ROOT}/bin/${f.path}`, f)),
       ...assets.native.map((f) => file(`${GUEST_ROOT}/native/${f.path}`, f)),
     ],
-    runcmd: [[`${GUEST_ROOT}/bin/lab-install-dpdk`], [`${GUEST_ROOT}/bin/lab-build-apps`]],
+    // One command: runcmd goes on after a failure, and the apps' build errors would then bury why DPDK is missing.
+    runcmd: [`${GUEST_ROOT}/bin/lab-install-dpdk && ${GUEST_ROOT}/bin/lab-build-apps`],
   };
 }
 

@@ -113,7 +113,7 @@ describe('cloud-init seed', () => {
     const paths = user.write_files.map((f: { path: string }) => f.path);
     expect(paths).toEqual(expect.arrayContaining(['/opt/lab/native/l2_echo.c', '/opt/lab/bin/lab-install-dpdk', '/etc/lab/dpdk.env', '/etc/lab/vm.json']));
     expect(user.write_files.find((f: { path: string }) => f.path === '/opt/lab/bin/lab-install-dpdk').permissions).toBe('0755');
-    expect(user.runcmd).toEqual([['/opt/lab/bin/lab-install-dpdk'], ['/opt/lab/bin/lab-build-apps']]);
+    expect(user.runcmd).toEqual(['/opt/lab/bin/lab-install-dpdk && /opt/lab/bin/lab-build-apps']);
     expect(user.write_files.find((f: { path: string }) => f.path === '/etc/lab/dpdk.env').content).toContain("DPDK_SOURCE='distro'");
   });
 

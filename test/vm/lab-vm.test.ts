@@ -1,8 +1,9 @@
 // A whole QEMU lab under TCG from the offline image: up, SSH with the pinned key, cloud-init done,
 // the guest sees the multiqueue NIC, up is idempotent, both apps run and verify in the guest, a
-// crash is seen, down leaves nothing, lab test does it all, and Ctrl-C during up undoes it.
+// crash is seen, down leaves nothing, lab test does it all, and Ctrl-C during up or a failed
+// provisioning undoes it.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -145,3 +146,42 @@ describe('Ctrl-C during lab up', () => {
     expect(json<{ vms: Array<{ state: string }> }>(lab(['status', '-f', file, '--json']).stdout).vms[0]!.state).toBe('stopped');
   }, 360_000);
 });
+
+describe('a guest whose provisioning fails', () => {
+  // dpdk.source release, fetched from an address the guest cannot reach: the offline release
+  // image is built (and cached) like any other, and cloud-init fails at the download.
+  const relName = `rl${process.pid % 100000}`;
+  const relFile = join(work, 'release.yaml');
+  writeFileSync(relFile, readFileSync(file, 'utf8').replace(/^name: .*/m, `name: ${relName}`).replace(/^dpdk:\n(  .*\n)+/m, [
+    'dpdk:',
+    '  source: release',
+    '  version: "24.07"',
+    `  sha256: "${'0'.repeat(64)}"`,
+    '  url: http://10.0.2.2:1/dpdk-24.07.tar.xz',
+    '',
+  ].join('\n')));
+  afterAll(() => void lab(['down', '-f', relFile, '--purge']));
+
+  it('makes lab up fail with cloud-init\'s own log, ending at the first error, and leaves nothing running', async () => {
+    const up = await labAsync(['up', '-f', relFile], ROOT, UP_TIMEOUT);
+    expect(up.status, up.stderr).toBe(3);
+    expect(up.stderr).toContain('error: cloud-init failed in the guest (status: error)');
+    expect(up.stderr).toContain('--- /var/log/cloud-init-output.log ---');
+    expect(up.stderr).toMatch(/curl: \(7\) Failed to connect to 10\.0\.2\.2 port 1/);
+    expect(up.stderr, 'the apps are not built on a guest without DPDK').not.toContain('make: Entering directory');
+    expect(netnsExists(`lab-${relName}`)).toBe(false);
+    expect(processesNaming(join(work, '.lab', relName))).toEqual([]);
+    expect(json<{ vms: Array<{ state: string }> }>(lab(['status', '-f', relFile, '--json']).stdout).vms[0]!.state).toBe('stopped');
+  }, UP_TIMEOUT);
+});
+
+/** PIDs of processes whose command line names files under `dir`: only this test's labs. */
+function processesNaming(dir: string): number[] {
+  return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+    try {
+      return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(dir);
+    } catch {
+      return false;
+    }
+  }).map(Number);
+}
