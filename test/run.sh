@@ -9,9 +9,10 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 2
 fi
 
-export DEBIAN_FRONTEND=noninteractive
-if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-  apt-get update -q && apt-get install -y -q nodejs npm
+# Debian 12's nodejs is 18, older than package.json's engines: installing it would not help.
+if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' 2>/dev/null || ! command -v npm >/dev/null; then
+  echo "test/run.sh: needs Node.js >= 20.19 with npm (found: $(node --version 2>/dev/null || echo none))" >&2
+  exit 3
 fi
 
 npm ci --no-audit --no-fund
