@@ -43,7 +43,7 @@ cli
 const lifecycle = () => import('./commands/lifecycle.js');
 type FileOpts = { file: string; json?: boolean; force?: boolean };
 
-cli.command('up', 'Create and start the lab: namespaces, wires, VMs (netns VMs today; QEMU VMs: issue 4)').option(...fileOption).option('--force', 'Skip the semantic checks').option('--json', 'Machine-readable output').action(action(async (opts: FileOpts) => (await lifecycle()).up(opts)));
+cli.command('up', 'Create and start the lab: image, namespaces, taps or veths, VMs; wait until each is ready').option(...fileOption).option('--force', 'Skip the semantic checks').option('--json', 'Machine-readable output').action(action(async (opts: FileOpts) => (await lifecycle()).up(opts)));
 cli.command('status', "Each VM's and app's state").option(...fileOption).option('--json', 'Machine-readable output').action(action(async (opts: FileOpts) => (await lifecycle()).status(opts)));
 cli.command('down', 'Stop apps and VMs, remove namespaces, taps and veths; keep the image cache').option(...fileOption).option('--purge', 'Also remove the state folder').option('--json', 'Machine-readable output').action(action(async (opts: FileOpts & { purge?: boolean }) => (await lifecycle()).down(opts)));
 cli.command('run <app>', 'Take the NIC from the kernel, start the app, wait for its ready line').option(...fileOption).option('--lcores <list>', 'Override the lcore list').option('--detach', 'Return once the app is ready, leaving it running (else: follow its log; Ctrl-C stops it)').option('--force', 'Skip the semantic checks (to reproduce a pitfall)').option('--json', 'Machine-readable output').action(action(async (app: string, opts: FileOpts & { lcores?: string; detach?: boolean }) => (await lifecycle()).runApp(app, opts)));
@@ -52,6 +52,13 @@ cli.command('verify [app]', 'Kernel bypass, echo, RSS, latency and control check
 cli.command('test', 'The whole sequence: up, then run, verify and stop each app, then down').option(...fileOption).option('--force', 'Skip the semantic checks').option('--json', 'Machine-readable output').option('--junit <file>', 'Also write JUnit XML').action(action(async (opts: FileOpts & { junit?: string }) => (await lifecycle()).test(opts)));
 cli.command('ssh <vm> [...cmd]', 'A shell on a VM, or one command (after --) with its exit code passed through').option(...fileOption).action(action(async (vm: string, cmd: string[], opts: FileOpts & { '--'?: string[] }) => (await lifecycle()).ssh(vm, [...cmd, ...(opts['--'] ?? [])], opts)));
 cli.command('logs <vm> [source]', 'A VM\'s serial console (default), its cloud-init output, or an app\'s log').option(...fileOption).option('-F, --follow', 'Keep following').action(action(async (vm: string, source: string | undefined, opts: FileOpts & { follow?: boolean }) => (await lifecycle()).logs(vm, source, opts)));
+
+cli
+  .command('images [action]', 'The guest image cache: list it, or prune (keeps the spec\'s image and any a VM has open)')
+  .option(...fileOption)
+  .option('--all', 'prune: also the image the spec uses (never one a running VM has open)')
+  .option('--json', 'Machine-readable output')
+  .action(action(async (what: string | undefined, opts: { file: string; all?: boolean; json?: boolean }) => (await import('./commands/images.js')).images(what, opts)));
 
 cli.help();
 cli.version(version);

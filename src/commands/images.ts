@@ -1,0 +1,61 @@
+// lab images: what the guest image cache holds, and pruning what no spec or VM needs.
+import { existsSync } from 'node:fs';
+import { LabError } from '../errors.js';
+import { choosePrune, listCache, removeEntry, type CacheEntry } from '../image/cache.js';
+import { imageCacheRoot, imagePlan } from '../image/recipe.js';
+import { loadLab } from '../spec/load.js';
+import { print, type OutputOptions } from './output.js';
+
+interface ImagesOptions extends OutputOptions {
+  file: string;
+  all?: boolean;
+}
+
+export async function images(action: string | undefined, opts: ImagesOptions): Promise<void> {
+  if (action === undefined || action === 'list') return list(opts);
+  if (action === 'prune') return prune(opts);
+  throw new LabError({ code: 'USAGE', message: `lab images: unknown action "${action}"`, hint: 'Use `lab images` (list) or `lab images prune`.' });
+}
+
+/** The image dir the spec boots from, or undefined when there is no spec to ask. */
+function wantedDir(opts: ImagesOptions, root: string): string | undefined {
+  if (!existsSync(opts.file)) return undefined;
+  return imagePlan(loadLab(opts.file, { force: true }), root).dir;
+}
+
+function list(opts: ImagesOptions): void {
+  const root = imageCacheRoot();
+  const wanted = wantedDir(opts, root);
+  const entries = listCache(root);
+  print(opts, { root, wanted, images: entries }, () =>
+    entries.length
+      ? [`${root}:`, ...entries.map((e) => `  ${row(e)}${e.dir === wanted ? `  (${opts.file} uses it)` : ''}`)].join('\n')
+      : `${root}: no images`,
+  );
+}
+
+function prune(opts: ImagesOptions): void {
+  const root = imageCacheRoot();
+  const wanted = wantedDir(opts, root);
+  if (!wanted && !opts.all) {
+    throw new LabError({ code: 'USAGE', message: `lab images prune keeps the image ${opts.file} boots from, and there is no ${opts.file}`, hint: 'Name the spec with -f, or pass --all to remove every image no VM is using.' });
+  }
+  const choice = choosePrune(listCache(root), wanted, Boolean(opts.all));
+  for (const entry of choice.remove) removeEntry(entry);
+  const freed = choice.remove.reduce((sum, e) => sum + e.bytes, 0);
+  print(opts, { root, removed: choice.remove, kept: choice.keep.map((k) => ({ ...k.entry, why: k.why })), freedBytes: freed }, () =>
+    [
+      ...choice.remove.map((e) => `removed ${row(e)}`),
+      ...choice.keep.map((k) => `kept    ${row(k.entry)}  (${k.why})`),
+      `freed ${mib(freed)}`,
+    ].join('\n'),
+  );
+}
+
+function row(e: CacheEntry): string {
+  return `${e.name}  ${e.state}${e.kind ? ` ${e.kind}` : ''}  ${mib(e.bytes)}${e.builtAt ? `  built ${e.builtAt}` : ''}${e.openBy.length ? `  open by pid ${e.openBy.join(', ')}` : ''}`;
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+}
