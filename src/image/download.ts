@@ -37,13 +37,17 @@ async function fetchInto(url: string, file: string): Promise<void> {
   const out = createWriteStream(file, { flags: resumed ? 'a' : 'w' });
   let done = resumed ? have : 0;
   let shown = 0;
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-    if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
-    done += chunk.length;
-    if (Date.now() - shown > 1000) {
-      shown = Date.now();
-      progress(`download: ${(done / 2 ** 20).toFixed(0)} MiB${total ? ` of ${(total / 2 ** 20).toFixed(0)} MiB (${Math.floor((100 * done) / total)}%)` : ''}`);
+  try {
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
+      done += chunk.length;
+      if (Date.now() - shown > 1000) {
+        shown = Date.now();
+        progress(`download: ${(done / 2 ** 20).toFixed(0)} MiB${total ? ` of ${(total / 2 ** 20).toFixed(0)} MiB (${Math.floor((100 * done) / total)}%)` : ''}`);
+      }
     }
+  } finally {
+    // Also after a dropped connection: what was received is on disk before the next attempt measures it.
+    await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
   }
-  await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
 }
