@@ -64,6 +64,12 @@ cli.help();
 cli.version(version);
 
 async function main(): Promise<void> {
+  // A reader that went away (a closed pipe, a killed parent) must not end lab in the middle of undoing what it made.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+    });
+  }
   try {
     cli.parse(process.argv, { run: false });
     if (!cli.matchedCommand && cli.args.length) {

@@ -1,8 +1,13 @@
 // lab doctor: is this host ready? Every tool lab uses, and whether KVM really runs a guest.
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { readJsonAsset } from '../assets.js';
 import { probeAccel, type ProbeResult } from '../host/accel.js';
 import { run, runQuiet, which } from '../host/exec.js';
 import { HOST_TOOLS, type HostTool } from '../host/tools.js';
 import { LabError } from '../errors.js';
+import { imageCacheRoot } from '../image/recipe.js';
+import type { QemuProfiles } from '../render/qemu.js';
 import { print, progress, type OutputOptions } from './output.js';
 
 export interface DoctorOptions extends OutputOptions {
@@ -35,6 +40,24 @@ async function installMissing(missing: ToolStatus[]): Promise<void> {
   await run(['apt-get', 'install', '-y', '-q', '--no-install-recommends', ...packages], { env, code: 'ENV_TOOL', what: 'apt-get install', timeoutMs: 1_800_000 });
 }
 
+/** The newest guest kernel in the image cache: only a real kernel proves KVM runs guests. */
+function cachedGuestKernel(): string | undefined {
+  const root = imageCacheRoot();
+  if (!existsSync(root)) return undefined;
+  return readdirSync(root)
+    .map((entry) => join(root, entry, 'vmlinuz'))
+    .filter((kernel) => existsSync(kernel))
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
+}
+
+async function probeAccelerators(): Promise<ProbeResult[]> {
+  const profiles = readJsonAsset<QemuProfiles>('qemu', 'profiles.json');
+  const kernel = cachedGuestKernel();
+  const probe = (accel: 'kvm' | 'tcg') => probeAccel(accel, { binary: profiles.binary, cpu: profiles.accel[accel].cpu, ...(kernel ? { kernel } : {}) });
+  // One after the other: two emulated boots at once would share this host's cores and slow both.
+  return [await probe('kvm'), await probe('tcg')];
+}
+
 export async function doctor(opts: DoctorOptions): Promise<void> {
   let tools = await Promise.all(HOST_TOOLS.map(checkTool));
   if (opts.fix && tools.some((t) => !t.ok)) {
@@ -42,11 +65,11 @@ export async function doctor(opts: DoctorOptions): Promise<void> {
     tools = await Promise.all(HOST_TOOLS.map(checkTool));
   }
   const qemu = tools.find((t) => t.tool === 'qemu-system-x86_64')?.ok;
-  const accel: ProbeResult[] = qemu ? await Promise.all([probeAccel('kvm'), probeAccel('tcg')]) : [];
+  const accel: ProbeResult[] = qemu ? await probeAccelerators() : [];
   const missing = tools.filter((t) => !t.ok);
   print(opts, { ok: missing.length === 0, tools, accel }, () => {
     const rows = tools.map((t) => `  ${t.ok ? 'ok     ' : 'MISSING'} ${t.tool.padEnd(20)} ${t.ok ? t.found : `apt: ${t.apt}`}  (${t.neededFor})`);
-    const probes = accel.map((p) => `  ${p.works ? 'works  ' : 'no     '} ${p.accel.padEnd(20)} ${p.detail}${p.ms ? ` (${p.ms} ms)` : ''}`);
+    const probes = accel.map((p) => `  ${p.works ? (p.depth === 'kernel' ? 'works  ' : 'maybe  ') : 'no     '} ${p.accel.padEnd(20)} ${p.detail}${p.ms ? ` (${p.ms} ms)` : ''}`);
     return ['host tools:', ...rows, 'accelerators (a real probe boot):', ...(probes.length ? probes : ['  not probed: QEMU is missing'])].join('\n');
   });
   if (missing.length) {

@@ -1,4 +1,5 @@
 // lab render: every generated file for the lab's VMs, written to a folder, nothing started.
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'yaml';
 import { readAssetTree, readJsonAsset, readTextAsset } from '../assets.js';
@@ -6,7 +7,7 @@ import { chooseAccel, type AccelChoice } from '../host/accel.js';
 import { writeAtomic } from '../host/files.js';
 import { ensureKeyPair } from '../host/keys.js';
 import { freeLocalPort } from '../host/ports.js';
-import { imageCacheRoot, imagePlan } from '../image/recipe.js';
+import { accelCacheFile, imageCacheRoot, imagePlan } from '../image/recipe.js';
 import { labPaths, vmPaths } from '../layout.js';
 import type { GuestAssets } from '../render/cloud-init.js';
 import type { QemuProfiles } from '../render/qemu.js';
@@ -44,10 +45,12 @@ export async function renderLabFiles(lab: Lab, inputs: RenderInputs): Promise<Re
     scripts: readAssetTree('cloud-init/scripts'),
     native: readAssetTree('native', (p) => !p.startsWith('build/')),
   };
+  // The probe boots the guest's own kernel once the image has one; before that, only the firmware.
+  const probe = { binary: profiles.binary, cpu: profiles.accel.kvm.cpu, ...(image.kernel && existsSync(image.kernel) ? { kernel: image.kernel } : {}) };
   const choices = new Map<Vm['accel'], AccelChoice>();
   const out: RenderedLabVm[] = [];
   for (const vm of lab.vms.filter((v) => v.driver === 'qemu')) {
-    const accel = choices.get(vm.accel) ?? (await chooseAccel(vm.accel));
+    const accel = choices.get(vm.accel) ?? (await chooseAccel(vm.accel, probe, accelCacheFile()));
     choices.set(vm.accel, accel);
     const paths = vmPaths(inputs.root, vm);
     const hostKey = await ensureKeyPair(paths.hostKey, `${vm.name}.${lab.name}`);

@@ -1,7 +1,8 @@
-// Ctrl-C and SIGTERM while a command works: recorded here, raised by every wait at its next turn,
-// so long waits stop promptly and the command's undo runs.
+// Ctrl-C, SIGTERM and a closed terminal (SIGHUP) while a command works: recorded here, raised by
+// every wait at its next turn, so long waits stop promptly and the command's undo runs.
 import { LabError } from '../errors.js';
 
+const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 let received: NodeJS.Signals | undefined;
 let listening = 0;
 
@@ -9,18 +10,16 @@ const onSignal = (sig: NodeJS.Signals) => {
   received = sig;
 };
 
-/** While `fn` runs, SIGINT and SIGTERM become errors at the next wait or checkpoint instead of killing the process. */
+/** While `fn` runs, SIGINT, SIGTERM and SIGHUP become errors at the next wait or checkpoint instead of killing the process. */
 export async function catchingSignals<T>(fn: () => Promise<T>): Promise<T> {
   if (listening++ === 0) {
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    for (const sig of SIGNALS) process.on(sig, onSignal);
   }
   try {
     return await fn();
   } finally {
     if (--listening === 0) {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      for (const sig of SIGNALS) process.off(sig, onSignal);
       received = undefined;
     }
   }

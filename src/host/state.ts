@@ -1,4 +1,5 @@
 // A lab's state on disk: one JSON file, written atomically, read by every command.
+import type { Accel } from './accel.js';
 import { existsSync, readFileSync } from 'node:fs';
 import type { ReadyEvent } from '../apps/events.js';
 import { LabError } from '../errors.js';
@@ -14,7 +15,7 @@ export interface VmState {
   qemu?: {
     proc: ProcRef;
     sshPort: number;
-    accel: string;
+    accel: Accel;
     accelReason: string;
     /** Each data-plane NIC as the guest sees it. */
     nics: Array<{ name: string; mac: string; ifname: string; combined: number; maxCombined: number }>;

@@ -21,8 +21,17 @@ export interface ImagePlan {
   packages: string[];
 }
 
+/** What lab keeps across labs: guest images, and the accelerator verdict of this boot. */
+export function labCacheRoot(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'lab');
+}
+
 export function imageCacheRoot(env: NodeJS.ProcessEnv = process.env): string {
-  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'lab', 'images');
+  return join(labCacheRoot(env), 'images');
+}
+
+export function accelCacheFile(env: NodeJS.ProcessEnv = process.env): string {
+  return join(labCacheRoot(env), 'accel-probe.json');
 }
 
 export function imagePlan(lab: Pick<Lab, 'image' | 'dpdk'>, cacheRoot: string): ImagePlan {

@@ -1,4 +1,5 @@
 // lab status: what exists and runs, read from the state and checked against the host.
+import type { Accel } from '../host/accel.js';
 import { isAlive } from '../host/process.js';
 import { netnsExists } from '../host/netns.js';
 import { readState } from '../host/state.js';
@@ -18,7 +19,7 @@ export interface StatusResult {
     since?: string;
     uptimeS?: number;
     netns: string;
-    accel?: string;
+    accel?: Accel;
     sshPort?: number;
     pid?: number;
     nics: Array<{ name: string; queues: number; mac: string; ip: string; guestIf?: string; guestQueues?: number }>;

@@ -1,4 +1,5 @@
 // lab up: make every VM of the lab exist and run; change nothing that already does.
+import type { Accel } from '../host/accel.js';
 import { cpus } from 'node:os';
 import { packagePath } from '../assets.js';
 import { renderLabFiles } from '../commands/render.js';
@@ -28,7 +29,7 @@ export interface UpResult {
     vm: string;
     driver: string;
     netns: string;
-    accel?: string;
+    accel?: Accel;
     accelReason?: string;
     sshPort?: number;
     nics: Array<{ name: string; queues: number; mac: string; ip: string; hostIf: string; host_ip: string; guestIf?: string; guestQueues?: number }>;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { readJsonAsset } from '../../src/assets.js';
+import { probeArgv } from '../../src/host/accel.js';
 import { imagePlan } from '../../src/image/recipe.js';
 import { vmPaths } from '../../src/layout.js';
 import { renderSeed, type GuestAssets } from '../../src/render/cloud-init.js';
@@ -175,5 +176,23 @@ describe('image recipe', () => {
     const b = imagePlan(labFrom(`image: { debian: { packages: [tcpdump] } }\n${MINIMAL}`), '/c');
     expect(b.key).not.toBe(a.key);
     expect(a.packages).toEqual(expect.arrayContaining(['linux-image-amd64', 'cloud-init', 'openssh-server', 'dpdk', 'libdpdk-dev']));
+  });
+});
+
+describe('accelerator probe guest', () => {
+  it('boots the guest kernel with no root, so its init runs to the end and QEMU exits on the panic', () => {
+    const argv = probeArgv('kvm', { binary: 'qemu-system-x86_64', cpu: 'host', kernel: '/cache/vmlinuz' });
+    expect(values(argv, '-accel')).toEqual(['kvm']);
+    expect(values(argv, '-cpu')).toEqual(['host']);
+    expect(values(argv, '-kernel')).toEqual(['/cache/vmlinuz']);
+    expect(values(argv, '-append')).toEqual(['console=ttyS0 panic=-1']);
+    expect(argv).toContain('-no-reboot');
+    expect(argv).not.toContain('-initrd');
+  });
+
+  it('without a kernel tries only the firmware, on its debug console', () => {
+    const argv = probeArgv('tcg', {});
+    expect(argv).not.toContain('-kernel');
+    expect(values(argv, '-device')).toEqual(['isa-debugcon,iobase=0x402,chardev=dbg']);
   });
 });
