@@ -39,7 +39,7 @@ export async function status(opts: FileOptions): Promise<void> {
   const r = await labStatus(loadLab(opts.file, { force: true }));
   print(opts, r, () => {
     const vms = r.vms.map((v) => {
-      const qemu = v.pid ? `  pid ${v.pid}  accel ${v.accel}  ssh 127.0.0.1:${v.sshPort}  up ${v.uptimeS} s` : '';
+      const qemu = v.accel ? `  pid ${v.pid}  accel ${v.accel}  ssh 127.0.0.1:${v.sshPort}  up ${v.uptimeS} s` : v.pid ? `  QEMU pid ${v.pid} runs with no record of it: \`lab down\` stops it` : '';
       return `  ${v.vm.padEnd(8)} ${v.driver.padEnd(6)} ${v.state.padEnd(8)} ${v.netns}${qemu}  ${v.nics.map((n) => `${n.name} ${n.ip} ×${n.queues}q${n.guestIf ? ` (guest ${n.guestIf})` : ''}`).join(', ')}`;
     });
     const apps = r.apps.map((a) => `  ${a.app.padEnd(16)} on ${a.vm}  ${a.state}  pid ${a.pid}  ${a.queues} queue(s), rss ${a.rss}  log ${a.log}`);

@@ -90,6 +90,10 @@ describe('a QEMU lab under TCG', () => {
     const run = await labAsync(['run', 'l2_multi_echo', '--detach', '-f', file, '--json'], ROOT, 300_000);
     expect(run.status, run.stderr).toBe(0);
     expect(json<{ ready: { queues: number; lcores: number[] } }>(run.stdout).ready).toMatchObject({ queues: 2, lcores: [1, 2] });
+    const status = await labAsync(['status', '-f', file, '--json']);
+    expect(json<{ apps: Array<{ app: string; state: string }> }>(status.stdout).apps, 'its PID is looked up in the guest').toEqual([
+      expect.objectContaining({ app: 'l2_multi_echo', state: 'running' }),
+    ]);
     const v = await labAsync(['verify', 'l2_multi_echo', '-f', file, '--json'], ROOT, 300_000);
     expect(v.status, v.stdout + v.stderr).toBe(0);
     const rss = json<{ checks: Array<{ check: string; status: string; data: Array<{ rx: number }> }> }>(v.stdout).checks.find((c) => c.check === 'rss')!;
