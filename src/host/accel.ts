@@ -54,6 +54,7 @@ export function probeAccel(accel: Accel, o: ProbeOptions = {}): Promise<ProbeRes
   return new Promise((resolve) => {
     const child = spawn(binary!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
+    let guestPrinted = false; // on stdout, the guest's console; stderr is QEMU's own
     let settled = false;
     const finish = (works: boolean, detail: string) => {
       if (settled) return;
@@ -62,13 +63,16 @@ export function probeAccel(accel: Accel, o: ProbeOptions = {}): Promise<ProbeRes
       if (child.exitCode === null && child.pid !== undefined) child.kill('SIGKILL');
       resolve({ accel, works, ms: Date.now() - started, depth, detail });
     };
-    const silence = () => (o.kernel ? `the guest kernel ${output ? 'did not finish booting' : 'printed nothing'}` : 'the firmware printed nothing');
+    const silence = () => (o.kernel ? `the guest kernel ${guestPrinted ? 'did not finish booting' : 'printed nothing'}` : 'the firmware printed nothing');
     const timer = setTimeout(() => finish(false, `${silence()} within ${timeoutMs / 1000} s: guests hang under ${accel} here`), timeoutMs);
     const collect = (chunk: Buffer) => {
       output += chunk.toString();
       if (output.includes(marker)) finish(true, what);
     };
-    child.stdout.on('data', collect);
+    child.stdout.on('data', (chunk: Buffer) => {
+      guestPrinted = true;
+      collect(chunk);
+    });
     child.stderr.on('data', collect);
     child.on('error', (err) => finish(false, err.message));
     child.on('exit', (code) => finish(output.includes(marker), output.includes(marker) ? what : output.trim().split('\n').pop() || `QEMU exited with ${code}`));

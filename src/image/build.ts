@@ -36,6 +36,12 @@ export async function ensureImage(lab: Pick<Lab, 'image'>, plan: ImagePlan, step
   }
 }
 
+/** An mmdebstrap hook that gives a unit of the guest a drop-in; `body` is printf text. */
+function dropInHook(unit: string, body: string): string {
+  const dir = `"$1/etc/systemd/system/${unit}.d"`;
+  return `--customize-hook=mkdir -p ${dir} && printf '${body}' > ${dir}/lab.conf`;
+}
+
 async function buildDebian(recipe: { suite: string; mirror: string }, plan: ImagePlan, tmp: string, steps: Steps): Promise<void> {
   const root = join(tmp, 'root');
   await steps.run(`mmdebstrap ${recipe.suite} with ${plan.packages.length} packages (first build only)`, () =>
@@ -47,7 +53,11 @@ async function buildDebian(recipe: { suite: string; mirror: string }, plan: Imag
         '--customize-hook=chroot "$1" systemctl enable systemd-networkd',
         // No host key but the one lab pins: the image has none, and sshd waits for cloud-init to install it.
         '--customize-hook=rm -f "$1"/etc/ssh/ssh_host_*',
-        `--customize-hook=mkdir -p "$1/etc/systemd/system/ssh.service.d" && printf '[Unit]\\nAfter=cloud-init.service\\n' > "$1/etc/systemd/system/ssh.service.d/lab.conf"`,
+        dropInHook('ssh.service', '[Unit]\\nAfter=cloud-init.service\\n'),
+        // Boot waits for the network to be online before cloud-init and sshd. A data-plane NIC with
+        // only a static address sits in router discovery for ~12 s (nothing on its wire sends RAs),
+        // and cloud-init 22.4 cannot render IPv6AcceptRA=no for it: online means the management link.
+        dropInHook('systemd-networkd-wait-online.service', '[Service]\\nExecStart=\\nExecStart=/lib/systemd/systemd-networkd-wait-online --any\\n'),
         recipe.suite, root, ...(recipe.mirror ? [recipe.mirror] : []),
       ],
       { code: 'ENV_TOOL', what: 'building the guest root with mmdebstrap', timeoutMs: 1_800_000 },

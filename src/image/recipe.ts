@@ -6,7 +6,7 @@ import { guestPackages } from '../render/packages.js';
 import type { Lab } from '../spec/lab.js';
 
 /** Bump when the way images are built changes, so old cache entries are not reused. */
-const BUILD_VERSION = 1;
+const BUILD_VERSION = 2;
 
 export interface ImagePlan {
   kind: 'debian' | 'download';
