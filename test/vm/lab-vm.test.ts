@@ -163,6 +163,29 @@ describe('Ctrl-C during lab up', () => {
   }, 360_000);
 });
 
+describe('a lab up killed outright (SIGKILL: no undo can run)', () => {
+  it('leaves a half-made lab that status calls broken and down clears: QEMU, namespace, taps', async () => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin/lab.js'), 'up', '-f', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, sig) => resolve(sig)));
+    const pidFile = join(work, '.lab', name, 'vms', 'dut', 'qemu.pid');
+    expect(await waitUntil(() => stderr.includes('wait for SSH') && existsSync(pidFile), 300_000), stderr).toBe(true);
+    const ref = procRef(Number(readFileSync(pidFile, 'utf8')))!;
+    child.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+
+    const status = json<{ vms: Array<{ state: string; pid?: number }> }>(lab(['status', '-f', file, '--json']).stdout);
+    expect(status.vms[0]).toMatchObject({ state: 'broken', pid: ref.pid });
+    const down = await labAsync(['down', '-f', file]);
+    expect(down.status, down.stderr).toBe(0);
+    expect(down.stdout).toContain(`QEMU of dut (pid ${ref.pid}`);
+    expect(isAlive(ref), 'QEMU was stopped').toBe(false);
+    expect(netnsExists(`lab-${name}`)).toBe(false);
+    expect(json<{ vms: Array<{ state: string }> }>(lab(['status', '-f', file, '--json']).stdout).vms[0]!.state).toBe('stopped');
+  }, 360_000);
+});
+
 describe('a guest whose provisioning fails', () => {
   // dpdk.source release, fetched from an address the guest cannot reach: the offline release
   // image is built (and cached) like any other, and cloud-init fails at the download.
