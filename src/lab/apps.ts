@@ -4,7 +4,7 @@ import type { CountersEvent, ReadyEvent } from '../apps/events.js';
 import { startApp, stopApp, type RunningApp } from '../apps/runner.js';
 import { openAppHost, type AppHost } from '../drivers/apphost.js';
 import { LabError } from '../errors.js';
-import { catchingSignals } from '../host/interrupt.js';
+import { catchingSignals, isInterrupt } from '../host/interrupt.js';
 import { withLock } from '../host/lock.js';
 import { waitUntil } from '../host/process.js';
 import { readState, writeState, type AppState, type LabState } from '../host/state.js';
@@ -124,7 +124,7 @@ export async function followApp(lab: Lab, name: string, write: (text: string) =>
           await waitUntil(() => false, 500);
         }
       } catch (err) {
-        if (!(err instanceof LabError && err.problems.every((p) => p.code === 'INTERRUPTED'))) throw err;
+        if (!isInterrupt(err)) throw err;
       }
     }),
   );

@@ -4,6 +4,7 @@ import { counterDelta } from '../apps/events.js';
 import { requestCounters } from '../apps/runner.js';
 import { NATIVE_BIN } from '../drivers/netns.js';
 import { LabError } from '../errors.js';
+import { isInterrupt } from '../host/interrupt.js';
 import { readState } from '../host/state.js';
 import type { AppHost } from '../drivers/apphost.js';
 import { runningApp, stopAppUnlocked } from '../lab/apps.js';
@@ -11,7 +12,7 @@ import { contextOf, placeOf } from '../lab/context.js';
 import type { Lab } from '../spec/lab.js';
 import type { VerifySpec } from '../spec/spec-types.js';
 import { ping } from './ping.js';
-import { runProbe, type ProbeResult } from './probe.js';
+import { runProbe } from './probe.js';
 
 export type CheckName = VerifySpec['checks'][number];
 
@@ -24,13 +25,37 @@ export interface CheckResult {
   ms: number;
 }
 
+/**
+ * Runs one check. A check that cannot be carried out (the app died, a guest command failed) has
+ * failed, with the reason as what it measured: the report still names every check. Ctrl-C and
+ * errors that are not lab's own still end the command.
+ */
 async function timed(check: CheckName, app: string, fn: () => Promise<Omit<CheckResult, 'check' | 'app' | 'ms'>>): Promise<CheckResult> {
   const started = Date.now();
-  const r = await fn();
-  return { check, app, ...r, ms: Date.now() - started };
+  try {
+    const r = await fn();
+    return { check, app, ...r, ms: Date.now() - started };
+  } catch (err) {
+    if (!(err instanceof LabError) || isInterrupt(err)) throw err;
+    const measured = err.problems.map((p) => `could not check: ${p.message}${p.hint ? ` (${p.hint.trim().split('\n').join(' | ')})` : ''}`).join('; ');
+    return { check, app, status: 'failed', measured, data: err.problems, ms: Date.now() - started };
+  }
 }
 
 const verdict = (ok: boolean): 'passed' | 'failed' => (ok ? 'passed' : 'failed');
+
+/** Runs `fn` now; the returned getter gives its result, or throws its error where the result is used. */
+async function attempt<T>(fn: () => Promise<T>): Promise<() => T> {
+  try {
+    const value = await fn();
+    return () => value;
+  } catch (err) {
+    if (isInterrupt(err)) throw err;
+    return () => {
+      throw err;
+    };
+  }
+}
 
 /** Runs the spec's checks against one running app; `control` stops it at the end. The caller holds the lab lock and the host. */
 export async function verifyApp(lab: Lab, name: string, host: AppHost): Promise<CheckResult[]> {
@@ -50,34 +75,35 @@ export async function verifyApp(lab: Lab, name: string, host: AppHost): Promise<
     }));
   }
 
-  let probe: ProbeResult | undefined;
-  let queues: ReturnType<typeof counterDelta> | undefined;
+  // One probe run feeds the echo, rss and latency checks; if it cannot run, each of them fails with why.
   let probeMs = 0;
-  if (want('echo') || want('rss') || want('latency')) {
+  const probed = want('echo') || want('rss') || want('latency') ? await attempt(async () => {
     const probeStarted = Date.now();
-    const before = await requestCounters(running);
-    probe = await runProbe(paths.netns, join(NATIVE_BIN, 'l2probe'), {
-      iface: nic.hostIf, target: nic.mac, count: spec.echo.frames, pps: spec.echo.pps, flows: spec.echo.flows,
-      size: spec.echo.frame_size, srcIp: nic.host_ip, dstIp: nic.address, waitMs: 1000,
-    });
-    queues = counterDelta(before, await requestCounters(running));
-    probeMs = Date.now() - probeStarted;
-  }
+    try {
+      const before = await requestCounters(running);
+      const probe = await runProbe(paths.netns, join(NATIVE_BIN, 'l2probe'), {
+        iface: nic.hostIf, target: nic.mac, count: spec.echo.frames, pps: spec.echo.pps, flows: spec.echo.flows,
+        size: spec.echo.frame_size, srcIp: nic.host_ip, dstIp: nic.address, waitMs: 1000,
+      });
+      return { probe, queues: counterDelta(before, await requestCounters(running)) };
+    } finally {
+      probeMs = Date.now() - probeStarted;
+    }
+  }) : undefined;
 
-  if (want('echo') && probe) {
-    const p = probe;
+  if (want('echo') && probed) {
     results.push(await timed('echo', name, async () => {
+      const { probe: p } = probed();
       const ok = p.lost <= Math.floor(spec.echo.max_loss * p.sent) && p.bad_mac === 0 && p.corrupted === 0 && p.duplicates === 0 && p.sent === spec.echo.frames;
       return { status: verdict(ok), measured: `${p.received}/${p.sent} frames echoed over ${spec.echo.flows} flows, ${p.bad_mac} with wrong MACs, ${p.corrupted} corrupted, ${Math.round(p.pps.echoed)} pps`, data: p };
     }));
     results[results.length - 1]!.ms += probeMs; // the probe ran for this check
   }
 
-  if (want('rss') && probe && queues) {
-    const p = probe;
-    const q = queues;
+  if (want('rss') && probed) {
     results.push(await timed('rss', name, async () => {
       if (app.program !== 'l2_multi_echo') return { status: 'skipped', measured: `${app.program} runs one queue` };
+      const { probe: p, queues: q } = probed();
       const need = spec.rss.min_queues || q.length;
       const hit = q.filter((x) => x.rx > 0).length;
       const sum = q.reduce((a, x) => a + x.rx, 0);
@@ -89,9 +115,9 @@ export async function verifyApp(lab: Lab, name: string, host: AppHost): Promise<
     }));
   }
 
-  if (want('latency') && probe) {
-    const { rtt_us: rtt, received } = probe;
+  if (want('latency') && probed) {
     results.push(await timed('latency', name, async () => {
+      const { rtt_us: rtt, received } = probed().probe;
       const p50ok = spec.latency.p50_us === 0 || rtt.p50 <= spec.latency.p50_us;
       const p99ok = spec.latency.p99_us === 0 || rtt.p99 <= spec.latency.p99_us;
       const limits = [spec.latency.p50_us && `p50 ≤ ${spec.latency.p50_us}`, spec.latency.p99_us && `p99 ≤ ${spec.latency.p99_us}`].filter(Boolean).join(', ');

@@ -1,4 +1,5 @@
 // ping from a namespace, and how many answers came back.
+import { LabError } from '../errors.js';
 import { runQuiet } from '../host/exec.js';
 
 export interface PingResult {
@@ -22,6 +23,6 @@ export async function ping(netns: string, address: string, count: number, interv
     { timeoutMs: (count * intervalS + 10) * 1000 },
   );
   const parsed = parsePing(r.stdout);
-  if (!parsed) throw new Error(`ping printed no summary: ${r.stdout}${r.stderr}`);
+  if (!parsed) throw new LabError({ code: 'PROCESS', message: `ping ${address} in ${netns} printed no summary`, hint: `${r.stdout}${r.stderr}`.trim() });
   return parsed;
 }

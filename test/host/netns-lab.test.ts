@@ -79,6 +79,25 @@ describe('lab on netns VMs', () => {
     expect(report.checks.find((c) => c.check === 'kernel_bypass')!.status).toBe('failed');
   }, 120_000);
 
+  it('verify reports a check it cannot carry out as failed, with why, and still names every check', async () => {
+    const { file } = spec();
+    expect(lab(['up', '-f', file]).status).toBe(0);
+    const started = lab(['run', 'l2_multi_echo', '--detach', '-f', file, '--json']);
+    expect(started.status, started.stderr).toBe(0);
+    // Behind lab's back, freeze the app: it holds the NIC but answers no SIGUSR1 and no SIGTERM.
+    const { pid } = json<{ pid: number }>(started.stdout);
+    process.kill(pid, 'SIGSTOP');
+    const v = lab(['verify', 'l2_multi_echo', '-f', file, '--json']);
+    expect(v.status, v.stdout + v.stderr).toBe(1);
+    const checks = json<{ checks: Array<{ check: string; status: string; measured: string }> }>(v.stdout).checks;
+    expect(checks.map((c) => [c.check, c.status])).toEqual([
+      ['kernel_bypass', 'passed'], ['echo', 'failed'], ['rss', 'failed'], ['latency', 'failed'], ['control', 'failed'],
+    ]);
+    expect(checks[1]!.measured).toMatch(/^could not check: the app wrote no counters within 5 s of SIGUSR1/);
+    expect(checks[4]!.measured).toContain('after lab stop (killed)');
+    expect(isAlive({ pid, startTime: '' }), 'the frozen app was killed').toBe(false);
+  }, 120_000);
+
   it('run with --force reproduces the multiqueue pitfall: the app\'s own message, NIC given back, nothing left', async () => {
     const { file, name } = spec((t) => t.replace('queues: 2', 'queues: 1'));
     expect(lab(['validate', '-f', file]).stderr).toContain('needs 2 queues');
