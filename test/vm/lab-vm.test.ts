@@ -32,7 +32,7 @@ describe('a QEMU lab under TCG', () => {
 
   it('comes up: SSH with the pinned key, cloud-init done, the guest sees 2 combined channels', async () => {
     const up = await labAsync(['up', '-f', file, '--json'], ROOT, UP_TIMEOUT);
-    expect(up.status, up.stderr).toBe(0);
+    expect(up.status, up.stdout + up.stderr).toBe(0);
     const r = json<{ alreadyUp: boolean; vms: Array<{ accel: string; accelReason: string; sshPort: number; nics: Array<{ guestQueues: number; queues: number }> }> }>(up.stdout);
     expect(r.alreadyUp).toBe(false);
     // The choice rests on the guest's own kernel booting under KVM, not on firmware alone.
@@ -62,14 +62,14 @@ describe('a QEMU lab under TCG', () => {
 
   it('a second up changes nothing and says so', async () => {
     const again = await labAsync(['up', '-f', file, '--json']);
-    expect(again.status, again.stderr).toBe(0);
+    expect(again.status, again.stdout + again.stderr).toBe(0);
     expect(json<{ alreadyUp: boolean }>(again.stdout).alreadyUp).toBe(true);
     expect(isAlive(qemu)).toBe(true);
   }, 120_000);
 
   it('lab run l2_echo binds the NIC behind the virtual IOMMU, and lab verify passes every check', async () => {
     const run = await labAsync(['run', 'l2_echo', '--detach', '-f', file, '--json'], ROOT, 300_000);
-    expect(run.status, run.stderr).toBe(0);
+    expect(run.status, run.stdout + run.stderr).toBe(0);
     const r = json<{ pci: string; ready: { driver: string; queues: number } }>(run.stdout);
     expect(r.ready).toMatchObject({ driver: 'net_virtio', queues: 1 });
     expect(r.pci).toMatch(/^0000:00:0[0-9a-f]\.0$/);
@@ -88,7 +88,7 @@ describe('a QEMU lab under TCG', () => {
 
   it('l2_multi_echo gets traffic on both queues of the virtio NIC', async () => {
     const run = await labAsync(['run', 'l2_multi_echo', '--detach', '-f', file, '--json'], ROOT, 300_000);
-    expect(run.status, run.stderr).toBe(0);
+    expect(run.status, run.stdout + run.stderr).toBe(0);
     expect(json<{ ready: { queues: number; lcores: number[] } }>(run.stdout).ready).toMatchObject({ queues: 2, lcores: [1, 2] });
     const status = await labAsync(['status', '-f', file, '--json']);
     expect(json<{ apps: Array<{ app: string; state: string }> }>(status.stdout).apps, 'its PID is looked up in the guest').toEqual([
@@ -134,7 +134,7 @@ describe('lab test, the README\'s main command', () => {
   it('runs up, then run, verify and stop for each app, then down, and reports every check', async () => {
     const junit = join(work, 'test.xml');
     const t = await labAsync(['test', '-f', file, '--json', '--junit', junit], ROOT, UP_TIMEOUT);
-    expect(t.status, t.stderr).toBe(0);
+    expect(t.status, t.stdout + t.stderr).toBe(0);
     const report = json<{ counts: { passed: number; failed: number; skipped: number } }>(t.stdout);
     expect(report.counts).toEqual({ passed: 9, failed: 0, skipped: 1 });
     expect(readFileSync(junit, 'utf8')).toContain('tests="10" failures="0" skipped="1"');
