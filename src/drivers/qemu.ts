@@ -144,9 +144,20 @@ export async function guestNics(conn: Client, vm: Vm): Promise<GuestNic[]> {
   return out;
 }
 
+/**
+ * The QEMU a pidfile names, for a VM lab has no record of. Only if that process is this VM's QEMU
+ * (its command line names this pidfile): a stale pidfile's PID may belong to anything by now.
+ */
 export function qemuPidFile(paths: VmPaths): ProcRef | undefined {
   if (!existsSync(paths.pid)) return undefined;
-  return procRef(Number(readFileSync(paths.pid, 'utf8').trim()));
+  const pid = Number(readFileSync(paths.pid, 'utf8').trim());
+  let argv: string[];
+  try {
+    argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return undefined;
+  }
+  return argv.includes(paths.pid) ? procRef(pid) : undefined;
 }
 
 
