@@ -1,11 +1,11 @@
 // npm run bench:boot — how long the example lab takes to be ready, next to a bare boot of the same
 // image to its login prompt under the same accelerator. BENCH_IMAGE=1 also times a fresh image
 // build (into a temporary cache, so the real one is kept). Prints figures; asserts nothing.
-import type { Accel } from '../host/accel.js';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Accel } from '../host/accel.js';
 import { readJsonAsset } from '../assets.js';
 import { Steps } from '../commands/steps.js';
 import { run } from '../host/exec.js';

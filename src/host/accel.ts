@@ -75,7 +75,10 @@ export function probeAccel(accel: Accel, o: ProbeOptions = {}): Promise<ProbeRes
     });
     child.stderr.on('data', collect);
     child.on('error', (err) => finish(false, err.message));
-    child.on('exit', (code) => finish(output.includes(marker), output.includes(marker) ? what : output.trim().split('\n').pop() || `QEMU exited with ${code}`));
+    child.on('exit', (code) => {
+      const booted = output.includes(marker);
+      finish(booted, booted ? what : output.trim().split('\n').pop() || `QEMU exited with ${code}`);
+    });
   });
 }
 

@@ -1,6 +1,6 @@
 // A lab's state on disk: one JSON file, written atomically, read by every command.
-import type { Accel } from './accel.js';
 import { existsSync, readFileSync } from 'node:fs';
+import type { Accel } from './accel.js';
 import type { ReadyEvent } from '../apps/events.js';
 import { LabError } from '../errors.js';
 import type { LabPaths } from '../layout.js';

@@ -1,6 +1,6 @@
 // lab up: make every VM of the lab exist and run; change nothing that already does.
-import type { Accel } from '../host/accel.js';
 import { cpus } from 'node:os';
+import type { Accel } from '../host/accel.js';
 import { packagePath } from '../assets.js';
 import { renderLabFiles } from '../commands/render.js';
 import { progress } from '../commands/output.js';
