@@ -14,8 +14,27 @@ export interface SemanticProblem {
 /** Memory the guest kernel, sshd and cloud-init need beside the hugepages. */
 const KERNEL_HEADROOM_MIB = 256;
 
+/**
+ * QEMU's user-mode networking, which carries a QEMU VM's management NIC (SSH), always uses this
+ * subnet (guest 10.0.2.15, host 10.0.2.2, DNS 10.0.2.3). A data-plane NIC inside it would give the
+ * guest two routes to one subnet.
+ */
+export const MANAGEMENT_SUBNET = '10.0.2.0/24';
+
+/** Address ranges a data-plane wire cannot use: the kernel treats them specially or not at all. */
+const RESERVED: Array<{ cidr: string; what: string }> = [
+  { cidr: '0.0.0.0/8', what: '"this network" (0.0.0.0/8)' },
+  { cidr: '127.0.0.0/8', what: 'loopback (127.0.0.0/8)' },
+  { cidr: '169.254.0.0/16', what: 'link-local (169.254.0.0/16)' },
+  { cidr: '224.0.0.0/4', what: 'multicast (224.0.0.0/4)' },
+  { cidr: '240.0.0.0/4', what: 'reserved (240.0.0.0/4)' },
+];
+
+/** Longest the echo check may send: beyond it a typo in frames or pps runs for days. */
+const MAX_ECHO_SECONDS = 3600;
+
 export function checkLab(lab: Lab): SemanticProblem[] {
-  return [...lab.vms.flatMap(checkVm), ...checkMacs(lab), ...checkSubnets(lab), ...lab.apps.flatMap((app) => checkApp(lab, app))];
+  return [...lab.vms.flatMap(checkVm), ...checkMacs(lab), ...checkSubnets(lab), ...lab.apps.flatMap((app) => checkApp(lab, app)), ...checkVerify(lab)];
 }
 
 const problem = (at: PathSegment[], message: string, hint?: string): SemanticProblem => ({ code: 'SPEC_SEMANTIC', at, message, ...(hint ? { hint } : {}) });
@@ -53,7 +72,13 @@ function checkNic(vm: Vm, nic: Nic): SemanticProblem[] {
   }
   const { network, broadcast } = subnetOf(cidr);
   const value = parseIpv4(cidr.address)!;
-  if (cidr.prefix < 8 || cidr.prefix > 30) {
+  const reserved = RESERVED.find((r) => overlaps(subnetOf(parseCidr(r.cidr)!), { network, broadcast }));
+  const management = parseCidr(MANAGEMENT_SUBNET)!;
+  if (reserved) {
+    out.push(problem([...at, 'ip'], `${nic.ip} lies in the ${reserved.what} range, which no data-plane wire can use`, 'Use a private subnet such as 10.10.0.2/24.'));
+  } else if (vm.driver === 'qemu' && overlaps(subnetOf(management), { network, broadcast })) {
+    out.push(problem([...at, 'ip'], `subnet of ${nic.ip} overlaps ${MANAGEMENT_SUBNET}, the management network QEMU's user-mode networking gives every VM`, 'The guest would have two routes into one subnet and SSH could go out the data-plane NIC: use another subnet, such as 10.10.0.2/24.'));
+  } else if (cidr.prefix < 8 || cidr.prefix > 30) {
     out.push(problem([...at, 'ip'], `prefix /${cidr.prefix} is out of range: use /8 to /30, so the subnet holds the guest and the host side`));
   } else if (value === network || value === broadcast) {
     out.push(problem([...at, 'ip'], `${cidr.address} is the ${value === network ? 'network' : 'broadcast'} address of ${nic.ip}, not a host address`));
@@ -119,6 +144,18 @@ function checkApp(lab: Lab, app: App): SemanticProblem[] {
     out.push(problem([...at, 'lcores'], `l2_multi_echo on ${app.lcores.length} lcores (${app.lcoreList}) needs ${app.lcores.length} queues, but ${vm.name}.${nic.name} has ${nic.queues}`, multiqueueHint(app.lcores.length, nic)));
   }
   return out;
+}
+
+function checkVerify(lab: Lab): SemanticProblem[] {
+  const { frames, pps } = lab.verify.echo;
+  const seconds = frames / pps;
+  if (seconds <= MAX_ECHO_SECONDS) return [];
+  return [problem(['verify', 'echo', 'frames'], `${frames} frames at ${pps} pps would take ${duration(seconds)} to send; the echo check sends for at most ${MAX_ECHO_SECONDS / 60} minutes`, 'Lower frames or raise pps.')];
+}
+
+function duration(seconds: number): string {
+  if (seconds >= 86_400) return `${(seconds / 86_400).toFixed(1)} days`;
+  return `${(seconds / 3600).toFixed(1)} hours`;
 }
 
 function multiqueueHint(lcores: number, nic: Nic): string {

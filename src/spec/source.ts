@@ -1,6 +1,6 @@
 // A YAML document that remembers where every value came from, so errors can name file:line:col.
-import { readFileSync } from 'node:fs';
-import { isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { readFileSync, statSync } from 'node:fs';
+import { isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import { LabError, type Location, type Problem } from '../errors.js';
 
 export type PathSegment = string | number;
@@ -12,11 +12,29 @@ export interface SpecSource {
   locate(path: PathSegment[], key?: string): Location;
 }
 
+/** A lab spec is a few kilobytes; anything near this is not one, and parsing it would only burn time and memory. */
+export const MAX_SPEC_BYTES = 1024 * 1024;
+
+/** Aliases a spec may expand: enough for shared NIC settings, far too few for a "billion laughs". */
+const MAX_ALIAS_COUNT = 100;
+
+function tooLarge(file: string, bytes: number): LabError {
+  return new LabError({
+    code: 'SPEC_FILE',
+    message: `the spec is ${(bytes / 1024).toFixed(0)} KiB; a lab spec may be at most ${MAX_SPEC_BYTES / 1024} KiB`,
+    location: { file, line: 1, col: 1 },
+    hint: 'Is -f pointing at the right file?',
+  });
+}
+
 export function readSpecFile(file: string): SpecSource {
   let text: string;
   try {
+    const size = statSync(file).size;
+    if (size > MAX_SPEC_BYTES) throw tooLarge(file, size);
     text = readFileSync(file, 'utf8');
   } catch (err) {
+    if (err instanceof LabError) throw err;
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
     throw new LabError({ code: 'SPEC_FILE', message: `cannot read the lab spec: ${reason}`, location: { file, line: 1, col: 1 }, hint: 'Pass the spec with -f FILE (default: lab.yaml in the current folder).' });
   }
@@ -24,6 +42,7 @@ export function readSpecFile(file: string): SpecSource {
 }
 
 export function parseSpec(text: string, file: string): SpecSource {
+  if (Buffer.byteLength(text) > MAX_SPEC_BYTES) throw tooLarge(file, Buffer.byteLength(text));
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, strict: true });
   const at = (offset: number): Location => {
@@ -32,12 +51,25 @@ export function parseSpec(text: string, file: string): SpecSource {
   };
   const yamlProblems: Problem[] = [...doc.errors, ...doc.warnings].map((e) => ({
     code: 'SPEC_YAML',
-    message: `YAML: ${e.message.split('\n')[0]}`,
+    message: `YAML: ${yamlMessage(e.message)}`,
     location: at(e.pos[0]),
   }));
   if (yamlProblems.length) throw new LabError(yamlProblems);
 
-  const data = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    // The yaml package refuses aliases that expand too far (a "billion laughs"), or that name no anchor, with a ReferenceError.
+    if (!(err instanceof ReferenceError)) throw err;
+    const bomb = /Excessive alias count/.test(err.message);
+    throw new LabError({
+      code: 'SPEC_YAML',
+      message: `YAML: ${bomb ? `the aliases (*name) expand too far: more than ${MAX_ALIAS_COUNT} copies of anchored values` : err.message}`,
+      location: at(firstAliasOffset(doc)),
+      ...(bomb ? { hint: 'A lab spec needs at most a few aliases; write the values out.' } : {}),
+    });
+  }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw new LabError({ code: 'SPEC_YAML', message: 'the spec must be a YAML mapping (name:, vms:, apps:, …)', location: at(rangeStart(doc.contents) ?? 0) });
   }
@@ -46,6 +78,23 @@ export function parseSpec(text: string, file: string): SpecSource {
     data,
     locate: (path, key) => at(offsetOf(doc, path, key)),
   };
+}
+
+/** The yaml package reports a stack overflow from nesting as a parse error; say what it means. */
+function yamlMessage(message: string): string {
+  const first = message.split('\n')[0]!;
+  return /Maximum call stack/.test(first) ? 'the document nests too deeply' : first;
+}
+
+function firstAliasOffset(doc: Document): number {
+  let offset = 0;
+  visit(doc, {
+    Alias(_key, node) {
+      offset = node.range?.[0] ?? 0;
+      return visit.BREAK;
+    },
+  });
+  return offset;
 }
 
 function offsetOf(doc: Document, path: PathSegment[], key?: string): number {

@@ -74,6 +74,38 @@ describe('validation collects every error', () => {
   });
 });
 
+describe('input that would exhaust lab', () => {
+  it('refuses a spec over 1 MiB before parsing it', () => {
+    const huge = `${MINIMAL}# ${'x'.repeat(1024 * 1024)}\n`;
+    const [p] = problemsOf(() => labFrom(huge));
+    expect(p).toMatchObject({ code: 'SPEC_FILE', location: { line: 1, col: 1 } });
+    expect(p!.message).toMatch(/may be at most 1024 KiB/);
+  });
+
+  it('says plainly that a document nests too deeply', () => {
+    const [p] = problemsOf(() => labFrom(`name: deep\nvms: ${'['.repeat(20000)}${']'.repeat(20000)}\n`));
+    expect(p).toMatchObject({ code: 'SPEC_YAML', message: 'YAML: the document nests too deeply', location: { line: 2 } });
+  });
+
+  it('lets a few aliases through: shared NIC settings are a fair use', () => {
+    const text = [
+      'name: t',
+      'vms:',
+      '  a: { cpus: 2, hugepages: &hp { size: 2M, count: 128 }, nics: [{ name: dp0, ip: 10.10.0.2/24 }] }',
+      '  b: { cpus: 2, hugepages: *hp, nics: [{ name: dp0, ip: 10.10.1.2/24 }] }',
+    ].join('\n');
+    expect(labFrom(text).vms.map((v) => v.hugepagesMiB)).toEqual([256, 256]);
+  });
+});
+
+describe('the management network', () => {
+  it('is off limits to a QEMU VM\'s data-plane NICs only: a netns VM has no user-mode network', () => {
+    const inMgmt = MINIMAL.replace('10.10.0.2/24', '10.0.2.20/24');
+    expect(problemsOf(() => labFrom(inMgmt)).map((p) => p.path)).toEqual(['vms.dut.nics[0].ip']);
+    expect(labFrom(inMgmt.replace('cpus: 3', 'cpus: 3\n    driver: netns')).vms[0]!.nics[0]!.address).toBe('10.0.2.20');
+  });
+});
+
 function loadLabForce(text: string) {
   return loadLabText(text, 'forced.yaml', { force: true });
 }
