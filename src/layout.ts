@@ -1,6 +1,6 @@
 // Where a lab keeps its state: one folder beside the spec, one sub-folder per VM. Pure path arithmetic.
 import { dirname, join } from 'node:path';
-import type { Lab, Vm } from './spec/lab.js';
+import type { Lab, Vm } from './config/lab.js';
 
 export interface LabPaths {
   root: string;

@@ -1,6 +1,6 @@
 // How each app is started: its full command line. Pure.
 import { join } from 'node:path';
-import type { App, Lab, Nic } from '../spec/lab.js';
+import type { App, Lab, Nic } from '../config/lab.js';
 
 /** Queues the app opens: l2_echo one, the others as many as the NIC offers. */
 export function appQueues(app: Pick<App, 'program'>, nic: Pick<Nic, 'queues'>): number {

@@ -14,7 +14,7 @@ import { imageCacheRoot, imagePlan } from '../image/recipe.js';
 import { labDown } from '../lab/down.js';
 import { labUp } from '../lab/up.js';
 import type { QemuProfiles } from '../render/qemu.js';
-import { loadLab } from '../spec/load.js';
+import { loadLab } from '../config/load.js';
 import { packagePath } from '../assets.js';
 
 const work = mkdtempSync(join(tmpdir(), 'lab-bench-boot-'));

@@ -14,7 +14,7 @@ import { isAlive, spawnDetached, terminate, waitUntil } from '../host/process.js
 import { labDown } from '../lab/down.js';
 import { labUp } from '../lab/up.js';
 import { kernelReflectorCommands, staticNeighbourCommand, vmNamespace } from '../render/hostnet.js';
-import { loadLab } from '../spec/load.js';
+import { loadLab } from '../config/load.js';
 import { runProbe, type ProbeResult } from '../verify/probe.js';
 
 const QUEUES = Number(process.env.BENCH_QUEUES ?? 2);

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { LabError } from '../errors.js';
 import { choosePrune, listCache, removeEntry, type CacheEntry } from '../image/cache.js';
 import { imageCacheRoot, imagePlan } from '../image/recipe.js';
-import { loadLab } from '../spec/load.js';
+import { loadLab } from '../config/load.js';
 import { print, type OutputOptions } from './output.js';
 
 interface ImagesOptions extends OutputOptions {

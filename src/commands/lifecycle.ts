@@ -6,7 +6,7 @@ import { labDown } from '../lab/down.js';
 import { labStatus } from '../lab/status.js';
 import { labUp } from '../lab/up.js';
 import { labTest, labVerify } from '../lab/verify.js';
-import { loadLab } from '../spec/load.js';
+import { loadLab } from '../config/load.js';
 import { reportJUnit, reportTable, type Report } from '../verify/report.js';
 import { print, type OutputOptions } from './output.js';
 import { seconds, Steps } from './steps.js';

@@ -12,8 +12,8 @@ import { labPaths, vmPaths } from '../layout.js';
 import type { GuestAssets } from '../render/cloud-init.js';
 import type { QemuProfiles } from '../render/qemu.js';
 import { renderVm, type RenderedVm } from '../render/vm.js';
-import type { Lab, Vm } from '../spec/lab.js';
-import { loadLab } from '../spec/load.js';
+import type { Lab, Vm } from '../config/lab.js';
+import { loadLab } from '../config/load.js';
 import { print, type OutputOptions } from './output.js';
 
 export interface RenderOptions extends OutputOptions {

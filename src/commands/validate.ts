@@ -1,5 +1,5 @@
-import { loadLab } from '../spec/load.js';
-import type { Lab } from '../spec/lab.js';
+import { loadLab } from '../config/load.js';
+import type { Lab } from '../config/lab.js';
 import { print, type OutputOptions } from './output.js';
 
 export interface ValidateOptions extends OutputOptions {

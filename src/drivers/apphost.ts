@@ -9,7 +9,7 @@ import { readState } from '../host/state.js';
 import { appLog, vmPaths } from '../layout.js';
 import { staticNeighbourCommand, vmNamespace } from '../render/hostnet.js';
 import { shellQuote } from '../render/shell.js';
-import type { App, Lab, Nic, Vm } from '../spec/lab.js';
+import type { App, Lab, Nic, Vm } from '../config/lab.js';
 import { contextOf } from '../lab/context.js';
 import { giveNetnsNic, netnsArgv, takeNetnsNic } from './netns.js';
 import { endpoint } from './qemu.js';

@@ -7,7 +7,7 @@ import { packagePath } from '../assets.js';
 import { deleteNetns, linkExists, netnsExists, runPlan } from '../host/netns.js';
 import type { Undo } from '../host/undo.js';
 import { giveNicCommands, namespaceCommands, netnsNicCommands, staticNeighbourCommand, takeNicCommands, vmNamespace } from '../render/hostnet.js';
-import type { App, Lab, Nic, Vm } from '../spec/lab.js';
+import type { App, Lab, Nic, Vm } from '../config/lab.js';
 
 export const NATIVE_BIN = packagePath('native', 'build');
 

@@ -14,7 +14,7 @@ import type { ImagePlan } from '../image/recipe.js';
 import type { VmPaths } from '../layout.js';
 import { GUEST_USER } from '../render/cloud-init.js';
 import { vmNetCommands } from '../render/hostnet.js';
-import type { Vm } from '../spec/lab.js';
+import type { Vm } from '../config/lab.js';
 import type { Steps } from '../commands/steps.js';
 import { sshExec, sshRun, waitForSsh, type SshEndpoint } from '../guest/ssh.js';
 

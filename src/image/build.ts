@@ -7,7 +7,7 @@ import { LabError } from '../errors.js';
 import { run } from '../host/exec.js';
 import type { Steps } from '../commands/steps.js';
 import type { ImagePlan } from './recipe.js';
-import type { Lab } from '../spec/lab.js';
+import type { Lab } from '../config/lab.js';
 import { download } from './download.js';
 
 const MANIFEST = 'manifest.json';

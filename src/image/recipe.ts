@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { guestPackages } from '../render/packages.js';
-import type { Lab } from '../spec/lab.js';
+import type { Lab } from '../config/lab.js';
 
 /** Bump when the way images are built changes, so old cache entries are not reused. */
 const BUILD_VERSION = 2;

@@ -9,7 +9,7 @@ import { withLock } from '../host/lock.js';
 import { waitUntil } from '../host/process.js';
 import { readState, writeState, type AppState, type LabState } from '../host/state.js';
 import { transaction } from '../host/undo.js';
-import type { Lab, Vm } from '../spec/lab.js';
+import type { Lab, Vm } from '../config/lab.js';
 import { contextOf, placeOf } from './context.js';
 
 export interface RunResult {

@@ -1,8 +1,8 @@
 // What every lab operation starts from: the lab, its paths, and where an app runs.
 import { LabError } from '../errors.js';
 import { labPaths, type LabPaths } from '../layout.js';
-import type { App, Lab, Nic, Vm } from '../spec/lab.js';
-import { findNic, findVm } from '../spec/lab.js';
+import type { App, Lab, Nic, Vm } from '../config/lab.js';
+import { findNic, findVm } from '../config/lab.js';
 
 export interface LabContext {
   lab: Lab;

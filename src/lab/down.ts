@@ -9,8 +9,8 @@ import { withLock } from '../host/lock.js';
 import { deleteNetns, netnsExists } from '../host/netns.js';
 import { readState } from '../host/state.js';
 import { vmNamespace } from '../render/hostnet.js';
-import type { Lab } from '../spec/lab.js';
-import { findVm } from '../spec/lab.js';
+import type { Lab } from '../config/lab.js';
+import { findVm } from '../config/lab.js';
 import { contextOf } from './context.js';
 
 export interface DownResult {

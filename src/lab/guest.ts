@@ -8,8 +8,8 @@ import { isAlive } from '../host/process.js';
 import { readState } from '../host/state.js';
 import { appLog, vmPaths } from '../layout.js';
 import { GUEST_USER } from '../render/cloud-init.js';
-import type { Lab } from '../spec/lab.js';
-import { findVm } from '../spec/lab.js';
+import type { Lab } from '../config/lab.js';
+import { findVm } from '../config/lab.js';
 import { contextOf } from './context.js';
 
 function runningQemu(lab: Lab, name: string) {

@@ -7,7 +7,7 @@ import { netnsIsUp } from '../drivers/netns.js';
 import { qemuPidFile } from '../drivers/qemu.js';
 import { vmPaths } from '../layout.js';
 import { vmNamespace } from '../render/hostnet.js';
-import { findVm, type Lab } from '../spec/lab.js';
+import { findVm, type Lab } from '../config/lab.js';
 import { withHost } from './apps.js';
 import { contextOf } from './context.js';
 

@@ -17,7 +17,7 @@ import { ensureImage } from '../image/build.js';
 import { imageCacheRoot, imagePlan } from '../image/recipe.js';
 import { vmPaths } from '../layout.js';
 import { namespaceCommands, vmNamespace } from '../render/hostnet.js';
-import type { Lab, Vm } from '../spec/lab.js';
+import type { Lab, Vm } from '../config/lab.js';
 import { contextOf, type LabContext } from './context.js';
 
 export interface UpResult {

@@ -4,7 +4,7 @@ import { LabError } from '../errors.js';
 import { withLock } from '../host/lock.js';
 import { readState } from '../host/state.js';
 import { transaction } from '../host/undo.js';
-import type { Lab } from '../spec/lab.js';
+import type { Lab } from '../config/lab.js';
 import { verifyApp, type CheckResult } from '../verify/checks.js';
 import { makeReport, type Report } from '../verify/report.js';
 import { labRun, labStop, withHost } from './apps.js';

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
 import type { AssetFile } from '../assets.js';
-import type { Lab, Vm } from '../spec/lab.js';
+import type { Lab, Vm } from '../config/lab.js';
 import { guestPackages } from './packages.js';
 import { managementMac } from './qemu.js';
 

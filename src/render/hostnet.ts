@@ -1,5 +1,5 @@
 // The host side of a lab's wires, as commands: `lab up` runs them, qemu.sh prints them. Pure.
-import type { Lab, Nic, Vm } from '../spec/lab.js';
+import type { Lab, Nic, Vm } from '../config/lab.js';
 
 export type Argv = string[];
 

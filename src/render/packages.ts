@@ -1,5 +1,5 @@
 // What the guest needs installed, in one place: the offline image bakes it in, a downloaded image gets it from cloud-init.
-import type { Lab } from '../spec/lab.js';
+import type { Lab } from '../config/lab.js';
 
 const BASE = ['openssh-server', 'sudo', 'cloud-init', 'build-essential', 'pkg-config', 'python3', 'pciutils', 'kmod', 'iproute2', 'ethtool', 'procps', 'iputils-ping'];
 const DPDK_DISTRO = ['dpdk', 'dpdk-dev', 'libdpdk-dev'];

@@ -1,6 +1,6 @@
 // Lab → QEMU argv for one VM. Pure: the profile data and every path come in as arguments.
-import type { Vm } from '../spec/lab.js';
-import { derivedMac } from '../spec/net.js';
+import type { Vm } from '../config/lab.js';
+import { derivedMac } from '../config/net.js';
 
 export interface QemuProfiles {
   binary: string;

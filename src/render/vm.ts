@@ -1,7 +1,7 @@
 // Everything rendered for one VM: its QEMU command, a script that runs it by hand, its cloud-init seed.
 import type { ImagePlan } from '../image/recipe.js';
 import type { VmPaths } from '../layout.js';
-import type { Lab, Vm } from '../spec/lab.js';
+import type { Lab, Vm } from '../config/lab.js';
 import { renderSeed, type GuestAssets, type SeedDocuments } from './cloud-init.js';
 import { namespaceCommands, vmNetCommands } from './hostnet.js';
 import { qemuArgv, type QemuProfiles } from './qemu.js';

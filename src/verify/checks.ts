@@ -9,8 +9,8 @@ import { readState } from '../host/state.js';
 import type { AppHost } from '../drivers/apphost.js';
 import { runningApp, stopAppUnlocked } from '../lab/apps.js';
 import { contextOf, placeOf } from '../lab/context.js';
-import type { Lab } from '../spec/lab.js';
-import type { VerifySpec } from '../spec/spec-types.js';
+import type { Lab } from '../config/lab.js';
+import type { VerifySpec } from '../config/spec-types.js';
 import { ping } from './ping.js';
 import { runProbe } from './probe.js';
 

@@ -13,8 +13,8 @@ import { packagePath } from '../../src/assets.js';
 import { run } from '../../src/host/exec.js';
 import { deleteNetns, runPlan } from '../../src/host/netns.js';
 import { kernelReflectorCommands, namespaceCommands, netnsNicCommands, staticNeighbourCommand, takeNicCommands, vmNamespace } from '../../src/render/hostnet.js';
-import { loadLabText } from '../../src/spec/load.js';
-import type { Lab } from '../../src/spec/lab.js';
+import { loadLabText } from '../../src/config/load.js';
+import type { Lab } from '../../src/config/lab.js';
 import { ping } from '../../src/verify/ping.js';
 import { runProbe } from '../../src/verify/probe.js';
 

@@ -11,7 +11,7 @@ import { deleteNetns, runPlan } from '../../src/host/netns.js';
 import { Qmp } from '../../src/host/qmp.js';
 import { vmPaths } from '../../src/layout.js';
 import { namespaceCommands, vmNetCommands } from '../../src/render/hostnet.js';
-import { loadLabText } from '../../src/spec/load.js';
+import { loadLabText } from '../../src/config/load.js';
 import { ROOT } from '../helpers/lab.js';
 
 const work = mkdtempSync(join(tmpdir(), 'lab-validators-'));

@@ -1,14 +1,14 @@
-// src/spec/spec-types.ts is generated from the schema; it must never drift from it.
+// src/config/spec-types.ts is generated from the schema; it must never drift from it.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { labSchema } from '../../src/spec/schema.js';
-import { schemaToTs } from '../../src/spec/schema-to-ts.js';
+import { labSchema } from '../../src/config/schema.js';
+import { schemaToTs } from '../../src/config/schema-to-ts.js';
 import { ROOT } from '../helpers/lab.js';
 
 describe('schema-generated types', () => {
   it('are up to date (run `npm run build && npm run gen:types` after changing the schema)', () => {
-    expect(readFileSync(join(ROOT, 'src/spec/spec-types.ts'), 'utf8')).toBe(schemaToTs(labSchema));
+    expect(readFileSync(join(ROOT, 'src/config/spec-types.ts'), 'utf8')).toBe(schemaToTs(labSchema));
   });
 
   it('every field of the schema has a description and a default', () => {

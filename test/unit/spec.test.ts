@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { loadLab, loadLabText } from '../../src/spec/load.js';
-import { parseLcores, formatLcores } from '../../src/spec/lcores.js';
-import { defaultHostIp, derivedMac, parseCidr } from '../../src/spec/net.js';
+import { loadLab, loadLabText } from '../../src/config/load.js';
+import { parseLcores, formatLcores } from '../../src/config/lcores.js';
+import { defaultHostIp, derivedMac, parseCidr } from '../../src/config/net.js';
 import { labFrom, MINIMAL, problemsOf, ROOT } from '../helpers/lab.js';
 
 describe('the example specs', () => {

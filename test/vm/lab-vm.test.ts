@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { probeAccel } from '../../src/host/accel.js';
 import { netnsExists } from '../../src/host/netns.js';
 import { imageCacheRoot, imagePlan } from '../../src/image/recipe.js';
-import { loadLab } from '../../src/spec/load.js';
+import { loadLab } from '../../src/config/load.js';
 import { isAlive, procRef, waitUntil, type ProcRef } from '../../src/host/process.js';
 import { lab, labAsync, ROOT } from '../helpers/lab.js';
 
