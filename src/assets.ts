@@ -35,3 +35,6 @@ export function readAssetTree(folder: string, keep: (path: string) => boolean = 
     .sort((a, b) => a.path.localeCompare(b.path))
     .map(({ abs, path }) => ({ path, content: readFileSync(abs, 'utf8'), executable: (statSync(abs).mode & 0o111) !== 0 }));
 }
+
+/** Where `make -C native` puts the apps and l2probe built for this host. */
+export const NATIVE_BUILD = packagePath('native', 'build');

@@ -47,7 +47,7 @@ cli.command('up', 'Create and start the lab: image, namespaces, taps or veths, V
 cli.command('status', "Each VM's and app's state").option(...fileOption).option('--json', 'Machine-readable output').action(action(async (opts: FileOpts) => (await lifecycle()).status(opts)));
 cli.command('down', 'Stop apps and VMs, remove namespaces, taps and veths; keep the image cache').option(...fileOption).option('--purge', 'Also remove the state folder').option('--json', 'Machine-readable output').action(action(async (opts: FileOpts & { purge?: boolean }) => (await lifecycle()).down(opts)));
 cli.command('run <app>', 'Take the NIC from the kernel, start the app, wait for its ready line').option(...fileOption).option('--lcores <list>', 'Override the lcore list').option('--detach', 'Return once the app is ready, leaving it running (else: follow its log; Ctrl-C stops it)').option('--force', 'Skip the semantic checks (to reproduce a pitfall)').option('--json', 'Machine-readable output').action(action(async (app: string, opts: FileOpts & { lcores?: string; detach?: boolean }) => (await lifecycle()).runApp(app, opts)));
-cli.command('stop <app>', 'Stop an app, collect its counters, give the NIC back to the kernel').option(...fileOption).option('--json', 'Machine-readable output').action(action(async (app: string, opts: FileOpts) => (await lifecycle()).stopApp(app, opts)));
+cli.command('stop <app>', 'Stop an app, collect its counters, give the NIC back to the kernel').option(...fileOption).option('--json', 'Machine-readable output').action(action(async (app: string, opts: FileOpts) => (await lifecycle()).stop(app, opts)));
 cli.command('verify [app]', 'Kernel bypass, echo, RSS, latency and control checks (control stops the app)').option(...fileOption).option('--json', 'Machine-readable output').option('--junit <file>', 'Also write JUnit XML').action(action(async (app: string | undefined, opts: FileOpts & { junit?: string }) => (await lifecycle()).verify(app, opts)));
 cli.command('test', 'The whole sequence: up, then run, verify and stop each app, then down').option(...fileOption).option('--force', 'Skip the semantic checks').option('--json', 'Machine-readable output').option('--junit <file>', 'Also write JUnit XML').action(action(async (opts: FileOpts & { junit?: string }) => (await lifecycle()).test(opts)));
 cli.command('ssh <vm> [...cmd]', 'A shell on a VM, or one command (after --) with its exit code passed through').option(...fileOption).action(action(async (vm: string, cmd: string[], opts: FileOpts & { '--'?: string[] }) => (await lifecycle()).ssh(vm, [...cmd, ...(opts['--'] ?? [])], opts)));
@@ -84,8 +84,8 @@ async function main(): Promise<void> {
 
 function report(err: unknown): void {
   if (err instanceof LabError) {
-    // A failed verification's JSON report is already on stdout and says what failed.
-    const reportedAlready = jsonOutput && err.problems.every((p) => p.code === 'VERIFY_FAILED');
+    // A result already on stdout (a verification report, doctor's findings) says what failed.
+    const reportedAlready = jsonOutput && err.printed;
     if (!reportedAlready && jsonOutput) process.stdout.write(`${JSON.stringify({ ok: false, problems: err.problems }, null, 2)}\n`);
     else if (!reportedAlready) process.stderr.write(`${err.problems.map((p) => `error: ${formatProblem(p)}`).join('\n')}\n`);
     process.exitCode = err.exitCode;

@@ -53,12 +53,18 @@ const EXIT_OF: Record<ErrorCode, number> = {
 
 export class LabError extends Error {
   readonly problems: Problem[];
+  /**
+   * The command already printed a result that says what failed (a verification report, doctor's
+   * table): under --json the error must not add a second document to stdout.
+   */
+  readonly printed: boolean;
 
-  constructor(problems: Problem | Problem[]) {
+  constructor(problems: Problem | Problem[], options: { printed?: boolean } = {}) {
     const list = Array.isArray(problems) ? problems : [problems];
     super(list.map(formatProblem).join('\n'));
     this.name = 'LabError';
     this.problems = list;
+    this.printed = options.printed ?? false;
   }
 
   get exitCode(): number {

@@ -1,6 +1,8 @@
-// Where a lab keeps its state: one folder beside the spec, one sub-folder per VM. Pure path arithmetic.
+// Every naming rule in one place: where a lab keeps its state, what its namespaces, interfaces and
+// DPDK file prefixes are called, where the caches live, and where things sit inside a guest.
+// Pure string arithmetic on names, so every layer may use it.
+import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { Lab, Vm } from './config/lab.js';
 
 export interface LabPaths {
   root: string;
@@ -8,6 +10,7 @@ export interface LabPaths {
   state: string;
   sshKey: string;
   sshPub: string;
+  knownHosts: string;
   netns: string;
   logs: string;
 }
@@ -28,7 +31,8 @@ export interface VmPaths {
   logs: string;
 }
 
-export function labPaths(lab: Pick<Lab, 'file' | 'name'>): LabPaths {
+/** The lab's state folder sits beside its spec: `.lab/<name>/`. */
+export function labPaths(lab: { file: string; name: string }): LabPaths {
   const root = join(dirname(lab.file), '.lab', lab.name);
   return {
     root,
@@ -36,14 +40,15 @@ export function labPaths(lab: Pick<Lab, 'file' | 'name'>): LabPaths {
     state: join(root, 'state.json'),
     sshKey: join(root, 'id_ed25519'),
     sshPub: join(root, 'id_ed25519.pub'),
-    netns: `lab-${lab.name}`,
+    knownHosts: join(root, 'known_hosts'),
+    netns: labNamespace(lab.name),
     logs: join(root, 'logs'),
   };
 }
 
 /** `root` lets `lab render --out DIR` write the same tree somewhere else. */
-export function vmPaths(root: string, vm: Pick<Vm, 'name'>): VmPaths {
-  const dir = join(root, 'vms', vm.name);
+export function vmPaths(root: string, vm: string): VmPaths {
+  const dir = join(root, 'vms', vm);
   return {
     dir,
     disk: join(dir, 'disk.qcow2'),
@@ -61,6 +66,55 @@ export function vmPaths(root: string, vm: Pick<Vm, 'name'>): VmPaths {
   };
 }
 
-export function appLog(paths: LabPaths, app: string): string {
+/** The lab's own namespace: every data-plane wire ends here, and QEMU runs here to open its taps. */
+export function labNamespace(lab: string): string {
+  return `lab-${lab}`;
+}
+
+/** The namespace a netns node lives in. */
+export function nodeNamespace(lab: string, vm: string): string {
+  return `lab-${lab}-${vm}`;
+}
+
+/** A NIC's interface in the lab namespace (its tap or veth end); the schema keeps it within Linux's 15 characters. */
+export function hostIfName(vm: string, nic: string): string {
+  return `${vm}-${nic}`;
+}
+
+/** DPDK's --file-prefix, so two apps (or two labs) never share hugepage files or runtime sockets. */
+export function dpdkFilePrefix(lab: string, app: string): string {
+  return `lab-${lab}-${app}`;
+}
+
+/** An app's log on this host (apps of netns nodes). */
+export function hostAppLog(paths: LabPaths, app: string): string {
   return join(paths.logs, `${app}.log`);
+}
+
+/** What lab keeps across labs: guest images, and the accelerator verdict of this boot. */
+export function labCacheRoot(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'lab');
+}
+
+export function imageCacheRoot(env: NodeJS.ProcessEnv = process.env): string {
+  return join(labCacheRoot(env), 'images');
+}
+
+export function accelCacheFile(env: NodeJS.ProcessEnv = process.env): string {
+  return join(labCacheRoot(env), 'accel-probe.json');
+}
+
+/** Inside a guest: the user lab logs in as, and where cloud-init puts lab's scripts, sources and builds. */
+export const GUEST = {
+  user: 'lab',
+  root: '/opt/lab',
+  bin: '/opt/lab/bin',
+  native: '/opt/lab/native',
+  nativeBuild: '/opt/lab/native/build',
+  appLogs: '/var/log/lab',
+  cloudInitLog: '/var/log/cloud-init-output.log',
+} as const;
+
+export function guestAppLog(app: string): string {
+  return join(GUEST.appLogs, `${app}.log`);
 }

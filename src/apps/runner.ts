@@ -1,7 +1,8 @@
 // Starting, watching and stopping an app on its target, with a deadline on every wait.
 import { LabError } from '../errors.js';
 import { tail } from '../host/exec.js';
-import { waitUntil, type ProcRef } from '../host/process.js';
+import { stopLadder, type ProcRef, type StopHow } from '../host/process.js';
+import { waitFor } from '../host/wait.js';
 import { lastOf, parseEvents, type CountersEvent, type ReadyEvent } from './events.js';
 import type { AppTarget } from './target.js';
 
@@ -21,11 +22,11 @@ export async function startApp(target: AppTarget, argv: string[], log: string, r
 export async function waitReady(app: RunningApp, timeoutMs: number): Promise<ReadyEvent> {
   let ready: ReadyEvent | undefined;
   let alive = true;
-  await waitUntil(async () => {
+  await waitFor(async () => {
     ready = lastOf(parseEvents(await app.target.readLog(app.log)), 'ready');
     alive = await app.target.alive(app.ref);
     return ready !== undefined || !alive;
-  }, timeoutMs);
+  }, { timeoutMs });
   if (ready) return ready;
   const logTail = tail(await app.target.readLog(app.log), 12);
   if (!alive) throw new LabError({ code: 'PROCESS', message: `the app exited before it was ready (${app.target.where}, log ${app.log})`, hint: logTail });
@@ -38,10 +39,12 @@ export async function requestCounters(app: RunningApp, timeoutMs = 5_000): Promi
   if (!(await app.target.signal(app.ref, 'SIGUSR1'))) {
     throw new LabError({ code: 'PROCESS', message: `the app is not running (${app.target.where}, log ${app.log})`, hint: tail(await app.target.readLog(app.log), 12) });
   }
-  let counters: CountersEvent[] = [];
-  const got = await waitUntil(async () => (counters = countersIn(await app.target.readLog(app.log))).length > before, timeoutMs, 50);
+  const got = await waitFor(async () => {
+    const counters = countersIn(await app.target.readLog(app.log));
+    return counters.length > before && counters[counters.length - 1]!;
+  }, { timeoutMs, everyMs: 50 });
   if (!got) throw new LabError({ code: 'TIMEOUT', message: `the app wrote no counters within ${timeoutMs / 1000} s of SIGUSR1 (log ${app.log})` });
-  return counters[counters.length - 1]!;
+  return got;
 }
 
 function countersIn(log: string): CountersEvent[] {
@@ -49,19 +52,12 @@ function countersIn(log: string): CountersEvent[] {
 }
 
 export interface StopResult {
-  how: 'gone' | 'exited' | 'killed';
+  how: StopHow;
   final?: CountersEvent;
 }
 
-/** SIGTERM, then SIGKILL past the grace period; the app's exit line has its final counters. */
+/** Stops the app by the one ladder (SIGTERM, then SIGKILL); its exit line has its final counters. */
 export async function stopApp(app: RunningApp, graceMs = 10_000): Promise<StopResult> {
-  let how: StopResult['how'] = 'gone';
-  if (await app.target.signal(app.ref, 'SIGTERM')) {
-    how = (await waitUntil(async () => !(await app.target.alive(app.ref)), graceMs)) ? 'exited' : 'killed';
-    if (how === 'killed') {
-      await app.target.signal(app.ref, 'SIGKILL');
-      await waitUntil(async () => !(await app.target.alive(app.ref)), 5_000);
-    }
-  }
+  const how = await stopLadder({ signal: (sig) => app.target.signal(app.ref, sig), alive: () => app.target.alive(app.ref) }, graceMs);
   return { how, final: lastOf(parseEvents(await app.target.readLog(app.log)), 'exit') };
 }

@@ -1,21 +1,20 @@
 // npm run bench:boot — how long the example lab takes to be ready, next to a bare boot of the same
 // image to its login prompt under the same accelerator. BENCH_IMAGE=1 also times a fresh image
 // build (into a temporary cache, so the real one is kept). Prints figures; asserts nothing.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Accel } from '../host/accel.js';
-import { readJsonAsset } from '../assets.js';
-import { Steps } from '../commands/steps.js';
-import { run } from '../host/exec.js';
-import { ensureImage } from '../image/build.js';
-import { imageCacheRoot, imagePlan } from '../image/recipe.js';
-import { labDown } from '../lab/down.js';
-import { labUp } from '../lab/up.js';
-import type { QemuProfiles } from '../render/qemu.js';
-import { loadLab } from '../config/load.js';
 import { packagePath } from '../assets.js';
+import { Steps } from '../commands/steps.js';
+import { qemuProfiles } from '../drivers/qemu/files.js';
+import { run, spawnPiped } from '../host/exec.js';
+import { ensureImage } from '../image/build.js';
+import { imagePlan } from '../image/recipe.js';
+import { labDown } from '../lab/down.js';
+import { loadLab } from '../lab/load.js';
+import { labUp } from '../lab/up.js';
+import { imageCacheRoot } from '../layout.js';
+import { bareBootArgv, type Accel } from '../render/qemu.js';
 
 const work = mkdtempSync(join(tmpdir(), 'lab-bench-boot-'));
 const specFile = join(work, 'lab.yaml');
@@ -32,30 +31,26 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
 /** The same kernel, disk, CPUs and memory, no seed and no data-plane NIC, until getty's prompt. */
 async function bareBoot(accel: Accel): Promise<number> {
   const plan = imagePlan(lab, imageCacheRoot());
-  const profiles = readJsonAsset<QemuProfiles>('qemu', 'profiles.json');
   const disk = join(work, 'bare.qcow2');
   await run(['qemu-img', 'create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', plan.disk, disk]);
   const started = Date.now();
-  const child = spawn(profiles.binary, [
-    '-machine', vm.iommu ? 'q35' : 'pc', '-accel', accel, '-cpu', profiles.accel[accel].cpu, '-smp', String(vm.cpus), '-m', `${vm.memoryMiB}M`,
-    '-nodefaults', '-display', 'none', '-no-reboot', '-serial', 'stdio',
-    '-drive', `file=${disk},if=virtio,format=qcow2`, '-kernel', plan.kernel!, '-initrd', plan.initrd!, '-append', profiles.kernel_args.join(' '),
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const qemu = spawnPiped(bareBootArgv(vm, qemuProfiles(), accel, { disk, kernel: plan.kernel!, initrd: plan.initrd! }));
+  qemu.stdin.end();
   let out = '';
   try {
     return await new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no login prompt within 600 s:\n${out.slice(-1000)}`)), 600_000);
-      child.stdout.on('data', (d: Buffer) => {
+      qemu.stdout.on('data', (d: Buffer) => {
         out += d.toString();
         if (/login: ?$/m.test(out)) {
           clearTimeout(timer);
           resolve(Date.now() - started);
         }
       });
-      child.on('exit', (code) => reject(new Error(`QEMU exited (${code}) before a login prompt:\n${out.slice(-1000)}`)));
+      void qemu.exited.then((e) => reject(new Error(`QEMU exited (${e.code ?? e.signal ?? e.error?.message}) before a login prompt:\n${out.slice(-1000)}`)));
     });
   } finally {
-    child.kill('SIGKILL');
+    qemu.kill();
   }
 }
 

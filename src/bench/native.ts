@@ -1,21 +1,24 @@
 // npm run bench:native — echoed Mpps and RTT for l2_multi_echo, dpdk-testpmd macswap and the
 // kernel, on one veth/af_packet wire with the same queues and cores. Prints figures; asserts nothing.
-import { cpus } from 'node:os';
-import { join } from 'node:path';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { startApp, stopApp, type RunningApp } from '../apps/runner.js';
-import { netnsTarget } from '../apps/target.js';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startApp, stopApp } from '../apps/runner.js';
+import { NATIVE_BUILD } from '../assets.js';
 import { Steps } from '../commands/steps.js';
-import { NATIVE_BIN, giveNetnsNic, netnsArgv, takeNetnsNic } from '../drivers/netns.js';
-import { run } from '../host/exec.js';
+import type { AppHost } from '../drivers/node.js';
+import { openDrivers } from '../drivers/registry.js';
+import { run, spawnDetached } from '../host/exec.js';
 import { runPlan } from '../host/netns.js';
-import { isAlive, spawnDetached, terminate, waitUntil } from '../host/process.js';
+import { isAlive, terminate } from '../host/process.js';
+import { waitFor } from '../host/wait.js';
 import { labDown } from '../lab/down.js';
+import { loadLab } from '../lab/load.js';
 import { labUp } from '../lab/up.js';
-import { kernelReflectorCommands, staticNeighbourCommand, vmNamespace } from '../render/hostnet.js';
-import { loadLab } from '../config/load.js';
-import { runProbe, type ProbeResult } from '../verify/probe.js';
+import { nodeNamespace } from '../layout.js';
+import { quiet } from '../progress.js';
+import { kernelReflectorCommands, staticNeighbourCommand } from '../render/hostnet.js';
+import { runL2probe, type L2ProbeResult } from '../verify/probe.js';
 
 const QUEUES = Number(process.env.BENCH_QUEUES ?? 2);
 const FLOWS = 32;
@@ -26,8 +29,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 interface Row {
   dut: string;
-  flood: ProbeResult;
-  latency: ProbeResult;
+  flood: L2ProbeResult;
+  latency: L2ProbeResult;
 }
 
 const work = mkdtempSync(join(tmpdir(), 'lab-bench-'));
@@ -49,11 +52,12 @@ apps:
 const lab = loadLab(specFile);
 const vm = lab.vms[0]!;
 const nic = vm.nics[0]!;
-const labNs = `lab-${lab.name}`;
-const vmNs = vmNamespace(lab, vm);
+const drivers = openDrivers(lab, quiet);
+const labNs = drivers.session.paths.netns;
+const vmNs = nodeNamespace(lab.name, vm.name);
 
-function probe(extra: { count?: number; pps?: number; flood?: boolean; durationS?: number; dstIp?: string }): Promise<ProbeResult> {
-  return runProbe(labNs, join(NATIVE_BIN, 'l2probe'), { iface: nic.hostIf, target: nic.mac, flows: FLOWS, size: 64, srcIp: nic.host_ip, dstIp: nic.address, waitMs: 1000, ...extra });
+function probe(extra: { count?: number; pps?: number; flood?: boolean; durationS?: number; dstIp?: string }): Promise<L2ProbeResult> {
+  return runL2probe(labNs, join(NATIVE_BUILD, 'l2probe'), { iface: nic.hostIf, target: nic.mac, flows: FLOWS, size: 64, srcIp: nic.host_ip, dstIp: nic.address, waitMs: 1000, ...extra });
 }
 
 async function measure(dut: string, dstIp?: string): Promise<Row> {
@@ -69,34 +73,40 @@ async function measure(dut: string, dstIp?: string): Promise<Row> {
   return { dut, flood: byEcho[mid]!.flood, latency: byP99[mid]!.latency };
 }
 
+/** The DUT node's app host: the same take and give `lab run` uses. */
+function host(): Promise<AppHost> {
+  return drivers.of(vm.driver).openAppHost(vm, undefined);
+}
+
 async function ours(): Promise<Row> {
-  await takeNetnsNic(lab, vm, nic, labNs);
-  const { app } = await startApp(netnsTarget(vmNs), netnsArgv(lab, lab.apps[0]!, nic), join(work, 'ours.log'));
+  const h = await host();
+  await h.take(nic);
+  const { app } = await startApp(h.target, h.argv(lab.apps[0]!, nic, {}), join(work, 'ours.log'));
   try {
     return await measure(`l2_multi_echo (${QUEUES} queues)`);
   } finally {
     await stopApp(app);
-    await giveNetnsNic(lab, vm, nic);
+    await h.give(nic);
   }
 }
 
 /** testpmd needs a main lcore besides its forwarding ones; it shares CPU 0, where it mostly sleeps. */
 async function testpmd(): Promise<Row> {
-  await takeNetnsNic(lab, vm, nic, labNs);
+  const h = await host();
+  await h.take(nic);
   const log = join(work, 'testpmd.log');
-  const host = cpus().length;
-  const lcores = ['0@0', ...Array.from({ length: QUEUES }, (_, i) => `${i + 1}@${i % host}`)].join(',');
+  const hostCpus = cpus().length;
+  const lcores = ['0@0', ...Array.from({ length: QUEUES }, (_, i) => `${i + 1}@${i % hostCpus}`)].join(',');
   const ref = spawnDetached(['ip', 'netns', 'exec', vmNs, 'dpdk-testpmd', '--lcores', lcores, '--no-huge', '-m', '256', '--no-pci',
     '--file-prefix', 'lab-bench-testpmd', '--vdev', `net_af_packet0,iface=${nic.name},qpairs=${QUEUES}`, '--',
     '--forward-mode=macswap', `--rxq=${QUEUES}`, `--txq=${QUEUES}`, `--nb-cores=${QUEUES}`, '--auto-start', '--stats-period=1', '--total-num-mbufs=8192'], log);
-  const app: RunningApp = { target: netnsTarget(vmNs), ref, log };
   try {
-    const started = await waitUntil(() => readFileSync(log, 'utf8').includes('Port statistics') || !isAlive(ref), 30_000);
+    const started = await waitFor(() => readFileSync(log, 'utf8').includes('Port statistics') || !isAlive(ref), { timeoutMs: 30_000 });
     if (!started || !isAlive(ref)) throw new Error(`dpdk-testpmd did not start:\n${readFileSync(log, 'utf8').slice(-2000)}`);
     return await measure(`dpdk-testpmd macswap (${QUEUES} queues)`);
   } finally {
-    await terminate(app.ref);
-    await giveNetnsNic(lab, vm, nic);
+    await terminate(ref);
+    await h.give(nic);
   }
 }
 
@@ -123,10 +133,10 @@ async function main(): Promise<void> {
   const steps = new Steps();
   const rows: Row[] = [];
   try {
-    await labUp(lab, new Steps(true));
-    rows.push(await steps.run('l2_multi_echo', ours));
-    rows.push(await steps.run('dpdk-testpmd macswap', testpmd));
-    rows.push(await steps.run('kernel forwarding', kernel));
+    await labUp(lab, quiet);
+    rows.push(await steps.step('l2_multi_echo', ours));
+    rows.push(await steps.step('dpdk-testpmd macswap', testpmd));
+    rows.push(await steps.step('kernel forwarding', kernel));
   } finally {
     await labDown(lab, true);
     rmSync(work, { recursive: true, force: true });

@@ -1,13 +1,12 @@
 // lab doctor: is this host ready? Every tool lab uses, and whether KVM really runs a guest.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { readJsonAsset } from '../assets.js';
-import { probeAccel, type ProbeResult } from '../host/accel.js';
+import { probeAccel, type AccelProbe } from '../drivers/qemu/accel.js';
+import { qemuProfiles } from '../drivers/qemu/files.js';
+import { LabError } from '../errors.js';
 import { run, runQuiet, which } from '../host/exec.js';
 import { HOST_TOOLS, type HostTool } from '../host/tools.js';
-import { LabError } from '../errors.js';
-import { imageCacheRoot } from '../image/recipe.js';
-import type { QemuProfiles } from '../render/qemu.js';
+import { imageCacheRoot } from '../layout.js';
 import { print, progress, type OutputOptions } from './output.js';
 
 export interface DoctorOptions extends OutputOptions {
@@ -50,10 +49,10 @@ function cachedGuestKernel(): string | undefined {
     .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
 }
 
-async function probeAccelerators(): Promise<ProbeResult[]> {
-  const profiles = readJsonAsset<QemuProfiles>('qemu', 'profiles.json');
+async function probeAccelerators(): Promise<AccelProbe[]> {
+  const profiles = qemuProfiles();
   const kernel = cachedGuestKernel();
-  const probe = (accel: 'kvm' | 'tcg') => probeAccel(accel, { binary: profiles.binary, cpu: profiles.accel[accel].cpu, ...(kernel ? { kernel } : {}) });
+  const probe = (accel: 'kvm' | 'tcg') => probeAccel(accel, profiles, kernel ? { kernel } : {});
   // One after the other: two emulated boots at once would share this host's cores and slow both.
   return [await probe('kvm'), await probe('tcg')];
 }
@@ -65,14 +64,16 @@ export async function doctor(opts: DoctorOptions): Promise<void> {
     tools = await Promise.all(HOST_TOOLS.map(checkTool));
   }
   const qemu = tools.find((t) => t.tool === 'qemu-system-x86_64')?.ok;
-  const accel: ProbeResult[] = qemu ? await probeAccelerators() : [];
+  const accel: AccelProbe[] = qemu ? await probeAccelerators() : [];
   const missing = tools.filter((t) => !t.ok);
-  print(opts, { ok: missing.length === 0, tools, accel }, () => {
+  const problem = missing.length
+    ? new LabError({ code: 'ENV_TOOL', message: `missing host tools: ${missing.map((m) => m.tool).join(', ')}`, hint: opts.fix ? 'apt-get could not provide them; see its output above.' : 'Run `npx lab doctor --fix` (as root) to install them with apt.' }, { printed: Boolean(opts.json) })
+    : undefined;
+  // Under --json the problems go in the one document, so stdout always parses.
+  print(opts, { ok: !problem, tools, accel, ...(problem ? { problems: problem.problems } : {}) }, () => {
     const rows = tools.map((t) => `  ${t.ok ? 'ok     ' : 'MISSING'} ${t.tool.padEnd(20)} ${t.ok ? t.found : `apt: ${t.apt}`}  (${t.neededFor})`);
     const probes = accel.map((p) => `  ${p.works ? (p.depth === 'kernel' ? 'works  ' : 'maybe  ') : 'no     '} ${p.accel.padEnd(20)} ${p.detail}${p.ms ? ` (${p.ms} ms)` : ''}`);
     return ['host tools:', ...rows, 'accelerators (a real probe boot):', ...(probes.length ? probes : ['  not probed: QEMU is missing'])].join('\n');
   });
-  if (missing.length) {
-    throw new LabError({ code: 'ENV_TOOL', message: `missing host tools: ${missing.map((m) => m.tool).join(', ')}`, hint: opts.fix ? 'apt-get could not provide them; see its output above.' : 'Run `npx lab doctor --fix` (as root) to install them with apt.' });
-  }
+  if (problem) throw problem;
 }

@@ -2,8 +2,9 @@
 import { existsSync } from 'node:fs';
 import { LabError } from '../errors.js';
 import { choosePrune, listCache, removeEntry, type CacheEntry } from '../image/cache.js';
-import { imageCacheRoot, imagePlan } from '../image/recipe.js';
-import { loadLab } from '../config/load.js';
+import { imagePlan } from '../image/recipe.js';
+import { imageCacheRoot } from '../layout.js';
+import { loadLab } from '../lab/load.js';
 import { print, type OutputOptions } from './output.js';
 
 interface ImagesOptions extends OutputOptions {

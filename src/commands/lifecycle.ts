@@ -1,12 +1,15 @@
 // The lab's life-cycle verbs: each loads the lab, calls src/lab/, prints. Nothing else.
 import { writeFileSync } from 'node:fs';
 import { LabError } from '../errors.js';
+import { attach } from '../host/exec.js';
+import { logsArgv, shellArgv } from '../lab/access.js';
 import { followApp, labRun, labStop, type StopAppResult } from '../lab/apps.js';
 import { labDown } from '../lab/down.js';
+import { loadLab } from '../lab/load.js';
 import { labStatus } from '../lab/status.js';
+import { labTest } from '../lab/test-run.js';
 import { labUp } from '../lab/up.js';
-import { labTest, labVerify } from '../lab/verify.js';
-import { loadLab } from '../config/load.js';
+import { labVerify } from '../lab/verify-apps.js';
 import { reportJUnit, reportTable, type Report } from '../verify/report.js';
 import { print, type OutputOptions } from './output.js';
 import { seconds, Steps } from './steps.js';
@@ -66,7 +69,7 @@ function stoppedLine(r: StopAppResult): string {
   return `${r.app} stopped (${r.how}); NIC given back to the kernel\n  final counters: ${q}`;
 }
 
-export async function stopApp(app: string, opts: FileOptions): Promise<void> {
+export async function stop(app: string, opts: FileOptions): Promise<void> {
   const r = await labStop(loadLab(opts.file, { force: true }), app);
   print(opts, r, () => (r.wasRunning ? stoppedLine(r) : `${r.app} was not running: nothing changed`));
 }
@@ -74,7 +77,7 @@ export async function stopApp(app: string, opts: FileOptions): Promise<void> {
 function finish(opts: OutputOptions & { junit?: string }, report: Report, extra: Record<string, unknown> = {}): void {
   if (opts.junit) writeFileSync(opts.junit, reportJUnit(report));
   print(opts, { ...report, ...extra }, () => reportTable(report));
-  if (!report.passed) throw new LabError({ code: 'VERIFY_FAILED', message: `${report.counts.failed} check(s) failed` });
+  if (!report.passed) throw new LabError({ code: 'VERIFY_FAILED', message: `${report.counts.failed} check(s) failed` }, { printed: true });
 }
 
 export async function verify(app: string | undefined, opts: FileOptions & { junit?: string }): Promise<void> {
@@ -89,13 +92,10 @@ export async function test(opts: FileOptions & { junit?: string }): Promise<void
   finish(opts, report, { timings: steps.timings, ms: Date.now() - started });
 }
 
-
 export async function ssh(vm: string, command: string[], opts: FileOptions): Promise<void> {
-  const { sshArgv, attach } = await import('../lab/guest.js');
-  process.exitCode = await attach(sshArgv(loadLab(opts.file, { force: true }), vm, command));
+  process.exitCode = await attach(shellArgv(loadLab(opts.file, { force: true }), vm, command));
 }
 
 export async function logs(vm: string, source: string | undefined, opts: FileOptions & { follow?: boolean }): Promise<void> {
-  const { logsArgv, attach } = await import('../lab/guest.js');
-  process.exitCode = await attach(logsArgv(loadLab(opts.file, { force: true }), vm, source ?? 'serial', Boolean(opts.follow)));
+  process.exitCode = await attach(logsArgv(loadLab(opts.file, { force: true }), vm, source, Boolean(opts.follow)));
 }

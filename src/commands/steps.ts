@@ -1,4 +1,6 @@
-// Progress for long work: each step says what it is doing and how long it took, on stderr.
+// The terminal's Reporter: each step of long work says what it is doing and how long it took, on
+// stderr (stdout stays clean for --json), and the timings are kept for the command's result.
+import type { Reporter } from '../progress.js';
 import { progress } from './output.js';
 
 export interface StepTiming {
@@ -6,24 +8,28 @@ export interface StepTiming {
   ms: number;
 }
 
-export class Steps {
+export class Steps implements Reporter {
   readonly timings: StepTiming[] = [];
 
-  constructor(private readonly quiet = false) {}
+  constructor(private readonly silent = false) {}
 
-  async run<T>(label: string, fn: () => Promise<T>): Promise<T> {
+  async step<T>(label: string, fn: () => Promise<T>): Promise<T> {
     const started = Date.now();
-    if (!this.quiet) progress(`→ ${label} …`);
+    this.note(`→ ${label} …`);
     try {
       const result = await fn();
       const ms = Date.now() - started;
       this.timings.push({ step: label, ms });
-      if (!this.quiet) progress(`✓ ${label} (${seconds(ms)})`);
+      this.note(`✓ ${label} (${seconds(ms)})`);
       return result;
     } catch (err) {
-      if (!this.quiet) progress(`✗ ${label} (${seconds(Date.now() - started)})`);
+      this.note(`✗ ${label} (${seconds(Date.now() - started)})`);
       throw err;
     }
+  }
+
+  note(message: string): void {
+    if (!this.silent) progress(message);
   }
 }
 

@@ -1,4 +1,4 @@
-import { loadLab } from '../config/load.js';
+import { loadLab } from '../lab/load.js';
 import type { Lab } from '../config/lab.js';
 import { print, type OutputOptions } from './output.js';
 

@@ -1,5 +1,7 @@
 // The resolved lab: the spec with defaults applied and every derived value worked out, so nothing
 // downstream re-derives (vectors, addresses, lcores, interface names).
+import { LabError } from '../errors.js';
+import { hostIfName } from '../layout.js';
 import { formatLcores, parseLcores } from './lcores.js';
 import { defaultHostIp, derivedMac, parseCidr } from './net.js';
 import type { AppSpec, DpdkSpec, LabSpec, NicSpec, VerifySpec, VmSpec } from './spec-types.js';
@@ -21,7 +23,7 @@ export interface Vm extends Omit<VmSpec, 'nics' | 'memory'> {
   memoryMiB: number;
   hugepagesMiB: number;
   nics: Nic[];
-  /** q35 with a virtual IOMMU when a NIC is bound to vfio-pci; the plain pc machine otherwise. */
+  /** A NIC is bound to vfio-pci, which needs a virtual IOMMU in a VM (q35 + intel-iommu); else the plain pc machine. */
   iommu: boolean;
 }
 
@@ -42,6 +44,9 @@ export interface Lab {
   apps: App[];
   verify: VerifySpec;
 }
+
+/** Guest NIC drivers that do DMA through an IOMMU, so a VM with one needs a virtual IOMMU. */
+const DMA_THROUGH_IOMMU: ReadonlySet<NicSpec['driver']> = new Set(['vfio-pci']);
 
 export function resolveLab(spec: LabSpec, file: string): Lab {
   const vms = Object.entries(spec.vms).map(([name, vm], index) => resolveVm(spec.name, name, index, vm));
@@ -66,7 +71,7 @@ function resolveVm(lab: string, name: string, index: number, vm: VmSpec): Vm {
     memoryMiB: memoryMiB(memory),
     hugepagesMiB: vm.hugepages.count * (vm.hugepages.size === '1G' ? 1024 : 2),
     nics: nics.map((nic, i) => resolveNic(lab, name, i, nic)),
-    iommu: vm.driver === 'qemu' && nics.some((n) => n.driver === 'vfio-pci'),
+    iommu: nics.some((n) => DMA_THROUGH_IOMMU.has(n.driver)),
   };
 }
 
@@ -81,7 +86,7 @@ function resolveNic(lab: string, vm: string, index: number, nic: NicSpec): Nic {
     address: cidr?.address ?? nic.ip,
     prefix: cidr?.prefix ?? 0,
     host_ip: nic.host_ip || (cidr ? defaultHostIp(cidr) : ''),
-    hostIf: `${vm}-${nic.name}`,
+    hostIf: hostIfName(vm, nic.name),
   };
 }
 
@@ -113,4 +118,30 @@ export function findVm(lab: Lab, name: string): Vm | undefined {
 
 export function findNic(lab: Lab, vm: string, nic: string): Nic | undefined {
   return findVm(lab, vm)?.nics.find((n) => n.name === nic);
+}
+
+export interface AppPlace {
+  app: App;
+  vm: Vm;
+  nic: Nic;
+}
+
+/** An app by name with the VM and NIC it runs on; a usage error names the lab's apps when there is none. */
+export function placeOf(lab: Lab, name: string): AppPlace {
+  const app = lab.apps.find((a) => a.name === name);
+  if (!app) {
+    throw new LabError({ code: 'USAGE', message: `lab ${lab.name} has no app "${name}"`, hint: `Its apps: ${lab.apps.map((a) => a.name).join(', ') || 'none'}.` });
+  }
+  // The semantic checks guarantee both exist unless --force skipped them.
+  const vm = findVm(lab, app.vm);
+  const nic = findNic(lab, app.vm, app.nic);
+  if (!vm || !nic) throw new LabError({ code: 'USAGE', message: `app ${name} names ${app.vm}.${app.nic}, which does not exist` });
+  return { app, vm, nic };
+}
+
+/** A VM by name, or a usage error that lists the lab's VMs. */
+export function vmNamed(lab: Lab, name: string): Vm {
+  const vm = findVm(lab, name);
+  if (!vm) throw new LabError({ code: 'USAGE', message: `lab ${lab.name} has no vm "${name}"`, hint: `Its vms: ${lab.vms.map((v) => v.name).join(', ')}.` });
+  return vm;
 }

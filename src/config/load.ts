@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { LabError, type Problem } from '../errors.js';
 import { resolveLab, type Lab } from './lab.js';
 import { applyDefaults, checkSchema } from './schema.js';
-import { checkLab } from './semantic.js';
+import { checkLab, type SemanticProblem } from './semantic.js';
 import { formatPath, parseSpec, readSpecFile, type SpecSource } from './source.js';
 
 export interface LoadOptions {
@@ -11,6 +11,8 @@ export interface LoadOptions {
   force?: boolean;
   /** `lab run APP --lcores LIST`: checked like the spec's own value. */
   appLcores?: { app: string; lcores: string };
+  /** The rules of the lab's node kinds, which the drivers know (and this layer must not). */
+  checks?: (lab: Lab) => SemanticProblem[];
 }
 
 export function loadLab(file: string, options: LoadOptions = {}): Lab {
@@ -29,7 +31,7 @@ function resolveSource(source: SpecSource, absolute: string, options: LoadOption
   if (override) override.lcores = options.appLcores!.lcores;
   const lab = resolveLab(spec, absolute);
   if (options.force) return lab;
-  const problems: Problem[] = checkLab(lab).map(({ at, ...rest }) => ({ ...rest, path: formatPath(at), location: source.locate(at) }));
+  const problems: Problem[] = [...checkLab(lab), ...(options.checks?.(lab) ?? [])].map(({ at, ...rest }) => ({ ...rest, path: formatPath(at), location: source.locate(at) }));
   if (problems.length) throw new LabError(problems);
   return lab;
 }

@@ -11,16 +11,6 @@ export interface SemanticProblem {
   hint?: string;
 }
 
-/** Memory the guest kernel, sshd and cloud-init need beside the hugepages. */
-const KERNEL_HEADROOM_MIB = 256;
-
-/**
- * QEMU's user-mode networking, which carries a QEMU VM's management NIC (SSH), always uses this
- * subnet (guest 10.0.2.15, host 10.0.2.2, DNS 10.0.2.3). A data-plane NIC inside it would give the
- * guest two routes to one subnet.
- */
-export const MANAGEMENT_SUBNET = '10.0.2.0/24';
-
 /** Address ranges a data-plane wire cannot use: the kernel treats them specially or not at all. */
 const RESERVED: Array<{ cidr: string; what: string }> = [
   { cidr: '0.0.0.0/8', what: '"this network" (0.0.0.0/8)' },
@@ -33,28 +23,22 @@ const RESERVED: Array<{ cidr: string; what: string }> = [
 /** Longest the echo check may send: beyond it a typo in frames or pps runs for days. */
 const MAX_ECHO_SECONDS = 3600;
 
+/** The rules every lab obeys, whatever its nodes' kinds; each kind adds its own (see LoadOptions.checks). */
 export function checkLab(lab: Lab): SemanticProblem[] {
   return [...lab.vms.flatMap(checkVm), ...checkMacs(lab), ...checkSubnets(lab), ...lab.apps.flatMap((app) => checkApp(lab, app)), ...checkVerify(lab)];
 }
 
-const problem = (at: PathSegment[], message: string, hint?: string): SemanticProblem => ({ code: 'SPEC_SEMANTIC', at, message, ...(hint ? { hint } : {}) });
+export const problem = (at: PathSegment[], message: string, hint?: string): SemanticProblem => ({ code: 'SPEC_SEMANTIC', at, message, ...(hint ? { hint } : {}) });
 
 function checkVm(vm: Vm): SemanticProblem[] {
   const at: PathSegment[] = ['vms', vm.name];
   const out: SemanticProblem[] = [];
   if (vm.memoryMiB < 256) out.push(problem([...at, 'memory'], `${vm.memoryMiB} MiB is too little memory: a guest needs at least 256 MiB`));
-  if (vm.driver === 'qemu' && vm.hugepagesMiB > vm.memoryMiB - KERNEL_HEADROOM_MIB) {
-    out.push(problem([...at, 'hugepages'], `${vm.hugepages.count} × ${vm.hugepages.size} hugepages (${vm.hugepagesMiB} MiB) do not fit in ${vm.memoryMiB} MiB of memory`, `Leave at least ${KERNEL_HEADROOM_MIB} MiB for the guest kernel: lower hugepages.count or raise memory.`));
-  }
   const names = new Set<string>();
   for (const nic of vm.nics) {
     if (names.has(nic.name)) out.push(problem([...at, 'nics', nic.index, 'name'], `NIC name "${nic.name}" is used twice in vm ${vm.name}`));
     names.add(nic.name);
     out.push(...checkNic(vm, nic));
-  }
-  const drivers = new Set(vm.nics.map((n) => n.driver));
-  if (vm.driver === 'qemu' && drivers.size > 1) {
-    out.push(problem([...at, 'nics'], 'mixes vfio-pci and uio_pci_generic NICs in one VM', 'vfio-pci needs the q35 machine with a virtual IOMMU, under which uio_pci_generic cannot do DMA: pick one driver per VM.'));
   }
   return out;
 }
@@ -73,11 +57,8 @@ function checkNic(vm: Vm, nic: Nic): SemanticProblem[] {
   const { network, broadcast } = subnetOf(cidr);
   const value = parseIpv4(cidr.address)!;
   const reserved = RESERVED.find((r) => overlaps(subnetOf(parseCidr(r.cidr)!), { network, broadcast }));
-  const management = parseCidr(MANAGEMENT_SUBNET)!;
   if (reserved) {
     out.push(problem([...at, 'ip'], `${nic.ip} lies in the ${reserved.what} range, which no data-plane wire can use`, 'Use a private subnet such as 10.10.0.2/24.'));
-  } else if (vm.driver === 'qemu' && overlaps(subnetOf(management), { network, broadcast })) {
-    out.push(problem([...at, 'ip'], `subnet of ${nic.ip} overlaps ${MANAGEMENT_SUBNET}, the management network QEMU's user-mode networking gives every VM`, 'The guest would have two routes into one subnet and SSH could go out the data-plane NIC: use another subnet, such as 10.10.0.2/24.'));
   } else if (cidr.prefix < 8 || cidr.prefix > 30) {
     out.push(problem([...at, 'ip'], `prefix /${cidr.prefix} is out of range: use /8 to /30, so the subnet holds the guest and the host side`));
   } else if (value === network || value === broadcast) {
@@ -120,7 +101,7 @@ function checkSubnets(lab: Lab): SemanticProblem[] {
   return out;
 }
 
-function overlaps(a: { network: number; broadcast: number }, b: { network: number; broadcast: number }): boolean {
+export function overlaps(a: { network: number; broadcast: number }, b: { network: number; broadcast: number }): boolean {
   return a.network <= b.broadcast && b.network <= a.broadcast;
 }
 

@@ -1,10 +1,10 @@
 // SSH to a lab guest with ssh2: the lab's key, and the guest's host key pinned from the first
 // connection (lab generated it); a different host key is an error, never a prompt.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { Duplex } from 'node:stream';
 import { Client, type ConnectConfig } from 'ssh2';
 import { LabError } from '../errors.js';
-import { throwIfInterrupted } from '../host/interrupt.js';
+import { spawnPiped, type Piped } from '../host/exec.js';
+import { waitFor } from '../host/wait.js';
 
 export interface SshEndpoint {
   /** QEMU runs inside the lab namespace (to open its taps), so its SSH forward listens on that namespace's 127.0.0.1. */
@@ -34,13 +34,13 @@ class HostKeyMismatch extends Error {}
 /** A TCP stream to 127.0.0.1:port inside a namespace: node itself relays, started under ip netns exec. */
 const RELAY = `const s=require('net').connect(+process.argv[1],'127.0.0.1');process.stdin.pipe(s);s.pipe(process.stdout);s.on('error',e=>{process.stderr.write(e.message);process.exit(1)});s.on('close',()=>process.exit(0))`;
 
-function relay(netns: string, port: number): { sock: Duplex; child: ChildProcess } {
-  const child = spawn('ip', ['netns', 'exec', netns, process.execPath, '-e', RELAY, String(port)], { stdio: ['pipe', 'pipe', 'pipe'] });
+function relay(netns: string, port: number): { sock: Duplex; child: Piped } {
+  const child = spawnPiped(['ip', 'netns', 'exec', netns, process.execPath, '-e', RELAY, String(port)]);
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const sock = Duplex.from({ readable: child.stdout!, writable: child.stdin! });
-  child.on('exit', (code) => {
-    if (code !== 0) sock.destroy(new Error(stderr.trim() || `relay exited with ${code}`));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const sock = Duplex.from({ readable: child.stdout, writable: child.stdin });
+  void child.exited.then(({ code, error }) => {
+    if (code !== 0) sock.destroy(error ?? new Error(stderr.trim() || `relay exited with ${code}`));
   });
   return { sock, child };
 }
@@ -75,24 +75,18 @@ export function sshConnect(ep: SshEndpoint, timeoutMs = 15_000): Promise<Client>
 
 /** Keeps trying until SSH answers with the pinned key; a wrong key stops the wait at once. */
 export async function waitForSsh(ep: SshEndpoint, timeoutMs: number, onWait: (lastError: string) => void): Promise<Client> {
-  const deadline = Date.now() + timeoutMs;
   let lastError = '';
-  let lastReport = Date.now();
-  for (;;) {
-    throwIfInterrupted();
+  const conn = await waitFor(async () => {
     try {
       return await sshConnect(ep, 10_000);
     } catch (err) {
       if (err instanceof HostKeyMismatch) throw new LabError({ code: 'ENV_HOST', message: err.message, hint: 'Something else answers on that port, or the guest was not provisioned by this lab. Run `lab down` and `lab up` again.' });
       lastError = (err as Error).message;
+      return undefined;
     }
-    if (Date.now() >= deadline) throw new LabError({ code: 'TIMEOUT', message: `no SSH on 127.0.0.1:${ep.port} in namespace ${ep.netns} within ${timeoutMs / 1000} s (last: ${lastError})` });
-    if (Date.now() - lastReport > 15_000) {
-      lastReport = Date.now();
-      onWait(lastError);
-    }
-    await new Promise((r) => setTimeout(r, 2000));
-  }
+  }, { timeoutMs, everyMs: 2000, onWait: () => onWait(lastError) });
+  if (!conn) throw new LabError({ code: 'TIMEOUT', message: `no SSH on 127.0.0.1:${ep.port} in namespace ${ep.netns} within ${timeoutMs / 1000} s (last: ${lastError})` });
+  return conn;
 }
 
 export function sshExec(conn: Client, command: string, timeoutMs = 60_000): Promise<ExecResult> {

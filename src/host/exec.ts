@@ -1,6 +1,12 @@
-// Running host commands: one place that knows how, with a deadline and an error that says what failed.
+// Every process lab starts goes through here: commands run to completion with zx (a deadline, and an
+// error that names the command and its last lines), and the long-lived ones (an app left running,
+// a terminal handed to ssh, a stream read as it comes) with node's spawn.
+import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
 import { $, type ProcessOutput } from 'zx';
 import { LabError, type ErrorCode } from '../errors.js';
+import { procRef, type ProcRef } from './process.js';
 
 export interface RunResult {
   argv: string[];
@@ -60,4 +66,64 @@ export function tail(text: string, lines: number): string {
 export async function which(tool: string): Promise<string | undefined> {
   const r = await runQuiet(['sh', '-c', `command -v "$0"`, tool]);
   return r.exitCode === 0 ? r.stdout.trim() : undefined;
+}
+
+/** Starts a process in its own session with stdout and stderr appended to `log`; returns once it runs. */
+export function spawnDetached(argv: string[], log: string): ProcRef {
+  const fd = openSync(log, 'a', 0o644);
+  try {
+    const [cmd, ...args] = argv;
+    const child = spawn(cmd!, args, { detached: true, stdio: ['ignore', fd, fd] });
+    child.unref();
+    if (child.pid === undefined) throw new LabError({ code: 'PROCESS', message: `could not start ${cmd}` });
+    const ref = procRef(child.pid);
+    if (!ref) throw new LabError({ code: 'PROCESS', message: `${cmd} exited at once; see ${log}` });
+    return ref;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Runs to completion with the terminal attached; resolves to the command's exit code. */
+export function attach(argv: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: 'inherit' });
+    child.on('error', reject);
+    child.on('exit', (code, sig) => resolve(code ?? (sig ? 128 : 1)));
+  });
+}
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** Set when the process could not be started at all. */
+  error?: Error;
+}
+
+/** A process whose output is read as it comes, and that the caller ends. */
+export interface Piped {
+  stdin: Writable;
+  stdout: Readable;
+  stderr: Readable;
+  exited: Promise<Exit>;
+  running(): boolean;
+  kill(sig?: NodeJS.Signals): void;
+}
+
+export function spawnPiped(argv: string[]): Piped {
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
+  const exited = new Promise<Exit>((resolve) => {
+    child.once('error', (error) => resolve({ code: null, signal: null, error }));
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+  return {
+    stdin: child.stdin,
+    stdout: child.stdout,
+    stderr: child.stderr,
+    exited,
+    running: () => child.exitCode === null && child.signalCode === null && child.pid !== undefined,
+    kill: (sig = 'SIGKILL') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(sig);
+    },
+  };
 }

@@ -1,13 +1,13 @@
 // Network namespaces and links on the host: created from the pure command plans, removed without fail.
 import { existsSync } from 'node:fs';
-import type { Argv } from '../render/hostnet.js';
 import { run, runQuiet } from './exec.js';
 
 export function netnsExists(name: string): boolean {
   return existsSync(`/run/netns/${name}`);
 }
 
-export async function runPlan(commands: Argv[]): Promise<void> {
+/** Runs a plan of commands (the pure renderers make them) in order, stopping at the first failure. */
+export async function runPlan(commands: string[][]): Promise<void> {
   for (const argv of commands) await run(argv, { code: 'ENV_HOST', what: 'host network set-up', timeoutMs: 30_000 });
 }
 

@@ -1,8 +1,7 @@
-// Processes lab starts and later signals: always by the PID it started, checked against the
+// Processes lab started and later signals: always by the PID it started, checked against the
 // process's start time so a recycled PID is never signalled.
-import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
-import { throwIfInterrupted } from './interrupt.js';
+import { readFileSync } from 'node:fs';
+import { waitFor } from './wait.js';
 
 export interface ProcRef {
   pid: number;
@@ -39,22 +38,6 @@ export function isAlive(ref: ProcRef): boolean {
   return statMatches(stat(ref.pid), ref);
 }
 
-/** Starts a process in its own session with stdout and stderr appended to `log`; returns once it runs. */
-export function spawnDetached(argv: string[], log: string): ProcRef {
-  const fd = openSync(log, 'a', 0o644);
-  try {
-    const [cmd, ...args] = argv;
-    const child = spawn(cmd!, args, { detached: true, stdio: ['ignore', fd, fd] });
-    child.unref();
-    if (child.pid === undefined) throw new Error(`could not start ${cmd}`);
-    const ref = procRef(child.pid);
-    if (!ref) throw new Error(`${cmd} exited at once; see ${log}`);
-    return ref;
-  } finally {
-    closeSync(fd);
-  }
-}
-
 export function signal(ref: ProcRef, sig: NodeJS.Signals): boolean {
   if (!isAlive(ref)) return false;
   try {
@@ -65,22 +48,30 @@ export function signal(ref: ProcRef, sig: NodeJS.Signals): boolean {
   }
 }
 
-/** Polls until `check` holds or the deadline passes; an interrupt (Ctrl-C) ends the wait with an error. */
-export async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: number, everyMs = 100): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    throwIfInterrupted();
-    if (await check()) return true;
-    if (Date.now() >= deadline) return false;
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
+/** A process that can be signalled and watched, here or in a guest. */
+export interface Stoppable {
+  /** Sends the signal; false when the process was not running. */
+  signal(sig: NodeJS.Signals): Promise<boolean>;
+  alive(): Promise<boolean>;
 }
 
-/** SIGTERM, then SIGKILL after `graceMs`. Returns how it ended. */
-export async function terminate(ref: ProcRef, graceMs = 10_000): Promise<'gone' | 'exited' | 'killed'> {
-  if (!signal(ref, 'SIGTERM')) return 'gone';
-  if (await waitUntil(() => !isAlive(ref), graceMs)) return 'exited';
-  signal(ref, 'SIGKILL');
-  await waitUntil(() => !isAlive(ref), 5_000);
+export type StopHow = 'gone' | 'exited' | 'killed';
+
+/** The one way lab ends a process: SIGTERM, then SIGKILL once `graceMs` has passed. */
+export async function stopLadder(p: Stoppable, graceMs = 10_000): Promise<StopHow> {
+  if (!(await p.signal('SIGTERM'))) return 'gone';
+  const gone = async () => !(await p.alive());
+  if (await waitFor(gone, { timeoutMs: graceMs })) return 'exited';
+  await p.signal('SIGKILL');
+  await waitFor(gone, { timeoutMs: 5_000 });
   return 'killed';
+}
+
+/** A process of this host, by the ref lab recorded. */
+export function local(ref: ProcRef): Stoppable {
+  return { signal: async (sig) => signal(ref, sig), alive: async () => isAlive(ref) };
+}
+
+export function terminate(ref: ProcRef, graceMs?: number): Promise<StopHow> {
+  return stopLadder(local(ref), graceMs);
 }

@@ -1,6 +1,7 @@
 // A small QMP client: connect to a VM's monitor socket, negotiate, run commands, collect events.
 import { connect, type Socket } from 'node:net';
 import { LabError } from '../errors.js';
+import { waitFor } from './wait.js';
 
 interface Pending {
   resolve: (value: unknown) => void;
@@ -26,24 +27,24 @@ export class Qmp {
 
   /** Connects and negotiates capabilities, retrying until the socket appears or the deadline passes. */
   static async open(path: string, timeoutMs = 10_000): Promise<Qmp> {
-    const deadline = Date.now() + timeoutMs;
     let lastError = '';
-    while (Date.now() < deadline) {
+    const qmp = await waitFor(async () => {
       try {
         const socket = await new Promise<Socket>((resolve, reject) => {
           const s = connect(path, () => resolve(s));
           s.once('error', reject);
         });
-        const qmp = new Qmp(socket);
-        await qmp.next(); // the greeting
-        await qmp.execute('qmp_capabilities');
-        return qmp;
+        const opened = new Qmp(socket);
+        await opened.next(); // the greeting
+        await opened.execute('qmp_capabilities');
+        return opened;
       } catch (err) {
         lastError = (err as Error).message;
-        await new Promise((r) => setTimeout(r, 100));
+        return undefined;
       }
-    }
-    throw new LabError({ code: 'TIMEOUT', message: `no QMP monitor at ${path} within ${timeoutMs / 1000} s (${lastError})` });
+    }, { timeoutMs });
+    if (!qmp) throw new LabError({ code: 'TIMEOUT', message: `no QMP monitor at ${path} within ${timeoutMs / 1000} s (${lastError})` });
+    return qmp;
   }
 
   execute<T = unknown>(command: string, args?: Record<string, unknown>): Promise<T> {

@@ -5,9 +5,9 @@ import { createReadStream, existsSync, mkdirSync, readdirSync, renameSync, rmSyn
 import { join } from 'node:path';
 import { LabError } from '../errors.js';
 import { run } from '../host/exec.js';
-import type { Steps } from '../commands/steps.js';
 import type { ImagePlan } from './recipe.js';
 import type { Lab } from '../config/lab.js';
+import type { Reporter } from '../progress.js';
 import { download } from './download.js';
 
 const MANIFEST = 'manifest.json';
@@ -19,14 +19,14 @@ export function imageReady(plan: ImagePlan): boolean {
 }
 
 /** The image the lab boots, built or downloaded once and then reused. Returns whether it was reused. */
-export async function ensureImage(lab: Pick<Lab, 'image'>, plan: ImagePlan, steps: Steps): Promise<boolean> {
+export async function ensureImage(lab: Pick<Lab, 'image'>, plan: ImagePlan, reporter: Reporter): Promise<boolean> {
   if (imageReady(plan)) return true;
   const tmp = `${plan.dir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   try {
-    if (plan.kind === 'debian' && 'debian' in lab.image) await buildDebian(lab.image.debian, plan, tmp, steps);
-    else if ('url' in lab.image) await steps.run(`download ${lab.image.url}`, () => downloadImage(lab.image as { url: string; sha256: string }, tmp));
+    if (plan.kind === 'debian' && 'debian' in lab.image) await buildDebian(lab.image.debian, plan, tmp, reporter);
+    else if ('url' in lab.image) await reporter.step(`download ${lab.image.url}`, () => downloadImage(lab.image as { url: string; sha256: string }, tmp, reporter));
     writeFileSync(join(tmp, MANIFEST), `${JSON.stringify({ kind: plan.kind, key: plan.key, packages: plan.packages, builtAt: new Date().toISOString() }, null, 2)}\n`);
     rmSync(plan.dir, { recursive: true, force: true });
     renameSync(tmp, plan.dir);
@@ -42,9 +42,9 @@ function dropInHook(unit: string, body: string): string {
   return `--customize-hook=mkdir -p ${dir} && printf '${body}' > ${dir}/lab.conf`;
 }
 
-async function buildDebian(recipe: { suite: string; mirror: string }, plan: ImagePlan, tmp: string, steps: Steps): Promise<void> {
+async function buildDebian(recipe: { suite: string; mirror: string }, plan: ImagePlan, tmp: string, reporter: Reporter): Promise<void> {
   const root = join(tmp, 'root');
-  await steps.run(`mmdebstrap ${recipe.suite} with ${plan.packages.length} packages (first build only)`, () =>
+  await reporter.step(`mmdebstrap ${recipe.suite} with ${plan.packages.length} packages (first build only)`, () =>
     run(
       [
         'mmdebstrap', '--variant=minbase', '--mode=root', '--components=main',
@@ -63,7 +63,7 @@ async function buildDebian(recipe: { suite: string; mirror: string }, plan: Imag
       { code: 'ENV_TOOL', what: 'building the guest root with mmdebstrap', timeoutMs: 1_800_000 },
     ),
   );
-  await steps.run('copy out the kernel and initrd for direct boot', async () => {
+  await reporter.step('copy out the kernel and initrd for direct boot', async () => {
     const boot = readdirSync(join(root, 'boot'));
     const kernel = boot.find((f) => f.startsWith('vmlinuz-'));
     const initrd = boot.find((f) => f.startsWith('initrd.img-'));
@@ -71,7 +71,7 @@ async function buildDebian(recipe: { suite: string; mirror: string }, plan: Imag
     renameSync(join(root, 'boot', kernel), join(tmp, 'vmlinuz'));
     renameSync(join(root, 'boot', initrd), join(tmp, 'initrd.img'));
   });
-  await steps.run(`make the ${DISK_SIZE} root disk (mkfs.ext4 -d, no loop mount) and convert it to qcow2`, async () => {
+  await reporter.step(`make the ${DISK_SIZE} root disk (mkfs.ext4 -d, no loop mount) and convert it to qcow2`, async () => {
     const raw = join(tmp, 'disk.raw');
     await run(['mkfs.ext4', '-q', '-F', '-d', root, '-L', 'root', raw, DISK_SIZE], { code: 'ENV_TOOL', what: 'mkfs.ext4', timeoutMs: 600_000 });
     rmSync(root, { recursive: true, force: true });
@@ -80,9 +80,9 @@ async function buildDebian(recipe: { suite: string; mirror: string }, plan: Imag
   });
 }
 
-async function downloadImage(image: { url: string; sha256: string }, tmp: string): Promise<void> {
+async function downloadImage(image: { url: string; sha256: string }, tmp: string, reporter: Reporter): Promise<void> {
   const file = join(tmp, 'disk.img');
-  await download(image.url, file);
+  await download(image.url, file, reporter);
   const actual = await sha256File(file);
   if (actual !== image.sha256) {
     throw new LabError({ code: 'ENV_HOST', message: `${image.url} has SHA-256 ${actual}, not ${image.sha256} as the spec says; nothing was cached`, hint: 'Check image.sha256 against the publisher\'s SHA256SUMS.' });

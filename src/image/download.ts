@@ -1,21 +1,22 @@
 // HTTP(S) download with progress, resume and retries.
 import { createWriteStream, existsSync, statSync } from 'node:fs';
 import { LabError } from '../errors.js';
-import { progress } from '../commands/output.js';
+import type { Reporter } from '../progress.js';
+import { sleep } from '../host/wait.js';
 
 const ATTEMPTS = 4;
 
-export async function download(url: string, file: string): Promise<void> {
+export async function download(url: string, file: string, reporter: Reporter): Promise<void> {
   let lastError = '';
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
     try {
-      await fetchInto(url, file);
+      await fetchInto(url, file, reporter);
       return;
     } catch (err) {
       lastError = reason(err as Error);
       if (attempt === ATTEMPTS) break;
-      progress(`download: ${lastError}; retrying (${attempt}/${ATTEMPTS - 1})`);
-      await new Promise((r) => setTimeout(r, 1000 * attempt));
+      reporter.note(`download: ${lastError}; retrying (${attempt}/${ATTEMPTS - 1})`);
+      await sleep(1000 * attempt);
     }
   }
   throw new LabError({ code: 'ENV_HOST', message: `cannot download ${url}: ${lastError}` });
@@ -28,7 +29,7 @@ function reason(err: Error): string {
 }
 
 /** Resumes from what a previous attempt wrote when the server allows ranges. */
-async function fetchInto(url: string, file: string): Promise<void> {
+async function fetchInto(url: string, file: string, reporter: Reporter): Promise<void> {
   const have = existsSync(file) ? statSync(file).size : 0;
   const res = await fetch(url, { headers: have ? { range: `bytes=${have}-` } : {} });
   if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
@@ -43,7 +44,7 @@ async function fetchInto(url: string, file: string): Promise<void> {
       done += chunk.length;
       if (Date.now() - shown > 1000) {
         shown = Date.now();
-        progress(`download: ${(done / 2 ** 20).toFixed(0)} MiB${total ? ` of ${(total / 2 ** 20).toFixed(0)} MiB (${Math.floor((100 * done) / total)}%)` : ''}`);
+        reporter.note(`download: ${(done / 2 ** 20).toFixed(0)} MiB${total ? ` of ${(total / 2 ** 20).toFixed(0)} MiB (${Math.floor((100 * done) / total)}%)` : ''}`);
       }
     }
   } finally {

@@ -1,9 +1,8 @@
 // What a guest image is made of and where it is cached: pure, so render can name the files before they exist.
 import { createHash } from 'node:crypto';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { guestPackages } from '../render/packages.js';
 import type { Lab } from '../config/lab.js';
+import { guestPackages } from './packages.js';
 
 /** Bump when the way images are built changes, so old cache entries are not reused. */
 const BUILD_VERSION = 2;
@@ -21,19 +20,7 @@ export interface ImagePlan {
   packages: string[];
 }
 
-/** What lab keeps across labs: guest images, and the accelerator verdict of this boot. */
-export function labCacheRoot(env: NodeJS.ProcessEnv = process.env): string {
-  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'lab');
-}
-
-export function imageCacheRoot(env: NodeJS.ProcessEnv = process.env): string {
-  return join(labCacheRoot(env), 'images');
-}
-
-export function accelCacheFile(env: NodeJS.ProcessEnv = process.env): string {
-  return join(labCacheRoot(env), 'accel-probe.json');
-}
-
+/** What the image is and where it is cached; `cacheRoot` is layout's imageCacheRoot() but for tests and benchmarks. */
 export function imagePlan(lab: Pick<Lab, 'image' | 'dpdk'>, cacheRoot: string): ImagePlan {
   if ('url' in lab.image) {
     const dir = join(cacheRoot, `sha256-${lab.image.sha256}`);

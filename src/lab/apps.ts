@@ -1,16 +1,18 @@
-// lab run / lab stop: an app takes its NIC from the kernel, runs until stopped, gives the NIC back.
-// The same steps for a netns VM and a QEMU VM; AppHost says how each does them.
+// lab run / lab stop: an app takes its NIC from the node's kernel, runs until stopped, gives the NIC
+// back. The same steps on every kind of node; the node's AppHost says how each is done there.
 import type { CountersEvent, ReadyEvent } from '../apps/events.js';
 import { startApp, stopApp, type RunningApp } from '../apps/runner.js';
-import { openAppHost, type AppHost } from '../drivers/apphost.js';
+import { placeOf, type Lab, type Vm } from '../config/lab.js';
+import type { AppHost } from '../drivers/node.js';
+import { openDrivers, type Drivers } from '../drivers/registry.js';
 import { LabError } from '../errors.js';
-import { catchingSignals, isInterrupt } from '../host/interrupt.js';
+import { catchingSignals, isInterrupt, throwIfInterrupted } from '../host/interrupt.js';
 import { withLock } from '../host/lock.js';
-import { waitUntil } from '../host/process.js';
-import { readState, writeState, type AppState, type LabState } from '../host/state.js';
+import type { StopHow } from '../host/process.js';
 import { transaction } from '../host/undo.js';
-import type { Lab, Vm } from '../config/lab.js';
-import { contextOf, placeOf } from './context.js';
+import { sleep } from '../host/wait.js';
+import { quiet } from '../progress.js';
+import { readState, writeState, type AppRecord, type LabState } from '../state/store.js';
 
 export interface RunResult {
   app: string;
@@ -25,15 +27,16 @@ export interface RunResult {
   ready: ReadyEvent;
 }
 
-function upState(lab: Lab, vm: string): LabState {
-  const state = readState(contextOf(lab).paths);
+function upState(drivers: Drivers, vm: string): LabState {
+  const { lab, paths } = drivers.session;
+  const state = readState(paths);
   if (!state?.vms[vm]) throw new LabError({ code: 'STATE', message: `lab ${lab.name} is not up (vm ${vm} is not running)`, hint: 'Run `lab up` first.' });
   return state;
 }
 
-/** Opens the app's host for the length of `fn`. */
-export async function withHost<T>(lab: Lab, vm: Vm, fn: (host: AppHost) => Promise<T>): Promise<T> {
-  const host = await openAppHost(lab, vm);
+/** Opens the node's app host for the length of `fn`. */
+export async function withHost<T>(drivers: Drivers, vm: Vm, state: LabState | undefined, fn: (host: AppHost) => Promise<T>): Promise<T> {
+  const host = await drivers.of(vm.driver).openAppHost(vm, state?.vms[vm.name]);
   try {
     return await fn(host);
   } finally {
@@ -41,16 +44,17 @@ export async function withHost<T>(lab: Lab, vm: Vm, fn: (host: AppHost) => Promi
   }
 }
 
-export function runningApp(host: AppHost, s: AppState): RunningApp {
+export function runningApp(host: AppHost, s: AppRecord): RunningApp {
   return { target: host.target, ref: s.proc, log: s.log };
 }
 
 export async function labRun(lab: Lab, name: string): Promise<RunResult> {
-  const { paths } = contextOf(lab);
+  const drivers = openDrivers(lab, quiet);
+  const { paths } = drivers.session;
   const { app, vm, nic } = placeOf(lab, name);
-  return withLock(paths.lock, 'run', () =>
-    withHost(lab, vm, async (host) => {
-      const state = upState(lab, vm.name);
+  return withLock(paths.lock, 'run', async () => {
+    const state = upState(drivers, vm.name);
+    return withHost(drivers, vm, state, async (host) => {
       const current = state.apps[name];
       if (current && (await host.target.alive(current.proc))) {
         return { app: name, alreadyRunning: true, vm: vm.name, nic: nic.name, where: host.target.where, pid: current.proc.pid, log: current.log, argv: [], ready: current.ready };
@@ -65,33 +69,35 @@ export async function labRun(lab: Lab, name: string): Promise<RunResult> {
         undo.push(`give ${vm.name}.${nic.name} back to the kernel`, () => host.give(nic));
         checkpoint();
         const argv = host.argv(app, nic, taken);
-        const { app: running, ready } = await startApp(host.target, argv, host.logPath(name));
+        const { app: running, ready } = await startApp(host.target, argv, drivers.of(vm.driver).appLogPath(name));
         undo.push(`stop ${name}`, async () => void (await stopApp(running)));
         checkpoint();
         state.apps[name] = { vm: vm.name, nic: nic.name, program: app.program, proc: running.ref, log: running.log, startedAt: new Date().toISOString(), ready };
         writeState(paths, state);
         return { app: name, alreadyRunning: false, vm: vm.name, nic: nic.name, where: host.target.where, pid: running.ref.pid, log: running.log, argv, ...(taken.pci ? { pci: taken.pci } : {}), ready };
       });
-    }),
-  );
+    });
+  });
 }
 
 export interface StopAppResult {
   app: string;
   wasRunning: boolean;
-  how: 'gone' | 'exited' | 'killed';
+  how: StopHow;
   final?: CountersEvent;
 }
 
 export async function labStop(lab: Lab, name: string): Promise<StopAppResult> {
-  const { paths } = contextOf(lab);
+  const drivers = openDrivers(lab, quiet);
   const { vm } = placeOf(lab, name);
-  return withLock(paths.lock, 'stop', () => withHost(lab, vm, (host) => stopAppUnlocked(lab, name, host)));
+  return withLock(drivers.session.paths.lock, 'stop', () =>
+    withHost(drivers, vm, readState(drivers.session.paths), (host) => stopAndGiveBack(drivers, name, host)),
+  );
 }
 
 /** Stops an app, gives its NIC back and forgets it; the caller holds the lab lock and the host. */
-export async function stopAppUnlocked(lab: Lab, name: string, host: AppHost): Promise<StopAppResult> {
-  const { paths } = contextOf(lab);
+export async function stopAndGiveBack(drivers: Drivers, name: string, host: AppHost): Promise<StopAppResult> {
+  const { lab, paths } = drivers.session;
   const { nic } = placeOf(lab, name);
   const state = readState(paths);
   const s = state?.apps[name];
@@ -108,11 +114,12 @@ export async function stopAppUnlocked(lab: Lab, name: string, host: AppHost): Pr
  * itself), then stops it as `lab stop` does, so nothing is left running behind the terminal.
  */
 export async function followApp(lab: Lab, name: string, write: (text: string) => void): Promise<StopAppResult> {
-  const { paths } = contextOf(lab);
+  const drivers = openDrivers(lab, quiet);
   const { vm } = placeOf(lab, name);
+  const state = readState(drivers.session.paths);
   await catchingSignals(() =>
-    withHost(lab, vm, async (host) => {
-      const s = readState(paths)?.apps[name];
+    withHost(drivers, vm, state, async (host) => {
+      const s = state?.apps[name];
       if (!s) return;
       let shown = 0;
       try {
@@ -121,7 +128,8 @@ export async function followApp(lab: Lab, name: string, write: (text: string) =>
           if (log.length > shown) write(log.slice(shown));
           shown = Math.max(shown, log.length);
           if (!(await host.target.alive(s.proc))) return;
-          await waitUntil(() => false, 500);
+          await sleep(500);
+          throwIfInterrupted();
         }
       } catch (err) {
         if (!isInterrupt(err)) throw err;

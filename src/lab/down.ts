@@ -1,17 +1,13 @@
-// lab down: stop apps, remove every namespace and link the lab made; keep the image cache.
-// Works from the spec alone, so a crashed or half-made lab is cleaned up as well as a running one.
+// lab down: take every node down with its apps, remove the lab namespace; keep the image cache.
+// Works from the spec and the state together, so a crashed or half-made lab is cleaned up as well
+// as a running one, and so is a node the spec no longer names but the state still records.
 import { rmSync } from 'node:fs';
-import { stopApp } from '../apps/runner.js';
-import { downNetnsVm, netnsAppTarget } from '../drivers/netns.js';
-import { qemuPidFile, stopQemu } from '../drivers/qemu.js';
-import { vmPaths } from '../layout.js';
+import type { Lab } from '../config/lab.js';
+import { openDrivers } from '../drivers/registry.js';
 import { withLock } from '../host/lock.js';
 import { deleteNetns, netnsExists } from '../host/netns.js';
-import { readState } from '../host/state.js';
-import { vmNamespace } from '../render/hostnet.js';
-import type { Lab } from '../config/lab.js';
-import { findVm } from '../config/lab.js';
-import { contextOf } from './context.js';
+import { quiet } from '../progress.js';
+import { readState, type AppRecord } from '../state/store.js';
 
 export interface DownResult {
   lab: string;
@@ -20,29 +16,17 @@ export interface DownResult {
 }
 
 export async function labDown(lab: Lab, purge: boolean): Promise<DownResult> {
-  const { paths } = contextOf(lab);
+  const drivers = openDrivers(lab, quiet);
+  const { paths } = drivers.session;
   return withLock(paths.lock, 'down', async () => {
-    const removed: string[] = [];
     const state = readState(paths);
-    for (const [name, app] of Object.entries(state?.apps ?? {})) {
-      const vm = findVm(lab, app.vm);
-      if (vm?.driver !== 'netns') continue;
-      const stopped = await stopApp({ target: netnsAppTarget(lab, vm), ref: app.proc, log: app.log });
-      if (stopped.how !== 'gone') removed.push(`app ${name} (pid ${app.proc.pid}, ${stopped.how})`);
-    }
-    for (const vm of lab.vms.filter((v) => v.driver === 'qemu')) {
-      // The state's record, or for a half-made lab the pidfile QEMU wrote.
-      const ref = state?.vms[vm.name]?.qemu?.proc ?? qemuPidFile(vmPaths(paths.root, vm));
-      if (!ref) continue;
-      const how = await stopQemu(ref, vmPaths(paths.root, vm));
-      if (how !== 'gone') removed.push(`QEMU of ${vm.name} (pid ${ref.pid}, ${how})`);
-    }
-    for (const vm of lab.vms.filter((v) => v.driver === 'netns')) {
-      const ns = vmNamespace(lab, vm);
-      if (!netnsExists(ns)) continue;
-      await downNetnsVm(lab, vm);
-      removed.push(`namespace ${ns}`);
-    }
+    const appsOn = (vm: string) => Object.fromEntries(Object.entries(state?.apps ?? {}).filter(([, a]) => a.vm === vm)) as Record<string, AppRecord>;
+    const nodes = [
+      ...lab.vms.map((vm) => ({ name: vm.name, kind: vm.driver })),
+      ...Object.entries(state?.vms ?? {}).filter(([name]) => !lab.vms.some((vm) => vm.name === name)).map(([name, r]) => ({ name, kind: r.driver })),
+    ];
+    const removed: string[] = [];
+    for (const node of nodes) removed.push(...(await drivers.of(node.kind).down(node, state?.vms[node.name], appsOn(node.name))));
     if (netnsExists(paths.netns)) {
       await deleteNetns(paths.netns);
       removed.push(`namespace ${paths.netns}`);

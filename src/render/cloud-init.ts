@@ -3,11 +3,8 @@ import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
 import type { AssetFile } from '../assets.js';
 import type { Lab, Vm } from '../config/lab.js';
-import { guestPackages } from './packages.js';
+import { GUEST } from '../layout.js';
 import { managementMac } from './qemu.js';
-
-export const GUEST_USER = 'lab';
-export const GUEST_ROOT = '/opt/lab';
 
 export interface GuestAssets {
   /** The static #cloud-config every guest starts from (cloud-init/user-data.base.yaml). */
@@ -20,6 +17,8 @@ export interface GuestAssets {
   scripts: AssetFile[];
   /** The native sources (native/), built in the guest. */
   native: AssetFile[];
+  /** Packages cloud-init installs on first boot: none for an image that has them built in. */
+  packages: string[];
 }
 
 export interface SeedDocuments {
@@ -46,13 +45,12 @@ export function renderSeed(lab: Lab, vm: Vm, assets: GuestAssets): SeedDocuments
 }
 
 function userDataObject(lab: Lab, vm: Vm, assets: GuestAssets): Record<string, unknown> {
-  const downloaded = 'url' in lab.image;
   return {
     ...assets.base,
     hostname: vm.name,
     users: [
       {
-        name: GUEST_USER,
+        name: GUEST.user,
         gecos: 'lab runner',
         shell: '/bin/bash',
         sudo: 'ALL=(ALL) NOPASSWD:ALL',
@@ -64,16 +62,15 @@ function userDataObject(lab: Lab, vm: Vm, assets: GuestAssets): Record<string, u
       ed25519_private: assets.hostKey.private,
       ed25519_public: assets.hostKey.public.trim(),
     },
-    // The offline image has these baked in; a downloaded cloud image installs them on first boot.
-    ...(downloaded ? { package_update: true, packages: guestPackages(lab) } : {}),
+    ...(assets.packages.length ? { package_update: true, packages: assets.packages } : {}),
     write_files: [
       { path: '/etc/lab/dpdk.env', permissions: '0644', content: dpdkEnv(lab) },
       { path: '/etc/lab/vm.json', permissions: '0644', content: `${JSON.stringify(vmFacts(lab, vm), null, 2)}\n` },
-      ...assets.scripts.map((f) => file(`${GUEST_ROOT}/bin/${f.path}`, f)),
-      ...assets.native.map((f) => file(`${GUEST_ROOT}/native/${f.path}`, f)),
+      ...assets.scripts.map((f) => file(`${GUEST.bin}/${f.path}`, f)),
+      ...assets.native.map((f) => file(`${GUEST.native}/${f.path}`, f)),
     ],
     // One command: runcmd goes on after a failure, and the apps' build errors would then bury why DPDK is missing.
-    runcmd: [`${GUEST_ROOT}/bin/lab-install-dpdk && ${GUEST_ROOT}/bin/lab-build-apps`],
+    runcmd: [`${GUEST.bin}/lab-install-dpdk && ${GUEST.bin}/lab-build-apps`],
   };
 }
 

@@ -1,5 +1,5 @@
 // The host side of a lab's wires, as commands: `lab up` runs them, qemu.sh prints them. Pure.
-import type { Lab, Nic, Vm } from '../config/lab.js';
+import type { Nic, Vm } from '../config/lab.js';
 
 export type Argv = string[];
 
@@ -25,11 +25,6 @@ export function hostAddressCommands(netns: string, nic: Nic): Argv[] {
 
 export function vmNetCommands(netns: string, vm: Vm): Argv[] {
   return vm.nics.flatMap((nic) => tapCommands(netns, nic));
-}
-
-/** The namespace a netns-driver VM lives in. */
-export function vmNamespace(lab: Pick<Lab, 'name'>, vm: Pick<Vm, 'name'>): string {
-  return `lab-${lab.name}-${vm.name}`;
 }
 
 /** The VM namespace of a netns-driver VM: the NIC's far end, with the MAC and address the spec gives it. */

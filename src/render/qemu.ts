@@ -30,7 +30,7 @@ export interface BootFiles {
 
 export interface QemuRuntime {
   lab: string;
-  accel: 'tcg' | 'kvm';
+  accel: Accel;
   sshPort: number;
   boot: BootFiles;
   qmp: string;
@@ -39,19 +39,33 @@ export interface QemuRuntime {
   daemonize: boolean;
 }
 
+export type Accel = 'tcg' | 'kvm';
+
+/** What every QEMU lab starts has in common: accelerator, machine, CPUs and memory, no default devices, no reboot. */
+function machineArgs(profiles: QemuProfiles, accel: Accel, machine: string, cpus: number, memoryMiB: number): string[] {
+  const a = profiles.accel[accel];
+  return [
+    '-machine', machine,
+    '-accel', a.accel,
+    '-cpu', a.cpu,
+    '-smp', String(cpus),
+    '-m', `${memoryMiB}M`,
+    '-nodefaults', '-display', 'none', '-no-reboot',
+  ];
+}
+
+function machineOf(vm: Pick<Vm, 'iommu'>, profiles: QemuProfiles, accel: Accel): { profile: QemuProfiles['machine']['iommu']; arg: string } {
+  const profile = profiles.machine[vm.iommu ? 'iommu' : 'plain'];
+  return { profile, arg: [profile.type, ...(accel === 'kvm' ? profile.kvm_machine_options : [])].join(',') };
+}
+
 export function qemuArgv(vm: Vm, rt: QemuRuntime, profiles: QemuProfiles): string[] {
-  const accel = profiles.accel[rt.accel];
-  const machine = profiles.machine[vm.iommu ? 'iommu' : 'plain'];
+  const { profile: machine, arg: machineArg } = machineOf(vm, profiles, rt.accel);
   const kvm = rt.accel === 'kvm';
   const argv = [
     profiles.binary,
     '-name', `lab-${rt.lab}-${vm.name},process=lab-${rt.lab}-${vm.name}`,
-    '-machine', [machine.type, ...(kvm ? machine.kvm_machine_options : [])].join(','),
-    '-accel', accel.accel,
-    '-cpu', accel.cpu,
-    '-smp', String(vm.cpus),
-    '-m', `${vm.memoryMiB}M`,
-    '-nodefaults', '-display', 'none', '-no-reboot',
+    ...machineArgs(profiles, rt.accel, machineArg, vm.cpus, vm.memoryMiB),
     '-serial', `file:${rt.serial}`,
     '-qmp', `unix:${rt.qmp},server=on,wait=off`,
     '-pidfile', rt.pidfile,
@@ -80,7 +94,31 @@ export function qemuArgv(vm: Vm, rt: QemuRuntime, profiles: QemuProfiles): strin
   return argv;
 }
 
-function kernelArgs(boot: BootFiles, append: string[]): string[] {
+/** Marks the accelerator probe looks for on its console. */
+export const PROBE_MARKER = { kernel: 'VFS: Unable to mount root fs', firmware: 'No bootable device.' } as const;
+
+/**
+ * The accelerator probe's guest: the image's kernel with no root, so its whole init runs and ends in
+ * a panic that QEMU turns into an exit; without a kernel, only the firmware on its debug console.
+ */
+export function accelProbeArgv(profiles: QemuProfiles, accel: Accel, kernel?: string): string[] {
+  const common = [profiles.binary, ...machineArgs(profiles, accel, 'pc', 1, 256)];
+  if (kernel) return [...common, '-serial', 'stdio', '-kernel', kernel, '-append', 'console=ttyS0 panic=-1'];
+  return [...common, '-chardev', 'stdio,id=dbg', '-device', 'isa-debugcon,iobase=0x402,chardev=dbg'];
+}
+
+/** A VM's machine booted bare for the boot benchmark: the same kernel, disk, CPUs and memory, no seed and no data-plane NIC. */
+export function bareBootArgv(vm: Vm, profiles: QemuProfiles, accel: Accel, boot: Required<Pick<BootFiles, 'disk' | 'kernel' | 'initrd'>>): string[] {
+  return [
+    profiles.binary,
+    ...machineArgs(profiles, accel, machineOf(vm, profiles, accel).arg, vm.cpus, vm.memoryMiB),
+    '-serial', 'stdio',
+    '-drive', `file=${boot.disk},if=virtio,format=qcow2`,
+    ...kernelArgs(boot, profiles.kernel_args),
+  ];
+}
+
+function kernelArgs(boot: Pick<BootFiles, 'kernel' | 'initrd'>, append: string[]): string[] {
   if (!boot.kernel) return [];
   return ['-kernel', boot.kernel, ...(boot.initrd ? ['-initrd', boot.initrd] : []), '-append', append.join(' ')];
 }

@@ -1,10 +1,9 @@
 // Everything rendered for one VM: its QEMU command, a script that runs it by hand, its cloud-init seed.
-import type { ImagePlan } from '../image/recipe.js';
-import type { VmPaths } from '../layout.js';
 import type { Lab, Vm } from '../config/lab.js';
+import type { VmPaths } from '../layout.js';
 import { renderSeed, type GuestAssets, type SeedDocuments } from './cloud-init.js';
 import { namespaceCommands, vmNetCommands } from './hostnet.js';
-import { qemuArgv, type QemuProfiles } from './qemu.js';
+import { qemuArgv, type Accel, type QemuProfiles } from './qemu.js';
 import { shellCommand, shellQuote } from './shell.js';
 
 export interface RenderedVm {
@@ -14,11 +13,19 @@ export interface RenderedVm {
   seed: SeedDocuments;
 }
 
+/** The base image a VM's overlay points at, and the kernel it boots directly when the image has one. */
+export interface BaseImage {
+  disk: string;
+  format: 'qcow2' | 'raw';
+  kernel?: string;
+  initrd?: string;
+}
+
 export interface VmRenderContext {
   netns: string;
-  accel: 'tcg' | 'kvm';
+  accel: Accel;
   sshPort: number;
-  image: ImagePlan;
+  image: BaseImage;
   paths: VmPaths;
 }
 

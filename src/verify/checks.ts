@@ -1,18 +1,26 @@
-// lab verify: each check a named result with the figure it measured, from the lab's namespace.
-import { join } from 'node:path';
+// lab verify's checks: each a named result with the figure it measured. They are handed what they
+// need (the app, its NIC, where the tester sends from, how to read the app's counters and how to
+// stop it) and know nothing of labs, state or node kinds.
+import type { CountersEvent } from '../apps/events.js';
 import { counterDelta } from '../apps/events.js';
-import { requestCounters } from '../apps/runner.js';
-import { NATIVE_BIN } from '../drivers/netns.js';
+import type { StopHow } from '../host/process.js';
 import { LabError } from '../errors.js';
 import { isInterrupt } from '../host/interrupt.js';
-import { readState } from '../host/state.js';
-import type { AppHost } from '../drivers/apphost.js';
-import { runningApp, stopAppUnlocked } from '../lab/apps.js';
-import { contextOf, placeOf } from '../lab/context.js';
-import type { Lab } from '../config/lab.js';
 import type { VerifySpec } from '../config/spec-types.js';
 import { ping } from './ping.js';
-import { runProbe } from './probe.js';
+import { runL2probe } from './probe.js';
+
+/** The running app under test, and the node that tests it. */
+export interface VerifySubject {
+  app: { name: string; program: string };
+  /** The app's NIC: the kernel's address it had, its MAC, and the far end of its wire. */
+  nic: { address: string; mac: string; peerIf: string; peerIp: string };
+  /** Where ping and l2probe run: a namespace on this host, and the l2probe binary there. */
+  tester: { netns: string; l2probe: string };
+  counters(): Promise<CountersEvent>;
+  /** Stops the app and gives its NIC back to the kernel (the control check). */
+  stop(): Promise<{ how: StopHow; final?: CountersEvent }>;
+}
 
 export type CheckName = VerifySpec['checks'][number];
 
@@ -57,20 +65,16 @@ async function attempt<T>(fn: () => Promise<T>): Promise<() => T> {
   }
 }
 
-/** Runs the spec's checks against one running app; `control` stops it at the end. The caller holds the lab lock and the host. */
-export async function verifyApp(lab: Lab, name: string, host: AppHost): Promise<CheckResult[]> {
-  const { paths } = contextOf(lab);
-  const { app, nic } = placeOf(lab, name);
-  const s = readState(paths)?.apps[name];
-  if (!s || !(await host.target.alive(s.proc))) throw new LabError({ code: 'STATE', message: `app ${name} is not running`, hint: `Run \`lab run ${name}\` first.` });
-  const running = runningApp(host, s);
-  const spec = lab.verify;
+/** Runs the spec's checks against one running app; `control` stops it at the end. */
+export async function verifyApp(subject: VerifySubject, spec: VerifySpec): Promise<CheckResult[]> {
+  const { app, nic, tester } = subject;
+  const name = app.name;
   const want = (c: CheckName) => spec.checks.includes(c);
   const results: CheckResult[] = [];
 
   if (want('kernel_bypass')) {
     results.push(await timed('kernel_bypass', name, async () => {
-      const p = await ping(paths.netns, nic.address, spec.ping.count, spec.ping.interval);
+      const p = await ping(tester.netns, nic.address, spec.ping.count, spec.ping.interval);
       return { status: verdict(p.received === 0), measured: `${p.transmitted - p.received}/${p.transmitted} pings to ${nic.address} unanswered while the app owns the NIC`, data: p };
     }));
   }
@@ -80,12 +84,12 @@ export async function verifyApp(lab: Lab, name: string, host: AppHost): Promise<
   const probed = want('echo') || want('rss') || want('latency') ? await attempt(async () => {
     const probeStarted = Date.now();
     try {
-      const before = await requestCounters(running);
-      const probe = await runProbe(paths.netns, join(NATIVE_BIN, 'l2probe'), {
-        iface: nic.hostIf, target: nic.mac, count: spec.echo.frames, pps: spec.echo.pps, flows: spec.echo.flows,
-        size: spec.echo.frame_size, srcIp: nic.host_ip, dstIp: nic.address, waitMs: 1000,
+      const before = await subject.counters();
+      const probe = await runL2probe(tester.netns, tester.l2probe, {
+        iface: nic.peerIf, target: nic.mac, count: spec.echo.frames, pps: spec.echo.pps, flows: spec.echo.flows,
+        size: spec.echo.frame_size, srcIp: nic.peerIp, dstIp: nic.address, waitMs: 1000,
       });
-      return { probe, queues: counterDelta(before, await requestCounters(running)) };
+      return { probe, queues: counterDelta(before, await subject.counters()) };
     } finally {
       probeMs = Date.now() - probeStarted;
     }
@@ -127,8 +131,8 @@ export async function verifyApp(lab: Lab, name: string, host: AppHost): Promise<
 
   if (want('control')) {
     results.push(await timed('control', name, async () => {
-      const stopped = await stopAppUnlocked(lab, name, host);
-      const p = await ping(paths.netns, nic.address, spec.ping.count, spec.ping.interval);
+      const stopped = await subject.stop();
+      const p = await ping(tester.netns, nic.address, spec.ping.count, spec.ping.interval);
       const ok = stopped.how === 'exited' && p.loss <= spec.ping.max_control_loss;
       return { status: verdict(ok), measured: `after lab stop (${stopped.how}), ${p.received}/${p.transmitted} pings answered by the kernel`, data: { ping: p, final: stopped.final } };
     }));

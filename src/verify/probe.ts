@@ -2,7 +2,7 @@
 import { LabError } from '../errors.js';
 import { run } from '../host/exec.js';
 
-export interface ProbeOptions {
+export interface L2ProbeOptions {
   iface: string;
   target: string;
   count?: number;
@@ -16,7 +16,7 @@ export interface ProbeOptions {
   waitMs?: number;
 }
 
-export interface ProbeResult {
+export interface L2ProbeResult {
   sent: number;
   received: number;
   lost: number;
@@ -30,7 +30,7 @@ export interface ProbeResult {
   flows: Array<{ flow: number; sent: number; received: number }>;
 }
 
-export function probeArgv(binary: string, o: ProbeOptions): string[] {
+export function l2probeArgv(binary: string, o: L2ProbeOptions): string[] {
   return [
     binary, '-i', o.iface, '-t', o.target, '-k', String(o.flows), '-s', String(o.size),
     '--src-ip', o.srcIp, '--dst-ip', o.dstIp,
@@ -42,11 +42,11 @@ export function probeArgv(binary: string, o: ProbeOptions): string[] {
 }
 
 /** Runs l2probe inside a namespace; the deadline leaves room for the send time and the late-echo wait. */
-export async function runProbe(netns: string, binary: string, o: ProbeOptions): Promise<ProbeResult> {
+export async function runL2probe(netns: string, binary: string, o: L2ProbeOptions): Promise<L2ProbeResult> {
   const sendS = o.durationS ?? (o.count !== undefined && o.pps ? o.count / o.pps : 10);
-  const r = await run(['ip', 'netns', 'exec', netns, ...probeArgv(binary, o)], { what: 'l2probe', timeoutMs: (sendS + 30) * 1000 + (o.waitMs ?? 500) });
+  const r = await run(['ip', 'netns', 'exec', netns, ...l2probeArgv(binary, o)], { what: 'l2probe', timeoutMs: (sendS + 30) * 1000 + (o.waitMs ?? 500) });
   try {
-    return JSON.parse(r.stdout) as ProbeResult;
+    return JSON.parse(r.stdout) as L2ProbeResult;
   } catch {
     throw new LabError({ code: 'PROCESS', message: 'l2probe printed no JSON result', hint: r.stdout + r.stderr });
   }

@@ -2,7 +2,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { LabError, type Problem } from '../../src/errors.js';
-import { loadLabText } from '../../src/config/load.js';
+import { loadLabText } from '../../src/lab/load.js';
 import type { Lab } from '../../src/config/lab.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));

@@ -5,18 +5,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { netnsAppArgv } from '../../src/apps/command.js';
 import { counterDelta } from '../../src/apps/events.js';
 import { requestCounters, startApp, stopApp, type RunningApp } from '../../src/apps/runner.js';
-import { netnsTarget } from '../../src/apps/target.js';
 import { packagePath } from '../../src/assets.js';
+import type { Lab } from '../../src/config/lab.js';
+import { namespaceTarget, netnsAppArgv } from '../../src/drivers/netns/apps.js';
 import { run } from '../../src/host/exec.js';
 import { deleteNetns, runPlan } from '../../src/host/netns.js';
-import { kernelReflectorCommands, namespaceCommands, netnsNicCommands, staticNeighbourCommand, takeNicCommands, vmNamespace } from '../../src/render/hostnet.js';
-import { loadLabText } from '../../src/config/load.js';
-import type { Lab } from '../../src/config/lab.js';
+import { loadLabText } from '../../src/lab/load.js';
+import { nodeNamespace } from '../../src/layout.js';
+import { kernelReflectorCommands, namespaceCommands, netnsNicCommands, staticNeighbourCommand, takeNicCommands } from '../../src/render/hostnet.js';
 import { ping } from '../../src/verify/ping.js';
-import { runProbe } from '../../src/verify/probe.js';
+import { runL2probe } from '../../src/verify/probe.js';
 
 const BIN = packagePath('native', 'build');
 const logs = mkdtempSync(join(tmpdir(), 'lab-native-'));
@@ -69,7 +69,7 @@ apps:
 /** The netns tier's wire, made with the same plans `lab up` runs. */
 async function wire(lab: Lab): Promise<Wire> {
   const vm = lab.vms[0]!;
-  const w = { lab, labNs: `lab-${lab.name}`, vmNs: vmNamespace(lab, vm) };
+  const w = { lab, labNs: `lab-${lab.name}`, vmNs: nodeNamespace(lab.name, vm.name) };
   wires.push(w);
   await runPlan([...namespaceCommands(w.labNs), ...namespaceCommands(w.vmNs), ...netnsNicCommands(w.labNs, w.vmNs, vm.nics[0]!)]);
   return w;
@@ -79,14 +79,14 @@ async function start(w: Wire) {
   const nic = w.lab.vms[0]!.nics[0]!;
   await runPlan([...takeNicCommands(w.vmNs, nic), staticNeighbourCommand(w.labNs, nic)]);
   const argv = netnsAppArgv(w.lab, w.lab.apps[0]!, nic, BIN, HOST_CPUS);
-  const started = await startApp(netnsTarget(w.vmNs), argv, join(logs, `${w.lab.name}.log`), 30_000);
+  const started = await startApp(namespaceTarget(w.vmNs), argv, join(logs, `${w.lab.name}.log`), 30_000);
   apps.push(started.app);
   return started;
 }
 
 function probe(w: Wire, count: number, flows: number, dstIp = w.lab.vms[0]!.nics[0]!.address, size = 128) {
   const nic = w.lab.vms[0]!.nics[0]!;
-  return runProbe(w.labNs, join(BIN, 'l2probe'), { iface: nic.hostIf, target: nic.mac, count, pps: 1000, flows, size, srcIp: nic.host_ip, dstIp, waitMs: 1000 });
+  return runL2probe(w.labNs, join(BIN, 'l2probe'), { iface: nic.hostIf, target: nic.mac, count, pps: 1000, flows, size, srcIp: nic.host_ip, dstIp, waitMs: 1000 });
 }
 
 describe.each([

@@ -6,7 +6,8 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { run, runQuiet } from '../../src/host/exec.js';
 import { netnsExists } from '../../src/host/netns.js';
 import { spawn } from 'node:child_process';
-import { isAlive, waitUntil } from '../../src/host/process.js';
+import { isAlive, procRef } from '../../src/host/process.js';
+import { waitFor } from '../../src/host/wait.js';
 import { lab, labAsync, ROOT } from '../helpers/lab.js';
 
 const work = mkdtempSync(join(tmpdir(), 'lab-netns-'));
@@ -42,6 +43,8 @@ describe('lab on netns VMs', () => {
     expect(started.status, started.stderr).toBe(0);
     const r = json<{ pid: number; ready: { queues: number; rss: string } }>(started.stdout);
     expect(r.ready).toMatchObject({ queues: 2, rss: 'backend' });
+    const app = procRef(r.pid);
+    expect(app && isAlive(app), 'the app runs under the PID lab reported').toBe(true);
     expect(lab(['run', 'l2_multi_echo', '--detach', '-f', file]).stdout).toContain('already running');
     expect(lab(['run', 'l2_echo', '--detach', '-f', file]).stderr).toContain('is taken by app l2_multi_echo');
 
@@ -57,7 +60,7 @@ describe('lab on netns VMs', () => {
       ['kernel_bypass', 'passed'], ['echo', 'passed'], ['rss', 'passed'], ['latency', 'passed'], ['control', 'passed'],
     ]);
     expect(readFileSync(junit, 'utf8')).toMatch(/<testsuites name="lab nt\w+" tests="5" failures="0"/);
-    expect(isAlive({ pid: r.pid, startTime: '' })).toBe(false);
+    expect(isAlive(app!), 'the control check stopped the app').toBe(false);
 
     const down = lab(['down', '-f', file]);
     expect(down.status).toBe(0);
@@ -86,6 +89,8 @@ describe('lab on netns VMs', () => {
     expect(started.status, started.stderr).toBe(0);
     // Behind lab's back, freeze the app: it holds the NIC but answers no SIGUSR1 and no SIGTERM.
     const { pid } = json<{ pid: number }>(started.stdout);
+    const app = procRef(pid)!;
+    expect(isAlive(app)).toBe(true);
     process.kill(pid, 'SIGSTOP');
     const v = lab(['verify', 'l2_multi_echo', '-f', file, '--json']);
     expect(v.status, v.stdout + v.stderr).toBe(1);
@@ -95,7 +100,7 @@ describe('lab on netns VMs', () => {
     ]);
     expect(checks[1]!.measured).toMatch(/^could not check: the app wrote no counters within 5 s of SIGUSR1/);
     expect(checks[4]!.measured).toContain('after lab stop (killed)');
-    expect(isAlive({ pid, startTime: '' }), 'the frozen app was killed').toBe(false);
+    expect(isAlive(app), 'the frozen app was killed').toBe(false);
   }, 120_000);
 
   it('run with --force reproduces the multiqueue pitfall: the app\'s own message, NIC given back, nothing left', async () => {
@@ -119,7 +124,7 @@ describe('lab on netns VMs', () => {
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    const following = await waitUntil(() => stderr.includes('Ctrl-C stops it'), 60_000);
+    const following = await waitFor(() => stderr.includes('Ctrl-C stops it'), { timeoutMs: 60_000 });
     expect(following, stderr).toBe(true);
     child.kill('SIGINT');
     expect(await exited).toBe(0);

@@ -5,13 +5,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { renderLabFiles } from '../../src/commands/render.js';
 import { run, runQuiet } from '../../src/host/exec.js';
 import { deleteNetns, runPlan } from '../../src/host/netns.js';
 import { Qmp } from '../../src/host/qmp.js';
+import { loadLabText } from '../../src/lab/load.js';
+import { labRender } from '../../src/lab/render.js';
 import { vmPaths } from '../../src/layout.js';
 import { namespaceCommands, vmNetCommands } from '../../src/render/hostnet.js';
-import { loadLabText } from '../../src/config/load.js';
 import { ROOT } from '../helpers/lab.js';
 
 const work = mkdtempSync(join(tmpdir(), 'lab-validators-'));
@@ -31,7 +31,7 @@ function exampleLab(file: string, name: string) {
 describe('cloud-init accepts the rendered user-data', () => {
   it.each(['lab.yaml', 'examples/kvm-4q.yaml'])('%s', async (file) => {
     const lab = exampleLab(file, `ci${file.length}`);
-    const [vm] = await renderLabFiles(lab, { root: join(work, `ci-${lab.name}`) });
+    const { vms: [vm] } = await labRender(lab, join(work, `ci-${lab.name}`));
     const r = await runQuiet(['cloud-init', 'schema', '--config-file', vm!.files.userData!]);
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/Valid (cloud-config|schema)/);
@@ -54,8 +54,8 @@ describe('QEMU accepts the rendered VM', () => {
     const lab = exampleLab(file, name);
     const vm = lab.vms[0]!;
     const root = join(work, `qemu-${name}`);
-    const [rendered] = await renderLabFiles(lab, { root });
-    const paths = vmPaths(root, vm);
+    const { vms: [rendered] } = await labRender(lab, root);
+    const paths = vmPaths(root, vm.name);
     const netns = `labtest-${name}-${process.pid}`;
     mkdirSync(paths.dir, { recursive: true });
     await run(['qemu-img', 'create', '-q', '-f', 'qcow2', paths.disk, '1G']);
@@ -86,7 +86,8 @@ describe('QEMU accepts the rendered VM', () => {
       expect(await qmp.execute('qom-get', { path: '/machine/peripheral/dp0-dev', property: 'iommu_platform' })).toBe(true);
       const network = await qmp.execute<string>('human-monitor-command', { 'command-line': 'info network' });
       expect(network.match(/type=tap,ifname=dut-dp0/g)?.length, network).toBe(queues);
-      expect(await qmp.execute<unknown[]>('qom-list', { path: '/machine/peripheral-anon' })).toBeDefined();
+      const anonymous = await qmp.execute<Array<{ name: string; type: string }>>('qom-list', { path: '/machine/peripheral-anon' });
+      expect(anonymous.map((p) => p.type), 'the virtual IOMMU vfio-pci needs').toContain('child<intel-iommu>');
 
       await qmp.execute('quit');
       expect(await exited).toBe(0);

@@ -59,20 +59,4 @@ describe('lab CLI', () => {
     expect(r.stderr).toContain('no app of lab idle is running');
     expect(r.stderr).toContain('lab run l2_echo');
   });
-
-  it('render --out writes qemu.sh, user-data, meta-data and network-config per VM, and nothing on a bad spec', () => {
-    const out = join(work, 'render');
-    const r = lab(['render', '--out', out, '--json']);
-    expect(r.status, r.stderr).toBe(0);
-    const result = JSON.parse(r.stdout) as { vms: Array<{ vm: string; files: Record<string, string>; argv: string[] }> };
-    expect(result.vms.map((v) => v.vm)).toEqual(['dut']);
-    for (const f of ['qemu.sh', 'user-data', 'meta-data', 'network-config']) expect(readFileSync(join(out, 'vms', 'dut', f), 'utf8').length).toBeGreaterThan(0);
-    expect(result.vms[0]!.argv).toContain('virtio-net-pci,netdev=dp0,id=dp0-dev,mac=52:54:00:12:34:56,mq=on,vectors=6,iommu_platform=on,disable-legacy=on');
-
-    const bad = join(work, 'bad.yaml');
-    writeFileSync(bad, readFileSync(join(ROOT, 'test/fixtures/bad/queues-zero.yaml')));
-    const badOut = join(work, 'bad-out');
-    expect(lab(['render', '-f', bad, '--out', badOut]).status).toBe(2);
-    expect(() => readFileSync(join(badOut, 'vms', 'dut', 'qemu.sh'))).toThrow();
-  });
 });

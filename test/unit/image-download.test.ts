@@ -6,10 +6,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Steps } from '../../src/commands/steps.js';
 import { LabError } from '../../src/errors.js';
 import { ensureImage } from '../../src/image/build.js';
 import { imagePlan } from '../../src/image/recipe.js';
+import { quiet } from '../../src/progress.js';
 
 const dpdk = { source: 'distro', version: '', sha256: '', url: '' } as const;
 const body = randomBytes(3 * 2 ** 20);
@@ -55,7 +55,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-const fetchImage = (image: { url: string; sha256: string }) => ensureImage({ image }, imagePlan({ image, dpdk }, cache), new Steps(true));
+const fetchImage = (image: { url: string; sha256: string }) => ensureImage({ image }, imagePlan({ image, dpdk }, cache), quiet);
 
 describe('downloaded guest images', () => {
   it('are checked against their sha256 and cached by it; the second time nothing is fetched', async () => {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { readJsonAsset } from '../../src/assets.js';
-import { probeArgv } from '../../src/host/accel.js';
+import { firstBootPackages } from '../../src/image/packages.js';
 import { imagePlan } from '../../src/image/recipe.js';
 import { vmPaths } from '../../src/layout.js';
 import { renderSeed, type GuestAssets } from '../../src/render/cloud-init.js';
-import { qemuArgv, type QemuProfiles, type QemuRuntime } from '../../src/render/qemu.js';
+import { accelProbeArgv, qemuArgv, type QemuProfiles, type QemuRuntime } from '../../src/render/qemu.js';
 import { shellCommand, shellQuote } from '../../src/render/shell.js';
 import { renderVm } from '../../src/render/vm.js';
 import { labFrom, MINIMAL } from '../helpers/lab.js';
@@ -93,6 +93,7 @@ const assets: GuestAssets = {
   hostKey: { private: '-----BEGIN OPENSSH PRIVATE KEY-----\nxyz\n-----END OPENSSH PRIVATE KEY-----\n', public: 'ssh-ed25519 AAAAhost dut\n' },
   scripts: [{ path: 'lab-install-dpdk', content: '#!/bin/sh\n', executable: true }],
   native: [{ path: 'l2_echo.c', content: 'int main(void) { return 0; }\n', executable: false }],
+  packages: [],
 };
 
 describe('cloud-init seed', () => {
@@ -119,9 +120,10 @@ describe('cloud-init seed', () => {
   });
 
   it('installs packages only for a downloaded image (the offline image has them built in)', () => {
+    expect(firstBootPackages(lab)).toEqual([]);
     expect(user.packages).toBeUndefined();
     const dl = labFrom(`image: { url: "https://example.invalid/x.img", sha256: ${'b'.repeat(64)} }\n${MINIMAL}`);
-    const dlUser = parse(renderSeed(dl, dl.vms[0]!, assets).userData) as Record<string, any>;
+    const dlUser = parse(renderSeed(dl, dl.vms[0]!, { ...assets, packages: firstBootPackages(dl) }).userData) as Record<string, any>;
     expect(dlUser.packages).toEqual(expect.arrayContaining(['openssh-server', 'dpdk', 'libdpdk-dev', 'build-essential']));
   });
 
@@ -154,7 +156,7 @@ describe('qemu.sh', () => {
   it('is the same command lab up runs, with the namespace and taps it needs', () => {
     const lab = labFrom(MINIMAL);
     const image = imagePlan(lab, '/cache');
-    const r = renderVm(lab, lab.vms[0]!, { netns: 'lab-t', accel: 'tcg', sshPort: 2222, image, paths: vmPaths('/state', lab.vms[0]!) }, profiles, assets);
+    const r = renderVm(lab, lab.vms[0]!, { netns: 'lab-t', accel: 'tcg', sshPort: 2222, image, paths: vmPaths('/state', 'dut') }, profiles, assets);
     expect(r.script).toContain('ip netns add lab-t');
     expect(r.script).toContain('ip -n lab-t tuntap add dev dut-dp0 mode tap multi_queue');
     expect(r.script).toContain('ip -n lab-t addr add 10.10.0.1/24 dev dut-dp0');
@@ -181,7 +183,7 @@ describe('image recipe', () => {
 
 describe('accelerator probe guest', () => {
   it('boots the guest kernel with no root, so its init runs to the end and QEMU exits on the panic', () => {
-    const argv = probeArgv('kvm', { binary: 'qemu-system-x86_64', cpu: 'host', kernel: '/cache/vmlinuz' });
+    const argv = accelProbeArgv(profiles, 'kvm', '/cache/vmlinuz');
     expect(values(argv, '-accel')).toEqual(['kvm']);
     expect(values(argv, '-cpu')).toEqual(['host']);
     expect(values(argv, '-kernel')).toEqual(['/cache/vmlinuz']);
@@ -191,7 +193,7 @@ describe('accelerator probe guest', () => {
   });
 
   it('without a kernel tries only the firmware, on its debug console', () => {
-    const argv = probeArgv('tcg', {});
+    const argv = accelProbeArgv(profiles, 'tcg');
     expect(argv).not.toContain('-kernel');
     expect(values(argv, '-device')).toEqual(['isa-debugcon,iobase=0x402,chardev=dbg']);
   });

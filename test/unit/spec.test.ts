@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadLab, loadLabText } from '../../src/config/load.js';
+import { loadLab, loadLabText } from '../../src/lab/load.js';
 import { parseLcores, formatLcores } from '../../src/config/lcores.js';
 import { defaultHostIp, derivedMac, parseCidr } from '../../src/config/net.js';
 import { labFrom, MINIMAL, problemsOf, ROOT } from '../helpers/lab.js';

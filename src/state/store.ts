@@ -1,28 +1,20 @@
-// A lab's state on disk: one JSON file, written atomically, read by every command.
+// A lab's state on disk: one JSON file, written atomically, read by every command. Each node's
+// record belongs to its driver, which alone reads what it wrote there beyond the common fields.
 import { existsSync, readFileSync } from 'node:fs';
-import type { Accel } from './accel.js';
 import type { ReadyEvent } from '../apps/events.js';
 import { LabError } from '../errors.js';
+import { writeAtomic } from '../host/files.js';
+import type { ProcRef } from '../host/process.js';
 import type { LabPaths } from '../layout.js';
-import { writeAtomic } from './files.js';
-import type { ProcRef } from './process.js';
 
-export interface VmState {
-  driver: 'qemu' | 'netns';
+/** What every node's record holds; a driver's own record extends it. */
+export interface NodeRecord {
+  /** The node's kind, which names the driver that made it. */
+  driver: string;
   startedAt: string;
-  /** netns VMs: the namespace holding the VM's end of each wire. */
-  netns?: string;
-  qemu?: {
-    proc: ProcRef;
-    sshPort: number;
-    accel: Accel;
-    accelReason: string;
-    /** Each data-plane NIC as the guest sees it. */
-    nics: Array<{ name: string; mac: string; ifname: string; combined: number; maxCombined: number }>;
-  };
 }
 
-export interface AppState {
+export interface AppRecord {
   vm: string;
   nic: string;
   program: string;
@@ -37,8 +29,12 @@ export interface LabState {
   spec: string;
   netns: string;
   createdAt: string;
-  vms: Record<string, VmState>;
-  apps: Record<string, AppState>;
+  vms: Record<string, NodeRecord>;
+  apps: Record<string, AppRecord>;
+}
+
+export function newState(lab: { name: string; file: string }, paths: LabPaths): LabState {
+  return { lab: lab.name, spec: lab.file, netns: paths.netns, createdAt: new Date().toISOString(), vms: {}, apps: {} };
 }
 
 export function readState(paths: LabPaths): LabState | undefined {

@@ -8,3 +8,8 @@ const DPDK_RELEASE = ['meson', 'ninja-build', 'python3-pyelftools', 'libnuma-dev
 export function guestPackages(lab: Pick<Lab, 'dpdk'>): string[] {
   return [...BASE, ...(lab.dpdk.source === 'distro' ? DPDK_DISTRO : DPDK_RELEASE)];
 }
+
+/** What cloud-init installs on first boot: nothing on the offline image, which has it all built in. */
+export function firstBootPackages(lab: Pick<Lab, 'dpdk' | 'image'>): string[] {
+  return 'url' in lab.image ? guestPackages(lab) : [];
+}

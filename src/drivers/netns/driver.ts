@@ -1,0 +1,83 @@
+// A netns node, the VM-free tier: a network namespace on this host whose NICs are the far ends of
+// veths from the lab namespace, with apps on DPDK's af_packet PMD. Same life cycle as a QEMU node.
+import { existsSync } from 'node:fs';
+import { LabError } from '../../errors.js';
+import { deleteNetns, linkExists, netnsExists, runPlan } from '../../host/netns.js';
+import { terminate } from '../../host/process.js';
+import { hostAppLog, nodeNamespace } from '../../layout.js';
+import { namespaceCommands, netnsNicCommands } from '../../render/hostnet.js';
+import type { NodeRecord } from '../../state/store.js';
+import type { LabSession, NodeDriver } from '../node.js';
+import { namespaceTarget, openNetnsAppHost } from './apps.js';
+
+interface NetnsRecord extends NodeRecord {
+  /** The namespace holding the node's end of each wire. */
+  netns: string;
+}
+
+export function netnsDriver(session: LabSession): NodeDriver {
+  const { lab, paths } = session;
+  const ns = (vm: { name: string }) => nodeNamespace(lab.name, vm.name);
+  const isUp: NodeDriver['isUp'] = async (vm) =>
+    netnsExists(ns(vm)) && (await Promise.all(vm.nics.map((n) => linkExists(paths.netns, n.hostIf)))).every(Boolean);
+
+  return {
+    kind: 'netns',
+    bootsImage: false,
+    logSources: [],
+    appLogPath: (app) => hostAppLog(paths, app),
+
+    // Nothing to render: a namespace and its veths are made by commands, not files.
+    render: async () => undefined,
+
+    isUp,
+
+    async up(vm, _state, undo) {
+      const vmNs = ns(vm);
+      await session.reporter.step(`start ${vm.name}: namespace ${vmNs}, veth ${vm.nics.map((n) => `${n.name} ×${n.queues}q`).join(', ')}`, async () => {
+        await deleteNetns(vmNs); // a half-made one from an interrupted run
+        await runPlan(namespaceCommands(vmNs));
+        // Deleting the namespace removes the veths too, both ends.
+        undo.push(`remove namespace ${vmNs}`, () => deleteNetns(vmNs));
+        for (const nic of vm.nics) await runPlan(netnsNicCommands(paths.netns, vmNs, nic));
+      });
+      const record: NetnsRecord = { driver: 'netns', startedAt: new Date().toISOString(), netns: vmNs };
+      return record;
+    },
+
+    async down(vm, _record, apps) {
+      const removed: string[] = [];
+      // Its apps are processes of this host: they outlive the namespace unless stopped.
+      for (const [name, app] of Object.entries(apps)) {
+        const how = await terminate(app.proc);
+        if (how !== 'gone') removed.push(`app ${name} (pid ${app.proc.pid}, ${how})`);
+      }
+      if (netnsExists(ns(vm))) {
+        await deleteNetns(ns(vm));
+        removed.push(`namespace ${ns(vm)}`);
+      }
+      return removed;
+    },
+
+    async status(vm, record) {
+      if (await isUp(vm, record)) return { state: 'running' };
+      // Recorded as up but with parts missing: broken, and lab down clears it.
+      return { state: record ? 'broken' : 'stopped' };
+    },
+
+    facts: (vm) => ({ netns: ns(vm) }),
+
+    openAppHost: async (vm) => openNetnsAppHost(session, vm),
+
+    shellArgv: (vm, _record, command) => {
+      if (!netnsExists(ns(vm))) throw new LabError({ code: 'STATE', message: `vm ${vm.name} is not running`, hint: 'Run `lab up` first.' });
+      return ['ip', 'netns', 'exec', ns(vm), ...(command.length ? command : [process.env.SHELL || '/bin/sh'])];
+    },
+
+    logArgv: (vm, _record, log, follow) => {
+      if (!('file' in log)) throw new LabError({ code: 'USAGE', message: `vm ${vm.name} is a netns node: it has no "${log.source}" log, only its apps' logs` });
+      if (!existsSync(log.file)) throw new LabError({ code: 'STATE', message: `no log yet: ${log.file}` });
+      return follow ? ['tail', '-n', '+1', '-F', log.file] : ['cat', log.file];
+    },
+  };
+}

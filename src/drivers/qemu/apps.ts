@@ -1,0 +1,69 @@
+// Apps in a QEMU node, over one SSH connection: the NIC found by MAC and bound to vfio-pci or
+// uio_pci_generic in the guest, the app started detached there, its PID watched through the
+// guest's /proc with the same start-time discipline as on the host.
+import { dirname } from 'node:path';
+import type { Client } from 'ssh2';
+import { appProgram } from '../../apps/command.js';
+import type { AppTarget } from '../../apps/target.js';
+import type { App, Lab, Vm } from '../../config/lab.js';
+import { LabError } from '../../errors.js';
+import { sshConnect, sshExec, sshRun } from '../../guest/ssh.js';
+import { runPlan } from '../../host/netns.js';
+import { procRef, statMatches, type ProcRef } from '../../host/process.js';
+import { dpdkFilePrefix, GUEST, vmPaths } from '../../layout.js';
+import { staticNeighbourCommand } from '../../render/hostnet.js';
+import { shellQuote } from '../../render/shell.js';
+import type { NodeRecord } from '../../state/store.js';
+import type { AppHost, LabSession, Taken } from '../node.js';
+import { endpoint } from './provision.js';
+import { qemuOf } from './record.js';
+
+/** The NIC bound to vfio-pci or uio_pci_generic, on the hugepages lab reserved. */
+export function vmAppArgv(lab: Pick<Lab, 'name'>, app: App, pci: string): string[] {
+  return [appProgram(app, GUEST.nativeBuild), '-l', app.lcoreList, '-a', pci, '--file-prefix', dpdkFilePrefix(lab.name, app.name), ...app.eal_args, '--', '-p', '0', ...app.args];
+}
+
+export function sshTarget(conn: Client, vm: string): AppTarget {
+  const stat = async (pid: number) => {
+    const r = await sshExec(conn, `cat /proc/${pid}/stat 2>/dev/null`, 30_000);
+    return r.code === 0 ? r.stdout : undefined;
+  };
+  const alive = async (ref: ProcRef) => statMatches(await stat(ref.pid), ref);
+  return {
+    where: `vm ${vm}`,
+    start: async (argv, log) => {
+      // setsid execs the app in place, so $! is the app's own PID.
+      const line = `mkdir -p ${shellQuote(dirname(log))} && : > ${shellQuote(log)} && (setsid ${argv.map(shellQuote).join(' ')} > ${shellQuote(log)} 2>&1 < /dev/null & echo $!)`;
+      const pid = Number((await sshRun(conn, `sudo sh -c ${shellQuote(line)}`)).trim());
+      const ref = procRef(pid, await stat(pid));
+      if (!ref) throw new LabError({ code: 'PROCESS', message: `${argv[0]} exited at once in vm ${vm}`, hint: (await sshExec(conn, `sudo tail -n 12 ${shellQuote(log)}`)).stdout });
+      return ref;
+    },
+    readLog: async (log) => (await sshExec(conn, `sudo cat ${shellQuote(log)} 2>/dev/null`, 30_000)).stdout,
+    alive,
+    signal: async (ref, sig) => (await alive(ref)) && (await sshExec(conn, `sudo kill -${sig.replace('SIG', '')} ${ref.pid}`, 30_000)).code === 0,
+  };
+}
+
+export async function openQemuAppHost(session: LabSession, vm: Vm, record: NodeRecord | undefined): Promise<AppHost> {
+  const { lab, paths } = session;
+  const q = qemuOf(record);
+  if (!q) throw new LabError({ code: 'STATE', message: `vm ${vm.name} is not running`, hint: 'Run `lab up` first.' });
+  const conn = await sshConnect(endpoint(paths, vmPaths(paths.root, vm.name), q.sshPort));
+  const labNic = `sudo ${GUEST.bin}/lab-nic`;
+  return {
+    target: sshTarget(conn, vm.name),
+    take: async (nic) => {
+      await sshRun(conn, `sudo ${GUEST.bin}/lab-hugepages`, 120_000);
+      const taken = JSON.parse(await sshRun(conn, `${labNic} take ${nic.mac} ${shellQuote(nic.driver)}`, 120_000)) as Taken;
+      await runPlan([staticNeighbourCommand(paths.netns, nic)]);
+      return taken;
+    },
+    give: async (nic) => void (await sshRun(conn, `${labNic} give ${nic.mac}`, 120_000)),
+    argv: (app, _nic, taken) => {
+      if (!taken.pci) throw new LabError({ code: 'PROCESS', message: `lab-nic took ${vm.name}'s NIC but named no PCI function for DPDK` });
+      return vmAppArgv(lab, app, taken.pci);
+    },
+    close: () => conn.end(),
+  };
+}

@@ -1,0 +1,87 @@
+// A QEMU node's host side: its disk overlay and seed, its multiqueue taps, and its process, started
+// daemonized inside the lab namespace (so it can open the taps) and stopped QMP-first.
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import type { Vm } from '../../config/lab.js';
+import { LabError } from '../../errors.js';
+import { run, runQuiet, tail } from '../../host/exec.js';
+import { runPlan } from '../../host/netns.js';
+import { isAlive, procRef, terminate, type ProcRef } from '../../host/process.js';
+import { Qmp } from '../../host/qmp.js';
+import type { Undo } from '../../host/undo.js';
+import { waitFor } from '../../host/wait.js';
+import type { VmPaths } from '../../layout.js';
+import { tapCommands } from '../../render/hostnet.js';
+import type { BaseImage } from '../../render/vm.js';
+
+export function serialTail(paths: VmPaths, lines = 15): string {
+  try {
+    // The serial log holds console control sequences; strip them for reading.
+    return tail(readFileSync(paths.serial, 'utf8').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, ''), lines);
+  } catch {
+    return '(no serial output yet)';
+  }
+}
+
+/** A fresh overlay on the cached base; the base is never written. */
+export async function createDisks(paths: VmPaths, image: BaseImage, undo: Undo): Promise<void> {
+  const remove = () => {
+    rmSync(paths.disk, { force: true });
+    rmSync(paths.seed, { force: true });
+  };
+  remove();
+  // A VM that never came up leaves no disk that looks like one that did.
+  undo.push('remove the disk overlay and cloud-init seed', async () => remove());
+  await run(['qemu-img', 'create', '-q', '-f', 'qcow2', '-F', image.format, '-b', image.disk, paths.disk], { code: 'ENV_TOOL', what: 'creating the disk overlay' });
+  await run(['cloud-localds', `--network-config=${paths.networkConfig}`, paths.seed, paths.userData, paths.metaData], { code: 'ENV_TOOL', what: 'writing the cloud-init seed' });
+}
+
+export async function createTaps(labNs: string, vm: Vm, undo: Undo): Promise<void> {
+  for (const nic of vm.nics) {
+    await runPlan(tapCommands(labNs, nic));
+    undo.push(`remove tap ${nic.hostIf}`, async () => void (await runQuiet(['ip', '-n', labNs, 'link', 'del', nic.hostIf])));
+  }
+}
+
+/** Starts QEMU daemonized inside the lab namespace; returns once its pidfile names a live process. */
+export async function startQemu(labNs: string, argv: string[], paths: VmPaths, undo: Undo): Promise<ProcRef> {
+  rmSync(paths.pid, { force: true });
+  rmSync(paths.serial, { force: true });
+  const r = await runQuiet(['ip', 'netns', 'exec', labNs, ...argv], { timeoutMs: 60_000 });
+  if (r.exitCode !== 0) throw new LabError({ code: 'PROCESS', message: `QEMU did not start (exit ${r.exitCode ?? r.signal})`, hint: tail(r.stderr || r.stdout, 10) });
+  const pid = Number(readFileSync(paths.pid, 'utf8').trim());
+  const ref = procRef(pid);
+  if (!ref || !isAlive(ref)) throw new LabError({ code: 'PROCESS', message: 'QEMU exited right after starting', hint: serialTail(paths) });
+  undo.push(`stop QEMU (pid ${pid})`, async () => void (await stopQemu(ref, paths)));
+  return ref;
+}
+
+/** QMP quit, which lets QEMU close its disks cleanly; then the one signal ladder. */
+export async function stopQemu(ref: ProcRef, paths: VmPaths): Promise<'gone' | 'quit' | 'terminated' | 'killed'> {
+  if (!isAlive(ref)) return 'gone';
+  try {
+    const qmp = await Qmp.open(paths.qmp, 3_000);
+    await qmp.execute('quit').catch(() => undefined);
+    qmp.close();
+    if (await waitFor(() => !isAlive(ref), { timeoutMs: 10_000 })) return 'quit';
+  } catch {
+    // no monitor: signals only
+  }
+  const how = await terminate(ref);
+  return how === 'exited' ? 'terminated' : how;
+}
+
+/**
+ * The QEMU a pidfile names, for a VM lab has no record of. Only if that process is this VM's QEMU
+ * (its command line names this pidfile): a stale pidfile's PID may belong to anything by now.
+ */
+export function qemuPidFile(paths: VmPaths): ProcRef | undefined {
+  if (!existsSync(paths.pid)) return undefined;
+  const pid = Number(readFileSync(paths.pid, 'utf8').trim());
+  let argv: string[];
+  try {
+    argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return undefined;
+  }
+  return argv.includes(paths.pid) ? procRef(pid) : undefined;
+}

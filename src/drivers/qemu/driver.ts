@@ -1,0 +1,123 @@
+// A QEMU node: a VM booted from an overlay of the lab's guest image, its data-plane NICs virtio-net
+// with mq=on over multiqueue taps in the lab namespace, provisioned by cloud-init, reached over SSH.
+import { existsSync, readFileSync } from 'node:fs';
+import type { Vm } from '../../config/lab.js';
+import { LabError } from '../../errors.js';
+import { writeAtomic } from '../../host/files.js';
+import { isAlive } from '../../host/process.js';
+import { GUEST, guestAppLog, vmPaths } from '../../layout.js';
+import type { NodeRecord } from '../../state/store.js';
+import type { LabSession, LogRef, NodeDriver } from '../node.js';
+import { openQemuAppHost } from './apps.js';
+import { createDisks, createTaps, qemuPidFile, startQemu, stopQemu } from './boot.js';
+import { VmFileWriter } from './files.js';
+import { endpoint, guestNics, waitCloudInit, waitSsh } from './provision.js';
+import { qemuOf, sshPortFor, type QemuRecord } from './record.js';
+
+export function qemuDriver(session: LabSession): NodeDriver {
+  const { paths, reporter, image } = session;
+  const files = new VmFileWriter(session);
+  // Ports given out in this command, so two nodes rendered before either is recorded never share one.
+  const assigned = new Map<string, number>();
+  const port = (vm: string, state: Parameters<typeof sshPortFor>[1]) => {
+    const p = sshPortFor(vm, state, assigned);
+    assigned.set(vm, p);
+    return p;
+  };
+
+  const running = (vm: Vm, record: NodeRecord | undefined) => {
+    const q = qemuOf(record);
+    if (!q || !isAlive(q.proc)) throw new LabError({ code: 'STATE', message: `vm ${vm.name} is not running`, hint: 'Run `lab up` first (`lab status` shows what runs).' });
+    return q;
+  };
+
+  const sshArgv = (vm: Vm, record: NodeRecord | undefined, command: string[]): string[] => {
+    const q = running(vm, record);
+    // The system ssh client, so a shell is a real terminal, run inside the lab namespace where
+    // QEMU's SSH forward listens; strict host key checking against lab's pin.
+    writeAtomic(paths.knownHosts, `[127.0.0.1]:${q.sshPort} ${readFileSync(vmPaths(paths.root, vm.name).hostPub, 'utf8').trim()}\n`);
+    return [
+      'ip', 'netns', 'exec', paths.netns, 'ssh', '-i', paths.sshKey, '-p', String(q.sshPort),
+      '-o', `UserKnownHostsFile=${paths.knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'IdentitiesOnly=yes',
+      '-o', 'LogLevel=ERROR', ...(command.length ? [] : ['-t']),
+      `${GUEST.user}@127.0.0.1`, ...command,
+    ];
+  };
+
+  return {
+    kind: 'qemu',
+    bootsImage: true,
+    logSources: ['serial', 'cloud-init'],
+    appLogPath: guestAppLog,
+
+    async render(vm, root, state) {
+      const r = await files.write(vm, root, port(vm.name, state));
+      return { vm: vm.name, accel: r.accel, sshPort: r.sshPort, files: r.files, argv: r.argv };
+    },
+
+    async isUp(_vm, record) {
+      const q = qemuOf(record);
+      return q !== undefined && isAlive(q.proc);
+    },
+
+    async up(vm, state, undo) {
+      const vp = vmPaths(paths.root, vm.name);
+      const r = await reporter.step(`${vm.name}: render qemu.sh and the cloud-init seed`, () => files.write(vm, paths.root, port(vm.name, state)));
+      reporter.note(`  ${vm.name}: accelerator ${r.accel.accel} (${r.accel.reason})`);
+      const startedAt = new Date().toISOString();
+      await reporter.step(`${vm.name}: disk overlay and cloud-init seed`, () => createDisks(vp, image, undo));
+      await reporter.step(`${vm.name}: multiqueue taps ${vm.nics.map((n) => `${n.hostIf} (queues=${n.queues})`).join(', ')}`, () => createTaps(paths.netns, vm, undo));
+      const proc = await reporter.step(`${vm.name}: start QEMU in ${paths.netns}`, () => startQemu(paths.netns, r.argv, vp, undo));
+      const ep = endpoint(paths, vp, r.sshPort);
+      const conn = await reporter.step(`${vm.name}: wait for SSH (127.0.0.1:${ep.port} in ${paths.netns}, pinned host key)`, () => waitSsh(ep, vp, proc, reporter));
+      try {
+        await reporter.step(`${vm.name}: wait for cloud-init (DPDK and the apps are built in the guest)`, () => waitCloudInit(conn, reporter));
+        const nics = await reporter.step(`${vm.name}: read the guest's NICs (ethtool -l)`, () => guestNics(conn, vm));
+        const record: QemuRecord = { driver: 'qemu', startedAt, qemu: { proc, sshPort: r.sshPort, accel: r.accel.accel, accelReason: r.accel.reason, nics } };
+        return record;
+      } finally {
+        conn.end();
+      }
+    },
+
+    async down(vm, record) {
+      const vp = vmPaths(paths.root, vm.name);
+      // The record, or for a half-made node the pidfile QEMU wrote. The node's apps die with it.
+      const ref = qemuOf(record)?.proc ?? qemuPidFile(vp);
+      if (!ref) return [];
+      const how = await stopQemu(ref, vp);
+      return how === 'gone' ? [] : [`QEMU of ${vm.name} (pid ${ref.pid}, ${how})`];
+    },
+
+    async status(vm, record) {
+      const q = qemuOf(record);
+      if (q) return { state: isAlive(q.proc) ? 'running' : 'crashed' };
+      // A QEMU with no record: a lab up killed outright, before it could undo or record.
+      const orphan = qemuPidFile(vmPaths(paths.root, vm.name));
+      return orphan && isAlive(orphan) ? { state: 'broken', pid: orphan.pid } : { state: 'stopped' };
+    },
+
+    facts(_vm, record) {
+      const q = qemuOf(record);
+      if (!q) return { netns: paths.netns };
+      return {
+        netns: paths.netns, accel: q.accel, accelReason: q.accelReason, sshPort: q.sshPort, pid: q.proc.pid,
+        guestNics: q.nics.map((n) => ({ name: n.name, ifname: n.ifname, combined: n.combined })),
+      };
+    },
+
+    openAppHost: (vm, record) => openQemuAppHost(session, vm, record),
+
+    shellArgv: sshArgv,
+
+    logArgv(vm, record, log: LogRef, follow) {
+      const guestFile = (file: string) => sshArgv(vm, record, ['sudo', follow ? 'tail -n +1 -F' : 'cat', file]);
+      if ('file' in log) return guestFile(log.file);
+      if (log.source === 'cloud-init') return guestFile(GUEST.cloudInitLog);
+      if (log.source !== 'serial') throw new LabError({ code: 'USAGE', message: `vm ${vm.name} has no log "${log.source}"` });
+      const serial = vmPaths(paths.root, vm.name).serial;
+      if (!existsSync(serial)) throw new LabError({ code: 'STATE', message: `no log yet: ${serial}` });
+      return follow ? ['tail', '-n', '+1', '-F', serial] : ['cat', serial];
+    },
+  };
+}

@@ -1,0 +1,67 @@
+// What a QEMU node renders: its qemu.sh, its cloud-init seed documents and the argv lab up runs.
+// The side effects around the pure renderers live here: keys made once, the accelerator chosen
+// by a probe boot, the SSH port kept from the node's record.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { readAssetTree, readJsonAsset, readTextAsset } from '../../assets.js';
+import type { Vm } from '../../config/lab.js';
+import { writeAtomic } from '../../host/files.js';
+import { ensureKeyPair } from '../../host/keys.js';
+import { firstBootPackages } from '../../image/packages.js';
+import { accelCacheFile, vmPaths } from '../../layout.js';
+import type { GuestAssets } from '../../render/cloud-init.js';
+import type { QemuProfiles } from '../../render/qemu.js';
+import { renderVm, type RenderedVm } from '../../render/vm.js';
+import type { LabSession } from '../node.js';
+import { chooseAccel, type AccelChoice } from './accel.js';
+
+export interface VmFiles extends RenderedVm {
+  accel: AccelChoice;
+  sshPort: number;
+  files: { script: string; userData: string; metaData: string; networkConfig: string };
+}
+
+export function qemuProfiles(): QemuProfiles {
+  return readJsonAsset<QemuProfiles>('qemu', 'profiles.json');
+}
+
+/** Renders one node's files under `root` for a given port; the accelerator is chosen once per setting. */
+export class VmFileWriter {
+  private readonly profiles = qemuProfiles();
+  private readonly accels = new Map<Vm['accel'], Promise<AccelChoice>>();
+  private shared?: Omit<GuestAssets, 'hostKey' | 'authorizedKey'>;
+
+  constructor(private readonly session: LabSession) {}
+
+  accel(wanted: Vm['accel']): Promise<AccelChoice> {
+    const { image } = this.session;
+    // The probe boots the guest's own kernel once the image has one; before that, only the firmware.
+    const kernel = image.kernel && existsSync(image.kernel) ? { kernel: image.kernel } : {};
+    let choice = this.accels.get(wanted);
+    if (!choice) this.accels.set(wanted, (choice = chooseAccel(wanted, this.profiles, kernel, accelCacheFile())));
+    return choice;
+  }
+
+  async write(vm: Vm, root: string, sshPort: number): Promise<VmFiles> {
+    const { lab, image } = this.session;
+    const accel = await this.accel(vm.accel);
+    const paths = vmPaths(root, vm.name);
+    const labKey = await ensureKeyPair(join(root, 'id_ed25519'), `lab-${lab.name}`);
+    const hostKey = await ensureKeyPair(paths.hostKey, `${vm.name}.${lab.name}`);
+    this.shared ??= {
+      base: parse(readTextAsset('cloud-init', 'user-data.base.yaml')) as Record<string, unknown>,
+      scripts: readAssetTree('cloud-init/scripts'),
+      native: readAssetTree('native', (p) => !p.startsWith('build/')),
+      packages: firstBootPackages(lab),
+    };
+    const assets: GuestAssets = { ...this.shared, authorizedKey: labKey.public, hostKey };
+    const rendered = renderVm(lab, vm, { netns: this.session.paths.netns, accel: accel.accel, sshPort, image, paths }, this.profiles, assets);
+    writeAtomic(paths.script, rendered.script, 0o755);
+    // user-data carries the guest's private host key.
+    writeAtomic(paths.userData, rendered.seed.userData, 0o600);
+    writeAtomic(paths.metaData, rendered.seed.metaData);
+    writeAtomic(paths.networkConfig, rendered.seed.networkConfig);
+    return { ...rendered, accel, sshPort, files: { script: paths.script, userData: paths.userData, metaData: paths.metaData, networkConfig: paths.networkConfig } };
+  }
+}

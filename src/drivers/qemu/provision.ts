@@ -1,0 +1,70 @@
+// Waiting for a booted QEMU node to be ready: SSH with the pinned host key, then cloud-init done
+// (stopping at its first failure), then the guest's own view of each data-plane NIC.
+import { readFileSync } from 'node:fs';
+import type { Client } from 'ssh2';
+import type { Vm } from '../../config/lab.js';
+import { LabError } from '../../errors.js';
+import { sshExec, sshRun, waitForSsh, type SshEndpoint } from '../../guest/ssh.js';
+import { isAlive, type ProcRef } from '../../host/process.js';
+import { waitFor } from '../../host/wait.js';
+import { GUEST, type LabPaths, type VmPaths } from '../../layout.js';
+import type { Reporter } from '../../progress.js';
+import { serialTail } from './boot.js';
+import type { GuestNic } from './record.js';
+
+/** Under TCG a boot takes tens of seconds and cloud-init builds the apps: generous, but finite. */
+const SSH_TIMEOUT_MS = 600_000;
+const CLOUD_INIT_TIMEOUT_MS = 1_800_000;
+
+export function endpoint(lab: LabPaths, vm: VmPaths, port: number): SshEndpoint {
+  return { netns: lab.netns, port, user: GUEST.user, privateKey: readFileSync(lab.sshKey, 'utf8'), hostKey: readFileSync(vm.hostPub, 'utf8') };
+}
+
+export async function waitSsh(ep: SshEndpoint, paths: VmPaths, ref: ProcRef, reporter: Reporter): Promise<Client> {
+  try {
+    return await waitForSsh(ep, SSH_TIMEOUT_MS, (last) => {
+      if (!isAlive(ref)) throw new LabError({ code: 'PROCESS', message: 'QEMU exited while lab waited for SSH', hint: serialTail(paths) });
+      reporter.note(`  … still waiting for SSH (${last}); serial: ${serialTail(paths, 1)}`);
+    });
+  } catch (err) {
+    if (err instanceof LabError) throw new LabError(err.problems.map((p) => ({ ...p, hint: `${p.hint ? `${p.hint}\n` : ''}last lines of the serial console (${paths.serial}):\n${serialTail(paths)}` })));
+    throw err;
+  }
+}
+
+/** Polls cloud-init, showing what it is doing, and stops at the first sign of failure. */
+export async function waitCloudInit(conn: Client, reporter: Reporter): Promise<void> {
+  let shown = '';
+  let status = '';
+  const done = await waitFor(async () => {
+    status = (await sshExec(conn, 'cloud-init status --long', 30_000)).stdout;
+    const state = /^status: (\w+)/m.exec(status)?.[1] ?? 'unknown';
+    if (state === 'done') return true;
+    if (state === 'error' || state === 'degraded') {
+      const log = await sshExec(conn, `sudo tail -n 25 ${GUEST.cloudInitLog}`, 30_000);
+      throw new LabError({ code: 'PROCESS', message: `cloud-init failed in the guest (status: ${state})`, hint: `${status.trim()}\n--- ${GUEST.cloudInitLog} ---\n${log.stdout.trim()}` });
+    }
+    const last = (await sshExec(conn, `sudo tail -n 1 ${GUEST.cloudInitLog} 2>/dev/null`, 30_000)).stdout.trim();
+    if (last && last !== shown) {
+      shown = last;
+      reporter.note(`  … cloud-init: ${last.slice(0, 160)}`);
+    }
+    return false;
+  }, { timeoutMs: CLOUD_INIT_TIMEOUT_MS, everyMs: 3000 });
+  if (!done) throw new LabError({ code: 'TIMEOUT', message: `cloud-init did not finish within ${CLOUD_INIT_TIMEOUT_MS / 1000} s`, hint: status });
+}
+
+/** The guest's own view of each data-plane NIC, found by MAC: its name and its channels (ethtool -l). */
+export async function guestNics(conn: Client, vm: Vm): Promise<GuestNic[]> {
+  const links = JSON.parse(await sshRun(conn, 'ip -j link show')) as Array<{ ifname: string; address?: string }>;
+  const out: GuestNic[] = [];
+  for (const nic of vm.nics) {
+    const link = links.find((l) => l.address?.toLowerCase() === nic.mac);
+    if (!link) throw new LabError({ code: 'PROCESS', message: `the guest has no interface with MAC ${nic.mac} (${vm.name}.${nic.name})`, hint: links.map((l) => `${l.ifname} ${l.address ?? ''}`).join('\n') });
+    const channels = await sshRun(conn, `/usr/sbin/ethtool -l ${link.ifname}`);
+    const [max, current] = channels.split(/Current hardware settings:/);
+    const combined = (text = '') => Number(/Combined:\s+(\d+)/.exec(text)?.[1] ?? 0);
+    out.push({ name: nic.name, mac: nic.mac, ifname: link.ifname, combined: combined(current), maxCombined: combined(max) });
+  }
+  return out;
+}

@@ -1,0 +1,30 @@
+// lab render: every node's generated files written to a folder, nothing started.
+import { resolve } from 'node:path';
+import type { Lab } from '../config/lab.js';
+import type { RenderedNode } from '../drivers/node.js';
+import { openDrivers } from '../drivers/registry.js';
+import { quiet } from '../progress.js';
+import { readState } from '../state/store.js';
+
+export interface RenderResult {
+  lab: string;
+  out: string;
+  vms: RenderedNode[];
+}
+
+/**
+ * Renders into `out`, or into the lab's own state folder, where the ports and keys of nodes lab
+ * already started are kept as their records have them.
+ */
+export async function labRender(lab: Lab, out?: string): Promise<RenderResult> {
+  const drivers = openDrivers(lab, quiet);
+  const { paths } = drivers.session;
+  const root = resolve(out ?? paths.root);
+  const state = root === paths.root ? readState(paths) : undefined;
+  const vms: RenderedNode[] = [];
+  for (const vm of lab.vms) {
+    const rendered = await drivers.of(vm.driver).render(vm, root, state);
+    if (rendered) vms.push(rendered);
+  }
+  return { lab: lab.name, out: root, vms };
+}
