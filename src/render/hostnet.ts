@@ -8,10 +8,14 @@ export function namespaceCommands(netns: string): Argv[] {
   return [['ip', 'netns', 'add', netns], ['ip', '-n', netns, 'link', 'set', 'lo', 'up'], ...quietNamespaceCommands(netns)];
 }
 
-/** A multiqueue tap per NIC, so QEMU can attach queues=N to it; the host end gets the host address. */
+/**
+ * A tap per NIC, multiqueue when the NIC has several queues so QEMU can attach queues=N to it; the
+ * host end gets the host address. QEMU opens a one-queue tap without IFF_MULTI_QUEUE, and the
+ * kernel refuses that on a multi_queue tap (EINVAL), so one queue means a plain tap.
+ */
 export function tapCommands(netns: string, nic: Nic): Argv[] {
   return [
-    ['ip', '-n', netns, 'tuntap', 'add', 'dev', nic.hostIf, 'mode', 'tap', 'multi_queue'],
+    ['ip', '-n', netns, 'tuntap', 'add', 'dev', nic.hostIf, 'mode', 'tap', ...(nic.queues > 1 ? ['multi_queue'] : [])],
     ...hostAddressCommands(netns, nic),
   ];
 }

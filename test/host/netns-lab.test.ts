@@ -146,6 +146,36 @@ describe('lab on netns VMs', () => {
     expect(existsSync(join(work, '.lab', name))).toBe(false);
   }, 60_000);
 
+  it('lab ssh opens a shell or runs a command in the node\'s namespace; lab logs shows an app\'s log', () => {
+    const { file } = spec();
+    expect(lab(['up', '-f', file]).status).toBe(0);
+    const addr = lab(['ssh', 'dut', '-f', file, '--', 'ip', '-br', '-4', 'addr', 'show', 'dp0']);
+    expect(addr.status, addr.stderr).toBe(0);
+    expect(addr.stdout).toContain('10.11.0.2/24');
+    expect(lab(['ssh', 'dut', '-f', file, '--', 'sh', '-c', 'exit 5']).status, 'the exit code passes through').toBe(5);
+    expect(lab(['run', 'l2_echo', '--detach', '-f', file]).status).toBe(0);
+    const log = lab(['logs', 'dut', 'l2_echo', '-f', file]);
+    expect(log.status, log.stderr).toBe(0);
+    expect(log.stdout).toContain('{"event":"ready"');
+    const serial = lab(['logs', 'dut', 'serial', '-f', file]);
+    expect(serial.status).toBe(2);
+    expect(serial.stderr).toContain('vm dut has no log "serial"');
+    expect(serial.stderr).toContain('Its logs: l2_echo, l2_multi_echo.');
+  }, 60_000);
+
+  it('down also takes down a node the spec no longer names, from the state', async () => {
+    const { file, name } = spec((t) => t.replace(/^apps:/m, '  peer:\n    driver: netns\n    nics:\n      - { name: dp0, ip: 10.11.1.2/24 }\n\napps:'));
+    expect(lab(['up', '-f', file]).status).toBe(0);
+    expect(netnsExists(`lab-${name}-peer`)).toBe(true);
+    const without = join(work, `${name}-one.yaml`);
+    writeFileSync(without, readFileSync(join(ROOT, 'examples/netns.yaml'), 'utf8').replace(/^name: .*/m, `name: ${name}`));
+    const down = lab(['down', '-f', without]);
+    expect(down.status, down.stderr).toBe(0);
+    expect(down.stdout).toContain(`namespace lab-${name}-peer`);
+    expect(netnsExists(`lab-${name}-peer`)).toBe(false);
+    expect(netnsExists(`lab-${name}`)).toBe(false);
+  }, 60_000);
+
   it('lab test runs the whole sequence and leaves nothing behind', async () => {
     const { file, name } = spec();
     const t = await labAsync(['test', '-f', file, '--json'], ROOT, 180_000);

@@ -5,6 +5,7 @@ import { firstBootPackages } from '../../src/image/packages.js';
 import { imagePlan } from '../../src/image/recipe.js';
 import { vmPaths } from '../../src/layout.js';
 import { renderSeed, type GuestAssets } from '../../src/render/cloud-init.js';
+import { tapCommands } from '../../src/render/hostnet.js';
 import { accelProbeArgv, qemuArgv, type QemuProfiles, type QemuRuntime } from '../../src/render/qemu.js';
 import { shellCommand, shellQuote } from '../../src/render/shell.js';
 import { renderVm } from '../../src/render/vm.js';
@@ -162,6 +163,12 @@ describe('qemu.sh', () => {
     expect(r.script).toContain('ip -n lab-t addr add 10.10.0.1/24 dev dut-dp0');
     expect(r.script).toContain(`exec ip netns exec lab-t ${r.argv[0]}`);
     expect(r.script).toContain(`-kernel ${image.kernel}`);
+  });
+
+  it('makes a multiqueue tap only for a NIC with several queues: QEMU opens a one-queue tap without IFF_MULTI_QUEUE', () => {
+    const one = labFrom(MINIMAL.replace('queues: 2', 'queues: 1').replace(/  multi:\n(    .*\n)+/, ''));
+    expect(tapCommands('lab-t', one.vms[0]!.nics[0]!)[0]).toEqual(['ip', '-n', 'lab-t', 'tuntap', 'add', 'dev', 'dut-dp0', 'mode', 'tap']);
+    expect(tapCommands('lab-t', labFrom(MINIMAL).vms[0]!.nics[0]!)[0]).toContain('multi_queue');
   });
 
   it('quotes words for the shell only when needed', () => {
