@@ -100,7 +100,7 @@ describe('a QEMU lab', () => {
     expect(run.status, run.stdout + run.stderr).toBe(0);
     const r = json<{ pci: string; ready: { driver: string; queues: number } }>(run.stdout);
     expect(r.ready).toMatchObject({ driver: 'net_virtio', queues: 1 });
-    expect(r.pci).toMatch(/^0000:00:0[0-9a-f]\.0$/);
+    expect(r.pci, "a PCI address, wherever QEMU put the NIC").toMatch(/^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/);
     const bound = await labAsync(['ssh', 'dut', '-f', file, '--', 'readlink', `/sys/bus/pci/devices/${r.pci}/driver`]);
     expect(bound.stdout.trim()).toMatch(/vfio-pci$/);
     const log = await labAsync(['logs', 'dut', 'l2_echo', '-f', file]);
