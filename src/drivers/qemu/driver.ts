@@ -6,7 +6,7 @@ import { LabError } from '../../errors.js';
 import { writeAtomic } from '../../host/files.js';
 import { isAlive } from '../../host/process.js';
 import { GUEST, guestAppLog, vmPaths } from '../../layout.js';
-import type { NodeRecord } from '../../state/store.js';
+import type { LabState, NodeRecord } from '../../state/store.js';
 import type { LabSession, LogRef, NodeDriver } from '../node.js';
 import { openQemuAppHost } from './apps.js';
 import { createDisks, createTaps, qemuPidFile, startQemu, stopQemu } from './boot.js';
@@ -19,7 +19,7 @@ export function qemuDriver(session: LabSession): NodeDriver {
   const files = new VmFileWriter(session);
   // Ports given out in this command, so two nodes rendered before either is recorded never share one.
   const assigned = new Map<string, number>();
-  const port = (vm: string, state: Parameters<typeof sshPortFor>[1]) => {
+  const port = (vm: string, state: LabState | undefined) => {
     const p = sshPortFor(vm, state, assigned);
     assigned.set(vm, p);
     return p;
