@@ -4,8 +4,12 @@ export interface QueueCounters {
   queue: number;
   lcore: number;
   rx: number;
+  /** Echoed. */
   tx: number;
+  /** The TX queue would not take them. */
   dropped: number;
+  /** Not echoed: shorter than an Ethernet header, or sent to a group (broadcast or multicast) address. */
+  filtered: number;
 }
 
 export interface ReadyEvent {
@@ -16,6 +20,9 @@ export interface ReadyEvent {
   mac: string;
   queues: number;
   rss: 'device' | 'backend' | 'none';
+  /** Whether the port reported link up before the app said it was ready. */
+  link: 'up' | 'down';
+  /** lcores[q] polls queue q: the -l list's order, which rte_lcore_index follows. */
   lcores: number[];
 }
 
@@ -24,7 +31,7 @@ export interface CountersEvent {
   app: string;
   port: number;
   queues: QueueCounters[];
-  total: { rx: number; tx: number; dropped: number };
+  total: { rx: number; tx: number; dropped: number; filtered: number };
   port_stats: Record<string, number>;
 }
 
@@ -52,6 +59,6 @@ export function lastOf<K extends AppEvent['event']>(events: AppEvent[], kind: K)
 export function counterDelta(before: CountersEvent | undefined, after: CountersEvent): QueueCounters[] {
   return after.queues.map((q) => {
     const b = before?.queues.find((x) => x.queue === q.queue);
-    return { ...q, rx: q.rx - (b?.rx ?? 0), tx: q.tx - (b?.tx ?? 0), dropped: q.dropped - (b?.dropped ?? 0) };
+    return { ...q, rx: q.rx - (b?.rx ?? 0), tx: q.tx - (b?.tx ?? 0), dropped: q.dropped - (b?.dropped ?? 0), filtered: q.filtered - (b?.filtered ?? 0) };
   });
 }

@@ -1,7 +1,7 @@
 // The native apps on real packets without a VM: a veth between the lab namespace and the DUT's,
 // DPDK's af_packet PMD on the DUT end, l2probe and ping on the lab end.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -121,27 +121,104 @@ describe.each([
     expect(delta).toHaveLength(queues);
     expect(delta.reduce((sum, q) => sum + q.rx, 0), 'the queues together received exactly what l2probe sent').toBe(2000);
     for (const q of delta) expect(q.rx, `queue ${q.queue} received traffic`).toBeGreaterThan(0);
-    for (const q of final.queues) expect(q.rx).toBe(q.tx + q.dropped);
+    for (const q of final.queues) expect(q.rx).toBe(q.tx + q.dropped + q.filtered);
     expect(final.total.rx).toBe(final.queues.reduce((s, q) => s + q.rx, 0));
   }, 120_000);
 });
 
 describe('the multiqueue pitfall', () => {
-  it('l2_multi_echo on more lcores than the device has queues exits non-zero and explains mq=on', async () => {
+  it('l2_multi_echo on more lcores than the device has queues exits non-zero and gives the af_packet fix', async () => {
     const w = await wire(labOf('l2_multi_echo', 1, '0-1'));
     const argv = netnsAppArgv(w.lab, w.lab.apps[0]!, w.lab.vms[0]!.nics[0]!, BIN, HOST_CPUS);
     const r = spawnSync('ip', ['netns', 'exec', w.vmNs, ...argv], { encoding: 'utf8', timeout: 60_000 });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain('offers 1 RX/TX queue pair(s), but 2 lcores need 2');
-    expect(r.stderr).toContain('mq=on');
+    expect(r.stderr).toContain('qpairs=2');
+    expect(r.stderr, 'the virtio advice is not for af_packet').not.toContain('mq=on');
     expect(r.stderr).not.toContain('Invalid argument');
   }, 60_000);
 
   it('through the runner, the app never gets ready and its own message is the error', async () => {
     const w = await wire(labOf('l2_multi_echo', 1, '0-1'));
     await expect(start(w)).rejects.toThrow(/exited before it was ready/);
-    await expect(start(w)).rejects.toMatchObject({ problems: [expect.objectContaining({ hint: expect.stringContaining('queues=2') })] });
+    await expect(start(w)).rejects.toMatchObject({ problems: [expect.objectContaining({ hint: expect.stringContaining('qpairs=2') })] });
   }, 60_000);
+});
+
+describe('the echo apps', () => {
+  it('give queue q to the lcore with index q in the -l list, in the ready line and in the counters', async () => {
+    const w = await wire(labOf('l2_multi_echo', 2, '1,0'));
+    const { app, ready } = await start(w);
+    expect(ready.lcores, 'queue 0 runs on lcore 1').toEqual([1, 0]);
+    expect(ready.link).toBe('up');
+    await probe(w, 200, 16);
+    const counters = await requestCounters(app);
+    expect(counters.queues.map((q) => [q.queue, q.lcore])).toEqual([[0, 1], [1, 0]]);
+  }, 60_000);
+
+  it('answer SIGUSR1 when the main lcore polls no queue', async () => {
+    const w = await wire(labOf('l2_echo', 1, '0,1'));
+    const nic = w.lab.vms[0]!.nics[0]!;
+    await runPlan([...takeNicCommands(w.vmNs, nic), staticNeighbourCommand(w.labNs, nic)]);
+    const argv = netnsAppArgv(w.lab, w.lab.apps[0]!, nic, BIN, HOST_CPUS);
+    // lcore 1 is the main lcore; the one queue goes to lcore 0, first in -l.
+    argv.splice(argv.indexOf('--'), 0, '--main-lcore', '1');
+    const { app, ready } = await startApp(namespaceTarget(w.vmNs), argv, join(logs, `${w.lab.name}.log`), 30_000);
+    apps.push(app);
+    expect(ready.lcores).toEqual([0]);
+    expect((await probe(w, 100, 4)).received).toBe(100);
+    const counters = await requestCounters(app);
+    expect(counters.queues).toEqual([expect.objectContaining({ queue: 0, lcore: 0, rx: 100, tx: 100 })]);
+  }, 60_000);
+
+  it('count frames to a group address and never echo them (the echo would carry it as its source)', async () => {
+    const w = await wire(labOf('l2_multi_echo', 2, '0-1'));
+    const nic = w.lab.vms[0]!.nics[0]!;
+    const { app } = await start(w);
+    const before = await requestCounters(app);
+    for (const group of ['ff:ff:ff:ff:ff:ff', '01:00:5e:00:00:01']) {
+      const r = await runL2probe(w.labNs, join(BIN, 'l2probe'), { iface: nic.hostIf, target: group, count: 50, pps: 1000, flows: 4, size: 128, srcIp: nic.host_ip, dstIp: nic.address, waitMs: 500 });
+      expect(r, `nothing sent to ${group} comes back`).toMatchObject({ sent: 50, received: 0 });
+    }
+    const delta = counterDelta(before, await requestCounters(app));
+    expect(delta.reduce((s, q) => s + q.filtered, 0)).toBe(100);
+    expect(delta.reduce((s, q) => s + q.tx, 0)).toBe(0);
+    expect((await probe(w, 100, 4)).received, 'unicast frames are still echoed').toBe(100);
+  }, 60_000);
+
+  it('answer --help on stdout with exit 0', () => {
+    const r = spawnSync(join(BIN, 'l2_echo'), ['--no-huge', '-m', '64', '--no-pci', '-l', '0', '--file-prefix', `help${process.pid}`, '--vdev', 'net_null0', '--', '--help'], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^usage: l2_echo /);
+  }, 30_000);
+
+  it('build with the warnings as errors even when make is given its own CFLAGS', () => {
+    const r = spawnSync('make', ['-C', packagePath('native'), '-n', '-B', 'CFLAGS=-O0'], { encoding: 'utf8', timeout: 30_000 });
+    const compiles = r.stdout.split('\n').filter((l) => /^cc |^gcc /.test(l));
+    expect(compiles.length).toBeGreaterThan(0);
+    for (const line of compiles) expect(line).toContain('-std=gnu11 -Wall -Wextra -Werror');
+  });
+});
+
+describe('the echo apps under AddressSanitizer and UndefinedBehaviorSanitizer', () => {
+  const SAN = packagePath('native', 'build-san');
+  beforeAll(async () => {
+    await run(['make', '-C', packagePath('native'), 'sanitize', '-j2'], { timeoutMs: 300_000 });
+  }, 300_000);
+
+  it.each(['l2_echo', 'l2_multi_echo'])('%s echoes real traffic, filters group frames and exits cleanly with no report', async (program) => {
+    const w = await wire(labOf(program, program === 'l2_echo' ? 1 : 2, program === 'l2_echo' ? '0' : '0-1'));
+    const nic = w.lab.vms[0]!.nics[0]!;
+    await runPlan([...takeNicCommands(w.vmNs, nic), staticNeighbourCommand(w.labNs, nic)]);
+    const log = join(logs, `${w.lab.name}-san.log`);
+    const { app } = await startApp(namespaceTarget(w.vmNs), netnsAppArgv(w.lab, w.lab.apps[0]!, nic, SAN, HOST_CPUS), log, 60_000);
+    expect((await probe(w, 1000, 16)).received).toBe(1000);
+    await runL2probe(w.labNs, join(BIN, 'l2probe'), { iface: nic.hostIf, target: 'ff:ff:ff:ff:ff:ff', count: 20, pps: 1000, flows: 2, size: 64, srcIp: nic.host_ip, dstIp: nic.address, waitMs: 300 });
+    const stopped = await stopApp(app);
+    expect(stopped.how).toBe('exited');
+    expect(stopped.final!.total).toMatchObject({ tx: 1000, filtered: 20 });
+    expect(readFileSync(log, 'utf8')).not.toMatch(/runtime error|AddressSanitizer|LeakSanitizer/);
+  }, 120_000);
 });
 
 describe('l2probe', () => {

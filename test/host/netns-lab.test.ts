@@ -110,7 +110,7 @@ describe('lab on netns VMs', () => {
     const r = lab(['run', 'l2_multi_echo', '--detach', '-f', file, '--force']);
     expect(r.status).toBe(3);
     expect(r.stderr).toContain('the app exited before it was ready');
-    expect(r.stderr).toContain('mq=on');
+    expect(r.stderr).toContain('qpairs=2');
     const status = json<{ apps: unknown[] }>(lab(['status', '-f', file, '--json']).stdout);
     expect(status.apps).toEqual([]);
     const addr = await runQuiet(['ip', '-n', `lab-${name}-dut`, '-4', 'addr', 'show', 'dp0']);

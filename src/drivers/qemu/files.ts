@@ -52,7 +52,8 @@ export class VmFileWriter {
     this.shared ??= {
       base: parse(readTextAsset('cloud-init', 'user-data.base.yaml')) as Record<string, unknown>,
       scripts: readAssetTree('cloud-init/scripts'),
-      native: readAssetTree('native', (p) => !p.startsWith('build/')),
+      // The sources only: every build of them (build/, build-san/) lives in a folder below.
+      native: readAssetTree('native', (p) => !p.includes('/')),
       packages: firstBootPackages(lab),
     };
     const assets: GuestAssets = { ...this.shared, authorizedKey: labKey.public, hostKey };
