@@ -1,5 +1,7 @@
 // npm run bench:native — echoed Mpps and RTT for l2_multi_echo, dpdk-testpmd macswap and the
-// kernel, on one veth/af_packet wire with the same queues and cores. Prints figures; asserts nothing.
+// kernel, on one veth/af_packet wire with the same queues, cores and number of polling threads,
+// in interleaved rounds; and how fast l2probe's flood offers frames next to testpmd's txonly
+// generator, both measured by the DUT's own counters. Prints figures; asserts nothing.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,8 +12,8 @@ import type { AppHost } from '../drivers/node.js';
 import { openDrivers } from '../drivers/registry.js';
 import { run, spawnDetached } from '../host/exec.js';
 import { runPlan } from '../host/netns.js';
-import { isAlive, terminate } from '../host/process.js';
-import { waitFor } from '../host/wait.js';
+import { isAlive, terminate, type ProcRef } from '../host/process.js';
+import { sleep, waitFor } from '../host/wait.js';
 import { labDown } from '../lab/down.js';
 import { loadLab } from '../lab/load.js';
 import { labUp } from '../lab/up.js';
@@ -24,14 +26,9 @@ const QUEUES = Number(process.env.BENCH_QUEUES ?? 2);
 const FLOWS = 32;
 const LATENCY = { count: 3000, pps: 1000 };
 const FLOOD_S = Number(process.env.BENCH_FLOOD_S ?? 3);
-/** Two cores are shared by the pollers and l2probe, so single runs are noisy: each figure is the median of ROUNDS. */
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-
-interface Row {
-  dut: string;
-  flood: L2ProbeResult;
-  latency: L2ProbeResult;
-}
+/** Two cores are shared by the pollers and the prober, so single runs are noisy: every figure is a median over ROUNDS, with its range. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const REFLECTED = { net: '10.12.1.0/24', ip: '10.12.1.1' };
 
 const work = mkdtempSync(join(tmpdir(), 'lab-bench-'));
 const specFile = join(work, 'bench.yaml');
@@ -55,22 +52,10 @@ const nic = vm.nics[0]!;
 const drivers = openDrivers(lab, quiet);
 const labNs = drivers.session.paths.netns;
 const vmNs = nodeNamespace(lab.name, vm.name);
+const hostCpus = cpus().length;
 
 function probe(extra: { count?: number; pps?: number; flood?: boolean; durationS?: number; dstIp?: string }): Promise<L2ProbeResult> {
   return runL2probe(labNs, join(NATIVE_BUILD, 'l2probe'), { iface: nic.hostIf, target: nic.mac, flows: FLOWS, size: 64, srcIp: nic.host_ip, dstIp: nic.address, waitMs: 1000, ...extra });
-}
-
-async function measure(dut: string, dstIp?: string): Promise<Row> {
-  const rounds: Array<Omit<Row, 'dut'>> = [];
-  for (let i = 0; i < ROUNDS; i++) {
-    const latency = await probe({ ...LATENCY, ...(dstIp ? { dstIp } : {}) });
-    const flood = await probe({ flood: true, durationS: FLOOD_S, ...(dstIp ? { dstIp } : {}) });
-    rounds.push({ latency, flood });
-  }
-  const byEcho = [...rounds].sort((a, b) => a.flood.pps.echoed - b.flood.pps.echoed);
-  const byP99 = [...rounds].sort((a, b) => a.latency.rtt_us.p99 - b.latency.rtt_us.p99);
-  const mid = Math.floor(ROUNDS / 2);
-  return { dut, flood: byEcho[mid]!.flood, latency: byP99[mid]!.latency };
 }
 
 /** The DUT node's app host: the same take and give `lab run` uses. */
@@ -78,52 +63,118 @@ function host(): Promise<AppHost> {
   return drivers.of(vm.driver).openAppHost(vm, undefined);
 }
 
-async function ours(): Promise<Row> {
-  const h = await host();
-  await h.take(nic);
-  const { app } = await startApp(h.target, h.argv(lab.apps[0]!, nic, {}), join(work, 'ours.log'));
-  try {
-    return await measure(`l2_multi_echo (${QUEUES} queues)`);
-  } finally {
-    await stopApp(app);
-    await h.give(nic);
-  }
+/** A DUT running on the wire: where to send so it turns frames around, and how to end it. */
+interface Running {
+  dstIp: string;
+  stop(): Promise<void>;
 }
 
-/** testpmd needs a main lcore besides its forwarding ones; it shares CPU 0, where it mostly sleeps. */
-async function testpmd(): Promise<Row> {
-  const h = await host();
-  await h.take(nic);
-  const log = join(work, 'testpmd.log');
-  const hostCpus = cpus().length;
-  const lcores = ['0@0', ...Array.from({ length: QUEUES }, (_, i) => `${i + 1}@${i % hostCpus}`)].join(',');
-  const ref = spawnDetached(['ip', 'netns', 'exec', vmNs, 'dpdk-testpmd', '--lcores', lcores, '--no-huge', '-m', '256', '--no-pci',
-    '--file-prefix', 'lab-bench-testpmd', '--vdev', `net_af_packet0,iface=${nic.name},qpairs=${QUEUES}`, '--',
-    '--forward-mode=macswap', `--rxq=${QUEUES}`, `--txq=${QUEUES}`, `--nb-cores=${QUEUES}`, '--auto-start', '--stats-period=1', '--total-num-mbufs=8192'], log);
+interface Dut {
+  name: string;
+  start(): Promise<Running>;
+}
+
+/** Starts dpdk-testpmd in `netns` and returns once it forwards; `args` follow its `--`. */
+async function startTestpmd(netns: string, iface: string, lcores: string, prefix: string, queues: number, args: string[]): Promise<ProcRef> {
+  const log = join(work, `${prefix}.log`);
+  const ref = spawnDetached(['ip', 'netns', 'exec', netns, 'dpdk-testpmd', '--lcores', lcores, '--no-huge', '-m', '256', '--no-pci',
+    '--file-prefix', prefix, '--vdev', `net_af_packet0,iface=${iface},qpairs=${queues}`, '--',
+    `--rxq=${queues}`, `--txq=${queues}`, '--auto-start', '--stats-period=1', '--total-num-mbufs=8192', ...args], log);
+  const started = await waitFor(() => readFileSync(log, 'utf8').includes('Port statistics') || !isAlive(ref), { timeoutMs: 30_000 });
+  if (!started || !isAlive(ref)) throw new Error(`dpdk-testpmd did not start:\n${readFileSync(log, 'utf8').slice(-2000)}`);
+  return ref;
+}
+
+/** l2_multi_echo polls on every lcore it is given: QUEUES lcores, one per CPU. */
+const ours: Dut = {
+  name: `l2_multi_echo (${QUEUES} pollers)`,
+  async start() {
+    const h = await host();
+    await h.take(nic);
+    const { app } = await startApp(h.target, h.argv(lab.apps[0]!, nic, {}), join(work, 'ours.log'));
+    return { dstIp: nic.address, stop: async () => { await stopApp(app); await h.give(nic); } };
+  },
+};
+
+/**
+ * testpmd's main lcore forwards nothing (it prints stats and sleeps), so it gets QUEUES forwarding
+ * lcores on the same CPUs as ours, plus its main lcore on CPU 0: the same number of polling threads.
+ */
+const testpmd: Dut = {
+  name: `dpdk-testpmd macswap (${QUEUES} pollers)`,
+  async start() {
+    const h = await host();
+    await h.take(nic);
+    const lcores = ['0@0', ...Array.from({ length: QUEUES }, (_, i) => `${i + 1}@${i % hostCpus}`)].join(',');
+    const ref = await startTestpmd(vmNs, nic.name, lcores, 'lab-bench-testpmd', QUEUES, ['--forward-mode=macswap', `--nb-cores=${QUEUES}`]);
+    return { dstIp: nic.address, stop: async () => { await terminate(ref); await h.give(nic); } };
+  },
+};
+
+/** The kernel's own forwarding turns a frame around too, with the MACs swapped: the floor. */
+const kernel: Dut = {
+  name: 'kernel forwarding (floor)',
+  async start() {
+    const hostMac = (await run(['ip', 'netns', 'exec', labNs, 'cat', `/sys/class/net/${nic.hostIf}/address`])).stdout.trim();
+    await runPlan([...kernelReflectorCommands(vmNs, nic, hostMac, REFLECTED.net), staticNeighbourCommand(labNs, nic)]);
+    // Undone after each round, so the kernel forwards nothing while a DPDK DUT runs.
+    const stop = () => runPlan([['ip', 'netns', 'exec', vmNs, 'sysctl', '-qw', 'net.ipv4.ip_forward=0'], ['ip', '-n', vmNs, 'route', 'del', REFLECTED.net]]);
+    return { dstIp: REFLECTED.ip, stop };
+  },
+};
+
+interface Round {
+  flood: L2ProbeResult;
+  latency: L2ProbeResult;
+}
+
+/**
+ * The generators, both measured by what reaches the far end of the wire per second while each
+ * sends 64-byte frames there. No app polls that end (the kernel counts and drops what arrives),
+ * so the figure is what the generator offers, not what a DUT sharing its CPUs can take.
+ */
+interface GeneratorRound {
+  l2probe: number;
+  txonly: number;
+}
+
+/** Frames the DUT's end of the wire has received, from the kernel's own counters. */
+async function wireRx(): Promise<number> {
+  const r = await run(['ip', '-n', vmNs, '-j', '-s', 'link', 'show', nic.name]);
+  return (JSON.parse(r.stdout) as Array<{ stats64: { rx: { packets: number } } }>)[0]!.stats64.rx.packets;
+}
+
+async function generators(): Promise<GeneratorRound> {
+  let before = await wireRx();
+  await probe({ flood: true, durationS: FLOOD_S });
+  const l2probe = ((await wireRx()) - before) / FLOOD_S;
+  // txonly gets one generating lcore and its main lcore, as l2probe is one sending thread.
+  const ref = await startTestpmd(labNs, nic.hostIf, `0@0,1@${1 % hostCpus}`, 'lab-bench-txonly', 1, [
+    '--forward-mode=txonly', '--nb-cores=1', '--txpkts=64', `--eth-peer=0,${nic.mac}`, `--tx-ip=${nic.host_ip},${nic.address}`, '--txonly-multi-flow',
+  ]);
   try {
-    const started = await waitFor(() => readFileSync(log, 'utf8').includes('Port statistics') || !isAlive(ref), { timeoutMs: 30_000 });
-    if (!started || !isAlive(ref)) throw new Error(`dpdk-testpmd did not start:\n${readFileSync(log, 'utf8').slice(-2000)}`);
-    return await measure(`dpdk-testpmd macswap (${QUEUES} queues)`);
+    before = await wireRx();
+    const t0 = Date.now();
+    await sleep(FLOOD_S * 1000);
+    return { l2probe, txonly: ((await wireRx()) - before) / ((Date.now() - t0) / 1000) };
   } finally {
     await terminate(ref);
-    await h.give(nic);
   }
 }
 
-/** The kernel's own forwarding turns a frame around too, with the MACs swapped. */
-async function kernel(): Promise<Row> {
-  const hostMac = (await run(['ip', 'netns', 'exec', labNs, 'cat', `/sys/class/net/${nic.hostIf}/address`])).stdout.trim();
-  await runPlan([...kernelReflectorCommands(vmNs, nic, hostMac, '10.12.1.0/24'), staticNeighbourCommand(labNs, nic)]);
-  return measure('kernel forwarding (floor)', '10.12.1.1');
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-function table(rows: Row[]): string {
-  const mpps = (x: number) => (x / 1e6).toFixed(3);
-  const header = ['DUT', 'flood: offered Mpps', 'echoed Mpps', 'loss %', `RTT p50 µs @${LATENCY.pps}pps`, 'RTT p99 µs', 'loss'];
-  const lines = rows.map((r) => [
-    r.dut, mpps(r.flood.pps.sent), mpps(r.flood.pps.echoed), ((100 * r.flood.lost) / Math.max(1, r.flood.sent)).toFixed(2),
-    r.latency.rtt_us.p50.toFixed(1), r.latency.rtt_us.p99.toFixed(1), `${r.latency.lost}/${r.latency.sent}`,
-  ]);
+/** "median (min–max)" */
+function spread(xs: number[], digits: number, scale = 1): string {
+  const f = (x: number) => (x / scale).toFixed(digits);
+  return `${f(median(xs))} (${f(Math.min(...xs))}–${f(Math.max(...xs))})`;
+}
+
+function table(header: string[], lines: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const fmt = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
   return [fmt(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...lines.map(fmt)].join('\n');
@@ -131,20 +182,56 @@ function table(rows: Row[]): string {
 
 async function main(): Promise<void> {
   const steps = new Steps();
-  const rows: Row[] = [];
+  const duts = [ours, testpmd, kernel];
+  const rounds = new Map<Dut, Round[]>(duts.map((d) => [d, []]));
+  const gens: GeneratorRound[] = [];
   try {
     await labUp(lab, quiet);
-    rows.push(await steps.step('l2_multi_echo', ours));
-    rows.push(await steps.step('dpdk-testpmd macswap', testpmd));
-    rows.push(await steps.step('kernel forwarding', kernel));
+    for (let r = 0; r < ROUNDS; r++) {
+      // Interleaved, and in a rotating order, so drift and warm-up fall on every DUT alike.
+      for (let i = 0; i < duts.length; i++) {
+        const dut = duts[(i + r) % duts.length]!;
+        await steps.step(`round ${r + 1}/${ROUNDS}: ${dut.name}`, async () => {
+          const running = await dut.start();
+          try {
+            // The same discarded warm-up for every DUT: the first frames after a start meet sockets still joining their fan-out group.
+            await probe({ count: 500, pps: LATENCY.pps, dstIp: running.dstIp });
+            const latency = await probe({ ...LATENCY, dstIp: running.dstIp });
+            const flood = await probe({ flood: true, durationS: FLOOD_S, dstIp: running.dstIp });
+            rounds.get(dut)!.push({ latency, flood });
+          } finally {
+            await running.stop();
+          }
+        });
+      }
+      gens.push(await steps.step(`round ${r + 1}/${ROUNDS}: generators (l2probe flood, testpmd txonly)`, generators));
+    }
   } finally {
     await labDown(lab, true);
     rmSync(work, { recursive: true, force: true });
   }
-  const [o, t] = rows;
-  console.log(`\nveth + af_packet, ${QUEUES} queues, ${FLOWS} flows, 64-byte frames, ${cpus().length} host CPUs shared by DUT and l2probe; median of ${ROUNDS} rounds (flood ${FLOOD_S} s; latency ${LATENCY.count} frames at ${LATENCY.pps} pps)`);
-  console.log(table(rows));
-  console.log(`\nours/testpmd: echoed Mpps ${(o!.flood.pps.echoed / t!.flood.pps.echoed).toFixed(2)}×, RTT p50 ${(o!.latency.rtt_us.p50 / t!.latency.rtt_us.p50).toFixed(2)}× (lower is better), RTT p99 ${(o!.latency.rtt_us.p99 / t!.latency.rtt_us.p99).toFixed(2)}×`);
+  const col = (dut: Dut, f: (x: Round) => number) => rounds.get(dut)!.map(f);
+  console.log(`\nveth + af_packet, ${QUEUES} queues, ${FLOWS} flows, 64-byte frames, ${hostCpus} host CPUs shared by DUT and prober; ` +
+    `median (min–max) of ${ROUNDS} interleaved rounds (flood ${FLOOD_S} s; latency ${LATENCY.count} frames at ${LATENCY.pps} pps)`);
+  console.log(table(
+    ['DUT', 'offered Mpps', 'echoed Mpps', 'flood loss %', `RTT p50 µs @${LATENCY.pps}pps`, 'RTT p99 µs', 'latency run lost'],
+    duts.map((d) => [
+      d.name,
+      spread(col(d, (x) => x.flood.pps.sent), 3, 1e6),
+      spread(col(d, (x) => x.flood.pps.echoed), 3, 1e6),
+      spread(col(d, (x) => (100 * x.flood.lost) / Math.max(1, x.flood.sent)), 2),
+      spread(col(d, (x) => x.latency.rtt_us.p50), 1),
+      spread(col(d, (x) => x.latency.rtt_us.p99), 1),
+      `${col(d, (x) => x.latency.lost).reduce((a, b) => a + b, 0)}/${col(d, (x) => x.latency.sent).reduce((a, b) => a + b, 0)}`,
+    ]),
+  ));
+  const ratio = (f: (x: Round) => number) => (median(col(ours, f)) / median(col(testpmd, f))).toFixed(2);
+  console.log(`\nours/testpmd at equal pollers: echoed Mpps ${ratio((x) => x.flood.pps.echoed)}×, RTT p50 ${ratio((x) => x.latency.rtt_us.p50)}×, RTT p99 ${ratio((x) => x.latency.rtt_us.p99)}× (medians; lower RTT is better)`);
+  console.log(`\ngenerators, 64-byte frames, counted where they arrive with no app polling (median (min–max) of ${ROUNDS} rounds):`);
+  console.log(table(['generator', 'offered Mpps'], [
+    ['l2probe flood (1 thread)', spread(gens.map((g) => g.l2probe), 3, 1e6)],
+    ['dpdk-testpmd txonly (1 lcore)', spread(gens.map((g) => g.txonly), 3, 1e6)],
+  ]));
 }
 
 await main();
