@@ -3,13 +3,17 @@
  * l2probe: the host-side half of an echo test, on a plain AF_PACKET socket (no DPDK).
  * Sends UDP/IPv4 frames to a target MAC, each carrying a sequence number, its flow and its send
  * time, spread over K flows (UDP source ports) so RSS or a backend's fan-out can spread them.
- * Checks every echo: addressed to us, from the target, payload intact. Prints one JSON result.
+ * Checks every echo: addressed to us, from the target, every byte after the MACs as sent.
+ * Frames carry a random per-run nonce, so an earlier run's late echoes or a second prober's
+ * frames are counted apart (foreign) and never taken for ours. RTTs run from a timestamp taken
+ * just before each paced send to the kernel's receive timestamp. Prints one JSON result.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <math.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <net/if.h>
@@ -23,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,13 +36,15 @@
 #define PROBE_PORT 9000
 #define FLOW_PORT_BASE 10000
 #define BATCH 64
+#define SEND_TTL 64
 #define HEADERS (sizeof(struct ether_header) + sizeof(struct iphdr) + sizeof(struct udphdr))
 
 /* The flow is not carried: frame `seq` always belongs to flow seq % flows. */
 struct probe_payload {
 	uint32_t magic;
+	uint32_t nonce; /* this run's: anything else is a foreign frame */
 	uint32_t seq;
-	uint64_t tx_ns;
+	uint64_t tx_ns; /* CLOCK_REALTIME, the clock of the kernel's receive timestamps */
 } __attribute__((packed));
 
 #define MIN_FRAME (HEADERS + sizeof(struct probe_payload))
@@ -55,6 +62,8 @@ struct config {
 	uint32_t src_ip;
 	uint32_t dst_ip;
 	unsigned int wait_ms;
+	/* The echo is a router (one hop): it returns each frame with the TTL one lower and the checksum redone. */
+	bool routed;
 };
 
 struct flow_counts {
@@ -68,13 +77,15 @@ struct results {
 	uint64_t bad_mac;
 	uint64_t corrupted;
 	uint64_t duplicates;
-	uint64_t other;      /* frames on the wire that are not ours */
+	uint64_t other;      /* frames on the wire that are not probe frames */
+	uint64_t foreign;    /* probe frames of another run or another prober */
 	uint8_t *seen;       /* a byte per sequence number */
 	uint32_t *rtt_ns;    /* one per distinct echo */
 	uint64_t capacity;
 	struct flow_counts *flows;
 	uint64_t first_tx_ns;
 	uint64_t last_tx_ns;
+	uint64_t first_rx_ns;
 	uint64_t last_rx_ns;
 };
 
@@ -83,6 +94,7 @@ struct probe {
 	int fd;
 	int ifindex;
 	uint8_t mac[ETH_ALEN];
+	uint32_t nonce;
 	struct results res;
 };
 
@@ -94,12 +106,24 @@ static void on_signal(int signum)
 	stop_requested = 1;
 }
 
-static uint64_t now_ns(void)
+static uint64_t clock_ns(clockid_t clock)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clock, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Pacing and deadlines: never jumps. */
+static uint64_t now_ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
+}
+
+/* Send and receive times: the clock SO_TIMESTAMPNS stamps received frames with. */
+static uint64_t wall_ns(void)
+{
+	return clock_ns(CLOCK_REALTIME);
 }
 
 static void usage(void)
@@ -115,7 +139,8 @@ static void usage(void)
 		"  -k, --flows K           flows (UDP source ports) to spread frames over (default 16)\n"
 		"  -s, --size BYTES        frame size without FCS, %zu..1514 (default 128)\n"
 		"      --src-ip A --dst-ip B  IPv4 addresses written into the frames\n"
-		"  -w, --wait-ms MS        how long to wait for late echoes (default 500)\n",
+		"  -w, --wait-ms MS        how long to wait for late echoes (default 500)\n"
+		"      --routed            the echo is a router: expect the TTL one lower and the checksum redone\n",
 		MIN_FRAME);
 }
 
@@ -142,18 +167,20 @@ static int parse_u64(const char *text, uint64_t min, uint64_t max, uint64_t *out
 
 static int parse_args(int argc, char **argv, struct config *cfg)
 {
-	enum { OPT_SRC_IP = 256, OPT_DST_IP };
+	enum { OPT_SRC_IP = 256, OPT_DST_IP, OPT_ROUTED };
 	static const struct option longopts[] = {
 		{ "iface", required_argument, NULL, 'i' },   { "target", required_argument, NULL, 't' },
 		{ "count", required_argument, NULL, 'n' },   { "duration", required_argument, NULL, 'd' },
 		{ "pps", required_argument, NULL, 'r' },     { "flood", no_argument, NULL, 'F' },
 		{ "flows", required_argument, NULL, 'k' },   { "size", required_argument, NULL, 's' },
 		{ "wait-ms", required_argument, NULL, 'w' }, { "src-ip", required_argument, NULL, OPT_SRC_IP },
-		{ "dst-ip", required_argument, NULL, OPT_DST_IP }, { "help", no_argument, NULL, 'h' },
+		{ "dst-ip", required_argument, NULL, OPT_DST_IP }, { "routed", no_argument, NULL, OPT_ROUTED },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool have_target = false;
 	struct in_addr addr;
+	char *end;
 	uint64_t v;
 	int opt;
 
@@ -171,8 +198,9 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 				goto bad;
 			break;
 		case 'd':
-			cfg->duration_s = strtod(optarg, NULL);
-			if (cfg->duration_s <= 0 || cfg->duration_s > 3600)
+			errno = 0;
+			cfg->duration_s = strtod(optarg, &end);
+			if (errno != 0 || end == optarg || *end != '\0' || !isfinite(cfg->duration_s) || cfg->duration_s <= 0 || cfg->duration_s > 3600)
 				goto bad;
 			break;
 		case 'r':
@@ -194,6 +222,9 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 			if (parse_u64(optarg, 0, 60000, &v) != 0)
 				goto bad;
 			cfg->wait_ms = (unsigned int)v;
+			break;
+		case OPT_ROUTED:
+			cfg->routed = true;
 			break;
 		case OPT_SRC_IP:
 		case OPT_DST_IP:
@@ -225,7 +256,8 @@ static int open_socket(struct probe *p)
 	int one = 1;
 	int bufsize = 8 << 20;
 
-	p->fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK, htons(ETH_P_ALL));
+	/* Protocol 0: the socket takes in nothing until it is bound to the one interface below. */
+	p->fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK, 0);
 	if (p->fd < 0)
 		return -errno;
 	memset(&ifr, 0, sizeof(ifr));
@@ -241,6 +273,8 @@ static int open_socket(struct probe *p)
 		return -errno;
 	/* Our own transmitted frames would otherwise come back on this socket. */
 	if (setsockopt(p->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) != 0)
+		return -errno;
+	if (setsockopt(p->fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one)) != 0)
 		return -errno;
 	if (setsockopt(p->fd, SOL_SOCKET, SO_RCVBUFFORCE, &bufsize, sizeof(bufsize)) != 0 &&
 	    setsockopt(p->fd, SOL_SOCKET, SO_RCVBUF, &bufsize, sizeof(bufsize)) != 0)
@@ -269,25 +303,26 @@ static uint8_t pattern_byte(uint64_t seq, size_t i)
 	return (uint8_t)(seq * 31u + i * 7u);
 }
 
-static void build_frame(const struct probe *p, uint8_t *frame, uint64_t seq, uint64_t tx_ns)
+/* Headers are built in aligned locals and copied in: in the frame, the IP header sits at offset 14. */
+static void build_frame(const struct probe *p, uint8_t *frame, uint32_t seq, uint64_t tx_ns, uint8_t ttl)
 {
-	const unsigned int flow = (unsigned int)(seq % p->cfg.flows);
-	struct ether_header *eth = (struct ether_header *)frame;
-	struct iphdr *ip = (struct iphdr *)(eth + 1);
-	struct udphdr *udp = (struct udphdr *)(ip + 1);
-	struct probe_payload *pl = (struct probe_payload *)(udp + 1);
+	const unsigned int flow = seq % p->cfg.flows;
 	const size_t size = p->cfg.size;
+	struct ether_header eth;
+	struct iphdr ip = { .version = 4, .ihl = 5, .ttl = ttl, .protocol = IPPROTO_UDP,
+			    .tot_len = htons((uint16_t)(size - sizeof(eth))), .saddr = p->cfg.src_ip, .daddr = p->cfg.dst_ip };
+	const struct udphdr udp = { .source = htons((uint16_t)(FLOW_PORT_BASE + flow)), .dest = htons(PROBE_PORT),
+				    .len = htons((uint16_t)(size - sizeof(eth) - sizeof(ip))) };
+	const struct probe_payload pl = { .magic = PROBE_MAGIC, .nonce = p->nonce, .seq = seq, .tx_ns = tx_ns };
 
-	memcpy(eth->ether_dhost, p->cfg.target, ETH_ALEN);
-	memcpy(eth->ether_shost, p->mac, ETH_ALEN);
-	eth->ether_type = htons(ETHERTYPE_IP);
-	*ip = (struct iphdr){ .version = 4, .ihl = 5, .ttl = 64, .protocol = IPPROTO_UDP,
-			      .tot_len = htons((uint16_t)(size - sizeof(*eth))),
-			      .saddr = p->cfg.src_ip, .daddr = p->cfg.dst_ip };
-	ip->check = ip_checksum(ip, sizeof(*ip));
-	*udp = (struct udphdr){ .source = htons((uint16_t)(FLOW_PORT_BASE + flow)), .dest = htons(PROBE_PORT),
-				.len = htons((uint16_t)(size - sizeof(*eth) - sizeof(*ip))) };
-	*pl = (struct probe_payload){ .magic = PROBE_MAGIC, .seq = (uint32_t)seq, .tx_ns = tx_ns };
+	memcpy(eth.ether_dhost, p->cfg.target, ETH_ALEN);
+	memcpy(eth.ether_shost, p->mac, ETH_ALEN);
+	eth.ether_type = htons(ETHERTYPE_IP);
+	ip.check = ip_checksum(&ip, sizeof(ip));
+	memcpy(frame, &eth, sizeof(eth));
+	memcpy(frame + sizeof(eth), &ip, sizeof(ip));
+	memcpy(frame + sizeof(eth) + sizeof(ip), &udp, sizeof(udp));
+	memcpy(frame + HEADERS, &pl, sizeof(pl));
 	for (size_t i = MIN_FRAME; i < size; i++)
 		frame[i] = pattern_byte(seq, i);
 }
@@ -326,14 +361,14 @@ static int send_batch(struct probe *p, unsigned int n)
 	struct mmsghdr msgs[BATCH];
 	struct iovec iov[BATCH];
 	struct sockaddr_ll to = { .sll_family = AF_PACKET, .sll_ifindex = p->ifindex, .sll_halen = ETH_ALEN };
-	const uint64_t t = now_ns();
+	const uint64_t t = wall_ns();
 	int sent;
 
 	memcpy(to.sll_addr, p->cfg.target, ETH_ALEN);
 	if (ensure_capacity(&p->res, p->res.sent + n, p->cfg.flows) != 0)
 		return -ENOMEM;
 	for (unsigned int i = 0; i < n; i++) {
-		build_frame(p, frames[i], p->res.sent + i, t);
+		build_frame(p, frames[i], (uint32_t)(p->res.sent + i), t, SEND_TTL);
 		iov[i] = (struct iovec){ .iov_base = frames[i], .iov_len = p->cfg.size };
 		msgs[i] = (struct mmsghdr){ .msg_hdr = { .msg_name = &to, .msg_namelen = sizeof(to), .msg_iov = &iov[i], .msg_iovlen = 1 } };
 	}
@@ -349,40 +384,47 @@ static int send_batch(struct probe *p, unsigned int n)
 	return sent;
 }
 
-static bool payload_intact(const uint8_t *frame, size_t len, const struct probe_payload *pl, const struct config *cfg)
+/* Every byte after the MACs as sent: headers, ports, lengths, nonce, sequence, timestamp, payload. */
+static bool frame_intact(const struct probe *p, const uint8_t *frame, size_t len, const struct probe_payload *pl, uint64_t rx_ns)
 {
-	if (len < cfg->size)
+	static uint8_t expected[1514];
+	const size_t macs = 2 * ETH_ALEN;
+
+	if (len < p->cfg.size || pl->tx_ns < p->res.first_tx_ns || pl->tx_ns > rx_ns)
 		return false;
-	for (size_t i = MIN_FRAME; i < cfg->size; i++)
-		if (frame[i] != pattern_byte(pl->seq, i))
-			return false;
-	return true;
+	build_frame(p, expected, pl->seq, pl->tx_ns, p->cfg.routed ? SEND_TTL - 1 : SEND_TTL);
+	return memcmp(frame + macs, expected + macs, p->cfg.size - macs) == 0;
 }
 
 static void check_echo(struct probe *p, const uint8_t *frame, size_t len, uint64_t rx_ns)
 {
-	const struct ether_header *eth = (const struct ether_header *)frame;
-	const struct iphdr *ip = (const struct iphdr *)(eth + 1);
-	const struct udphdr *udp = (const struct udphdr *)(ip + 1);
+	struct ether_header eth;
 	struct probe_payload pl;
 	struct results *r = &p->res;
 
-	if (len < MIN_FRAME || eth->ether_type != htons(ETHERTYPE_IP) || ip->protocol != IPPROTO_UDP ||
-	    udp->dest != htons(PROBE_PORT)) {
+	if (len < MIN_FRAME) {
 		r->other++;
 		return;
 	}
-	memcpy(&pl, udp + 1, sizeof(pl));
+	memcpy(&eth, frame, sizeof(eth));
+	memcpy(&pl, frame + HEADERS, sizeof(pl));
 	if (pl.magic != PROBE_MAGIC) {
 		r->other++;
 		return;
 	}
-	if (pl.seq >= r->sent || !payload_intact(frame, len, &pl, &p->cfg)) {
+	if (pl.nonce != p->nonce) {
+		r->foreign++;
+		return;
+	}
+	if (pl.seq >= r->sent || !frame_intact(p, frame, len, &pl, rx_ns)) {
 		r->corrupted++;
 		return;
 	}
-	if (memcmp(eth->ether_dhost, p->mac, ETH_ALEN) != 0 || memcmp(eth->ether_shost, p->cfg.target, ETH_ALEN) != 0)
+	/* An echo with the wrong MACs is not an echo: it is neither received nor timed. */
+	if (memcmp(eth.ether_dhost, p->mac, ETH_ALEN) != 0 || memcmp(eth.ether_shost, p->cfg.target, ETH_ALEN) != 0) {
 		r->bad_mac++;
+		return;
+	}
 	if (r->seen[pl.seq]) {
 		r->duplicates++;
 		return;
@@ -390,12 +432,29 @@ static void check_echo(struct probe *p, const uint8_t *frame, size_t len, uint64
 	r->seen[pl.seq] = 1;
 	r->rtt_ns[r->received++] = (uint32_t)MIN_U64(rx_ns - pl.tx_ns, UINT32_MAX);
 	r->flows[pl.seq % p->cfg.flows].received++;
+	if (r->first_rx_ns == 0)
+		r->first_rx_ns = rx_ns;
 	r->last_rx_ns = rx_ns;
+}
+
+/* The kernel's receive time of a frame (SO_TIMESTAMPNS), or now when it gave none. */
+static uint64_t rx_time(struct msghdr *msg)
+{
+	struct timespec ts;
+
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c != NULL; c = CMSG_NXTHDR(msg, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+			memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+			return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+		}
+	}
+	return wall_ns();
 }
 
 static int receive_all(struct probe *p)
 {
 	static uint8_t bufs[BATCH][2048];
+	static char ctrl[BATCH][CMSG_SPACE(sizeof(struct timespec))];
 	struct mmsghdr msgs[BATCH];
 	struct iovec iov[BATCH];
 	int n;
@@ -403,14 +462,14 @@ static int receive_all(struct probe *p)
 	for (;;) {
 		for (int i = 0; i < BATCH; i++) {
 			iov[i] = (struct iovec){ .iov_base = bufs[i], .iov_len = sizeof(bufs[i]) };
-			msgs[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &iov[i], .msg_iovlen = 1 } };
+			msgs[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &iov[i], .msg_iovlen = 1,
+								 .msg_control = ctrl[i], .msg_controllen = sizeof(ctrl[i]) } };
 		}
 		n = recvmmsg(p->fd, msgs, BATCH, MSG_DONTWAIT, NULL);
 		if (n < 0)
 			return (errno == EAGAIN || errno == EINTR) ? 0 : -errno;
-		const uint64_t t = now_ns();
 		for (int i = 0; i < n; i++)
-			check_echo(p, bufs[i], msgs[i].msg_len, t);
+			check_echo(p, bufs[i], msgs[i].msg_len, rx_time(&msgs[i].msg_hdr));
 	}
 }
 
@@ -428,32 +487,44 @@ static bool sending_done(const struct probe *p, uint64_t start, uint64_t now)
 		return true;
 	if (p->cfg.count && p->res.sent >= p->cfg.count)
 		return true;
+	/* Sequence numbers are 32-bit: a run ends before they would wrap. */
+	if (p->res.sent >= UINT32_MAX)
+		return true;
 	return p->cfg.duration_s > 0 && (double)(now - start) >= p->cfg.duration_s * 1e9;
 }
 
+/*
+ * Reads before it sends, so a frame's send never waits behind the echoes already in. At a rate,
+ * one frame per slot, timestamped just before its send; a slot missed by more than a whole
+ * interval moves the schedule on instead of sending a catch-up burst into the tail.
+ */
 static int run_probe(struct probe *p)
 {
 	const uint64_t start = now_ns();
+	const uint64_t interval = p->cfg.flood ? 0 : (uint64_t)(1e9 / (double)p->cfg.pps);
+	uint64_t next = start;
 	uint64_t now = start;
 	int ret;
 
 	while (!sending_done(p, start, now)) {
-		uint64_t due = p->cfg.flood ? UINT64_MAX : (uint64_t)((double)(now - start) * (double)p->cfg.pps / 1e9) + 1;
-		uint64_t want = due > p->res.sent ? due - p->res.sent : 0;
-
-		if (p->cfg.count)
-			want = MIN_U64(want, p->cfg.count - p->res.sent);
-		if (want) {
-			ret = send_batch(p, (unsigned int)MIN_U64(want, BATCH));
-			if (ret < 0)
-				return ret;
-		}
 		ret = receive_all(p);
 		if (ret < 0)
 			return ret;
 		now = now_ns();
-		if (!p->cfg.flood && !want)
-			wait_readable(p->fd, MIN_U64(1000000000u / p->cfg.pps, 1000000u));
+		if (p->cfg.flood) {
+			const uint64_t left = p->cfg.count ? p->cfg.count - p->res.sent : UINT32_MAX - p->res.sent;
+
+			ret = send_batch(p, (unsigned int)MIN_U64(left, BATCH));
+		} else if (now >= next) {
+			ret = send_batch(p, 1);
+			next = now - next > interval ? now + interval : next + interval;
+		} else {
+			wait_readable(p->fd, MIN_U64(next - now, 1000000u));
+			ret = 0;
+		}
+		if (ret < 0)
+			return ret;
+		now = now_ns();
 	}
 	const uint64_t deadline = now_ns() + (uint64_t)p->cfg.wait_ms * 1000000u;
 	while (p->res.received < p->res.sent && !stop_requested && (now = now_ns()) < deadline) {
@@ -480,19 +551,20 @@ static double percentile_us(const uint32_t *sorted, uint64_t n, double q)
 static void print_results(const struct probe *p)
 {
 	const struct results *r = &p->res;
+	/* A rate is intervals over time: n frames span n - 1 intervals. */
 	const double send_s = r->sent > 1 ? (double)(r->last_tx_ns - r->first_tx_ns) / 1e9 : 0;
-	const double echo_s = r->received > 1 ? (double)(r->last_rx_ns - r->first_tx_ns) / 1e9 : 0;
+	const double echo_s = r->received > 1 ? (double)(r->last_rx_ns - r->first_rx_ns) / 1e9 : 0;
 
 	qsort(r->rtt_ns, r->received, sizeof(*r->rtt_ns), cmp_u32);
 	printf("{\"sent\":%" PRIu64 ",\"received\":%" PRIu64 ",\"lost\":%" PRIu64 ",\"bad_mac\":%" PRIu64
-	       ",\"corrupted\":%" PRIu64 ",\"duplicates\":%" PRIu64 ",\"other\":%" PRIu64 ",\"frame_size\":%u,",
-	       r->sent, r->received, r->sent - r->received, r->bad_mac, r->corrupted, r->duplicates, r->other, p->cfg.size);
+	       ",\"corrupted\":%" PRIu64 ",\"duplicates\":%" PRIu64 ",\"other\":%" PRIu64 ",\"foreign\":%" PRIu64 ",\"frame_size\":%u,",
+	       r->sent, r->received, r->sent - r->received, r->bad_mac, r->corrupted, r->duplicates, r->other, r->foreign, p->cfg.size);
 	printf("\"rtt_us\":{\"min\":%.1f,\"p50\":%.1f,\"p99\":%.1f,\"max\":%.1f},",
 	       percentile_us(r->rtt_ns, r->received, 0), percentile_us(r->rtt_ns, r->received, 0.5),
 	       percentile_us(r->rtt_ns, r->received, 0.99), percentile_us(r->rtt_ns, r->received, 1));
 	printf("\"pps\":{\"offered\":%" PRIu64 ",\"sent\":%.0f,\"echoed\":%.0f},\"flows\":[",
-	       p->cfg.flood ? 0 : p->cfg.pps, send_s > 0 ? (double)r->sent / send_s : 0,
-	       echo_s > 0 ? (double)r->received / echo_s : 0);
+	       p->cfg.flood ? 0 : p->cfg.pps, send_s > 0 ? (double)(r->sent - 1) / send_s : 0,
+	       echo_s > 0 ? (double)(r->received - 1) / echo_s : 0);
 	for (unsigned int f = 0; f < p->cfg.flows; f++)
 		printf("%s{\"flow\":%u,\"sent\":%" PRIu64 ",\"received\":%" PRIu64 "}", f ? "," : "", f,
 		       r->flows ? r->flows[f].sent : 0, r->flows ? r->flows[f].received : 0);
@@ -509,6 +581,10 @@ int main(int argc, char **argv)
 		return 2;
 	if (sigaction(SIGINT, &sa, NULL) != 0 || sigaction(SIGTERM, &sa, NULL) != 0) {
 		perror("l2probe: sigaction");
+		return 1;
+	}
+	if (getrandom(&p.nonce, sizeof(p.nonce), 0) != (ssize_t)sizeof(p.nonce)) {
+		perror("l2probe: getrandom");
 		return 1;
 	}
 	ret = open_socket(&p);

@@ -54,7 +54,7 @@ const labNs = drivers.session.paths.netns;
 const vmNs = nodeNamespace(lab.name, vm.name);
 const hostCpus = cpus().length;
 
-function probe(extra: { count?: number; pps?: number; flood?: boolean; durationS?: number; dstIp?: string }): Promise<L2ProbeResult> {
+function probe(extra: { count?: number; pps?: number; flood?: boolean; durationS?: number; dstIp?: string; routed?: boolean }): Promise<L2ProbeResult> {
   return runL2probe(labNs, join(NATIVE_BUILD, 'l2probe'), { iface: nic.hostIf, target: nic.mac, flows: FLOWS, size: 64, srcIp: nic.host_ip, dstIp: nic.address, waitMs: 1000, ...extra });
 }
 
@@ -66,6 +66,8 @@ function host(): Promise<AppHost> {
 /** A DUT running on the wire: where to send so it turns frames around, and how to end it. */
 interface Running {
   dstIp: string;
+  /** The DUT routes (lowers the TTL) rather than echoing at layer 2. */
+  routed?: boolean;
   stop(): Promise<void>;
 }
 
@@ -119,7 +121,7 @@ const kernel: Dut = {
     await runPlan([...kernelReflectorCommands(vmNs, nic, hostMac, REFLECTED.net), staticNeighbourCommand(labNs, nic)]);
     // Undone after each round, so the kernel forwards nothing while a DPDK DUT runs.
     const stop = () => runPlan([['ip', 'netns', 'exec', vmNs, 'sysctl', '-qw', 'net.ipv4.ip_forward=0'], ['ip', '-n', vmNs, 'route', 'del', REFLECTED.net]]);
-    return { dstIp: REFLECTED.ip, stop };
+    return { dstIp: REFLECTED.ip, routed: true, stop };
   },
 };
 
@@ -195,9 +197,10 @@ async function main(): Promise<void> {
           const running = await dut.start();
           try {
             // The same discarded warm-up for every DUT: the first frames after a start meet sockets still joining their fan-out group.
-            await probe({ count: 500, pps: LATENCY.pps, dstIp: running.dstIp });
-            const latency = await probe({ ...LATENCY, dstIp: running.dstIp });
-            const flood = await probe({ flood: true, durationS: FLOOD_S, dstIp: running.dstIp });
+            const to = { dstIp: running.dstIp, routed: running.routed ?? false };
+            await probe({ count: 500, pps: LATENCY.pps, ...to });
+            const latency = await probe({ ...LATENCY, ...to });
+            const flood = await probe({ flood: true, durationS: FLOOD_S, ...to });
             rounds.get(dut)!.push({ latency, flood });
           } finally {
             await running.stop();

@@ -14,6 +14,8 @@ export interface L2ProbeOptions {
   srcIp: string;
   dstIp: string;
   waitMs?: number;
+  /** The echo is a router (the kernel's forwarding): one hop lowers the TTL and redoes the checksum. */
+  routed?: boolean;
 }
 
 export interface L2ProbeResult {
@@ -23,7 +25,10 @@ export interface L2ProbeResult {
   bad_mac: number;
   corrupted: number;
   duplicates: number;
+  /** Frames on the wire that are not probe frames. */
   other: number;
+  /** Probe frames of another run or another prober (another nonce): never taken for this run's. */
+  foreign: number;
   frame_size: number;
   rtt_us: { min: number; p50: number; p99: number; max: number };
   pps: { offered: number; sent: number; echoed: number };
@@ -38,6 +43,7 @@ export function l2probeArgv(binary: string, o: L2ProbeOptions): string[] {
     ...(o.durationS !== undefined ? ['-d', String(o.durationS)] : []),
     ...(o.flood ? ['-F'] : o.pps !== undefined ? ['-r', String(o.pps)] : []),
     ...(o.waitMs !== undefined ? ['-w', String(o.waitMs)] : []),
+    ...(o.routed ? ['--routed'] : []),
   ];
 }
 
