@@ -14,7 +14,9 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
+#include <linux/errqueue.h>
 #include <linux/if_packet.h>
+#include <linux/net_tstamp.h>
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <netinet/ip.h>
@@ -81,6 +83,9 @@ struct results {
 	uint64_t foreign;    /* probe frames of another run or another prober */
 	uint8_t *seen;       /* a byte per sequence number */
 	uint32_t *rtt_ns;    /* one per distinct echo */
+	uint64_t *tx_kernel_ns; /* per sequence number: the driver's send time, from the error queue; 0 until it arrives */
+	uint64_t rx_kernel;  /* echoes timed by the kernel's receive stamp */
+	uint64_t tx_kernel;  /* echoes timed from the kernel's send stamp (else from the stamp in the frame) */
 	uint64_t capacity;
 	struct flow_counts *flows;
 	uint64_t first_tx_ns;
@@ -274,7 +279,9 @@ static int open_socket(struct probe *p)
 	/* Our own transmitted frames would otherwise come back on this socket. */
 	if (setsockopt(p->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) != 0)
 		return -errno;
-	if (setsockopt(p->fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one)) != 0)
+	/* Software stamps on receive, and at rates also on send (a flood would only fill the error queue). */
+	int stamps = SOF_TIMESTAMPING_SOFTWARE | SOF_TIMESTAMPING_RX_SOFTWARE | (p->cfg.flood ? 0 : SOF_TIMESTAMPING_TX_SOFTWARE);
+	if (setsockopt(p->fd, SOL_SOCKET, SO_TIMESTAMPING, &stamps, sizeof(stamps)) != 0)
 		return -errno;
 	if (setsockopt(p->fd, SOL_SOCKET, SO_RCVBUFFORCE, &bufsize, sizeof(bufsize)) != 0 &&
 	    setsockopt(p->fd, SOL_SOCKET, SO_RCVBUF, &bufsize, sizeof(bufsize)) != 0)
@@ -350,6 +357,11 @@ static int ensure_capacity(struct results *r, uint64_t n, unsigned int flows)
 	if (!rtt)
 		return -ENOMEM;
 	r->rtt_ns = rtt;
+	rtt = realloc(r->tx_kernel_ns, cap * sizeof(*r->tx_kernel_ns));
+	if (!rtt)
+		return -ENOMEM;
+	r->tx_kernel_ns = rtt;
+	memset(r->tx_kernel_ns + r->capacity, 0, (cap - r->capacity) * sizeof(*r->tx_kernel_ns));
 	r->capacity = cap;
 	return 0;
 }
@@ -396,7 +408,7 @@ static bool frame_intact(const struct probe *p, const uint8_t *frame, size_t len
 	return memcmp(frame + macs, expected + macs, p->cfg.size - macs) == 0;
 }
 
-static void check_echo(struct probe *p, const uint8_t *frame, size_t len, uint64_t rx_ns)
+static void check_echo(struct probe *p, const uint8_t *frame, size_t len, uint64_t rx_ns, bool rx_kernel)
 {
 	struct ether_header eth;
 	struct probe_payload pl;
@@ -430,33 +442,45 @@ static void check_echo(struct probe *p, const uint8_t *frame, size_t len, uint64
 		return;
 	}
 	r->seen[pl.seq] = 1;
-	r->rtt_ns[r->received++] = (uint32_t)MIN_U64(rx_ns - pl.tx_ns, UINT32_MAX);
+	const uint64_t tx_ns = r->tx_kernel_ns[pl.seq] ? r->tx_kernel_ns[pl.seq] : pl.tx_ns;
+	r->tx_kernel += r->tx_kernel_ns[pl.seq] != 0;
+	r->rx_kernel += rx_kernel;
+	r->rtt_ns[r->received++] = (uint32_t)MIN_U64(rx_ns > tx_ns ? rx_ns - tx_ns : 0, UINT32_MAX);
 	r->flows[pl.seq % p->cfg.flows].received++;
 	if (r->first_rx_ns == 0)
 		r->first_rx_ns = rx_ns;
 	r->last_rx_ns = rx_ns;
 }
 
-/* The kernel's receive time of a frame (SO_TIMESTAMPNS), or now when it gave none. */
-static uint64_t rx_time(struct msghdr *msg)
+/* The kernel's software time stamp in a message's control data (SO_TIMESTAMPING), if it has one. */
+static bool kernel_time(struct msghdr *msg, uint64_t *ns)
 {
-	struct timespec ts;
+	struct scm_timestamping tss;
 
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c != NULL; c = CMSG_NXTHDR(msg, c)) {
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
-			memcpy(&ts, CMSG_DATA(c), sizeof(ts));
-			return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPING) {
+			memcpy(&tss, CMSG_DATA(c), sizeof(tss));
+			if (tss.ts[0].tv_sec == 0 && tss.ts[0].tv_nsec == 0)
+				return false;
+			*ns = (uint64_t)tss.ts[0].tv_sec * 1000000000u + (uint64_t)tss.ts[0].tv_nsec;
+			return true;
 		}
 	}
-	return wall_ns();
+	return false;
 }
 
-static int receive_all(struct probe *p)
+/*
+ * The driver's send times, which the kernel queues on the error queue with a copy of each frame
+ * sent: the frame's nonce and sequence number say whose time it is.
+ */
+static int drain_tx_stamps(struct probe *p)
 {
-	static uint8_t bufs[BATCH][2048];
-	static char ctrl[BATCH][CMSG_SPACE(sizeof(struct timespec))];
+	static uint8_t bufs[BATCH][128];
+	static char ctrl[BATCH][512];
 	struct mmsghdr msgs[BATCH];
 	struct iovec iov[BATCH];
+	struct probe_payload pl;
+	uint64_t t;
 	int n;
 
 	for (;;) {
@@ -465,11 +489,46 @@ static int receive_all(struct probe *p)
 			msgs[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &iov[i], .msg_iovlen = 1,
 								 .msg_control = ctrl[i], .msg_controllen = sizeof(ctrl[i]) } };
 		}
+		n = recvmmsg(p->fd, msgs, BATCH, MSG_ERRQUEUE | MSG_DONTWAIT, NULL);
+		if (n < 0)
+			return (errno == EAGAIN || errno == EINTR) ? 0 : -errno;
+		for (int i = 0; i < n; i++) {
+			if (msgs[i].msg_len < MIN_FRAME || !kernel_time(&msgs[i].msg_hdr, &t))
+				continue;
+			memcpy(&pl, bufs[i] + HEADERS, sizeof(pl));
+			if (pl.magic == PROBE_MAGIC && pl.nonce == p->nonce && pl.seq < p->res.sent)
+				p->res.tx_kernel_ns[pl.seq] = t;
+		}
+	}
+}
+
+static int receive_all(struct probe *p)
+{
+	static uint8_t bufs[BATCH][2048];
+	static char ctrl[BATCH][CMSG_SPACE(sizeof(struct scm_timestamping))];
+	struct mmsghdr msgs[BATCH];
+	struct iovec iov[BATCH];
+	uint64_t t;
+	bool stamped;
+	int n;
+
+	for (;;) {
+		/* A frame's send time is queued before its echo can come back: read it first. */
+		n = drain_tx_stamps(p);
+		if (n < 0)
+			return n;
+		for (int i = 0; i < BATCH; i++) {
+			iov[i] = (struct iovec){ .iov_base = bufs[i], .iov_len = sizeof(bufs[i]) };
+			msgs[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &iov[i], .msg_iovlen = 1,
+								 .msg_control = ctrl[i], .msg_controllen = sizeof(ctrl[i]) } };
+		}
 		n = recvmmsg(p->fd, msgs, BATCH, MSG_DONTWAIT, NULL);
 		if (n < 0)
 			return (errno == EAGAIN || errno == EINTR) ? 0 : -errno;
-		for (int i = 0; i < n; i++)
-			check_echo(p, bufs[i], msgs[i].msg_len, rx_time(&msgs[i].msg_hdr));
+		for (int i = 0; i < n; i++) {
+			stamped = kernel_time(&msgs[i].msg_hdr, &t);
+			check_echo(p, bufs[i], msgs[i].msg_len, stamped ? t : wall_ns(), stamped);
+		}
 	}
 }
 
@@ -559,6 +618,7 @@ static void print_results(const struct probe *p)
 	printf("{\"sent\":%" PRIu64 ",\"received\":%" PRIu64 ",\"lost\":%" PRIu64 ",\"bad_mac\":%" PRIu64
 	       ",\"corrupted\":%" PRIu64 ",\"duplicates\":%" PRIu64 ",\"other\":%" PRIu64 ",\"foreign\":%" PRIu64 ",\"frame_size\":%u,",
 	       r->sent, r->received, r->sent - r->received, r->bad_mac, r->corrupted, r->duplicates, r->other, r->foreign, p->cfg.size);
+	printf("\"timestamps\":{\"rx_kernel\":%" PRIu64 ",\"tx_kernel\":%" PRIu64 "},", r->rx_kernel, r->tx_kernel);
 	printf("\"rtt_us\":{\"min\":%.1f,\"p50\":%.1f,\"p99\":%.1f,\"max\":%.1f},",
 	       percentile_us(r->rtt_ns, r->received, 0), percentile_us(r->rtt_ns, r->received, 0.5),
 	       percentile_us(r->rtt_ns, r->received, 0.99), percentile_us(r->rtt_ns, r->received, 1));
@@ -598,6 +658,7 @@ int main(int argc, char **argv)
 		close(p.fd);
 	free(p.res.seen);
 	free(p.res.rtt_ns);
+	free(p.res.tx_kernel_ns);
 	free(p.res.flows);
 	return ret == 0 ? 0 : 1;
 }

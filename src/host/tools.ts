@@ -24,4 +24,5 @@ export const HOST_TOOLS: HostTool[] = [
   { name: 'libdpdk', check: { pkgConfig: 'libdpdk' }, apt: 'libdpdk-dev', neededFor: 'building the apps for the VM-free tier' },
   { name: 'dpdk-testpmd', check: { command: 'dpdk-testpmd' }, apt: 'dpdk-dev', neededFor: 'the benchmark baseline' },
   { name: 'cloud-init', check: { command: 'cloud-init' }, apt: 'cloud-init', neededFor: 'checking rendered user-data (cloud-init schema)' },
+  { name: 'tcpdump', check: { command: 'tcpdump' }, apt: 'tcpdump', neededFor: "the wire's own RTT, which the tests hold l2probe to" },
 ];

@@ -30,6 +30,8 @@ export interface L2ProbeResult {
   /** Probe frames of another run or another prober (another nonce): never taken for this run's. */
   foreign: number;
   frame_size: number;
+  /** How many echoes were timed by the kernel's own stamps: on receipt, and on sending (else the stamp in the frame). */
+  timestamps: { rx_kernel: number; tx_kernel: number };
   rtt_us: { min: number; p50: number; p99: number; max: number };
   pps: { offered: number; sent: number; echoed: number };
   flows: Array<{ flow: number; sent: number; received: number }>;

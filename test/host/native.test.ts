@@ -1,6 +1,6 @@
 // The native apps on real packets without a VM: a veth between the lab namespace and the DUT's,
 // DPDK's af_packet PMD on the DUT end, l2probe and ping on the lab end.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +16,9 @@ import { loadLabText } from '../../src/lab/load.js';
 import { nodeNamespace } from '../../src/layout.js';
 import { kernelReflectorCommands, namespaceCommands, netnsNicCommands, staticNeighbourCommand, takeNicCommands } from '../../src/render/hostnet.js';
 import { ping } from '../../src/verify/ping.js';
+import { waitFor } from '../../src/host/wait.js';
 import { runL2probe } from '../../src/verify/probe.js';
+import { percentile, readPcap, wireRtts } from '../helpers/pcap.js';
 
 const BIN = packagePath('native', 'build');
 const logs = mkdtempSync(join(tmpdir(), 'lab-native-'));
@@ -254,6 +256,36 @@ describe('l2probe', () => {
       expect(r.stderr).toContain('invalid value for -d');
     }
   });
+
+  it("reports the wire's own RTT: p50 within 2 µs and p99 within 10 µs of a tcpdump capture of the same frames", async () => {
+    const w = await wire(labOf('l2_multi_echo', 2, '0-1'));
+    const nic = w.lab.vms[0]!.nics[0]!;
+    await start(w);
+    const tester = (await run(['ip', 'netns', 'exec', w.labNs, 'cat', `/sys/class/net/${nic.hostIf}/address`])).stdout.trim();
+    const pcap = join(logs, `${w.lab.name}.pcap`);
+    const tcpdump = spawn('ip', ['netns', 'exec', w.labNs, 'tcpdump', '-i', nic.hostIf, '--time-stamp-precision=nano', '-s', '256', '-U', '-w', pcap, 'udp'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const exited = new Promise((resolve) => tcpdump.on('exit', resolve));
+    let said = '';
+    tcpdump.stderr.on('data', (d: Buffer) => (said += d.toString()));
+    let result;
+    try {
+      expect(await waitFor(() => said.includes('listening on'), { timeoutMs: 15_000 }), said).toBe(true);
+      result = await probe(w, 2000, 16);
+      // Not --immediate-mode: waking tcpdump per frame runs in the transmit path and would skew the very
+      // times it records. The kernel hands over its buffered block within a second: wait for all 4000 frames.
+      await waitFor(() => readPcap(pcap).length >= 4000, { timeoutMs: 10_000, everyMs: 200 });
+    } finally {
+      tcpdump.kill('SIGINT');
+      await exited;
+    }
+    const wire_ = wireRtts(readPcap(pcap), tester, nic.mac);
+    expect(wire_.length, 'the capture saw every frame, both ways').toBe(2000);
+    expect(result.timestamps, "every echo timed by the kernel's stamps").toEqual({ rx_kernel: 2000, tx_kernel: 2000 });
+    const wireP50 = percentile(wire_, 0.5);
+    const wireP99 = percentile(wire_, 0.99);
+    expect(Math.abs(result.rtt_us.p50 - wireP50), `l2probe p50 ${result.rtt_us.p50} µs, wire ${wireP50} µs`).toBeLessThanOrEqual(2);
+    expect(Math.abs(result.rtt_us.p99 - wireP99), `l2probe p99 ${result.rtt_us.p99} µs, wire ${wireP99} µs`).toBeLessThanOrEqual(10);
+  }, 60_000);
 
   it('counts a silent wire as loss, not as success', async () => {
     const w = await wire(labOf('l2_echo', 1, '0'));
