@@ -337,7 +337,7 @@ static void build_frame(const struct probe *p, uint8_t *frame, uint32_t seq, uin
 static int ensure_capacity(struct results *r, uint64_t n, unsigned int flows)
 {
 	uint64_t cap = r->capacity ? r->capacity : 4096;
-	void *seen, *rtt;
+	void *grown;
 
 	if (!r->flows) {
 		r->flows = calloc(flows, sizeof(*r->flows));
@@ -348,19 +348,19 @@ static int ensure_capacity(struct results *r, uint64_t n, unsigned int flows)
 		return 0;
 	while (cap < n)
 		cap *= 2;
-	seen = realloc(r->seen, cap);
-	if (!seen)
+	grown = realloc(r->seen, cap);
+	if (!grown)
 		return -ENOMEM;
-	r->seen = seen;
+	r->seen = grown;
 	memset(r->seen + r->capacity, 0, cap - r->capacity);
-	rtt = realloc(r->rtt_ns, cap * sizeof(*r->rtt_ns));
-	if (!rtt)
+	grown = realloc(r->rtt_ns, cap * sizeof(*r->rtt_ns));
+	if (!grown)
 		return -ENOMEM;
-	r->rtt_ns = rtt;
-	rtt = realloc(r->tx_kernel_ns, cap * sizeof(*r->tx_kernel_ns));
-	if (!rtt)
+	r->rtt_ns = grown;
+	grown = realloc(r->tx_kernel_ns, cap * sizeof(*r->tx_kernel_ns));
+	if (!grown)
 		return -ENOMEM;
-	r->tx_kernel_ns = rtt;
+	r->tx_kernel_ns = grown;
 	memset(r->tx_kernel_ns + r->capacity, 0, (cap - r->capacity) * sizeof(*r->tx_kernel_ns));
 	r->capacity = cap;
 	return 0;

@@ -19,7 +19,7 @@ import { loadLab } from '../lab/load.js';
 import { labUp } from '../lab/up.js';
 import { nodeNamespace } from '../layout.js';
 import { quiet } from '../progress.js';
-import { kernelReflectorCommands, staticNeighbourCommand } from '../render/hostnet.js';
+import { kernelReflectorCommands, kernelReflectorUndoCommands, staticNeighbourCommand } from '../render/hostnet.js';
 import { runL2probe, type L2ProbeResult } from '../verify/probe.js';
 
 const QUEUES = Number(process.env.BENCH_QUEUES ?? 2);
@@ -120,7 +120,7 @@ const kernel: Dut = {
     const hostMac = (await run(['ip', 'netns', 'exec', labNs, 'cat', `/sys/class/net/${nic.hostIf}/address`])).stdout.trim();
     await runPlan([...kernelReflectorCommands(vmNs, nic, hostMac, REFLECTED.net), staticNeighbourCommand(labNs, nic)]);
     // Undone after each round, so the kernel forwards nothing while a DPDK DUT runs.
-    const stop = () => runPlan([['ip', 'netns', 'exec', vmNs, 'sysctl', '-qw', 'net.ipv4.ip_forward=0'], ['ip', '-n', vmNs, 'route', 'del', REFLECTED.net]]);
+    const stop = () => runPlan(kernelReflectorUndoCommands(vmNs, REFLECTED.net));
     return { dstIp: REFLECTED.ip, routed: true, stop };
   },
 };

@@ -6,22 +6,17 @@ import { netnsExists } from '../host/netns.js';
 import { quiet } from '../progress.js';
 import { readState } from '../state/store.js';
 import { withHost } from './apps.js';
+import { nodeSummary, type NodeSummary } from './summary.js';
 
 export interface StatusResult {
   lab: string;
   up: boolean;
   netns: { name: string; exists: boolean };
-  vms: Array<{
-    vm: string;
-    driver: string;
+  vms: Array<NodeSummary & {
     state: NodeState;
     since?: string;
     uptimeS?: number;
-    netns: string;
-    accel?: 'kvm' | 'tcg';
-    sshPort?: number;
     pid?: number;
-    nics: Array<{ name: string; queues: number; mac: string; ip: string; guestIf?: string; guestQueues?: number }>;
   }>;
   apps: Array<{ app: string; vm: string; state: 'running' | 'exited'; pid: number; since: string; log: string; queues: number; rss: string }>;
 }
@@ -35,19 +30,13 @@ export async function labStatus(lab: Lab): Promise<StatusResult> {
     const driver = drivers.of(vm.driver);
     const recorded = state?.vms[vm.name];
     const status = await driver.status(vm, recorded);
-    const facts = driver.facts(vm, recorded);
+    // The process its record names, or the QEMU a killed lab up left behind without a record.
+    const pid = status.pid ?? driver.facts(vm, recorded).pid;
     vms.push({
-      vm: vm.name,
-      driver: vm.driver,
+      ...nodeSummary(drivers, vm, recorded),
       state: status.state,
-      ...(status.pid !== undefined ? { pid: status.pid } : {}),
+      ...(pid !== undefined ? { pid } : {}),
       ...(recorded ? { since: recorded.startedAt, uptimeS: Math.round((Date.now() - Date.parse(recorded.startedAt)) / 1000) } : {}),
-      netns: facts.netns,
-      ...(facts.accel ? { accel: facts.accel, sshPort: facts.sshPort, pid: facts.pid } : {}),
-      nics: vm.nics.map((n) => {
-        const g = facts.guestNics?.find((x) => x.name === n.name);
-        return { name: n.name, queues: n.queues, mac: n.mac, ip: n.ip, ...(g ? { guestIf: g.ifname, guestQueues: g.combined } : {}) };
-      }),
     });
   }
   const apps: StatusResult['apps'] = [];

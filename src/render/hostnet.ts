@@ -82,3 +82,11 @@ export function kernelReflectorCommands(vmNs: string, nic: Nic, hostMac: string,
     ['ip', '-n', vmNs, 'neigh', 'replace', nic.host_ip, 'lladdr', hostMac, 'dev', nic.name, 'nud', 'permanent'],
   ];
 }
+
+/** Takes the reflector away again, so the kernel forwards nothing while an app owns the wire. */
+export function kernelReflectorUndoCommands(vmNs: string, backNet: string): Argv[] {
+  return [
+    ['ip', 'netns', 'exec', vmNs, 'sysctl', '-qw', 'net.ipv4.ip_forward=0'],
+    ['ip', '-n', vmNs, 'route', 'del', backNet],
+  ];
+}

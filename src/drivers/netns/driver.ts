@@ -1,6 +1,5 @@
 // A netns node, the VM-free tier: a network namespace on this host whose NICs are the far ends of
 // veths from the lab namespace, with apps on DPDK's af_packet PMD. Same life cycle as a QEMU node.
-import { existsSync } from 'node:fs';
 import { LabError } from '../../errors.js';
 import { deleteNetns, linkExists, netnsExists, runPlan } from '../../host/netns.js';
 import { terminate } from '../../host/process.js';
@@ -8,7 +7,8 @@ import { hostAppLog, nodeNamespace } from '../../layout.js';
 import { namespaceCommands, netnsNicCommands } from '../../render/hostnet.js';
 import type { NodeRecord } from '../../state/store.js';
 import type { LabSession, NodeDriver } from '../node.js';
-import { namespaceTarget, openNetnsAppHost } from './apps.js';
+import { hostFileLogArgv } from '../logs.js';
+import { openNetnsAppHost } from './apps.js';
 
 interface NetnsRecord extends NodeRecord {
   /** The namespace holding the node's end of each wire. */
@@ -76,8 +76,7 @@ export function netnsDriver(session: LabSession): NodeDriver {
 
     logArgv: (vm, _record, log, follow) => {
       if (!('file' in log)) throw new LabError({ code: 'USAGE', message: `vm ${vm.name} is a netns node: it has no "${log.source}" log, only its apps' logs` });
-      if (!existsSync(log.file)) throw new LabError({ code: 'STATE', message: `no log yet: ${log.file}` });
-      return follow ? ['tail', '-n', '+1', '-F', log.file] : ['cat', log.file];
+      return hostFileLogArgv(log.file, follow);
     },
   };
 }

@@ -1,12 +1,13 @@
 // A QEMU node: a VM booted from an overlay of the lab's guest image, its data-plane NICs virtio-net
 // with mq=on over multiqueue taps in the lab namespace, provisioned by cloud-init, reached over SSH.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Vm } from '../../config/lab.js';
 import { LabError } from '../../errors.js';
 import { writeAtomic } from '../../host/files.js';
 import { isAlive } from '../../host/process.js';
 import { GUEST, guestAppLog, vmPaths } from '../../layout.js';
 import type { LabState, NodeRecord } from '../../state/store.js';
+import { hostFileLogArgv } from '../logs.js';
 import type { LabSession, LogRef, NodeDriver } from '../node.js';
 import { openQemuAppHost } from './apps.js';
 import { createDisks, createTaps, qemuPidFile, startQemu, stopQemu } from './boot.js';
@@ -115,9 +116,7 @@ export function qemuDriver(session: LabSession): NodeDriver {
       if ('file' in log) return guestFile(log.file);
       if (log.source === 'cloud-init') return guestFile(GUEST.cloudInitLog);
       if (log.source !== 'serial') throw new LabError({ code: 'USAGE', message: `vm ${vm.name} has no log "${log.source}"` });
-      const serial = vmPaths(paths.root, vm.name).serial;
-      if (!existsSync(serial)) throw new LabError({ code: 'STATE', message: `no log yet: ${serial}` });
-      return follow ? ['tail', '-n', '+1', '-F', serial] : ['cat', serial];
+      return hostFileLogArgv(vmPaths(paths.root, vm.name).serial, follow);
     },
   };
 }
