@@ -1,49 +1,80 @@
 /* SPDX-License-Identifier: MIT
  *
- * l2probe: the host-side half of an echo test, on a plain AF_PACKET socket (no DPDK).
+ * l2probe: the tester's half of an echo test, on a plain AF_PACKET socket (no DPDK).
  * Sends UDP/IPv4 frames to a target MAC, each carrying a sequence number, its flow and its send
  * time, spread over K flows (UDP source ports) so RSS or a backend's fan-out can spread them.
  * Checks every echo: addressed to us, from the target, every byte after the MACs as sent.
  * Frames carry a random per-run nonce, so an earlier run's late echoes or a second prober's
- * frames are counted apart (foreign) and never taken for ours. RTTs run from a timestamp taken
- * just before each paced send to the kernel's receive timestamp. Prints one JSON result.
+ * frames are counted apart (foreign) and never taken for ours. RTTs run from the kernel's send
+ * stamp (else one taken just before the send) to the kernel's receive stamp.
+ *
+ * One thread sends, paced or flat out; the main thread receives and checks, so a send never
+ * waits behind the echoes and the reading never waits behind a send. Memory is fixed for any
+ * duration: a window of the last WINDOW sequence numbers and a log-linear RTT histogram.
+ *
+ * --search is RFC 2544's throughput test (section 26.1): a binary search on the offered rate for
+ * the highest one whose loss stays within a tolerance (zero by default).
+ * Prints one JSON result.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <math.h>
 #include <linux/errqueue.h>
 #include <linux/if_packet.h>
 #include <linux/net_tstamp.h>
+#include <math.h>
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <netinet/ip.h>
 #include <netinet/udp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
-#define PROBE_MAGIC 0x4c414250u /* "LABP" */
+#define PROBE_MAGIC 0x4c50u /* "LP" */
 #define PROBE_PORT 9000
 #define FLOW_PORT_BASE 10000
 #define BATCH 64
 #define SEND_TTL 64
 #define HEADERS (sizeof(struct ether_header) + sizeof(struct iphdr) + sizeof(struct udphdr))
 
+/* Echoes are matched to their send within the last WINDOW frames (a second at 1 Mpps); older ones are late. */
+#define WINDOW_BITS 20
+#define WINDOW (1u << WINDOW_BITS)
+
+/* RTT histogram: exact below 2 * HIST_SUB ns, then HIST_SUB buckets per power of two (under 0.1 % wide), up to 2^36 ns. */
+#define HIST_BITS 10
+#define HIST_SUB (1u << HIST_BITS)
+#define HIST_TOP_BIT 36
+#define HIST_BUCKETS ((HIST_TOP_BIT - HIST_BITS + 1) * HIST_SUB)
+
+/* Up to this rate one frame per slot; above it a slot carries rate / PACED_SLOT_PPS frames, up to BATCH. */
+#define PACED_SLOT_PPS 20000
+/* Sleeping wakes late by tens of microseconds: the last stretch before a send is spun. */
+#define SPIN_NS 60000u
+/* Above this rate every send stamp would be copied to the error queue: the frame's own stamp is used. */
+#define TX_STAMP_MAX_PPS 100000
+#define MAX_TRIALS 64
+/* A trial proves a rate only if the tester really offered it. */
+#define OFFERED_SHARE 0.99
+
 /* The flow is not carried: frame `seq` always belongs to flow seq % flows. */
 struct probe_payload {
-	uint32_t magic;
+	uint16_t magic;
 	uint32_t nonce; /* this run's: anything else is a foreign frame */
 	uint32_t seq;
 	uint64_t tx_ns; /* CLOCK_REALTIME, the clock of the kernel's receive timestamps */
@@ -57,7 +88,7 @@ struct config {
 	uint8_t target[ETH_ALEN];
 	uint64_t count;      /* 0: until duration */
 	double duration_s;   /* 0: until count */
-	uint64_t pps;        /* 0 with flood: as fast as possible */
+	uint64_t pps;        /* offered rate, unless flood */
 	bool flood;
 	unsigned int flows;
 	unsigned int size;
@@ -66,32 +97,59 @@ struct config {
 	unsigned int wait_ms;
 	/* The echo is a router (one hop): it returns each frame with the TTL one lower and the checksum redone. */
 	bool routed;
+	/* --search */
+	bool search;
+	uint64_t min_pps;
+	uint64_t max_pps;    /* 0: what a flood trial offers */
+	double trial_s;
+	double loss_pct;
+	double precision_pct;
 };
 
-struct flow_counts {
+/* What one run sends: a rate, or flat out (flood), for a count of frames or a time. */
+struct run_plan {
+	uint64_t pps;
+	bool flood;
+	uint64_t count;
+	double duration_s;
+	bool catch_up; /* frames due are sent at once: the rate counts, not the spacing */
+};
+
+/* Written by the sender thread; the receiver reads only `issued` and `finished` until it has joined it. */
+struct sender {
+	_Atomic uint64_t issued; /* frames handed to the kernel or about to be: every echo's seq is below */
+	_Atomic bool finished;
 	uint64_t sent;
-	uint64_t received;
+	uint64_t last_batch;     /* frames in the last send: they share its stamp */
+	uint64_t first_tx_ns;
+	uint64_t last_tx_ns;
+	int error;
 };
 
+struct window_slot {
+	uint64_t tx_kernel_ns; /* the driver's send time, from the error queue */
+	uint32_t stamp_tag;    /* whose send time it is: seq / WINDOW + 1 */
+	uint32_t echo_tag;     /* whose echo was seen here */
+};
+
+/* The receiver's, for one run. */
 struct results {
-	uint64_t sent;
 	uint64_t received;   /* distinct sequence numbers echoed back */
 	uint64_t bad_mac;
 	uint64_t corrupted;
 	uint64_t duplicates;
+	uint64_t late;       /* ours and intact, but back after WINDOW more frames were sent: counted lost */
 	uint64_t other;      /* frames on the wire that are not probe frames */
 	uint64_t foreign;    /* probe frames of another run or another prober */
-	uint8_t *seen;       /* a byte per sequence number */
-	uint32_t *rtt_ns;    /* one per distinct echo */
-	uint64_t *tx_kernel_ns; /* per sequence number: the driver's send time, from the error queue; 0 until it arrives */
 	uint64_t rx_kernel;  /* echoes timed by the kernel's receive stamp */
 	uint64_t tx_kernel;  /* echoes timed from the kernel's send stamp (else from the stamp in the frame) */
-	uint64_t capacity;
-	struct flow_counts *flows;
-	uint64_t first_tx_ns;
-	uint64_t last_tx_ns;
 	uint64_t first_rx_ns;
 	uint64_t last_rx_ns;
+	uint64_t rtt_min_ns;
+	uint64_t rtt_max_ns;
+	uint64_t *hist;          /* HIST_BUCKETS */
+	struct window_slot *window; /* WINDOW */
+	uint64_t *flow_received; /* per flow */
 };
 
 struct probe {
@@ -99,8 +157,24 @@ struct probe {
 	int fd;
 	int ifindex;
 	uint8_t mac[ETH_ALEN];
+	/* The run under way. */
+	struct run_plan plan;
 	uint32_t nonce;
+	uint64_t start_wall_ns;
+	struct sender tx;
 	struct results res;
+};
+
+/* A search trial, as reported. */
+struct trial {
+	uint64_t offered_pps; /* 0: flood */
+	uint64_t sent;
+	uint64_t received;
+	double sent_pps;
+	double echoed_pps;
+	double p50_us;
+	double p99_us;
+	const char *failed_by; /* NULL: passed; "loss", or "tester" when the rate was not offered */
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -125,7 +199,7 @@ static uint64_t now_ns(void)
 	return clock_ns(CLOCK_MONOTONIC);
 }
 
-/* Send and receive times: the clock SO_TIMESTAMPNS stamps received frames with. */
+/* Send and receive times: the clock the kernel's timestamps use. */
 static uint64_t wall_ns(void)
 {
 	return clock_ns(CLOCK_REALTIME);
@@ -145,7 +219,14 @@ static void usage(void)
 		"  -s, --size BYTES        frame size without FCS, %zu..1514 (default 128)\n"
 		"      --src-ip A --dst-ip B  IPv4 addresses written into the frames\n"
 		"  -w, --wait-ms MS        how long to wait for late echoes (default 500)\n"
-		"      --routed            the echo is a router: expect the TTL one lower and the checksum redone\n",
+		"      --routed            the echo is a router: expect the TTL one lower and the checksum redone\n"
+		"zero-loss throughput (RFC 2544 26.1), instead of -n/-d/-r/-F:\n"
+		"      --search            binary search for the highest rate with loss within the tolerance\n"
+		"      --min-pps RATE      lower bound (default 1000)\n"
+		"      --max-pps RATE      upper bound (default: what a flood trial offers)\n"
+		"      --trial SECS        duration of each trial (default 1)\n"
+		"      --loss-tolerance PCT  loss a passing trial may have, in percent (default 0)\n"
+		"      --precision PCT     stop when the bounds are this close, in percent of the upper (default 1)\n",
 		MIN_FRAME);
 }
 
@@ -167,12 +248,22 @@ static int parse_u64(const char *text, uint64_t min, uint64_t max, uint64_t *out
 
 	errno = 0;
 	*out = strtoull(text, &end, 10);
-	return (errno || end == text || *end || *out < min || *out > max) ? -1 : 0;
+	return (errno || end == text || *end || *out < min || *out > max || text[0] == '-') ? -1 : 0;
+}
+
+/* A plain finite number in (min, max]. */
+static int parse_double(const char *text, double min, double max, double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(text, &end);
+	return (errno || end == text || *end || !isfinite(*out) || *out <= min || *out > max) ? -1 : 0;
 }
 
 static int parse_args(int argc, char **argv, struct config *cfg)
 {
-	enum { OPT_SRC_IP = 256, OPT_DST_IP, OPT_ROUTED };
+	enum { OPT_SRC_IP = 256, OPT_DST_IP, OPT_ROUTED, OPT_SEARCH, OPT_MIN_PPS, OPT_MAX_PPS, OPT_TRIAL, OPT_LOSS, OPT_PRECISION };
 	static const struct option longopts[] = {
 		{ "iface", required_argument, NULL, 'i' },   { "target", required_argument, NULL, 't' },
 		{ "count", required_argument, NULL, 'n' },   { "duration", required_argument, NULL, 'd' },
@@ -180,16 +271,19 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 		{ "flows", required_argument, NULL, 'k' },   { "size", required_argument, NULL, 's' },
 		{ "wait-ms", required_argument, NULL, 'w' }, { "src-ip", required_argument, NULL, OPT_SRC_IP },
 		{ "dst-ip", required_argument, NULL, OPT_DST_IP }, { "routed", no_argument, NULL, OPT_ROUTED },
+		{ "search", no_argument, NULL, OPT_SEARCH }, { "min-pps", required_argument, NULL, OPT_MIN_PPS },
+		{ "max-pps", required_argument, NULL, OPT_MAX_PPS }, { "trial", required_argument, NULL, OPT_TRIAL },
+		{ "loss-tolerance", required_argument, NULL, OPT_LOSS }, { "precision", required_argument, NULL, OPT_PRECISION },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	bool have_target = false;
+	bool have_target = false, have_rate = false;
 	struct in_addr addr;
-	char *end;
 	uint64_t v;
 	int opt;
 
-	*cfg = (struct config){ .pps = 1000, .flows = 16, .size = 128, .wait_ms = 500 };
+	*cfg = (struct config){ .pps = 1000, .flows = 16, .size = 128, .wait_ms = 500,
+				.min_pps = 1000, .trial_s = 1, .precision_pct = 1 };
 	while ((opt = getopt_long(argc, argv, "i:t:n:d:r:Fk:s:w:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'i': cfg->ifname = optarg; break;
@@ -201,18 +295,19 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 		case 'n':
 			if (parse_u64(optarg, 1, UINT32_MAX, &cfg->count) != 0)
 				goto bad;
+			have_rate = true;
 			break;
 		case 'd':
-			errno = 0;
-			cfg->duration_s = strtod(optarg, &end);
-			if (errno != 0 || end == optarg || *end != '\0' || !isfinite(cfg->duration_s) || cfg->duration_s <= 0 || cfg->duration_s > 3600)
+			if (parse_double(optarg, 0, 3600, &cfg->duration_s) != 0)
 				goto bad;
+			have_rate = true;
 			break;
 		case 'r':
 			if (parse_u64(optarg, 1, 100000000, &cfg->pps) != 0)
 				goto bad;
+			have_rate = true;
 			break;
-		case 'F': cfg->flood = true; break;
+		case 'F': cfg->flood = have_rate = true; break;
 		case 'k':
 			if (parse_u64(optarg, 1, 65535 - FLOW_PORT_BASE, &v) != 0)
 				goto bad;
@@ -228,15 +323,35 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 				goto bad;
 			cfg->wait_ms = (unsigned int)v;
 			break;
-		case OPT_ROUTED:
-			cfg->routed = true;
-			break;
+		case OPT_ROUTED: cfg->routed = true; break;
 		case OPT_SRC_IP:
 		case OPT_DST_IP:
 			if (inet_pton(AF_INET, optarg, &addr) != 1)
 				goto bad;
 			*(opt == OPT_SRC_IP ? &cfg->src_ip : &cfg->dst_ip) = addr.s_addr;
 			break;
+		case OPT_SEARCH: cfg->search = true; break;
+		case OPT_MIN_PPS:
+		case OPT_MAX_PPS:
+			if (parse_u64(optarg, 1, 100000000, opt == OPT_MIN_PPS ? &cfg->min_pps : &cfg->max_pps) != 0)
+				goto bad;
+			break;
+		case OPT_TRIAL:
+			if (parse_double(optarg, 0, 3600, &cfg->trial_s) != 0)
+				goto bad;
+			break;
+		case OPT_LOSS:
+			/* Zero is a valid tolerance: parse_double takes (min, max], so start just below it. */
+			if (parse_double(optarg, -1e-12, 100, &cfg->loss_pct) != 0 || cfg->loss_pct < 0)
+				goto bad;
+			break;
+		case OPT_PRECISION:
+			if (parse_double(optarg, 0, 50, &cfg->precision_pct) != 0)
+				goto bad;
+			break;
+		case 'h':
+			usage();
+			exit(0);
 		default:
 			usage();
 			return -1;
@@ -246,11 +361,22 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 		usage();
 		return -1;
 	}
+	if (cfg->search && have_rate) {
+		fprintf(stderr, "l2probe: --search sets its own rates and times: drop -n, -d, -r and -F\n");
+		return -1;
+	}
+	if (cfg->search && cfg->max_pps && cfg->max_pps <= cfg->min_pps) {
+		fprintf(stderr, "l2probe: --max-pps must be above --min-pps\n");
+		return -1;
+	}
 	if (cfg->count == 0 && cfg->duration_s == 0)
 		cfg->count = 1000;
 	return 0;
 bad:
-	fprintf(stderr, "l2probe: invalid value for -%c: '%s'\n", opt < 256 ? opt : '-', optarg);
+	for (const struct option *o = longopts; o->name; o++)
+		if (o->val == opt)
+			fprintf(stderr, "l2probe: invalid value for %s%s: '%s'\n", opt < 256 ? "-" : "--",
+				opt < 256 ? (const char[]){ (char)opt, '\0' } : o->name, optarg);
 	return -1;
 }
 
@@ -279,14 +405,23 @@ static int open_socket(struct probe *p)
 	/* Our own transmitted frames would otherwise come back on this socket. */
 	if (setsockopt(p->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) != 0)
 		return -errno;
-	/* Software stamps on receive, and at rates also on send (a flood would only fill the error queue). */
-	int stamps = SOF_TIMESTAMPING_SOFTWARE | SOF_TIMESTAMPING_RX_SOFTWARE | (p->cfg.flood ? 0 : SOF_TIMESTAMPING_TX_SOFTWARE);
-	if (setsockopt(p->fd, SOL_SOCKET, SO_TIMESTAMPING, &stamps, sizeof(stamps)) != 0)
-		return -errno;
+	/*
+	 * No PACKET_QDISC_BYPASS: it also skips the packet taps, so tcpdump on the wire (the RTT
+	 * reference, the evidence captures) would never see what was sent.
+	 */
 	if (setsockopt(p->fd, SOL_SOCKET, SO_RCVBUFFORCE, &bufsize, sizeof(bufsize)) != 0 &&
 	    setsockopt(p->fd, SOL_SOCKET, SO_RCVBUF, &bufsize, sizeof(bufsize)) != 0)
 		return -errno;
 	return 0;
+}
+
+/* Software stamps on receive, and on send at rates where the error queue keeps up. */
+static int set_timestamping(const struct probe *p)
+{
+	const bool tx = !p->plan.flood && p->plan.pps <= TX_STAMP_MAX_PPS;
+	const int stamps = SOF_TIMESTAMPING_SOFTWARE | SOF_TIMESTAMPING_RX_SOFTWARE | (tx ? SOF_TIMESTAMPING_TX_SOFTWARE : 0);
+
+	return setsockopt(p->fd, SOL_SOCKET, SO_TIMESTAMPING, &stamps, sizeof(stamps)) != 0 ? -errno : 0;
 }
 
 /* RFC 1071, summed byte by byte: reading the header through a uint16_t pointer would break
@@ -334,66 +469,168 @@ static void build_frame(const struct probe *p, uint8_t *frame, uint32_t seq, uin
 		frame[i] = pattern_byte(seq, i);
 }
 
-static int ensure_capacity(struct results *r, uint64_t n, unsigned int flows)
-{
-	uint64_t cap = r->capacity ? r->capacity : 4096;
-	void *grown;
-
-	if (!r->flows) {
-		r->flows = calloc(flows, sizeof(*r->flows));
-		if (!r->flows)
-			return -ENOMEM;
-	}
-	if (n <= r->capacity)
-		return 0;
-	while (cap < n)
-		cap *= 2;
-	grown = realloc(r->seen, cap);
-	if (!grown)
-		return -ENOMEM;
-	r->seen = grown;
-	memset(r->seen + r->capacity, 0, cap - r->capacity);
-	grown = realloc(r->rtt_ns, cap * sizeof(*r->rtt_ns));
-	if (!grown)
-		return -ENOMEM;
-	r->rtt_ns = grown;
-	grown = realloc(r->tx_kernel_ns, cap * sizeof(*r->tx_kernel_ns));
-	if (!grown)
-		return -ENOMEM;
-	r->tx_kernel_ns = grown;
-	memset(r->tx_kernel_ns + r->capacity, 0, (cap - r->capacity) * sizeof(*r->tx_kernel_ns));
-	r->capacity = cap;
-	return 0;
-}
-
-/* Sends up to n frames in one sendmmsg; returns how many went out. */
+/* Sends up to n frames in one sendmmsg, stamped just before it; returns how many went out. */
 static int send_batch(struct probe *p, unsigned int n)
 {
 	static uint8_t frames[BATCH][1514];
 	struct mmsghdr msgs[BATCH];
 	struct iovec iov[BATCH];
 	struct sockaddr_ll to = { .sll_family = AF_PACKET, .sll_ifindex = p->ifindex, .sll_halen = ETH_ALEN };
+	struct sender *tx = &p->tx;
 	const uint64_t t = wall_ns();
 	int sent;
 
 	memcpy(to.sll_addr, p->cfg.target, ETH_ALEN);
-	if (ensure_capacity(&p->res, p->res.sent + n, p->cfg.flows) != 0)
-		return -ENOMEM;
 	for (unsigned int i = 0; i < n; i++) {
-		build_frame(p, frames[i], (uint32_t)(p->res.sent + i), t, SEND_TTL);
+		build_frame(p, frames[i], (uint32_t)(tx->sent + i), t, SEND_TTL);
 		iov[i] = (struct iovec){ .iov_base = frames[i], .iov_len = p->cfg.size };
 		msgs[i] = (struct mmsghdr){ .msg_hdr = { .msg_name = &to, .msg_namelen = sizeof(to), .msg_iov = &iov[i], .msg_iovlen = 1 } };
 	}
+	/* An echo can be back before sendmmsg returns: the receiver must already count these frames as ours. */
+	atomic_store_explicit(&tx->issued, tx->sent + n, memory_order_release);
 	sent = sendmmsg(p->fd, msgs, n, 0);
 	if (sent < 0)
-		return (errno == EAGAIN || errno == ENOBUFS) ? 0 : -errno;
-	for (int i = 0; i < sent; i++)
-		p->res.flows[(p->res.sent + (uint64_t)i) % p->cfg.flows].sent++;
-	if (p->res.sent == 0)
-		p->res.first_tx_ns = t;
-	p->res.last_tx_ns = t;
-	p->res.sent += (uint64_t)sent;
+		sent = (errno == EAGAIN || errno == ENOBUFS) ? 0 : -errno;
+	if (sent < 0)
+		return sent;
+	if ((unsigned int)sent < n)
+		atomic_store_explicit(&tx->issued, tx->sent + (uint64_t)sent, memory_order_release);
+	if (sent > 0) {
+		if (tx->sent == 0)
+			tx->first_tx_ns = t;
+		tx->last_tx_ns = t;
+		tx->last_batch = (uint64_t)sent;
+		tx->sent += (uint64_t)sent;
+	}
 	return sent;
+}
+
+static bool sending_done(const struct probe *p, uint64_t start, uint64_t now)
+{
+	if (stop_requested)
+		return true;
+	if (p->plan.count && p->tx.sent >= p->plan.count)
+		return true;
+	/* Sequence numbers are 32-bit: a run ends before they would wrap. */
+	if (p->tx.sent >= UINT32_MAX)
+		return true;
+	return p->plan.duration_s > 0 && (double)(now - start) >= p->plan.duration_s * 1e9;
+}
+
+/* Sleeps most of the way (sleeping wakes late) and spins the rest. */
+static void pace_until(uint64_t at)
+{
+	const uint64_t now = now_ns();
+
+	if (at > now + SPIN_NS) {
+		const uint64_t wake = at - SPIN_NS;
+		const struct timespec ts = { .tv_sec = (time_t)(wake / 1000000000u), .tv_nsec = (long)(wake % 1000000000u) };
+
+		(void)clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+	}
+	while (now_ns() < at && !stop_requested)
+		;
+}
+
+/*
+ * Flat out in batches, or paced: a slot per frame up to PACED_SLOT_PPS, above it a few frames
+ * per slot. For latency, a slot missed by more than a whole slot moves the schedule on instead of
+ * sending a catch-up burst into the tail. A throughput trial must offer its rate on average
+ * even on CPUs it shares with the DUT's pollers, so there the frames due are sent at once.
+ */
+static int send_frames(struct probe *p)
+{
+	const struct run_plan *plan = &p->plan;
+	const uint64_t start = now_ns();
+	const double per_ns = (double)plan->pps / 1e9;
+	const uint64_t slot_frames = plan->flood ? BATCH : MIN_U64(BATCH, plan->pps / PACED_SLOT_PPS + 1);
+	uint64_t base_ns = start, base_seq = 0, now = start;
+	int ret;
+
+	while (!sending_done(p, start, now)) {
+		const uint64_t left = plan->count ? plan->count - p->tx.sent : UINT32_MAX - p->tx.sent;
+		uint64_t n = MIN_U64(left, slot_frames);
+
+		if (!plan->flood) {
+			const uint64_t at = base_ns + (uint64_t)((double)(p->tx.sent + n - base_seq) / per_ns);
+
+			pace_until(at);
+			now = now_ns();
+			if (plan->catch_up) {
+				const uint64_t due = base_seq + (uint64_t)((double)(now - base_ns) * per_ns) - p->tx.sent;
+
+				n = MIN_U64(left, MIN_U64(BATCH, due > n ? due : n));
+			} else if (now - at > (uint64_t)((double)n / per_ns)) {
+				base_ns = now;
+				base_seq = p->tx.sent;
+			}
+		}
+		ret = send_batch(p, (unsigned int)n);
+		if (ret < 0)
+			return ret;
+		now = now_ns();
+	}
+	return 0;
+}
+
+static void *sender_main(void *arg)
+{
+	struct probe *p = arg;
+
+	/* Wake-ups as exact as the kernel allows: the default slack is 50 microseconds. */
+	(void)prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+	p->tx.error = send_frames(p);
+	atomic_store_explicit(&p->tx.finished, true, memory_order_release);
+	return NULL;
+}
+
+static unsigned int hist_index(uint64_t ns)
+{
+	if (ns >= 1ull << HIST_TOP_BIT)
+		ns = (1ull << HIST_TOP_BIT) - 1;
+	if (ns < 2 * HIST_SUB)
+		return (unsigned int)ns;
+	const unsigned int shift = (unsigned int)(63 - __builtin_clzll(ns)) - HIST_BITS;
+
+	return shift * HIST_SUB + (unsigned int)(ns >> shift);
+}
+
+/* The middle of a bucket's range. */
+static uint64_t hist_value(unsigned int index)
+{
+	if (index < 2 * HIST_SUB)
+		return index;
+	const unsigned int shift = index / HIST_SUB - 1;
+
+	return ((uint64_t)(index - shift * HIST_SUB) << shift) + ((1ull << shift) - 1) / 2;
+}
+
+/* The nearest-rank RTT at q, from the histogram, kept within the exact min and max. */
+static double percentile_us(const struct results *r, double q)
+{
+	uint64_t seen = 0, v = r->rtt_max_ns;
+
+	if (r->received == 0)
+		return 0;
+	const uint64_t rank = (uint64_t)((double)(r->received - 1) * q);
+	for (unsigned int i = 0; i < HIST_BUCKETS; i++) {
+		seen += r->hist[i];
+		if (seen > rank) {
+			v = hist_value(i);
+			break;
+		}
+	}
+	v = v < r->rtt_min_ns ? r->rtt_min_ns : v > r->rtt_max_ns ? r->rtt_max_ns : v;
+	return (double)v / 1000.0;
+}
+
+static void record_rtt(struct results *r, uint64_t ns)
+{
+	r->hist[hist_index(ns)]++;
+	if (r->received == 0 || ns < r->rtt_min_ns)
+		r->rtt_min_ns = ns;
+	if (ns > r->rtt_max_ns)
+		r->rtt_max_ns = ns;
 }
 
 /* Every byte after the MACs as sent: headers, ports, lengths, nonce, sequence, timestamp, payload. */
@@ -402,7 +639,7 @@ static bool frame_intact(const struct probe *p, const uint8_t *frame, size_t len
 	static uint8_t expected[1514];
 	const size_t macs = 2 * ETH_ALEN;
 
-	if (len < p->cfg.size || pl->tx_ns < p->res.first_tx_ns || pl->tx_ns > rx_ns)
+	if (len < p->cfg.size || pl->tx_ns < p->start_wall_ns || pl->tx_ns > rx_ns)
 		return false;
 	build_frame(p, expected, pl->seq, pl->tx_ns, p->cfg.routed ? SEND_TTL - 1 : SEND_TTL);
 	return memcmp(frame + macs, expected + macs, p->cfg.size - macs) == 0;
@@ -410,9 +647,10 @@ static bool frame_intact(const struct probe *p, const uint8_t *frame, size_t len
 
 static void check_echo(struct probe *p, const uint8_t *frame, size_t len, uint64_t rx_ns, bool rx_kernel)
 {
+	const uint64_t issued = atomic_load_explicit(&p->tx.issued, memory_order_acquire);
+	struct results *r = &p->res;
 	struct ether_header eth;
 	struct probe_payload pl;
-	struct results *r = &p->res;
 
 	if (len < MIN_FRAME) {
 		r->other++;
@@ -428,7 +666,7 @@ static void check_echo(struct probe *p, const uint8_t *frame, size_t len, uint64
 		r->foreign++;
 		return;
 	}
-	if (pl.seq >= r->sent || !frame_intact(p, frame, len, &pl, rx_ns)) {
+	if (pl.seq >= issued || !frame_intact(p, frame, len, &pl, rx_ns)) {
 		r->corrupted++;
 		return;
 	}
@@ -437,16 +675,26 @@ static void check_echo(struct probe *p, const uint8_t *frame, size_t len, uint64
 		r->bad_mac++;
 		return;
 	}
-	if (r->seen[pl.seq]) {
+	if ((uint64_t)pl.seq + WINDOW <= issued) {
+		r->late++;
+		return;
+	}
+	struct window_slot *slot = &r->window[pl.seq & (WINDOW - 1)];
+	const uint32_t tag = (pl.seq >> WINDOW_BITS) + 1;
+
+	if (slot->echo_tag == tag) {
 		r->duplicates++;
 		return;
 	}
-	r->seen[pl.seq] = 1;
-	const uint64_t tx_ns = r->tx_kernel_ns[pl.seq] ? r->tx_kernel_ns[pl.seq] : pl.tx_ns;
-	r->tx_kernel += r->tx_kernel_ns[pl.seq] != 0;
+	slot->echo_tag = tag;
+	const bool tx_kernel = slot->stamp_tag == tag;
+	const uint64_t tx_ns = tx_kernel ? slot->tx_kernel_ns : pl.tx_ns;
+
+	r->tx_kernel += tx_kernel;
 	r->rx_kernel += rx_kernel;
-	r->rtt_ns[r->received++] = (uint32_t)MIN_U64(rx_ns > tx_ns ? rx_ns - tx_ns : 0, UINT32_MAX);
-	r->flows[pl.seq % p->cfg.flows].received++;
+	record_rtt(r, rx_ns > tx_ns ? rx_ns - tx_ns : 0);
+	r->received++;
+	r->flow_received[pl.seq % p->cfg.flows]++;
 	if (r->first_rx_ns == 0)
 		r->first_rx_ns = rx_ns;
 	r->last_rx_ns = rx_ns;
@@ -492,12 +740,18 @@ static int drain_tx_stamps(struct probe *p)
 		n = recvmmsg(p->fd, msgs, BATCH, MSG_ERRQUEUE | MSG_DONTWAIT, NULL);
 		if (n < 0)
 			return (errno == EAGAIN || errno == EINTR) ? 0 : -errno;
+		const uint64_t issued = atomic_load_explicit(&p->tx.issued, memory_order_acquire);
+
 		for (int i = 0; i < n; i++) {
 			if (msgs[i].msg_len < MIN_FRAME || !kernel_time(&msgs[i].msg_hdr, &t))
 				continue;
 			memcpy(&pl, bufs[i] + HEADERS, sizeof(pl));
-			if (pl.magic == PROBE_MAGIC && pl.nonce == p->nonce && pl.seq < p->res.sent)
-				p->res.tx_kernel_ns[pl.seq] = t;
+			if (pl.magic != PROBE_MAGIC || pl.nonce != p->nonce || pl.seq >= issued)
+				continue;
+			struct window_slot *slot = &p->res.window[pl.seq & (WINDOW - 1)];
+
+			slot->tx_kernel_ns = t;
+			slot->stamp_tag = (pl.seq >> WINDOW_BITS) + 1;
 		}
 	}
 }
@@ -510,21 +764,26 @@ static int receive_all(struct probe *p)
 	struct iovec iov[BATCH];
 	uint64_t t;
 	bool stamped;
-	int n;
+	int n, ret;
 
 	for (;;) {
-		/* A frame's send time is queued before its echo can come back: read it first. */
-		n = drain_tx_stamps(p);
-		if (n < 0)
-			return n;
 		for (int i = 0; i < BATCH; i++) {
 			iov[i] = (struct iovec){ .iov_base = bufs[i], .iov_len = sizeof(bufs[i]) };
 			msgs[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &iov[i], .msg_iovlen = 1,
 								 .msg_control = ctrl[i], .msg_controllen = sizeof(ctrl[i]) } };
 		}
 		n = recvmmsg(p->fd, msgs, BATCH, MSG_DONTWAIT, NULL);
+		const int recv_errno = errno;
+		/*
+		 * A frame's send time is queued before its echo can come back, so once the echoes are in,
+		 * every one of their send times is too: read them now, as the sender keeps sending meanwhile.
+		 * Read them when no echo came in as well: a waiting send time keeps poll from sleeping.
+		 */
+		ret = drain_tx_stamps(p);
+		if (ret < 0)
+			return ret;
 		if (n < 0)
-			return (errno == EAGAIN || errno == EINTR) ? 0 : -errno;
+			return (recv_errno == EAGAIN || recv_errno == EINTR) ? 0 : -recv_errno;
 		for (int i = 0; i < n; i++) {
 			stamped = kernel_time(&msgs[i].msg_hdr, &t);
 			check_echo(p, bufs[i], msgs[i].msg_len, stamped ? t : wall_ns(), stamped);
@@ -540,53 +799,28 @@ static void wait_readable(int fd, uint64_t ns)
 	(void)ppoll(&pfd, 1, &ts, NULL);
 }
 
-static bool sending_done(const struct probe *p, uint64_t start, uint64_t now)
+/* Receives while the sender runs, then joins it and waits up to wait_ms for the last echoes. */
+static int receive_run(struct probe *p, pthread_t sender)
 {
-	if (stop_requested)
-		return true;
-	if (p->cfg.count && p->res.sent >= p->cfg.count)
-		return true;
-	/* Sequence numbers are 32-bit: a run ends before they would wrap. */
-	if (p->res.sent >= UINT32_MAX)
-		return true;
-	return p->cfg.duration_s > 0 && (double)(now - start) >= p->cfg.duration_s * 1e9;
-}
+	int ret = 0;
 
-/*
- * Reads before it sends, so a frame's send never waits behind the echoes already in. At a rate,
- * one frame per slot, timestamped just before its send; a slot missed by more than a whole
- * interval moves the schedule on instead of sending a catch-up burst into the tail.
- */
-static int run_probe(struct probe *p)
-{
-	const uint64_t start = now_ns();
-	const uint64_t interval = p->cfg.flood ? 0 : (uint64_t)(1e9 / (double)p->cfg.pps);
-	uint64_t next = start;
-	uint64_t now = start;
-	int ret;
-
-	while (!sending_done(p, start, now)) {
+	while (!atomic_load_explicit(&p->tx.finished, memory_order_acquire)) {
 		ret = receive_all(p);
 		if (ret < 0)
-			return ret;
-		now = now_ns();
-		if (p->cfg.flood) {
-			const uint64_t left = p->cfg.count ? p->cfg.count - p->res.sent : UINT32_MAX - p->res.sent;
-
-			ret = send_batch(p, (unsigned int)MIN_U64(left, BATCH));
-		} else if (now >= next) {
-			ret = send_batch(p, 1);
-			next = now - next > interval ? now + interval : next + interval;
-		} else {
-			wait_readable(p->fd, MIN_U64(next - now, 1000000u));
-			ret = 0;
-		}
-		if (ret < 0)
-			return ret;
-		now = now_ns();
+			break;
+		wait_readable(p->fd, 10000000u);
 	}
+	if (ret < 0)
+		stop_requested = 1; /* the sender stops too */
+	pthread_join(sender, NULL);
+	if (ret < 0)
+		return ret;
+	if (p->tx.error < 0)
+		return p->tx.error;
 	const uint64_t deadline = now_ns() + (uint64_t)p->cfg.wait_ms * 1000000u;
-	while (p->res.received < p->res.sent && !stop_requested && (now = now_ns()) < deadline) {
+	uint64_t now;
+
+	while (p->res.received < p->tx.sent && !stop_requested && (now = now_ns()) < deadline) {
 		wait_readable(p->fd, deadline - now);
 		ret = receive_all(p);
 		if (ret < 0)
@@ -595,40 +829,192 @@ static int run_probe(struct probe *p)
 	return 0;
 }
 
-static int cmp_u32(const void *a, const void *b)
+/* A run: a fresh nonce and fresh counts, the sender thread, and the receiving here. */
+static int run_probe(struct probe *p, const struct run_plan *plan)
 {
-	const uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	struct results *r = &p->res;
+	sigset_t all, old;
+	pthread_t sender;
+	int ret;
 
-	return (x > y) - (x < y);
+	p->plan = *plan;
+	if (getrandom(&p->nonce, sizeof(p->nonce), 0) != (ssize_t)sizeof(p->nonce))
+		return -errno;
+	ret = set_timestamping(p);
+	if (ret < 0)
+		return ret;
+	memset(&p->tx, 0, sizeof(p->tx));
+	memset(r->hist, 0, HIST_BUCKETS * sizeof(*r->hist));
+	memset(r->window, 0, WINDOW * sizeof(*r->window));
+	memset(r->flow_received, 0, p->cfg.flows * sizeof(*r->flow_received));
+	*r = (struct results){ .hist = r->hist, .window = r->window, .flow_received = r->flow_received };
+	p->start_wall_ns = wall_ns();
+	/* Signals are this thread's to take: its ppoll wakes, and the sender sees the flag. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	ret = -pthread_create(&sender, NULL, sender_main, p);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return ret < 0 ? ret : receive_run(p, sender);
 }
 
-static double percentile_us(const uint32_t *sorted, uint64_t n, double q)
+/* A rate is intervals over time: frames before the last send, over the time up to it. */
+static double sent_pps(const struct sender *tx)
 {
-	return n ? sorted[(uint64_t)((double)(n - 1) * q)] / 1000.0 : 0;
+	return tx->last_tx_ns > tx->first_tx_ns ? (double)(tx->sent - tx->last_batch) * 1e9 / (double)(tx->last_tx_ns - tx->first_tx_ns) : 0;
 }
 
-static void print_results(const struct probe *p)
+static double echoed_pps(const struct results *r)
+{
+	return r->last_rx_ns > r->first_rx_ns ? (double)(r->received - 1) * 1e9 / (double)(r->last_rx_ns - r->first_rx_ns) : 0;
+}
+
+static void print_run(FILE *out, const struct probe *p)
 {
 	const struct results *r = &p->res;
-	/* A rate is intervals over time: n frames span n - 1 intervals. */
-	const double send_s = r->sent > 1 ? (double)(r->last_tx_ns - r->first_tx_ns) / 1e9 : 0;
-	const double echo_s = r->received > 1 ? (double)(r->last_rx_ns - r->first_rx_ns) / 1e9 : 0;
+	const struct sender *tx = &p->tx;
 
-	qsort(r->rtt_ns, r->received, sizeof(*r->rtt_ns), cmp_u32);
-	printf("{\"sent\":%" PRIu64 ",\"received\":%" PRIu64 ",\"lost\":%" PRIu64 ",\"bad_mac\":%" PRIu64
-	       ",\"corrupted\":%" PRIu64 ",\"duplicates\":%" PRIu64 ",\"other\":%" PRIu64 ",\"foreign\":%" PRIu64 ",\"frame_size\":%u,",
-	       r->sent, r->received, r->sent - r->received, r->bad_mac, r->corrupted, r->duplicates, r->other, r->foreign, p->cfg.size);
-	printf("\"timestamps\":{\"rx_kernel\":%" PRIu64 ",\"tx_kernel\":%" PRIu64 "},", r->rx_kernel, r->tx_kernel);
-	printf("\"rtt_us\":{\"min\":%.1f,\"p50\":%.1f,\"p99\":%.1f,\"max\":%.1f},",
-	       percentile_us(r->rtt_ns, r->received, 0), percentile_us(r->rtt_ns, r->received, 0.5),
-	       percentile_us(r->rtt_ns, r->received, 0.99), percentile_us(r->rtt_ns, r->received, 1));
-	printf("\"pps\":{\"offered\":%" PRIu64 ",\"sent\":%.0f,\"echoed\":%.0f},\"flows\":[",
-	       p->cfg.flood ? 0 : p->cfg.pps, send_s > 0 ? (double)(r->sent - 1) / send_s : 0,
-	       echo_s > 0 ? (double)(r->received - 1) / echo_s : 0);
-	for (unsigned int f = 0; f < p->cfg.flows; f++)
-		printf("%s{\"flow\":%u,\"sent\":%" PRIu64 ",\"received\":%" PRIu64 "}", f ? "," : "", f,
-		       r->flows ? r->flows[f].sent : 0, r->flows ? r->flows[f].received : 0);
-	printf("]}\n");
+	fprintf(out, "{\"sent\":%" PRIu64 ",\"received\":%" PRIu64 ",\"lost\":%" PRIu64 ",\"bad_mac\":%" PRIu64
+		",\"corrupted\":%" PRIu64 ",\"duplicates\":%" PRIu64 ",\"late\":%" PRIu64 ",\"other\":%" PRIu64
+		",\"foreign\":%" PRIu64 ",\"frame_size\":%u,",
+		tx->sent, r->received, tx->sent - r->received, r->bad_mac, r->corrupted, r->duplicates, r->late, r->other,
+		r->foreign, p->cfg.size);
+	fprintf(out, "\"timestamps\":{\"rx_kernel\":%" PRIu64 ",\"tx_kernel\":%" PRIu64 "},", r->rx_kernel, r->tx_kernel);
+	fprintf(out, "\"rtt_us\":{\"min\":%.1f,\"p50\":%.1f,\"p99\":%.1f,\"max\":%.1f},",
+		r->received ? (double)r->rtt_min_ns / 1000.0 : 0, percentile_us(r, 0.5), percentile_us(r, 0.99),
+		(double)r->rtt_max_ns / 1000.0);
+	fprintf(out, "\"pps\":{\"offered\":%" PRIu64 ",\"sent\":%.0f,\"echoed\":%.0f},\"flows\":[",
+		p->plan.flood ? 0 : p->plan.pps, sent_pps(tx), echoed_pps(r));
+	for (unsigned int f = 0; f < p->cfg.flows; f++) {
+		/* Frame seq belongs to flow seq % flows. */
+		const uint64_t flow_sent = tx->sent / p->cfg.flows + (f < tx->sent % p->cfg.flows);
+
+		fprintf(out, "%s{\"flow\":%u,\"sent\":%" PRIu64 ",\"received\":%" PRIu64 "}", f ? "," : "", f, flow_sent,
+			r->flow_received[f]);
+	}
+	fprintf(out, "]}");
+}
+
+/* The search so far: its trials, and the best passing one's full result as JSON. */
+struct search {
+	struct trial trials[MAX_TRIALS];
+	unsigned int n;
+	char *best_json;
+};
+
+/* Runs one trial at `pps` (0: flood) and judges it; a passing trial's full result is kept. */
+static int search_trial(struct probe *p, struct search *s, uint64_t pps, bool *passed)
+{
+	const struct run_plan plan = { .pps = pps, .flood = pps == 0, .duration_s = p->cfg.trial_s, .catch_up = true };
+	struct trial *t = &s->trials[s->n];
+	size_t size;
+	FILE *out;
+	int ret;
+
+	ret = run_probe(p, &plan);
+	if (ret < 0)
+		return ret;
+	const uint64_t lost = p->tx.sent - p->res.received;
+
+	*t = (struct trial){ .offered_pps = pps, .sent = p->tx.sent, .received = p->res.received,
+			     .sent_pps = sent_pps(&p->tx), .echoed_pps = echoed_pps(&p->res),
+			     .p50_us = percentile_us(&p->res, 0.5), .p99_us = percentile_us(&p->res, 0.99) };
+	if (p->tx.sent == 0 || (double)lost > p->cfg.loss_pct / 100.0 * (double)p->tx.sent)
+		t->failed_by = "loss";
+	else if (!plan.flood && t->sent_pps < OFFERED_SHARE * (double)pps)
+		t->failed_by = "tester";
+	s->n++;
+	*passed = t->failed_by == NULL;
+	if (!*passed)
+		return 0;
+	free(s->best_json);
+	s->best_json = NULL;
+	out = open_memstream(&s->best_json, &size);
+	if (out == NULL)
+		return -errno;
+	print_run(out, p);
+	return fclose(out) != 0 ? -errno : 0;
+}
+
+static void print_search(const struct probe *p, const struct search *s, uint64_t max_pps, uint64_t rate, const char *limited_by)
+{
+	printf("{\"search\":{\"frame_size\":%u,\"trial_s\":%g,\"loss_tolerance_pct\":%g,\"precision_pct\":%g,"
+	       "\"min_pps\":%" PRIu64 ",\"max_pps\":%" PRIu64 ",\"rate_pps\":%" PRIu64 ",\"limited_by\":",
+	       p->cfg.size, p->cfg.trial_s, p->cfg.loss_pct, p->cfg.precision_pct, p->cfg.min_pps, max_pps, rate);
+	printf(limited_by ? "\"%s\"" : "null", limited_by);
+	printf(",\"trials\":[");
+	for (unsigned int i = 0; i < s->n; i++) {
+		const struct trial *t = &s->trials[i];
+
+		printf("%s{\"offered_pps\":%" PRIu64 ",\"flood\":%s,\"sent\":%" PRIu64 ",\"received\":%" PRIu64
+		       ",\"lost\":%" PRIu64 ",\"sent_pps\":%.0f,\"echoed_pps\":%.0f,\"rtt_us\":{\"p50\":%.1f,\"p99\":%.1f},"
+		       "\"passed\":%s,\"failed_by\":",
+		       i ? "," : "", t->offered_pps, t->offered_pps ? "false" : "true", t->sent, t->received,
+		       t->sent - t->received, t->sent_pps, t->echoed_pps, t->p50_us, t->p99_us, t->failed_by ? "false" : "true");
+		printf(t->failed_by ? "\"%s\"}" : "null}", t->failed_by);
+	}
+	printf("]},\"at_rate\":%s}\n", s->best_json ? s->best_json : "null");
+}
+
+/*
+ * RFC 2544 26.1: the highest rate with loss within the tolerance. The first trial runs at the
+ * upper bound (by default, a flood first measures what the tester can offer), then the interval
+ * is halved until it is within the precision. What bounds the result is said: the DUT's loss
+ * ("dut"), or a tester that could not offer more ("tester").
+ */
+static int search_rate(struct probe *p, struct search *s, uint64_t *max_pps, uint64_t *rate, const char **limited_by)
+{
+	uint64_t lo = p->cfg.min_pps, hi = p->cfg.max_pps;
+	bool passed;
+	int ret;
+
+	if (hi == 0) {
+		ret = search_trial(p, s, 0, &passed);
+		if (ret < 0)
+			return ret;
+		hi = (uint64_t)llround(s->trials[0].sent_pps); /* as printed */
+		/* Passed: the DUT took all the tester offers. Else if that is below the lower bound, the tester cannot test it. */
+		if (passed || hi <= lo) {
+			*rate = passed ? hi : 0;
+			*limited_by = "tester";
+			*max_pps = hi;
+			return 0;
+		}
+	}
+	*max_pps = hi;
+	const uint64_t precision = (uint64_t)fmax(1, (double)hi * p->cfg.precision_pct / 100.0);
+	uint64_t at = hi;
+
+	for (;;) {
+		ret = search_trial(p, s, at, &passed);
+		if (ret < 0)
+			return ret;
+		if (passed) {
+			*rate = lo = at;
+			*limited_by = *limited_by ? *limited_by : "tester";
+		} else {
+			hi = at;
+			*limited_by = strcmp(s->trials[s->n - 1].failed_by, "loss") == 0 ? "dut" : "tester";
+		}
+		if (stop_requested || s->n == MAX_TRIALS || (*rate == 0 && at == lo))
+			return 0;
+		/* Bisect while the bounds are apart; if nothing passed on the way down, try the lower bound itself. */
+		at = hi - lo > precision ? lo + (hi - lo) / 2 : *rate == 0 ? lo : 0;
+		if (at == 0)
+			return 0;
+	}
+}
+
+static int run_search(struct probe *p)
+{
+	struct search s = { .n = 0 };
+	uint64_t max_pps = 0, rate = 0;
+	const char *limited_by = NULL;
+	int ret = search_rate(p, &s, &max_pps, &rate, &limited_by);
+
+	if (ret == 0)
+		print_search(p, &s, max_pps, rate, limited_by);
+	free(s.best_json);
+	return ret;
 }
 
 int main(int argc, char **argv)
@@ -643,22 +1029,34 @@ int main(int argc, char **argv)
 		perror("l2probe: sigaction");
 		return 1;
 	}
-	if (getrandom(&p.nonce, sizeof(p.nonce), 0) != (ssize_t)sizeof(p.nonce)) {
-		perror("l2probe: getrandom");
-		return 1;
+	p.res.hist = calloc(HIST_BUCKETS, sizeof(*p.res.hist));
+	p.res.window = calloc(WINDOW, sizeof(*p.res.window));
+	p.res.flow_received = calloc(p.cfg.flows, sizeof(*p.res.flow_received));
+	if (!p.res.hist || !p.res.window || !p.res.flow_received) {
+		fprintf(stderr, "l2probe: out of memory\n");
+		ret = -ENOMEM;
+		goto out;
 	}
 	ret = open_socket(&p);
-	if (ret == 0)
-		ret = run_probe(&p);
-	if (ret == 0)
-		print_results(&p);
-	else
+	if (ret == 0 && p.cfg.search) {
+		ret = run_search(&p);
+	} else if (ret == 0) {
+		const struct run_plan plan = { .pps = p.cfg.pps, .flood = p.cfg.flood, .count = p.cfg.count,
+					       .duration_s = p.cfg.duration_s };
+
+		ret = run_probe(&p, &plan);
+		if (ret == 0) {
+			print_run(stdout, &p);
+			putchar('\n');
+		}
+	}
+	if (ret != 0)
 		fprintf(stderr, "l2probe: %s: %s\n", p.cfg.ifname, strerror(-ret));
+out:
 	if (p.fd >= 0)
 		close(p.fd);
-	free(p.res.seen);
-	free(p.res.rtt_ns);
-	free(p.res.tx_kernel_ns);
-	free(p.res.flows);
+	free(p.res.hist);
+	free(p.res.window);
+	free(p.res.flow_received);
 	return ret == 0 ? 0 : 1;
 }

@@ -2,20 +2,36 @@
 import { LabError } from '../errors.js';
 import { run } from '../host/exec.js';
 
-export interface L2ProbeOptions {
+/** Where and what l2probe sends, for a single run and for a search alike. */
+interface L2ProbeFrames {
   iface: string;
   target: string;
-  count?: number;
-  durationS?: number;
-  pps?: number;
-  flood?: boolean;
   flows: number;
+  /** Frame size without FCS. */
   size: number;
   srcIp: string;
   dstIp: string;
   waitMs?: number;
   /** The echo is a router (the kernel's forwarding): one hop lowers the TTL and redoes the checksum. */
   routed?: boolean;
+}
+
+export interface L2ProbeOptions extends L2ProbeFrames {
+  count?: number;
+  durationS?: number;
+  pps?: number;
+  flood?: boolean;
+}
+
+/** RFC 2544 26.1: a binary search on the offered rate for the highest with loss within the tolerance. */
+export interface L2ProbeSearchOptions extends L2ProbeFrames {
+  trialS: number;
+  /** Loss a passing trial may have, in percent. */
+  lossPct: number;
+  minPps?: number;
+  /** Upper bound; without it, a flood trial first measures what the tester can offer. */
+  maxPps?: number;
+  precisionPct?: number;
 }
 
 export interface L2ProbeResult {
@@ -25,6 +41,8 @@ export interface L2ProbeResult {
   bad_mac: number;
   corrupted: number;
   duplicates: number;
+  /** Ours and intact, but back after l2probe's window of sequence numbers had moved on: counted lost. */
+  late: number;
   /** Frames on the wire that are not probe frames. */
   other: number;
   /** Probe frames of another run or another prober (another nonce): never taken for this run's. */
@@ -37,25 +55,84 @@ export interface L2ProbeResult {
   flows: Array<{ flow: number; sent: number; received: number }>;
 }
 
-export function l2probeArgv(binary: string, o: L2ProbeOptions): string[] {
+export interface SearchTrial {
+  /** 0: a flood, measuring what the tester can offer. */
+  offered_pps: number;
+  flood: boolean;
+  sent: number;
+  received: number;
+  lost: number;
+  sent_pps: number;
+  echoed_pps: number;
+  rtt_us: { p50: number; p99: number };
+  passed: boolean;
+  /** loss: more lost than the tolerance; tester: the tester could not offer the rate. */
+  failed_by: 'loss' | 'tester' | null;
+}
+
+export interface L2ProbeSearchResult {
+  search: {
+    frame_size: number;
+    trial_s: number;
+    loss_tolerance_pct: number;
+    precision_pct: number;
+    min_pps: number;
+    max_pps: number;
+    /** The highest rate that passed; 0 if none did. */
+    rate_pps: number;
+    /** What stopped a higher rate: the DUT's loss, or a tester that could not offer more. */
+    limited_by: 'dut' | 'tester' | null;
+    trials: SearchTrial[];
+  };
+  /** The full result of the trial at rate_pps. */
+  at_rate: L2ProbeResult | null;
+}
+
+function framesArgv(binary: string, o: L2ProbeFrames): string[] {
   return [
     binary, '-i', o.iface, '-t', o.target, '-k', String(o.flows), '-s', String(o.size),
     '--src-ip', o.srcIp, '--dst-ip', o.dstIp,
-    ...(o.count !== undefined ? ['-n', String(o.count)] : []),
-    ...(o.durationS !== undefined ? ['-d', String(o.durationS)] : []),
-    ...(o.flood ? ['-F'] : o.pps !== undefined ? ['-r', String(o.pps)] : []),
     ...(o.waitMs !== undefined ? ['-w', String(o.waitMs)] : []),
     ...(o.routed ? ['--routed'] : []),
   ];
 }
 
-/** Runs l2probe inside a namespace; the deadline leaves room for the send time and the late-echo wait. */
-export async function runL2probe(netns: string, binary: string, o: L2ProbeOptions): Promise<L2ProbeResult> {
-  const sendS = o.durationS ?? (o.count !== undefined && o.pps ? o.count / o.pps : 10);
-  const r = await run(['ip', 'netns', 'exec', netns, ...l2probeArgv(binary, o)], { what: 'l2probe', timeoutMs: (sendS + 30) * 1000 + (o.waitMs ?? 500) });
+export function l2probeArgv(binary: string, o: L2ProbeOptions): string[] {
+  return [
+    ...framesArgv(binary, o),
+    ...(o.count !== undefined ? ['-n', String(o.count)] : []),
+    ...(o.durationS !== undefined ? ['-d', String(o.durationS)] : []),
+    ...(o.flood ? ['-F'] : o.pps !== undefined ? ['-r', String(o.pps)] : []),
+  ];
+}
+
+export function l2probeSearchArgv(binary: string, o: L2ProbeSearchOptions): string[] {
+  return [
+    ...framesArgv(binary, o), '--search', '--trial', String(o.trialS), '--loss-tolerance', String(o.lossPct),
+    ...(o.minPps !== undefined ? ['--min-pps', String(o.minPps)] : []),
+    ...(o.maxPps !== undefined ? ['--max-pps', String(o.maxPps)] : []),
+    ...(o.precisionPct !== undefined ? ['--precision', String(o.precisionPct)] : []),
+  ];
+}
+
+/** Runs l2probe inside a namespace and reads its one JSON result. */
+async function runJson<T>(netns: string, argv: string[], timeoutMs: number): Promise<T> {
+  const r = await run(['ip', 'netns', 'exec', netns, ...argv], { what: 'l2probe', timeoutMs });
   try {
-    return JSON.parse(r.stdout) as L2ProbeResult;
+    return JSON.parse(r.stdout) as T;
   } catch {
     throw new LabError({ code: 'PROCESS', message: 'l2probe printed no JSON result', hint: r.stdout + r.stderr });
   }
+}
+
+/** The deadline leaves room for the send time and the late-echo wait. */
+export function runL2probe(netns: string, binary: string, o: L2ProbeOptions): Promise<L2ProbeResult> {
+  const sendS = o.durationS ?? (o.count !== undefined && o.pps ? o.count / o.pps : 10);
+  return runJson(netns, l2probeArgv(binary, o), (sendS + 30) * 1000 + (o.waitMs ?? 500));
+}
+
+/** A search's trials: the flood, the upper bound, the halvings down to the precision, and the lower bound. */
+export function runL2probeSearch(netns: string, binary: string, o: L2ProbeSearchOptions): Promise<L2ProbeSearchResult> {
+  const trials = 3 + Math.ceil(Math.log2(100 / (o.precisionPct ?? 1)));
+  return runJson(netns, l2probeSearchArgv(binary, o), trials * (o.trialS * 1000 + (o.waitMs ?? 500) + 1000) + 30_000);
 }

@@ -17,8 +17,9 @@ import { nodeNamespace } from '../../src/layout.js';
 import { kernelReflectorCommands, namespaceCommands, netnsNicCommands, staticNeighbourCommand, takeNicCommands } from '../../src/render/hostnet.js';
 import { ping } from '../../src/verify/ping.js';
 import { waitFor } from '../../src/host/wait.js';
-import { runL2probe } from '../../src/verify/probe.js';
+import { runL2probe, runL2probeSearch } from '../../src/verify/probe.js';
 import { percentile, readPcap, wireRtts } from '../helpers/pcap.js';
+import { expectConsistentSearch } from '../helpers/search.js';
 
 const BIN = packagePath('native', 'build');
 const logs = mkdtempSync(join(tmpdir(), 'lab-native-'));
@@ -291,10 +292,52 @@ describe('l2probe', () => {
     const w = await wire(labOf('l2_multi_echo', 2, '0-1'));
     await start(w);
     // l2probe compares every byte after the MACs (headers, ports per flow, lengths, nonce, sequence, stamp, payload).
-    for (const size of [64, 65, 256, 1000, 1514]) {
+    for (const size of [60, 64, 65, 256, 1000, 1514]) {
       const r = await probe(w, 300, 16, undefined, size);
       expect(r, `${size}-byte frames`).toMatchObject({ frame_size: size, sent: 300, received: 300, corrupted: 0, bad_mac: 0 });
     }
+  }, 60_000);
+
+  it('finds the zero-loss rate by binary search: a flood, then halvings, every trial judged by its loss', async () => {
+    const w = await wire(labOf('l2_multi_echo', 2, '0-1'));
+    const nic = w.lab.vms[0]!.nics[0]!;
+    await start(w);
+    const r = await runL2probeSearch(w.labNs, join(BIN, 'l2probe'), { iface: nic.hostIf, target: nic.mac, flows: 16, size: 60, srcIp: nic.host_ip, dstIp: nic.address, trialS: 0.3, lossPct: 0, waitMs: 300, precisionPct: 10 });
+    expect(r.search).toMatchObject({ frame_size: 60, min_pps: 1000, loss_tolerance_pct: 0 });
+    expect(r.search.trials[0], 'the upper bound is what a flood offers').toMatchObject({ flood: true, offered_pps: 0 });
+    expect(r.search.max_pps).toBe(r.search.trials[0]!.sent_pps);
+    expectConsistentSearch(r.search.rate_pps, r.search.trials);
+    expect(r.search.rate_pps, 'an idle echo on its own wire takes 1000 pps without loss').toBeGreaterThanOrEqual(1000);
+    expect(r.at_rate).toMatchObject({ lost: 0, corrupted: 0, bad_mac: 0 });
+    expect(r.at_rate!.received).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('finds no rate on a silent wire: every trial failed by loss, down to the lower bound', async () => {
+    const w = await wire(labOf('l2_echo', 1, '0'));
+    const nic = w.lab.vms[0]!.nics[0]!;
+    const r = await runL2probeSearch(w.labNs, join(BIN, 'l2probe'), { iface: nic.hostIf, target: nic.mac, flows: 4, size: 60, srcIp: nic.host_ip, dstIp: nic.address, trialS: 0.2, lossPct: 0, waitMs: 100, minPps: 1000, maxPps: 4000, precisionPct: 30 });
+    expect(r.search).toMatchObject({ rate_pps: 0, limited_by: 'dut', max_pps: 4000 });
+    expect(r.search.trials.map((t) => t.offered_pps)).toEqual([4000, 2500, 1750, 1000]);
+    expect(r.search.trials.every((t) => t.failed_by === 'loss' && t.received === 0)).toBe(true);
+    expect(r.at_rate).toBeNull();
+    expectConsistentSearch(0, r.search.trials);
+  }, 60_000);
+
+  it('keeps its memory fixed however long it runs', async () => {
+    const w = await wire(labOf('l2_multi_echo', 2, '0-1'));
+    const nic = w.lab.vms[0]!.nics[0]!;
+    await start(w);
+    // The largest resident size of the finished child, from the kernel's own accounting.
+    const peakKb = (secs: number) => {
+      const script = `import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)`;
+      const r = spawnSync('python3', ['-c', script, 'ip', 'netns', 'exec', w.labNs, join(BIN, 'l2probe'), '-i', nic.hostIf, '-t', nic.mac, '-F', '-d', String(secs), '-s', '60', '-w', '200'], { encoding: 'utf8', timeout: 60_000 });
+      expect(r.status, r.stderr).toBe(0);
+      return Number(r.stdout.trim());
+    };
+    const short = peakKb(0.5);
+    const long = peakKb(4);
+    // Before, every frame sent kept 13 bytes until the end: 4 s of flood is over a million frames.
+    expect(long - short, `peak ${short} kB after 0.5 s, ${long} kB after 4 s`).toBeLessThan(4096);
   }, 60_000);
 
   it('counts a silent wire as loss, not as success', async () => {
