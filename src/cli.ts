@@ -49,6 +49,15 @@ cli.command('down', 'Stop apps and VMs, remove namespaces, taps and veths; keep 
 cli.command('run <app>', 'Take the NIC from the kernel, start the app, wait for its ready line').option(...fileOption).option('--lcores <list>', 'Override the lcore list').option('--detach', 'Return once the app is ready, leaving it running (else: follow its log; Ctrl-C stops it)').option('--force', 'Skip the semantic checks (to reproduce a pitfall)').option('--json', 'Machine-readable output').action(action(async (app: string, opts: FileOpts & { lcores?: string; detach?: boolean }) => (await lifecycle()).runApp(app, opts)));
 cli.command('stop <app>', 'Stop an app, collect its counters, give the NIC back to the kernel').option(...fileOption).option('--json', 'Machine-readable output').action(action(async (app: string, opts: FileOpts) => (await lifecycle()).stop(app, opts)));
 cli.command('verify [app]', 'Kernel bypass, echo, RSS, latency and control checks (control stops the app)').option(...fileOption).option('--json', 'Machine-readable output').option('--junit <file>', 'Also write JUnit XML').action(action(async (app: string | undefined, opts: FileOpts & { junit?: string }) => (await lifecycle()).verify(app, opts)));
+cli
+  .command('bench [app]', 'Zero-loss throughput (RFC 2544 26.1) per frame size against a running app, from the tester')
+  .option(...fileOption)
+  .option('--sizes <list>', 'Frame sizes in bytes with FCS (default: 64,128,256,512,1024,1280,1518)')
+  .option('--trial <secs>', 'Seconds each trial of the search sends for (default: 1)')
+  .option('--loss-tolerance <pct>', 'Loss a passing trial may have, in percent (default: 0)')
+  .option('--csv <file>', 'Also write the table as CSV')
+  .option('--json', 'Machine-readable output')
+  .action(action(async (app: string | undefined, opts: import('./commands/bench.js').BenchFlags) => (await import('./commands/bench.js')).bench(app, opts)));
 cli.command('test', 'The whole sequence: up, then run, verify and stop each app, then down').option(...fileOption).option('--force', 'Skip the semantic checks').option('--json', 'Machine-readable output').option('--junit <file>', 'Also write JUnit XML').action(action(async (opts: FileOpts & { junit?: string }) => (await lifecycle()).test(opts)));
 cli.command('ssh <vm> [...cmd]', 'A shell on a VM, or one command (after --) with its exit code passed through').option(...fileOption).action(action(async (vm: string, cmd: string[], opts: FileOpts & { '--'?: string[] }) => (await lifecycle()).ssh(vm, [...cmd, ...(opts['--'] ?? [])], opts)));
 cli.command('logs <vm> [source]', 'A VM\'s serial console (default), its cloud-init output, or an app\'s log').option(...fileOption).option('-F, --follow', 'Keep following').action(action(async (vm: string, source: string | undefined, opts: FileOpts & { follow?: boolean }) => (await lifecycle()).logs(vm, source, opts)));

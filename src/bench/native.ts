@@ -7,6 +7,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApp, stopApp } from '../apps/runner.js';
 import { NATIVE_BUILD } from '../assets.js';
+import { table } from '../commands/output.js';
 import { Steps } from '../commands/steps.js';
 import type { AppHost } from '../drivers/node.js';
 import { openDrivers } from '../drivers/registry.js';
@@ -176,11 +177,6 @@ function spread(xs: number[], digits: number, scale = 1): string {
   return `${f(median(xs))} (${f(Math.min(...xs))}–${f(Math.max(...xs))})`;
 }
 
-function table(header: string[], lines: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const fmt = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
-  return [fmt(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...lines.map(fmt)].join('\n');
-}
 
 async function main(): Promise<void> {
   const steps = new Steps();

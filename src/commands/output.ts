@@ -12,3 +12,10 @@ export function print(opts: OutputOptions, data: unknown, human: () => string): 
 export function progress(message: string): void {
   process.stderr.write(`${message}\n`);
 }
+
+/** A Markdown-style table: aligned columns with a header rule, readable as text and as Markdown. */
+export function table(header: string[], lines: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const fmt = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  return [fmt(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...lines.map(fmt)].join('\n');
+}

@@ -123,6 +123,8 @@ export interface VerifySpec {
   rss: RssSpec;
   /** Round-trip limits for the echo frames; 0 means report only. */
   latency: LatencySpec;
+  /** The throughput check, run when min_pps is set (after latency, before control): l2probe's zero-loss throughput search (RFC 2544 section 26.1), the search `lab bench` runs per frame size. It passes if the highest rate that lost no more than loss_tolerance reaches min_pps. */
+  throughput: ThroughputSpec;
 }
 
 /** The ping used by kernel_bypass (expects 100% loss) and control (expects answers). */
@@ -161,4 +163,18 @@ export interface LatencySpec {
   p50_us: number;
   /** Largest allowed 99th-percentile RTT in microseconds; 0 means no limit. */
   p99_us: number;
+}
+
+/** The throughput check, run when min_pps is set (after latency, before control): l2probe's zero-loss throughput search (RFC 2544 section 26.1), the search `lab bench` runs per frame size. It passes if the highest rate that lost no more than loss_tolerance reaches min_pps. */
+export interface ThroughputSpec {
+  /** Lowest zero-loss rate the app must sustain, frames per second; the search starts there. 0 means no throughput check. */
+  min_pps: number;
+  /** Frame size in bytes including the 4-byte FCS, as RFC 2544 and `lab bench --sizes` count it. */
+  frame_size: number;
+  /** Seconds each trial of the search sends for. */
+  trial_s: number;
+  /** Largest fraction of frames (0..1) a passing trial may lose; 0 is RFC 2544's zero loss. */
+  loss_tolerance: number;
+  /** Distinct flows (IP/UDP tuples) the frames are spread over. */
+  flows: number;
 }

@@ -14,7 +14,7 @@ import { makeReport, type Report } from '../verify/report.js';
 import { runningApp, stopAndGiveBack, withHost } from './apps.js';
 
 /** What the checks need of a running app, from its node's app host. */
-async function subjectOf(drivers: Drivers, name: string, host: AppHost): Promise<VerifySubject> {
+export async function subjectOf(drivers: Drivers, name: string, host: AppHost): Promise<VerifySubject> {
   const { lab, paths } = drivers.session;
   const { app, nic } = placeOf(lab, name);
   const s = readState(paths)?.apps[name];

@@ -9,20 +9,18 @@ import { isInterrupt } from '../host/interrupt.js';
 import type { VerifySpec } from '../config/spec-types.js';
 import { ping } from './ping.js';
 import { runL2probe } from './probe.js';
+import { zeroLossRate, type ThroughputTarget } from './throughput.js';
 
 /** The running app under test, and the node that tests it. */
-export interface VerifySubject {
+export interface VerifySubject extends ThroughputTarget {
   app: { name: string; program: string };
-  /** The app's NIC: the kernel's address it had, its MAC, and the far end of its wire. */
-  nic: { address: string; mac: string; peerIf: string; peerIp: string };
-  /** Where ping and l2probe run: a namespace on this host, and the l2probe binary there. */
-  tester: { netns: string; l2probe: string };
   counters(): Promise<CountersEvent>;
   /** Stops the app and gives its NIC back to the kernel (the control check). */
   stop(): Promise<{ how: StopHow; final?: CountersEvent }>;
 }
 
-export type CheckName = VerifySpec['checks'][number];
+/** The listed checks, and throughput, which runs when the spec sets verify.throughput.min_pps. */
+export type CheckName = VerifySpec['checks'][number] | 'throughput';
 
 export interface CheckResult {
   check: CheckName;
@@ -69,7 +67,7 @@ async function attempt<T>(fn: () => Promise<T>): Promise<() => T> {
 export async function verifyApp(subject: VerifySubject, spec: VerifySpec): Promise<CheckResult[]> {
   const { app, nic, tester } = subject;
   const name = app.name;
-  const want = (c: CheckName) => spec.checks.includes(c);
+  const want = (c: VerifySpec['checks'][number]) => spec.checks.includes(c);
   const results: CheckResult[] = [];
 
   if (want('kernel_bypass')) {
@@ -126,6 +124,20 @@ export async function verifyApp(subject: VerifySubject, spec: VerifySpec): Promi
       const p99ok = spec.latency.p99_us === 0 || rtt.p99 <= spec.latency.p99_us;
       const limits = [spec.latency.p50_us && `p50 ≤ ${spec.latency.p50_us}`, spec.latency.p99_us && `p99 ≤ ${spec.latency.p99_us}`].filter(Boolean).join(', ');
       return { status: verdict(received > 0 && p50ok && p99ok), measured: `RTT p50 ${rtt.p50} µs, p99 ${rtt.p99} µs, max ${rtt.max} µs${limits ? ` (limits: ${limits} µs)` : ' (no limits set)'}`, data: rtt };
+    }));
+  }
+
+  const tp = spec.throughput;
+  if (tp.min_pps > 0) {
+    results.push(await timed('throughput', name, async () => {
+      const row = await zeroLossRate(subject, { frameSize: tp.frame_size, trialS: tp.trial_s, lossTolerance: tp.loss_tolerance, flows: tp.flows, minPps: tp.min_pps });
+      const loss = tp.loss_tolerance ? `${tp.loss_tolerance * 100}% loss` : 'zero loss';
+      const at = row.rtt_us ? `, RTT p50 ${row.rtt_us.p50} µs, p99 ${row.rtt_us.p99} µs there` : '';
+      return {
+        status: verdict(row.rate_pps >= tp.min_pps),
+        measured: `${row.rate_pps} pps (${row.mbps} Mbit/s) at ${tp.frame_size} B with ${loss}, need ≥ ${tp.min_pps}${at}; ${row.trials.length} trials, limited by ${row.limited_by ?? 'nothing'}`,
+        data: row,
+      };
     }));
   }
 

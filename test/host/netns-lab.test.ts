@@ -9,6 +9,8 @@ import { spawn } from 'node:child_process';
 import { isAlive, procRef } from '../../src/host/process.js';
 import { waitFor } from '../../src/host/wait.js';
 import { lab, labAsync, ROOT } from '../helpers/lab.js';
+import { expectConsistentSearch } from '../helpers/search.js';
+import type { BenchResult } from '../../src/lab/bench-apps.js';
 
 const work = mkdtempSync(join(tmpdir(), 'lab-netns-'));
 let n = 0;
@@ -175,6 +177,41 @@ describe('lab on netns VMs', () => {
     expect(netnsExists(`lab-${name}-peer`)).toBe(false);
     expect(netnsExists(`lab-${name}`)).toBe(false);
   }, 60_000);
+
+  it('lab bench prints the zero-loss table for 64–1518 B, and verify.throughput holds the app to a rate', async () => {
+    const { file, name } = spec((t) => t.replace(/^verify:\n/m, 'verify:\n  throughput: { min_pps: 100000000, trial_s: 0.2 }\n'));
+    expect(lab(['up', '-f', file]).status).toBe(0);
+    expect(lab(['run', 'l2_multi_echo', '--detach', '-f', file]).status).toBe(0);
+    const csv = join(work, `${name}.csv`);
+    const b = await labAsync(['bench', '-f', file, '--json', '--trial', '0.2', '--csv', csv], ROOT, 300_000);
+    expect(b.status, b.stderr).toBe(0);
+    const r = json<BenchResult>(b.stdout);
+    expect(r.apps.map((a) => a.app)).toEqual(['l2_multi_echo']);
+    const rows = r.apps[0]!.rows;
+    expect(rows.map((x) => x.frame_size)).toEqual([64, 128, 256, 512, 1024, 1280, 1518]);
+    for (const row of rows) {
+      expectConsistentSearch(row.rate_pps, row.trials);
+      expect(row.rate_pps, `${row.frame_size} B: an echo takes 1000 pps without loss`).toBeGreaterThanOrEqual(1000);
+      expect(row.mbps).toBeCloseTo((row.rate_pps * row.frame_size * 8) / 1e6, 1);
+    }
+    expect(b.stderr, 'progress per size on stderr').toContain('✓ l2_multi_echo: zero-loss search at 1518 B');
+    expect(readFileSync(csv, 'utf8').trim().split('\n')).toHaveLength(1 + 7);
+
+    // No echo on 2 CPUs takes 10^8 pps: the check fails with the rate it measured.
+    const failed = lab(['verify', 'l2_multi_echo', '-f', file, '--json']);
+    expect(failed.status).toBe(1);
+    const tp = json<{ checks: Array<{ check: string; status: string; measured: string }> }>(failed.stdout).checks.find((c) => c.check === 'throughput');
+    expect(tp).toMatchObject({ status: 'failed' });
+    expect(tp!.measured).toMatch(/^\d+ pps \([\d.]+ Mbit\/s\) at 64 B with zero loss, need ≥ 100000000/);
+
+    writeFileSync(file, readFileSync(file, 'utf8').replace('min_pps: 100000000', 'min_pps: 1000'));
+    expect(lab(['run', 'l2_multi_echo', '--detach', '-f', file]).status).toBe(0);
+    const passed = lab(['verify', 'l2_multi_echo', '-f', file, '--json']);
+    expect(passed.status, passed.stdout).toBe(0);
+    const checks = json<{ checks: Array<{ check: string; status: string; data: { rate_pps: number } }> }>(passed.stdout).checks;
+    expect(checks.map((c) => c.check), 'throughput runs before control, which stops the app').toEqual(['kernel_bypass', 'echo', 'rss', 'latency', 'throughput', 'control']);
+    expect(checks.find((c) => c.check === 'throughput')!.data.rate_pps).toBeGreaterThanOrEqual(1000);
+  }, 300_000);
 
   it('lab test runs the whole sequence and leaves nothing behind', async () => {
     const { file, name } = spec();

@@ -12,7 +12,13 @@ describe('lab CLI', () => {
   it('--help lists every command', () => {
     const r = lab(['--help']);
     expect(r.status).toBe(0);
-    for (const cmd of ['validate', 'render', 'up', 'run', 'verify', 'down', 'status', 'ssh', 'logs', 'doctor']) expect(r.stdout).toContain(cmd);
+    for (const cmd of ['validate', 'render', 'up', 'run', 'verify', 'bench', 'down', 'status', 'ssh', 'logs', 'doctor']) expect(r.stdout).toContain(cmd);
+  });
+
+  it('bench refuses a frame size outside 64..1518 before it touches a lab, exit 2', () => {
+    const r = lab(['bench', '--sizes', '64,9000']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('--sizes: "9000" is not a frame size');
   });
 
   it('validate passes on lab.yaml', () => {

@@ -15,9 +15,11 @@ import { netnsExists } from '../../src/host/netns.js';
 import { isAlive, procRef, type ProcRef } from '../../src/host/process.js';
 import { waitFor } from '../../src/host/wait.js';
 import { imagePlan } from '../../src/image/recipe.js';
+import type { BenchResult } from '../../src/lab/bench-apps.js';
 import { loadLab } from '../../src/lab/load.js';
 import { imageCacheRoot } from '../../src/layout.js';
 import { lab, labAsync, ROOT, type CliResult } from '../helpers/lab.js';
+import { expectConsistentSearch } from '../helpers/search.js';
 
 const work = mkdtempSync(join(tmpdir(), 'lab-vm-'));
 const name = `vm${process.pid % 100000}`;
@@ -125,6 +127,14 @@ describe('a QEMU lab', () => {
     expect(json<{ apps: Array<{ app: string; state: string }> }>(status.stdout).apps, 'its PID is looked up in the guest').toEqual([
       expect.objectContaining({ app: 'l2_multi_echo', state: 'running' }),
     ]);
+    // The zero-loss search through the tap and virtio-net into the guest: figures are small under TCG.
+    const b = await labAsync(['bench', 'l2_multi_echo', '-f', file, '--json', '--sizes', '64,1518', '--trial', '0.5'], ROOT, 300_000);
+    expect(b.status, b.stderr).toBe(0);
+    const rows = json<BenchResult>(b.stdout).apps[0]!.rows;
+    expect(rows.map((x) => x.frame_size)).toEqual([64, 1518]);
+    for (const row of rows) expectConsistentSearch(row.rate_pps, row.trials);
+    console.log(`lab bench in the QEMU lab: ${rows.map((x) => `${x.frame_size} B ${x.rate_pps} pps (limited by ${x.limited_by})`).join(', ')}`);
+
     const v = await labAsync(['verify', 'l2_multi_echo', '-f', file, '--json'], ROOT, 300_000);
     expect(v.status, v.stdout + v.stderr).toBe(0);
     const rss = json<{ checks: Array<{ check: string; status: string; data: Array<{ rx: number }> }> }>(v.stdout).checks.find((c) => c.check === 'rss')!;
