@@ -69,6 +69,7 @@
 /* Above this rate every send stamp would be copied to the error queue: the frame's own stamp is used. */
 #define TX_STAMP_MAX_PPS 100000
 #define MAX_TRIALS 64
+#define MAX_SENDERS 16
 /* A trial proves a rate only if the tester really offered it. */
 #define OFFERED_SHARE 0.99
 
@@ -95,6 +96,7 @@ struct config {
 	uint32_t src_ip;
 	uint32_t dst_ip;
 	unsigned int wait_ms;
+	unsigned int threads; /* sending threads, each with its share of the rate */
 	/* The echo is a router (one hop): it returns each frame with the TTL one lower and the checksum redone. */
 	bool routed;
 	/* --search */
@@ -115,10 +117,14 @@ struct run_plan {
 	bool catch_up; /* frames due are sent at once: the rate counts, not the spacing */
 };
 
-/* Written by the sender thread; the receiver reads only `issued` and `finished` until it has joined it. */
+struct probe;
+
+/* A sending thread's own: nothing else touches it until the receiver has joined the thread. */
 struct sender {
-	_Atomic uint64_t issued; /* frames handed to the kernel or about to be: every echo's seq is below */
-	_Atomic bool finished;
+	struct probe *probe;
+	pthread_t thread;
+	uint8_t (*frames)[1514]; /* BATCH of them */
+	uint64_t *flow_sent;     /* per flow */
 	uint64_t sent;
 	uint64_t last_batch;     /* frames in the last send: they share its stamp */
 	uint64_t first_tx_ns;
@@ -161,7 +167,10 @@ struct probe {
 	struct run_plan plan;
 	uint32_t nonce;
 	uint64_t start_wall_ns;
-	struct sender tx;
+	/* Sequence numbers the senders have taken, each before sending it: every echo's is below. */
+	_Atomic uint64_t claimed;
+	_Atomic unsigned int senders_done;
+	struct sender senders[MAX_SENDERS];
 	struct results res;
 };
 
@@ -215,6 +224,7 @@ static void usage(void)
 		"  -d, --duration SECS     send for SECS seconds\n"
 		"  -r, --pps RATE          offered rate, frames per second (default 1000)\n"
 		"  -F, --flood             send as fast as possible (throughput)\n"
+		"  -T, --threads N         sending threads, each with its share of the rate (default 1, at most %d)\n"
 		"  -k, --flows K           flows (UDP source ports) to spread frames over (default 16)\n"
 		"  -s, --size BYTES        frame size without FCS, %zu..1514 (default 128)\n"
 		"      --src-ip A --dst-ip B  IPv4 addresses written into the frames\n"
@@ -227,7 +237,7 @@ static void usage(void)
 		"      --trial SECS        duration of each trial (default 1)\n"
 		"      --loss-tolerance PCT  loss a passing trial may have, in percent (default 0)\n"
 		"      --precision PCT     stop when the bounds are this close, in percent of the upper (default 1)\n",
-		MIN_FRAME);
+		MAX_SENDERS, MIN_FRAME);
 }
 
 static int parse_mac(const char *text, uint8_t mac[ETH_ALEN])
@@ -268,6 +278,7 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 		{ "iface", required_argument, NULL, 'i' },   { "target", required_argument, NULL, 't' },
 		{ "count", required_argument, NULL, 'n' },   { "duration", required_argument, NULL, 'd' },
 		{ "pps", required_argument, NULL, 'r' },     { "flood", no_argument, NULL, 'F' },
+		{ "threads", required_argument, NULL, 'T' },
 		{ "flows", required_argument, NULL, 'k' },   { "size", required_argument, NULL, 's' },
 		{ "wait-ms", required_argument, NULL, 'w' }, { "src-ip", required_argument, NULL, OPT_SRC_IP },
 		{ "dst-ip", required_argument, NULL, OPT_DST_IP }, { "routed", no_argument, NULL, OPT_ROUTED },
@@ -282,9 +293,9 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 	uint64_t v;
 	int opt;
 
-	*cfg = (struct config){ .pps = 1000, .flows = 16, .size = 128, .wait_ms = 500,
+	*cfg = (struct config){ .pps = 1000, .flows = 16, .size = 128, .wait_ms = 500, .threads = 1,
 				.min_pps = 1000, .trial_s = 1, .precision_pct = 1 };
-	while ((opt = getopt_long(argc, argv, "i:t:n:d:r:Fk:s:w:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "i:t:n:d:r:FT:k:s:w:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'i': cfg->ifname = optarg; break;
 		case 't':
@@ -308,6 +319,11 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 			have_rate = true;
 			break;
 		case 'F': cfg->flood = have_rate = true; break;
+		case 'T':
+			if (parse_u64(optarg, 1, MAX_SENDERS, &v) != 0)
+				goto bad;
+			cfg->threads = (unsigned int)v;
+			break;
 		case 'k':
 			if (parse_u64(optarg, 1, 65535 - FLOW_PORT_BASE, &v) != 0)
 				goto bad;
@@ -469,52 +485,58 @@ static void build_frame(const struct probe *p, uint8_t *frame, uint32_t seq, uin
 		frame[i] = pattern_byte(seq, i);
 }
 
-/* Sends up to n frames in one sendmmsg, stamped just before it; returns how many went out. */
-static int send_batch(struct probe *p, unsigned int n)
+/* Takes up to `want` sequence numbers for this sender: fewer at the end of the run, none after it. */
+static uint64_t claim(struct probe *p, uint64_t want, uint64_t *base)
 {
-	static uint8_t frames[BATCH][1514];
+	/* Sequence numbers are 32-bit: a run ends before they would wrap. */
+	const uint64_t limit = p->plan.count ? p->plan.count : UINT32_MAX;
+	uint64_t n;
+
+	*base = atomic_load_explicit(&p->claimed, memory_order_relaxed);
+	do {
+		n = *base < limit ? MIN_U64(want, limit - *base) : 0;
+		if (n == 0)
+			return 0;
+	} while (!atomic_compare_exchange_weak_explicit(&p->claimed, base, *base + n, memory_order_release, memory_order_relaxed));
+	return n;
+}
+
+/*
+ * Sends frames base..base+n-1, in as few sendmmsg calls as the socket takes, each stamped just
+ * before it. Stops early only when the run is stopped.
+ */
+static int send_batch(struct probe *p, struct sender *s, uint64_t base, unsigned int n)
+{
 	struct mmsghdr msgs[BATCH];
 	struct iovec iov[BATCH];
 	struct sockaddr_ll to = { .sll_family = AF_PACKET, .sll_ifindex = p->ifindex, .sll_halen = ETH_ALEN };
-	struct sender *tx = &p->tx;
-	const uint64_t t = wall_ns();
+	unsigned int done = 0;
 	int sent;
 
 	memcpy(to.sll_addr, p->cfg.target, ETH_ALEN);
-	for (unsigned int i = 0; i < n; i++) {
-		build_frame(p, frames[i], (uint32_t)(tx->sent + i), t, SEND_TTL);
-		iov[i] = (struct iovec){ .iov_base = frames[i], .iov_len = p->cfg.size };
-		msgs[i] = (struct mmsghdr){ .msg_hdr = { .msg_name = &to, .msg_namelen = sizeof(to), .msg_iov = &iov[i], .msg_iovlen = 1 } };
-	}
-	/* An echo can be back before sendmmsg returns: the receiver must already count these frames as ours. */
-	atomic_store_explicit(&tx->issued, tx->sent + n, memory_order_release);
-	sent = sendmmsg(p->fd, msgs, n, 0);
-	if (sent < 0)
-		sent = (errno == EAGAIN || errno == ENOBUFS) ? 0 : -errno;
-	if (sent < 0)
-		return sent;
-	if ((unsigned int)sent < n)
-		atomic_store_explicit(&tx->issued, tx->sent + (uint64_t)sent, memory_order_release);
-	if (sent > 0) {
-		if (tx->sent == 0)
-			tx->first_tx_ns = t;
-		tx->last_tx_ns = t;
-		tx->last_batch = (uint64_t)sent;
-		tx->sent += (uint64_t)sent;
-	}
-	return sent;
-}
+	while (done < n && !stop_requested) {
+		const uint64_t t = wall_ns();
 
-static bool sending_done(const struct probe *p, uint64_t start, uint64_t now)
-{
-	if (stop_requested)
-		return true;
-	if (p->plan.count && p->tx.sent >= p->plan.count)
-		return true;
-	/* Sequence numbers are 32-bit: a run ends before they would wrap. */
-	if (p->tx.sent >= UINT32_MAX)
-		return true;
-	return p->plan.duration_s > 0 && (double)(now - start) >= p->plan.duration_s * 1e9;
+		for (unsigned int i = done; i < n; i++) {
+			build_frame(p, s->frames[i], (uint32_t)(base + i), t, SEND_TTL);
+			iov[i] = (struct iovec){ .iov_base = s->frames[i], .iov_len = p->cfg.size };
+			msgs[i] = (struct mmsghdr){ .msg_hdr = { .msg_name = &to, .msg_namelen = sizeof(to), .msg_iov = &iov[i], .msg_iovlen = 1 } };
+		}
+		sent = sendmmsg(p->fd, msgs + done, n - done, 0);
+		if (sent < 0 && errno != EAGAIN && errno != ENOBUFS)
+			return -errno;
+		if (sent <= 0)
+			continue;
+		if (s->sent == 0)
+			s->first_tx_ns = t;
+		s->last_tx_ns = t;
+		s->last_batch = (uint64_t)sent;
+		s->sent += (uint64_t)sent;
+		for (unsigned int i = done; i < done + (unsigned int)sent; i++)
+			s->flow_sent[(base + i) % p->cfg.flows]++;
+		done += (unsigned int)sent;
+	}
+	return 0;
 }
 
 /* Sleeps most of the way (sleeping wakes late) and spins the rest. */
@@ -533,39 +555,43 @@ static void pace_until(uint64_t at)
 }
 
 /*
- * Flat out in batches, or paced: a slot per frame up to PACED_SLOT_PPS, above it a few frames
- * per slot. For latency, a slot missed by more than a whole slot moves the schedule on instead of
- * sending a catch-up burst into the tail. A throughput trial must offer its rate on average
- * even on CPUs it shares with the DUT's pollers, so there the frames due are sent at once.
+ * One sender's share: flat out in batches, or paced at the rate over the number of senders, a
+ * slot per frame up to PACED_SLOT_PPS, above it a few frames per slot. For latency, a slot missed
+ * by more than a whole slot moves the schedule on instead of sending a catch-up burst into the
+ * tail. A throughput trial must offer its rate on average even on CPUs it shares with the DUT's
+ * pollers, so there the frames due are sent at once.
  */
-static int send_frames(struct probe *p)
+static int send_frames(struct probe *p, struct sender *s)
 {
 	const struct run_plan *plan = &p->plan;
 	const uint64_t start = now_ns();
-	const double per_ns = (double)plan->pps / 1e9;
-	const uint64_t slot_frames = plan->flood ? BATCH : MIN_U64(BATCH, plan->pps / PACED_SLOT_PPS + 1);
-	uint64_t base_ns = start, base_seq = 0, now = start;
+	const double pps = (double)plan->pps / p->cfg.threads;
+	const double per_ns = pps / 1e9;
+	const uint64_t slot_frames = plan->flood ? BATCH : MIN_U64(BATCH, (uint64_t)(pps / PACED_SLOT_PPS) + 1);
+	uint64_t base_ns = start, base_seq = 0, now = start, first;
 	int ret;
 
-	while (!sending_done(p, start, now)) {
-		const uint64_t left = plan->count ? plan->count - p->tx.sent : UINT32_MAX - p->tx.sent;
-		uint64_t n = MIN_U64(left, slot_frames);
+	while (!stop_requested && (plan->duration_s == 0 || (double)(now - start) < plan->duration_s * 1e9)) {
+		uint64_t n = slot_frames;
 
 		if (!plan->flood) {
-			const uint64_t at = base_ns + (uint64_t)((double)(p->tx.sent + n - base_seq) / per_ns);
+			const uint64_t at = base_ns + (uint64_t)((double)(s->sent + n - base_seq) / per_ns);
 
 			pace_until(at);
 			now = now_ns();
 			if (plan->catch_up) {
-				const uint64_t due = base_seq + (uint64_t)((double)(now - base_ns) * per_ns) - p->tx.sent;
+				const uint64_t due = base_seq + (uint64_t)((double)(now - base_ns) * per_ns) - s->sent;
 
-				n = MIN_U64(left, MIN_U64(BATCH, due > n ? due : n));
+				n = MIN_U64(BATCH, due > n ? due : n);
 			} else if (now - at > (uint64_t)((double)n / per_ns)) {
 				base_ns = now;
-				base_seq = p->tx.sent;
+				base_seq = s->sent;
 			}
 		}
-		ret = send_batch(p, (unsigned int)n);
+		n = claim(p, n, &first);
+		if (n == 0)
+			break;
+		ret = send_batch(p, s, first, (unsigned int)n);
 		if (ret < 0)
 			return ret;
 		now = now_ns();
@@ -575,13 +601,23 @@ static int send_frames(struct probe *p)
 
 static void *sender_main(void *arg)
 {
-	struct probe *p = arg;
+	struct sender *s = arg;
 
 	/* Wake-ups as exact as the kernel allows: the default slack is 50 microseconds. */
 	(void)prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
-	p->tx.error = send_frames(p);
-	atomic_store_explicit(&p->tx.finished, true, memory_order_release);
+	s->error = send_frames(s->probe, s);
+	atomic_fetch_add_explicit(&s->probe->senders_done, 1, memory_order_release);
 	return NULL;
+}
+
+/* Frames sent by all senders; read once they are joined. */
+static uint64_t total_sent(const struct probe *p)
+{
+	uint64_t sent = 0;
+
+	for (unsigned int i = 0; i < p->cfg.threads; i++)
+		sent += p->senders[i].sent;
+	return sent;
 }
 
 static unsigned int hist_index(uint64_t ns)
@@ -647,7 +683,7 @@ static bool frame_intact(const struct probe *p, const uint8_t *frame, size_t len
 
 static void check_echo(struct probe *p, const uint8_t *frame, size_t len, uint64_t rx_ns, bool rx_kernel)
 {
-	const uint64_t issued = atomic_load_explicit(&p->tx.issued, memory_order_acquire);
+	const uint64_t issued = atomic_load_explicit(&p->claimed, memory_order_acquire);
 	struct results *r = &p->res;
 	struct ether_header eth;
 	struct probe_payload pl;
@@ -740,7 +776,7 @@ static int drain_tx_stamps(struct probe *p)
 		n = recvmmsg(p->fd, msgs, BATCH, MSG_ERRQUEUE | MSG_DONTWAIT, NULL);
 		if (n < 0)
 			return (errno == EAGAIN || errno == EINTR) ? 0 : -errno;
-		const uint64_t issued = atomic_load_explicit(&p->tx.issued, memory_order_acquire);
+		const uint64_t issued = atomic_load_explicit(&p->claimed, memory_order_acquire);
 
 		for (int i = 0; i < n; i++) {
 			if (msgs[i].msg_len < MIN_FRAME || !kernel_time(&msgs[i].msg_hdr, &t))
@@ -799,28 +835,31 @@ static void wait_readable(int fd, uint64_t ns)
 	(void)ppoll(&pfd, 1, &ts, NULL);
 }
 
-/* Receives while the sender runs, then joins it and waits up to wait_ms for the last echoes. */
-static int receive_run(struct probe *p, pthread_t sender)
+/* Receives while the senders run, then joins them and waits up to wait_ms for the last echoes. */
+static int receive_run(struct probe *p, unsigned int started)
 {
 	int ret = 0;
 
-	while (!atomic_load_explicit(&p->tx.finished, memory_order_acquire)) {
+	while (atomic_load_explicit(&p->senders_done, memory_order_acquire) < started) {
 		ret = receive_all(p);
 		if (ret < 0)
 			break;
 		wait_readable(p->fd, 10000000u);
 	}
-	if (ret < 0)
-		stop_requested = 1; /* the sender stops too */
-	pthread_join(sender, NULL);
+	if (ret < 0 || started < p->cfg.threads)
+		stop_requested = 1; /* the senders stop too */
+	for (unsigned int i = 0; i < started; i++) {
+		pthread_join(p->senders[i].thread, NULL);
+		if (ret == 0 && p->senders[i].error < 0)
+			ret = p->senders[i].error;
+	}
 	if (ret < 0)
 		return ret;
-	if (p->tx.error < 0)
-		return p->tx.error;
+	const uint64_t sent = total_sent(p);
 	const uint64_t deadline = now_ns() + (uint64_t)p->cfg.wait_ms * 1000000u;
 	uint64_t now;
 
-	while (p->res.received < p->tx.sent && !stop_requested && (now = now_ns()) < deadline) {
+	while (p->res.received < sent && !stop_requested && (now = now_ns()) < deadline) {
 		wait_readable(p->fd, deadline - now);
 		ret = receive_all(p);
 		if (ret < 0)
@@ -829,12 +868,12 @@ static int receive_run(struct probe *p, pthread_t sender)
 	return 0;
 }
 
-/* A run: a fresh nonce and fresh counts, the sender thread, and the receiving here. */
+/* A run: a fresh nonce and fresh counts, the sending threads, and the receiving here. */
 static int run_probe(struct probe *p, const struct run_plan *plan)
 {
 	struct results *r = &p->res;
 	sigset_t all, old;
-	pthread_t sender;
+	unsigned int started = 0;
 	int ret;
 
 	p->plan = *plan;
@@ -843,24 +882,42 @@ static int run_probe(struct probe *p, const struct run_plan *plan)
 	ret = set_timestamping(p);
 	if (ret < 0)
 		return ret;
-	memset(&p->tx, 0, sizeof(p->tx));
+	atomic_store(&p->claimed, 0);
+	atomic_store(&p->senders_done, 0);
+	for (unsigned int i = 0; i < p->cfg.threads; i++) {
+		struct sender *sd = &p->senders[i];
+
+		memset(sd->flow_sent, 0, p->cfg.flows * sizeof(*sd->flow_sent));
+		*sd = (struct sender){ .probe = p, .frames = sd->frames, .flow_sent = sd->flow_sent };
+	}
 	memset(r->hist, 0, HIST_BUCKETS * sizeof(*r->hist));
 	memset(r->window, 0, WINDOW * sizeof(*r->window));
 	memset(r->flow_received, 0, p->cfg.flows * sizeof(*r->flow_received));
 	*r = (struct results){ .hist = r->hist, .window = r->window, .flow_received = r->flow_received };
 	p->start_wall_ns = wall_ns();
-	/* Signals are this thread's to take: its ppoll wakes, and the sender sees the flag. */
+	/* Signals are this thread's to take: its ppoll wakes, and the senders see the flag. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
-	ret = -pthread_create(&sender, NULL, sender_main, p);
+	for (; started < p->cfg.threads && ret == 0; started += ret == 0)
+		ret = -pthread_create(&p->senders[started].thread, NULL, sender_main, &p->senders[started]);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return ret < 0 ? ret : receive_run(p, sender);
+	const int run = receive_run(p, started);
+
+	return ret < 0 ? ret : run;
 }
 
-/* A rate is intervals over time: frames before the last send, over the time up to it. */
-static double sent_pps(const struct sender *tx)
+/* A rate is intervals over time: per sender, frames before its last send over the time up to it; the senders' rates add up. */
+static double sent_pps(const struct probe *p)
 {
-	return tx->last_tx_ns > tx->first_tx_ns ? (double)(tx->sent - tx->last_batch) * 1e9 / (double)(tx->last_tx_ns - tx->first_tx_ns) : 0;
+	double pps = 0;
+
+	for (unsigned int i = 0; i < p->cfg.threads; i++) {
+		const struct sender *sd = &p->senders[i];
+
+		if (sd->last_tx_ns > sd->first_tx_ns)
+			pps += (double)(sd->sent - sd->last_batch) * 1e9 / (double)(sd->last_tx_ns - sd->first_tx_ns);
+	}
+	return pps;
 }
 
 static double echoed_pps(const struct results *r)
@@ -871,23 +928,24 @@ static double echoed_pps(const struct results *r)
 static void print_run(FILE *out, const struct probe *p)
 {
 	const struct results *r = &p->res;
-	const struct sender *tx = &p->tx;
+	const uint64_t sent = total_sent(p);
 
 	fprintf(out, "{\"sent\":%" PRIu64 ",\"received\":%" PRIu64 ",\"lost\":%" PRIu64 ",\"bad_mac\":%" PRIu64
 		",\"corrupted\":%" PRIu64 ",\"duplicates\":%" PRIu64 ",\"late\":%" PRIu64 ",\"other\":%" PRIu64
 		",\"foreign\":%" PRIu64 ",\"frame_size\":%u,",
-		tx->sent, r->received, tx->sent - r->received, r->bad_mac, r->corrupted, r->duplicates, r->late, r->other,
+		sent, r->received, sent - r->received, r->bad_mac, r->corrupted, r->duplicates, r->late, r->other,
 		r->foreign, p->cfg.size);
 	fprintf(out, "\"timestamps\":{\"rx_kernel\":%" PRIu64 ",\"tx_kernel\":%" PRIu64 "},", r->rx_kernel, r->tx_kernel);
 	fprintf(out, "\"rtt_us\":{\"min\":%.1f,\"p50\":%.1f,\"p99\":%.1f,\"max\":%.1f},",
 		r->received ? (double)r->rtt_min_ns / 1000.0 : 0, percentile_us(r, 0.5), percentile_us(r, 0.99),
 		(double)r->rtt_max_ns / 1000.0);
 	fprintf(out, "\"pps\":{\"offered\":%" PRIu64 ",\"sent\":%.0f,\"echoed\":%.0f},\"flows\":[",
-		p->plan.flood ? 0 : p->plan.pps, sent_pps(tx), echoed_pps(r));
+		p->plan.flood ? 0 : p->plan.pps, sent_pps(p), echoed_pps(r));
 	for (unsigned int f = 0; f < p->cfg.flows; f++) {
-		/* Frame seq belongs to flow seq % flows. */
-		const uint64_t flow_sent = tx->sent / p->cfg.flows + (f < tx->sent % p->cfg.flows);
+		uint64_t flow_sent = 0;
 
+		for (unsigned int i = 0; i < p->cfg.threads; i++)
+			flow_sent += p->senders[i].flow_sent[f];
 		fprintf(out, "%s{\"flow\":%u,\"sent\":%" PRIu64 ",\"received\":%" PRIu64 "}", f ? "," : "", f, flow_sent,
 			r->flow_received[f]);
 	}
@@ -913,12 +971,13 @@ static int search_trial(struct probe *p, struct search *s, uint64_t pps, bool *p
 	ret = run_probe(p, &plan);
 	if (ret < 0)
 		return ret;
-	const uint64_t lost = p->tx.sent - p->res.received;
+	const uint64_t sent = total_sent(p);
+	const uint64_t lost = sent - p->res.received;
 
-	*t = (struct trial){ .offered_pps = pps, .sent = p->tx.sent, .received = p->res.received,
-			     .sent_pps = sent_pps(&p->tx), .echoed_pps = echoed_pps(&p->res),
+	*t = (struct trial){ .offered_pps = pps, .sent = sent, .received = p->res.received,
+			     .sent_pps = sent_pps(p), .echoed_pps = echoed_pps(&p->res),
 			     .p50_us = percentile_us(&p->res, 0.5), .p99_us = percentile_us(&p->res, 0.99) };
-	if (p->tx.sent == 0 || (double)lost > p->cfg.loss_pct / 100.0 * (double)p->tx.sent)
+	if (sent == 0 || (double)lost > p->cfg.loss_pct / 100.0 * (double)sent)
 		t->failed_by = "loss";
 	else if (!plan.flood && t->sent_pps < OFFERED_SHARE * (double)pps)
 		t->failed_by = "tester";
@@ -1017,6 +1076,36 @@ static int run_search(struct probe *p)
 	return ret;
 }
 
+/* Everything a run needs, allocated once: no run grows its memory. */
+static int alloc_buffers(struct probe *p)
+{
+	struct results *r = &p->res;
+
+	r->hist = calloc(HIST_BUCKETS, sizeof(*r->hist));
+	r->window = calloc(WINDOW, sizeof(*r->window));
+	r->flow_received = calloc(p->cfg.flows, sizeof(*r->flow_received));
+	if (!r->hist || !r->window || !r->flow_received)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < p->cfg.threads; i++) {
+		p->senders[i].frames = calloc(BATCH, sizeof(*p->senders[i].frames));
+		p->senders[i].flow_sent = calloc(p->cfg.flows, sizeof(*p->senders[i].flow_sent));
+		if (!p->senders[i].frames || !p->senders[i].flow_sent)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static void free_buffers(struct probe *p)
+{
+	free(p->res.hist);
+	free(p->res.window);
+	free(p->res.flow_received);
+	for (unsigned int i = 0; i < MAX_SENDERS; i++) {
+		free(p->senders[i].frames);
+		free(p->senders[i].flow_sent);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct probe p = { .fd = -1 };
@@ -1029,15 +1118,9 @@ int main(int argc, char **argv)
 		perror("l2probe: sigaction");
 		return 1;
 	}
-	p.res.hist = calloc(HIST_BUCKETS, sizeof(*p.res.hist));
-	p.res.window = calloc(WINDOW, sizeof(*p.res.window));
-	p.res.flow_received = calloc(p.cfg.flows, sizeof(*p.res.flow_received));
-	if (!p.res.hist || !p.res.window || !p.res.flow_received) {
-		fprintf(stderr, "l2probe: out of memory\n");
-		ret = -ENOMEM;
-		goto out;
-	}
-	ret = open_socket(&p);
+	ret = alloc_buffers(&p);
+	if (ret == 0)
+		ret = open_socket(&p);
 	if (ret == 0 && p.cfg.search) {
 		ret = run_search(&p);
 	} else if (ret == 0) {
@@ -1052,11 +1135,8 @@ int main(int argc, char **argv)
 	}
 	if (ret != 0)
 		fprintf(stderr, "l2probe: %s: %s\n", p.cfg.ifname, strerror(-ret));
-out:
 	if (p.fd >= 0)
 		close(p.fd);
-	free(p.res.hist);
-	free(p.res.window);
-	free(p.res.flow_received);
+	free_buffers(&p);
 	return ret == 0 ? 0 : 1;
 }

@@ -21,7 +21,7 @@ import { labUp } from '../lab/up.js';
 import { nodeNamespace } from '../layout.js';
 import { quiet } from '../progress.js';
 import { kernelReflectorCommands, kernelReflectorUndoCommands, staticNeighbourCommand } from '../render/hostnet.js';
-import { runL2probe, type L2ProbeResult } from '../verify/probe.js';
+import { runL2probe, type L2ProbeOptions, type L2ProbeResult } from '../verify/probe.js';
 
 const QUEUES = Number(process.env.BENCH_QUEUES ?? 2);
 const FLOWS = 32;
@@ -55,7 +55,7 @@ const labNs = drivers.session.paths.netns;
 const vmNs = nodeNamespace(lab.name, vm.name);
 const hostCpus = cpus().length;
 
-function probe(extra: { count?: number; pps?: number; flood?: boolean; durationS?: number; dstIp?: string; routed?: boolean }): Promise<L2ProbeResult> {
+function probe(extra: Partial<L2ProbeOptions>): Promise<L2ProbeResult> {
   return runL2probe(labNs, join(NATIVE_BUILD, 'l2probe'), { iface: nic.hostIf, target: nic.mac, flows: FLOWS, size: 64, srcIp: nic.host_ip, dstIp: nic.address, waitMs: 1000, ...extra });
 }
 
@@ -133,13 +133,19 @@ interface Round {
 
 /**
  * The generators, both measured by what reaches the far end of the wire per second while each
- * sends 64-byte frames there. No app polls that end (the kernel counts and drops what arrives),
- * so the figure is what the generator offers, not what a DUT sharing its CPUs can take.
+ * sends 64-byte frames there. No app polls that end, so the figure is what the generator offers,
+ * not what a DUT sharing its CPUs can take. The NIC is taken from the kernel as for a DUT (no
+ * address): otherwise the far end's UDP stack answers every frame with an ICMP error, in the
+ * sender's own softirq, and the figure would be that. Each generator is measured with one sending
+ * thread and with one per CPU: l2probe's sending threads against txonly's generating lcores, each
+ * on its own queue.
  */
 interface GeneratorRound {
-  l2probe: number;
-  txonly: number;
+  l2probe: Map<number, number>;
+  txonly: Map<number, number>;
 }
+
+const SENDERS = [...new Set([1, hostCpus])];
 
 /** Frames the DUT's end of the wire has received, from the kernel's own counters. */
 async function wireRx(): Promise<number> {
@@ -148,20 +154,35 @@ async function wireRx(): Promise<number> {
 }
 
 async function generators(): Promise<GeneratorRound> {
-  let before = await wireRx();
-  await probe({ flood: true, durationS: FLOOD_S });
-  const l2probe = ((await wireRx()) - before) / FLOOD_S;
-  // txonly gets one generating lcore and its main lcore, as l2probe is one sending thread.
-  const ref = await startTestpmd(labNs, nic.hostIf, `0@0,1@${1 % hostCpus}`, 'lab-bench-txonly', 1, [
-    '--forward-mode=txonly', '--nb-cores=1', '--txpkts=64', `--eth-peer=0,${nic.mac}`, `--tx-ip=${nic.host_ip},${nic.address}`, '--txonly-multi-flow',
-  ]);
+  const round: GeneratorRound = { l2probe: new Map(), txonly: new Map() };
+  const h = await host();
+  await h.take(nic);
   try {
-    before = await wireRx();
-    const t0 = Date.now();
-    await sleep(FLOOD_S * 1000);
-    return { l2probe, txonly: ((await wireRx()) - before) / ((Date.now() - t0) / 1000) };
+    await generatorRounds(round);
   } finally {
-    await terminate(ref);
+    await h.give(nic);
+  }
+  return round;
+}
+
+async function generatorRounds(round: GeneratorRound): Promise<void> {
+  for (const k of SENDERS) {
+    let before = await wireRx();
+    await probe({ flood: true, durationS: FLOOD_S, threads: k });
+    round.l2probe.set(k, ((await wireRx()) - before) / FLOOD_S);
+    // txonly's main lcore only prints: k generating lcores beside it, one per queue.
+    const lcores = ['0@0', ...Array.from({ length: k }, (_, i) => `${i + 1}@${i % hostCpus}`)].join(',');
+    const ref = await startTestpmd(labNs, nic.hostIf, lcores, 'lab-bench-txonly', k, [
+      '--forward-mode=txonly', `--nb-cores=${k}`, '--txpkts=64', `--eth-peer=0,${nic.mac}`, `--tx-ip=${nic.host_ip},${nic.address}`, '--txonly-multi-flow',
+    ]);
+    try {
+      before = await wireRx();
+      const t0 = Date.now();
+      await sleep(FLOOD_S * 1000);
+      round.txonly.set(k, ((await wireRx()) - before) / ((Date.now() - t0) / 1000));
+    } finally {
+      await terminate(ref);
+    }
   }
 }
 
@@ -227,10 +248,10 @@ async function main(): Promise<void> {
   const ratio = (f: (x: Round) => number) => (median(col(ours, f)) / median(col(testpmd, f))).toFixed(2);
   console.log(`\nours/testpmd at equal pollers: echoed Mpps ${ratio((x) => x.flood.pps.echoed)}×, RTT p50 ${ratio((x) => x.latency.rtt_us.p50)}×, RTT p99 ${ratio((x) => x.latency.rtt_us.p99)}× (medians; lower RTT is better)`);
   console.log(`\ngenerators, 64-byte frames, counted where they arrive with no app polling (median (min–max) of ${ROUNDS} rounds):`);
-  console.log(table(['generator', 'offered Mpps'], [
-    ['l2probe flood (1 thread)', spread(gens.map((g) => g.l2probe), 3, 1e6)],
-    ['dpdk-testpmd txonly (1 lcore)', spread(gens.map((g) => g.txonly), 3, 1e6)],
-  ]));
+  console.log(table(['generator', 'offered Mpps'], SENDERS.flatMap((k) => [
+    [`l2probe flood (${k} sending thread${k > 1 ? 's' : ''})`, spread(gens.map((g) => g.l2probe.get(k)!), 3, 1e6)],
+    [`dpdk-testpmd txonly (${k} lcore${k > 1 ? 's' : ''})`, spread(gens.map((g) => g.txonly.get(k)!), 3, 1e6)],
+  ])));
 }
 
 await main();

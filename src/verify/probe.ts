@@ -21,6 +21,8 @@ export interface L2ProbeOptions extends L2ProbeFrames {
   durationS?: number;
   pps?: number;
   flood?: boolean;
+  /** Sending threads, each with its share of the rate (l2probe's default is 1). */
+  threads?: number;
 }
 
 /** RFC 2544 26.1: a binary search on the offered rate for the highest with loss within the tolerance. */
@@ -103,6 +105,7 @@ export function l2probeArgv(binary: string, o: L2ProbeOptions): string[] {
     ...(o.count !== undefined ? ['-n', String(o.count)] : []),
     ...(o.durationS !== undefined ? ['-d', String(o.durationS)] : []),
     ...(o.flood ? ['-F'] : o.pps !== undefined ? ['-r', String(o.pps)] : []),
+    ...(o.threads !== undefined ? ['-T', String(o.threads)] : []),
   ];
 }
 

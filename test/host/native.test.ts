@@ -284,6 +284,7 @@ describe('l2probe', () => {
     expect(result.timestamps, "every echo timed by the kernel's stamps").toEqual({ rx_kernel: 2000, tx_kernel: 2000 });
     const wireP50 = percentile(wire_, 0.5);
     const wireP99 = percentile(wire_, 0.99);
+    console.log(`l2probe RTT p50/p99 ${result.rtt_us.p50}/${result.rtt_us.p99} µs; the wire's (tcpdump) ${wireP50.toFixed(1)}/${wireP99.toFixed(1)} µs`);
     expect(Math.abs(result.rtt_us.p50 - wireP50), `l2probe p50 ${result.rtt_us.p50} µs, wire ${wireP50} µs`).toBeLessThanOrEqual(2);
     expect(Math.abs(result.rtt_us.p99 - wireP99), `l2probe p99 ${result.rtt_us.p99} µs, wire ${wireP99} µs`).toBeLessThanOrEqual(10);
   }, 60_000);
@@ -321,6 +322,16 @@ describe('l2probe', () => {
     expect(r.search.trials.every((t) => t.failed_by === 'loss' && t.received === 0)).toBe(true);
     expect(r.at_rate).toBeNull();
     expectConsistentSearch(0, r.search.trials);
+  }, 60_000);
+
+  it('shares one run between sending threads: every sequence number sent once, every flow\'s count exact', async () => {
+    const w = await wire(labOf('l2_multi_echo', 2, '0-1'));
+    const nic = w.lab.vms[0]!.nics[0]!;
+    await start(w);
+    const r = await runL2probe(w.labNs, join(BIN, 'l2probe'), { iface: nic.hostIf, target: nic.mac, count: 2000, pps: 2000, threads: 2, flows: 16, size: 64, srcIp: nic.host_ip, dstIp: nic.address, waitMs: 1000 });
+    expect(r).toMatchObject({ sent: 2000, received: 2000, lost: 0, duplicates: 0, corrupted: 0 });
+    expect(r.flows.map((f) => f.sent), 'frame seq belongs to flow seq % 16').toEqual(Array(16).fill(125));
+    expect(r.flows.map((f) => f.received)).toEqual(Array(16).fill(125));
   }, 60_000);
 
   it('keeps its memory fixed however long it runs', async () => {
