@@ -50,6 +50,11 @@ cli.command('run <app>', 'Take the NIC from the kernel, start the app, wait for 
 cli.command('stop <app>', 'Stop an app, collect its counters, give the NIC back to the kernel').option(...fileOption).option('--json', 'Machine-readable output').action(action(async (app: string, opts: FileOpts) => (await lifecycle()).stop(app, opts)));
 cli.command('verify [app]', 'Kernel bypass, echo, RSS, latency and control checks (control stops the app)').option(...fileOption).option('--json', 'Machine-readable output').option('--junit <file>', 'Also write JUnit XML').action(action(async (app: string | undefined, opts: FileOpts & { junit?: string }) => (await lifecycle()).verify(app, opts)));
 cli
+  .command('graph', 'Draw the topology from the spec alone: nodes, NICs, links, apps')
+  .option(...fileOption)
+  .option('--format <format>', 'mermaid, dot, json, or svg (needs Graphviz) (default: mermaid)')
+  .action(action(async (opts: { file: string; format?: string }) => (await import('./commands/graph.js')).graph(opts)));
+cli
   .command('bench [app]', 'Zero-loss throughput (RFC 2544 26.1) per frame size against a running app, from the tester')
   .option(...fileOption)
   .option('--sizes <list>', 'Frame sizes in bytes with FCS (default: 64,128,256,512,1024,1280,1518)')

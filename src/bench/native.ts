@@ -119,7 +119,7 @@ const kernel: Dut = {
   name: 'kernel forwarding (floor)',
   async start() {
     const hostMac = (await run(['ip', 'netns', 'exec', labNs, 'cat', `/sys/class/net/${nic.hostIf}/address`])).stdout.trim();
-    await runPlan([...kernelReflectorCommands(vmNs, nic, hostMac, REFLECTED.net), staticNeighbourCommand(labNs, nic)]);
+    await runPlan([...kernelReflectorCommands(vmNs, nic, hostMac, REFLECTED.net), staticNeighbourCommand(labNs, nic.hostIf, nic)]);
     // Undone after each round, so the kernel forwards nothing while a DPDK DUT runs.
     const stop = () => runPlan(kernelReflectorUndoCommands(vmNs, REFLECTED.net));
     return { dstIp: REFLECTED.ip, routed: true, stop };

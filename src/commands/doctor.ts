@@ -19,10 +19,11 @@ interface ToolStatus {
   found: string;
   apt: string;
   neededFor: string;
+  optional: boolean;
 }
 
 async function checkTool(tool: HostTool): Promise<ToolStatus> {
-  const base = { tool: tool.name, apt: tool.apt, neededFor: tool.neededFor };
+  const base = { tool: tool.name, apt: tool.apt, neededFor: tool.neededFor, optional: Boolean(tool.optional) };
   if ('command' in tool.check) {
     const path = await which(tool.check.command);
     return { ...base, ok: path !== undefined, found: path ?? '' };
@@ -59,19 +60,20 @@ async function probeAccelerators(): Promise<AccelProbe[]> {
 
 export async function doctor(opts: DoctorOptions): Promise<void> {
   let tools = await Promise.all(HOST_TOOLS.map(checkTool));
-  if (opts.fix && tools.some((t) => !t.ok)) {
-    await installMissing(tools.filter((t) => !t.ok));
+  // Optional tools are reported, never installed unasked.
+  if (opts.fix && tools.some((t) => !t.ok && !t.optional)) {
+    await installMissing(tools.filter((t) => !t.ok && !t.optional));
     tools = await Promise.all(HOST_TOOLS.map(checkTool));
   }
   const qemu = tools.find((t) => t.tool === 'qemu-system-x86_64')?.ok;
   const accel: AccelProbe[] = qemu ? await probeAccelerators() : [];
-  const missing = tools.filter((t) => !t.ok);
+  const missing = tools.filter((t) => !t.ok && !t.optional);
   const problem = missing.length
     ? new LabError({ code: 'ENV_TOOL', message: `missing host tools: ${missing.map((m) => m.tool).join(', ')}`, hint: opts.fix ? 'apt-get could not provide them; see its output above.' : 'Run `npx lab doctor --fix` (as root) to install them with apt.' }, { printed: Boolean(opts.json) })
     : undefined;
   // Under --json the problems go in the one document, so stdout always parses.
   print(opts, { ok: !problem, tools, accel, ...(problem ? { problems: problem.problems } : {}) }, () => {
-    const rows = tools.map((t) => `  ${t.ok ? 'ok     ' : 'MISSING'} ${t.tool.padEnd(20)} ${t.ok ? t.found : `apt: ${t.apt}`}  (${t.neededFor})`);
+    const rows = tools.map((t) => `  ${t.ok ? 'ok     ' : t.optional ? 'absent ' : 'MISSING'} ${t.tool.padEnd(20)} ${t.ok ? t.found : `apt: ${t.apt}`}  (${t.neededFor})`);
     const probes = accel.map((p) => `  ${p.works ? (p.depth === 'kernel' ? 'works  ' : 'maybe  ') : 'no     '} ${p.accel.padEnd(20)} ${p.detail}${p.ms ? ` (${p.ms} ms)` : ''}`);
     return ['host tools:', ...rows, 'accelerators (a real probe boot):', ...(probes.length ? probes : ['  not probed: QEMU is missing'])].join('\n');
   });

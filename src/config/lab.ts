@@ -13,8 +13,20 @@ export interface Nic extends NicSpec {
   vectors: number;
   address: string;
   prefix: number;
-  /** The lab namespace's interface for this NIC: a tap (qemu) or a veth end (netns). */
+  /** The lab namespace's interface for this NIC: a tap (qemu) or a veth end (netns); on a link to another node's NIC, unused. */
   hostIf: string;
+  /** The far end of the NIC's wire: the lab namespace (its own wire), or a NIC of another node on a link. */
+  peer: NicPeer;
+}
+
+export type NicPeer = { kind: 'host' } | { kind: 'nic'; vm: string; nic: string; link: number };
+
+/** A link's end as written: a node's NIC, or the lab namespace. */
+export type Endpoint = { kind: 'host' } | { kind: 'nic'; vm: string; nic: string };
+
+export interface Link {
+  index: number;
+  ends: [Endpoint, Endpoint];
 }
 
 export interface Vm extends Omit<VmSpec, 'nics' | 'memory'> {
@@ -41,6 +53,7 @@ export interface Lab {
   image: LabSpec['image'];
   dpdk: DpdkSpec;
   vms: Vm[];
+  links: Link[];
   apps: App[];
   verify: VerifySpec;
 }
@@ -48,8 +61,14 @@ export interface Lab {
 /** Guest NIC drivers that do DMA through an IOMMU, so a VM with one needs a virtual IOMMU. */
 const DMA_THROUGH_IOMMU: ReadonlySet<NicSpec['driver']> = new Set(['vfio-pci']);
 
+export function parseEndpoint(text: string): Endpoint {
+  const [vm, nic] = text.split('.');
+  return nic === undefined ? { kind: 'host' } : { kind: 'nic', vm: vm!, nic };
+}
+
 export function resolveLab(spec: LabSpec, file: string): Lab {
-  const vms = Object.entries(spec.vms).map(([name, vm], index) => resolveVm(spec.name, name, index, vm));
+  const links = spec.links.map((l, index): Link => ({ index, ends: [parseEndpoint(l.endpoints[0]!), parseEndpoint(l.endpoints[1]!)] }));
+  const vms = Object.entries(spec.vms).map(([name, vm], index) => resolveVm(spec.name, name, index, vm, links));
   return {
     file,
     name: spec.name,
@@ -57,12 +76,13 @@ export function resolveLab(spec: LabSpec, file: string): Lab {
     image: spec.image,
     dpdk: { ...spec.dpdk, url: spec.dpdk.url || (spec.dpdk.version ? `https://fast.dpdk.org/rel/dpdk-${spec.dpdk.version}.tar.xz` : '') },
     vms,
+    links,
     apps: Object.entries(spec.apps).map(([name, app]) => resolveApp(name, app, vms)),
     verify: spec.verify,
   };
 }
 
-function resolveVm(lab: string, name: string, index: number, vm: VmSpec): Vm {
+function resolveVm(lab: string, name: string, index: number, vm: VmSpec, links: Link[]): Vm {
   const { nics, memory, ...rest } = vm;
   return {
     ...rest,
@@ -70,12 +90,22 @@ function resolveVm(lab: string, name: string, index: number, vm: VmSpec): Vm {
     index,
     memoryMiB: memoryMiB(memory),
     hugepagesMiB: vm.hugepages.count * (vm.hugepages.size === '1G' ? 1024 : 2),
-    nics: nics.map((nic, i) => resolveNic(lab, name, i, nic)),
+    nics: nics.map((nic, i) => resolveNic(lab, name, i, nic, links)),
     iommu: nics.some((n) => DMA_THROUGH_IOMMU.has(n.driver)),
   };
 }
 
-function resolveNic(lab: string, vm: string, index: number, nic: NicSpec): Nic {
+/** The first link with this NIC on one end and another node's NIC on the other (the checks refuse a second). */
+function peerOf(vm: string, nic: string, links: Link[]): NicPeer {
+  for (const link of links) {
+    const i = link.ends.findIndex((e) => e.kind === 'nic' && e.vm === vm && e.nic === nic);
+    const other = i < 0 ? undefined : link.ends[1 - i]!;
+    if (other?.kind === 'nic') return { kind: 'nic', vm: other.vm, nic: other.nic, link: link.index };
+  }
+  return { kind: 'host' };
+}
+
+function resolveNic(lab: string, vm: string, index: number, nic: NicSpec, links: Link[]): Nic {
   const cidr = parseCidr(nic.ip);
   return {
     ...nic,
@@ -87,6 +117,7 @@ function resolveNic(lab: string, vm: string, index: number, nic: NicSpec): Nic {
     prefix: cidr?.prefix ?? 0,
     host_ip: nic.host_ip || (cidr ? defaultHostIp(cidr) : ''),
     hostIf: hostIfName(vm, nic.name),
+    peer: peerOf(vm, nic.name, links),
   };
 }
 
@@ -118,6 +149,11 @@ export function findVm(lab: Lab, name: string): Vm | undefined {
 
 export function findNic(lab: Lab, vm: string, nic: string): Nic | undefined {
   return findVm(lab, vm)?.nics.find((n) => n.name === nic);
+}
+
+/** The NIC at the far end of a NIC's link, if it is on one. */
+export function peerNic(lab: Lab, nic: Nic): Nic | undefined {
+  return nic.peer.kind === 'nic' ? findNic(lab, nic.peer.vm, nic.peer.nic) : undefined;
 }
 
 export interface AppPlace {

@@ -1,6 +1,6 @@
 // The rules JSON Schema cannot express: references between parts of the spec, and what fits in what.
 import type { ErrorCode } from '../errors.js';
-import { findVm, type App, type Lab, type Nic, type Vm } from './lab.js';
+import { findNic, findVm, type App, type Endpoint, type Lab, type Nic, type Vm } from './lab.js';
 import { inSubnet, isUnicastMac, parseCidr, parseIpv4, subnetOf } from './net.js';
 import type { PathSegment } from './source.js';
 
@@ -25,7 +25,13 @@ const MAX_ECHO_SECONDS = 3600;
 
 /** The rules every lab obeys, whatever its nodes' kinds; each kind adds its own (see LoadOptions.checks). */
 export function checkLab(lab: Lab): SemanticProblem[] {
-  return [...lab.vms.flatMap(checkVm), ...checkMacs(lab), ...checkSubnets(lab), ...lab.apps.flatMap((app) => checkApp(lab, app)), ...checkVerify(lab)];
+  const links = checkLinks(lab);
+  return [
+    ...lab.vms.flatMap(checkVm), ...checkMacs(lab), ...links,
+    // Wires are only known once every link names real NICs, each on one link.
+    ...(links.length ? [] : checkSubnets(lab)),
+    ...lab.apps.flatMap((app) => checkApp(lab, app)), ...checkVerify(lab), ...checkTester(lab),
+  ];
 }
 
 export const problem = (at: PathSegment[], message: string, hint?: string): SemanticProblem => ({ code: 'SPEC_SEMANTIC', at, message, ...(hint ? { hint } : {}) });
@@ -88,16 +94,84 @@ function checkMacs(lab: Lab): SemanticProblem[] {
   return out;
 }
 
-/** All data-plane wires end in the one lab namespace, so their subnets must not overlap. */
-function checkSubnets(lab: Lab): SemanticProblem[] {
-  const wires = lab.vms.flatMap((vm) => vm.nics.map((nic) => ({ vm, nic, cidr: parseCidr(nic.ip) })));
+const nameOf = (e: Endpoint) => (e.kind === 'host' ? 'host' : `${e.vm}.${e.nic}`);
+
+/** Every end a real NIC (or the lab namespace), each NIC on at most one link, the two ends of a link distinct. */
+function checkLinks(lab: Lab): SemanticProblem[] {
   const out: SemanticProblem[] = [];
-  wires.forEach((a, i) => {
-    const other = wires.slice(0, i).find((b) => a.cidr && b.cidr && overlaps(subnetOf(a.cidr), subnetOf(b.cidr)));
-    if (other) {
-      out.push(problem(['vms', a.vm.name, 'nics', a.nic.index, 'ip'], `subnet of ${a.nic.ip} overlaps ${other.vm.name}.${other.nic.name} (${other.nic.ip})`, 'Every data-plane NIC ends in the lab namespace on its own wire: give each its own subnet.'));
+  const taken = new Map<string, number>();
+  for (const link of lab.links) {
+    const at: PathSegment[] = ['links', link.index, 'endpoints'];
+    link.ends.forEach((end, k) => {
+      if (end.kind === 'host') return;
+      const vm = findVm(lab, end.vm);
+      if (!vm) out.push(problem([...at, k], `vm "${end.vm}" does not exist`, `Known vms: ${lab.vms.map((v) => v.name).join(', ')}.`));
+      else if (!vm.nics.some((n) => n.name === end.nic)) out.push(problem([...at, k], `vm ${vm.name} has no NIC "${end.nic}"`, `Its NICs: ${vm.nics.map((n) => n.name).join(', ')}.`));
+      const first = taken.get(nameOf(end));
+      if (first !== undefined) out.push(problem([...at, k], `${nameOf(end)} is already on links[${first}]`, 'A NIC is one end of one wire: give the node another NIC for a second link.'));
+      else taken.set(nameOf(end), link.index);
+    });
+    const [a, b] = link.ends;
+    if (nameOf(a) === nameOf(b)) out.push(problem(at, `both ends are ${nameOf(a)}: a link joins two different ends`));
+  }
+  return out;
+}
+
+/**
+ * A wire is a NIC's own wire to the lab namespace, or a link between two NICs. The NICs on one
+ * wire share its subnet, and no two wires' subnets overlap: the lab namespace and the nodes route
+ * by subnet.
+ */
+function checkSubnets(lab: Lab): SemanticProblem[] {
+  const out: SemanticProblem[] = [];
+  const wires: Array<{ nics: Array<{ vm: Vm; nic: Nic }>; cidr: NonNullable<ReturnType<typeof parseCidr>> }> = [];
+  for (const vm of lab.vms) {
+    for (const nic of vm.nics) {
+      const cidr = parseCidr(nic.ip);
+      if (!cidr) continue;
+      const at: PathSegment[] = ['vms', vm.name, 'nics', nic.index, 'ip'];
+      const peer = nic.peer.kind === 'nic' ? findNic(lab, nic.peer.vm, nic.peer.nic) : undefined;
+      const wire = peer ? wires.find((w) => w.nics.some((x) => x.nic === peer)) : undefined;
+      if (wire) {
+        const other = wire.nics[0]!;
+        if (!overlaps(subnetOf(cidr), subnetOf(wire.cidr)) || cidr.prefix !== wire.cidr.prefix) {
+          out.push(problem(at, `${vm.name}.${nic.name} (${nic.ip}) and ${other.vm.name}.${other.nic.name} (${other.nic.ip}) are on links[${nic.peer.kind === 'nic' ? nic.peer.link : 0}] but not in one subnet`, 'Both ends of a link are on one wire: give them addresses in the same subnet.'));
+        } else if (cidr.address === wire.cidr.address) {
+          out.push(problem(at, `${vm.name}.${nic.name} has the same address as ${other.vm.name}.${other.nic.name} (${cidr.address}), at the other end of its link`));
+        }
+        wire.nics.push({ vm, nic });
+        continue;
+      }
+      const clash = wires.find((w) => overlaps(subnetOf(cidr), subnetOf(w.cidr)));
+      if (clash) {
+        const other = clash.nics[0]!;
+        out.push(problem(at, `subnet of ${nic.ip} overlaps ${other.vm.name}.${other.nic.name} (${other.nic.ip}), which is on another wire`, 'Every wire (a NIC of its own to the lab namespace, or a link) needs its own subnet.'));
+      }
+      wires.push({ nics: [{ vm, nic }], cidr });
     }
-  });
+  }
+  return out;
+}
+
+/** A tester node must exist, and each app's NIC must be linked to one of its NICs. */
+function checkTester(lab: Lab): SemanticProblem[] {
+  const from = lab.verify.from;
+  if (from === 'host') {
+    return lab.apps.flatMap((app) => {
+      const nic = findNic(lab, app.vm, app.nic);
+      if (nic?.peer.kind !== 'nic') return [];
+      return [problem(['apps', app.name, 'nic'], `${app.vm}.${app.nic} is linked to ${nic.peer.vm}.${nic.peer.nic}, so the lab namespace has no wire to it`, `Test it from the node at the other end: verify: { from: ${nic.peer.vm} }.`)];
+    });
+  }
+  const at: PathSegment[] = ['verify', 'from'];
+  if (!findVm(lab, from)) return [problem(at, `vm "${from}" does not exist`, `Known vms: ${lab.vms.map((v) => v.name).join(', ')}, or host.`)];
+  const out: SemanticProblem[] = [];
+  for (const app of lab.apps) {
+    const nic = findNic(lab, app.vm, app.nic);
+    if (nic && (nic.peer.kind !== 'nic' || nic.peer.vm !== from)) {
+      out.push(problem(at, `app ${app.name} runs on ${app.vm}.${app.nic}, which has no link to ${from}`, `The tester sends from its end of the app NIC's wire: add a link such as { endpoints: [${from}.<nic>, ${app.vm}.${app.nic}] }.`));
+    }
+  }
   return out;
 }
 

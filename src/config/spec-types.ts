@@ -10,6 +10,8 @@ export interface LabSpec {
   dpdk: DpdkSpec;
   /** The lab's machines by name. A name has at most 6 characters: with a NIC name it makes the host-side interface name <vm>-<nic>, which Linux limits to 15. */
   vms: Record<string, VmSpec>;
+  /** Wires between NICs of two nodes, after containerlab's links. A NIC on no link keeps a wire of its own to the lab namespace, with its host_ip there (the endpoint "host" says so explicitly). */
+  links: Array<LinkSpec>;
   /** The DPDK programs the lab runs, by name (`lab run NAME`). */
   apps: Record<string, AppSpec>;
   verify: VerifySpec;
@@ -93,6 +95,12 @@ export interface NicSpec {
   driver: "vfio-pci" | "uio_pci_generic";
 }
 
+/** One wire between two endpoints, both in one subnet. */
+export interface LinkSpec {
+  /** The two ends: "<vm>.<nic>", or "host" for the lab namespace. */
+  endpoints: Array<string>;
+}
+
 /** A DPDK program and where it runs. */
 export interface AppSpec {
   /** l2_echo (one lcore, one queue), l2_multi_echo (a queue per lcore) or custom (your own command). */
@@ -113,6 +121,8 @@ export interface AppSpec {
 
 /** What `lab verify` checks and the thresholds it holds the apps to. */
 export interface VerifySpec {
+  /** The tester: the node every check runs from (ping, l2probe, lab bench). "host" is the lab namespace, at the far end of each NIC's own wire; a node name tests each app from that node's NIC on the app NIC's link, in the node's own namespace. */
+  from: string;
   /** The checks to run, in this order. */
   checks: Array<"kernel_bypass" | "echo" | "rss" | "latency" | "control">;
   /** The ping used by kernel_bypass (expects 100% loss) and control (expects answers). */

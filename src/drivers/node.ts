@@ -75,6 +75,8 @@ export interface NodeDriver {
   /** Writes the node's generated files under `root` and starts nothing; undefined when it has none. */
   render(vm: Vm, root: string, state: LabState | undefined): Promise<RenderedNode | undefined>;
   isUp(vm: Vm, record: NodeRecord | undefined): Promise<boolean>;
+  /** Memory of this host a started node takes, for lab up's check before it starts anything. */
+  hostMemoryMiB(vm: Vm): number;
   /** Brings the node up, registering everything it makes with `undo`; returns what the state keeps. */
   up(vm: Vm, state: Readonly<LabState>, undo: Undo): Promise<NodeRecord>;
   /**
@@ -85,6 +87,11 @@ export interface NodeDriver {
   status(vm: Vm, record: NodeRecord | undefined): Promise<{ state: NodeState; pid?: number }>;
   facts(vm: Vm, record: NodeRecord | undefined): NodeFacts;
   openAppHost(vm: Vm, record: NodeRecord | undefined): Promise<AppHost>;
+  /**
+   * The namespace that holds the node's end of a link, a NIC by its own name there; undefined
+   * where the kind's NICs cannot be linked yet.
+   */
+  linkEnd(vm: Vm): string | undefined;
   /** A shell on the node, or one command run there, for a person's terminal. */
   shellArgv(vm: Vm, record: NodeRecord | undefined, command: string[]): string[];
   logArgv(vm: Vm, record: NodeRecord | undefined, log: LogRef, follow: boolean): string[];

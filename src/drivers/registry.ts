@@ -1,7 +1,7 @@
 // The node kinds lab knows, by the name a spec gives them (vms.<name>.driver), and the session
 // each command's drivers share.
 import type { Lab, Vm } from '../config/lab.js';
-import type { SemanticProblem } from '../config/semantic.js';
+import { problem, type SemanticProblem } from '../config/semantic.js';
 import { LabError } from '../errors.js';
 import { imagePlan } from '../image/recipe.js';
 import { imageCacheRoot, labPaths } from '../layout.js';
@@ -15,17 +15,32 @@ interface Kind {
   driver: (session: LabSession) => NodeDriver;
   /** The spec rules of this kind's nodes, checked with the lab's own (Lima's Validate). */
   validate: (vm: Vm) => SemanticProblem[];
+  /** Its NICs can be one end of a link, and it can be the tester (verify.from). */
+  links: boolean;
 }
 
 const KINDS: Record<string, Kind> = {
-  qemu: { driver: qemuDriver, validate: validateQemuNode },
-  netns: { driver: netnsDriver, validate: () => [] },
+  // A QEMU node's taps end in the lab namespace; joining them to another node needs bridges, not built yet.
+  qemu: { driver: qemuDriver, validate: validateQemuNode, links: false },
+  netns: { driver: netnsDriver, validate: () => [], links: true },
 };
 
-/** Every node's kind-specific spec problems. */
+/** Every node's kind-specific spec problems, and links or a tester where its kind has none yet. */
 export function checkNodes(lab: Lab): SemanticProblem[] {
-  return lab.vms.flatMap((vm) => KINDS[vm.driver]?.validate(vm) ?? []);
+  const unlinkable = (name: string) => {
+    const vm = lab.vms.find((v) => v.name === name);
+    return vm && KINDS[vm.driver]?.links === false ? vm : undefined;
+  };
+  const links = lab.links.flatMap((link) => link.ends.flatMap((end, k) => {
+    const vm = end.kind === 'nic' ? unlinkable(end.vm) : undefined;
+    return vm ? [problem(['links', link.index, 'endpoints', k], `${vm.name} is a ${vm.driver} node, whose NICs cannot be on links yet`, `Only ${linkableKinds()} nodes can be linked so far; a ${vm.driver} NIC keeps its own wire to the lab namespace.`)] : [];
+  }));
+  const tester = unlinkable(lab.verify.from);
+  const from = tester ? [problem(['verify', 'from'], `${tester.name} is a ${tester.driver} node, which cannot be the tester yet`, `The tester is host or a ${linkableKinds()} node.`)] : [];
+  return [...lab.vms.flatMap((vm) => KINDS[vm.driver]?.validate(vm) ?? []), ...links, ...from];
 }
+
+const linkableKinds = () => Object.entries(KINDS).filter(([, k]) => k.links).map(([name]) => name).join(', ');
 
 export interface Drivers {
   session: LabSession;

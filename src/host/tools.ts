@@ -6,6 +6,8 @@ export interface HostTool {
   check: { command: string } | { pkgConfig: string };
   apt: string;
   neededFor: string;
+  /** lab works without it; only the feature named in neededFor does not. */
+  optional?: boolean;
 }
 
 export const HOST_TOOLS: HostTool[] = [
@@ -25,4 +27,5 @@ export const HOST_TOOLS: HostTool[] = [
   { name: 'dpdk-testpmd', check: { command: 'dpdk-testpmd' }, apt: 'dpdk-dev', neededFor: 'the benchmark baseline' },
   { name: 'cloud-init', check: { command: 'cloud-init' }, apt: 'cloud-init', neededFor: 'checking rendered user-data (cloud-init schema)' },
   { name: 'tcpdump', check: { command: 'tcpdump' }, apt: 'tcpdump', neededFor: "the wire's own RTT, which the tests hold l2probe to" },
+  { name: 'dot', check: { command: 'dot' }, apt: 'graphviz', neededFor: '`lab graph --format svg`', optional: true },
 ];

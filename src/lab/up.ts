@@ -3,14 +3,17 @@ import { cpus } from 'node:os';
 import { packagePath } from '../assets.js';
 import type { Lab, Vm } from '../config/lab.js';
 import { openDrivers, type Drivers } from '../drivers/registry.js';
+import { LabError } from '../errors.js';
 import { run } from '../host/exec.js';
 import { withLock } from '../host/lock.js';
+import { availableMemoryMiB } from '../host/memory.js';
 import { deleteNetns, netnsExists, runPlan } from '../host/netns.js';
 import { transaction } from '../host/undo.js';
 import { ensureImage } from '../image/build.js';
 import type { Reporter } from '../progress.js';
 import { namespaceCommands } from '../render/hostnet.js';
 import { newState, readState, writeState, type LabState } from '../state/store.js';
+import { makeLinks } from './links.js';
 import { nodeSummary, type NodeSummary } from './summary.js';
 
 export interface UpResult {
@@ -35,6 +38,19 @@ async function nodesDown(drivers: Drivers, state: LabState): Promise<Vm[]> {
   return down;
 }
 
+/** Before anything is made: the nodes to start must fit in the memory this host has available. */
+function checkMemory(drivers: Drivers, down: Vm[]): void {
+  const needs = down.map((vm) => ({ vm, mib: drivers.of(vm.driver).hostMemoryMiB(vm) })).filter((x) => x.mib > 0);
+  const total = needs.reduce((sum, x) => sum + x.mib, 0);
+  const available = availableMemoryMiB();
+  if (total <= available) return;
+  throw new LabError({
+    code: 'ENV_HOST',
+    message: `the VMs to start need ${total} MiB of memory (${needs.map((x) => `${x.vm.name} ${x.mib} MiB`).join(', ')}), but this host has ${available} MiB available`,
+    hint: 'Lower vms.<name>.memory, start fewer VMs, or free memory on this host. Nothing was created.',
+  });
+}
+
 export async function labUp(lab: Lab, reporter: Reporter): Promise<UpResult> {
   const drivers = openDrivers(lab, reporter);
   const { paths, image: plan } = drivers.session;
@@ -43,6 +59,7 @@ export async function labUp(lab: Lab, reporter: Reporter): Promise<UpResult> {
     const state = previous ?? newState(lab, paths);
     const down = await nodesDown(drivers, state);
     if (previous && !down.length) return result(drivers, state, true);
+    checkMemory(drivers, down);
 
     return transaction(async (undo, checkpoint) => {
       // The host's build: the netns nodes' apps, and l2probe, which every lab's checks send with.
@@ -64,6 +81,9 @@ export async function labUp(lab: Lab, reporter: Reporter): Promise<UpResult> {
         checkpoint();
         state.vms[vm.name] = await drivers.of(vm.driver).up(vm, state, undo);
       }
+      checkpoint();
+      // A link's ends live in its nodes' namespaces: their undo takes the link with them.
+      await makeLinks(drivers, new Set(down.map((vm) => vm.name)));
       checkpoint();
       writeState(paths, state);
       return result(drivers, state, false, image);

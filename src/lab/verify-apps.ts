@@ -2,7 +2,9 @@
 import { join } from 'node:path';
 import { requestCounters } from '../apps/runner.js';
 import { NATIVE_BUILD } from '../assets.js';
-import { placeOf, type Lab } from '../config/lab.js';
+import { findVm, peerNic, placeOf, type Lab, type Nic } from '../config/lab.js';
+import { runPlan } from '../host/netns.js';
+import { staticNeighbourCommand } from '../render/hostnet.js';
 import type { AppHost } from '../drivers/node.js';
 import { openDrivers, type Drivers } from '../drivers/registry.js';
 import { LabError } from '../errors.js';
@@ -13,6 +15,16 @@ import { verifyApp, type CheckResult, type VerifySubject } from '../verify/check
 import { makeReport, type Report } from '../verify/report.js';
 import { runningApp, stopAndGiveBack, withHost } from './apps.js';
 
+/** Where the checks send from: the lab namespace at the far end of the NIC's own wire, or the tester node's end of the NIC's link. */
+function testerOf(drivers: Drivers, nic: Nic): { netns: string; ifname: string; ip: string } {
+  const { lab, paths } = drivers.session;
+  const peer = peerNic(lab, nic);
+  if (lab.verify.from === 'host' || !peer) return { netns: paths.netns, ifname: nic.hostIf, ip: nic.host_ip };
+  const vm = findVm(lab, peer.vm)!;
+  // The spec checks allow only a tester whose kind has link ends.
+  return { netns: drivers.of(vm.driver).linkEnd(vm)!, ifname: peer.name, ip: peer.address };
+}
+
 /** What the checks need of a running app, from its node's app host. */
 export async function subjectOf(drivers: Drivers, name: string, host: AppHost): Promise<VerifySubject> {
   const { lab, paths } = drivers.session;
@@ -20,10 +32,12 @@ export async function subjectOf(drivers: Drivers, name: string, host: AppHost): 
   const s = readState(paths)?.apps[name];
   if (!s || !(await host.target.alive(s.proc))) throw new LabError({ code: 'STATE', message: `app ${name} is not running`, hint: `Run \`lab run ${name}\` first.` });
   const running = runningApp(host, s);
+  const tester = testerOf(drivers, nic);
+  await runPlan([staticNeighbourCommand(tester.netns, tester.ifname, nic)]);
   return {
     app: { name, program: app.program },
-    nic: { address: nic.address, mac: nic.mac, peerIf: nic.hostIf, peerIp: nic.host_ip },
-    tester: { netns: paths.netns, l2probe: join(NATIVE_BUILD, 'l2probe') },
+    nic: { address: nic.address, mac: nic.mac, peerIf: tester.ifname, peerIp: tester.ip },
+    tester: { netns: tester.netns, l2probe: join(NATIVE_BUILD, 'l2probe') },
     counters: () => requestCounters(running),
     stop: () => stopAndGiveBack(drivers, name, host),
   };

@@ -65,9 +65,17 @@ export function giveNicCommands(vmNs: string, nic: Nic): Argv[] {
   ];
 }
 
-/** The kernel no longer answers ARP for a NIC DPDK owns: the lab side needs a static entry to send to it. */
-export function staticNeighbourCommand(labNs: string, nic: Nic): Argv {
-  return ['ip', '-n', labNs, 'neigh', 'replace', nic.address, 'lladdr', nic.mac, 'dev', nic.hostIf, 'nud', 'permanent'];
+/** The kernel no longer answers ARP for a NIC DPDK owns: the tester needs a static entry to send to it. */
+export function staticNeighbourCommand(netns: string, dev: string, nic: Nic): Argv {
+  return ['ip', '-n', netns, 'neigh', 'replace', nic.address, 'lladdr', nic.mac, 'dev', dev, 'nud', 'permanent'];
+}
+
+/** A link between two nodes' namespaces: one veth pair, an end in each with its NIC's name, MAC and address. */
+export function nodeLinkCommands(a: { netns: string; nic: Nic }, b: { netns: string; nic: Nic }): Argv[] {
+  return [
+    ['ip', 'link', 'add', a.nic.name, 'netns', a.netns, 'type', 'veth', 'peer', 'name', b.nic.name, 'netns', b.netns],
+    ...[a, b].flatMap(({ netns, nic }) => [['ip', '-n', netns, 'link', 'set', nic.name, 'address', nic.mac], ...giveNicCommands(netns, nic)]),
+  ];
 }
 
 /**

@@ -80,7 +80,7 @@ async function wire(lab: Lab): Promise<Wire> {
 
 async function start(w: Wire) {
   const nic = w.lab.vms[0]!.nics[0]!;
-  await runPlan([...takeNicCommands(w.vmNs, nic), staticNeighbourCommand(w.labNs, nic)]);
+  await runPlan([...takeNicCommands(w.vmNs, nic), staticNeighbourCommand(w.labNs, nic.hostIf, nic)]);
   const argv = netnsAppArgv(w.lab, w.lab.apps[0]!, nic, BIN, HOST_CPUS);
   const started = await startApp(namespaceTarget(w.vmNs), argv, join(logs, `${w.lab.name}.log`), 30_000);
   apps.push(started.app);
@@ -162,7 +162,7 @@ describe('the echo apps', () => {
   it('answer SIGUSR1 when the main lcore polls no queue', async () => {
     const w = await wire(labOf('l2_echo', 1, '0,1'));
     const nic = w.lab.vms[0]!.nics[0]!;
-    await runPlan([...takeNicCommands(w.vmNs, nic), staticNeighbourCommand(w.labNs, nic)]);
+    await runPlan([...takeNicCommands(w.vmNs, nic), staticNeighbourCommand(w.labNs, nic.hostIf, nic)]);
     const argv = netnsAppArgv(w.lab, w.lab.apps[0]!, nic, BIN, HOST_CPUS);
     // lcore 1 is the main lcore; the one queue goes to lcore 0, first in -l.
     argv.splice(argv.indexOf('--'), 0, '--main-lcore', '1');
@@ -212,7 +212,7 @@ describe('the echo apps under AddressSanitizer and UndefinedBehaviorSanitizer', 
   it.each(['l2_echo', 'l2_multi_echo'])('%s echoes real traffic, filters group frames and exits cleanly with no report', async (program) => {
     const w = await wire(labOf(program, program === 'l2_echo' ? 1 : 2, program === 'l2_echo' ? '0' : '0-1'));
     const nic = w.lab.vms[0]!.nics[0]!;
-    await runPlan([...takeNicCommands(w.vmNs, nic), staticNeighbourCommand(w.labNs, nic)]);
+    await runPlan([...takeNicCommands(w.vmNs, nic), staticNeighbourCommand(w.labNs, nic.hostIf, nic)]);
     const log = join(logs, `${w.lab.name}-san.log`);
     const { app } = await startApp(namespaceTarget(w.vmNs), netnsAppArgv(w.lab, w.lab.apps[0]!, nic, SAN, HOST_CPUS), log, 60_000);
     // l2probe from the sanitizer build too: a misaligned header access there fails the run.
@@ -231,7 +231,7 @@ describe('l2probe', () => {
     const w = await wire(labOf('l2_echo', 1, '0'));
     const nic = w.lab.vms[0]!.nics[0]!;
     const hostMac = (await run(['ip', 'netns', 'exec', w.labNs, 'cat', `/sys/class/net/${nic.hostIf}/address`])).stdout.trim();
-    await runPlan([...kernelReflectorCommands(w.vmNs, nic, hostMac, '10.77.1.0/24'), staticNeighbourCommand(w.labNs, nic)]);
+    await runPlan([...kernelReflectorCommands(w.vmNs, nic, hostMac, '10.77.1.0/24'), staticNeighbourCommand(w.labNs, nic.hostIf, nic)]);
     const nicOf = w.lab.vms[0]!.nics[0]!;
     const routed = (on: boolean) => runL2probe(w.labNs, join(BIN, 'l2probe'), { iface: nicOf.hostIf, target: nicOf.mac, count: 500, pps: 1000, flows: 8, size: 64, srcIp: nicOf.host_ip, dstIp: '10.77.1.1', waitMs: 1000, routed: on });
     expect(await routed(true)).toMatchObject({ sent: 500, received: 500, bad_mac: 0, corrupted: 0, frame_size: 64 });

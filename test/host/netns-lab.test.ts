@@ -16,11 +16,11 @@ const work = mkdtempSync(join(tmpdir(), 'lab-netns-'));
 let n = 0;
 const specs: string[] = [];
 
-/** examples/netns.yaml under a name of this test's own, so nothing collides with a user's lab. */
-function spec(edit: (text: string) => string = (t) => t): { file: string; name: string } {
+/** An example (examples/netns.yaml by default) under a name of this test's own, so nothing collides with a user's lab. */
+function spec(edit: (text: string) => string = (t) => t, example = 'examples/netns.yaml'): { file: string; name: string } {
   const name = `nt${process.pid % 100000}x${n++}`;
   const file = join(work, `${name}.yaml`);
-  writeFileSync(file, edit(readFileSync(join(ROOT, 'examples/netns.yaml'), 'utf8').replace(/^name: .*/m, `name: ${name}`)));
+  writeFileSync(file, edit(readFileSync(join(ROOT, example), 'utf8').replace(/^name: .*/m, `name: ${name}`)));
   specs.push(file);
   return { file, name };
 }
@@ -212,6 +212,38 @@ describe('lab on netns VMs', () => {
     expect(checks.map((c) => c.check), 'throughput runs before control, which stops the app').toEqual(['kernel_bypass', 'echo', 'rss', 'latency', 'throughput', 'control']);
     expect(checks.find((c) => c.check === 'throughput')!.data.rate_pps).toBeGreaterThanOrEqual(1000);
   }, 300_000);
+
+  it('a chain of three nodes: links are veths between node namespaces, every check runs from the tester node', async () => {
+    const { file, name } = spec(undefined, 'examples/chain-netns.yaml');
+    const up = lab(['up', '-f', file, '--json']);
+    expect(up.status, up.stderr).toBe(0);
+    const nics = json<{ vms: Array<{ vm: string; nics: Array<{ name: string; link?: string; hostIf?: string }> }> }>(up.stdout).vms.flatMap((v) => v.nics.map((x) => [`${v.vm}.${x.name}`, x.link]));
+    expect(nics).toEqual([['tst.eth0', 'dut.dp0'], ['dut.dp0', 'tst.eth0'], ['dut.dp1', 'far.eth0'], ['far.eth0', 'dut.dp1']]);
+    // Each link is one veth pair whose ends sit in the two node namespaces; the lab namespace holds none of them.
+    const linkOf = async (ns: string, ifname: string) => {
+      const [l] = JSON.parse((await run(['ip', '-n', ns, '-j', '-d', 'link', 'show', ifname])).stdout) as Array<{ linkinfo: { info_kind: string }; link_netnsid?: number }>;
+      return l!;
+    };
+    expect((await linkOf(`lab-${name}-tst`, 'eth0')).linkinfo.info_kind).toBe('veth');
+    expect((await linkOf(`lab-${name}-far`, 'eth0')).linkinfo.info_kind).toBe('veth');
+    const labLinks = JSON.parse((await run(['ip', '-n', `lab-${name}`, '-j', 'link', 'show'])).stdout) as Array<{ ifname: string }>;
+    expect(labLinks.map((l) => l.ifname)).toEqual(['lo']);
+    expect(json<{ alreadyUp: boolean }>(lab(['up', '-f', file, '--json']).stdout).alreadyUp, 'a second up changes nothing').toBe(true);
+
+    expect(lab(['run', 'l2_multi_echo', '--detach', '-f', file]).status).toBe(0);
+    const txPackets = async () => (JSON.parse((await run(['ip', '-n', `lab-${name}-tst`, '-j', '-s', 'link', 'show', 'eth0'])).stdout) as Array<{ stats64: { tx: { packets: number } } }>)[0]!.stats64.tx.packets;
+    const before = await txPackets();
+    const v = lab(['verify', '-f', file, '--json']);
+    expect(v.status, v.stdout + v.stderr).toBe(0);
+    expect(json<{ checks: Array<{ check: string; status: string }> }>(v.stdout).checks.map((c) => [c.check, c.status])).toEqual([
+      ['kernel_bypass', 'passed'], ['echo', 'passed'], ['rss', 'passed'], ['latency', 'passed'], ['control', 'passed'],
+    ]);
+    // The tester's own NIC sent the probe's 2000 frames and the pings: the checks ran from its kernel.
+    expect((await txPackets()) - before).toBeGreaterThanOrEqual(2000 + 10);
+
+    expect(lab(['down', '-f', file]).status).toBe(0);
+    for (const ns of ['', '-tst', '-dut', '-far']) expect(netnsExists(`lab-${name}${ns}`), `lab-${name}${ns}`).toBe(false);
+  }, 120_000);
 
   it('lab test runs the whole sequence and leaves nothing behind', async () => {
     const { file, name } = spec();

@@ -11,7 +11,7 @@ import { spawnDetached } from '../../host/exec.js';
 import { netnsExists, runPlan } from '../../host/netns.js';
 import { isAlive, signal } from '../../host/process.js';
 import { dpdkFilePrefix, nodeNamespace } from '../../layout.js';
-import { giveNicCommands, staticNeighbourCommand, takeNicCommands } from '../../render/hostnet.js';
+import { giveNicCommands, takeNicCommands } from '../../render/hostnet.js';
 import type { AppHost, LabSession } from '../node.js';
 
 /**
@@ -55,14 +55,14 @@ export function namespaceTarget(netns: string): AppTarget {
 }
 
 export function openNetnsAppHost(session: LabSession, vm: Vm): AppHost {
-  const { lab, paths } = session;
+  const { lab } = session;
   const vmNs = nodeNamespace(lab.name, vm.name);
   return {
     target: namespaceTarget(vmNs),
     // af_packet cannot detach the kernel's stack from a veth the way binding to vfio-pci detaches a
     // PCI NIC, so "taking" the NIC removes its kernel address: the kernel then answers nothing on it.
     take: async (nic) => {
-      await runPlan([...takeNicCommands(vmNs, nic), staticNeighbourCommand(paths.netns, nic)]);
+      await runPlan(takeNicCommands(vmNs, nic));
       return {};
     },
     give: async (nic) => {

@@ -18,8 +18,9 @@ interface NetnsRecord extends NodeRecord {
 export function netnsDriver(session: LabSession): NodeDriver {
   const { lab, paths } = session;
   const ns = (vm: { name: string }) => nodeNamespace(lab.name, vm.name);
+  // A NIC on its own wire has its far end in the lab namespace; a linked one is in the node's namespace, made by the link.
   const isUp: NodeDriver['isUp'] = async (vm) =>
-    netnsExists(ns(vm)) && (await Promise.all(vm.nics.map((n) => linkExists(paths.netns, n.hostIf)))).every(Boolean);
+    netnsExists(ns(vm)) && (await Promise.all(vm.nics.map((n) => (n.peer.kind === 'host' ? linkExists(paths.netns, n.hostIf) : linkExists(ns(vm), n.name))))).every(Boolean);
 
   return {
     kind: 'netns',
@@ -34,12 +35,13 @@ export function netnsDriver(session: LabSession): NodeDriver {
 
     async up(vm, _state, undo) {
       const vmNs = ns(vm);
-      await session.reporter.step(`start ${vm.name}: namespace ${vmNs}, veth ${vm.nics.map((n) => `${n.name} ×${n.queues}q`).join(', ')}`, async () => {
+      const own = vm.nics.filter((n) => n.peer.kind === 'host');
+      await session.reporter.step(`start ${vm.name}: namespace ${vmNs}${own.length ? `, veth ${own.map((n) => `${n.name} ×${n.queues}q`).join(', ')}` : ''}`, async () => {
         await deleteNetns(vmNs); // a half-made one from an interrupted run
         await runPlan(namespaceCommands(vmNs));
         // Deleting the namespace removes the veths too, both ends.
         undo.push(`remove namespace ${vmNs}`, () => deleteNetns(vmNs));
-        for (const nic of vm.nics) await runPlan(netnsNicCommands(paths.netns, vmNs, nic));
+        for (const nic of own) await runPlan(netnsNicCommands(paths.netns, vmNs, nic));
       });
       const record: NetnsRecord = { driver: 'netns', startedAt: new Date().toISOString(), netns: vmNs };
       return record;
@@ -68,6 +70,11 @@ export function netnsDriver(session: LabSession): NodeDriver {
     facts: (vm) => ({ netns: ns(vm) }),
 
     openAppHost: async (vm) => openNetnsAppHost(session, vm),
+
+    linkEnd: (vm) => ns(vm),
+
+    // A namespace costs nothing to speak of; its apps run without hugepages in 256 MiB each, taken when they start.
+    hostMemoryMiB: () => 0,
 
     shellArgv: (vm, _record, command) => {
       if (!netnsExists(ns(vm))) throw new LabError({ code: 'STATE', message: `vm ${vm.name} is not running`, hint: 'Run `lab up` first.' });

@@ -8,10 +8,8 @@ import type { AppTarget } from '../../apps/target.js';
 import type { App, Lab, Vm } from '../../config/lab.js';
 import { LabError } from '../../errors.js';
 import { sshConnect, sshExec, sshRun } from '../../guest/ssh.js';
-import { runPlan } from '../../host/netns.js';
 import { procRef, statMatches, type ProcRef } from '../../host/process.js';
 import { dpdkFilePrefix, GUEST, vmPaths } from '../../layout.js';
-import { staticNeighbourCommand } from '../../render/hostnet.js';
 import { shellQuote } from '../../render/shell.js';
 import type { NodeRecord } from '../../state/store.js';
 import type { AppHost, LabSession, Taken } from '../node.js';
@@ -55,9 +53,7 @@ export async function openQemuAppHost(session: LabSession, vm: Vm, record: NodeR
     target: sshTarget(conn, vm.name),
     take: async (nic) => {
       await sshRun(conn, `sudo ${GUEST.bin}/lab-hugepages`, 120_000);
-      const taken = JSON.parse(await sshRun(conn, `${labNic} take ${nic.mac} ${shellQuote(nic.driver)}`, 120_000)) as Taken;
-      await runPlan([staticNeighbourCommand(paths.netns, nic)]);
-      return taken;
+      return JSON.parse(await sshRun(conn, `${labNic} take ${nic.mac} ${shellQuote(nic.driver)}`, 120_000)) as Taken;
     },
     give: async (nic) => void (await sshRun(conn, `${labNic} give ${nic.mac}`, 120_000)),
     argv: (app, _nic, taken) => {

@@ -107,6 +107,12 @@ export function qemuDriver(session: LabSession): NodeDriver {
       };
     },
 
+    // The guest's RAM is QEMU's; QEMU's own few dozen MiB fit in what the kernel keeps spare.
+    hostMemoryMiB: (vm) => vm.memoryMiB,
+
+    // Its taps end in the lab namespace; a link to another node would need a bridge there.
+    linkEnd: () => undefined,
+
     openAppHost: (vm, record) => openQemuAppHost(session, vm, record),
 
     shellArgv: sshArgv,

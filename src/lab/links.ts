@@ -1,0 +1,37 @@
+// The lab's links between nodes: each a wire from one node's NIC to another's, made once both
+// nodes are up, in the namespaces their drivers hold the ends in.
+import { findNic, findVm, type Lab, type Link, type Nic } from '../config/lab.js';
+import type { Drivers } from '../drivers/registry.js';
+import { LabError } from '../errors.js';
+import { linkExists, runPlan } from '../host/netns.js';
+import { nodeLinkCommands } from '../render/hostnet.js';
+
+interface LinkEnd {
+  netns: string;
+  nic: Nic;
+}
+
+/** The two node ends of a link, or none where an end is the lab namespace (that NIC's own wire). */
+function endsOf(drivers: Drivers, lab: Lab, link: Link): [LinkEnd, LinkEnd] | undefined {
+  const ends = link.ends.map((e) => {
+    if (e.kind === 'host') return undefined;
+    const vm = findVm(lab, e.vm)!;
+    const netns = drivers.of(vm.driver).linkEnd(vm);
+    // The spec checks refuse links to kinds without link ends: reaching here is lab's own bug.
+    if (!netns) throw new LabError({ code: 'STATE', message: `a ${vm.driver} node cannot be linked (links[${link.index}])` });
+    return { netns, nic: findNic(lab, e.vm, e.nic)! };
+  });
+  return ends[0] && ends[1] ? [ends[0], ends[1]] : undefined;
+}
+
+/** Makes every link that touches one of `started` (the nodes just brought up) and does not exist yet. */
+export async function makeLinks(drivers: Drivers, started: ReadonlySet<string>): Promise<void> {
+  const { lab, reporter } = drivers.session;
+  for (const link of lab.links) {
+    const ends = endsOf(drivers, lab, link);
+    if (!ends || !ends.some((e) => started.has(e.nic.vm))) continue;
+    const [a, b] = ends;
+    if ((await linkExists(a.netns, a.nic.name)) && (await linkExists(b.netns, b.nic.name))) continue;
+    await reporter.step(`link ${a.nic.vm}.${a.nic.name} ⇄ ${b.nic.vm}.${b.nic.name} (veth)`, () => runPlan(nodeLinkCommands(a, b)));
+  }
+}

@@ -1,0 +1,106 @@
+// The lab's topology from the spec alone, for `lab graph`: nodes with their kind, CPUs, NICs and
+// apps; wires with their ends and addresses. One model, drawn as JSON, Mermaid or Graphviz DOT.
+import { peerNic, type Lab, type Nic } from '../config/lab.js';
+
+/** The lab namespace, where every NIC on no link has its own wire. */
+export const LAB_NAMESPACE = 'host';
+
+export interface GraphNode {
+  id: string;
+  kind: string;
+  cpus?: number;
+  nics: Array<{ name: string; ip: string; mac: string; queues: number }>;
+  apps: Array<{ name: string; program: string; nic: string; lcores: string }>;
+}
+
+export interface GraphEnd {
+  node: string;
+  /** The NIC's name, or for the lab namespace the interface there. */
+  ifname: string;
+  ip: string;
+}
+
+export interface GraphWire {
+  /** own: a NIC's wire to the lab namespace; link: links[index]. */
+  kind: 'own' | 'link';
+  index?: number;
+  ends: [GraphEnd, GraphEnd];
+}
+
+export interface TopologyGraph {
+  lab: string;
+  /** The node every check runs from. */
+  tester: string;
+  nodes: GraphNode[];
+  wires: GraphWire[];
+}
+
+const endOf = (nic: Nic): GraphEnd => ({ node: nic.vm, ifname: nic.name, ip: nic.ip });
+
+export function topologyOf(lab: Lab): TopologyGraph {
+  const nodes: GraphNode[] = lab.vms.map((vm) => ({
+    id: vm.name,
+    kind: vm.driver,
+    cpus: vm.cpus,
+    nics: vm.nics.map((n) => ({ name: n.name, ip: n.ip, mac: n.mac, queues: n.queues })),
+    apps: lab.apps.filter((a) => a.vm === vm.name).map((a) => ({ name: a.name, program: a.program, nic: a.nic, lcores: a.lcoreList })),
+  }));
+  const wires: GraphWire[] = [];
+  for (const vm of lab.vms) {
+    for (const nic of vm.nics) {
+      if (nic.peer.kind === 'host') {
+        wires.push({ kind: 'own', ends: [endOf(nic), { node: LAB_NAMESPACE, ifname: nic.hostIf, ip: `${nic.host_ip}/${nic.prefix}` }] });
+        continue;
+      }
+      const peer = peerNic(lab, nic);
+      const index = nic.peer.link;
+      // Each link once, from its first end.
+      if (peer && !wires.some((w) => w.kind === 'link' && w.index === index)) wires.push({ kind: 'link', index, ends: [endOf(nic), endOf(peer)] });
+    }
+  }
+  const usesHost = wires.some((w) => w.kind === 'own');
+  return {
+    lab: lab.name,
+    tester: lab.verify.from,
+    nodes: usesHost ? [{ id: LAB_NAMESPACE, kind: 'lab namespace', nics: [], apps: [] }, ...nodes] : nodes,
+    wires,
+  };
+}
+
+/** A node's label lines: name and kind, then a line per NIC and per app. */
+function labelLines(g: TopologyGraph, n: GraphNode): string[] {
+  const head = n.id === LAB_NAMESPACE ? `${n.id} (lab namespace)` : `${n.id} (${n.kind}, ${n.cpus} CPU${n.cpus === 1 ? '' : 's'})`;
+  return [
+    head + (g.tester === n.id ? ', tester' : ''),
+    ...n.nics.map((x) => `${x.name} ${x.ip} ×${x.queues}q`),
+    ...n.apps.map((a) => `app ${a.name}: ${a.program} on ${a.nic}, lcores ${a.lcores}`),
+  ];
+}
+
+const wireLabel = (w: GraphWire) => `${w.ends[0].ifname} ${w.ends[0].ip} ⇄ ${w.ends[1].ifname} ${w.ends[1].ip}`;
+
+/** Mermaid flowchart text: quotes become entities, the only character a quoted label cannot hold. */
+export function graphMermaid(g: TopologyGraph): string {
+  const q = (s: string) => s.replace(/"/g, '#quot;');
+  const id = (node: string) => `n_${node}`;
+  return [
+    'graph LR',
+    ...g.nodes.map((n) => `  ${id(n.id)}["${labelLines(g, n).map(q).join('<br/>')}"]`),
+    ...g.wires.map((w) => `  ${id(w.ends[0].node)} ---|"${q(wireLabel(w))}"| ${id(w.ends[1].node)}`),
+    '',
+  ].join('\n');
+}
+
+/** Graphviz DOT, undirected: a wire has no direction. */
+export function graphDot(g: TopologyGraph): string {
+  const q = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+  return [
+    `graph ${q(`lab ${g.lab}`)} {`,
+    '  rankdir=LR;',
+    '  node [shape=box, fontname="monospace"];',
+    ...g.nodes.map((n) => `  ${q(n.id)} [label=${q(labelLines(g, n).join('\n')).replace(/\n/g, '\\n')}];`),
+    ...g.wires.map((w) => `  ${q(w.ends[0].node)} -- ${q(w.ends[1].node)} [label=${q(wireLabel(w))}];`),
+    '}',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,74 @@
+// Links between nodes and the tester, from the spec to the resolved lab and the drawn graph: pure.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'ts-graphviz/ast';
+import { describe, expect, it } from 'vitest';
+import { loadLab, loadLabText } from '../../src/lab/load.js';
+import { graphDot, graphMermaid, topologyOf } from '../../src/render/graph.js';
+import { nodeLinkCommands } from '../../src/render/hostnet.js';
+import { problemsOf, ROOT } from '../helpers/lab.js';
+
+const chain = () => loadLab(join(ROOT, 'examples/chain-netns.yaml'));
+
+describe('links', () => {
+  it('give each linked NIC the NIC at the other end, and leave every other NIC on its own wire', () => {
+    const lab = chain();
+    const nic = (vm: string, name: string) => lab.vms.find((v) => v.name === vm)!.nics.find((n) => n.name === name)!;
+    expect(nic('tst', 'eth0').peer).toEqual({ kind: 'nic', vm: 'dut', nic: 'dp0', link: 0 });
+    expect(nic('dut', 'dp0').peer).toEqual({ kind: 'nic', vm: 'tst', nic: 'eth0', link: 0 });
+    expect(nic('far', 'eth0').peer).toEqual({ kind: 'nic', vm: 'dut', nic: 'dp1', link: 1 });
+    const own = loadLab(join(ROOT, 'examples/netns.yaml'));
+    expect(own.vms[0]!.nics[0]!.peer).toEqual({ kind: 'host' });
+  });
+
+  it('are one veth pair between the two node namespaces, each end with its NIC\'s name, MAC and address', () => {
+    const lab = chain();
+    const [tst, dut] = [lab.vms[0]!.nics[0]!, lab.vms[1]!.nics[0]!];
+    const plan = nodeLinkCommands({ netns: 'lab-chain-tst', nic: tst }, { netns: 'lab-chain-dut', nic: dut }).map((a) => a.join(' '));
+    expect(plan[0]).toBe('ip link add eth0 netns lab-chain-tst type veth peer name dp0 netns lab-chain-dut');
+    expect(plan).toContain(`ip -n lab-chain-dut link set dp0 address ${dut.mac}`);
+    expect(plan).toContain('ip -n lab-chain-tst addr replace 10.31.0.1/24 dev eth0');
+  });
+
+  it('a lab namespace tester cannot reach an app whose NIC is linked to a node', () => {
+    const text = readFileSync(join(ROOT, 'examples/chain-netns.yaml'), 'utf8').replace('  from: tst\n', '');
+    const [p] = problemsOf(() => loadLabText(text, 'chain.yaml'));
+    expect(p).toMatchObject({ path: 'apps.l2_multi_echo.nic' });
+    expect(p!.message).toBe('dut.dp0 is linked to tst.eth0, so the lab namespace has no wire to it');
+    expect(p!.hint).toContain('verify: { from: tst }');
+  });
+});
+
+describe('lab graph', () => {
+  it('draws nodes with kind, CPUs, NICs and apps, and each link once with both ends and addresses', () => {
+    const g = topologyOf(chain());
+    expect(g.nodes.map((n) => n.id)).toEqual(['tst', 'dut', 'far']);
+    expect(g.tester).toBe('tst');
+    expect(g.wires).toEqual([
+      { kind: 'link', index: 0, ends: [{ node: 'tst', ifname: 'eth0', ip: '10.31.0.1/24' }, { node: 'dut', ifname: 'dp0', ip: '10.31.0.2/24' }] },
+      { kind: 'link', index: 1, ends: [{ node: 'dut', ifname: 'dp1', ip: '10.32.0.1/24' }, { node: 'far', ifname: 'eth0', ip: '10.32.0.2/24' }] },
+    ]);
+    expect(g.nodes[1]).toMatchObject({ kind: 'netns', cpus: 2, apps: [{ name: 'l2_multi_echo', program: 'l2_multi_echo', nic: 'dp0', lcores: '0-1' }] });
+  });
+
+  it('puts the lab namespace in the picture when a NIC has its own wire there', () => {
+    const g = topologyOf(loadLab(join(ROOT, 'lab.yaml')));
+    expect(g.nodes[0]).toMatchObject({ id: 'host', kind: 'lab namespace' });
+    expect(g.wires.every((w) => w.kind === 'own' && w.ends[1].node === 'host')).toBe(true);
+  });
+
+  it('writes DOT that a DOT parser reads back: every node and every wire', () => {
+    const ast = parse(graphDot(topologyOf(chain())));
+    const text = JSON.stringify(ast);
+    for (const id of ['tst', 'dut', 'far']) expect(text).toContain(`"value":"${id}"`);
+    const edges = JSON.stringify(ast).match(/"type":"Edge"/g) ?? [];
+    expect(edges).toHaveLength(2);
+  });
+
+  it('writes a Mermaid flowchart with a box per node and a labelled line per wire', () => {
+    const m = graphMermaid(topologyOf(chain()));
+    expect(m.split('\n')[0]).toBe('graph LR');
+    expect(m).toContain('n_tst ---|"eth0 10.31.0.1/24 ⇄ dp0 10.31.0.2/24"| n_dut');
+    expect(m).toContain('n_dut["dut (netns, 2 CPUs)<br/>dp0 10.31.0.2/24 ×2q<br/>dp1 10.32.0.1/24 ×1q<br/>app l2_multi_echo: l2_multi_echo on dp0, lcores 0-1"]');
+  });
+});
