@@ -77,10 +77,14 @@ export async function labUp(lab: Lab, reporter: Reporter): Promise<UpResult> {
         if (reused) reporter.note(`✓ guest image reused from the cache: ${plan.dir}`);
         image = { dir: plan.dir, reused };
       }
-      for (const vm of down) {
-        checkpoint();
+      checkpoint();
+      // In parallel, so a lab takes as long as its slowest node, not the sum. Every start is waited
+      // for before a failure is raised: no node may register an undo after the undo has run.
+      const started = await Promise.allSettled(down.map(async (vm) => {
         state.vms[vm.name] = await drivers.of(vm.driver).up(vm, state, undo);
-      }
+      }));
+      const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
       checkpoint();
       // A link's ends live in its nodes' namespaces: their undo takes the link with them.
       await makeLinks(drivers, new Set(down.map((vm) => vm.name)));

@@ -212,6 +212,28 @@ describe('a second VM added to a running lab', () => {
     expect(netnsExists(`lab-${name}`)).toBe(false);
     expect(isAlive(dut2!.qemu!.proc)).toBe(false);
   }, 120_000);
+
+  describe('brought up from nothing', () => {
+    let up2: CliResult;
+    let ms = 0;
+    beforeAll(async () => {
+      await labAsync(['down', '-f', two]);
+      const t0 = Date.now();
+      up2 = await upOrFail(two);
+      ms = Date.now() - t0;
+    }, UP_TIMEOUT);
+    afterAll(async () => void (await labAsync(['down', '-f', two])), 120_000);
+
+    it('boots both VMs at once: the second QEMU starts before either answers SSH', () => {
+      const at = (line: string) => up2.stderr.indexOf(line);
+      const lastStart = Math.max(at('✓ dut: start QEMU'), at('✓ dut2: start QEMU'));
+      const firstSsh = Math.min(at('✓ dut: wait for SSH'), at('✓ dut2: wait for SSH'));
+      expect(Math.min(at('✓ dut: start QEMU'), at('✓ dut2: start QEMU')), up2.stderr).toBeGreaterThan(-1);
+      expect(lastStart, up2.stderr).toBeLessThan(firstSsh);
+      expect(state().vms.dut2!.qemu!.sshPort).not.toBe(state().vms.dut!.qemu!.sshPort);
+      console.log(`lab up of two VMs at once: ${(ms / 1000).toFixed(1)} s`);
+    });
+  });
 });
 
 describe('lab test, the README\'s main command', () => {
