@@ -81,6 +81,11 @@ export function hostIfName(vm: string, nic: string): string {
   return `${vm}-${nic}`;
 }
 
+/** A shared network's bridge in the lab namespace; the schema keeps network names to 10 characters, within Linux's 15. */
+export function bridgeName(network: string): string {
+  return `br-${network}`;
+}
+
 /** DPDK's --file-prefix, so two apps (or two labs) never share hugepage files or runtime sockets. */
 export function dpdkFilePrefix(lab: string, app: string): string {
   return `lab-${lab}-${app}`;

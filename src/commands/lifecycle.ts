@@ -26,7 +26,7 @@ export async function up(opts: FileOptions): Promise<void> {
     const head = r.alreadyUp ? `lab ${r.lab} is already up: nothing changed` : `lab ${r.lab} is up (namespace ${r.netns})`;
     const vms = r.vms.flatMap((v) => [
       `  ${v.vm}  ${v.driver}${v.accel ? `  accel ${v.accel}  ssh 127.0.0.1:${v.sshPort}` : ''}  namespace ${v.netns}`,
-      ...v.nics.map((n) => `    ${n.name}: ${n.guestIf ? `guest ${n.guestIf}, ${n.guestQueues} combined channels (ethtool -l), ` : ''}${n.ip} mac ${n.mac}, ${n.queues} queue(s)  ⇄  ${n.link ?? `${n.hostIf} ${n.host_ip}`}`),
+      ...v.nics.map((n) => `    ${n.name}: ${n.guestIf ? `guest ${n.guestIf}, ${n.guestQueues} combined channels (ethtool -l), ` : ''}${n.ip} mac ${n.mac}, ${n.queues} queue(s)  ⇄  ${n.link ?? (n.network ? `network ${n.network}` : `${n.hostIf} ${n.host_ip}`)}`),
     ]);
     const image = r.image ? [`  image: ${r.image.reused ? 'reused' : 'built'} ${r.image.dir}`] : [];
     return [head, ...image, ...vms].join('\n');

@@ -1,7 +1,7 @@
 // The resolved lab: the spec with defaults applied and every derived value worked out, so nothing
 // downstream re-derives (vectors, addresses, lcores, interface names).
 import { LabError } from '../errors.js';
-import { hostIfName } from '../layout.js';
+import { bridgeName, hostIfName } from '../layout.js';
 import { formatLcores, parseLcores } from './lcores.js';
 import { defaultHostIp, derivedMac, parseCidr } from './net.js';
 import type { AppSpec, DpdkSpec, LabSpec, NicSpec, VerifySpec, VmSpec } from './spec-types.js';
@@ -15,11 +15,18 @@ export interface Nic extends NicSpec {
   prefix: number;
   /** The lab namespace's interface for this NIC: a tap (qemu) or a veth end (netns); on a link to another node's NIC, unused. */
   hostIf: string;
-  /** The far end of the NIC's wire: the lab namespace (its own wire), or a NIC of another node on a link. */
+  /** The far end of the NIC's wire: the lab namespace (its own wire), a NIC of another node on a link, or a shared network. */
   peer: NicPeer;
 }
 
-export type NicPeer = { kind: 'host' } | { kind: 'nic'; vm: string; nic: string; link: number };
+export type NicPeer = { kind: 'host' } | { kind: 'nic'; vm: string; nic: string; link: number } | { kind: 'network'; network: string; bridge: string };
+
+export interface Network {
+  name: string;
+  /** The bridge in the lab namespace. */
+  bridge: string;
+  members: Array<{ vm: string; nic: string }>;
+}
 
 /** A link's end as written: a node's NIC, or the lab namespace. */
 export type Endpoint = { kind: 'host' } | { kind: 'nic'; vm: string; nic: string };
@@ -54,6 +61,7 @@ export interface Lab {
   dpdk: DpdkSpec;
   vms: Vm[];
   links: Link[];
+  networks: Network[];
   apps: App[];
   verify: VerifySpec;
 }
@@ -68,7 +76,12 @@ export function parseEndpoint(text: string): Endpoint {
 
 export function resolveLab(spec: LabSpec, file: string): Lab {
   const links = spec.links.map((l, index): Link => ({ index, ends: [parseEndpoint(l.endpoints[0]!), parseEndpoint(l.endpoints[1]!)] }));
-  const vms = Object.entries(spec.vms).map(([name, vm], index) => resolveVm(spec.name, name, index, vm, links));
+  const networks = Object.entries(spec.networks).map(([name, n]): Network => ({
+    name,
+    bridge: bridgeName(name),
+    members: n.members.map((m) => parseEndpoint(m)).flatMap((e) => (e.kind === 'nic' ? [{ vm: e.vm, nic: e.nic }] : [])),
+  }));
+  const vms = Object.entries(spec.vms).map(([name, vm], index) => resolveVm(spec.name, name, index, vm, links, networks));
   return {
     file,
     name: spec.name,
@@ -77,12 +90,13 @@ export function resolveLab(spec: LabSpec, file: string): Lab {
     dpdk: { ...spec.dpdk, url: spec.dpdk.url || (spec.dpdk.version ? `https://fast.dpdk.org/rel/dpdk-${spec.dpdk.version}.tar.xz` : '') },
     vms,
     links,
+    networks,
     apps: Object.entries(spec.apps).map(([name, app]) => resolveApp(name, app, vms)),
     verify: spec.verify,
   };
 }
 
-function resolveVm(lab: string, name: string, index: number, vm: VmSpec, links: Link[]): Vm {
+function resolveVm(lab: string, name: string, index: number, vm: VmSpec, links: Link[], networks: Network[]): Vm {
   const { nics, memory, ...rest } = vm;
   return {
     ...rest,
@@ -90,22 +104,23 @@ function resolveVm(lab: string, name: string, index: number, vm: VmSpec, links: 
     index,
     memoryMiB: memoryMiB(memory),
     hugepagesMiB: vm.hugepages.count * (vm.hugepages.size === '1G' ? 1024 : 2),
-    nics: nics.map((nic, i) => resolveNic(lab, name, i, nic, links)),
+    nics: nics.map((nic, i) => resolveNic(lab, name, i, nic, links, networks)),
     iommu: nics.some((n) => DMA_THROUGH_IOMMU.has(n.driver)),
   };
 }
 
-/** The first link with this NIC on one end and another node's NIC on the other (the checks refuse a second). */
-function peerOf(vm: string, nic: string, links: Link[]): NicPeer {
+/** The first link with this NIC on one end and another node's NIC on the other, else its network (the checks refuse a NIC on two). */
+function peerOf(vm: string, nic: string, links: Link[], networks: Network[]): NicPeer {
   for (const link of links) {
     const i = link.ends.findIndex((e) => e.kind === 'nic' && e.vm === vm && e.nic === nic);
     const other = i < 0 ? undefined : link.ends[1 - i]!;
     if (other?.kind === 'nic') return { kind: 'nic', vm: other.vm, nic: other.nic, link: link.index };
   }
-  return { kind: 'host' };
+  const net = networks.find((n) => n.members.some((m) => m.vm === vm && m.nic === nic));
+  return net ? { kind: 'network', network: net.name, bridge: net.bridge } : { kind: 'host' };
 }
 
-function resolveNic(lab: string, vm: string, index: number, nic: NicSpec, links: Link[]): Nic {
+function resolveNic(lab: string, vm: string, index: number, nic: NicSpec, links: Link[], networks: Network[]): Nic {
   const cidr = parseCidr(nic.ip);
   return {
     ...nic,
@@ -117,7 +132,7 @@ function resolveNic(lab: string, vm: string, index: number, nic: NicSpec, links:
     prefix: cidr?.prefix ?? 0,
     host_ip: nic.host_ip || (cidr ? defaultHostIp(cidr) : ''),
     hostIf: hostIfName(vm, nic.name),
-    peer: peerOf(vm, nic.name, links),
+    peer: peerOf(vm, nic.name, links, networks),
   };
 }
 
@@ -154,6 +169,14 @@ export function findNic(lab: Lab, vm: string, nic: string): Nic | undefined {
 /** The NIC at the far end of a NIC's link, if it is on one. */
 export function peerNic(lab: Lab, nic: Nic): Nic | undefined {
   return nic.peer.kind === 'nic' ? findNic(lab, nic.peer.vm, nic.peer.nic) : undefined;
+}
+
+/** Node `from`'s NIC on the same wire as `nic` (the other end of its link, or a member of its network). */
+export function testerNic(lab: Lab, nic: Nic, from: string): Nic | undefined {
+  const { peer } = nic;
+  if (peer.kind === 'nic') return peer.vm === from ? findNic(lab, peer.vm, peer.nic) : undefined;
+  if (peer.kind === 'network') return findVm(lab, from)?.nics.find((n) => n.peer.kind === 'network' && n.peer.network === peer.network);
+  return undefined;
 }
 
 export interface AppPlace {

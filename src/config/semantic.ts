@@ -1,6 +1,6 @@
 // The rules JSON Schema cannot express: references between parts of the spec, and what fits in what.
 import type { ErrorCode } from '../errors.js';
-import { findNic, findVm, type App, type Endpoint, type Lab, type Nic, type Vm } from './lab.js';
+import { findNic, findVm, testerNic, type App, type Endpoint, type Lab, type Nic, type Vm } from './lab.js';
 import { inSubnet, isUnicastMac, parseCidr, parseIpv4, subnetOf } from './net.js';
 import type { PathSegment } from './source.js';
 
@@ -96,23 +96,30 @@ function checkMacs(lab: Lab): SemanticProblem[] {
 
 const nameOf = (e: Endpoint) => (e.kind === 'host' ? 'host' : `${e.vm}.${e.nic}`);
 
-/** Every end a real NIC (or the lab namespace), each NIC on at most one link, the two ends of a link distinct. */
+/**
+ * Every link end and network member a real NIC (or, for a link, the lab namespace), each NIC on
+ * one wire at most, the two ends of a link distinct.
+ */
 function checkLinks(lab: Lab): SemanticProblem[] {
   const out: SemanticProblem[] = [];
-  const taken = new Map<string, number>();
+  const taken = new Map<string, string>();
+  const claim = (at: PathSegment[], end: Endpoint, wire: string) => {
+    if (end.kind === 'host') return;
+    const vm = findVm(lab, end.vm);
+    if (!vm) out.push(problem(at, `vm "${end.vm}" does not exist`, `Known vms: ${lab.vms.map((v) => v.name).join(', ')}.`));
+    else if (!vm.nics.some((n) => n.name === end.nic)) out.push(problem(at, `vm ${vm.name} has no NIC "${end.nic}"`, `Its NICs: ${vm.nics.map((n) => n.name).join(', ')}.`));
+    const first = taken.get(nameOf(end));
+    if (first !== undefined) out.push(problem(at, `${nameOf(end)} is already on ${first}`, 'A NIC is on one wire: give the node another NIC for a second link or network.'));
+    else taken.set(nameOf(end), wire);
+  };
   for (const link of lab.links) {
     const at: PathSegment[] = ['links', link.index, 'endpoints'];
-    link.ends.forEach((end, k) => {
-      if (end.kind === 'host') return;
-      const vm = findVm(lab, end.vm);
-      if (!vm) out.push(problem([...at, k], `vm "${end.vm}" does not exist`, `Known vms: ${lab.vms.map((v) => v.name).join(', ')}.`));
-      else if (!vm.nics.some((n) => n.name === end.nic)) out.push(problem([...at, k], `vm ${vm.name} has no NIC "${end.nic}"`, `Its NICs: ${vm.nics.map((n) => n.name).join(', ')}.`));
-      const first = taken.get(nameOf(end));
-      if (first !== undefined) out.push(problem([...at, k], `${nameOf(end)} is already on links[${first}]`, 'A NIC is one end of one wire: give the node another NIC for a second link.'));
-      else taken.set(nameOf(end), link.index);
-    });
+    link.ends.forEach((end, k) => claim([...at, k], end, `links[${link.index}]`));
     const [a, b] = link.ends;
     if (nameOf(a) === nameOf(b)) out.push(problem(at, `both ends are ${nameOf(a)}: a link joins two different ends`));
+  }
+  for (const net of lab.networks) {
+    net.members.forEach((m, k) => claim(['networks', net.name, 'members', k], { kind: 'nic', ...m }, `network ${net.name}`));
   }
   return out;
 }
@@ -124,20 +131,23 @@ function checkLinks(lab: Lab): SemanticProblem[] {
  */
 function checkSubnets(lab: Lab): SemanticProblem[] {
   const out: SemanticProblem[] = [];
-  const wires: Array<{ nics: Array<{ vm: Vm; nic: Nic }>; cidr: NonNullable<ReturnType<typeof parseCidr>> }> = [];
+  const wires: Array<{ nics: Array<{ vm: Vm; nic: Nic }>; cidr: NonNullable<ReturnType<typeof parseCidr>>; network?: string }> = [];
   for (const vm of lab.vms) {
     for (const nic of vm.nics) {
       const cidr = parseCidr(nic.ip);
       if (!cidr) continue;
       const at: PathSegment[] = ['vms', vm.name, 'nics', nic.index, 'ip'];
       const peer = nic.peer.kind === 'nic' ? findNic(lab, nic.peer.vm, nic.peer.nic) : undefined;
-      const wire = peer ? wires.find((w) => w.nics.some((x) => x.nic === peer)) : undefined;
+      const net = nic.peer.kind === 'network' ? nic.peer.network : undefined;
+      const wire = wires.find((w) => (peer && w.nics.some((x) => x.nic === peer)) || (net && w.network === net));
       if (wire) {
+        const where = nic.peer.kind === 'nic' ? `links[${nic.peer.link}]` : `network ${net}`;
         const other = wire.nics[0]!;
+        const same = wire.nics.find((x) => x.nic.address === cidr.address);
         if (!overlaps(subnetOf(cidr), subnetOf(wire.cidr)) || cidr.prefix !== wire.cidr.prefix) {
-          out.push(problem(at, `${vm.name}.${nic.name} (${nic.ip}) and ${other.vm.name}.${other.nic.name} (${other.nic.ip}) are on links[${nic.peer.kind === 'nic' ? nic.peer.link : 0}] but not in one subnet`, 'Both ends of a link are on one wire: give them addresses in the same subnet.'));
-        } else if (cidr.address === wire.cidr.address) {
-          out.push(problem(at, `${vm.name}.${nic.name} has the same address as ${other.vm.name}.${other.nic.name} (${cidr.address}), at the other end of its link`));
+          out.push(problem(at, `${vm.name}.${nic.name} (${nic.ip}) and ${other.vm.name}.${other.nic.name} (${other.nic.ip}) are on ${where} but not in one subnet`, 'The NICs on one wire share its subnet: give them addresses in the same one.'));
+        } else if (same) {
+          out.push(problem(at, `${vm.name}.${nic.name} has the same address as ${same.vm.name}.${same.nic.name} (${cidr.address}), on the same wire (${where})`));
         }
         wire.nics.push({ vm, nic });
         continue;
@@ -147,7 +157,7 @@ function checkSubnets(lab: Lab): SemanticProblem[] {
         const other = clash.nics[0]!;
         out.push(problem(at, `subnet of ${nic.ip} overlaps ${other.vm.name}.${other.nic.name} (${other.nic.ip}), which is on another wire`, 'Every wire (a NIC of its own to the lab namespace, or a link) needs its own subnet.'));
       }
-      wires.push({ nics: [{ vm, nic }], cidr });
+      wires.push({ nics: [{ vm, nic }], cidr, ...(net ? { network: net } : {}) });
     }
   }
   return out;
@@ -159,8 +169,10 @@ function checkTester(lab: Lab): SemanticProblem[] {
   if (from === 'host') {
     return lab.apps.flatMap((app) => {
       const nic = findNic(lab, app.vm, app.nic);
-      if (nic?.peer.kind !== 'nic') return [];
-      return [problem(['apps', app.name, 'nic'], `${app.vm}.${app.nic} is linked to ${nic.peer.vm}.${nic.peer.nic}, so the lab namespace has no wire to it`, `Test it from the node at the other end: verify: { from: ${nic.peer.vm} }.`)];
+      if (!nic || nic.peer.kind === 'host') return [];
+      const on = nic.peer.kind === 'nic' ? `linked to ${nic.peer.vm}.${nic.peer.nic}` : `on network ${nic.peer.network}`;
+      const node = nic.peer.kind === 'nic' ? nic.peer.vm : '<a member node>';
+      return [problem(['apps', app.name, 'nic'], `${app.vm}.${app.nic} is ${on}, so the lab namespace has no wire to it`, `Test it from a node on its wire: verify: { from: ${node} }.`)];
     });
   }
   const at: PathSegment[] = ['verify', 'from'];
@@ -168,7 +180,7 @@ function checkTester(lab: Lab): SemanticProblem[] {
   const out: SemanticProblem[] = [];
   for (const app of lab.apps) {
     const nic = findNic(lab, app.vm, app.nic);
-    if (nic && (nic.peer.kind !== 'nic' || nic.peer.vm !== from)) {
+    if (nic && !testerNic(lab, nic, from)) {
       out.push(problem(at, `app ${app.name} runs on ${app.vm}.${app.nic}, which has no link to ${from}`, `The tester sends from its end of the app NIC's wire: add a link such as { endpoints: [${from}.<nic>, ${app.vm}.${app.nic}] }.`));
     }
   }

@@ -12,6 +12,8 @@ export interface LabSpec {
   vms: Record<string, VmSpec>;
   /** Wires between NICs of two nodes, after containerlab's links. A NIC on no link keeps a wire of its own to the lab namespace, with its host_ip there (the endpoint "host" says so explicitly). */
   links: Array<LinkSpec>;
+  /** Shared L2 segments by name: a bridge br-<name> in the lab namespace with each member NIC as a port, forward delay 0, no STP, and learned MACs kept for an hour so no echo is flooded. A NIC is on one wire: its own, a link, or a network. */
+  networks: Record<string, NetworkSpec>;
   /** The DPDK programs the lab runs, by name (`lab run NAME`). */
   apps: Record<string, AppSpec>;
   verify: VerifySpec;
@@ -99,6 +101,12 @@ export interface NicSpec {
 export interface LinkSpec {
   /** The two ends: "<vm>.<nic>", or "host" for the lab namespace. */
   endpoints: Array<string>;
+}
+
+/** One shared segment; its members are in one subnet. */
+export interface NetworkSpec {
+  /** The NICs on it, "<vm>.<nic>". */
+  members: Array<string>;
 }
 
 /** A DPDK program and where it runs. */

@@ -15,7 +15,7 @@ interface Kind {
   driver: (session: LabSession) => NodeDriver;
   /** The spec rules of this kind's nodes, checked with the lab's own (Lima's Validate). */
   validate: (vm: Vm) => SemanticProblem[];
-  /** Its NICs can be one end of a link, and it can be the tester (verify.from). */
+  /** Its NICs can be on links and networks, and it can be the tester (verify.from). */
   links: boolean;
 }
 
@@ -35,9 +35,13 @@ export function checkNodes(lab: Lab): SemanticProblem[] {
     const vm = end.kind === 'nic' ? unlinkable(end.vm) : undefined;
     return vm ? [problem(['links', link.index, 'endpoints', k], `${vm.name} is a ${vm.driver} node, whose NICs cannot be on links yet`, `Only ${linkableKinds()} nodes can be linked so far; a ${vm.driver} NIC keeps its own wire to the lab namespace.`)] : [];
   }));
+  const members = lab.networks.flatMap((net) => net.members.flatMap((m, k) => {
+    const vm = unlinkable(m.vm);
+    return vm ? [problem(['networks', net.name, 'members', k], `${vm.name} is a ${vm.driver} node, whose NICs cannot be on networks yet`, `Only ${linkableKinds()} nodes can join a network so far.`)] : [];
+  }));
   const tester = unlinkable(lab.verify.from);
   const from = tester ? [problem(['verify', 'from'], `${tester.name} is a ${tester.driver} node, which cannot be the tester yet`, `The tester is host or a ${linkableKinds()} node.`)] : [];
-  return [...lab.vms.flatMap((vm) => KINDS[vm.driver]?.validate(vm) ?? []), ...links, ...from];
+  return [...lab.vms.flatMap((vm) => KINDS[vm.driver]?.validate(vm) ?? []), ...links, ...members, ...from];
 }
 
 const linkableKinds = () => Object.entries(KINDS).filter(([, k]) => k.links).map(([name]) => name).join(', ');

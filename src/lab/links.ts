@@ -1,10 +1,11 @@
-// The lab's links between nodes: each a wire from one node's NIC to another's, made once both
-// nodes are up, in the namespaces their drivers hold the ends in.
+// The lab's wires between nodes: links, each from one node's NIC to another's, made once both
+// nodes are up in the namespaces their drivers hold the ends in; and shared networks, each a
+// bridge in the lab namespace that its members' ports join.
 import { findNic, findVm, type Lab, type Link, type Nic } from '../config/lab.js';
 import type { Drivers } from '../drivers/registry.js';
 import { LabError } from '../errors.js';
 import { linkExists, runPlan } from '../host/netns.js';
-import { nodeLinkCommands } from '../render/hostnet.js';
+import { bridgeCommands, nodeLinkCommands } from '../render/hostnet.js';
 
 interface LinkEnd {
   netns: string;
@@ -22,6 +23,15 @@ function endsOf(drivers: Drivers, lab: Lab, link: Link): [LinkEnd, LinkEnd] | un
     return { netns, nic: findNic(lab, e.vm, e.nic)! };
   });
   return ends[0] && ends[1] ? [ends[0], ends[1]] : undefined;
+}
+
+/** Makes each shared network's bridge in the lab namespace that is not there yet: its members' ports join it as they start. */
+export async function makeBridges(drivers: Drivers): Promise<void> {
+  const { lab, paths, reporter } = drivers.session;
+  for (const net of lab.networks) {
+    if (await linkExists(paths.netns, net.bridge)) continue;
+    await reporter.step(`network ${net.name}: bridge ${net.bridge} in ${paths.netns}`, () => runPlan(bridgeCommands(paths.netns, net.bridge)));
+  }
 }
 
 /** Makes every link that touches one of `started` (the nodes just brought up) and does not exist yet. */

@@ -13,7 +13,7 @@ import { ensureImage } from '../image/build.js';
 import type { Reporter } from '../progress.js';
 import { namespaceCommands } from '../render/hostnet.js';
 import { newState, readState, writeState, type LabState } from '../state/store.js';
-import { makeLinks } from './links.js';
+import { makeBridges, makeLinks } from './links.js';
 import { nodeSummary, type NodeSummary } from './summary.js';
 
 export interface UpResult {
@@ -71,6 +71,8 @@ export async function labUp(lab: Lab, reporter: Reporter): Promise<UpResult> {
         await reporter.step(`create the lab namespace ${paths.netns}`, () => runPlan(namespaceCommands(paths.netns)));
         undo.push(`remove namespace ${paths.netns}`, () => deleteNetns(paths.netns));
       }
+      // Before the nodes: their network ports join these bridges as they start. The lab namespace's undo takes them.
+      await makeBridges(drivers);
       let image: UpResult['image'];
       if (down.some((vm) => drivers.of(vm.driver).bootsImage)) {
         const reused = await ensureImage(lab, plan, reporter);

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { requestCounters } from '../apps/runner.js';
 import { NATIVE_BUILD } from '../assets.js';
-import { findVm, peerNic, placeOf, type Lab, type Nic } from '../config/lab.js';
+import { findVm, placeOf, testerNic, type Lab, type Nic } from '../config/lab.js';
 import { runPlan } from '../host/netns.js';
 import { staticNeighbourCommand } from '../render/hostnet.js';
 import type { AppHost } from '../drivers/node.js';
@@ -15,11 +15,11 @@ import { verifyApp, type CheckResult, type VerifySubject } from '../verify/check
 import { makeReport, type Report } from '../verify/report.js';
 import { runningApp, stopAndGiveBack, withHost } from './apps.js';
 
-/** Where the checks send from: the lab namespace at the far end of the NIC's own wire, or the tester node's end of the NIC's link. */
+/** Where the checks send from: the lab namespace at the far end of the NIC's own wire, or the tester node's NIC on the same link or network. */
 function testerOf(drivers: Drivers, nic: Nic): { netns: string; ifname: string; ip: string } {
   const { lab, paths } = drivers.session;
-  const peer = peerNic(lab, nic);
-  if (lab.verify.from === 'host' || !peer) return { netns: paths.netns, ifname: nic.hostIf, ip: nic.host_ip };
+  const peer = lab.verify.from === 'host' ? undefined : testerNic(lab, nic, lab.verify.from);
+  if (!peer) return { netns: paths.netns, ifname: nic.hostIf, ip: nic.host_ip };
   const vm = findVm(lab, peer.vm)!;
   // The spec checks allow only a tester whose kind has link ends.
   return { netns: drivers.of(vm.driver).linkEnd(vm)!, ifname: peer.name, ip: peer.address };

@@ -7,7 +7,10 @@ export const LAB_NAMESPACE = 'host';
 
 export interface GraphNode {
   id: string;
+  /** A node's kind, "lab namespace", or "network" for a shared segment. */
   kind: string;
+  /** A network's bridge in the lab namespace. */
+  bridge?: string;
   cpus?: number;
   nics: Array<{ name: string; ip: string; mac: string; queues: number }>;
   apps: Array<{ name: string; program: string; nic: string; lcores: string }>;
@@ -21,8 +24,8 @@ export interface GraphEnd {
 }
 
 export interface GraphWire {
-  /** own: a NIC's wire to the lab namespace; link: links[index]. */
-  kind: 'own' | 'link';
+  /** own: a NIC's wire to the lab namespace; link: links[index]; network: a member's port on a shared segment. */
+  kind: 'own' | 'link' | 'network';
   index?: number;
   ends: [GraphEnd, GraphEnd];
 }
@@ -36,6 +39,8 @@ export interface TopologyGraph {
 }
 
 const endOf = (nic: Nic): GraphEnd => ({ node: nic.vm, ifname: nic.name, ip: nic.ip });
+/** Node names are at most 6 characters, so a network's id never clashes with one. */
+const networkId = (name: string) => `net-${name}`;
 
 export function topologyOf(lab: Lab): TopologyGraph {
   const nodes: GraphNode[] = lab.vms.map((vm) => ({
@@ -52,6 +57,10 @@ export function topologyOf(lab: Lab): TopologyGraph {
         wires.push({ kind: 'own', ends: [endOf(nic), { node: LAB_NAMESPACE, ifname: nic.hostIf, ip: `${nic.host_ip}/${nic.prefix}` }] });
         continue;
       }
+      if (nic.peer.kind === 'network') {
+        wires.push({ kind: 'network', ends: [endOf(nic), { node: networkId(nic.peer.network), ifname: nic.hostIf, ip: '' }] });
+        continue;
+      }
       const peer = peerNic(lab, nic);
       const index = nic.peer.link;
       // Each link once, from its first end.
@@ -59,17 +68,20 @@ export function topologyOf(lab: Lab): TopologyGraph {
     }
   }
   const usesHost = wires.some((w) => w.kind === 'own');
+  const networks = lab.networks.map((n): GraphNode => ({ id: networkId(n.name), kind: 'network', bridge: n.bridge, nics: [], apps: [] }));
   return {
     lab: lab.name,
     tester: lab.verify.from,
-    nodes: usesHost ? [{ id: LAB_NAMESPACE, kind: 'lab namespace', nics: [], apps: [] }, ...nodes] : nodes,
+    nodes: [...(usesHost ? [{ id: LAB_NAMESPACE, kind: 'lab namespace', nics: [], apps: [] }] : []), ...networks, ...nodes],
     wires,
   };
 }
 
 /** A node's label lines: name and kind, then a line per NIC and per app. */
 function labelLines(g: TopologyGraph, n: GraphNode): string[] {
-  const head = n.id === LAB_NAMESPACE ? `${n.id} (lab namespace)` : `${n.id} (${n.kind}, ${n.cpus} CPU${n.cpus === 1 ? '' : 's'})`;
+  const head = n.id === LAB_NAMESPACE ? `${n.id} (lab namespace)`
+    : n.kind === 'network' ? `network ${n.id.slice('net-'.length)} (bridge ${n.bridge})`
+      : `${n.id} (${n.kind}, ${n.cpus} CPU${n.cpus === 1 ? '' : 's'})`;
   return [
     head + (g.tester === n.id ? ', tester' : ''),
     ...n.nics.map((x) => `${x.name} ${x.ip} ×${x.queues}q`),
@@ -77,12 +89,12 @@ function labelLines(g: TopologyGraph, n: GraphNode): string[] {
   ];
 }
 
-const wireLabel = (w: GraphWire) => `${w.ends[0].ifname} ${w.ends[0].ip} ⇄ ${w.ends[1].ifname} ${w.ends[1].ip}`;
+const wireLabel = (w: GraphWire) => (w.kind === 'network' ? `${w.ends[0].ifname} ${w.ends[0].ip}` : `${w.ends[0].ifname} ${w.ends[0].ip} ⇄ ${w.ends[1].ifname} ${w.ends[1].ip}`);
 
 /** Mermaid flowchart text: quotes become entities, the only character a quoted label cannot hold. */
 export function graphMermaid(g: TopologyGraph): string {
   const q = (s: string) => s.replace(/"/g, '#quot;');
-  const id = (node: string) => `n_${node}`;
+  const id = (node: string) => `n_${node.replace(/-/g, '_')}`;
   return [
     'graph LR',
     ...g.nodes.map((n) => `  ${id(n.id)}["${labelLines(g, n).map(q).join('<br/>')}"]`),

@@ -32,12 +32,25 @@ export function vmNetCommands(netns: string, vm: Vm): Argv[] {
 }
 
 /** The VM namespace of a netns-driver VM: the NIC's far end, with the MAC and address the spec gives it. */
+/** A netns node's NIC: a veth from the lab namespace, whose end there has the host address, or is a port of the NIC's network bridge. */
 export function netnsNicCommands(labNs: string, vmNs: string, nic: Nic): Argv[] {
   return [
     ['ip', '-n', labNs, 'link', 'add', nic.hostIf, 'type', 'veth', 'peer', 'name', nic.name, 'netns', vmNs],
     ['ip', '-n', vmNs, 'link', 'set', nic.name, 'address', nic.mac],
     ...giveNicCommands(vmNs, nic),
-    ...hostAddressCommands(labNs, nic),
+    ...(nic.peer.kind === 'network' ? [['ip', '-n', labNs, 'link', 'set', nic.hostIf, 'master', nic.peer.bridge, 'up']] : hostAddressCommands(labNs, nic)),
+  ];
+}
+
+/**
+ * A shared network's bridge: no STP and no forward delay, so a port forwards at once, and learned
+ * MACs kept for an hour (ageing_time is in hundredths of a second), so no echo is flooded to every
+ * member after the default five minutes.
+ */
+export function bridgeCommands(labNs: string, bridge: string): Argv[] {
+  return [
+    ['ip', '-n', labNs, 'link', 'add', bridge, 'type', 'bridge', 'stp_state', '0', 'forward_delay', '0', 'ageing_time', '360000'],
+    ['ip', '-n', labNs, 'link', 'set', bridge, 'up'],
   ];
 }
 

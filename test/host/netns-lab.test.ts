@@ -245,6 +245,20 @@ describe('lab on netns VMs', () => {
     for (const ns of ['', '-tst', '-dut', '-far']) expect(netnsExists(`lab-${name}${ns}`), `lab-${name}${ns}`).toBe(false);
   }, 120_000);
 
+  it('a shared network: a bridge in the lab namespace with every member as a port, checks from the tester node', async () => {
+    const { file, name } = spec(undefined, 'examples/lan-netns.yaml');
+    const up = lab(['up', '-f', file]);
+    expect(up.status, up.stderr).toBe(0);
+    const bridge = (JSON.parse((await run(['ip', '-n', `lab-${name}`, '-j', '-d', 'link', 'show', 'br-lan'])).stdout) as Array<{ linkinfo: { info_data: { stp_state: number; forward_delay: number; ageing_time: number } } }>)[0]!;
+    expect(bridge.linkinfo.info_data).toMatchObject({ stp_state: 0, forward_delay: 0, ageing_time: 360000 });
+    const ports = JSON.parse((await run(['ip', '-n', `lab-${name}`, '-j', 'link', 'show', 'master', 'br-lan'])).stdout) as Array<{ ifname: string }>;
+    expect(ports.map((p) => p.ifname).sort()).toEqual(['dut-dp0', 'obs-eth0', 'tst-eth0']);
+    const t = lab(['test', '-f', file, '--json']);
+    expect(t.status, t.stdout + t.stderr).toBe(0);
+    expect(json<{ checks: Array<{ check: string; status: string }> }>(t.stdout).checks.every((c) => c.status === 'passed')).toBe(true);
+    for (const ns of ['', '-tst', '-dut', '-obs']) expect(netnsExists(`lab-${name}${ns}`), `lab-${name}${ns}`).toBe(false);
+  }, 120_000);
+
   it('lab test runs the whole sequence and leaves nothing behind', async () => {
     const { file, name } = spec();
     const t = await labAsync(['test', '-f', file, '--json'], ROOT, 180_000);

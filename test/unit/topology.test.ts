@@ -5,7 +5,7 @@ import { parse } from 'ts-graphviz/ast';
 import { describe, expect, it } from 'vitest';
 import { loadLab, loadLabText } from '../../src/lab/load.js';
 import { graphDot, graphMermaid, topologyOf } from '../../src/render/graph.js';
-import { nodeLinkCommands } from '../../src/render/hostnet.js';
+import { bridgeCommands, netnsNicCommands, nodeLinkCommands } from '../../src/render/hostnet.js';
 import { problemsOf, ROOT } from '../helpers/lab.js';
 
 const chain = () => loadLab(join(ROOT, 'examples/chain-netns.yaml'));
@@ -36,6 +36,34 @@ describe('links', () => {
     expect(p).toMatchObject({ path: 'apps.l2_multi_echo.nic' });
     expect(p!.message).toBe('dut.dp0 is linked to tst.eth0, so the lab namespace has no wire to it');
     expect(p!.hint).toContain('verify: { from: tst }');
+  });
+});
+
+describe('networks', () => {
+  const lan = () => loadLab(join(ROOT, 'examples/lan-netns.yaml'));
+
+  it('put each member NIC on the network, whose bridge is named for it', () => {
+    const lab = lan();
+    expect(lab.networks).toEqual([{ name: 'lan', bridge: 'br-lan', members: [{ vm: 'tst', nic: 'eth0' }, { vm: 'dut', nic: 'dp0' }, { vm: 'obs', nic: 'eth0' }] }]);
+    expect(lab.vms.map((v) => v.nics[0]!.peer)).toEqual(Array(3).fill({ kind: 'network', network: 'lan', bridge: 'br-lan' }));
+  });
+
+  it('are a bridge with no STP, no forward delay and an hour of MAC learning; a member\'s veth end there is a port with no address', () => {
+    const lab = lan();
+    expect(bridgeCommands('lab-lan', 'br-lan').map((a) => a.join(' '))).toEqual([
+      'ip -n lab-lan link add br-lan type bridge stp_state 0 forward_delay 0 ageing_time 360000',
+      'ip -n lab-lan link set br-lan up',
+    ]);
+    const plan = netnsNicCommands('lab-lan', 'lab-lan-dut', lab.vms[1]!.nics[0]!).map((a) => a.join(' '));
+    expect(plan).toContain('ip -n lab-lan link set dut-dp0 master br-lan up');
+    expect(plan.some((c) => c.startsWith('ip -n lab-lan addr'))).toBe(false);
+  });
+
+  it('draw as a node of their own, with a line from each member', () => {
+    const g = topologyOf(lan());
+    expect(g.nodes[0]).toMatchObject({ id: 'net-lan', kind: 'network', bridge: 'br-lan' });
+    expect(g.wires.map((w) => [w.kind, w.ends[0].node, w.ends[1].node])).toEqual([['network', 'tst', 'net-lan'], ['network', 'dut', 'net-lan'], ['network', 'obs', 'net-lan']]);
+    expect(graphMermaid(g)).toContain('n_dut ---|"dp0 10.41.0.2/24"| n_net_lan');
   });
 });
 

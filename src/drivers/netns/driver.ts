@@ -18,9 +18,9 @@ interface NetnsRecord extends NodeRecord {
 export function netnsDriver(session: LabSession): NodeDriver {
   const { lab, paths } = session;
   const ns = (vm: { name: string }) => nodeNamespace(lab.name, vm.name);
-  // A NIC on its own wire has its far end in the lab namespace; a linked one is in the node's namespace, made by the link.
+  // A NIC on its own wire or a network has its far end in the lab namespace; a linked one is in the node's namespace, made by the link.
   const isUp: NodeDriver['isUp'] = async (vm) =>
-    netnsExists(ns(vm)) && (await Promise.all(vm.nics.map((n) => (n.peer.kind === 'host' ? linkExists(paths.netns, n.hostIf) : linkExists(ns(vm), n.name))))).every(Boolean);
+    netnsExists(ns(vm)) && (await Promise.all(vm.nics.map((n) => (n.peer.kind === 'nic' ? linkExists(ns(vm), n.name) : linkExists(paths.netns, n.hostIf))))).every(Boolean);
 
   return {
     kind: 'netns',
@@ -35,7 +35,7 @@ export function netnsDriver(session: LabSession): NodeDriver {
 
     async up(vm, _state, undo) {
       const vmNs = ns(vm);
-      const own = vm.nics.filter((n) => n.peer.kind === 'host');
+      const own = vm.nics.filter((n) => n.peer.kind !== 'nic');
       await session.reporter.step(`start ${vm.name}: namespace ${vmNs}${own.length ? `, veth ${own.map((n) => `${n.name} ×${n.queues}q`).join(', ')}` : ''}`, async () => {
         await deleteNetns(vmNs); // a half-made one from an interrupted run
         await runPlan(namespaceCommands(vmNs));
