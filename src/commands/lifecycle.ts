@@ -33,13 +33,15 @@ export async function up(opts: FileOptions): Promise<void> {
   });
 }
 
-export async function down(opts: FileOptions & { purge?: boolean }): Promise<void> {
-  const r = await labDown(loadLab(opts.file, { force: true }), Boolean(opts.purge));
-  print(opts, r, () => (r.removed.length ? [`lab ${r.lab} is down; removed:`, ...r.removed.map((x) => `  ${x}`)].join('\n') : `lab ${r.lab} was not up: nothing to remove`) + (r.purged ? '\nstate folder removed' : ''));
+export async function down(vm: string | undefined, opts: FileOptions & { purge?: boolean }): Promise<void> {
+  if (vm !== undefined && opts.purge) throw new LabError({ code: 'USAGE', message: '--purge removes the whole lab\'s state folder: it takes no vm', hint: `Run \`lab down ${vm}\` alone, or \`lab down --purge\` for the whole lab.` });
+  const r = await labDown(loadLab(opts.file, { force: true }), Boolean(opts.purge), vm);
+  const what = vm ? `vm ${vm} of lab ${r.lab}` : `lab ${r.lab}`;
+  print(opts, r, () => (r.removed.length ? [`${what} is down; removed:`, ...r.removed.map((x) => `  ${x}`)].join('\n') : `${what} was not up: nothing to remove`) + (r.purged ? '\nstate folder removed' : ''));
 }
 
-export async function status(opts: FileOptions): Promise<void> {
-  const r = await labStatus(loadLab(opts.file, { force: true }));
+export async function status(vm: string | undefined, opts: FileOptions): Promise<void> {
+  const r = await labStatus(loadLab(opts.file, { force: true }), vm);
   print(opts, r, () => {
     const vms = r.vms.map((v) => {
       const qemu = v.accel ? `  pid ${v.pid}  accel ${v.accel}  ssh 127.0.0.1:${v.sshPort}  up ${v.uptimeS} s` : v.pid ? `  QEMU pid ${v.pid} runs with no record of it: \`lab down\` stops it` : '';

@@ -17,6 +17,12 @@ export async function deleteNetns(name: string): Promise<void> {
   await run(['ip', 'netns', 'delete', name], { code: 'ENV_HOST', what: 'removing a network namespace', timeoutMs: 30_000 });
 }
 
+/** The names of the interfaces in a namespace. */
+export async function linkNames(netns: string): Promise<string[]> {
+  const r = await run(['ip', '-n', netns, '-j', 'link', 'show'], { code: 'ENV_HOST', what: 'listing interfaces', timeoutMs: 30_000 });
+  return (JSON.parse(r.stdout) as Array<{ ifname: string }>).map((l) => l.ifname);
+}
+
 export async function linkExists(netns: string, ifname: string): Promise<boolean> {
   return (await runQuiet(['ip', '-n', netns, 'link', 'show', ifname])).exitCode === 0;
 }

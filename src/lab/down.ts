@@ -1,13 +1,15 @@
 // lab down: take every node down with its apps, remove the lab namespace; keep the image cache.
 // Works from the spec and the state together, so a crashed or half-made lab is cleaned up as well
 // as a running one, and so is a node the spec no longer names but the state still records.
+// With a node's name, only that node goes, with its wires' ends in the lab namespace.
 import { rmSync } from 'node:fs';
 import type { Lab } from '../config/lab.js';
 import { openDrivers } from '../drivers/registry.js';
 import { withLock } from '../host/lock.js';
-import { deleteNetns, netnsExists } from '../host/netns.js';
+import { LabError } from '../errors.js';
+import { deleteNetns, linkNames, netnsExists, runPlan } from '../host/netns.js';
 import { quiet } from '../progress.js';
-import { readState, type AppRecord } from '../state/store.js';
+import { readState, writeState, type AppRecord } from '../state/store.js';
 
 export interface DownResult {
   lab: string;
@@ -15,7 +17,7 @@ export interface DownResult {
   purged: boolean;
 }
 
-export async function labDown(lab: Lab, purge: boolean): Promise<DownResult> {
+export async function labDown(lab: Lab, purge: boolean, only?: string): Promise<DownResult> {
   const drivers = openDrivers(lab, quiet);
   const { paths } = drivers.session;
   return withLock(paths.lock, 'down', async () => {
@@ -26,6 +28,24 @@ export async function labDown(lab: Lab, purge: boolean): Promise<DownResult> {
       ...Object.entries(state?.vms ?? {}).filter(([name]) => !lab.vms.some((vm) => vm.name === name)).map(([name, r]) => ({ name, kind: r.driver })),
     ];
     const removed: string[] = [];
+    if (only !== undefined) {
+      const node = nodes.find((n) => n.name === only);
+      if (!node) throw new LabError({ code: 'USAGE', message: `lab ${lab.name} has no vm "${only}"`, hint: `Its vms: ${nodes.map((n) => n.name).join(', ')}.` });
+      removed.push(...(await drivers.of(node.kind).down(node, state?.vms[node.name], appsOn(node.name))));
+      // Its wires' ends in the lab namespace are named <vm>-<nic>, and a vm name has no "-".
+      if (netnsExists(paths.netns)) {
+        for (const ifname of (await linkNames(paths.netns)).filter((n) => n.startsWith(`${only}-`))) {
+          await runPlan([['ip', '-n', paths.netns, 'link', 'del', ifname]]);
+          removed.push(`interface ${ifname}`);
+        }
+      }
+      if (state) {
+        delete state.vms[only];
+        for (const app of Object.keys(appsOn(only))) delete state.apps[app];
+        writeState(paths, state);
+      }
+      return { lab: lab.name, removed, purged: false };
+    }
     for (const node of nodes) removed.push(...(await drivers.of(node.kind).down(node, state?.vms[node.name], appsOn(node.name))));
     if (netnsExists(paths.netns)) {
       await deleteNetns(paths.netns);

@@ -34,14 +34,20 @@ export async function makeBridges(drivers: Drivers): Promise<void> {
   }
 }
 
-/** Makes every link that touches one of `started` (the nodes just brought up) and does not exist yet. */
-export async function makeLinks(drivers: Drivers, started: ReadonlySet<string>): Promise<void> {
-  const { lab, reporter } = drivers.session;
+/** The links between two nodes whose veth is not there: never made, or gone with a node's namespace. */
+export async function missingLinks(drivers: Drivers): Promise<Array<[LinkEnd, LinkEnd]>> {
+  const { lab } = drivers.session;
+  const missing: Array<[LinkEnd, LinkEnd]> = [];
   for (const link of lab.links) {
     const ends = endsOf(drivers, lab, link);
-    if (!ends || !ends.some((e) => started.has(e.nic.vm))) continue;
-    const [a, b] = ends;
-    if ((await linkExists(a.netns, a.nic.name)) && (await linkExists(b.netns, b.nic.name))) continue;
-    await reporter.step(`link ${a.nic.vm}.${a.nic.name} ⇄ ${b.nic.vm}.${b.nic.name} (veth)`, () => runPlan(nodeLinkCommands(a, b)));
+    if (ends && !((await linkExists(ends[0].netns, ends[0].nic.name)) && (await linkExists(ends[1].netns, ends[1].nic.name)))) missing.push(ends);
+  }
+  return missing;
+}
+
+/** Makes each missing link, once both its nodes are up. */
+export async function makeLinks(drivers: Drivers): Promise<void> {
+  for (const [a, b] of await missingLinks(drivers)) {
+    await drivers.session.reporter.step(`link ${a.nic.vm}.${a.nic.name} ⇄ ${b.nic.vm}.${b.nic.name} (veth)`, () => runPlan(nodeLinkCommands(a, b)));
   }
 }

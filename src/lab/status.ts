@@ -1,5 +1,6 @@
 // lab status: what exists and runs, read from the state and checked against the host by each node's driver.
-import type { Lab } from '../config/lab.js';
+import { findVm, type Lab } from '../config/lab.js';
+import { LabError } from '../errors.js';
 import type { NodeState } from '../drivers/node.js';
 import { openDrivers } from '../drivers/registry.js';
 import { netnsExists } from '../host/netns.js';
@@ -21,12 +22,14 @@ export interface StatusResult {
   apps: Array<{ app: string; vm: string; state: 'running' | 'exited'; pid: number; since: string; log: string; queues: number; rss: string }>;
 }
 
-export async function labStatus(lab: Lab): Promise<StatusResult> {
+/** The whole lab's status, or with `only` that one node's and its apps'. */
+export async function labStatus(lab: Lab, only?: string): Promise<StatusResult> {
   const drivers = openDrivers(lab, quiet);
   const { paths } = drivers.session;
   const state = readState(paths);
+  if (only !== undefined && !findVm(lab, only)) throw new LabError({ code: 'USAGE', message: `lab ${lab.name} has no vm "${only}"`, hint: `Its vms: ${lab.vms.map((v) => v.name).join(', ')}.` });
   const vms: StatusResult['vms'] = [];
-  for (const vm of lab.vms) {
+  for (const vm of lab.vms.filter((v) => only === undefined || v.name === only)) {
     const driver = drivers.of(vm.driver);
     const recorded = state?.vms[vm.name];
     const status = await driver.status(vm, recorded);
@@ -40,7 +43,7 @@ export async function labStatus(lab: Lab): Promise<StatusResult> {
     });
   }
   const apps: StatusResult['apps'] = [];
-  for (const [app, s] of Object.entries(state?.apps ?? {})) {
+  for (const [app, s] of Object.entries(state?.apps ?? {}).filter(([, a]) => only === undefined || a.vm === only)) {
     // An app's PID is its node's: asked of the node, which for a VM means the guest.
     const vm = lab.vms.find((v) => v.name === s.vm);
     const nodeRunning = vms.find((v) => v.vm === s.vm)?.state === 'running';

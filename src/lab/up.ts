@@ -13,7 +13,7 @@ import { ensureImage } from '../image/build.js';
 import type { Reporter } from '../progress.js';
 import { namespaceCommands } from '../render/hostnet.js';
 import { newState, readState, writeState, type LabState } from '../state/store.js';
-import { makeBridges, makeLinks } from './links.js';
+import { makeBridges, makeLinks, missingLinks } from './links.js';
 import { nodeSummary, type NodeSummary } from './summary.js';
 
 export interface UpResult {
@@ -58,7 +58,7 @@ export async function labUp(lab: Lab, reporter: Reporter): Promise<UpResult> {
     const previous = readState(paths);
     const state = previous ?? newState(lab, paths);
     const down = await nodesDown(drivers, state);
-    if (previous && !down.length) return result(drivers, state, true);
+    if (previous && !down.length && !(await missingLinks(drivers)).length) return result(drivers, state, true);
     checkMemory(drivers, down);
 
     return transaction(async (undo, checkpoint) => {
@@ -89,7 +89,7 @@ export async function labUp(lab: Lab, reporter: Reporter): Promise<UpResult> {
       if (failed) throw failed.reason;
       checkpoint();
       // A link's ends live in its nodes' namespaces: their undo takes the link with them.
-      await makeLinks(drivers, new Set(down.map((vm) => vm.name)));
+      await makeLinks(drivers);
       checkpoint();
       writeState(paths, state);
       return result(drivers, state, false, image);

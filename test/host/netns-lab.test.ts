@@ -245,6 +245,26 @@ describe('lab on netns VMs', () => {
     for (const ns of ['', '-tst', '-dut', '-far']) expect(netnsExists(`lab-${name}${ns}`), `lab-${name}${ns}`).toBe(false);
   }, 120_000);
 
+  it('status and down per VM: one node goes with its wires, the rest run on, and up brings back just that one', async () => {
+    const { file, name } = spec(undefined, 'examples/chain-netns.yaml');
+    expect(lab(['up', '-f', file]).status).toBe(0);
+    const down = lab(['down', 'far', '-f', file, '--json']);
+    expect(down.status, down.stderr).toBe(0);
+    expect(json<{ removed: string[] }>(down.stdout).removed).toEqual([`namespace lab-${name}-far`]);
+    expect(netnsExists(`lab-${name}-far`)).toBe(false);
+    const states = () => json<{ vms: Array<{ vm: string; state: string }> }>(lab(['status', '-f', file, '--json']).stdout).vms.map((v) => [v.vm, v.state]);
+    expect(states()).toEqual([['tst', 'running'], ['dut', 'running'], ['far', 'stopped']]);
+    expect(json<{ vms: Array<{ vm: string }> }>(lab(['status', 'dut', '-f', file, '--json']).stdout).vms.map((v) => v.vm)).toEqual(['dut']);
+    expect(lab(['down', 'nope', '-f', file]).status, 'an unknown vm is a usage error').toBe(2);
+
+    const up = lab(['up', '-f', file]);
+    expect(up.status, up.stderr).toBe(0);
+    expect(up.stderr).toContain('start far');
+    expect(up.stderr).not.toContain('start dut');
+    expect(up.stderr, 'the link to far is made again').toContain('link dut.dp1 ⇄ far.eth0 (veth)');
+    expect(states()).toEqual([['tst', 'running'], ['dut', 'running'], ['far', 'running']]);
+  }, 60_000);
+
   it('a shared network: a bridge in the lab namespace with every member as a port, checks from the tester node', async () => {
     const { file, name } = spec(undefined, 'examples/lan-netns.yaml');
     const up = lab(['up', '-f', file]);

@@ -233,6 +233,18 @@ describe('a second VM added to a running lab', () => {
       expect(state().vms.dut2!.qemu!.sshPort).not.toBe(state().vms.dut!.qemu!.sshPort);
       console.log(`lab up of two VMs at once: ${(ms / 1000).toFixed(1)} s`);
     });
+
+    it('lab down dut2 stops that QEMU and removes its tap; dut runs on', async () => {
+      const { dut, dut2 } = state().vms;
+      const down = await labAsync(['down', 'dut2', '-f', two, '--json']);
+      expect(down.status, down.stderr).toBe(0);
+      expect(json<{ removed: string[] }>(down.stdout).removed).toEqual([expect.stringMatching(/^QEMU of dut2 \(pid \d+, /), 'interface dut2-dp0']);
+      expect(isAlive(dut2!.qemu!.proc)).toBe(false);
+      expect(isAlive(dut!.qemu!.proc)).toBe(true);
+      expect(state().vms.dut2, 'its record is gone').toBeUndefined();
+      const status = json<{ vms: Array<{ vm: string; state: string }> }>(lab(['status', '-f', two, '--json']).stdout);
+      expect(status.vms.map((v) => [v.vm, v.state])).toEqual([['dut', 'running'], ['dut2', 'stopped']]);
+    }, 120_000);
   });
 });
 

@@ -18,9 +18,9 @@ interface NetnsRecord extends NodeRecord {
 export function netnsDriver(session: LabSession): NodeDriver {
   const { lab, paths } = session;
   const ns = (vm: { name: string }) => nodeNamespace(lab.name, vm.name);
-  // A NIC on its own wire or a network has its far end in the lab namespace; a linked one is in the node's namespace, made by the link.
+  // A NIC on its own wire or a network has its far end in the lab namespace. A linked NIC is the link's, which lab up makes when it is missing.
   const isUp: NodeDriver['isUp'] = async (vm) =>
-    netnsExists(ns(vm)) && (await Promise.all(vm.nics.map((n) => (n.peer.kind === 'nic' ? linkExists(ns(vm), n.name) : linkExists(paths.netns, n.hostIf))))).every(Boolean);
+    netnsExists(ns(vm)) && (await Promise.all(vm.nics.filter((n) => n.peer.kind !== 'nic').map((n) => linkExists(paths.netns, n.hostIf)))).every(Boolean);
 
   return {
     kind: 'netns',
