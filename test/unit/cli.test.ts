@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { which } from '../../src/host/exec.js';
 import { lab, ROOT } from '../helpers/lab.js';
 
 const work = mkdtempSync(join(tmpdir(), 'lab-cli-'));
@@ -19,6 +20,17 @@ describe('lab CLI', () => {
     const r = lab(['bench', '--sizes', '64,9000']);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('--sizes: "9000" is not a frame size');
+  });
+
+  it('graph writes the topology as DOT and Mermaid; an unknown format is a usage error; svg needs Graphviz', async () => {
+    const dot = lab(['graph', '-f', 'examples/chain-netns.yaml', '--format', 'dot']);
+    expect(dot.status).toBe(0);
+    expect(dot.stdout.split('\n')[0]).toBe('graph "lab chain" {');
+    expect(lab(['graph', '-f', 'examples/chain-netns.yaml']).stdout.split('\n')[0]).toBe('graph LR');
+    expect(lab(['graph', '-f', 'examples/chain-netns.yaml', '--format', 'png']).status).toBe(2);
+    const svg = lab(['graph', '-f', 'examples/chain-netns.yaml', '--format', 'svg']);
+    if (await which('dot')) expect(svg.stdout).toContain('<svg');
+    else expect([svg.status, svg.stderr]).toEqual([3, expect.stringContaining("needs Graphviz's dot")]);
   });
 
   it('validate passes on lab.yaml', () => {
