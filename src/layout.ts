@@ -81,6 +81,11 @@ export function hostIfName(vm: string, nic: string): string {
   return `${vm}-${nic}`;
 }
 
+/** A link's bridge in the lab namespace, where a node kind cannot take a veth end; no "-", so never a network's or a NIC's name. */
+export function linkBridgeName(index: number): string {
+  return `lk${index}`;
+}
+
 /** A shared network's bridge in the lab namespace; the schema keeps network names to 10 characters, within Linux's 15. */
 export function bridgeName(network: string): string {
   return `br-${network}`;

@@ -17,7 +17,16 @@ export interface Nic extends NicSpec {
   hostIf: string;
   /** The far end of the NIC's wire: the lab namespace (its own wire), a NIC of another node on a link, or a shared network. */
   peer: NicPeer;
+  /**
+   * How the wire is made on the host: its own (the far end in the lab namespace has the host
+   * address), a veth pair straight to the linked node, or a port of a bridge in the lab namespace
+   * (a network's, or a link's where a node kind cannot take a veth end). Links are settled by the
+   * node kinds when the lab is loaded.
+   */
+  wire: Wire;
 }
+
+export type Wire = { kind: 'own' } | { kind: 'veth' } | { kind: 'bridge'; bridge: string };
 
 export type NicPeer = { kind: 'host' } | { kind: 'nic'; vm: string; nic: string; link: number } | { kind: 'network'; network: string; bridge: string };
 
@@ -122,6 +131,7 @@ function peerOf(vm: string, nic: string, links: Link[], networks: Network[]): Ni
 
 function resolveNic(lab: string, vm: string, index: number, nic: NicSpec, links: Link[], networks: Network[]): Nic {
   const cidr = parseCidr(nic.ip);
+  const peer = peerOf(vm, nic.name, links, networks);
   return {
     ...nic,
     vm,
@@ -132,7 +142,8 @@ function resolveNic(lab: string, vm: string, index: number, nic: NicSpec, links:
     prefix: cidr?.prefix ?? 0,
     host_ip: nic.host_ip || (cidr ? defaultHostIp(cidr) : ''),
     hostIf: hostIfName(vm, nic.name),
-    peer: peerOf(vm, nic.name, links, networks),
+    peer,
+    wire: peer.kind === 'network' ? { kind: 'bridge', bridge: peer.bridge } : peer.kind === 'nic' ? { kind: 'veth' } : { kind: 'own' },
   };
 }
 

@@ -4,7 +4,7 @@ import type { Lab, Vm } from '../config/lab.js';
 import { problem, type SemanticProblem } from '../config/semantic.js';
 import { LabError } from '../errors.js';
 import { imagePlan } from '../image/recipe.js';
-import { imageCacheRoot, labPaths } from '../layout.js';
+import { imageCacheRoot, labPaths, linkBridgeName } from '../layout.js';
 import type { Reporter } from '../progress.js';
 import { netnsDriver } from './netns/driver.js';
 import type { LabSession, NodeDriver } from './node.js';
@@ -15,36 +15,39 @@ interface Kind {
   driver: (session: LabSession) => NodeDriver;
   /** The spec rules of this kind's nodes, checked with the lab's own (Lima's Validate). */
   validate: (vm: Vm) => SemanticProblem[];
-  /** Its NICs can be on links and networks, and it can be the tester (verify.from). */
-  links: boolean;
+  /** Its NIC can be one end of a veth pair into its own namespace; else its links are bridged in the lab namespace. */
+  directLinks: boolean;
+  /** It can be the tester (verify.from): the checks run in its namespace. */
+  tester: boolean;
 }
 
 const KINDS: Record<string, Kind> = {
-  // A QEMU node's taps end in the lab namespace; joining them to another node needs bridges, not built yet.
-  qemu: { driver: qemuDriver, validate: validateQemuNode, links: false },
-  netns: { driver: netnsDriver, validate: () => [], links: true },
+  // A QEMU node's NIC is a tap in the lab namespace, which joins a bridge; the checks cannot run in its guest yet.
+  qemu: { driver: qemuDriver, validate: validateQemuNode, directLinks: false, tester: false },
+  netns: { driver: netnsDriver, validate: () => [], directLinks: true, tester: true },
 };
 
-/** Every node's kind-specific spec problems, and links or a tester where its kind has none yet. */
-export function checkNodes(lab: Lab): SemanticProblem[] {
-  const unlinkable = (name: string) => {
-    const vm = lab.vms.find((v) => v.name === name);
-    return vm && KINDS[vm.driver]?.links === false ? vm : undefined;
-  };
-  const links = lab.links.flatMap((link) => link.ends.flatMap((end, k) => {
-    const vm = end.kind === 'nic' ? unlinkable(end.vm) : undefined;
-    return vm ? [problem(['links', link.index, 'endpoints', k], `${vm.name} is a ${vm.driver} node, whose NICs cannot be on links yet`, `Only ${linkableKinds()} nodes can be linked so far; a ${vm.driver} NIC keeps its own wire to the lab namespace.`)] : [];
-  }));
-  const members = lab.networks.flatMap((net) => net.members.flatMap((m, k) => {
-    const vm = unlinkable(m.vm);
-    return vm ? [problem(['networks', net.name, 'members', k], `${vm.name} is a ${vm.driver} node, whose NICs cannot be on networks yet`, `Only ${linkableKinds()} nodes can join a network so far.`)] : [];
-  }));
-  const tester = unlinkable(lab.verify.from);
-  const from = tester ? [problem(['verify', 'from'], `${tester.name} is a ${tester.driver} node, which cannot be the tester yet`, `The tester is host or a ${linkableKinds()} node.`)] : [];
-  return [...lab.vms.flatMap((vm) => KINDS[vm.driver]?.validate(vm) ?? []), ...links, ...members, ...from];
+/**
+ * Settles how each link is made: a veth pair straight between two nodes whose kinds take veth
+ * ends, else a bridge in the lab namespace that both ends join as ports.
+ */
+export function wireLinks(lab: Lab): Lab {
+  const direct = (vm: string) => KINDS[lab.vms.find((v) => v.name === vm)?.driver ?? '']?.directLinks ?? false;
+  for (const vm of lab.vms) {
+    for (const nic of vm.nics) {
+      if (nic.peer.kind === 'nic' && !(direct(vm.name) && direct(nic.peer.vm))) nic.wire = { kind: 'bridge', bridge: linkBridgeName(nic.peer.link) };
+    }
+  }
+  return lab;
 }
 
-const linkableKinds = () => Object.entries(KINDS).filter(([, k]) => k.links).map(([name]) => name).join(', ');
+/** Every node's kind-specific spec problems, and a tester of a kind that cannot be one yet. */
+export function checkNodes(lab: Lab): SemanticProblem[] {
+  const vm = lab.vms.find((v) => v.name === lab.verify.from);
+  const testers = Object.entries(KINDS).filter(([, k]) => k.tester).map(([name]) => name).join(', ');
+  const from = vm && KINDS[vm.driver]?.tester === false ? [problem(['verify', 'from'], `${vm.name} is a ${vm.driver} node, which cannot be the tester yet`, `The tester is host or a ${testers} node.`)] : [];
+  return [...lab.vms.flatMap((v) => KINDS[v.driver]?.validate(v) ?? []), ...from];
+}
 
 export interface Drivers {
   session: LabSession;

@@ -1,6 +1,6 @@
-// The lab's wires between nodes: links, each from one node's NIC to another's, made once both
-// nodes are up in the namespaces their drivers hold the ends in; and shared networks, each a
-// bridge in the lab namespace that its members' ports join.
+// The lab's wires between nodes: veth links, each from one node's NIC straight to another's, made
+// once both nodes are up in the namespaces their drivers hold the ends in; and bridges in the lab
+// namespace (networks, and links a node kind cannot take a veth end of), which the ports join.
 import { findNic, findVm, type Lab, type Link, type Nic } from '../config/lab.js';
 import type { Drivers } from '../drivers/registry.js';
 import { LabError } from '../errors.js';
@@ -12,10 +12,10 @@ interface LinkEnd {
   nic: Nic;
 }
 
-/** The two node ends of a link, or none where an end is the lab namespace (that NIC's own wire). */
+/** The two node ends of a veth link; none where an end is the lab namespace (that NIC's own wire) or the link is bridged. */
 function endsOf(drivers: Drivers, lab: Lab, link: Link): [LinkEnd, LinkEnd] | undefined {
   const ends = link.ends.map((e) => {
-    if (e.kind === 'host') return undefined;
+    if (e.kind === 'host' || findNic(lab, e.vm, e.nic)?.wire.kind !== 'veth') return undefined;
     const vm = findVm(lab, e.vm)!;
     const netns = drivers.of(vm.driver).linkEnd(vm);
     // The spec checks refuse links to kinds without link ends: reaching here is lab's own bug.
@@ -25,12 +25,13 @@ function endsOf(drivers: Drivers, lab: Lab, link: Link): [LinkEnd, LinkEnd] | un
   return ends[0] && ends[1] ? [ends[0], ends[1]] : undefined;
 }
 
-/** Makes each shared network's bridge in the lab namespace that is not there yet: its members' ports join it as they start. */
+/** Makes each bridge in the lab namespace that is not there yet (networks', bridged links'): the NICs' ports join them as their nodes start. */
 export async function makeBridges(drivers: Drivers): Promise<void> {
   const { lab, paths, reporter } = drivers.session;
-  for (const net of lab.networks) {
-    if (await linkExists(paths.netns, net.bridge)) continue;
-    await reporter.step(`network ${net.name}: bridge ${net.bridge} in ${paths.netns}`, () => runPlan(bridgeCommands(paths.netns, net.bridge)));
+  const bridges = new Set(lab.vms.flatMap((vm) => vm.nics.flatMap((n) => (n.wire.kind === 'bridge' ? [n.wire.bridge] : []))));
+  for (const bridge of bridges) {
+    if (await linkExists(paths.netns, bridge)) continue;
+    await reporter.step(`bridge ${bridge} in ${paths.netns}`, () => runPlan(bridgeCommands(paths.netns, bridge)));
   }
 }
 

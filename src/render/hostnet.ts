@@ -16,8 +16,13 @@ export function namespaceCommands(netns: string): Argv[] {
 export function tapCommands(netns: string, nic: Nic): Argv[] {
   return [
     ['ip', '-n', netns, 'tuntap', 'add', 'dev', nic.hostIf, 'mode', 'tap', ...(nic.queues > 1 ? ['multi_queue'] : [])],
-    ...hostAddressCommands(netns, nic),
+    ...farEndCommands(netns, nic),
   ];
+}
+
+/** The far end of a NIC's wire in the lab namespace: the host address on its own wire, else a port of its bridge. */
+function farEndCommands(netns: string, nic: Nic): Argv[] {
+  return nic.wire.kind === 'bridge' ? [['ip', '-n', netns, 'link', 'set', nic.hostIf, 'master', nic.wire.bridge, 'up']] : hostAddressCommands(netns, nic);
 }
 
 export function hostAddressCommands(netns: string, nic: Nic): Argv[] {
@@ -32,13 +37,13 @@ export function vmNetCommands(netns: string, vm: Vm): Argv[] {
 }
 
 /** The VM namespace of a netns-driver VM: the NIC's far end, with the MAC and address the spec gives it. */
-/** A netns node's NIC: a veth from the lab namespace, whose end there has the host address, or is a port of the NIC's network bridge. */
+/** A netns node's NIC: a veth from the lab namespace, whose end there has the host address, or is a port of the NIC's bridge. */
 export function netnsNicCommands(labNs: string, vmNs: string, nic: Nic): Argv[] {
   return [
     ['ip', '-n', labNs, 'link', 'add', nic.hostIf, 'type', 'veth', 'peer', 'name', nic.name, 'netns', vmNs],
     ['ip', '-n', vmNs, 'link', 'set', nic.name, 'address', nic.mac],
     ...giveNicCommands(vmNs, nic),
-    ...(nic.peer.kind === 'network' ? [['ip', '-n', labNs, 'link', 'set', nic.hostIf, 'master', nic.peer.bridge, 'up']] : hostAddressCommands(labNs, nic)),
+    ...farEndCommands(labNs, nic),
   ];
 }
 

@@ -2,7 +2,7 @@
 import type { Lab, Vm } from '../config/lab.js';
 import type { VmPaths } from '../layout.js';
 import { renderSeed, type GuestAssets, type SeedDocuments } from './cloud-init.js';
-import { namespaceCommands, vmNetCommands } from './hostnet.js';
+import { bridgeCommands, namespaceCommands, vmNetCommands } from './hostnet.js';
 import { qemuArgv, type Accel, type QemuProfiles } from './qemu.js';
 import { shellCommand, shellQuote } from './shell.js';
 
@@ -44,6 +44,11 @@ export function renderVm(lab: Lab, vm: Vm, ctx: VmRenderContext, profiles: QemuP
 }
 
 /** The same steps `lab up` takes, for a person to read or run by hand (as root). */
+/** The bridges a VM's taps join: its networks', and its links' where they are bridged. */
+function bridges(vm: Vm): string[] {
+  return [...new Set(vm.nics.flatMap((n) => (n.wire.kind === 'bridge' ? [n.wire.bridge] : [])))];
+}
+
 function launchScript(lab: Lab, vm: Vm, ctx: VmRenderContext, argv: string[]): string {
   const q = shellQuote;
   const { paths, netns, image } = ctx;
@@ -64,7 +69,7 @@ fi
 if [ ! -e /run/netns/${netns} ]; then
 ${run(namespaceCommands(netns))}
 fi
-${vm.nics.map((nic) => `if ! ip -n ${q(netns)} link show ${q(nic.hostIf)} >/dev/null 2>&1; then\n${run(vmNetCommands(netns, { ...vm, nics: [nic] }))}\nfi`).join('\n')}
+${bridges(vm).map((b) => `if ! ip -n ${q(netns)} link show ${q(b)} >/dev/null 2>&1; then\n${run(bridgeCommands(netns, b))}\nfi\n`).join('')}${vm.nics.map((nic) => `if ! ip -n ${q(netns)} link show ${q(nic.hostIf)} >/dev/null 2>&1; then\n${run(vmNetCommands(netns, { ...vm, nics: [nic] }))}\nfi`).join('\n')}
 
 exec ip netns exec ${q(netns)} ${shellCommand(argv)}
 `;

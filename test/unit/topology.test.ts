@@ -5,7 +5,7 @@ import { parse } from 'ts-graphviz/ast';
 import { describe, expect, it } from 'vitest';
 import { loadLab, loadLabText } from '../../src/lab/load.js';
 import { graphDot, graphMermaid, topologyOf } from '../../src/render/graph.js';
-import { bridgeCommands, netnsNicCommands, nodeLinkCommands } from '../../src/render/hostnet.js';
+import { bridgeCommands, netnsNicCommands, nodeLinkCommands, tapCommands } from '../../src/render/hostnet.js';
 import { problemsOf, ROOT } from '../helpers/lab.js';
 
 const chain = () => loadLab(join(ROOT, 'examples/chain-netns.yaml'));
@@ -28,6 +28,20 @@ describe('links', () => {
     expect(plan[0]).toBe('ip link add eth0 netns lab-chain-tst type veth peer name dp0 netns lab-chain-dut');
     expect(plan).toContain(`ip -n lab-chain-dut link set dp0 address ${dut.mac}`);
     expect(plan).toContain('ip -n lab-chain-tst addr replace 10.31.0.1/24 dev eth0');
+  });
+
+  it('are a bridge in the lab namespace when an end is a QEMU VM, whose tap joins it with no address', () => {
+    const text = readFileSync(join(ROOT, 'lab.yaml'), 'utf8')
+      .replace(/^apps:/m, '  tst:\n    driver: netns\n    nics: [{ name: eth0, ip: 10.10.0.1/24 }]\nlinks:\n  - endpoints: [tst.eth0, dut.dp0]\napps:')
+      .replace(/^verify:\n/m, 'verify:\n  from: tst\n');
+    const lab = loadLabText(text, 'mixed.yaml');
+    const [dut, tst] = [lab.vms[0]!.nics[0]!, lab.vms[1]!.nics[0]!];
+    expect([dut.wire, tst.wire]).toEqual([{ kind: 'bridge', bridge: 'lk0' }, { kind: 'bridge', bridge: 'lk0' }]);
+    expect(tapCommands('lab-x', dut).map((a) => a.join(' '))).toEqual([
+      'ip -n lab-x tuntap add dev dut-dp0 mode tap multi_queue',
+      'ip -n lab-x link set dut-dp0 master lk0 up',
+    ]);
+    expect(chain().vms[0]!.nics[0]!.wire, 'two netns nodes: a veth pair').toEqual({ kind: 'veth' });
   });
 
   it('a lab namespace tester cannot reach an app whose NIC is linked to a node', () => {

@@ -4,7 +4,7 @@
 // down leaves nothing, lab test does it all, and Ctrl-C during up or a failed provisioning undoes it.
 //
 // Each describe sets up the lab state it needs, so one failure does not fail the tests after it.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -159,6 +159,33 @@ describe('a QEMU lab', () => {
     expect(logs.status).toBe(0);
     expect(logs.stdout).toMatch(/Linux version|cloud-init/);
   });
+});
+
+describe('a QEMU VM linked to a netns tester node', () => {
+  // The lab's VM with a netns node on the other end of a link: the tap and the veth meet in a bridge.
+  const mixed = join(work, 'mixed.yaml');
+  writeFileSync(mixed, readFileSync(file, 'utf8')
+    .replace(/^apps:/m, ['  tst:', '    driver: netns', '    cpus: 1', '    nics:', '      - { name: eth0, ip: 10.10.0.1/24 }', '', 'links:', '  - endpoints: [tst.eth0, dut.dp0]', '', 'apps:'].join('\n'))
+    .replace(/^verify:\n/m, 'verify:\n  from: tst\n'));
+  afterAll(async () => void (await labAsync(['down', '-f', mixed])), 120_000);
+
+  it('joins the tap and the tester\'s veth in a bridge, and every check of both apps passes from the tester', async () => {
+    await upOrFail(mixed);
+    const bridged = JSON.parse(lab(['status', '-f', mixed, '--json']).stdout) as { vms: Array<{ vm: string; nics: Array<{ link?: string }> }> };
+    expect(bridged.vms.map((v) => [v.vm, v.nics[0]!.link])).toEqual([['dut', 'tst.eth0'], ['tst', 'dut.dp0']]);
+    const members = spawnSync('ip', ['-n', `lab-${name}`, '-j', 'link', 'show', 'master', 'lk0'], { encoding: 'utf8' });
+    expect((JSON.parse(members.stdout) as Array<{ ifname: string }>).map((l) => l.ifname).sort()).toEqual(['dut-dp0', 'tst-eth0']);
+    const addrs = spawnSync('ip', ['-n', `lab-${name}`, '-j', '-4', 'addr', 'show', 'dut-dp0'], { encoding: 'utf8' });
+    expect((JSON.parse(addrs.stdout) as Array<{ addr_info: unknown[] }>)[0]?.addr_info ?? [], 'the tap is a bridge port, with no host address').toEqual([]);
+
+    const t = await labAsync(['test', '-f', mixed, '--json'], ROOT, 900_000);
+    expect(t.status, t.stdout + t.stderr).toBe(0);
+    const checks = json<{ checks: Array<{ check: string; app: string; status: string }> }>(t.stdout).checks;
+    expect(checks.filter((c) => c.status === 'failed')).toEqual([]);
+    expect(checks.find((c) => c.app === 'l2_multi_echo' && c.check === 'rss')?.status, 'both queues of the virtio NIC still get traffic through the bridge').toBe('passed');
+    expect(netnsExists(`lab-${name}`)).toBe(false);
+    expect(netnsExists(`lab-${name}-tst`)).toBe(false);
+  }, UP_TIMEOUT);
 });
 
 describe('a second VM added to a running lab', () => {

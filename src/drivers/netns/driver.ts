@@ -18,9 +18,9 @@ interface NetnsRecord extends NodeRecord {
 export function netnsDriver(session: LabSession): NodeDriver {
   const { lab, paths } = session;
   const ns = (vm: { name: string }) => nodeNamespace(lab.name, vm.name);
-  // A NIC on its own wire or a network has its far end in the lab namespace. A linked NIC is the link's, which lab up makes when it is missing.
+  // A NIC on its own wire or a bridge has its far end in the lab namespace. A veth-linked NIC is the link's, which lab up makes when it is missing.
   const isUp: NodeDriver['isUp'] = async (vm) =>
-    netnsExists(ns(vm)) && (await Promise.all(vm.nics.filter((n) => n.peer.kind !== 'nic').map((n) => linkExists(paths.netns, n.hostIf)))).every(Boolean);
+    netnsExists(ns(vm)) && (await Promise.all(vm.nics.filter((n) => n.wire.kind !== 'veth').map((n) => linkExists(paths.netns, n.hostIf)))).every(Boolean);
 
   return {
     kind: 'netns',
@@ -35,7 +35,7 @@ export function netnsDriver(session: LabSession): NodeDriver {
 
     async up(vm, _state, undo) {
       const vmNs = ns(vm);
-      const own = vm.nics.filter((n) => n.peer.kind !== 'nic');
+      const own = vm.nics.filter((n) => n.wire.kind !== 'veth');
       await session.reporter.step(`start ${vm.name}: namespace ${vmNs}${own.length ? `, veth ${own.map((n) => `${n.name} ×${n.queues}q`).join(', ')}` : ''}`, async () => {
         await deleteNetns(vmNs); // a half-made one from an interrupted run
         await runPlan(namespaceCommands(vmNs));
