@@ -155,7 +155,7 @@ function checkSubnets(lab: Lab): SemanticProblem[] {
       const clash = wires.find((w) => overlaps(subnetOf(cidr), subnetOf(w.cidr)));
       if (clash) {
         const other = clash.nics[0]!;
-        out.push(problem(at, `subnet of ${nic.ip} overlaps ${other.vm.name}.${other.nic.name} (${other.nic.ip}), which is on another wire`, 'Every wire (a NIC of its own to the lab namespace, or a link) needs its own subnet.'));
+        out.push(problem(at, `subnet of ${nic.ip} overlaps ${other.vm.name}.${other.nic.name} (${other.nic.ip}), which is on another wire`, 'Every wire (a NIC of its own to the lab namespace, a link, or a network) needs its own subnet.'));
       }
       wires.push({ nics: [{ vm, nic }], cidr, ...(net ? { network: net } : {}) });
     }

@@ -110,7 +110,7 @@ export function qemuDriver(session: LabSession): NodeDriver {
     // The guest's RAM is QEMU's; QEMU's own few dozen MiB fit in what the kernel keeps spare.
     hostMemoryMiB: (vm) => vm.memoryMiB,
 
-    // Its taps end in the lab namespace; a link to another node would need a bridge there.
+    // Its NIC is a tap in the lab namespace: a link to it is a bridge there (see wireLinks), never a veth end in a namespace of its own.
     linkEnd: () => undefined,
 
     openAppHost: (vm, record) => openQemuAppHost(session, vm, record),
