@@ -11,7 +11,7 @@ import { table } from '../commands/output.js';
 import { Steps } from '../commands/steps.js';
 import type { AppHost } from '../drivers/node.js';
 import { openDrivers } from '../drivers/registry.js';
-import { run, spawnDetached } from '../host/exec.js';
+import { inNamespace, run, spawnDetached } from '../host/exec.js';
 import { runPlan } from '../host/netns.js';
 import { isAlive, terminate, type ProcRef } from '../host/process.js';
 import { sleep, waitFor } from '../host/wait.js';
@@ -56,7 +56,7 @@ const vmNs = nodeNamespace(lab.name, vm.name);
 const hostCpus = cpus().length;
 
 function probe(extra: Partial<L2ProbeOptions>): Promise<L2ProbeResult> {
-  return runL2probe(labNs, join(NATIVE_BUILD, 'l2probe'), { iface: nic.hostIf, target: nic.mac, flows: FLOWS, size: 64, srcIp: nic.host_ip, dstIp: nic.address, waitMs: 1000, ...extra });
+  return runL2probe(inNamespace(labNs), join(NATIVE_BUILD, 'l2probe'), { iface: nic.hostIf, target: nic.mac, flows: FLOWS, size: 64, srcIp: nic.host_ip, dstIp: nic.address, waitMs: 1000, ...extra });
 }
 
 /** The DUT node's app host: the same take and give `lab run` uses. */

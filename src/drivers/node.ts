@@ -1,6 +1,7 @@
 // The node life cycle: one interface, one implementation per kind in src/drivers/<kind>/, so the
 // verbs (up, down, status, run, verify, ssh, logs, render) never ask what kind a node is. Adding a
 // kind means adding a folder and registering it in registry.ts.
+import type { Exec } from '../host/exec.js';
 import type { AppTarget } from '../apps/target.js';
 import type { App, Lab, Nic, Vm } from '../config/lab.js';
 import type { Undo } from '../host/undo.js';
@@ -51,6 +52,16 @@ export interface AppHost {
   close(): void;
 }
 
+/** Where the checks run when the node is the tester (verify.from), opened for one command. */
+export interface TesterHost {
+  exec: Exec;
+  /** The l2probe binary there. */
+  l2probe: string;
+  /** A NIC's interface name as the node's kernel calls it. */
+  ifname(nic: Nic): string;
+  close(): void;
+}
+
 /** What `lab render` wrote for a node. */
 export interface RenderedNode {
   vm: string;
@@ -87,6 +98,7 @@ export interface NodeDriver {
   status(vm: Vm, record: NodeRecord | undefined): Promise<{ state: NodeState; pid?: number }>;
   facts(vm: Vm, record: NodeRecord | undefined): NodeFacts;
   openAppHost(vm: Vm, record: NodeRecord | undefined): Promise<AppHost>;
+  openTester(vm: Vm, record: NodeRecord | undefined): Promise<TesterHost>;
   /**
    * The namespace that holds the node's end of a link, a NIC by its own name there; undefined
    * where the kind's NICs cannot be linked yet.

@@ -1,7 +1,7 @@
 // The node kinds lab knows, by the name a spec gives them (vms.<name>.driver), and the session
 // each command's drivers share.
 import type { Lab, Vm } from '../config/lab.js';
-import { problem, type SemanticProblem } from '../config/semantic.js';
+import type { SemanticProblem } from '../config/semantic.js';
 import { LabError } from '../errors.js';
 import { imagePlan } from '../image/recipe.js';
 import { imageCacheRoot, labPaths, linkBridgeName } from '../layout.js';
@@ -17,14 +17,12 @@ interface Kind {
   validate: (vm: Vm) => SemanticProblem[];
   /** Its NIC can be one end of a veth pair into its own namespace; else its links are bridged in the lab namespace. */
   directLinks: boolean;
-  /** It can be the tester (verify.from): the checks run in its namespace. */
-  tester: boolean;
 }
 
 const KINDS: Record<string, Kind> = {
-  // A QEMU node's NIC is a tap in the lab namespace, which joins a bridge; the checks cannot run in its guest yet.
-  qemu: { driver: qemuDriver, validate: validateQemuNode, directLinks: false, tester: false },
-  netns: { driver: netnsDriver, validate: () => [], directLinks: true, tester: true },
+  // A QEMU node's NIC is a tap in the lab namespace, which joins a bridge.
+  qemu: { driver: qemuDriver, validate: validateQemuNode, directLinks: false },
+  netns: { driver: netnsDriver, validate: () => [], directLinks: true },
 };
 
 /**
@@ -41,12 +39,9 @@ export function wireLinks(lab: Lab): Lab {
   return lab;
 }
 
-/** Every node's kind-specific spec problems, and a tester of a kind that cannot be one yet. */
+/** Every node's kind-specific spec problems. */
 export function checkNodes(lab: Lab): SemanticProblem[] {
-  const vm = lab.vms.find((v) => v.name === lab.verify.from);
-  const testers = Object.entries(KINDS).filter(([, k]) => k.tester).map(([name]) => name).join(', ');
-  const from = vm && KINDS[vm.driver]?.tester === false ? [problem(['verify', 'from'], `${vm.name} is a ${vm.driver} node, which cannot be the tester yet`, `The tester is host or a ${testers} node.`)] : [];
-  return [...lab.vms.flatMap((v) => KINDS[v.driver]?.validate(v) ?? []), ...from];
+  return lab.vms.flatMap((vm) => KINDS[vm.driver]?.validate(vm) ?? []);
 }
 
 export interface Drivers {

@@ -127,3 +127,11 @@ export function spawnPiped(argv: string[]): Piped {
     },
   };
 }
+
+/** Runs a command somewhere (a namespace here, a guest over SSH) with its output and exit code; a non-zero exit is the caller's to judge. */
+export type Exec = (argv: string[], timeoutMs: number) => Promise<{ stdout: string; stderr: string; exitCode: number | null }>;
+
+/** Exec inside a network namespace of this host; `ip netns exec` execs the command, so its exit code is the command's. */
+export function inNamespace(netns: string): Exec {
+  return (argv, timeoutMs) => runQuiet(['ip', 'netns', 'exec', netns, ...argv], { timeoutMs });
+}

@@ -41,8 +41,12 @@ export async function labBench(lab: Lab, name: string | undefined, o: BenchOptio
       const rows = await withHost(drivers, vm, state, async (host) => {
         const subject = await subjectOf(drivers, n, host);
         const out: ThroughputRow[] = [];
-        for (const size of o.sizes) {
-          out.push(await reporter.step(`${n}: zero-loss search at ${size} B`, () => zeroLossRate(subject, { frameSize: size, trialS: o.trialS, lossTolerance: o.lossTolerance, flows })));
+        try {
+          for (const size of o.sizes) {
+            out.push(await reporter.step(`${n}: zero-loss search at ${size} B`, () => zeroLossRate(subject, { frameSize: size, trialS: o.trialS, lossTolerance: o.lossTolerance, flows })));
+          }
+        } finally {
+          subject.close();
         }
         return out;
       });

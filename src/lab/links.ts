@@ -5,7 +5,7 @@ import { findNic, findVm, type Lab, type Link, type Nic } from '../config/lab.js
 import type { Drivers } from '../drivers/registry.js';
 import { LabError } from '../errors.js';
 import { linkExists, runPlan } from '../host/netns.js';
-import { bridgeCommands, nodeLinkCommands } from '../render/hostnet.js';
+import { bridgeCommands, nodeLinkCommands, rewireCommands } from '../render/hostnet.js';
 
 interface LinkEnd {
   netns: string;
@@ -32,6 +32,14 @@ export async function makeBridges(drivers: Drivers): Promise<void> {
   for (const bridge of bridges) {
     if (await linkExists(paths.netns, bridge)) continue;
     await reporter.step(`bridge ${bridge} in ${paths.netns}`, () => runPlan(bridgeCommands(paths.netns, bridge)));
+  }
+}
+
+/** Every far end already in the lab namespace wired as the spec says now: its own wire's address, or its bridge. */
+export async function rewireFarEnds(drivers: Drivers): Promise<void> {
+  const { lab, paths } = drivers.session;
+  for (const nic of lab.vms.flatMap((vm) => vm.nics).filter((n) => n.wire.kind !== 'veth')) {
+    if (await linkExists(paths.netns, nic.hostIf)) await runPlan(rewireCommands(paths.netns, nic));
   }
 }
 

@@ -13,7 +13,7 @@ import { ensureImage } from '../image/build.js';
 import type { Reporter } from '../progress.js';
 import { namespaceCommands } from '../render/hostnet.js';
 import { newState, readState, writeState, type LabState } from '../state/store.js';
-import { makeBridges, makeLinks, missingLinks } from './links.js';
+import { makeBridges, makeLinks, missingLinks, rewireFarEnds } from './links.js';
 import { nodeSummary, type NodeSummary } from './summary.js';
 
 export interface UpResult {
@@ -90,6 +90,8 @@ export async function labUp(lab: Lab, reporter: Reporter): Promise<UpResult> {
       checkpoint();
       // A link's ends live in its nodes' namespaces: their undo takes the link with them.
       await makeLinks(drivers);
+      // A node that kept running keeps its tap or veth end: wire it as the spec says now.
+      await rewireFarEnds(drivers);
       checkpoint();
       writeState(paths, state);
       return result(drivers, state, false, image);

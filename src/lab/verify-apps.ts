@@ -1,45 +1,58 @@
-// lab verify: the checks, run against each running app from the lab namespace (the tester).
+// lab verify: the checks, run against each running app from the tester: the lab namespace, or
+// the node verify.from names.
 import { join } from 'node:path';
 import { requestCounters } from '../apps/runner.js';
 import { NATIVE_BUILD } from '../assets.js';
 import { findVm, placeOf, testerNic, type Lab, type Nic } from '../config/lab.js';
-import { runPlan } from '../host/netns.js';
-import { staticNeighbourCommand } from '../render/hostnet.js';
-import type { AppHost } from '../drivers/node.js';
+import type { AppHost, TesterHost } from '../drivers/node.js';
 import { openDrivers, type Drivers } from '../drivers/registry.js';
 import { LabError } from '../errors.js';
+import { inNamespace } from '../host/exec.js';
 import { withLock } from '../host/lock.js';
 import { quiet } from '../progress.js';
+import { neighbourArgv } from '../render/hostnet.js';
 import { readState } from '../state/store.js';
 import { verifyApp, type CheckResult, type VerifySubject } from '../verify/checks.js';
 import { makeReport, type Report } from '../verify/report.js';
 import { runningApp, stopAndGiveBack, withHost } from './apps.js';
 
-/** Where the checks send from: the lab namespace at the far end of the NIC's own wire, or the tester node's NIC on the same link or network. */
-function testerOf(drivers: Drivers, nic: Nic): { netns: string; ifname: string; ip: string } {
+/**
+ * Where the checks send from: the lab namespace at the far end of the NIC's own wire, or the
+ * tester node (its namespace, or its guest over SSH) on its NIC on the same link or network.
+ */
+async function openTesterFor(drivers: Drivers, nic: Nic): Promise<TesterHost & { nic: { ifname: string; ip: string } }> {
   const { lab, paths } = drivers.session;
   const peer = lab.verify.from === 'host' ? undefined : testerNic(lab, nic, lab.verify.from);
-  if (!peer) return { netns: paths.netns, ifname: nic.hostIf, ip: nic.host_ip };
+  if (!peer) {
+    return { exec: inNamespace(paths.netns), l2probe: join(NATIVE_BUILD, 'l2probe'), ifname: (n) => n.hostIf, close: () => undefined, nic: { ifname: nic.hostIf, ip: nic.host_ip } };
+  }
   const vm = findVm(lab, peer.vm)!;
-  // The spec checks allow only a tester whose kind has link ends.
-  return { netns: drivers.of(vm.driver).linkEnd(vm)!, ifname: peer.name, ip: peer.address };
+  const tester = await drivers.of(vm.driver).openTester(vm, readState(paths)?.vms[vm.name]);
+  return { ...tester, nic: { ifname: tester.ifname(peer), ip: peer.address } };
 }
 
-/** What the checks need of a running app, from its node's app host. */
-export async function subjectOf(drivers: Drivers, name: string, host: AppHost): Promise<VerifySubject> {
+/** What the checks need of a running app, from its node's app host; close it when the checks are done. */
+export async function subjectOf(drivers: Drivers, name: string, host: AppHost): Promise<VerifySubject & { close(): void }> {
   const { lab, paths } = drivers.session;
   const { app, nic } = placeOf(lab, name);
   const s = readState(paths)?.apps[name];
   if (!s || !(await host.target.alive(s.proc))) throw new LabError({ code: 'STATE', message: `app ${name} is not running`, hint: `Run \`lab run ${name}\` first.` });
   const running = runningApp(host, s);
-  const tester = testerOf(drivers, nic);
-  await runPlan([staticNeighbourCommand(tester.netns, tester.ifname, nic)]);
+  const tester = await openTesterFor(drivers, nic);
+  try {
+    const r = await tester.exec(neighbourArgv(tester.nic.ifname, nic), 30_000);
+    if (r.exitCode !== 0) throw new LabError({ code: 'PROCESS', message: `the tester could not add a neighbour entry for ${nic.address}`, hint: r.stderr.trim() });
+  } catch (err) {
+    tester.close();
+    throw err;
+  }
   return {
     app: { name, program: app.program },
-    nic: { address: nic.address, mac: nic.mac, peerIf: tester.ifname, peerIp: tester.ip },
-    tester: { netns: tester.netns, l2probe: join(NATIVE_BUILD, 'l2probe') },
+    nic: { address: nic.address, mac: nic.mac, peerIf: tester.nic.ifname, peerIp: tester.nic.ip },
+    tester: { exec: tester.exec, l2probe: tester.l2probe },
     counters: () => requestCounters(running),
     stop: () => stopAndGiveBack(drivers, name, host),
+    close: () => tester.close(),
   };
 }
 
@@ -53,7 +66,14 @@ export async function labVerify(lab: Lab, name?: string): Promise<Report> {
     if (!names.length) throw new LabError({ code: 'STATE', message: `no app of lab ${lab.name} is running`, hint: `Start one: lab run ${lab.apps[0]?.name ?? 'APP'}` });
     const checks: CheckResult[] = [];
     for (const n of names) {
-      checks.push(...(await withHost(drivers, placeOf(lab, n).vm, state, async (host) => verifyApp(await subjectOf(drivers, n, host), lab.verify))));
+      checks.push(...(await withHost(drivers, placeOf(lab, n).vm, state, async (host) => {
+        const subject = await subjectOf(drivers, n, host);
+        try {
+          return await verifyApp(subject, lab.verify);
+        } finally {
+          subject.close();
+        }
+      })));
     }
     return makeReport(lab.name, checks);
   });

@@ -20,6 +20,16 @@ export function tapCommands(netns: string, nic: Nic): Argv[] {
   ];
 }
 
+/**
+ * Puts an existing far end in the lab namespace back as the spec wires it, so a running node's tap
+ * or veth end follows a spec that moved its NIC between its own wire and a bridge.
+ */
+export function rewireCommands(netns: string, nic: Nic): Argv[] {
+  return nic.wire.kind === 'bridge'
+    ? [['ip', '-n', netns, 'addr', 'flush', 'dev', nic.hostIf], ...farEndCommands(netns, nic)]
+    : [['ip', '-n', netns, 'link', 'set', nic.hostIf, 'nomaster'], ['ip', '-n', netns, 'addr', 'replace', `${nic.host_ip}/${nic.prefix}`, 'dev', nic.hostIf], ['ip', '-n', netns, 'link', 'set', nic.hostIf, 'up']];
+}
+
 /** The far end of a NIC's wire in the lab namespace: the host address on its own wire, else a port of its bridge. */
 function farEndCommands(netns: string, nic: Nic): Argv[] {
   return nic.wire.kind === 'bridge' ? [['ip', '-n', netns, 'link', 'set', nic.hostIf, 'master', nic.wire.bridge, 'up']] : hostAddressCommands(netns, nic);
@@ -83,9 +93,15 @@ export function giveNicCommands(vmNs: string, nic: Nic): Argv[] {
   ];
 }
 
-/** The kernel no longer answers ARP for a NIC DPDK owns: the tester needs a static entry to send to it. */
+/** The kernel no longer answers ARP for a NIC DPDK owns: the tester needs a static entry to send to it, run where the tester is. */
+export function neighbourArgv(dev: string, nic: Nic): Argv {
+  return ['ip', 'neigh', 'replace', nic.address, 'lladdr', nic.mac, 'dev', dev, 'nud', 'permanent'];
+}
+
+/** The same entry, made from outside the namespace. */
 export function staticNeighbourCommand(netns: string, dev: string, nic: Nic): Argv {
-  return ['ip', '-n', netns, 'neigh', 'replace', nic.address, 'lladdr', nic.mac, 'dev', dev, 'nud', 'permanent'];
+  const [ip, ...rest] = neighbourArgv(dev, nic);
+  return [ip!, '-n', netns, ...rest];
 }
 
 /** A link between two nodes' namespaces: one veth pair, an end in each with its NIC's name, MAC and address. */

@@ -72,7 +72,7 @@ export async function verifyApp(subject: VerifySubject, spec: VerifySpec): Promi
 
   if (want('kernel_bypass')) {
     results.push(await timed('kernel_bypass', name, async () => {
-      const p = await ping(tester.netns, nic.address, spec.ping.count, spec.ping.interval);
+      const p = await ping(tester.exec, nic.address, spec.ping.count, spec.ping.interval);
       return { status: verdict(p.received === 0), measured: `${p.transmitted - p.received}/${p.transmitted} pings to ${nic.address} unanswered while the app owns the NIC`, data: p };
     }));
   }
@@ -83,7 +83,7 @@ export async function verifyApp(subject: VerifySubject, spec: VerifySpec): Promi
     const probeStarted = Date.now();
     try {
       const before = await subject.counters();
-      const probe = await runL2probe(tester.netns, tester.l2probe, {
+      const probe = await runL2probe(tester.exec, tester.l2probe, {
         iface: nic.peerIf, target: nic.mac, count: spec.echo.frames, pps: spec.echo.pps, flows: spec.echo.flows,
         size: spec.echo.frame_size, srcIp: nic.peerIp, dstIp: nic.address, waitMs: 1000,
       });
@@ -144,7 +144,7 @@ export async function verifyApp(subject: VerifySubject, spec: VerifySpec): Promi
   if (want('control')) {
     results.push(await timed('control', name, async () => {
       const stopped = await subject.stop();
-      const p = await ping(tester.netns, nic.address, spec.ping.count, spec.ping.interval);
+      const p = await ping(tester.exec, nic.address, spec.ping.count, spec.ping.interval);
       const ok = stopped.how === 'exited' && p.loss <= spec.ping.max_control_loss;
       return { status: verdict(ok), measured: `after lab stop (${stopped.how}), ${p.received}/${p.transmitted} pings answered by the kernel`, data: { ping: p, final: stopped.final } };
     }));

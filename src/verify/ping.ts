@@ -1,6 +1,6 @@
-// ping from a namespace, and how many answers came back.
+// ping from the tester, and how many answers came back.
 import { LabError } from '../errors.js';
-import { runQuiet } from '../host/exec.js';
+import type { Exec } from '../host/exec.js';
 
 export interface PingResult {
   transmitted: number;
@@ -17,12 +17,9 @@ export function parsePing(stdout: string): PingResult | undefined {
   return { transmitted, received, loss: transmitted ? (transmitted - received) / transmitted : 1 };
 }
 
-export async function ping(netns: string, address: string, count: number, intervalS: number): Promise<PingResult> {
-  const r = await runQuiet(
-    ['ip', 'netns', 'exec', netns, 'ping', '-n', '-q', '-c', String(count), '-i', String(intervalS), '-W', '1', address],
-    { timeoutMs: (count * intervalS + 10) * 1000 },
-  );
+export async function ping(exec: Exec, address: string, count: number, intervalS: number): Promise<PingResult> {
+  const r = await exec(['ping', '-n', '-q', '-c', String(count), '-i', String(intervalS), '-W', '1', address], (count * intervalS + 10) * 1000);
   const parsed = parsePing(r.stdout);
-  if (!parsed) throw new LabError({ code: 'PROCESS', message: `ping ${address} in ${netns} printed no summary`, hint: `${r.stdout}${r.stderr}`.trim() });
+  if (!parsed) throw new LabError({ code: 'PROCESS', message: `ping ${address} printed no summary`, hint: `${r.stdout}${r.stderr}`.trim() });
   return parsed;
 }

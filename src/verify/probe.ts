@@ -1,6 +1,6 @@
 // l2probe: its command line (pure) and its JSON result.
 import { LabError } from '../errors.js';
-import { run } from '../host/exec.js';
+import type { Exec } from '../host/exec.js';
 
 /** Where and what l2probe sends, for a single run and for a search alike. */
 interface L2ProbeFrames {
@@ -118,9 +118,10 @@ export function l2probeSearchArgv(binary: string, o: L2ProbeSearchOptions): stri
   ];
 }
 
-/** Runs l2probe inside a namespace and reads its one JSON result. */
-async function runJson<T>(netns: string, argv: string[], timeoutMs: number): Promise<T> {
-  const r = await run(['ip', 'netns', 'exec', netns, ...argv], { what: 'l2probe', timeoutMs });
+/** Runs l2probe on the tester and reads its one JSON result. */
+async function runJson<T>(exec: Exec, argv: string[], timeoutMs: number): Promise<T> {
+  const r = await exec(argv, timeoutMs);
+  if (r.exitCode !== 0) throw new LabError({ code: 'PROCESS', message: `l2probe ${r.exitCode === null ? 'was stopped (timeout or signal)' : `exited with ${r.exitCode}`}`, hint: r.stderr.trim() });
   try {
     return JSON.parse(r.stdout) as T;
   } catch {
@@ -129,13 +130,13 @@ async function runJson<T>(netns: string, argv: string[], timeoutMs: number): Pro
 }
 
 /** The deadline leaves room for the send time and the late-echo wait. */
-export function runL2probe(netns: string, binary: string, o: L2ProbeOptions): Promise<L2ProbeResult> {
+export function runL2probe(exec: Exec, binary: string, o: L2ProbeOptions): Promise<L2ProbeResult> {
   const sendS = o.durationS ?? (o.count !== undefined && o.pps ? o.count / o.pps : 10);
-  return runJson(netns, l2probeArgv(binary, o), (sendS + 30) * 1000 + (o.waitMs ?? 500));
+  return runJson(exec, l2probeArgv(binary, o), (sendS + 30) * 1000 + (o.waitMs ?? 500));
 }
 
 /** A search's trials: the flood, the upper bound, the halvings down to the precision, and the lower bound. */
-export function runL2probeSearch(netns: string, binary: string, o: L2ProbeSearchOptions): Promise<L2ProbeSearchResult> {
+export function runL2probeSearch(exec: Exec, binary: string, o: L2ProbeSearchOptions): Promise<L2ProbeSearchResult> {
   const trials = 3 + Math.ceil(Math.log2(100 / (o.precisionPct ?? 1)));
-  return runJson(netns, l2probeSearchArgv(binary, o), trials * (o.trialS * 1000 + (o.waitMs ?? 500) + 1000) + 30_000);
+  return runJson(exec, l2probeSearchArgv(binary, o), trials * (o.trialS * 1000 + (o.waitMs ?? 500) + 1000) + 30_000);
 }

@@ -1,5 +1,6 @@
 // Zero-loss throughput (RFC 2544 section 26.1) of a running app, at one frame size: l2probe's
 // binary search from the tester, and the row `lab bench` and the throughput check report.
+import type { Exec } from '../host/exec.js';
 import { runL2probeSearch, type SearchTrial } from './probe.js';
 
 /** RFC 2544 counts a frame with its FCS; the wire l2probe writes to does not carry one. */
@@ -12,7 +13,8 @@ export const MAX_FRAME_SIZE = 1518;
 /** Where the frames go and where the tester sends from. */
 export interface ThroughputTarget {
   nic: { address: string; mac: string; peerIf: string; peerIp: string };
-  tester: { netns: string; l2probe: string };
+  /** Where ping and l2probe run (a namespace here, or a guest), and the l2probe binary there. */
+  tester: { exec: Exec; l2probe: string };
 }
 
 export interface ThroughputOptions {
@@ -39,7 +41,7 @@ export interface ThroughputRow {
 }
 
 export async function zeroLossRate(t: ThroughputTarget, o: ThroughputOptions): Promise<ThroughputRow> {
-  const r = await runL2probeSearch(t.tester.netns, t.tester.l2probe, {
+  const r = await runL2probeSearch(t.tester.exec, t.tester.l2probe, {
     iface: t.nic.peerIf, target: t.nic.mac, srcIp: t.nic.peerIp, dstIp: t.nic.address, flows: o.flows,
     size: o.frameSize - FCS_BYTES, trialS: o.trialS, lossPct: o.lossTolerance * 100, waitMs: 500,
     ...(o.minPps !== undefined ? { minPps: o.minPps } : {}),

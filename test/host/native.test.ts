@@ -10,7 +10,7 @@ import { requestCounters, startApp, stopApp, type RunningApp } from '../../src/a
 import { packagePath } from '../../src/assets.js';
 import type { Lab } from '../../src/config/lab.js';
 import { namespaceTarget, netnsAppArgv } from '../../src/drivers/netns/apps.js';
-import { run } from '../../src/host/exec.js';
+import { inNamespace, run } from '../../src/host/exec.js';
 import { deleteNetns, runPlan } from '../../src/host/netns.js';
 import { loadLabText } from '../../src/lab/load.js';
 import { nodeNamespace } from '../../src/layout.js';
@@ -89,7 +89,7 @@ async function start(w: Wire) {
 
 function probe(w: Wire, count: number, flows: number, dstIp = w.lab.vms[0]!.nics[0]!.address, size = 128) {
   const nic = w.lab.vms[0]!.nics[0]!;
-  return runL2probe(w.labNs, join(BIN, 'l2probe'), { iface: nic.hostIf, target: nic.mac, count, pps: 1000, flows, size, srcIp: nic.host_ip, dstIp, waitMs: 1000 });
+  return runL2probe(inNamespace(w.labNs), join(BIN, 'l2probe'), { iface: nic.hostIf, target: nic.mac, count, pps: 1000, flows, size, srcIp: nic.host_ip, dstIp, waitMs: 1000 });
 }
 
 describe.each([
@@ -100,7 +100,7 @@ describe.each([
     const w = await wire(labOf(program, queues, lcores));
     const nic = w.lab.vms[0]!.nics[0]!;
 
-    const before = await ping(w.labNs, nic.address, 3, 0.2);
+    const before = await ping(inNamespace(w.labNs), nic.address, 3, 0.2);
     expect(before.received, 'the kernel answers before the app takes the NIC').toBe(3);
 
     const { app, ready } = await start(w);
@@ -108,7 +108,7 @@ describe.each([
     expect(ready.mac.toLowerCase()).toBe(nic.mac);
     expect(ready.lcores).toHaveLength(queues);
 
-    const bypass = await ping(w.labNs, nic.address, 5, 0.2);
+    const bypass = await ping(inNamespace(w.labNs), nic.address, 5, 0.2);
     expect(bypass.loss, 'no ping answered while the app owns the NIC').toBe(1);
 
     const snapshot = await requestCounters(app);
@@ -180,7 +180,7 @@ describe('the echo apps', () => {
     const { app } = await start(w);
     const before = await requestCounters(app);
     for (const group of ['ff:ff:ff:ff:ff:ff', '01:00:5e:00:00:01']) {
-      const r = await runL2probe(w.labNs, join(BIN, 'l2probe'), { iface: nic.hostIf, target: group, count: 50, pps: 1000, flows: 4, size: 128, srcIp: nic.host_ip, dstIp: nic.address, waitMs: 500 });
+      const r = await runL2probe(inNamespace(w.labNs), join(BIN, 'l2probe'), { iface: nic.hostIf, target: group, count: 50, pps: 1000, flows: 4, size: 128, srcIp: nic.host_ip, dstIp: nic.address, waitMs: 500 });
       expect(r, `nothing sent to ${group} comes back`).toMatchObject({ sent: 50, received: 0 });
     }
     const delta = counterDelta(before, await requestCounters(app));
@@ -216,9 +216,9 @@ describe('the echo apps under AddressSanitizer and UndefinedBehaviorSanitizer', 
     const log = join(logs, `${w.lab.name}-san.log`);
     const { app } = await startApp(namespaceTarget(w.vmNs), netnsAppArgv(w.lab, w.lab.apps[0]!, nic, SAN, HOST_CPUS), log, 60_000);
     // l2probe from the sanitizer build too: a misaligned header access there fails the run.
-    const sanProbe = await runL2probe(w.labNs, join(SAN, 'l2probe'), { iface: nic.hostIf, target: nic.mac, count: 1000, pps: 1000, flows: 16, size: 128, srcIp: nic.host_ip, dstIp: nic.address, waitMs: 1000 });
+    const sanProbe = await runL2probe(inNamespace(w.labNs), join(SAN, 'l2probe'), { iface: nic.hostIf, target: nic.mac, count: 1000, pps: 1000, flows: 16, size: 128, srcIp: nic.host_ip, dstIp: nic.address, waitMs: 1000 });
     expect(sanProbe).toMatchObject({ sent: 1000, received: 1000, corrupted: 0, bad_mac: 0 });
-    await runL2probe(w.labNs, join(SAN, 'l2probe'), { iface: nic.hostIf, target: 'ff:ff:ff:ff:ff:ff', count: 20, pps: 1000, flows: 2, size: 64, srcIp: nic.host_ip, dstIp: nic.address, waitMs: 300 });
+    await runL2probe(inNamespace(w.labNs), join(SAN, 'l2probe'), { iface: nic.hostIf, target: 'ff:ff:ff:ff:ff:ff', count: 20, pps: 1000, flows: 2, size: 64, srcIp: nic.host_ip, dstIp: nic.address, waitMs: 300 });
     const stopped = await stopApp(app);
     expect(stopped.how).toBe('exited');
     expect(stopped.final!.total).toMatchObject({ tx: 1000, filtered: 20 });
@@ -233,7 +233,7 @@ describe('l2probe', () => {
     const hostMac = (await run(['ip', 'netns', 'exec', w.labNs, 'cat', `/sys/class/net/${nic.hostIf}/address`])).stdout.trim();
     await runPlan([...kernelReflectorCommands(w.vmNs, nic, hostMac, '10.77.1.0/24'), staticNeighbourCommand(w.labNs, nic.hostIf, nic)]);
     const nicOf = w.lab.vms[0]!.nics[0]!;
-    const routed = (on: boolean) => runL2probe(w.labNs, join(BIN, 'l2probe'), { iface: nicOf.hostIf, target: nicOf.mac, count: 500, pps: 1000, flows: 8, size: 64, srcIp: nicOf.host_ip, dstIp: '10.77.1.1', waitMs: 1000, routed: on });
+    const routed = (on: boolean) => runL2probe(inNamespace(w.labNs), join(BIN, 'l2probe'), { iface: nicOf.hostIf, target: nicOf.mac, count: 500, pps: 1000, flows: 8, size: 64, srcIp: nicOf.host_ip, dstIp: '10.77.1.1', waitMs: 1000, routed: on });
     expect(await routed(true)).toMatchObject({ sent: 500, received: 500, bad_mac: 0, corrupted: 0, frame_size: 64 });
     // Without --routed, a lowered TTL is a changed byte after the MACs: every byte is compared.
     expect(await routed(false)).toMatchObject({ sent: 500, received: 0, corrupted: 500 });
@@ -303,7 +303,7 @@ describe('l2probe', () => {
     const w = await wire(labOf('l2_multi_echo', 2, '0-1'));
     const nic = w.lab.vms[0]!.nics[0]!;
     await start(w);
-    const r = await runL2probeSearch(w.labNs, join(BIN, 'l2probe'), { iface: nic.hostIf, target: nic.mac, flows: 16, size: 60, srcIp: nic.host_ip, dstIp: nic.address, trialS: 0.3, lossPct: 0, waitMs: 300, precisionPct: 10 });
+    const r = await runL2probeSearch(inNamespace(w.labNs), join(BIN, 'l2probe'), { iface: nic.hostIf, target: nic.mac, flows: 16, size: 60, srcIp: nic.host_ip, dstIp: nic.address, trialS: 0.3, lossPct: 0, waitMs: 300, precisionPct: 10 });
     expect(r.search).toMatchObject({ frame_size: 60, min_pps: 1000, loss_tolerance_pct: 0 });
     expect(r.search.trials[0], 'the upper bound is what a flood offers').toMatchObject({ flood: true, offered_pps: 0 });
     expect(r.search.max_pps).toBe(r.search.trials[0]!.sent_pps);
@@ -316,7 +316,7 @@ describe('l2probe', () => {
   it('finds no rate on a silent wire: every trial failed by loss, down to the lower bound', async () => {
     const w = await wire(labOf('l2_echo', 1, '0'));
     const nic = w.lab.vms[0]!.nics[0]!;
-    const r = await runL2probeSearch(w.labNs, join(BIN, 'l2probe'), { iface: nic.hostIf, target: nic.mac, flows: 4, size: 60, srcIp: nic.host_ip, dstIp: nic.address, trialS: 0.2, lossPct: 0, waitMs: 100, minPps: 1000, maxPps: 4000, precisionPct: 30 });
+    const r = await runL2probeSearch(inNamespace(w.labNs), join(BIN, 'l2probe'), { iface: nic.hostIf, target: nic.mac, flows: 4, size: 60, srcIp: nic.host_ip, dstIp: nic.address, trialS: 0.2, lossPct: 0, waitMs: 100, minPps: 1000, maxPps: 4000, precisionPct: 30 });
     expect(r.search).toMatchObject({ rate_pps: 0, limited_by: 'dut', max_pps: 4000 });
     expect(r.search.trials.map((t) => t.offered_pps)).toEqual([4000, 2500, 1750, 1000]);
     expect(r.search.trials.every((t) => t.failed_by === 'loss' && t.received === 0)).toBe(true);
@@ -328,7 +328,7 @@ describe('l2probe', () => {
     const w = await wire(labOf('l2_multi_echo', 2, '0-1'));
     const nic = w.lab.vms[0]!.nics[0]!;
     await start(w);
-    const r = await runL2probe(w.labNs, join(BIN, 'l2probe'), { iface: nic.hostIf, target: nic.mac, count: 2000, pps: 2000, threads: 2, flows: 16, size: 64, srcIp: nic.host_ip, dstIp: nic.address, waitMs: 1000 });
+    const r = await runL2probe(inNamespace(w.labNs), join(BIN, 'l2probe'), { iface: nic.hostIf, target: nic.mac, count: 2000, pps: 2000, threads: 2, flows: 16, size: 64, srcIp: nic.host_ip, dstIp: nic.address, waitMs: 1000 });
     expect(r).toMatchObject({ sent: 2000, received: 2000, lost: 0, duplicates: 0, corrupted: 0 });
     expect(r.flows.map((f) => f.sent), 'frame seq belongs to flow seq % 16').toEqual(Array(16).fill(125));
     expect(r.flows.map((f) => f.received)).toEqual(Array(16).fill(125));

@@ -188,6 +188,37 @@ describe('a QEMU VM linked to a netns tester node', () => {
   }, UP_TIMEOUT);
 });
 
+describe('examples/two-vm.yaml: a tester VM linked to a DUT VM', () => {
+  const twoVm = join(work, 'two-vm.yaml');
+  writeFileSync(twoVm, readFileSync(join(ROOT, 'examples/two-vm.yaml'), 'utf8').replace(/^name: .*/m, `name: ${name}`));
+  afterAll(async () => void (await labAsync(['down', '-f', twoVm])), 120_000);
+
+  it('verify runs from the tester VM\'s kernel, lab test passes every check, and down leaves nothing', async () => {
+    await upOrFail(twoVm);
+    const status = json<{ vms: Array<{ vm: string; nics: Array<{ guestIf?: string }> }> }>(lab(['status', '-f', twoVm, '--json']).stdout);
+    const testerIf = status.vms.find((v) => v.vm === 'tst')!.nics[0]!.guestIf!;
+    const txPackets = async () => Number((await labAsync(['ssh', 'tst', '-f', twoVm, '--', 'cat', `/sys/class/net/${testerIf}/statistics/tx_packets`])).stdout.trim());
+    expect((await labAsync(['run', 'l2_multi_echo', '--detach', '-f', twoVm], ROOT, 300_000)).status).toBe(0);
+    const before = await txPackets();
+    const v = await labAsync(['verify', 'l2_multi_echo', '-f', twoVm, '--json'], ROOT, 300_000);
+    expect(v.status, v.stdout + v.stderr).toBe(0);
+    // The probe's 2000 frames and the pings left through the tester guest's own NIC.
+    expect((await txPackets()) - before).toBeGreaterThanOrEqual(2010);
+
+    const junit = join(work, 'two-vm.xml');
+    const t = await labAsync(['test', '-f', twoVm, '--json', '--junit', junit], ROOT, 900_000);
+    expect(t.status, t.stdout + t.stderr).toBe(0);
+    const checks = json<{ checks: Array<{ check: string; app: string; status: string }> }>(t.stdout).checks;
+    expect(checks.map((c) => `${c.app} ${c.check} ${c.status}`)).toEqual([
+      'l2_echo kernel_bypass passed', 'l2_echo echo passed', 'l2_echo rss skipped', 'l2_echo latency passed', 'l2_echo control passed',
+      'l2_multi_echo kernel_bypass passed', 'l2_multi_echo echo passed', 'l2_multi_echo rss passed', 'l2_multi_echo latency passed', 'l2_multi_echo control passed',
+    ]);
+    expect(readFileSync(junit, 'utf8')).toContain('failures="0"');
+    expect(netnsExists(`lab-${name}`)).toBe(false);
+    expect(spawnSync('pgrep', ['-f', `process=lab-${name}-`]).status, 'no QEMU of this lab is left').toBe(1);
+  }, UP_TIMEOUT);
+});
+
 describe('a second VM added to a running lab', () => {
   // The same lab with a small second VM: lab up must start only that one.
   const two = join(work, 'two.yaml');

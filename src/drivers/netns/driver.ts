@@ -1,6 +1,9 @@
 // A netns node, the VM-free tier: a network namespace on this host whose NICs are the far ends of
 // veths from the lab namespace, with apps on DPDK's af_packet PMD. Same life cycle as a QEMU node.
+import { join } from 'node:path';
+import { NATIVE_BUILD } from '../../assets.js';
 import { LabError } from '../../errors.js';
+import { inNamespace } from '../../host/exec.js';
 import { deleteNetns, linkExists, netnsExists, runPlan } from '../../host/netns.js';
 import { terminate } from '../../host/process.js';
 import { hostAppLog, nodeNamespace } from '../../layout.js';
@@ -70,6 +73,8 @@ export function netnsDriver(session: LabSession): NodeDriver {
     facts: (vm) => ({ netns: ns(vm) }),
 
     openAppHost: async (vm) => openNetnsAppHost(session, vm),
+
+    openTester: async (vm) => ({ exec: inNamespace(ns(vm)), l2probe: join(NATIVE_BUILD, 'l2probe'), ifname: (nic) => nic.name, close: () => undefined }),
 
     linkEnd: (vm) => ns(vm),
 

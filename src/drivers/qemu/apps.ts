@@ -10,9 +10,9 @@ import { LabError } from '../../errors.js';
 import { sshConnect, sshExec, sshRun } from '../../guest/ssh.js';
 import { procRef, statMatches, type ProcRef } from '../../host/process.js';
 import { dpdkFilePrefix, GUEST, vmPaths } from '../../layout.js';
-import { shellQuote } from '../../render/shell.js';
+import { shellCommand, shellQuote } from '../../render/shell.js';
 import type { NodeRecord } from '../../state/store.js';
-import type { AppHost, LabSession, Taken } from '../node.js';
+import type { AppHost, LabSession, Taken, TesterHost } from '../node.js';
 import { endpoint } from './provision.js';
 import { qemuOf } from './record.js';
 
@@ -40,6 +40,27 @@ export function sshTarget(conn: Client, vm: string): AppTarget {
     readLog: async (log) => (await sshExec(conn, `sudo cat ${shellQuote(log)} 2>/dev/null`, 30_000)).stdout,
     alive,
     signal: async (ref, sig) => (await alive(ref)) && (await sshExec(conn, `sudo kill -${sig.replace('SIG', '')} ${ref.pid}`, 30_000)).code === 0,
+  };
+}
+
+/** The guest as the tester: ping and l2probe run as root over SSH, on the NIC the guest's kernel keeps. */
+export async function openQemuTester(session: LabSession, vm: Vm, record: NodeRecord | undefined): Promise<TesterHost> {
+  const { paths } = session;
+  const q = qemuOf(record);
+  if (!q) throw new LabError({ code: 'STATE', message: `vm ${vm.name} is not running`, hint: 'Run `lab up` first.' });
+  const conn = await sshConnect(endpoint(paths, vmPaths(paths.root, vm.name), q.sshPort));
+  return {
+    exec: async (argv, timeoutMs) => {
+      const r = await sshExec(conn, `sudo ${shellCommand(argv)}`, timeoutMs);
+      return { stdout: r.stdout, stderr: r.stderr, exitCode: r.code };
+    },
+    l2probe: `${GUEST.nativeBuild}/l2probe`,
+    ifname: (nic) => {
+      const g = q.nics.find((n) => n.name === nic.name);
+      if (!g) throw new LabError({ code: 'STATE', message: `vm ${vm.name} has no record of its NIC ${nic.name} in the guest`, hint: 'Run `lab down` and `lab up` again.' });
+      return g.ifname;
+    },
+    close: () => conn.end(),
   };
 }
 

@@ -9,7 +9,7 @@ import { GUEST, guestAppLog, vmPaths } from '../../layout.js';
 import type { LabState, NodeRecord } from '../../state/store.js';
 import { hostFileLogArgv } from '../logs.js';
 import type { LabSession, LogRef, NodeDriver } from '../node.js';
-import { openQemuAppHost } from './apps.js';
+import { openQemuAppHost, openQemuTester } from './apps.js';
 import { createDisks, createTaps, qemuPidFile, startQemu, stopQemu } from './boot.js';
 import { VmFileWriter } from './files.js';
 import { endpoint, guestNics, waitCloudInit, waitSsh } from './provision.js';
@@ -114,6 +114,8 @@ export function qemuDriver(session: LabSession): NodeDriver {
     linkEnd: () => undefined,
 
     openAppHost: (vm, record) => openQemuAppHost(session, vm, record),
+
+    openTester: (vm, record) => openQemuTester(session, vm, record),
 
     shellArgv: sshArgv,
 
