@@ -45,6 +45,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "numbers.h"
+
 #define PROBE_MAGIC 0x4c50u /* "LP" */
 #define PROBE_PORT 9000
 #define FLOW_PORT_BASE 10000
@@ -202,12 +204,6 @@ static uint64_t clock_ns(clockid_t clock)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Pacing and deadlines: never jumps. */
-static uint64_t now_ns(void)
-{
-	return clock_ns(CLOCK_MONOTONIC);
-}
-
 /* Send and receive times: the clock the kernel's timestamps use. */
 static uint64_t wall_ns(void)
 {
@@ -250,25 +246,6 @@ static int parse_mac(const char *text, uint8_t mac[ETH_ALEN])
 	for (int i = 0; i < ETH_ALEN; i++)
 		mac[i] = (uint8_t)b[i];
 	return 0;
-}
-
-static int parse_u64(const char *text, uint64_t min, uint64_t max, uint64_t *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtoull(text, &end, 10);
-	return (errno || end == text || *end || *out < min || *out > max || text[0] == '-') ? -1 : 0;
-}
-
-/* A plain finite number in (min, max]. */
-static int parse_double(const char *text, double min, double max, double *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtod(text, &end);
-	return (errno || end == text || *end || !isfinite(*out) || *out <= min || *out > max) ? -1 : 0;
 }
 
 static int parse_args(int argc, char **argv, struct config *cfg)
