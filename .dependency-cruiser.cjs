@@ -32,7 +32,7 @@ const mayImport = {
   // One folder per node kind behind one interface.
   drivers: ['image', 'state', 'apps', 'guest', 'render', 'host', 'config', 'base'],
   image: ['host', 'config', 'base'],
-  state: ['apps', 'host', 'base'],
+  state: ['apps', 'host', 'config', 'base'],
   apps: ['host', 'config', 'base'],
   guest: ['host', 'base'],
   // Pure: the spec in, argv and documents out.

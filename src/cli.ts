@@ -63,6 +63,16 @@ cli
   .option('--csv <file>', 'Also write the table as CSV')
   .option('--json', 'Machine-readable output')
   .action(action(async (app: string | undefined, opts: import('./commands/bench.js').BenchFlags) => (await import('./commands/bench.js')).bench(app, opts)));
+cli
+  .command('impair [wire]', 'Show the impaired wires, or change one on a running lab (a link or network with `impair:`; name it, its network, or a NIC on it)')
+  .option(...fileOption)
+  .option('--delay-us <us>', 'One-way delay in microseconds')
+  .option('--jitter-us <us>', 'Uniform jitter around the delay, in microseconds')
+  .option('--loss <pct>', 'Loss in each direction, in percent')
+  .option('--rate-mbit <mbit>', 'Line rate in Mbit/s (0: no limit)')
+  .option('--clear', 'Start from no impairment (the flags given still apply)')
+  .option('--json', 'Machine-readable output')
+  .action(action(async (wire: string | undefined, opts: import('./commands/impair.js').ImpairFlags) => (await import('./commands/impair.js')).impair(wire, opts)));
 cli.command('test', 'The whole sequence: up, then run, verify and stop each app, then down').option(...fileOption).option('--force', 'Skip the semantic checks').option('--json', 'Machine-readable output').option('--junit <file>', 'Also write JUnit XML').action(action(async (opts: FileOpts & { junit?: string }) => (await lifecycle()).test(opts)));
 cli.command('ssh <vm> [...cmd]', 'A shell on a VM, or one command (after --) with its exit code passed through').option(...fileOption).action(action(async (vm: string, cmd: string[], opts: FileOpts & { '--'?: string[] }) => (await lifecycle()).ssh(vm, [...cmd, ...(opts['--'] ?? [])], opts)));
 cli.command('logs <vm> [source]', 'A VM\'s serial console (default), its cloud-init output, or an app\'s log').option(...fileOption).option('-F, --follow', 'Keep following').action(action(async (vm: string, source: string | undefined, opts: FileOpts & { follow?: boolean }) => (await lifecycle()).logs(vm, source, opts)));

@@ -13,6 +13,8 @@ export interface LabPaths {
   knownHosts: string;
   netns: string;
   logs: string;
+  /** The impaired wires' relays: a pidfile each, which the relay writes itself. */
+  relays: string;
 }
 
 export interface VmPaths {
@@ -43,6 +45,7 @@ export function labPaths(lab: { file: string; name: string }): LabPaths {
     knownHosts: join(root, 'known_hosts'),
     netns: labNamespace(lab.name),
     logs: join(root, 'logs'),
+    relays: join(root, 'relays'),
   };
 }
 
@@ -89,6 +92,11 @@ export function linkBridgeName(index: number): string {
 /** A shared network's bridge in the lab namespace; the schema keeps network names to 10 characters, within Linux's 15. */
 export function bridgeName(network: string): string {
   return `br-${network}`;
+}
+
+/** An impaired wire's relay: its pidfile and its log (the ready line, then its counters). */
+export function relayFiles(paths: LabPaths, relay: string): { pid: string; log: string } {
+  return { pid: join(paths.relays, `${relay}.pid`), log: join(paths.logs, `relay-${relay}.log`) };
 }
 
 /** DPDK's --file-prefix, so two apps (or two labs) never share hugepage files or runtime sockets. */

@@ -1,10 +1,10 @@
 // The resolved lab: the spec with defaults applied and every derived value worked out, so nothing
 // downstream re-derives (vectors, addresses, lcores, interface names).
 import { LabError } from '../errors.js';
-import { bridgeName, hostIfName } from '../layout.js';
+import { bridgeName, hostIfName, linkBridgeName } from '../layout.js';
 import { formatLcores, parseLcores } from './lcores.js';
 import { defaultHostIp, derivedMac, parseCidr } from './net.js';
-import type { AppSpec, DpdkSpec, LabSpec, NicSpec, VerifySpec, VmSpec } from './spec-types.js';
+import type { AppSpec, DpdkSpec, ImpairSpec, LabSpec, NicSpec, VerifySpec, VmSpec } from './spec-types.js';
 
 export interface Nic extends NicSpec {
   vm: string;
@@ -20,29 +20,49 @@ export interface Nic extends NicSpec {
   /**
    * How the wire is made on the host: its own (the far end in the lab namespace has the host
    * address), a veth pair straight to the linked node, or a port of a bridge in the lab namespace
-   * (a network's, or a link's where a node kind cannot take a veth end). Links are settled by the
-   * node kinds when the lab is loaded.
+   * (a network's, or a link's where a node kind cannot take a veth end), or a port of an impaired
+   * wire's relay there. Links are settled by the node kinds when the lab is loaded.
    */
   wire: Wire;
 }
 
-export type Wire = { kind: 'own' } | { kind: 'veth' } | { kind: 'bridge'; bridge: string };
+export type Wire = { kind: 'own' } | { kind: 'veth' } | { kind: 'bridge'; bridge: string } | { kind: 'relay'; relay: string };
 
-export type NicPeer = { kind: 'host' } | { kind: 'nic'; vm: string; nic: string; link: number } | { kind: 'network'; network: string; bridge: string };
+export type NicPeer = { kind: 'host' } | { kind: 'nic'; vm: string; nic: string; link: number; impaired: boolean } | { kind: 'network'; network: string; bridge: string; impaired: boolean };
 
 export interface Network {
   name: string;
   /** The bridge in the lab namespace. */
   bridge: string;
   members: Array<{ vm: string; nic: string }>;
+  impair?: Impairment;
 }
 
 /** A link's end as written: a node's NIC, or the lab namespace. */
+/** An impairment with every field: the spec's, its defaults filled in, or one lab impair set. */
+export type Impairment = Required<NonNullable<ImpairSpec>>;
+
 export type Endpoint = { kind: 'host' } | { kind: 'nic'; vm: string; nic: string };
 
 export interface Link {
   index: number;
   ends: [Endpoint, Endpoint];
+  impair?: Impairment;
+}
+
+/**
+ * An impaired wire (a link or network with `impair`): l2impair in the lab namespace joins its
+ * NICs' far ends there, in place of a veth pair or bridge, since this host's kernel may lack netem.
+ */
+export interface Relay {
+  /** The wire's name in the lab namespace (lk<N>, br-<network>), which names its files too. */
+  name: string;
+  /** The wire as a person names it: `links[N] a.x ⇄ b.y`, `network lan`. */
+  label: string;
+  /** Where the spec sets it. */
+  at: Array<string | number>;
+  ports: Array<{ vm: string; nic: string }>;
+  impair: Impairment;
 }
 
 export interface Vm extends Omit<VmSpec, 'nics' | 'memory'> {
@@ -71,6 +91,7 @@ export interface Lab {
   vms: Vm[];
   links: Link[];
   networks: Network[];
+  relays: Relay[];
   apps: App[];
   verify: VerifySpec;
 }
@@ -84,11 +105,12 @@ export function parseEndpoint(text: string): Endpoint {
 }
 
 export function resolveLab(spec: LabSpec, file: string): Lab {
-  const links = spec.links.map((l, index): Link => ({ index, ends: [parseEndpoint(l.endpoints[0]!), parseEndpoint(l.endpoints[1]!)] }));
+  const links = spec.links.map((l, index): Link => ({ index, ends: [parseEndpoint(l.endpoints[0]!), parseEndpoint(l.endpoints[1]!)], ...(l.impair ? { impair: l.impair } : {}) }));
   const networks = Object.entries(spec.networks).map(([name, n]): Network => ({
     name,
     bridge: bridgeName(name),
     members: n.members.map((m) => parseEndpoint(m)).flatMap((e) => (e.kind === 'nic' ? [{ vm: e.vm, nic: e.nic }] : [])),
+    ...(n.impair ? { impair: n.impair } : {}),
   }));
   const vms = Object.entries(spec.vms).map(([name, vm], index) => resolveVm(spec.name, name, index, vm, links, networks));
   return {
@@ -100,6 +122,7 @@ export function resolveLab(spec: LabSpec, file: string): Lab {
     vms,
     links,
     networks,
+    relays: relaysOf(links, networks),
     apps: Object.entries(spec.apps).map(([name, app]) => resolveApp(name, app, vms)),
     verify: spec.verify,
   };
@@ -118,15 +141,38 @@ function resolveVm(lab: string, name: string, index: number, vm: VmSpec, links: 
   };
 }
 
+export const NO_IMPAIRMENT: Impairment = { delay_us: 0, jitter_us: 0, loss: 0, rate_mbit: 0 };
+
+/** The impaired wires: links between two nodes' NICs and networks that have `impair`. */
+function relaysOf(links: Link[], networks: Network[]): Relay[] {
+  const nics = (ends: Endpoint[]) => ends.flatMap((e) => (e.kind === 'nic' ? [{ vm: e.vm, nic: e.nic }] : []));
+  return [
+    ...links.filter((l) => l.impair && nics(l.ends).length === 2).map((l): Relay => ({
+      name: linkBridgeName(l.index),
+      label: `links[${l.index}] ${l.ends.map((e) => (e.kind === 'nic' ? `${e.vm}.${e.nic}` : 'host')).join(' ⇄ ')}`,
+      at: ['links', l.index, 'impair'],
+      ports: nics(l.ends),
+      impair: { ...NO_IMPAIRMENT, ...l.impair },
+    })),
+    ...networks.filter((n) => n.impair).map((n): Relay => ({
+      name: n.bridge,
+      label: `network ${n.name}`,
+      at: ['networks', n.name, 'impair'],
+      ports: n.members,
+      impair: { ...NO_IMPAIRMENT, ...n.impair },
+    })),
+  ];
+}
+
 /** The first link with this NIC on one end and another node's NIC on the other, else its network (the checks refuse a NIC on two). */
 function peerOf(vm: string, nic: string, links: Link[], networks: Network[]): NicPeer {
   for (const link of links) {
     const i = link.ends.findIndex((e) => e.kind === 'nic' && e.vm === vm && e.nic === nic);
     const other = i < 0 ? undefined : link.ends[1 - i]!;
-    if (other?.kind === 'nic') return { kind: 'nic', vm: other.vm, nic: other.nic, link: link.index };
+    if (other?.kind === 'nic') return { kind: 'nic', vm: other.vm, nic: other.nic, link: link.index, impaired: Boolean(link.impair) };
   }
   const net = networks.find((n) => n.members.some((m) => m.vm === vm && m.nic === nic));
-  return net ? { kind: 'network', network: net.name, bridge: net.bridge } : { kind: 'host' };
+  return net ? { kind: 'network', network: net.name, bridge: net.bridge, impaired: Boolean(net.impair) } : { kind: 'host' };
 }
 
 function resolveNic(lab: string, vm: string, index: number, nic: NicSpec, links: Link[], networks: Network[]): Nic {
@@ -143,8 +189,15 @@ function resolveNic(lab: string, vm: string, index: number, nic: NicSpec, links:
     host_ip: nic.host_ip || (cidr ? defaultHostIp(cidr) : ''),
     hostIf: hostIfName(vm, nic.name),
     peer,
-    wire: peer.kind === 'network' ? { kind: 'bridge', bridge: peer.bridge } : peer.kind === 'nic' ? { kind: 'veth' } : { kind: 'own' },
+    wire: wireOf(peer),
   };
+}
+
+function wireOf(peer: NicPeer): Wire {
+  if (peer.kind === 'host') return { kind: 'own' };
+  const name = peer.kind === 'nic' ? linkBridgeName(peer.link) : peer.bridge;
+  if (peer.impaired) return { kind: 'relay', relay: name };
+  return peer.kind === 'network' ? { kind: 'bridge', bridge: name } : { kind: 'veth' };
 }
 
 function resolveApp(name: string, app: AppSpec, vms: Vm[]): App {

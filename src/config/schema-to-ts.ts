@@ -52,7 +52,7 @@ export function schemaToTs(root: JsonSchema): string {
   const declare = (name: string, schema: JsonSchema): string => {
     const doc = comment(schema.description, '');
     const body = typeOf(schema, name, true);
-    return body.startsWith('{')
+    return body.startsWith('{') && body.endsWith('}')
       ? `${doc}export interface ${name} ${body}\n`
       : `${doc}export type ${name} = ${body};\n`;
   };
@@ -63,7 +63,8 @@ export function schemaToTs(root: JsonSchema): string {
     if (schema.enum) return schema.enum.map((v) => JSON.stringify(v)).join(' | ');
     if (schema.then?.$ref && schema.else?.$ref) return `${refName(schema.then.$ref)} | ${refName(schema.else.$ref)}`;
     const types = Array.isArray(schema.type) ? schema.type : schema.type ? [schema.type] : [];
-    if (types.length > 1) return types.map((t) => primitive(t)).join(' | ');
+    // An object or null: a section whose absence (null) means it is off.
+    if (types.length > 1) return types.map((t) => (t === 'object' ? objectType(schema, hint) : primitive(t))).join(' | ');
     switch (types[0]) {
       case 'object':
         return objectType(schema, hint);
@@ -94,8 +95,9 @@ export function schemaToTs(root: JsonSchema): string {
     throw new Error(`schema-to-ts: object without properties at ${hint}`);
   };
 
+  // A default of null counts: the field is then always present, null or not.
   const defaultOf = (schema: JsonSchema): unknown =>
-    schema.default ?? (schema.$ref ? defs[schema.$ref.replace('#/$defs/', '')]?.default : undefined);
+    'default' in schema ? schema.default : schema.$ref ? defs[schema.$ref.replace('#/$defs/', '')]?.default : undefined;
 
   const primitive = (t: string): string => {
     const ts = PRIMITIVES[t];

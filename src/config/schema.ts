@@ -40,6 +40,21 @@ export function applyDefaults(data: unknown): LabSpec {
   return copy as LabSpec;
 }
 
+let definitions: Ajv2020 | undefined;
+
+/**
+ * A value checked against one definition of the schema (`$defs/<name>`), for values that come from
+ * flags rather than a file (lab impair's): the same rules, with defaults filled in. It is checked
+ * as a property, as in a spec, since ajv fills no default at a schema's root.
+ */
+export function checkDefinition<T>(name: string, value: unknown): { value: T } | { errors: string[] } {
+  definitions ??= new Ajv2020({ allErrors: true, useDefaults: true, allowUnionTypes: true, strict: true, strictRequired: false }).addSchema(labSchema);
+  const validate = definitions.compile({ type: 'object', properties: { [name]: { $ref: `${String(labSchema.$id)}#/$defs/${name}` } } });
+  const holder = { [name]: structuredClone(value) };
+  if (validate(holder)) return { value: holder[name] as T };
+  return { errors: (validate.errors ?? []).map((e) => `${e.instancePath.slice(1).split('/').slice(1).join('.') || name}: ${e.message ?? e.keyword}`) };
+}
+
 function toProblem(e: ErrorObject, source: SpecSource): Problem {
   const path: PathSegment[] = e.instancePath
     .split('/')

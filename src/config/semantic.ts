@@ -1,6 +1,6 @@
 // The rules JSON Schema cannot express: references between parts of the spec, and what fits in what.
 import type { ErrorCode } from '../errors.js';
-import { findNic, findVm, testerNic, type App, type Endpoint, type Lab, type Nic, type Vm } from './lab.js';
+import { findNic, findVm, testerNic, type App, type Endpoint, type Impairment, type Lab, type Nic, type Vm } from './lab.js';
 import { inSubnet, isUnicastMac, parseCidr, parseIpv4, subnetOf } from './net.js';
 import type { PathSegment } from './source.js';
 
@@ -30,7 +30,7 @@ export function checkLab(lab: Lab): SemanticProblem[] {
     ...lab.vms.flatMap(checkVm), ...checkMacs(lab), ...links,
     // Wires are only known once every link names real NICs, each on one link.
     ...(links.length ? [] : checkSubnets(lab)),
-    ...lab.apps.flatMap((app) => checkApp(lab, app)), ...checkVerify(lab), ...checkTester(lab),
+    ...lab.apps.flatMap((app) => checkApp(lab, app)), ...checkVerify(lab), ...checkTester(lab), ...checkImpairments(lab),
   ];
 }
 
@@ -122,6 +122,30 @@ function checkLinks(lab: Lab): SemanticProblem[] {
     net.members.forEach((m, k) => claim(['networks', net.name, 'members', k], { kind: 'nic', ...m }, `network ${net.name}`));
   }
   return out;
+}
+
+/**
+ * An impairment sits on a wire between nodes, where the relay has a port for each end: a NIC's own
+ * wire to the lab namespace has no second port. And no frame may be due before it came.
+ */
+function checkImpairments(lab: Lab): SemanticProblem[] {
+  const out: SemanticProblem[] = [];
+  const check = (at: PathSegment[], impair: Impairment) => out.push(...impairmentProblems(at, impair));
+  for (const link of lab.links.filter((l) => l.impair)) {
+    const at: PathSegment[] = ['links', link.index, 'impair'];
+    if (link.ends.some((e) => e.kind === 'host')) {
+      out.push(problem(at, `links[${link.index}] ends in the lab namespace (host), where an impairment has no port to sit between`, 'Impair a link between two nodes\' NICs: give the checks a tester node (a netns node is enough), link it to this NIC, and set verify.from to it.'));
+    }
+    check(at, link.impair!);
+  }
+  for (const net of lab.networks.filter((n) => n.impair)) check(['networks', net.name, 'impair'], net.impair!);
+  return out;
+}
+
+/** What the schema cannot say of one impairment, in a spec or from lab impair's flags. */
+export function impairmentProblems(at: PathSegment[], impair: Partial<Impairment>): SemanticProblem[] {
+  if ((impair.jitter_us ?? 0) <= (impair.delay_us ?? 0)) return [];
+  return [problem([...at, 'jitter_us'], `jitter_us ${impair.jitter_us} is larger than delay_us ${impair.delay_us ?? 0}: some frames would leave before they came`, 'Keep jitter_us at most delay_us, as each frame\'s delay is drawn from delay_us ± jitter_us.')];
 }
 
 /**

@@ -101,12 +101,26 @@ export interface NicSpec {
 export interface LinkSpec {
   /** The two ends: "<vm>.<nic>", or "host" for the lab namespace. */
   endpoints: Array<string>;
+  impair: ImpairSpec;
 }
+
+/** Impairments on a wire between nodes, after netem (containerlab's `tools netem`, netlab's `tc`): each frame is delayed, jittered, dropped and rate-limited on its way to each end of the wire, drawn apart for each direction, so a round trip crosses them twice. A wire with `impair` (even `{}`) is carried by l2impair, lab's relay in the lab namespace, in place of a veth pair or bridge, and `lab impair` changes it on a running lab. Frames keep their order. null, the default, is a plain wire with no relay. */
+export type ImpairSpec = {
+  /** Added one-way delay, in microseconds. */
+  delay_us: number;
+  /** Uniform jitter around the delay, in microseconds: each frame's delay is drawn from [delay_us - jitter_us, delay_us + jitter_us]. At most delay_us. */
+  jitter_us: number;
+  /** Frames dropped in each direction, in percent (5 is 5 %). */
+  loss: number;
+  /** Line rate in Mbit/s of each direction, counting frame bytes without FCS; 0 is no limit. */
+  rate_mbit: number;
+} | null;
 
 /** One shared segment; its members are in one subnet. */
 export interface NetworkSpec {
   /** The NICs on it, "<vm>.<nic>". */
   members: Array<string>;
+  impair: ImpairSpec;
 }
 
 /** A DPDK program and where it runs. */

@@ -33,7 +33,7 @@ export function wireLinks(lab: Lab): Lab {
   const direct = (vm: string) => KINDS[lab.vms.find((v) => v.name === vm)?.driver ?? '']?.directLinks ?? false;
   for (const vm of lab.vms) {
     for (const nic of vm.nics) {
-      if (nic.peer.kind === 'nic' && !(direct(vm.name) && direct(nic.peer.vm))) nic.wire = { kind: 'bridge', bridge: linkBridgeName(nic.peer.link) };
+      if (nic.wire.kind === 'veth' && nic.peer.kind === 'nic' && !(direct(vm.name) && direct(nic.peer.vm))) nic.wire = { kind: 'bridge', bridge: linkBridgeName(nic.peer.link) };
     }
   }
   return lab;

@@ -1,6 +1,6 @@
 // Processes lab started and later signals: always by the PID it started, checked against the
 // process's start time so a recycled PID is never signalled.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { waitFor } from './wait.js';
 
 export interface ProcRef {
@@ -27,6 +27,23 @@ function stat(pid: number): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The process a pidfile names, for one lab has no record of (a run killed before it wrote one).
+ * Only if that process names this pidfile on its command line: a stale pidfile's PID may belong to
+ * anything by now.
+ */
+export function pidFileProcess(pidfile: string): ProcRef | undefined {
+  if (!existsSync(pidfile)) return undefined;
+  const pid = Number(readFileSync(pidfile, 'utf8').trim());
+  let argv: string[];
+  try {
+    argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return undefined;
+  }
+  return argv.includes(pidfile) ? procRef(pid) : undefined;
 }
 
 export function procRef(pid: number, text = stat(pid)): ProcRef | undefined {

@@ -10,6 +10,7 @@ import { LabError } from '../errors.js';
 import { deleteNetns, linkNames, netnsExists, runPlan } from '../host/netns.js';
 import { quiet } from '../progress.js';
 import { readState, writeState, type AppRecord } from '../state/store.js';
+import { stopRelays } from './relays.js';
 
 export interface DownResult {
   lab: string;
@@ -46,6 +47,8 @@ export async function labDown(lab: Lab, purge: boolean, only?: string): Promise<
       }
       return { lab: lab.name, removed, purged: false };
     }
+    // First the relays: one keeps the lab namespace alive after ip netns delete, with every interface in it.
+    removed.push(...(await stopRelays(paths)));
     for (const node of nodes) removed.push(...(await drivers.of(node.kind).down(node, state?.vms[node.name], appsOn(node.name))));
     if (netnsExists(paths.netns)) {
       await deleteNetns(paths.netns);

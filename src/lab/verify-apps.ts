@@ -15,6 +15,7 @@ import { readState } from '../state/store.js';
 import { verifyApp, type CheckResult, type VerifySubject } from '../verify/checks.js';
 import { makeReport, type Report } from '../verify/report.js';
 import { runningApp, stopAndGiveBack, withHost } from './apps.js';
+import { relayPortSent } from './relays.js';
 
 /**
  * Where the checks send from: the lab namespace at the far end of the NIC's own wire, or the
@@ -38,6 +39,8 @@ export async function subjectOf(drivers: Drivers, name: string, host: AppHost): 
   const s = readState(paths)?.apps[name];
   if (!s || !(await host.target.alive(s.proc))) throw new LabError({ code: 'STATE', message: `app ${name} is not running`, hint: `Run \`lab run ${name}\` first.` });
   const running = runningApp(host, s);
+  const { wire } = nic;
+  const relay = wire.kind === 'relay' ? lab.relays.find((r) => r.name === wire.relay) : undefined;
   const tester = await openTesterFor(drivers, nic);
   try {
     const r = await tester.exec(neighbourArgv(tester.nic.ifname, nic), 30_000);
@@ -52,6 +55,7 @@ export async function subjectOf(drivers: Drivers, name: string, host: AppHost): 
     tester: { exec: tester.exec, l2probe: tester.l2probe },
     counters: () => requestCounters(running),
     stop: () => stopAndGiveBack(drivers, name, host),
+    ...(relay ? { wire: { delivered: () => relayPortSent(paths, relay, nic.hostIf) } } : {}),
     close: () => tester.close(),
   };
 }

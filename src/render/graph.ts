@@ -1,6 +1,16 @@
 // The lab's topology from the spec alone, for `lab graph`: nodes with their kind, CPUs, NICs and
 // apps; wires with their ends and addresses. One model, drawn as JSON, Mermaid or Graphviz DOT.
-import { peerNic, type Lab, type Nic } from '../config/lab.js';
+import { peerNic, type Impairment, type Lab, type Nic } from '../config/lab.js';
+
+/** An impairment in words, as lab up and lab impair say it. */
+export function describeImpairment(i: Impairment): string {
+  const parts = [
+    i.delay_us ? `delay ${i.delay_us} µs${i.jitter_us ? ` ± ${i.jitter_us} µs` : ''}` : '',
+    i.loss ? `loss ${i.loss} %` : '',
+    i.rate_mbit ? `rate ${i.rate_mbit} Mbit/s` : '',
+  ].filter(Boolean);
+  return parts.length ? parts.join(', ') : 'no impairment';
+}
 
 /** The lab namespace, where every NIC on no link has its own wire. */
 export const LAB_NAMESPACE = 'host';
@@ -28,6 +38,8 @@ export interface GraphWire {
   kind: 'own' | 'link' | 'network';
   index?: number;
   ends: [GraphEnd, GraphEnd];
+  /** What the spec's `impair` does to this link, or to the network a member's port is on. */
+  impair?: string;
 }
 
 export interface TopologyGraph {
@@ -57,14 +69,17 @@ export function topologyOf(lab: Lab): TopologyGraph {
         wires.push({ kind: 'own', ends: [endOf(nic), { node: LAB_NAMESPACE, ifname: nic.hostIf, ip: `${nic.host_ip}/${nic.prefix}` }] });
         continue;
       }
+      const { wire } = nic;
+      const relay = wire.kind === 'relay' ? lab.relays.find((r) => r.name === wire.relay) : undefined;
+      const impair = relay ? { impair: describeImpairment(relay.impair) } : {};
       if (nic.peer.kind === 'network') {
-        wires.push({ kind: 'network', ends: [endOf(nic), { node: networkId(nic.peer.network), ifname: nic.hostIf, ip: '' }] });
+        wires.push({ kind: 'network', ends: [endOf(nic), { node: networkId(nic.peer.network), ifname: nic.hostIf, ip: '' }], ...impair });
         continue;
       }
       const peer = peerNic(lab, nic);
       const index = nic.peer.link;
       // Each link once, from its first end.
-      if (peer && !wires.some((w) => w.kind === 'link' && w.index === index)) wires.push({ kind: 'link', index, ends: [endOf(nic), endOf(peer)] });
+      if (peer && !wires.some((w) => w.kind === 'link' && w.index === index)) wires.push({ kind: 'link', index, ends: [endOf(nic), endOf(peer)], ...impair });
     }
   }
   const usesHost = wires.some((w) => w.kind === 'own');
@@ -89,7 +104,7 @@ function labelLines(g: TopologyGraph, n: GraphNode): string[] {
   ];
 }
 
-const wireLabel = (w: GraphWire) => (w.kind === 'network' ? `${w.ends[0].ifname} ${w.ends[0].ip}` : `${w.ends[0].ifname} ${w.ends[0].ip} ⇄ ${w.ends[1].ifname} ${w.ends[1].ip}`);
+const wireLabel = (w: GraphWire) => (w.kind === 'network' ? `${w.ends[0].ifname} ${w.ends[0].ip}` : `${w.ends[0].ifname} ${w.ends[0].ip} ⇄ ${w.ends[1].ifname} ${w.ends[1].ip}`) + (w.impair ? ` (${w.impair})` : '');
 
 /** Mermaid flowchart text: quotes become entities, the only character a quoted label cannot hold. */
 export function graphMermaid(g: TopologyGraph): string {

@@ -1,5 +1,5 @@
 // The host side of a lab's wires, as commands: `lab up` runs them, qemu.sh prints them. Pure.
-import type { Nic, Vm } from '../config/lab.js';
+import type { Impairment, Nic, Vm } from '../config/lab.js';
 
 export type Argv = string[];
 
@@ -22,17 +22,19 @@ export function tapCommands(netns: string, nic: Nic): Argv[] {
 
 /**
  * Puts an existing far end in the lab namespace back as the spec wires it, so a running node's tap
- * or veth end follows a spec that moved its NIC between its own wire and a bridge.
+ * or veth end follows a spec that moved its NIC between its own wire, a bridge and a relay.
  */
 export function rewireCommands(netns: string, nic: Nic): Argv[] {
-  return nic.wire.kind === 'bridge'
-    ? [['ip', '-n', netns, 'addr', 'flush', 'dev', nic.hostIf], ...farEndCommands(netns, nic)]
-    : [['ip', '-n', netns, 'link', 'set', nic.hostIf, 'nomaster'], ['ip', '-n', netns, 'addr', 'replace', `${nic.host_ip}/${nic.prefix}`, 'dev', nic.hostIf], ['ip', '-n', netns, 'link', 'set', nic.hostIf, 'up']];
+  if (nic.wire.kind === 'own') return [['ip', '-n', netns, 'link', 'set', nic.hostIf, 'nomaster'], ['ip', '-n', netns, 'addr', 'replace', `${nic.host_ip}/${nic.prefix}`, 'dev', nic.hostIf], ['ip', '-n', netns, 'link', 'set', nic.hostIf, 'up']];
+  const leave = nic.wire.kind === 'relay' ? [['ip', '-n', netns, 'link', 'set', nic.hostIf, 'nomaster']] : [];
+  return [['ip', '-n', netns, 'addr', 'flush', 'dev', nic.hostIf], ...leave, ...farEndCommands(netns, nic)];
 }
 
-/** The far end of a NIC's wire in the lab namespace: the host address on its own wire, else a port of its bridge. */
+/** The far end of a NIC's wire in the lab namespace: the host address on its own wire, a port of its bridge, or a bare port its relay opens. */
 function farEndCommands(netns: string, nic: Nic): Argv[] {
-  return nic.wire.kind === 'bridge' ? [['ip', '-n', netns, 'link', 'set', nic.hostIf, 'master', nic.wire.bridge, 'up']] : hostAddressCommands(netns, nic);
+  if (nic.wire.kind === 'bridge') return [['ip', '-n', netns, 'link', 'set', nic.hostIf, 'master', nic.wire.bridge, 'up']];
+  if (nic.wire.kind === 'relay') return [['ip', '-n', netns, 'link', 'set', nic.hostIf, 'up']];
+  return hostAddressCommands(netns, nic);
 }
 
 export function hostAddressCommands(netns: string, nic: Nic): Argv[] {
@@ -130,5 +132,16 @@ export function kernelReflectorUndoCommands(vmNs: string, backNet: string): Argv
   return [
     ['ip', 'netns', 'exec', vmNs, 'sysctl', '-qw', 'net.ipv4.ip_forward=0'],
     ['ip', '-n', vmNs, 'route', 'del', backNet],
+  ];
+}
+
+/** An impaired wire's relay between its ports in the lab namespace; it writes its own pidfile first, so no run can lose track of it. */
+export function relayArgv(netns: string, l2impair: string, ports: string[], impair: Impairment, pidfile: string): Argv {
+  return [
+    'ip', 'netns', 'exec', netns, l2impair,
+    ...ports.flatMap((p) => ['-i', p]),
+    '--delay-us', String(impair.delay_us), '--jitter-us', String(impair.jitter_us), '--loss', String(impair.loss),
+    ...(impair.rate_mbit > 0 ? ['--rate-mbit', String(impair.rate_mbit)] : []),
+    '--pidfile', pidfile,
   ];
 }

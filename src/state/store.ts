@@ -2,6 +2,7 @@
 // record belongs to its driver, which alone reads what it wrote there beyond the common fields.
 import { existsSync, readFileSync } from 'node:fs';
 import type { ReadyEvent } from '../apps/events.js';
+import type { Impairment } from '../config/lab.js';
 import { LabError } from '../errors.js';
 import { writeAtomic } from '../host/files.js';
 import type { ProcRef } from '../host/process.js';
@@ -24,6 +25,12 @@ export interface AppRecord {
   ready: ReadyEvent;
 }
 
+/** An impaired wire's relay as it runs: the spec's impairment, or what `lab impair` set since. */
+export interface RelayRecord {
+  impair: Impairment;
+  startedAt: string;
+}
+
 export interface LabState {
   lab: string;
   spec: string;
@@ -31,6 +38,8 @@ export interface LabState {
   createdAt: string;
   vms: Record<string, NodeRecord>;
   apps: Record<string, AppRecord>;
+  /** Absent in a state written before impaired wires existed. */
+  relays?: Record<string, RelayRecord>;
 }
 
 export function newState(lab: { name: string; file: string }, paths: LabPaths): LabState {

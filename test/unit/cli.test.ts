@@ -13,7 +13,7 @@ describe('lab CLI', () => {
   it('--help lists every command', () => {
     const r = lab(['--help']);
     expect(r.status).toBe(0);
-    for (const cmd of ['validate', 'render', 'up', 'run', 'verify', 'bench', 'down', 'status', 'ssh', 'logs', 'doctor']) expect(r.stdout).toContain(cmd);
+    for (const cmd of ['validate', 'render', 'up', 'run', 'verify', 'bench', 'down', 'status', 'ssh', 'logs', 'doctor', 'impair', 'graph', 'test', 'images']) expect(r.stdout).toContain(cmd);
   });
 
   it('bench refuses a frame size outside 64..1518 before it touches a lab, exit 2', () => {
@@ -31,7 +31,7 @@ describe('lab CLI', () => {
     const svg = lab(['graph', '-f', 'examples/chain-netns.yaml', '--format', 'svg']);
     if (await which('dot')) expect(svg.stdout).toContain('<svg');
     else expect([svg.status, svg.stderr]).toEqual([3, expect.stringContaining("needs Graphviz's dot")]);
-  });
+  }, 30_000);
 
   it('validate passes on lab.yaml', () => {
     const r = lab(['validate']);

@@ -66,7 +66,7 @@ describe('lab images', () => {
     const all = lab(['images', 'prune', '--all', '-f', spec], home, 60_000, env);
     expect(all.status, all.stderr).toBe(0);
     expect([wanted, open, building].map(existsSync)).toEqual([false, true, true]);
-  });
+  }, 30_000);
 
   it('prune without a spec asks for one, or --all, and removes nothing', () => {
     const stale = entry(`sha256-${'a'.repeat(64)}`, true);

@@ -37,7 +37,7 @@ describe('the layer rules', () => {
     const { violations, modules } = cruise(ROOT);
     expect(modules, 'every module was cruised').toBeGreaterThan(50);
     expect(violations.map((v) => `${v.rule.name}: ${v.from} → ${v.to}`)).toEqual([]);
-  });
+  }, 30_000);
 
   it('fail on an upward import, a driver reaching into another, a process started elsewhere, and a cycle', () => {
     copyFileSync(join(ROOT, 'tsconfig.json'), join(fixture, 'tsconfig.json'));

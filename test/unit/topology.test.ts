@@ -5,18 +5,53 @@ import { parse } from 'ts-graphviz/ast';
 import { describe, expect, it } from 'vitest';
 import { loadLab, loadLabText } from '../../src/lab/load.js';
 import { graphDot, graphMermaid, topologyOf } from '../../src/render/graph.js';
-import { bridgeCommands, netnsNicCommands, nodeLinkCommands, tapCommands } from '../../src/render/hostnet.js';
+import { bridgeCommands, netnsNicCommands, nodeLinkCommands, relayArgv, rewireCommands, tapCommands } from '../../src/render/hostnet.js';
 import { problemsOf, ROOT } from '../helpers/lab.js';
 
 const chain = () => loadLab(join(ROOT, 'examples/chain-netns.yaml'));
+
+describe('impaired wires', () => {
+  const impaired = () => loadLab(join(ROOT, 'examples/impaired-netns.yaml'));
+
+  it('are carried by a relay between the far ends in the lab namespace, named as the wire, with the spec\'s impairment and defaults', () => {
+    const lab = impaired();
+    expect(lab.relays).toEqual([{
+      name: 'lk0', label: 'links[0] tst.eth0 ⇄ dut.dp0', at: ['links', 0, 'impair'],
+      ports: [{ vm: 'tst', nic: 'eth0' }, { vm: 'dut', nic: 'dp0' }],
+      impair: { delay_us: 200, jitter_us: 0, loss: 5, rate_mbit: 0 },
+    }]);
+    const [tst, dut] = [lab.vms[0]!.nics[0]!, lab.vms[1]!.nics[0]!];
+    expect([tst.wire, dut.wire]).toEqual([{ kind: 'relay', relay: 'lk0' }, { kind: 'relay', relay: 'lk0' }]);
+    // Each end is a veth from the lab namespace, up, with no address and no bridge: the relay's port.
+    expect(netnsNicCommands('lab-x', 'lab-x-dut', dut).map((a) => a.join(' '))).toContain('ip -n lab-x link set dut-dp0 up');
+    expect(netnsNicCommands('lab-x', 'lab-x-dut', dut).map((a) => a.join(' ')).join('\n')).not.toMatch(/lab-x addr|master/);
+    expect(rewireCommands('lab-x', dut).map((a) => a.join(' '))).toEqual(['ip -n lab-x addr flush dev dut-dp0', 'ip -n lab-x link set dut-dp0 nomaster', 'ip -n lab-x link set dut-dp0 up']);
+  });
+
+  it('stay relayed when an end is a QEMU VM, and a network with impair is one relay over all its members', () => {
+    const text = readFileSync(join(ROOT, 'lab.yaml'), 'utf8')
+      .replace(/^apps:/m, '  tst:\n    driver: netns\n    nics: [{ name: eth0, ip: 10.10.0.1/24 }]\nnetworks:\n  lan: { members: [tst.eth0, dut.dp0], impair: { rate_mbit: 100 } }\napps:')
+      .replace(/^verify:\n/m, 'verify:\n  from: tst\n');
+    const lab = loadLabText(text, 'mixed.yaml');
+    expect(lab.vms[0]!.nics[0]!.wire).toEqual({ kind: 'relay', relay: 'br-lan' });
+    expect(lab.relays.map((r) => [r.name, r.label, r.ports.length, r.impair.rate_mbit])).toEqual([['br-lan', 'network lan', 2, 100]]);
+    expect(tapCommands('lab-x', lab.vms[0]!.nics[0]!).map((a) => a.join(' '))[1]).toBe('ip -n lab-x link set dut-dp0 up');
+  });
+
+  it('start l2impair in the lab namespace with every port, the impairment, and a pidfile it writes itself', () => {
+    const argv = relayArgv('lab-x', '/b/l2impair', ['tst-eth0', 'dut-dp0'], { delay_us: 200, jitter_us: 10, loss: 5, rate_mbit: 0 }, '/s/lk0.pid');
+    expect(argv.join(' ')).toBe('ip netns exec lab-x /b/l2impair -i tst-eth0 -i dut-dp0 --delay-us 200 --jitter-us 10 --loss 5 --pidfile /s/lk0.pid');
+    expect(relayArgv('lab-x', 'l', ['a', 'b'], { delay_us: 0, jitter_us: 0, loss: 0, rate_mbit: 2.5 }, 'p')).toContain('2.5');
+  });
+});
 
 describe('links', () => {
   it('give each linked NIC the NIC at the other end, and leave every other NIC on its own wire', () => {
     const lab = chain();
     const nic = (vm: string, name: string) => lab.vms.find((v) => v.name === vm)!.nics.find((n) => n.name === name)!;
-    expect(nic('tst', 'eth0').peer).toEqual({ kind: 'nic', vm: 'dut', nic: 'dp0', link: 0 });
-    expect(nic('dut', 'dp0').peer).toEqual({ kind: 'nic', vm: 'tst', nic: 'eth0', link: 0 });
-    expect(nic('far', 'eth0').peer).toEqual({ kind: 'nic', vm: 'dut', nic: 'dp1', link: 1 });
+    expect(nic('tst', 'eth0').peer).toEqual({ kind: 'nic', vm: 'dut', nic: 'dp0', link: 0, impaired: false });
+    expect(nic('dut', 'dp0').peer).toEqual({ kind: 'nic', vm: 'tst', nic: 'eth0', link: 0, impaired: false });
+    expect(nic('far', 'eth0').peer).toEqual({ kind: 'nic', vm: 'dut', nic: 'dp1', link: 1, impaired: false });
     const own = loadLab(join(ROOT, 'examples/netns.yaml'));
     expect(own.vms[0]!.nics[0]!.peer).toEqual({ kind: 'host' });
   });
@@ -59,7 +94,7 @@ describe('networks', () => {
   it('put each member NIC on the network, whose bridge is named for it', () => {
     const lab = lan();
     expect(lab.networks).toEqual([{ name: 'lan', bridge: 'br-lan', members: [{ vm: 'tst', nic: 'eth0' }, { vm: 'dut', nic: 'dp0' }, { vm: 'obs', nic: 'eth0' }] }]);
-    expect(lab.vms.map((v) => v.nics[0]!.peer)).toEqual(Array(3).fill({ kind: 'network', network: 'lan', bridge: 'br-lan' }));
+    expect(lab.vms.map((v) => v.nics[0]!.peer)).toEqual(Array(3).fill({ kind: 'network', network: 'lan', bridge: 'br-lan', impaired: false }));
   });
 
   it('are a bridge with no STP, no forward delay and an hour of MAC learning; a member\'s veth end there is a port with no address', () => {

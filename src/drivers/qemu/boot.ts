@@ -1,11 +1,11 @@
 // A QEMU node's host side: its disk overlay and seed, its multiqueue taps, and its process, started
 // daemonized inside the lab namespace (so it can open the taps) and stopped QMP-first.
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import type { Vm } from '../../config/lab.js';
 import { LabError } from '../../errors.js';
 import { run, runQuiet, tail } from '../../host/exec.js';
 import { runPlan } from '../../host/netns.js';
-import { isAlive, procRef, terminate, type ProcRef } from '../../host/process.js';
+import { isAlive, pidFileProcess, procRef, terminate, type ProcRef } from '../../host/process.js';
 import { Qmp } from '../../host/qmp.js';
 import type { Undo } from '../../host/undo.js';
 import { waitFor } from '../../host/wait.js';
@@ -70,18 +70,7 @@ export async function stopQemu(ref: ProcRef, paths: VmPaths): Promise<'gone' | '
   return how === 'exited' ? 'terminated' : how;
 }
 
-/**
- * The QEMU a pidfile names, for a VM lab has no record of. Only if that process is this VM's QEMU
- * (its command line names this pidfile): a stale pidfile's PID may belong to anything by now.
- */
+/** The QEMU this VM's pidfile names, for a VM lab has no record of (see pidFileProcess). */
 export function qemuPidFile(paths: VmPaths): ProcRef | undefined {
-  if (!existsSync(paths.pid)) return undefined;
-  const pid = Number(readFileSync(paths.pid, 'utf8').trim());
-  let argv: string[];
-  try {
-    argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-  } catch {
-    return undefined;
-  }
-  return argv.includes(paths.pid) ? procRef(pid) : undefined;
+  return pidFileProcess(paths.pid);
 }
