@@ -62,7 +62,15 @@ export function sshConnect(ep: SshEndpoint, timeoutMs = 15_000): Promise<Client>
         return !mismatch;
       },
     };
-    conn.once('ready', () => resolve(conn));
+    let ready = false;
+    conn.once('ready', () => {
+      ready = true;
+      resolve(conn);
+    });
+    // A connection that closes before it is ready (the relay died, the guest hung up) must end the attempt, not leave it pending.
+    conn.once('close', () => {
+      if (!ready) reject(new Error('the SSH connection closed before it was ready'));
+    });
     // `on`, not `once`: a failing connection can emit several errors, and an unheard one kills the process.
     conn.on('error', (err) => {
       conn.end();
@@ -91,8 +99,14 @@ export async function waitForSsh(ep: SshEndpoint, timeoutMs: number, onWait: (la
 
 export function sshExec(conn: Client, command: string, timeoutMs = 60_000): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
+    // ssh2 never calls back an exec on a connection that has closed: without this the wait would never end.
+    const closed = () => reject(new LabError({ code: 'PROCESS', message: `the SSH connection to the guest closed before this command finished: ${command}` }));
+    conn.once('close', closed);
     conn.exec(command, (err, stream) => {
-      if (err) return reject(err);
+      if (err) {
+        conn.off('close', closed);
+        return reject(err);
+      }
       let stdout = '';
       let stderr = '';
       const timer = setTimeout(() => {
@@ -103,6 +117,7 @@ export function sshExec(conn: Client, command: string, timeoutMs = 60_000): Prom
       stream.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       stream.on('close', (code: number | null, signal: string | null) => {
         clearTimeout(timer);
+        conn.off('close', closed);
         resolve({ code: code ?? null, signal: signal ?? null, stdout, stderr });
       });
     });

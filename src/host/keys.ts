@@ -8,8 +8,20 @@ export interface KeyPair {
   public: string;
 }
 
+/** Key pairs being made in this process, so nodes rendered in parallel share one lab key. */
+const making = new Map<string, Promise<KeyPair>>();
+
 /** An ed25519 key pair at `path` (private, 0600) and `path.pub`; created only if missing. */
-export async function ensureKeyPair(path: string, comment: string): Promise<KeyPair> {
+export function ensureKeyPair(path: string, comment: string): Promise<KeyPair> {
+  let pair = making.get(path);
+  if (!pair) {
+    pair = makeKeyPair(path, comment).finally(() => making.delete(path));
+    making.set(path, pair);
+  }
+  return pair;
+}
+
+async function makeKeyPair(path: string, comment: string): Promise<KeyPair> {
   if (!existsSync(path) || !existsSync(`${path}.pub`)) {
     mkdirSync(dirname(path), { recursive: true });
     const tmp = `${path}.tmp-${process.pid}`;
