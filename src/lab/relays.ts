@@ -48,20 +48,40 @@ export async function startRelays(drivers: Drivers, state: LabState, undo: Undo)
   }
 }
 
-/** Stops every relay the lab's pidfiles name, in the spec or not (a half-made lab's too); says what it stopped. */
-export async function stopRelays(paths: LabPaths): Promise<string[]> {
+/**
+ * Stops every relay the lab's pidfiles name (a half-made lab's too), but those in `keep`; says
+ * what it stopped.
+ */
+export async function stopRelays(paths: LabPaths, keep: ReadonlySet<string> = new Set()): Promise<string[]> {
+  const stopped: string[] = [];
+  for (const { name, ref } of runningRelays(paths).filter((r) => !keep.has(r.name))) {
+    if ((await terminate(ref)) !== 'gone') stopped.push(`relay ${name} (pid ${ref.pid})`);
+  }
+  return stopped;
+}
+
+/** The relays running for this lab, by their pidfiles. */
+function runningRelays(paths: LabPaths): Array<{ name: string; ref: ProcRef }> {
   let names: string[];
   try {
-    names = readdirSync(paths.relays).filter((f) => f.endsWith('.pid'));
+    names = readdirSync(paths.relays).filter((f) => f.endsWith('.pid')).map((f) => f.slice(0, -'.pid'.length));
   } catch {
     return [];
   }
-  const stopped: string[] = [];
-  for (const file of names) {
-    const ref = pidFileProcess(join(paths.relays, file));
-    if (ref && (await terminate(ref)) !== 'gone') stopped.push(`relay ${file.slice(0, -'.pid'.length)} (pid ${ref.pid})`);
-  }
-  return stopped;
+  return names.flatMap((name) => {
+    const ref = pidFileProcess(relayFiles(paths, name).pid);
+    return ref ? [{ name, ref }] : [];
+  });
+}
+
+/** Relays that run for a wire the spec no longer impairs. */
+export function staleRelays(lab: Lab, paths: LabPaths): string[] {
+  return runningRelays(paths).map((r) => r.name).filter((name) => !lab.relays.some((r) => r.name === name));
+}
+
+/** A running lab whose spec no longer impairs a wire: its relay goes, before the far ends join a bridge or take an address. */
+export async function stopStaleRelays(lab: Lab, paths: LabPaths): Promise<void> {
+  await stopRelays(paths, new Set(lab.relays.map((r) => r.name)));
 }
 
 /** A relay by the name a person gives it: the wire's (lk0, br-lan), a network's, or a NIC on it (tst.eth0). */

@@ -14,7 +14,7 @@ import type { Reporter } from '../progress.js';
 import { namespaceCommands } from '../render/hostnet.js';
 import { newState, readState, writeState, type LabState } from '../state/store.js';
 import { makeBridges, makeLinks, missingLinks, rewireFarEnds } from './links.js';
-import { missingRelays, startRelays } from './relays.js';
+import { missingRelays, staleRelays, startRelays, stopStaleRelays } from './relays.js';
 import { nodeSummary, type NodeSummary } from './summary.js';
 
 export interface UpResult {
@@ -59,7 +59,7 @@ export async function labUp(lab: Lab, reporter: Reporter): Promise<UpResult> {
     const previous = readState(paths);
     const state = previous ?? newState(lab, paths);
     const down = await nodesDown(drivers, state);
-    if (previous && !down.length && !(await missingLinks(drivers)).length && !missingRelays(lab, paths).length) return result(drivers, state, true);
+    if (previous && !down.length && !(await missingLinks(drivers)).length && !missingRelays(lab, paths).length && !staleRelays(lab, paths).length) return result(drivers, state, true);
     checkMemory(drivers, down);
 
     return transaction(async (undo, checkpoint) => {
@@ -92,6 +92,7 @@ export async function labUp(lab: Lab, reporter: Reporter): Promise<UpResult> {
       // A link's ends live in its nodes' namespaces: their undo takes the link with them.
       await makeLinks(drivers);
       // A node that kept running keeps its tap or veth end: wire it as the spec says now.
+      await stopStaleRelays(lab, paths);
       await rewireFarEnds(drivers);
       // Impaired wires: each relay joins its ports once they are all there.
       await startRelays(drivers, state, undo);
