@@ -44,6 +44,7 @@ const lifecycle = () => import('./commands/lifecycle.js');
 type FileOpts = { file: string; json?: boolean; force?: boolean };
 
 cli.command('up', 'Create and start the lab: image, namespaces, taps or veths, VMs; wait until each is ready').option(...fileOption).option('--force', 'Skip the semantic checks').option('--json', 'Machine-readable output').action(action(async (opts: FileOpts) => (await lifecycle()).up(opts)));
+cli.command('reset [vm]', 'Back to the provisioned state in seconds: stop every app, give NICs back, load each QEMU VM\'s provisioned snapshot').option(...fileOption).option('--json', 'Machine-readable output').action(action(async (vm: string | undefined, opts: FileOpts) => (await lifecycle()).reset(vm, opts)));
 cli.command('status [vm]', "Each VM's and app's state, or one VM's").option(...fileOption).option('--json', 'Machine-readable output').action(action(async (vm: string | undefined, opts: FileOpts) => (await lifecycle()).status(vm, opts)));
 cli.command('down [vm]', 'Stop apps and VMs, remove namespaces, taps and veths; keep the image cache. With a VM, only that one').option(...fileOption).option('--purge', 'Also remove the state folder').option('--json', 'Machine-readable output').action(action(async (vm: string | undefined, opts: FileOpts & { purge?: boolean }) => (await lifecycle()).down(vm, opts)));
 cli.command('run <app>', 'Take the NIC from the kernel, start the app, wait for its ready line').option(...fileOption).option('--lcores <list>', 'Override the lcore list').option('--detach', 'Return once the app is ready, leaving it running (else: follow its log; Ctrl-C stops it)').option('--force', 'Skip the semantic checks (to reproduce a pitfall)').option('--json', 'Machine-readable output').action(action(async (app: string, opts: FileOpts & { lcores?: string; detach?: boolean }) => (await lifecycle()).runApp(app, opts)));
@@ -80,7 +81,7 @@ cli.command('logs <vm> [source]', 'A VM\'s serial console (default), its cloud-i
 cli
   .command('images [action]', 'The guest image cache: list it, or prune (keeps the spec\'s image and any a VM has open)')
   .option(...fileOption)
-  .option('--all', 'prune: also the image the spec uses (never one a running VM has open)')
+  .option('--all', 'prune: also the image the spec uses and its provisioned snapshots (never one a running VM has open)')
   .option('--json', 'Machine-readable output')
   .action(action(async (what: string | undefined, opts: { file: string; all?: boolean; json?: boolean }) => (await import('./commands/images.js')).images(what, opts)));
 

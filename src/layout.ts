@@ -31,6 +31,8 @@ export interface VmPaths {
   hostKey: string;
   hostPub: string;
   logs: string;
+  /** What the provisioned snapshot in the overlay was made from (its key), and when. */
+  snapshot: string;
 }
 
 /** The lab's state folder sits beside its spec: `.lab/<name>/`. */
@@ -66,6 +68,7 @@ export function vmPaths(root: string, vm: string): VmPaths {
     hostKey: join(dir, 'ssh_host_ed25519_key'),
     hostPub: join(dir, 'ssh_host_ed25519_key.pub'),
     logs: join(dir, 'logs'),
+    snapshot: join(dir, 'snapshot.json'),
   };
 }
 

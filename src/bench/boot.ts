@@ -1,5 +1,6 @@
-// npm run bench:boot — how long the example lab takes to be ready, next to a bare boot of the same
-// image to its login prompt under the same accelerator. BENCH_IMAGE=1 also times a fresh image
+// npm run bench:boot — how long the example lab takes to be ready, cold (boot and provision, then
+// save the provisioned snapshot) and warm (restored from it), next to a bare boot of the same image
+// to its login prompt under the same accelerator. BENCH_IMAGE=1 also times a fresh image
 // build (into a temporary cache, so the real one is kept). Prints figures; asserts nothing.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -70,6 +71,10 @@ async function main(): Promise<void> {
     rows.push([`lab up to ready (image ${first.image?.reused ? 'reused' : 'built'}; SSH + cloud-init done), ${accel}`, fmt(upMs)]);
     const [, againMs] = await timed(() => labUp(lab, new Steps(true)));
     rows.push(['second lab up (no-op)', fmt(againMs)]);
+    // Down keeps the provisioned snapshot the first up saved: the next up restores it.
+    await labDown(lab, false);
+    const [, warmMs] = await timed(() => labUp(lab, new Steps()));
+    rows.push([`warm lab up, restored from the provisioned snapshot (-loadvm), ${accel}`, fmt(warmMs)]);
     await labDown(lab, true);
     const bareMs = await bareBoot(accel);
     rows.push([`bare boot of the same image to a login prompt, ${accel}`, fmt(bareMs)]);

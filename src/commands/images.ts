@@ -1,10 +1,12 @@
-// lab images: what the guest image cache holds, and pruning what no spec or VM needs.
+// lab images: what the guest image cache holds, and pruning what no spec or VM needs; with it, the
+// spec's provisioned snapshots.
 import { existsSync } from 'node:fs';
 import { LabError } from '../errors.js';
 import { choosePrune, listCache, removeEntry, type CacheEntry } from '../image/cache.js';
 import { imagePlan } from '../image/recipe.js';
 import { imageCacheRoot } from '../layout.js';
 import { loadLab } from '../lab/load.js';
+import { listSnapshots, pruneSnapshots, type SnapshotEntry } from '../lab/snapshots.js';
 import { print, type OutputOptions } from './output.js';
 
 interface ImagesOptions extends OutputOptions {
@@ -24,15 +26,26 @@ function wantedDir(opts: ImagesOptions, root: string): string | undefined {
   return imagePlan(loadLab(opts.file, { force: true }), root).dir;
 }
 
+/** The spec's provisioned snapshots, or none when there is no spec to ask. */
+function snapshotsOf(opts: ImagesOptions): SnapshotEntry[] {
+  return existsSync(opts.file) ? listSnapshots(loadLab(opts.file, { force: true })) : [];
+}
+
 function list(opts: ImagesOptions): void {
   const root = imageCacheRoot();
   const wanted = wantedDir(opts, root);
   const entries = listCache(root);
-  print(opts, { root, wanted, images: entries }, () =>
-    entries.length
-      ? [`${root}:`, ...entries.map((e) => `  ${row(e)}${e.dir === wanted ? `  (${opts.file} uses it)` : ''}`)].join('\n')
-      : `${root}: no images`,
+  const snapshots = snapshotsOf(opts);
+  print(opts, { root, wanted, images: entries, snapshots }, () =>
+    [
+      entries.length ? [`${root}:`, ...entries.map((e) => `  ${row(e)}${e.dir === wanted ? `  (${opts.file} uses it)` : ''}`)].join('\n') : `${root}: no images`,
+      ...(snapshots.length ? [`provisioned snapshots of ${opts.file}:`, ...snapshots.map((s) => `  ${snapshotRow(s)}`)] : []),
+    ].join('\n'),
   );
+}
+
+function snapshotRow(s: SnapshotEntry): string {
+  return `${s.vm}  ${mib(s.bytes)}  saved ${s.savedAt}  ${s.overlay}${s.runningPid ? `  open by QEMU pid ${s.runningPid}` : ''}`;
 }
 
 function prune(opts: ImagesOptions): void {
@@ -43,11 +56,15 @@ function prune(opts: ImagesOptions): void {
   }
   const choice = choosePrune(listCache(root), wanted, Boolean(opts.all));
   for (const entry of choice.remove) removeEntry(entry);
-  const freed = choice.remove.reduce((sum, e) => sum + e.bytes, 0);
-  print(opts, { root, removed: choice.remove, kept: choice.keep.map((k) => ({ ...k.entry, why: k.why })), freedBytes: freed }, () =>
+  // --all also takes the spec's snapshots, but never one whose overlay a running QEMU has open.
+  const snapshots = opts.all && existsSync(opts.file) ? pruneSnapshots(loadLab(opts.file, { force: true })) : { removed: [], kept: snapshotsOf(opts) };
+  const freed = [...choice.remove, ...snapshots.removed].reduce((sum, e) => sum + e.bytes, 0);
+  print(opts, { root, removed: choice.remove, kept: choice.keep.map((k) => ({ ...k.entry, why: k.why })), snapshots, freedBytes: freed }, () =>
     [
       ...choice.remove.map((e) => `removed ${row(e)}`),
       ...choice.keep.map((k) => `kept    ${row(k.entry)}  (${k.why})`),
+      ...snapshots.removed.map((s) => `removed snapshot ${snapshotRow(s)}`),
+      ...snapshots.kept.map((s) => `kept    snapshot ${snapshotRow(s)}${s.runningPid ? '' : '  (prune --all removes it)'}`),
       `freed ${mib(freed)}`,
     ].join('\n'),
   );

@@ -6,6 +6,7 @@ import { logsArgv, shellArgv } from '../lab/access.js';
 import { followApp, labRun, labStop, type StopAppResult } from '../lab/apps.js';
 import { labDown } from '../lab/down.js';
 import { loadLab } from '../lab/load.js';
+import { labReset } from '../lab/reset.js';
 import { labStatus } from '../lab/status.js';
 import { labTest } from '../lab/test-run.js';
 import { labUp } from '../lab/up.js';
@@ -38,6 +39,12 @@ export async function down(vm: string | undefined, opts: FileOptions & { purge?:
   const r = await labDown(loadLab(opts.file, { force: true }), Boolean(opts.purge), vm);
   const what = vm ? `vm ${vm} of lab ${r.lab}` : `lab ${r.lab}`;
   print(opts, r, () => (r.removed.length ? [`${what} is down; removed:`, ...r.removed.map((x) => `  ${x}`)].join('\n') : `${what} was not up: nothing to remove`) + (r.purged ? '\nstate folder removed' : ''));
+}
+
+export async function reset(vm: string | undefined, opts: FileOptions): Promise<void> {
+  const steps = new Steps();
+  const r = await labReset(loadLab(opts.file, { force: true }), steps, vm);
+  print(opts, r, () => r.vms.map((v) => `${v.vm} is back in its provisioned state (${seconds(v.ms)})${v.appsStopped.length ? `; stopped ${v.appsStopped.join(', ')}` : ''}`).join('\n'));
 }
 
 export async function status(vm: string | undefined, opts: FileOptions): Promise<void> {

@@ -161,6 +161,84 @@ describe('a QEMU lab', () => {
   });
 });
 
+describe('the provisioned snapshot', () => {
+  const vmDir = join(stateDir, 'vms', 'dut');
+  afterEach(stopApps, 300_000);
+
+  /** Starts lab up on a spec and ends it with Ctrl-C once `line` is on its progress. */
+  async function upUntil(spec: string, line: string): Promise<string> {
+    const child = spawn(process.execPath, [join(ROOT, 'bin/lab.js'), 'up', '-f', spec], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    const seen = await waitFor(() => stderr.includes(line) || child.exitCode !== null, { timeoutMs: 300_000 });
+    child.kill('SIGINT');
+    await exited;
+    expect(seen && stderr.includes(line), stderr).toBe(true);
+    return stderr;
+  }
+
+  it('a later lab up restores it instead of booting: same SSH port, clock set, run and verify work at once', async () => {
+    await upOrFail();
+    expect(existsSync(join(vmDir, 'snapshot.json')), 'the first up saved it').toBe(true);
+    const port = state().vms.dut!.qemu!.sshPort;
+    expect((await labAsync(['down', '-f', file])).status).toBe(0);
+    expect(existsSync(join(vmDir, 'snapshot.json')), 'lab down keeps it').toBe(true);
+    const listed = json<{ snapshots: Array<{ vm: string; bytes: number; runningPid?: number }> }>(lab(['images', '-f', file, '--json']).stdout).snapshots;
+    expect(listed).toEqual([expect.objectContaining({ vm: 'dut' })]);
+    expect(listed[0]!.runningPid, 'no QEMU has it open after down').toBeUndefined();
+    const t0 = Date.now();
+    const warm = await upOrFail();
+    const ms = Date.now() - t0;
+    expect(warm.stderr).toContain('dut: start QEMU from the provisioned snapshot (-loadvm)');
+    expect(warm.stderr, 'nothing is provisioned again').not.toContain('wait for cloud-init');
+    expect(state().vms.dut!.qemu!.sshPort).toBe(port);
+    const clock = await labAsync(['ssh', 'dut', '-f', file, '--', 'date', '+%s']);
+    expect(Math.abs(Number(clock.stdout.trim()) - Date.now() / 1000), 'the guest clock is now, not the snapshot\'s').toBeLessThan(10);
+    expect((await labAsync(['run', 'l2_multi_echo', '--detach', '-f', file], ROOT, 300_000)).status).toBe(0);
+    const v = await labAsync(['verify', 'l2_multi_echo', '-f', file, '--json'], ROOT, 300_000);
+    expect(v.status, v.stdout + v.stderr).toBe(0);
+    console.log(`warm lab up (restored from the provisioned snapshot): ${(ms / 1000).toFixed(1)} s`);
+  }, UP_TIMEOUT);
+
+  it('lab reset stops every app and loads the provisioned state into the running VM, the NIC back with its kernel driver', async () => {
+    await upOrFail();
+    const qemu = state().vms.dut!.qemu!.proc;
+    expect((await labAsync(['run', 'l2_echo', '--detach', '-f', file], ROOT, 300_000)).status).toBe(0);
+    const t0 = Date.now();
+    const reset = await labAsync(['reset', '-f', file, '--json'], ROOT, 300_000);
+    expect(reset.status, reset.stderr).toBe(0);
+    expect(json<{ vms: Array<{ vm: string; appsStopped: string[] }> }>(reset.stdout).vms).toEqual([expect.objectContaining({ vm: 'dut', appsStopped: ['l2_echo'] })]);
+    console.log(`lab reset: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    expect(state().apps).toEqual({});
+    expect(isAlive(qemu), 'the same QEMU runs on').toBe(true);
+    const mac = loadLab(file).vms[0]!.nics[0]!.mac;
+    const links = await labAsync(['ssh', 'dut', '-f', file, '--', 'ip', '-j', 'link', 'show']);
+    expect((JSON.parse(links.stdout) as Array<{ address?: string }>).some((l) => l.address === mac), 'the kernel has the NIC again').toBe(true);
+    expect((await labAsync(['run', 'l2_echo', '--detach', '-f', file], ROOT, 300_000)).status, 'an app starts on the reset VM').toBe(0);
+  }, 600_000);
+
+  it('one that fails to load is discarded with a warning and the VM boots cold, never hangs', async () => {
+    await labAsync(['down', '-f', file]);
+    // The key still matches, but the overlay no longer holds the snapshot.
+    expect(spawnSync('qemu-img', ['snapshot', '-d', 'lab-provisioned', join(vmDir, 'disk.qcow2')]).status).toBe(0);
+    const said = await upUntil(file, 'dut: wait for SSH');
+    expect(said).toContain('the provisioned snapshot did not restore, so it is discarded and the VM boots cold');
+    expect(said).toContain('dut: disk overlay and cloud-init seed');
+    expect(existsSync(join(vmDir, 'snapshot.json'))).toBe(false);
+  }, 600_000);
+
+  it('a changed spec makes the next up cold again, and says why', async () => {
+    await upOrFail();
+    await labAsync(['down', '-f', file]);
+    const bigger = join(work, 'lab-bigger.yaml');
+    writeFileSync(bigger, readFileSync(file, 'utf8').replace('memory: 2G', 'memory: 2304M'));
+    const said = await upUntil(bigger, 'dut: wait for SSH');
+    expect(said).toContain('dut: the provisioned snapshot was made from another image, QEMU command line, cloud-init seed or native sources: booting cold');
+    expect(said).not.toContain('from the provisioned snapshot (-loadvm)');
+  }, UP_TIMEOUT);
+});
+
 describe('a QEMU VM linked to a netns tester node', () => {
   // The lab's VM with a netns node on the other end of a link: the tap and the veth meet in a bridge.
   const mixed = join(work, 'mixed.yaml');
@@ -177,6 +255,24 @@ describe('a QEMU VM linked to a netns tester node', () => {
     expect((JSON.parse(members.stdout) as Array<{ ifname: string }>).map((l) => l.ifname).sort()).toEqual(['dut-dp0', 'tst-eth0']);
     const addrs = spawnSync('ip', ['-n', `lab-${name}`, '-j', '-4', 'addr', 'show', 'dut-dp0'], { encoding: 'utf8' });
     expect((JSON.parse(addrs.stdout) as Array<{ addr_info: unknown[] }>)[0]?.addr_info ?? [], 'the tap is a bridge port, with no host address').toEqual([]);
+
+    // The running lab with its link impaired: lab up puts a relay between the multiqueue tap and the veth in the bridge's place.
+    const impaired = join(work, 'mixed-impaired.yaml');
+    writeFileSync(impaired, readFileSync(mixed, 'utf8').replace('  - endpoints: [tst.eth0, dut.dp0]\n', '  - endpoints: [tst.eth0, dut.dp0]\n    impair: { delay_us: 300 }\n'));
+    const relayed = await labAsync(['up', '-f', impaired], ROOT, 300_000);
+    expect(relayed.status, relayed.stderr).toBe(0);
+    expect(relayed.stderr).toContain('relay lk0 for links[0] tst.eth0 ⇄ dut.dp0 (delay 300 µs)');
+    const bridgePorts = () => (JSON.parse(spawnSync('ip', ['-n', `lab-${name}`, '-j', 'link', 'show', 'master', 'lk0'], { encoding: 'utf8' }).stdout) as Array<{ ifname: string }>).map((l) => l.ifname).sort();
+    expect(bridgePorts(), 'the tap left the bridge for the relay').toEqual([]);
+    expect((await labAsync(['run', 'l2_multi_echo', '--detach', '-f', impaired], ROOT, 300_000)).status).toBe(0);
+    const v = await labAsync(['verify', 'l2_multi_echo', '-f', impaired, '--json'], ROOT, 300_000);
+    expect(v.status, v.stdout + v.stderr).toBe(0);
+    const vchecks = json<{ checks: Array<{ check: string; measured: string; data: { min: number } }> }>(v.stdout).checks;
+    expect(vchecks.find((c) => c.check === 'latency')!.data.min, 'the relay holds each frame 300 µs each way').toBeGreaterThanOrEqual(600);
+    expect(vchecks.find((c) => c.check === 'rss')!.measured, 'both queues of the virtio NIC get the flows through the relay').toContain('the impaired wire delivered');
+    const plain = await labAsync(['up', '-f', mixed], ROOT, 300_000);
+    expect(plain.status, plain.stderr).toBe(0);
+    expect(bridgePorts(), 'without the impairment the relay goes and the bridge is back').toEqual(['dut-dp0', 'tst-eth0']);
 
     const t = await labAsync(['test', '-f', mixed, '--json'], ROOT, 900_000);
     expect(t.status, t.stdout + t.stderr).toBe(0);
@@ -275,7 +371,8 @@ describe('a second VM added to a running lab', () => {
     let up2: CliResult;
     let ms = 0;
     beforeAll(async () => {
-      await labAsync(['down', '-f', two]);
+      // --purge: no provisioned snapshots, so both VMs boot.
+      await labAsync(['down', '-f', two, '--purge']);
       const t0 = Date.now();
       up2 = await upOrFail(two);
       ms = Date.now() - t0;
@@ -322,7 +419,8 @@ describe('lab test, the README\'s main command', () => {
 
 /** Starts `lab up` and resolves once its QEMU runs and it waits for SSH. */
 async function upUntilSshWait(): Promise<{ child: ReturnType<typeof spawn>; qemu: ProcRef; stderr: () => string }> {
-  await labAsync(['down', '-f', file]);
+  // --purge: no provisioned snapshot, so this up boots, and is stopped in the middle of booting.
+  await labAsync(['down', '-f', file, '--purge']);
   const child = spawn(process.execPath, [join(ROOT, 'bin/lab.js'), 'up', '-f', file], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));

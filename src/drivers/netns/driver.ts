@@ -50,6 +50,9 @@ export function netnsDriver(session: LabSession): NodeDriver {
       return record;
     },
 
+    // Its apps stopped and its NICs given back to the kernel, a namespace is as lab up made it.
+    reset: async () => undefined,
+
     async down(vm, _record, apps) {
       const removed: string[] = [];
       // Its apps are processes of this host: they outlive the namespace unless stopped.

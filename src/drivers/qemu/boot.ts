@@ -32,6 +32,11 @@ export async function createDisks(paths: VmPaths, image: BaseImage, undo: Undo):
   // A VM that never came up leaves no disk that looks like one that did.
   undo.push('remove the disk overlay and cloud-init seed', async () => remove());
   await run(['qemu-img', 'create', '-q', '-f', 'qcow2', '-F', image.format, '-b', image.disk, paths.disk], { code: 'ENV_TOOL', what: 'creating the disk overlay' });
+  await createSeed(paths);
+}
+
+/** The cloud-init seed from the rendered documents (a restored VM has the same devices attached as the one saved). */
+export async function createSeed(paths: VmPaths): Promise<void> {
   await run(['cloud-localds', `--network-config=${paths.networkConfig}`, paths.seed, paths.userData, paths.metaData], { code: 'ENV_TOOL', what: 'writing the cloud-init seed' });
 }
 

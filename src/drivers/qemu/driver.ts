@@ -1,19 +1,25 @@
 // A QEMU node: a VM booted from an overlay of the lab's guest image, its data-plane NICs virtio-net
 // with mq=on over multiqueue taps in the lab namespace, provisioned by cloud-init, reached over SSH.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Vm } from '../../config/lab.js';
 import { LabError } from '../../errors.js';
 import { writeAtomic } from '../../host/files.js';
-import { isAlive } from '../../host/process.js';
-import { GUEST, guestAppLog, vmPaths } from '../../layout.js';
+import { isInterrupt } from '../../host/interrupt.js';
+import { isAlive, type ProcRef } from '../../host/process.js';
+import { Undo } from '../../host/undo.js';
+import { GUEST, guestAppLog, vmPaths, type VmPaths } from '../../layout.js';
 import type { LabState, NodeRecord } from '../../state/store.js';
 import { hostFileLogArgv } from '../logs.js';
 import type { LabSession, LogRef, NodeDriver } from '../node.js';
 import { openQemuAppHost, openQemuTester } from './apps.js';
-import { createDisks, createTaps, qemuPidFile, startQemu, stopQemu } from './boot.js';
-import { VmFileWriter } from './files.js';
-import { endpoint, guestNics, waitCloudInit, waitSsh } from './provision.js';
-import { qemuOf, sshPortFor, type QemuRecord } from './record.js';
+import { createDisks, createSeed, createTaps, qemuPidFile, startQemu, stopQemu } from './boot.js';
+import { VmFileWriter, type VmFiles } from './files.js';
+import { endpoint, guestNics, setGuestClock, waitCloudInit, waitSsh } from './provision.js';
+import { qemuOf, sshPortFor, type GuestNic, type QemuRecord } from './record.js';
+import { discardSnapshot, loadSnapshot, readSnapshot, restoreArgv, saveSnapshot, snapshotKey } from './snapshot.js';
+
+/** A restored guest answers SSH at once; one that does not within this is not going to. */
+const RESTORE_SSH_TIMEOUT_MS = 60_000;
 
 export function qemuDriver(session: LabSession): NodeDriver {
   const { paths, reporter, image } = session;
@@ -30,6 +36,28 @@ export function qemuDriver(session: LabSession): NodeDriver {
     const q = qemuOf(record);
     if (!q || !isAlive(q.proc)) throw new LabError({ code: 'STATE', message: `vm ${vm.name} is not running`, hint: 'Run `lab up` first (`lab status` shows what runs).' });
     return q;
+  };
+
+  /** Starts QEMU from the provisioned snapshot; on failure undoes what it made, so a cold boot can start clean. */
+  const restore = async (vm: Vm, vp: VmPaths, r: VmFiles, undo: Undo): Promise<{ proc: ProcRef; nics: GuestNic[] }> => {
+    const own = new Undo();
+    try {
+      if (!existsSync(vp.seed)) await createSeed(vp);
+      await reporter.step(`${vm.name}: multiqueue taps ${vm.nics.map((n) => `${n.hostIf} (queues=${n.queues})`).join(', ')}`, () => createTaps(paths.netns, vm, own));
+      const proc = await reporter.step(`${vm.name}: start QEMU from the provisioned snapshot (-loadvm)`, () => startQemu(paths.netns, restoreArgv(r.argv), vp, own));
+      const conn = await reporter.step(`${vm.name}: wait for SSH (127.0.0.1:${r.sshPort} in ${paths.netns}, pinned host key)`, () => waitSsh(endpoint(paths, vp, r.sshPort), vp, proc, reporter, RESTORE_SSH_TIMEOUT_MS));
+      try {
+        await setGuestClock(conn);
+        const nics = await guestNics(conn, vm);
+        undo.push(`stop ${vm.name} restored from its snapshot`, () => own.run());
+        return { proc, nics };
+      } finally {
+        conn.end();
+      }
+    } catch (err) {
+      await own.run();
+      throw err;
+    }
   };
 
   const sshArgv = (vm: Vm, record: NodeRecord | undefined, command: string[]): string[] => {
@@ -66,16 +94,46 @@ export function qemuDriver(session: LabSession): NodeDriver {
       const r = await reporter.step(`${vm.name}: render qemu.sh and the cloud-init seed`, () => files.write(vm, paths.root, port(vm.name, state)));
       reporter.note(`  ${vm.name}: accelerator ${r.accel.accel} (${r.accel.reason})`);
       const startedAt = new Date().toISOString();
+      const record = (proc: ProcRef, nics: GuestNic[]): QemuRecord => ({ driver: 'qemu', startedAt, qemu: { proc, sshPort: r.sshPort, accel: r.accel.accel, accelReason: r.accel.reason, nics } });
+      const key = snapshotKey({ argv: r.argv, sshPort: r.sshPort, image: image.dir, ...r.seed });
+      const snapshot = readSnapshot(vp);
+      if (snapshot?.key === key) {
+        const restored = await restore(vm, vp, r, undo).catch((err: unknown) => {
+          if (isInterrupt(err)) throw err;
+          reporter.note(`  ${vm.name}: the provisioned snapshot did not restore, so it is discarded and the VM boots cold: ${(err as Error).message}`);
+          discardSnapshot(vp);
+          return undefined;
+        });
+        if (restored) return record(restored.proc, restored.nics);
+      } else if (snapshot) {
+        reporter.note(`  ${vm.name}: the provisioned snapshot was made from another image, QEMU command line, cloud-init seed or native sources: booting cold`);
+        discardSnapshot(vp);
+      }
       await reporter.step(`${vm.name}: disk overlay and cloud-init seed`, () => createDisks(vp, image, undo));
       await reporter.step(`${vm.name}: multiqueue taps ${vm.nics.map((n) => `${n.hostIf} (queues=${n.queues})`).join(', ')}`, () => createTaps(paths.netns, vm, undo));
       const proc = await reporter.step(`${vm.name}: start QEMU in ${paths.netns}`, () => startQemu(paths.netns, r.argv, vp, undo));
       const ep = endpoint(paths, vp, r.sshPort);
       const conn = await reporter.step(`${vm.name}: wait for SSH (127.0.0.1:${ep.port} in ${paths.netns}, pinned host key)`, () => waitSsh(ep, vp, proc, reporter));
+      let nics: GuestNic[];
       try {
         await reporter.step(`${vm.name}: wait for cloud-init (DPDK and the apps are built in the guest)`, () => waitCloudInit(conn, reporter));
-        const nics = await reporter.step(`${vm.name}: read the guest's NICs (ethtool -l)`, () => guestNics(conn, vm));
-        const record: QemuRecord = { driver: 'qemu', startedAt, qemu: { proc, sshPort: r.sshPort, accel: r.accel.accel, accelReason: r.accel.reason, nics } };
-        return record;
+        nics = await reporter.step(`${vm.name}: read the guest's NICs (ethtool -l)`, () => guestNics(conn, vm));
+      } finally {
+        // Before the snapshot: a restored guest would hold a TCP connection no one is at the other end of.
+        conn.end();
+      }
+      await reporter.step(`${vm.name}: save the provisioned snapshot (savevm, for the next lab up)`, () => saveSnapshot(vp, key, nics));
+      return record(proc, nics);
+    },
+
+    async reset(vm, record) {
+      const q = running(vm, record);
+      const vp = vmPaths(paths.root, vm.name);
+      if (!readSnapshot(vp)) throw new LabError({ code: 'STATE', message: `vm ${vm.name} has no provisioned snapshot to return to`, hint: 'lab up saves one when it provisions a VM: run `lab down` then `lab up`.' });
+      await reporter.step(`${vm.name}: load the provisioned snapshot (loadvm)`, () => loadSnapshot(vp));
+      const conn = await waitSsh(endpoint(paths, vp, q.sshPort), vp, q.proc, reporter, RESTORE_SSH_TIMEOUT_MS);
+      try {
+        await setGuestClock(conn);
       } finally {
         conn.end();
       }

@@ -20,9 +20,9 @@ export function endpoint(lab: LabPaths, vm: VmPaths, port: number): SshEndpoint 
   return { netns: lab.netns, port, user: GUEST.user, privateKey: readFileSync(lab.sshKey, 'utf8'), hostKey: readFileSync(vm.hostPub, 'utf8') };
 }
 
-export async function waitSsh(ep: SshEndpoint, paths: VmPaths, ref: ProcRef, reporter: Reporter): Promise<Client> {
+export async function waitSsh(ep: SshEndpoint, paths: VmPaths, ref: ProcRef, reporter: Reporter, timeoutMs = SSH_TIMEOUT_MS): Promise<Client> {
   try {
-    return await waitForSsh(ep, SSH_TIMEOUT_MS, (last) => {
+    return await waitForSsh(ep, timeoutMs, (last) => {
       if (!isAlive(ref)) throw new LabError({ code: 'PROCESS', message: 'QEMU exited while lab waited for SSH', hint: serialTail(paths) });
       reporter.note(`  … still waiting for SSH (${last}); serial: ${serialTail(paths, 1)}`);
     });
@@ -52,6 +52,11 @@ export async function waitCloudInit(conn: Client, reporter: Reporter): Promise<v
     return false;
   }, { timeoutMs: CLOUD_INIT_TIMEOUT_MS, everyMs: 3000 });
   if (!done) throw new LabError({ code: 'TIMEOUT', message: `cloud-init did not finish within ${CLOUD_INIT_TIMEOUT_MS / 1000} s`, hint: status });
+}
+
+/** A restored guest's clock is the snapshot's: set it to now, so nothing in it believes time stood still (or hours passed). */
+export async function setGuestClock(conn: Client): Promise<void> {
+  await sshRun(conn, `sudo date -u -s @${(Date.now() / 1000).toFixed(3)} >/dev/null`);
 }
 
 /** The guest's own view of each data-plane NIC, found by MAC: its name and its channels (ethtool -l). */
