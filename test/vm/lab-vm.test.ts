@@ -5,7 +5,7 @@
 //
 // Each describe sets up the lab state it needs, so one failure does not fail the tests after it.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -218,7 +218,24 @@ describe('the provisioned snapshot', () => {
     expect((await labAsync(['run', 'l2_echo', '--detach', '-f', file], ROOT, 300_000)).status, 'an app starts on the reset VM').toBe(0);
   }, 600_000);
 
+  it('a changed spec makes the next up cold again, and says why', async () => {
+    if (!existsSync(join(vmDir, 'snapshot.json'))) await upOrFail();
+    await labAsync(['down', '-f', file]);
+    // Kept aside and put back after, so the next test has a snapshot without booting again.
+    const kept = join(work, 'kept');
+    rmSync(kept, { recursive: true, force: true });
+    cpSync(vmDir, kept, { recursive: true });
+    const bigger = join(work, 'lab-bigger.yaml');
+    writeFileSync(bigger, readFileSync(file, 'utf8').replace('memory: 2G', 'memory: 2304M'));
+    const said = await upUntil(bigger, 'dut: wait for SSH');
+    expect(said).toContain('dut: the provisioned snapshot was made from another image, QEMU command line, cloud-init seed or native sources: booting cold');
+    expect(said).not.toContain('from the provisioned snapshot (-loadvm)');
+    rmSync(vmDir, { recursive: true, force: true });
+    cpSync(kept, vmDir, { recursive: true });
+  }, UP_TIMEOUT);
+
   it('one that fails to load is discarded with a warning and the VM boots cold, never hangs', async () => {
+    if (!existsSync(join(vmDir, 'snapshot.json'))) await upOrFail();
     await labAsync(['down', '-f', file]);
     // The key still matches, but the overlay no longer holds the snapshot.
     expect(spawnSync('qemu-img', ['snapshot', '-d', 'lab-provisioned', join(vmDir, 'disk.qcow2')]).status).toBe(0);
@@ -226,16 +243,6 @@ describe('the provisioned snapshot', () => {
     expect(said).toContain('the provisioned snapshot did not restore, so it is discarded and the VM boots cold');
     expect(said).toContain('dut: disk overlay and cloud-init seed');
     expect(existsSync(join(vmDir, 'snapshot.json'))).toBe(false);
-  }, 600_000);
-
-  it('a changed spec makes the next up cold again, and says why', async () => {
-    await upOrFail();
-    await labAsync(['down', '-f', file]);
-    const bigger = join(work, 'lab-bigger.yaml');
-    writeFileSync(bigger, readFileSync(file, 'utf8').replace('memory: 2G', 'memory: 2304M'));
-    const said = await upUntil(bigger, 'dut: wait for SSH');
-    expect(said).toContain('dut: the provisioned snapshot was made from another image, QEMU command line, cloud-init seed or native sources: booting cold');
-    expect(said).not.toContain('from the provisioned snapshot (-loadvm)');
   }, UP_TIMEOUT);
 });
 
