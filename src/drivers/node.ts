@@ -95,8 +95,8 @@ export interface NodeDriver {
    * (it may no longer be in the spec: only its name is known then). Says what it removed.
    */
   down(vm: Pick<Vm, 'name'>, record: NodeRecord | undefined, apps: Record<string, AppRecord>): Promise<string[]>;
-  /** Puts a running node, its apps already stopped, back in the state lab up left it in (lab reset). */
-  reset(vm: Vm, record: NodeRecord | undefined): Promise<void>;
+  /** Puts a running node, its apps already stopped, back in the state lab up left it in (lab reset); returns its record then. */
+  reset(vm: Vm, record: NodeRecord | undefined): Promise<NodeRecord | undefined>;
   status(vm: Vm, record: NodeRecord | undefined): Promise<{ state: NodeState; pid?: number }>;
   facts(vm: Vm, record: NodeRecord | undefined): NodeFacts;
   openAppHost(vm: Vm, record: NodeRecord | undefined): Promise<AppHost>;

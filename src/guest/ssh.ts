@@ -99,25 +99,35 @@ export async function waitForSsh(ep: SshEndpoint, timeoutMs: number, onWait: (la
 
 export function sshExec(conn: Client, command: string, timeoutMs = 60_000): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
-    // ssh2 never calls back an exec on a connection that has closed: without this the wait would never end.
-    const closed = () => reject(new LabError({ code: 'PROCESS', message: `the SSH connection to the guest closed before this command finished: ${command}` }));
+    // ssh2 never calls back an exec on a connection that has closed, nor one whose channel the guest
+    // never opens: the deadline runs from the start, and a closed connection ends the wait at once.
+    let close = () => undefined as void;
+    const done = () => {
+      clearTimeout(timer);
+      conn.off('close', closed);
+    };
+    const closed = () => {
+      done();
+      reject(new LabError({ code: 'PROCESS', message: `the SSH connection to the guest closed before this command finished: ${command}` }));
+    };
+    const timer = setTimeout(() => {
+      done();
+      close();
+      reject(new LabError({ code: 'TIMEOUT', message: `guest command did not finish within ${timeoutMs / 1000} s: ${command}` }));
+    }, timeoutMs);
     conn.once('close', closed);
     conn.exec(command, (err, stream) => {
       if (err) {
-        conn.off('close', closed);
+        done();
         return reject(err);
       }
+      close = () => stream.close();
       let stdout = '';
       let stderr = '';
-      const timer = setTimeout(() => {
-        stream.close();
-        reject(new LabError({ code: 'TIMEOUT', message: `guest command did not finish within ${timeoutMs / 1000} s: ${command}` }));
-      }, timeoutMs);
       stream.on('data', (d: Buffer) => (stdout += d.toString()));
       stream.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       stream.on('close', (code: number | null, signal: string | null) => {
-        clearTimeout(timer);
-        conn.off('close', closed);
+        done();
         resolve({ code: code ?? null, signal: signal ?? null, stdout, stderr });
       });
     });

@@ -1,11 +1,11 @@
 // lab reset: a running lab, or one VM of it, back in the state lab up left it in: every app stopped
-// with its NIC given back, and a QEMU VM's whole state loaded from its provisioned snapshot.
+// with its NIC given back, and a QEMU VM restarted from its provisioned snapshot.
 import { type Lab, type Vm, vmNamed } from '../config/lab.js';
 import { openDrivers } from '../drivers/registry.js';
 import { LabError } from '../errors.js';
 import { withLock } from '../host/lock.js';
 import type { Reporter } from '../progress.js';
-import { readState } from '../state/store.js';
+import { readState, writeState } from '../state/store.js';
 import { stopAndGiveBack, withHost } from './apps.js';
 
 export interface ResetResult {
@@ -26,7 +26,12 @@ export async function labReset(lab: Lab, reporter: Reporter, only?: string): Pro
       await withHost(drivers, vm, readState(paths), async (host) => {
         for (const app of apps) await reporter.step(`${vm.name}: stop ${app} and give its NIC back`, () => stopAndGiveBack(drivers, app, host));
       });
-      await drivers.of(vm.driver).reset(vm, readState(paths)?.vms[vm.name]);
+      const record = await drivers.of(vm.driver).reset(vm, readState(paths)?.vms[vm.name]);
+      const state = readState(paths);
+      if (state && record) {
+        state.vms[vm.name] = record;
+        writeState(paths, state);
+      }
       out.push({ vm: vm.name, appsStopped: apps, ms: Date.now() - started });
     }
     return { lab: lab.name, vms: out };

@@ -201,7 +201,7 @@ describe('the provisioned snapshot', () => {
     console.log(`warm lab up (restored from the provisioned snapshot): ${(ms / 1000).toFixed(1)} s`);
   }, UP_TIMEOUT);
 
-  it('lab reset stops every app and loads the provisioned state into the running VM, the NIC back with its kernel driver', async () => {
+  it('lab reset stops every app and restarts the VM from its provisioned snapshot, the NIC back with its kernel driver', async () => {
     await upOrFail();
     const qemu = state().vms.dut!.qemu!.proc;
     expect((await labAsync(['run', 'l2_echo', '--detach', '-f', file], ROOT, 300_000)).status).toBe(0);
@@ -211,7 +211,9 @@ describe('the provisioned snapshot', () => {
     expect(json<{ vms: Array<{ vm: string; appsStopped: string[] }> }>(reset.stdout).vms).toEqual([expect.objectContaining({ vm: 'dut', appsStopped: ['l2_echo'] })]);
     console.log(`lab reset: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     expect(state().apps).toEqual({});
-    expect(isAlive(qemu), 'the same QEMU runs on').toBe(true);
+    const restarted = state().vms.dut!.qemu!.proc;
+    expect(isAlive(qemu), 'the QEMU that ran the app is gone').toBe(false);
+    expect(isAlive(restarted), 'a QEMU started from the snapshot runs, and the state records it').toBe(true);
     const mac = loadLab(file).vms[0]!.nics[0]!.mac;
     const links = await labAsync(['ssh', 'dut', '-f', file, '--', 'ip', '-j', 'link', 'show']);
     expect((JSON.parse(links.stdout) as Array<{ address?: string }>).some((l) => l.address === mac), 'the kernel has the NIC again').toBe(true);

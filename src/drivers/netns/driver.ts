@@ -51,7 +51,7 @@ export function netnsDriver(session: LabSession): NodeDriver {
     },
 
     // Its apps stopped and its NICs given back to the kernel, a namespace is as lab up made it.
-    reset: async () => undefined,
+    reset: async (_vm, record) => record,
 
     async down(vm, _record, apps) {
       const removed: string[] = [];

@@ -16,7 +16,7 @@ import { createDisks, createSeed, createTaps, qemuPidFile, startQemu, stopQemu }
 import { VmFileWriter, type VmFiles } from './files.js';
 import { endpoint, guestNics, setGuestClock, waitCloudInit, waitSsh } from './provision.js';
 import { qemuOf, sshPortFor, type GuestNic, type QemuRecord } from './record.js';
-import { discardSnapshot, loadSnapshot, readSnapshot, restoreArgv, saveSnapshot, snapshotKey } from './snapshot.js';
+import { discardSnapshot, readSnapshot, restoreArgv, saveSnapshot, snapshotKey } from './snapshot.js';
 
 /** A restored guest answers SSH at once; one that does not within this is not going to. */
 const RESTORE_SSH_TIMEOUT_MS = 60_000;
@@ -39,11 +39,12 @@ export function qemuDriver(session: LabSession): NodeDriver {
   };
 
   /** Starts QEMU from the provisioned snapshot; on failure undoes what it made, so a cold boot can start clean. */
-  const restore = async (vm: Vm, vp: VmPaths, r: VmFiles, undo: Undo): Promise<{ proc: ProcRef; nics: GuestNic[] }> => {
+  /** Starts QEMU from the provisioned snapshot, on taps it makes (lab up) or that are there (lab reset). */
+  const restore = async (vm: Vm, vp: VmPaths, r: VmFiles, undo: Undo, makeTaps = true): Promise<{ proc: ProcRef; nics: GuestNic[] }> => {
     const own = new Undo();
     try {
       if (!existsSync(vp.seed)) await createSeed(vp);
-      await reporter.step(`${vm.name}: multiqueue taps ${vm.nics.map((n) => `${n.hostIf} (queues=${n.queues})`).join(', ')}`, () => createTaps(paths.netns, vm, own));
+      if (makeTaps) await reporter.step(`${vm.name}: multiqueue taps ${vm.nics.map((n) => `${n.hostIf} (queues=${n.queues})`).join(', ')}`, () => createTaps(paths.netns, vm, own));
       const proc = await reporter.step(`${vm.name}: start QEMU from the provisioned snapshot (-loadvm)`, () => startQemu(paths.netns, restoreArgv(r.argv), vp, own));
       const conn = await reporter.step(`${vm.name}: wait for SSH (127.0.0.1:${r.sshPort} in ${paths.netns}, pinned host key)`, () => waitSsh(endpoint(paths, vp, r.sshPort), vp, proc, reporter, RESTORE_SSH_TIMEOUT_MS));
       try {
@@ -130,13 +131,12 @@ export function qemuDriver(session: LabSession): NodeDriver {
       const q = running(vm, record);
       const vp = vmPaths(paths.root, vm.name);
       if (!readSnapshot(vp)) throw new LabError({ code: 'STATE', message: `vm ${vm.name} has no provisioned snapshot to return to`, hint: 'lab up saves one when it provisions a VM: run `lab down` then `lab up`.' });
-      await reporter.step(`${vm.name}: load the provisioned snapshot (loadvm)`, () => loadSnapshot(vp));
-      const conn = await waitSsh(endpoint(paths, vp, q.sshPort), vp, q.proc, reporter, RESTORE_SSH_TIMEOUT_MS);
-      try {
-        await setGuestClock(conn);
-      } finally {
-        conn.end();
-      }
+      // A fresh QEMU from the snapshot, as lab up's warm start does: loadvm into the running QEMU
+      // also loads the user-mode network's saved state over the live one, and SSH could hang there.
+      const r = await files.write(vm, paths.root, q.sshPort);
+      await reporter.step(`${vm.name}: stop QEMU (pid ${q.proc.pid})`, () => stopQemu(q.proc, vp));
+      const restored = await restore(vm, vp, r, new Undo(), false);
+      return { ...record!, qemu: { ...q, proc: restored.proc, nics: restored.nics } } as QemuRecord;
     },
 
     async down(vm, record) {

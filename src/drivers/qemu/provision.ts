@@ -15,6 +15,7 @@ import type { GuestNic } from './record.js';
 /** Under TCG a boot takes tens of seconds and cloud-init builds the apps: generous, but finite. */
 const SSH_TIMEOUT_MS = 600_000;
 const CLOUD_INIT_TIMEOUT_MS = 1_800_000;
+const POLL_TIMEOUT_MS = 60_000;
 
 export function endpoint(lab: LabPaths, vm: VmPaths, port: number): SshEndpoint {
   return { netns: lab.netns, port, user: GUEST.user, privateKey: readFileSync(lab.sshKey, 'utf8'), hostKey: readFileSync(vm.hostPub, 'utf8') };
@@ -37,7 +38,14 @@ export async function waitCloudInit(conn: Client, reporter: Reporter): Promise<v
   let shown = '';
   let status = '';
   const done = await waitFor(async () => {
-    status = (await sshExec(conn, 'cloud-init status --long', 30_000)).stdout;
+    // A guest busy building (two VMs under TCG on two CPUs) can take long to answer one poll: that is
+    // no failure, only the overall deadline is.
+    const polled = await sshExec(conn, 'cloud-init status --long', POLL_TIMEOUT_MS).catch((err: unknown) => {
+      if (err instanceof LabError && err.problems[0]?.code === 'TIMEOUT') return undefined;
+      throw err;
+    });
+    if (!polled) return false;
+    status = polled.stdout;
     const state = /^status: (\w+)/m.exec(status)?.[1] ?? 'unknown';
     if (state === 'done') return true;
     if (state === 'error' || state === 'degraded') {

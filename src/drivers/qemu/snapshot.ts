@@ -2,7 +2,7 @@
 // NICs read), its whole running state, RAM and devices, is saved as a qcow2 internal snapshot in
 // its own overlay (savevm; the seed is read-only and the base image never written). A later lab up
 // of the same lab loads it (-loadvm) instead of booting and provisioning, as long as nothing it was
-// made from has changed; lab reset loads it into the running VM.
+// made from has changed; lab reset restarts a running VM from it.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { LabError } from '../../errors.js';
@@ -79,12 +79,6 @@ export async function saveSnapshot(paths: VmPaths, key: string, nics: GuestNic[]
   const meta: SnapshotMeta = { key, tag: SNAPSHOT_TAG, savedAt: new Date().toISOString(), saveMs: Date.now() - started, nics };
   writeAtomic(paths.snapshot, `${JSON.stringify(meta, null, 2)}\n`);
   return meta;
-}
-
-/** Puts a running VM back in its provisioned state (lab reset). */
-export async function loadSnapshot(paths: VmPaths): Promise<void> {
-  const said = await hmp(paths, `loadvm ${SNAPSHOT_TAG}`, 120_000);
-  if (said.trim()) throw new LabError({ code: 'PROCESS', message: 'QEMU could not load the provisioned snapshot', hint: said.trim() });
 }
 
 /** Argv that starts QEMU from the snapshot instead of booting. */
