@@ -36,14 +36,14 @@ function changed(current: Impairment, change: ImpairChange): Impairment {
 
 export async function labImpair(lab: Lab, wire?: string, change?: ImpairChange): Promise<ImpairResult> {
   const paths = labPaths(lab);
-  const list = (state = readState(paths)) => lab.relays.map((r) => wireImpairment(lab, paths, state, r));
+  const list = (state = readState(paths)) => lab.relays.map((r) => wireImpairment(paths, state, r));
   if (wire === undefined) return { lab: lab.name, wires: list() };
   const relay = relayNamed(lab, wire);
   if (!change || (!change.clear && FIELDS.every((f) => change[f] === undefined))) return { lab: lab.name, wires: list().filter((w) => w.wire === relay.name) };
   return withLock(paths.lock, 'impair', async () => {
     const state = readState(paths);
     if (!state) throw new LabError({ code: 'STATE', message: `lab ${lab.name} is not up`, hint: 'Run `lab up` first; the spec\'s `impair` applies from the start.' });
-    const before = wireImpairment(lab, paths, state, relay).impair;
+    const before = wireImpairment(paths, state, relay).impair;
     await changeRelay(lab, paths, state, relay, changed(before, change));
     writeState(paths, state);
     return { lab: lab.name, changed: { wire: relay.name, before }, wires: list(state).filter((w) => w.wire === relay.name) };

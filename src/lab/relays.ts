@@ -105,7 +105,7 @@ export interface WireImpairment {
   pid?: number;
 }
 
-export function wireImpairment(lab: Lab, paths: LabPaths, state: LabState | undefined, relay: Relay): WireImpairment {
+export function wireImpairment(paths: LabPaths, state: LabState | undefined, relay: Relay): WireImpairment {
   const ref = pidFileProcess(relayFiles(paths, relay.name).pid);
   const record: RelayRecord | undefined = state?.relays?.[relay.name];
   return { wire: relay.name, label: relay.label, impair: record?.impair ?? relay.impair, running: Boolean(ref), ...(ref ? { pid: ref.pid } : {}) };
