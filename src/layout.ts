@@ -121,6 +121,11 @@ export function imageCacheRoot(env: NodeJS.ProcessEnv = process.env): string {
   return join(labCacheRoot(env), 'images');
 }
 
+/** DPDK builds from release tarballs, each a tar of the installed files, by content. */
+export function dpdkBuildCacheRoot(env: NodeJS.ProcessEnv = process.env): string {
+  return join(labCacheRoot(env), 'dpdk');
+}
+
 export function accelCacheFile(env: NodeJS.ProcessEnv = process.env): string {
   return join(labCacheRoot(env), 'accel-probe.json');
 }

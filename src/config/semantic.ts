@@ -31,10 +31,18 @@ export function checkLab(lab: Lab): SemanticProblem[] {
     // Wires are only known once every link names real NICs, each on one link.
     ...(links.length ? [] : checkSubnets(lab)),
     ...lab.apps.flatMap((app) => checkApp(lab, app)), ...checkVerify(lab), ...checkTester(lab), ...checkImpairments(lab),
+    ...checkDpdk(lab),
   ];
 }
 
 export const problem = (at: PathSegment[], message: string, hint?: string): SemanticProblem => ({ code: 'SPEC_SEMANTIC', at, message, ...(hint ? { hint } : {}) });
+
+function checkDpdk(lab: Lab): SemanticProblem[] {
+  const { source, build } = lab.dpdk;
+  const set = Object.entries(build).filter(([, v]) => v.length > 0).map(([k]) => k);
+  if (source === 'release' || !set.length) return [];
+  return [problem(['dpdk', 'build', set[0]!], `dpdk.build.${set[0]} applies to a DPDK built from a release tarball, but dpdk.source is ${source}`, 'The distribution\'s packages come built: set dpdk.source: release (with version and sha256), or remove dpdk.build.')];
+}
 
 function checkVm(vm: Vm): SemanticProblem[] {
   const at: PathSegment[] = ['vms', vm.name];

@@ -53,6 +53,17 @@ export interface DpdkSpec {
   sha256: string;
   /** Where to fetch the release tarball; empty means https://fast.dpdk.org/rel/dpdk-<version>.tar.xz. */
   url: string;
+  build: DpdkBuild;
+}
+
+/** What meson builds of a release tarball (source: release). The build is cached on the host by the tarball's sha256, these options and the guest image, so a second lab with the same needs does not build again. */
+export interface DpdkBuild {
+  /** DPDK drivers to build (meson enable_drivers), e.g. net/virtio, bus/pci, bus/vdev, mempool/ring; empty: every driver DPDK builds by default. The echo apps need a bus, a mempool and the NIC's PMD. */
+  drivers: Array<string>;
+  /** DPDK's own applications to build (meson enable_apps), e.g. test-pmd; empty: none, since lab builds its echo apps separately. */
+  apps: Array<string>;
+  /** Further meson options as name=value, each passed as -Dname=value, e.g. disable_libs=bbdev,pipeline. */
+  meson_options: Array<string>;
 }
 
 /** One machine of the lab. */

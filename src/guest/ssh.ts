@@ -1,5 +1,8 @@
 // SSH to a lab guest with ssh2: the lab's key, and the guest's host key pinned from the first
 // connection (lab generated it); a different host key is an error, never a prompt.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { Duplex } from 'node:stream';
 import { Client, type ConnectConfig } from 'ssh2';
 import { LabError } from '../errors.js';
@@ -139,4 +142,26 @@ export async function sshRun(conn: Client, command: string, timeoutMs = 60_000):
   const r = await sshExec(conn, command, timeoutMs);
   if (r.code !== 0) throw new LabError({ code: 'PROCESS', message: `guest command failed (exit ${r.code ?? r.signal}): ${command}`, hint: (r.stderr || r.stdout).trim().split('\n').slice(-8).join('\n') });
   return r.stdout;
+}
+
+/** Copies a guest file to `local` over SFTP: into a file beside it, renamed into place only once complete. */
+export async function sshDownload(conn: Client, remote: string, local: string): Promise<void> {
+  mkdirSync(dirname(local), { recursive: true });
+  // Two VMs of one lab may build the same DPDK at once: each writes a file of its own.
+  const tmp = `${local}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      conn.sftp((err, sftp) => {
+        if (err) return reject(err);
+        sftp.fastGet(remote, tmp, (e) => {
+          sftp.end();
+          if (e) reject(new LabError({ code: 'PROCESS', message: `could not copy ${remote} from the guest: ${e.message}` }));
+          else resolve();
+        });
+      });
+    });
+    renameSync(tmp, local);
+  } finally {
+    rmSync(tmp, { force: true });
+  }
 }

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
 import type { AssetFile } from '../assets.js';
 import type { Lab, Vm } from '../config/lab.js';
+import type { DpdkBuild } from '../config/spec-types.js';
 import { GUEST } from '../layout.js';
 import { managementMac } from './qemu.js';
 
@@ -62,15 +63,16 @@ function userDataObject(lab: Lab, vm: Vm, assets: GuestAssets): Record<string, u
       ed25519_private: assets.hostKey.private,
       ed25519_public: assets.hostKey.public.trim(),
     },
-    ...(assets.packages.length ? { package_update: true, packages: assets.packages } : {}),
     write_files: [
+      ...(assets.packages.length ? [{ path: '/etc/lab/packages', permissions: '0644', content: `${assets.packages.join('\n')}\n` }] : []),
       { path: '/etc/lab/dpdk.env', permissions: '0644', content: dpdkEnv(lab) },
       { path: '/etc/lab/vm.json', permissions: '0644', content: `${JSON.stringify(vmFacts(lab, vm), null, 2)}\n` },
       ...assets.scripts.map((f) => file(`${GUEST.bin}/${f.path}`, f)),
       ...assets.native.map((f) => file(`${GUEST.native}/${f.path}`, f)),
     ],
     // One command: runcmd goes on after a failure, and the apps' build errors would then bury why DPDK is missing.
-    runcmd: [`${GUEST.bin}/lab-install-dpdk && ${GUEST.bin}/lab-build-apps`],
+    // cloud-init's own packages module would always reach a mirror; lab-install-packages installs only what is missing.
+    runcmd: [[...(assets.packages.length ? [`${GUEST.bin}/lab-install-packages`] : []), `${GUEST.bin}/lab-install-dpdk`, `${GUEST.bin}/lab-build-apps`].join(' && ')],
   };
 }
 
@@ -78,8 +80,24 @@ function file(path: string, f: AssetFile): Record<string, string> {
   return { path, permissions: f.executable ? '0755' : '0644', content: f.content };
 }
 
+/**
+ * meson's options for a release build, beyond the fixed ones in lab-install-dpdk (generic platform,
+ * no tests or docs). No apps unless asked: 22.11 builds every app when enable_apps is empty.
+ */
+export function mesonOptions(build: DpdkBuild): string[] {
+  return [
+    ...(build.drivers.length ? [`-Denable_drivers=${build.drivers.join(',')}`] : []),
+    build.apps.length ? `-Denable_apps=${build.apps.join(',')}` : '-Ddisable_apps=*',
+    ...build.meson_options.map((o) => `-D${o}`),
+  ];
+}
+
 function dpdkEnv(lab: Lab): string {
-  const env = { DPDK_SOURCE: lab.dpdk.source, DPDK_VERSION: lab.dpdk.version, DPDK_SHA256: lab.dpdk.sha256, DPDK_URL: lab.dpdk.url };
+  const env = {
+    DPDK_SOURCE: lab.dpdk.source, DPDK_VERSION: lab.dpdk.version, DPDK_SHA256: lab.dpdk.sha256, DPDK_URL: lab.dpdk.url,
+    // The schema keeps spaces and quotes out of every option, so the script splits on spaces.
+    DPDK_MESON_OPTIONS: mesonOptions(lab.dpdk.build).join(' '),
+  };
   return Object.entries(env).map(([k, v]) => `${k}='${v}'\n`).join('');
 }
 

@@ -26,6 +26,8 @@ export interface BootFiles {
   /** Direct kernel boot, when the image provides a kernel (the offline Debian image does). */
   kernel?: string;
   initrd?: string;
+  /** The host's cached DPDK build, a tar the guest installs instead of building (lab-install-dpdk). */
+  dpdkBuild?: string;
 }
 
 export interface QemuRuntime {
@@ -71,6 +73,7 @@ export function qemuArgv(vm: Vm, rt: QemuRuntime, profiles: QemuProfiles): strin
     '-pidfile', rt.pidfile,
     '-drive', `file=${rt.boot.disk},if=virtio,format=qcow2,discard=unmap`,
     '-drive', `file=${rt.boot.seed},if=virtio,format=raw,readonly=on`,
+    ...(rt.boot.dpdkBuild ? ['-drive', `file=${rt.boot.dpdkBuild},if=virtio,format=raw,readonly=on,serial=lab-dpdk`] : []),
     ...kernelArgs(rt.boot, [...profiles.kernel_args, ...machine.kernel_args]),
     // The IOMMU must exist before the devices it translates for.
     ...(machine.iommu_device ? ['-device', [machine.iommu_device, ...(kvm ? machine.kvm_iommu_options : [])].join(',')] : []),
@@ -94,17 +97,27 @@ export function qemuArgv(vm: Vm, rt: QemuRuntime, profiles: QemuProfiles): strin
   return argv;
 }
 
-/** Marks the accelerator probe looks for on its console. */
-export const PROBE_MARKER = { kernel: 'VFS: Unable to mount root fs', firmware: 'No bootable device.' } as const;
+/** What the accelerator probe boots: the guest's kernel, a disk that boots itself, or only the firmware. */
+export type ProbeBoot = { kernel: string } | { disk: string } | Record<string, never>;
+
+/** Marks the accelerator probe looks for on its console, any one of them. */
+export const PROBE_MARKERS = {
+  kernel: ['VFS: Unable to mount root fs'],
+  // The kernel handing over to init, or (on a quiet command line) the login prompt after it.
+  disk: ['Run /init as init process', 'Run /sbin/init as init process', 'login:'],
+  firmware: ['No bootable device.'],
+} as const;
 
 /**
  * The accelerator probe's guest: the image's kernel with no root, so its whole init runs and ends in
- * a panic that QEMU turns into an exit; without a kernel, only the firmware on its debug console.
+ * a panic that QEMU turns into an exit; a downloaded image's own disk, read-only (QEMU keeps the
+ * writes in a temporary overlay), through its boot loader into init; without either, only the
+ * firmware on its debug console.
  */
-export function accelProbeArgv(profiles: QemuProfiles, accel: Accel, kernel?: string): string[] {
-  const common = [profiles.binary, ...machineArgs(profiles, accel, 'pc', 1, 256)];
-  if (kernel) return [...common, '-serial', 'stdio', '-kernel', kernel, '-append', 'console=ttyS0 panic=-1'];
-  return [...common, '-chardev', 'stdio,id=dbg', '-device', 'isa-debugcon,iobase=0x402,chardev=dbg'];
+export function accelProbeArgv(profiles: QemuProfiles, accel: Accel, boot: ProbeBoot): string[] {
+  if ('kernel' in boot) return [profiles.binary, ...machineArgs(profiles, accel, 'pc', 1, 256), '-serial', 'stdio', '-kernel', boot.kernel, '-append', 'console=ttyS0 panic=-1'];
+  if ('disk' in boot) return [profiles.binary, ...machineArgs(profiles, accel, 'pc', 1, 512), '-serial', 'stdio', '-drive', `file=${boot.disk},if=virtio,snapshot=on`];
+  return [profiles.binary, ...machineArgs(profiles, accel, 'pc', 1, 256), '-chardev', 'stdio,id=dbg', '-device', 'isa-debugcon,iobase=0x402,chardev=dbg'];
 }
 
 /** A VM's machine booted bare for the boot benchmark: the same kernel, disk, CPUs and memory, no seed and no data-plane NIC. */

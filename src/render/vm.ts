@@ -27,6 +27,8 @@ export interface VmRenderContext {
   sshPort: number;
   image: BaseImage;
   paths: VmPaths;
+  /** The host's cached DPDK build, when it has the one this lab needs. */
+  dpdkBuild?: string;
 }
 
 export function renderVm(lab: Lab, vm: Vm, ctx: VmRenderContext, profiles: QemuProfiles, assets: GuestAssets): RenderedVm {
@@ -34,7 +36,7 @@ export function renderVm(lab: Lab, vm: Vm, ctx: VmRenderContext, profiles: QemuP
     lab: lab.name,
     accel: ctx.accel,
     sshPort: ctx.sshPort,
-    boot: { disk: ctx.paths.disk, seed: ctx.paths.seed, kernel: ctx.image.kernel, initrd: ctx.image.initrd },
+    boot: { disk: ctx.paths.disk, seed: ctx.paths.seed, kernel: ctx.image.kernel, initrd: ctx.image.initrd, dpdkBuild: ctx.dpdkBuild },
     qmp: ctx.paths.qmp,
     serial: ctx.paths.serial,
     pidfile: ctx.paths.pid,

@@ -1,4 +1,5 @@
 // The download path of guest images against a real HTTP server on loopback: checksum, resume, cache.
+import type { DpdkSpec } from '../../src/config/spec-types.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -11,7 +12,7 @@ import { ensureImage } from '../../src/image/build.js';
 import { imagePlan } from '../../src/image/recipe.js';
 import { quiet } from '../../src/progress.js';
 
-const dpdk = { source: 'distro', version: '', sha256: '', url: '' } as const;
+const dpdk: DpdkSpec = { source: 'distro', version: '', sha256: '', url: '', build: { drivers: [], apps: [], meson_options: [] } };
 const body = randomBytes(3 * 2 ** 20);
 const sha256 = createHash('sha256').update(body).digest('hex');
 

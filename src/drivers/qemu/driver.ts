@@ -14,7 +14,7 @@ import type { LabSession, LogRef, NodeDriver } from '../node.js';
 import { openQemuAppHost, openQemuTester } from './apps.js';
 import { createDisks, createSeed, createTaps, qemuPidFile, startQemu, stopQemu } from './boot.js';
 import { VmFileWriter, type VmFiles } from './files.js';
-import { endpoint, guestNics, setGuestClock, waitCloudInit, waitSsh } from './provision.js';
+import { CLOUD_INIT_BUILD_TIMEOUT_MS, collectDpdkBuild, endpoint, guestNics, setGuestClock, waitCloudInit, waitSsh } from './provision.js';
 import { qemuOf, sshPortFor, type GuestNic, type QemuRecord } from './record.js';
 import { discardSnapshot, readSnapshot, restoreArgv, saveSnapshot, snapshotKey } from './snapshot.js';
 
@@ -22,7 +22,7 @@ import { discardSnapshot, readSnapshot, restoreArgv, saveSnapshot, snapshotKey }
 const RESTORE_SSH_TIMEOUT_MS = 60_000;
 
 export function qemuDriver(session: LabSession): NodeDriver {
-  const { paths, reporter, image } = session;
+  const { lab, paths, reporter, image } = session;
   const files = new VmFileWriter(session);
   // Ports given out in this command, so two nodes rendered before either is recorded never share one.
   const assigned = new Map<string, number>();
@@ -117,7 +117,14 @@ export function qemuDriver(session: LabSession): NodeDriver {
       const conn = await reporter.step(`${vm.name}: wait for SSH (127.0.0.1:${ep.port} in ${paths.netns}, pinned host key)`, () => waitSsh(ep, vp, proc, reporter));
       let nics: GuestNic[];
       try {
-        await reporter.step(`${vm.name}: wait for cloud-init (DPDK and the apps are built in the guest)`, () => waitCloudInit(conn, reporter));
+        const build = files.dpdkBuild;
+        const builds = build !== undefined && !existsSync(build.file);
+        const building = builds ? `DPDK ${lab.dpdk.version} from its release tarball, then the apps` : build ? `DPDK ${lab.dpdk.version} from the host's build cache, then the apps` : 'the apps';
+        await reporter.step(`${vm.name}: wait for cloud-init (it builds ${building} in the guest)`, () => waitCloudInit(conn, reporter, builds ? CLOUD_INIT_BUILD_TIMEOUT_MS : undefined));
+        if (builds) {
+          const kept = await reporter.step(`${vm.name}: keep the guest's DPDK build in the host cache`, () => collectDpdkBuild(conn, build.file));
+          if (kept) reporter.note(`  ${vm.name}: DPDK build cached as ${build.file}; the next lab with this tarball, build options and image installs it without building`);
+        }
         nics = await reporter.step(`${vm.name}: read the guest's NICs (ethtool -l)`, () => guestNics(conn, vm));
       } finally {
         // Before the snapshot: a restored guest would hold a TCP connection no one is at the other end of.

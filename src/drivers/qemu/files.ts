@@ -8,8 +8,9 @@ import { readAssetTree, readJsonAsset, readTextAsset } from '../../assets.js';
 import type { Vm } from '../../config/lab.js';
 import { writeAtomic } from '../../host/files.js';
 import { ensureKeyPair } from '../../host/keys.js';
+import { dpdkBuildPlan, type DpdkBuildPlan } from '../../image/dpdk-build.js';
 import { firstBootPackages } from '../../image/packages.js';
-import { accelCacheFile, vmPaths } from '../../layout.js';
+import { accelCacheFile, dpdkBuildCacheRoot, vmPaths } from '../../layout.js';
 import type { GuestAssets } from '../../render/cloud-init.js';
 import type { QemuProfiles } from '../../render/qemu.js';
 import { renderVm, type RenderedVm } from '../../render/vm.js';
@@ -32,14 +33,20 @@ export class VmFileWriter {
   private readonly accels = new Map<Vm['accel'], Promise<AccelChoice>>();
   private shared?: Omit<GuestAssets, 'hostKey' | 'authorizedKey'>;
 
-  constructor(private readonly session: LabSession) {}
+  /** The DPDK release build this lab's guests install, when it builds one. */
+  readonly dpdkBuild: DpdkBuildPlan | undefined;
+
+  constructor(private readonly session: LabSession) {
+    this.dpdkBuild = dpdkBuildPlan(session.lab, session.image.key, dpdkBuildCacheRoot());
+  }
 
   accel(wanted: Vm['accel']): Promise<AccelChoice> {
     const { image } = this.session;
-    // The probe boots the guest's own kernel once the image has one; before that, only the firmware.
-    const kernel = image.kernel && existsSync(image.kernel) ? { kernel: image.kernel } : {};
+    // The probe boots the guest's own kernel once the image has one, a downloaded image from its own
+    // disk; before the image is there, only the firmware.
+    const boot = image.kernel && existsSync(image.kernel) ? { kernel: image.kernel } : image.kind === 'download' && existsSync(image.disk) ? { disk: image.disk } : {};
     let choice = this.accels.get(wanted);
-    if (!choice) this.accels.set(wanted, (choice = chooseAccel(wanted, this.profiles, kernel, accelCacheFile())));
+    if (!choice) this.accels.set(wanted, (choice = chooseAccel(wanted, this.profiles, boot, accelCacheFile())));
     return choice;
   }
 
@@ -57,7 +64,9 @@ export class VmFileWriter {
       packages: firstBootPackages(lab),
     };
     const assets: GuestAssets = { ...this.shared, authorizedKey: labKey.public, hostKey };
-    const rendered = renderVm(lab, vm, { netns: this.session.paths.netns, accel: accel.accel, sshPort, image, paths }, this.profiles, assets);
+    // A build the host already has is handed to the guest, which then installs it instead of building.
+    const dpdkBuild = this.dpdkBuild && existsSync(this.dpdkBuild.file) ? this.dpdkBuild.file : undefined;
+    const rendered = renderVm(lab, vm, { netns: this.session.paths.netns, accel: accel.accel, sshPort, image, paths, dpdkBuild }, this.profiles, assets);
     writeAtomic(paths.script, rendered.script, 0o755);
     // user-data carries the guest's private host key.
     writeAtomic(paths.userData, rendered.seed.userData, 0o600);

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { Client } from 'ssh2';
 import type { Vm } from '../../config/lab.js';
 import { LabError } from '../../errors.js';
-import { sshExec, sshRun, waitForSsh, type SshEndpoint } from '../../guest/ssh.js';
+import { sshDownload, sshExec, sshRun, waitForSsh, type SshEndpoint } from '../../guest/ssh.js';
 import { isAlive, type ProcRef } from '../../host/process.js';
 import { waitFor } from '../../host/wait.js';
 import { GUEST, type LabPaths, type VmPaths } from '../../layout.js';
@@ -15,6 +15,8 @@ import type { GuestNic } from './record.js';
 /** Under TCG a boot takes tens of seconds and cloud-init builds the apps: generous, but finite. */
 const SSH_TIMEOUT_MS = 600_000;
 const CLOUD_INIT_TIMEOUT_MS = 1_800_000;
+/** Building DPDK from a release tarball under TCG takes tens of minutes for a few drivers, hours for all of them. */
+export const CLOUD_INIT_BUILD_TIMEOUT_MS = 4 * 3_600_000;
 const POLL_TIMEOUT_MS = 60_000;
 
 export function endpoint(lab: LabPaths, vm: VmPaths, port: number): SshEndpoint {
@@ -34,7 +36,7 @@ export async function waitSsh(ep: SshEndpoint, paths: VmPaths, ref: ProcRef, rep
 }
 
 /** Polls cloud-init, showing what it is doing, and stops at the first sign of failure. */
-export async function waitCloudInit(conn: Client, reporter: Reporter): Promise<void> {
+export async function waitCloudInit(conn: Client, reporter: Reporter, timeoutMs = CLOUD_INIT_TIMEOUT_MS): Promise<void> {
   let shown = '';
   let status = '';
   const done = await waitFor(async () => {
@@ -58,8 +60,8 @@ export async function waitCloudInit(conn: Client, reporter: Reporter): Promise<v
       reporter.note(`  … cloud-init: ${last.slice(0, 160)}`);
     }
     return false;
-  }, { timeoutMs: CLOUD_INIT_TIMEOUT_MS, everyMs: 3000 });
-  if (!done) throw new LabError({ code: 'TIMEOUT', message: `cloud-init did not finish within ${CLOUD_INIT_TIMEOUT_MS / 1000} s`, hint: status });
+  }, { timeoutMs, everyMs: 3000 });
+  if (!done) throw new LabError({ code: 'TIMEOUT', message: `cloud-init did not finish within ${timeoutMs / 1000} s`, hint: status });
 }
 
 /** A restored guest's clock is the snapshot's: set it to now, so nothing in it believes time stood still (or hours passed). */
@@ -80,4 +82,15 @@ export async function guestNics(conn: Client, vm: Vm): Promise<GuestNic[]> {
     out.push({ name: nic.name, mac: nic.mac, ifname: link.ifname, combined: combined(current), maxCombined: combined(max) });
   }
   return out;
+}
+
+/** Where lab-install-dpdk leaves the DPDK it built from a release tarball (a tar of the installed files). */
+const GUEST_DPDK_BUILD = '/var/cache/lab/dpdk-build.tar';
+
+/** Keeps the guest's DPDK build in the host's cache, when the guest built one; returns whether it did. */
+export async function collectDpdkBuild(conn: Client, file: string): Promise<boolean> {
+  const built = await sshExec(conn, `test -f ${GUEST_DPDK_BUILD}`);
+  if (built.code !== 0) return false;
+  await sshDownload(conn, GUEST_DPDK_BUILD, file);
+  return true;
 }

@@ -1,0 +1,137 @@
+// DPDK from a genuine release tarball, for real: Debian's source package of DPDK 22.11 (an upstream
+// stable release, fetched with apt-get source, no internet), served over HTTP on the lab namespace's
+// loopback, which the guest reaches as 10.0.2.2 through QEMU's user networking. cloud-init fetches it,
+// checks its sha256, builds it with meson/ninja (only the drivers the lab needs) and builds the apps
+// against it; both apps then run and verify. The build lands in the host cache, and a second cold
+// boot installs it from there without building. Behind LAB_SLOW=1: the build alone takes many
+// minutes under TCG.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { netnsExists } from '../../src/host/netns.js';
+import { waitFor } from '../../src/host/wait.js';
+import { sha256File } from '../../src/image/build.js';
+import { dpdkBuildPlan } from '../../src/image/dpdk-build.js';
+import { imagePlan } from '../../src/image/recipe.js';
+import { loadLab } from '../../src/lab/load.js';
+import { dpdkBuildCacheRoot, imageCacheRoot, labCacheRoot } from '../../src/layout.js';
+import { lab, labAsync, ROOT } from '../helpers/lab.js';
+
+const SLOW = process.env.LAB_SLOW === '1';
+const UP_TIMEOUT = 3_600_000;
+const PORT = 8080;
+
+/** Debian's DPDK source package, fetched once with a private apt configuration (deb-src, no change to the host's). */
+function debianDpdkTarball(): { file: string; version: string } {
+  const cache = join(labCacheRoot(), 'sources');
+  const cached = existsSync(cache) ? readdirSync(cache).find((f) => /^dpdk_[\d.]+\.orig\.tar\.xz$/.test(f)) : undefined;
+  if (!cached) {
+    const apt = mkdtempSync(join(tmpdir(), 'lab-apt-src-'));
+    try {
+      mkdirSync(join(apt, 'lists', 'partial'), { recursive: true });
+      writeFileSync(join(apt, 'sources.list'), 'deb-src http://deb.debian.org/debian bookworm main\n');
+      const opts = ['-q', '-o', `Dir::Etc::SourceList=${join(apt, 'sources.list')}`, '-o', 'Dir::Etc::SourceParts=/nonexistent', '-o', `Dir::State::Lists=${join(apt, 'lists')}`];
+      for (const args of [['update'], ['source', '--download-only', 'dpdk']]) {
+        const r = spawnSync('apt-get', [...opts, ...args], { cwd: apt, encoding: 'utf8', timeout: 600_000 });
+        if (r.status !== 0) throw new Error(`apt-get ${args.join(' ')} failed: ${r.stderr}`);
+      }
+      const orig = readdirSync(apt).find((f) => /^dpdk_[\d.]+\.orig\.tar\.xz$/.test(f));
+      if (!orig) throw new Error(`apt-get source dpdk gave no orig tarball: ${readdirSync(apt).join(', ')}`);
+      mkdirSync(cache, { recursive: true });
+      copyFileSync(join(apt, orig), join(cache, `${orig}.part`));
+      spawnSync('mv', [join(cache, `${orig}.part`), join(cache, orig)]);
+      return debianDpdkTarball();
+    } finally {
+      rmSync(apt, { recursive: true, force: true });
+    }
+  }
+  return { file: join(cache, cached), version: /^dpdk_([\d.]+)\.orig/.exec(cached)![1]! };
+}
+
+/** A one-file HTTP server on 127.0.0.1:PORT inside a namespace: what the guest sees as 10.0.2.2. */
+const SERVER = `const [file, port] = process.argv.slice(1); require('http').createServer((req, res) => {
+  const fs = require('fs'); res.setHeader('content-length', fs.statSync(file).size); fs.createReadStream(file).pipe(res);
+}).listen(+port, '127.0.0.1', () => console.log('listening'));`;
+
+describe.runIf(SLOW)('dpdk.source release from Debian\'s DPDK tarball', () => {
+  const work = mkdtempSync(join(tmpdir(), 'lab-slow-'));
+  const name = `sl${process.pid % 100000}`;
+  const file = join(work, 'lab.yaml');
+  let server: ChildProcess | undefined;
+  let serving = true;
+  const stopServer = () => {
+    serving = false;
+    server?.kill('SIGTERM');
+    server = undefined;
+  };
+
+  beforeAll(async () => {
+    const tarball = debianDpdkTarball();
+    const sha256 = await sha256File(tarball.file);
+    writeFileSync(file, readFileSync(join(ROOT, 'lab.yaml'), 'utf8').replace(/^name: .*/m, `name: ${name}`).replace(/^dpdk:\n(  .*\n)+/m, [
+      'dpdk:',
+      '  source: release',
+      `  version: "${tarball.version}"`,
+      `  sha256: "${sha256}"`,
+      `  url: http://10.0.2.2:${PORT}/dpdk-${tarball.version}.tar.xz`,
+      '  build:',
+      '    drivers: [net/virtio, net/af_packet, bus/pci, bus/vdev, mempool/ring]',
+      // Every library DPDK lets go of: the echo apps need only EAL, mempool, mbuf and ethdev.
+      '    meson_options: ["disable_libs=bitratestats,cfgfile,flow_classify,gpudev,gro,gso,jobstats,kni,latencystats,metrics,node,pdump,pipeline,port,power,table,vhost"]',
+      '',
+    ].join('\n')));
+    // This tier proves the build itself: a build cached by an earlier run goes first.
+    const spec = loadLab(file);
+    rmSync(dpdkBuildPlan(spec, imagePlan(spec, imageCacheRoot()).key, dpdkBuildCacheRoot())!.file, { force: true });
+    serveOnceTheNamespaceExists(tarball.file);
+  }, 900_000);
+
+  /** The lab namespace exists once lab up has made it; the guest fetches a minute or more later. */
+  function serveOnceTheNamespaceExists(tarball: string): void {
+    void waitFor(() => !serving || netnsExists(`lab-${name}`), { timeoutMs: UP_TIMEOUT, everyMs: 200 }).then(() => {
+      if (!serving) return;
+      server = spawn('ip', ['netns', 'exec', `lab-${name}`, process.execPath, '-e', SERVER, tarball, String(PORT)], { stdio: 'ignore' });
+    });
+  }
+
+  afterAll(() => {
+    stopServer();
+    lab(['down', '-f', file, '--purge']);
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('fetches, checks, builds and installs it in cloud-init, caches the build, and both apps pass lab test', async () => {
+    const t0 = Date.now();
+    const up = await labAsync(['up', '-f', file], ROOT, UP_TIMEOUT);
+    stopServer();
+    expect(up.status, `${up.stdout}\n${up.stderr}`).toBe(0);
+    console.log(`release build: cold lab up with the DPDK build took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const log = lab(['logs', 'dut', 'cloud-init', '-f', file]).stdout;
+    expect(log).toMatch(/Project name: DPDK/);
+    expect(log).toMatch(/Project version: 22\.11/);
+    expect(log).toMatch(/\[\d+\/\d+\] Linking target drivers\/librte_net_virtio\.so/);
+    expect(log, 'only the drivers the spec names are built').not.toMatch(/librte_net_ixgbe/);
+    expect(log, 'nor the libraries it disables').not.toMatch(/librte_pipeline/);
+    expect(log).toMatch(/lab-install-dpdk: DPDK 22\.11\.\d+ ready/);
+    const spec = loadLab(file);
+    expect(existsSync(dpdkBuildPlan(spec, imagePlan(spec, imageCacheRoot()).key, dpdkBuildCacheRoot())!.file)).toBe(true);
+    const test = await labAsync(['test', '-f', file, '--json'], ROOT, UP_TIMEOUT);
+    expect(test.status, `${test.stdout}\n${test.stderr}`).toBe(0);
+  }, UP_TIMEOUT);
+
+  it('a second cold boot installs the cached build without fetching or building, and the apps pass again', async () => {
+    expect(lab(['down', '-f', file, '--purge']).status).toBe(0);
+    const t0 = Date.now();
+    const up = await labAsync(['up', '-f', file], ROOT, UP_TIMEOUT);
+    expect(up.status, `${up.stdout}\n${up.stderr}`).toBe(0);
+    console.log(`release build: cold lab up from the cached DPDK build took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const log = lab(['logs', 'dut', 'cloud-init', '-f', file]).stdout;
+    expect(log).toContain('from the host\'s build cache (no build)');
+    expect(log).not.toMatch(/Project name: DPDK/);
+    expect(log).toMatch(/lab-install-dpdk: DPDK 22\.11\.\d+ ready/);
+    const test = await labAsync(['test', '-f', file, '--json'], ROOT, UP_TIMEOUT);
+    expect(test.status, `${test.stdout}\n${test.stderr}`).toBe(0);
+  }, UP_TIMEOUT);
+});
