@@ -17,6 +17,13 @@ fi
 
 npm ci --no-audit --no-fund
 node bin/lab.js doctor --fix
+# What only the tests use: syslinux, mtools and dosfstools make the self-booting disk image that the
+# downloaded-image lab boots (without a loop mount).
+test_packages=(syslinux syslinux-common mtools dosfstools fdisk)
+if ! dpkg -s "${test_packages[@]}" >/dev/null 2>&1; then
+  apt-get update -q
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${test_packages[@]}"
+fi
 make -C native -j"$(nproc)"
 # The tests' own types too: vitest strips types without checking them.
 npx tsc -p tsconfig.test.json

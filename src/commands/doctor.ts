@@ -40,20 +40,23 @@ async function installMissing(missing: ToolStatus[]): Promise<void> {
   await run(['apt-get', 'install', '-y', '-q', '--no-install-recommends', ...packages], { env, code: 'ENV_TOOL', what: 'apt-get install', timeoutMs: 1_800_000 });
 }
 
-/** The newest guest kernel in the image cache: only a real kernel proves KVM runs guests. */
-function cachedGuestKernel(): string | undefined {
+/** What the newest cached image can boot: its kernel, or a downloaded image's own disk. Only a real boot proves KVM runs guests. */
+function cachedGuestBoot(): { kernel: string } | { disk: string } | Record<string, never> {
   const root = imageCacheRoot();
-  if (!existsSync(root)) return undefined;
-  return readdirSync(root)
-    .map((entry) => join(root, entry, 'vmlinuz'))
-    .filter((kernel) => existsSync(kernel))
-    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
+  if (!existsSync(root)) return {};
+  const newest = readdirSync(root)
+    .map((entry) => join(root, entry))
+    .filter((dir) => existsSync(join(dir, 'manifest.json')))
+    .sort((a, b) => statSync(join(b, 'manifest.json')).mtimeMs - statSync(join(a, 'manifest.json')).mtimeMs)[0];
+  if (!newest) return {};
+  if (existsSync(join(newest, 'vmlinuz'))) return { kernel: join(newest, 'vmlinuz') };
+  return existsSync(join(newest, 'disk.img')) ? { disk: join(newest, 'disk.img') } : {};
 }
 
 async function probeAccelerators(): Promise<AccelProbe[]> {
   const profiles = qemuProfiles();
-  const kernel = cachedGuestKernel();
-  const probe = (accel: 'kvm' | 'tcg') => probeAccel(accel, profiles, kernel ? { kernel } : {});
+  const boot = cachedGuestBoot();
+  const probe = (accel: 'kvm' | 'tcg') => probeAccel(accel, profiles, boot);
   // One after the other: two emulated boots at once would share this host's cores and slow both.
   return [await probe('kvm'), await probe('tcg')];
 }
@@ -74,7 +77,7 @@ export async function doctor(opts: DoctorOptions): Promise<void> {
   // Under --json the problems go in the one document, so stdout always parses.
   print(opts, { ok: !problem, tools, accel, ...(problem ? { problems: problem.problems } : {}) }, () => {
     const rows = tools.map((t) => `  ${t.ok ? 'ok     ' : t.optional ? 'absent ' : 'MISSING'} ${t.tool.padEnd(20)} ${t.ok ? t.found : `apt: ${t.apt}`}  (${t.neededFor})`);
-    const probes = accel.map((p) => `  ${p.works ? (p.depth === 'kernel' ? 'works  ' : 'maybe  ') : 'no     '} ${p.accel.padEnd(20)} ${p.detail}${p.ms ? ` (${p.ms} ms)` : ''}`);
+    const probes = accel.map((p) => `  ${p.works ? (p.depth === 'firmware' ? 'maybe  ' : 'works  ') : 'no     '} ${p.accel.padEnd(20)} ${p.detail}${p.ms ? ` (${p.ms} ms)` : ''}`);
     return ['host tools:', ...rows, 'accelerators (a real probe boot):', ...(probes.length ? probes : ['  not probed: QEMU is missing'])].join('\n');
   });
   if (problem) throw problem;

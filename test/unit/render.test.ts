@@ -4,7 +4,8 @@ import { readJsonAsset } from '../../src/assets.js';
 import { firstBootPackages } from '../../src/image/packages.js';
 import { imagePlan } from '../../src/image/recipe.js';
 import { vmPaths } from '../../src/layout.js';
-import { renderSeed, type GuestAssets } from '../../src/render/cloud-init.js';
+import { dpdkBuildPlan } from '../../src/image/dpdk-build.js';
+import { mesonOptions, renderSeed, type GuestAssets } from '../../src/render/cloud-init.js';
 import { tapCommands } from '../../src/render/hostnet.js';
 import { accelProbeArgv, qemuArgv, type QemuProfiles, type QemuRuntime } from '../../src/render/qemu.js';
 import { shellCommand, shellQuote } from '../../src/render/shell.js';
@@ -120,12 +121,15 @@ describe('cloud-init seed', () => {
     expect(user.write_files.find((f: { path: string }) => f.path === '/etc/lab/dpdk.env').content).toContain("DPDK_SOURCE='distro'");
   });
 
-  it('installs packages only for a downloaded image (the offline image has them built in)', () => {
+  it('installs packages only for a downloaded image (the offline image has them built in), and only those missing', () => {
     expect(firstBootPackages(lab)).toEqual([]);
     expect(user.packages).toBeUndefined();
     const dl = labFrom(`image: { url: "https://example.invalid/x.img", sha256: ${'b'.repeat(64)} }\n${MINIMAL}`);
     const dlUser = parse(renderSeed(dl, dl.vms[0]!, { ...assets, packages: firstBootPackages(dl) }).userData) as Record<string, any>;
-    expect(dlUser.packages).toEqual(expect.arrayContaining(['openssh-server', 'dpdk', 'libdpdk-dev', 'build-essential']));
+    const list = dlUser.write_files.find((f: { path: string }) => f.path === '/etc/lab/packages').content.split('\n');
+    expect(list).toEqual(expect.arrayContaining(['openssh-server', 'dpdk', 'libdpdk-dev', 'build-essential']));
+    expect(dlUser.runcmd).toEqual(['/opt/lab/bin/lab-install-packages && /opt/lab/bin/lab-install-dpdk && /opt/lab/bin/lab-build-apps']);
+    expect(dlUser.packages, 'only what is missing is installed, by lab-install-packages').toBeUndefined();
   });
 
   it('configures the management NIC by DHCP and the data-plane NIC statically, both matched by MAC', () => {
@@ -190,7 +194,7 @@ describe('image recipe', () => {
 
 describe('accelerator probe guest', () => {
   it('boots the guest kernel with no root, so its init runs to the end and QEMU exits on the panic', () => {
-    const argv = accelProbeArgv(profiles, 'kvm', '/cache/vmlinuz');
+    const argv = accelProbeArgv(profiles, 'kvm', { kernel: '/cache/vmlinuz' });
     expect(values(argv, '-accel')).toEqual(['kvm']);
     expect(values(argv, '-cpu')).toEqual(['host']);
     expect(values(argv, '-kernel')).toEqual(['/cache/vmlinuz']);
@@ -199,9 +203,39 @@ describe('accelerator probe guest', () => {
     expect(argv).not.toContain('-initrd');
   });
 
-  it('without a kernel tries only the firmware, on its debug console', () => {
-    const argv = accelProbeArgv(profiles, 'tcg');
+  it('boots a downloaded image from its own disk, read-only, with no kernel of lab\'s', () => {
+    const argv = accelProbeArgv(profiles, 'kvm', { disk: '/cache/sha256-x/disk.img' });
+    expect(values(argv, '-drive')).toEqual(['file=/cache/sha256-x/disk.img,if=virtio,snapshot=on']);
+    expect(argv).not.toContain('-kernel');
+    expect(values(argv, '-serial')).toEqual(['stdio']);
+  });
+
+  it('without a kernel or disk tries only the firmware, on its debug console', () => {
+    const argv = accelProbeArgv(profiles, 'tcg', {});
     expect(argv).not.toContain('-kernel');
     expect(values(argv, '-device')).toEqual(['isa-debugcon,iobase=0x402,chardev=dbg']);
+  });
+});
+
+describe('a DPDK release build', () => {
+  const sha = 'a'.repeat(64);
+  const release = (build: string) => labFrom(`dpdk: { source: release, version: "22.11.11", sha256: ${sha}${build} }\n${MINIMAL}`);
+
+  it('gives meson only the drivers and apps the spec names, and no DPDK apps by default', () => {
+    expect(mesonOptions(release('').dpdk.build)).toEqual(['-Ddisable_apps=*']);
+    const lab = release(', build: { drivers: [net/virtio, bus/pci], apps: [test-pmd], meson_options: [max_lcores=8] }');
+    expect(mesonOptions(lab.dpdk.build)).toEqual(['-Denable_drivers=net/virtio,bus/pci', '-Denable_apps=test-pmd', '-Dmax_lcores=8']);
+  });
+
+  it('is cached by tarball, options and image; the guest gets a cached build as a read-only disk', () => {
+    const a = dpdkBuildPlan(release(''), 'image1', '/cache')!;
+    expect(dpdkBuildPlan(release(''), 'image1', '/cache')).toEqual(a);
+    expect(dpdkBuildPlan(release(''), 'image2', '/cache')!.key).not.toBe(a.key);
+    expect(dpdkBuildPlan(release(', build: { drivers: [net/virtio] }'), 'image1', '/cache')!.key).not.toBe(a.key);
+    expect(dpdkBuildPlan(labFrom(MINIMAL), 'image1', '/cache')).toBeUndefined();
+    const lab = release('');
+    const argv = qemuArgv(lab.vms[0]!, { ...runtime, boot: { ...runtime.boot, dpdkBuild: a.file } }, profiles);
+    expect(values(argv, '-drive')).toContain(`file=${a.file},if=virtio,format=raw,readonly=on,serial=lab-dpdk`);
+    expect(values(qemuArgv(lab.vms[0]!, runtime, profiles), '-drive').some((d) => d.includes('serial=lab-dpdk'))).toBe(false);
   });
 });

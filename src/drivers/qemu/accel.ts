@@ -8,39 +8,47 @@ import { LabError } from '../../errors.js';
 import { spawnPiped } from '../../host/exec.js';
 import { writeAtomic } from '../../host/files.js';
 import { sleep } from '../../host/wait.js';
-import { accelProbeArgv, PROBE_MARKER, type Accel, type QemuProfiles } from '../../render/qemu.js';
+import { accelProbeArgv, PROBE_MARKERS, type Accel, type ProbeBoot, type QemuProfiles } from '../../render/qemu.js';
 
 export interface AccelProbe {
   accel: Accel;
   works: boolean;
   ms: number;
-  /** 'kernel': a Linux kernel booted; 'firmware': only the BIOS was tried (no kernel at hand). */
-  depth: 'kernel' | 'firmware' | 'none';
+  /** 'kernel': a Linux kernel booted; 'disk': a downloaded image booted from its disk into init; 'firmware': only the BIOS was tried (nothing at hand to boot). */
+  depth: 'kernel' | 'disk' | 'firmware' | 'none';
   detail: string;
 }
 
 export interface ProbeOptions {
-  /** The guest's kernel; without one only the firmware is tried, which is weaker evidence. */
+  /** The guest's kernel, or for a downloaded image its disk; without either only the firmware is tried, which is weaker evidence. */
   kernel?: string;
+  disk?: string;
   timeoutMs?: number;
 }
 
+const PROBES = {
+  kernel: { what: 'the guest kernel boots to its root mount', silence: 'the guest kernel' },
+  disk: { what: 'the guest image boots from its disk into init', silence: 'the guest image\'s boot' },
+  firmware: { what: 'the firmware runs (no guest kernel or disk at hand to try a full boot)', silence: 'the firmware' },
+} as const;
+
 export async function probeAccel(accel: Accel, profiles: QemuProfiles, o: ProbeOptions = {}): Promise<AccelProbe> {
   if (accel === 'kvm' && !existsSync('/dev/kvm')) return { accel, works: false, ms: 0, depth: 'none', detail: '/dev/kvm does not exist' };
-  const depth = o.kernel ? 'kernel' : 'firmware';
-  const marker = o.kernel ? PROBE_MARKER.kernel : PROBE_MARKER.firmware;
-  const what = o.kernel ? 'the guest kernel boots to its root mount' : 'the firmware runs (no guest kernel at hand to try a full boot)';
+  const depth = o.kernel ? 'kernel' : o.disk ? 'disk' : 'firmware';
+  const boot: ProbeBoot = o.kernel ? { kernel: o.kernel } : o.disk ? { disk: o.disk } : {};
+  const markers: readonly string[] = PROBE_MARKERS[depth];
+  const { what } = PROBES[depth];
   // A working KVM boots the kernel in a second or two; TCG needs a few more.
   const timeoutMs = o.timeoutMs ?? (accel === 'kvm' ? 15_000 : 60_000);
   const started = Date.now();
-  const child = spawnPiped(accelProbeArgv(profiles, accel, o.kernel));
+  const child = spawnPiped(accelProbeArgv(profiles, accel, boot));
   child.stdin.end();
   let output = '';
   let guestPrinted = false; // on stdout, the guest's console; stderr is QEMU's own
   const seen = new Promise<void>((resolve) => {
     const collect = (chunk: Buffer) => {
       output += chunk.toString();
-      if (output.includes(marker)) resolve();
+      if (markers.some((m) => output.includes(m))) resolve();
     };
     child.stdout.on('data', (chunk: Buffer) => {
       guestPrinted = true;
@@ -59,9 +67,9 @@ export async function probeAccel(accel: Accel, profiles: QemuProfiles, o: ProbeO
   clearTimeout(timer);
   child.kill();
   const result = (works: boolean, detail: string): AccelProbe => ({ accel, works, ms: Date.now() - started, depth, detail });
-  if (outcome === 'seen' || output.includes(marker)) return result(true, what);
+  if (outcome === 'seen' || markers.some((m) => output.includes(m))) return result(true, what);
   if (outcome === 'timeout') {
-    const silence = o.kernel ? `the guest kernel ${guestPrinted ? 'did not finish booting' : 'printed nothing'}` : 'the firmware printed nothing';
+    const silence = `${PROBES[depth].silence} ${depth !== 'firmware' && guestPrinted ? 'did not finish booting' : 'printed nothing'}`;
     return result(false, `${silence} within ${timeoutMs / 1000} s: guests hang under ${accel} here`);
   }
   return result(false, outcome.error?.message ?? (output.trim().split('\n').pop() || `QEMU exited with ${outcome.code ?? outcome.signal}`));
@@ -112,12 +120,13 @@ function readProbeCache(file: string, boot: string): ProbeCache {
 
 /** probeAccel('kvm'), remembered in `cacheFile` for this boot of the host; firmware-only verdicts are not kept. */
 export async function probeKvmCached(profiles: QemuProfiles, o: ProbeOptions, cacheFile?: string): Promise<AccelProbe & { cached: boolean }> {
-  const key = JSON.stringify([stamp('/dev/kvm'), profiles.binary, profiles.accel.kvm.cpu, o.kernel ?? '', o.kernel ? stamp(o.kernel) : '']);
+  const booted = o.kernel ?? o.disk ?? '';
+  const key = JSON.stringify([stamp('/dev/kvm'), profiles.binary, profiles.accel.kvm.cpu, booted, booted ? stamp(booted) : '']);
   const cache = cacheFile ? readProbeCache(cacheFile, bootId()) : undefined;
   const hit = cache?.results[key];
   if (hit) return { ...hit, cached: true };
   const result = await probeAccel('kvm', profiles, o);
-  if (cacheFile && cache && result.depth === 'kernel') {
+  if (cacheFile && cache && (result.depth === 'kernel' || result.depth === 'disk')) {
     cache.results[key] = result;
     writeAtomic(cacheFile, `${JSON.stringify(cache, null, 2)}\n`);
   }
