@@ -902,6 +902,21 @@ static double echoed_pps(const struct results *r)
 	return r->last_rx_ns > r->first_rx_ns ? (double)(r->received - 1) * 1e9 / (double)(r->last_rx_ns - r->first_rx_ns) : 0;
 }
 
+/* The RTT distribution: each bucket that holds an echo, as [its middle in µs, its count]. */
+static void print_histogram(FILE *out, const struct results *r)
+{
+	bool first = true;
+
+	fprintf(out, "\"rtt_hist_us\":[");
+	for (unsigned int i = 0; i < HIST_BUCKETS; i++) {
+		if (r->hist[i] == 0)
+			continue;
+		fprintf(out, "%s[%.1f,%" PRIu64 "]", first ? "" : ",", (double)hist_value(i) / 1000.0, r->hist[i]);
+		first = false;
+	}
+	fprintf(out, "],");
+}
+
 static void print_run(FILE *out, const struct probe *p)
 {
 	const struct results *r = &p->res;
@@ -916,6 +931,7 @@ static void print_run(FILE *out, const struct probe *p)
 	fprintf(out, "\"rtt_us\":{\"min\":%.1f,\"p50\":%.1f,\"p99\":%.1f,\"max\":%.1f},",
 		r->received ? (double)r->rtt_min_ns / 1000.0 : 0, percentile_us(r, 0.5), percentile_us(r, 0.99),
 		(double)r->rtt_max_ns / 1000.0);
+	print_histogram(out, r);
 	fprintf(out, "\"pps\":{\"offered\":%" PRIu64 ",\"sent\":%.0f,\"echoed\":%.0f},\"flows\":[",
 		p->plan.flood ? 0 : p->plan.pps, sent_pps(p), echoed_pps(r));
 	for (unsigned int f = 0; f < p->cfg.flows; f++) {

@@ -7,8 +7,10 @@ import { findVm, placeOf, testerNic, type Lab, type Nic } from '../config/lab.js
 import type { AppHost, TesterHost } from '../drivers/node.js';
 import { openDrivers, type Drivers } from '../drivers/registry.js';
 import { LabError } from '../errors.js';
+import { startCapture } from '../host/capture.js';
 import { inNamespace } from '../host/exec.js';
 import { withLock } from '../host/lock.js';
+import { capturePath, nodeNamespace } from '../layout.js';
 import { quiet } from '../progress.js';
 import { neighbourArgv } from '../render/hostnet.js';
 import { readState } from '../state/store.js';
@@ -32,8 +34,18 @@ async function openTesterFor(drivers: Drivers, nic: Nic): Promise<TesterHost & {
   return { ...tester, nic: { ifname: tester.ifname(peer), ip: peer.address } };
 }
 
+/**
+ * Where the verify traffic of a NIC's wire can be captured: in the lab namespace, on the wire's
+ * bridge or the NIC's far end there; on a veth link between two node namespaces, which never
+ * passes through the lab namespace, on the tester's end.
+ */
+function captureTarget(lab: Lab, labNetns: string, nic: Nic, testerIf: string): { netns: string; ifname: string } {
+  if (nic.wire.kind === 'veth' && nic.peer.kind === 'nic') return { netns: nodeNamespace(lab.name, lab.verify.from), ifname: testerIf };
+  return { netns: labNetns, ifname: nic.wire.kind === 'bridge' ? nic.wire.bridge : nic.hostIf };
+}
+
 /** What the checks need of a running app, from its node's app host; close it when the checks are done. */
-export async function subjectOf(drivers: Drivers, name: string, host: AppHost): Promise<VerifySubject & { close(): void }> {
+export async function subjectOf(drivers: Drivers, name: string, host: AppHost): Promise<VerifySubject & { close(): void; capture: { netns: string; ifname: string } }> {
   const { lab, paths } = drivers.session;
   const { app, nic } = placeOf(lab, name);
   const s = readState(paths)?.apps[name];
@@ -56,11 +68,17 @@ export async function subjectOf(drivers: Drivers, name: string, host: AppHost): 
     counters: () => requestCounters(running),
     stop: () => stopAndGiveBack(drivers, name, host),
     ...(relay ? { wire: { delivered: () => relayPortSent(paths, relay, nic.hostIf) } } : {}),
+    capture: captureTarget(lab, paths.netns, nic, tester.nic.ifname),
     close: () => tester.close(),
   };
 }
 
-export async function labVerify(lab: Lab, name?: string): Promise<Report> {
+export interface VerifyOptions {
+  /** Capture each app's verify traffic (layout's capturePath), for an evidence bundle. */
+  capture?: boolean;
+}
+
+export async function labVerify(lab: Lab, name?: string, o: VerifyOptions = {}): Promise<Report> {
   const drivers = openDrivers(lab, quiet);
   const { paths } = drivers.session;
   if (name) placeOf(lab, name);
@@ -73,12 +91,17 @@ export async function labVerify(lab: Lab, name?: string): Promise<Report> {
       checks.push(...(await withHost(drivers, placeOf(lab, n).vm, state, async (host) => {
         const subject = await subjectOf(drivers, n, host);
         try {
-          return await verifyApp(subject, lab.verify);
+          const capture = o.capture ? await startCapture(subject.capture.netns, subject.capture.ifname, capturePath(paths, n)) : undefined;
+          try {
+            return await verifyApp(subject, lab.verify);
+          } finally {
+            await capture?.stop();
+          }
         } finally {
           subject.close();
         }
       })));
     }
-    return makeReport(lab.name, checks);
+    return makeReport(lab, checks);
   });
 }

@@ -31,7 +31,10 @@ export interface CheckResult {
   check: CheckName;
   app: string;
   status: 'passed' | 'failed' | 'skipped';
+  /** What it measured, in a sentence; for a failed check, why it failed. */
   measured: string;
+  /** The measured figures by name, with the unit in the name (rtt_p99_us): for JUnit properties, the HTML report, the step summary. */
+  figures?: Record<string, number>;
   data?: unknown;
   ms: number;
 }
@@ -78,7 +81,7 @@ export async function verifyApp(subject: VerifySubject, spec: VerifySpec): Promi
   if (want('kernel_bypass')) {
     results.push(await timed('kernel_bypass', name, async () => {
       const p = await ping(tester.exec, nic.address, spec.ping.count, spec.ping.interval);
-      return { status: verdict(p.received === 0), measured: `${p.transmitted - p.received}/${p.transmitted} pings to ${nic.address} unanswered while the app owns the NIC`, data: p };
+      return { status: verdict(p.received === 0), measured: `${p.transmitted - p.received}/${p.transmitted} pings to ${nic.address} unanswered while the app owns the NIC`, figures: { pings_sent: p.transmitted, pings_answered: p.received }, data: p };
     }));
   }
 
@@ -105,7 +108,8 @@ export async function verifyApp(subject: VerifySubject, spec: VerifySpec): Promi
     results.push(await timed('echo', name, async () => {
       const { probe: p } = probed();
       const ok = p.lost <= Math.floor(spec.echo.max_loss * p.sent) && p.bad_mac === 0 && p.corrupted === 0 && p.duplicates === 0 && p.sent === spec.echo.frames;
-      return { status: verdict(ok), measured: `${p.received}/${p.sent} frames echoed over ${spec.echo.flows} flows, ${p.bad_mac} with wrong MACs, ${p.corrupted} corrupted, ${Math.round(p.pps.echoed)} pps`, data: p };
+      const figures = { frames_sent: p.sent, frames_echoed: p.received, frames_lost: p.lost, bad_mac: p.bad_mac, corrupted: p.corrupted, duplicates: p.duplicates, echoed_pps: Math.round(p.pps.echoed) };
+      return { status: verdict(ok), measured: `${p.received}/${p.sent} frames echoed over ${spec.echo.flows} flows, ${p.bad_mac} with wrong MACs, ${p.corrupted} corrupted, ${Math.round(p.pps.echoed)} pps`, figures, data: p };
     }));
     results[results.length - 1]!.ms += probeMs; // the probe ran for this check
   }
@@ -120,6 +124,7 @@ export async function verifyApp(subject: VerifySubject, spec: VerifySpec): Promi
       return {
         status: verdict(hit >= need && sum === (delivered ?? p.sent)),
         measured: `${hit}/${q.length} queues received traffic (need ${need}): ${q.map((x) => x.rx).join(' + ')} = ${sum}, l2probe sent ${p.sent}${delivered === undefined ? '' : `, the impaired wire delivered ${delivered}`}`,
+        figures: Object.fromEntries([...q.flatMap((x) => [[`queue${x.queue}_rx`, x.rx], [`queue${x.queue}_tx`, x.tx]]), ['queues_fed', hit], ['frames_sent', p.sent]]),
         data: q,
       };
     }));
@@ -127,11 +132,11 @@ export async function verifyApp(subject: VerifySubject, spec: VerifySpec): Promi
 
   if (want('latency') && probed) {
     results.push(await timed('latency', name, async () => {
-      const { rtt_us: rtt, received } = probed().probe;
+      const { rtt_us: rtt, rtt_hist_us: hist, received } = probed().probe;
       const p50ok = spec.latency.p50_us === 0 || rtt.p50 <= spec.latency.p50_us;
       const p99ok = spec.latency.p99_us === 0 || rtt.p99 <= spec.latency.p99_us;
       const limits = [spec.latency.p50_us && `p50 ≤ ${spec.latency.p50_us}`, spec.latency.p99_us && `p99 ≤ ${spec.latency.p99_us}`].filter(Boolean).join(', ');
-      return { status: verdict(received > 0 && p50ok && p99ok), measured: `RTT min ${rtt.min} µs, p50 ${rtt.p50} µs, p99 ${rtt.p99} µs, max ${rtt.max} µs${limits ? ` (limits: ${limits} µs)` : ' (no limits set)'}`, data: rtt };
+      return { status: verdict(received > 0 && p50ok && p99ok), measured: `RTT min ${rtt.min} µs, p50 ${rtt.p50} µs, p99 ${rtt.p99} µs, max ${rtt.max} µs${limits ? ` (limits: ${limits} µs)` : ' (no limits set)'}`, figures: { rtt_min_us: rtt.min, rtt_p50_us: rtt.p50, rtt_p99_us: rtt.p99, rtt_max_us: rtt.max, echoes_timed: received }, data: { ...rtt, hist } };
     }));
   }
 
@@ -144,6 +149,7 @@ export async function verifyApp(subject: VerifySubject, spec: VerifySpec): Promi
       return {
         status: verdict(row.rate_pps >= tp.min_pps),
         measured: `${row.rate_pps} pps (${row.mbps} Mbit/s) at ${tp.frame_size} B with ${loss}, need ≥ ${tp.min_pps}${at}; ${row.trials.length} trials, limited by ${row.limited_by ?? 'nothing'}`,
+        figures: { zero_loss_pps: row.rate_pps, mbit_s: row.mbps, frame_size: tp.frame_size, ...(row.rtt_us ? { rtt_p50_us: row.rtt_us.p50, rtt_p99_us: row.rtt_us.p99 } : {}) },
         data: row,
       };
     }));
@@ -154,7 +160,7 @@ export async function verifyApp(subject: VerifySubject, spec: VerifySpec): Promi
       const stopped = await subject.stop();
       const p = await ping(tester.exec, nic.address, spec.ping.count, spec.ping.interval);
       const ok = stopped.how === 'exited' && p.loss <= spec.ping.max_control_loss;
-      return { status: verdict(ok), measured: `after lab stop (${stopped.how}), ${p.received}/${p.transmitted} pings answered by the kernel`, data: { ping: p, final: stopped.final } };
+      return { status: verdict(ok), measured: `after lab stop (${stopped.how}), ${p.received}/${p.transmitted} pings answered by the kernel`, figures: { pings_sent: p.transmitted, pings_answered: p.received }, data: { ping: p, final: stopped.final } };
     }));
   }
   return results;

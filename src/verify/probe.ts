@@ -53,6 +53,8 @@ export interface L2ProbeResult {
   /** How many echoes were timed by the kernel's own stamps: on receipt, and on sending (else the stamp in the frame). */
   timestamps: { rx_kernel: number; tx_kernel: number };
   rtt_us: { min: number; p50: number; p99: number; max: number };
+  /** The RTT distribution: [bucket middle in µs, echoes], each bucket under 0.1 % wide, empty ones left out. */
+  rtt_hist_us: Array<[number, number]>;
   pps: { offered: number; sent: number; echoed: number };
   flows: Array<{ flow: number; sent: number; received: number }>;
 }

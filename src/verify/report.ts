@@ -1,17 +1,45 @@
 // A verification report three ways: a table for people, JSON, and JUnit XML for CI.
+import type { App } from '../config/lab.js';
 import type { CheckResult } from './checks.js';
+
+/** Where an app ran: its node and program. */
+export interface ReportApp {
+  app: string;
+  vm: string;
+  program: string;
+}
+
+/** What ran where: shown at the top of the report. */
+export interface ReportEnvironment {
+  host: string;
+  kernel: string;
+  cpus: number;
+  labVersion: string;
+  image: string;
+  dpdk: string;
+  /** Per QEMU VM, the accelerator it ran under. */
+  accel: Record<string, string>;
+  generatedAt: string;
+}
 
 export interface Report {
   lab: string;
   passed: boolean;
   counts: { passed: number; failed: number; skipped: number };
+  apps: ReportApp[];
   checks: CheckResult[];
+  /** The evidence bundle's folder, when one was kept. */
+  evidence?: string;
+  /** Where it ran, read while the lab was up (lab test). */
+  environment?: ReportEnvironment;
 }
 
-export function makeReport(lab: string, checks: CheckResult[]): Report {
+export function makeReport(lab: { name: string; apps: App[] }, checks: CheckResult[]): Report {
   const counts = { passed: 0, failed: 0, skipped: 0 };
   for (const c of checks) counts[c.status]++;
-  return { lab, passed: counts.failed === 0 && counts.passed > 0, counts, checks };
+  const checked = new Set(checks.map((c) => c.app));
+  const apps = lab.apps.filter((a) => checked.has(a.name)).map((a) => ({ app: a.name, vm: a.vm, program: a.program }));
+  return { lab: lab.name, passed: counts.failed === 0 && counts.passed > 0, counts, apps, checks };
 }
 
 export function reportTable(r: Report): string {
@@ -19,23 +47,58 @@ export function reportTable(r: Report): string {
   const header = ['CHECK', 'APP', 'RESULT', 'MEASURED'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i < cells.length - 1 ? c.padEnd(widths[i]!) : c)).join('  ');
-  return [line(header), ...rows.map(line), '', `verify: ${r.counts.passed} passed, ${r.counts.failed} failed, ${r.counts.skipped} skipped`].join('\n');
+  const evidence = r.evidence ? [`evidence: ${r.evidence}`] : [];
+  return [line(header), ...rows.map(line), '', `verify: ${r.counts.passed} passed, ${r.counts.failed} failed, ${r.counts.skipped} skipped`, ...evidence].join('\n');
 }
 
-const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+// XML 1.0 has no way to write most control characters, even escaped.
+const xml = (s: string) => s.replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD]/gu, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const seconds = (ms: number) => (ms / 1000).toFixed(3);
 
+/**
+ * JUnit as Jenkins' xUnit and most CI reporters read it (junit-10.xsd): a testsuite per app, a
+ * testcase per check with classname lab.<vm>.<app>; the figures as the suite's properties (the
+ * schema allows none on a testcase), a failure's message the check's reason, and the evidence
+ * bundle's path in system-out.
+ */
 export function reportJUnit(r: Report): string {
-  const apps = [...new Set(r.checks.map((c) => c.app))];
-  const suites = apps.map((app) => {
+  const suites = r.apps.map(({ app, vm, program }) => {
     const cs = r.checks.filter((c) => c.app === app);
+    const count = (s: CheckResult['status']) => cs.filter((c) => c.status === s).length;
+    const props = [['program', program], ['vm', vm], ...cs.flatMap((c) => Object.entries(c.figures ?? {}).map(([k, v]) => [`${c.check}.${k}`, String(v)]))];
     const cases = cs.map((c) => {
-      const body = c.status === 'failed' ? `<failure message="${xml(c.measured)}"/>` : c.status === 'skipped' ? `<skipped message="${xml(c.measured)}"/>` : `<system-out>${xml(c.measured)}</system-out>`;
-      return `    <testcase classname="lab.${xml(r.lab)}.${xml(app)}" name="${c.check}" time="${(c.ms / 1000).toFixed(3)}">${body}</testcase>`;
+      const body = c.status === 'failed' ? `<failure type="${c.check}" message="${xml(c.measured)}">${xml(c.measured)}</failure>`
+        : c.status === 'skipped' ? `<skipped message="${xml(c.measured)}"/>`
+        : `<system-out>${xml(c.measured)}</system-out>`;
+      return `    <testcase classname="lab.${xml(vm)}.${xml(app)}" name="${c.check}" time="${seconds(c.ms)}">${body}</testcase>`;
     });
-    const failures = cs.filter((c) => c.status === 'failed').length;
-    const skipped = cs.filter((c) => c.status === 'skipped').length;
-    const time = cs.reduce((t, c) => t + c.ms, 0) / 1000;
-    return `  <testsuite name="${xml(app)}" tests="${cs.length}" failures="${failures}" skipped="${skipped}" time="${time.toFixed(3)}">\n${cases.join('\n')}\n  </testsuite>`;
+    const out = r.evidence ? [`    <system-out>evidence: ${xml(r.evidence)}</system-out>`] : [];
+    return [
+      `  <testsuite name="lab.${xml(r.lab)}.${xml(vm)}.${xml(app)}" tests="${cs.length}" failures="${count('failed')}" errors="0" skipped="${count('skipped')}" time="${seconds(cs.reduce((t, c) => t + c.ms, 0))}">`,
+      `    <properties>\n${props.map(([k, v]) => `      <property name="${xml(k!)}" value="${xml(v!)}"/>`).join('\n')}\n    </properties>`,
+      ...cases,
+      ...out,
+      '  </testsuite>',
+    ].join('\n');
   });
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="lab ${xml(r.lab)}" tests="${r.checks.length}" failures="${r.counts.failed}" skipped="${r.counts.skipped}">\n${suites.join('\n')}\n</testsuites>\n`;
+  const time = seconds(r.checks.reduce((t, c) => t + c.ms, 0));
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="lab ${xml(r.lab)}" tests="${r.checks.length}" failures="${r.counts.failed}" errors="0" time="${time}">\n${suites.join('\n')}\n</testsuites>\n`;
+}
+
+const md = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+/** The report as Markdown, for a CI job's summary page (GitHub's $GITHUB_STEP_SUMMARY). */
+export function reportMarkdown(r: Report): string {
+  const icon = { passed: '✅ pass', failed: '❌ FAIL', skipped: '⏭ skip' } as const;
+  const rows = r.checks.map((c) => `| ${md(c.app)} | ${c.check} | ${icon[c.status]} | ${md(c.measured)} |`);
+  return [
+    `### lab ${md(r.lab)}: ${r.passed ? 'passed' : 'failed'}`,
+    '',
+    `${r.counts.passed} passed, ${r.counts.failed} failed, ${r.counts.skipped} skipped${r.evidence ? `; evidence: \`${r.evidence}\`` : ''}`,
+    '',
+    '| app | check | result | measured |',
+    '|---|---|---|---|',
+    ...rows,
+    '',
+  ].join('\n');
 }
