@@ -49,7 +49,16 @@ cli.command('status [vm]', "Each VM's and app's state, or one VM's").option(...f
 cli.command('down [vm]', 'Stop apps and VMs, remove namespaces, taps and veths; keep the image cache. With a VM, only that one').option(...fileOption).option('--purge', 'Also remove the state folder').option('--json', 'Machine-readable output').action(action(async (vm: string | undefined, opts: FileOpts & { purge?: boolean }) => (await lifecycle()).down(vm, opts)));
 cli.command('run <app>', 'Take the NIC from the kernel, start the app, wait for its ready line').option(...fileOption).option('--lcores <list>', 'Override the lcore list').option('--detach', 'Return once the app is ready, leaving it running (else: follow its log; Ctrl-C stops it)').option('--force', 'Skip the semantic checks (to reproduce a pitfall)').option('--json', 'Machine-readable output').action(action(async (app: string, opts: FileOpts & { lcores?: string; detach?: boolean }) => (await lifecycle()).runApp(app, opts)));
 cli.command('stop <app>', 'Stop an app, collect its counters, give the NIC back to the kernel').option(...fileOption).option('--json', 'Machine-readable output').action(action(async (app: string, opts: FileOpts) => (await lifecycle()).stop(app, opts)));
-cli.command('verify [app]', 'Kernel bypass, echo, RSS, latency and control checks (control stops the app)').option(...fileOption).option('--json', 'Machine-readable output').option('--junit <file>', 'Also write JUnit XML').action(action(async (app: string | undefined, opts: FileOpts & { junit?: string }) => (await lifecycle()).verify(app, opts)));
+/** What lab verify and lab test write beside their output. */
+function reportOptions<T extends ReturnType<typeof cli.command>>(c: T): T {
+  return c
+    .option('--junit <file>', 'Also write JUnit XML (junit-10.xsd: a testsuite per app, a testcase per check)')
+    .option('--html <file>', 'Also write a self-contained HTML report (checks, RTT histogram and CDF, queues, topology)')
+    .option('--summary <file>', 'Also append the report as Markdown (e.g. "$GITHUB_STEP_SUMMARY")')
+    .option('--evidence <dir>', 'Keep the evidence (captures, logs, l2probe JSON, QEMU command lines, status) in DIR') as T;
+}
+type ReportOpts = FileOpts & import('./commands/lifecycle.js').ReportFlags;
+reportOptions(cli.command('verify [app]', 'Kernel bypass, echo, RSS, latency and control checks (control stops the app)').option(...fileOption).option('--json', 'Machine-readable output')).action(action(async (app: string | undefined, opts: ReportOpts) => (await lifecycle()).verify(app, opts)));
 cli
   .command('graph', 'Draw the topology from the spec alone: nodes, NICs, links, apps')
   .option(...fileOption)
@@ -62,6 +71,7 @@ cli
   .option('--trial <secs>', 'Seconds each trial of the search sends for (default: 1)')
   .option('--loss-tolerance <pct>', 'Loss a passing trial may have, in percent (default: 0)')
   .option('--csv <file>', 'Also write the table as CSV')
+  .option('--html <file>', 'Also write a self-contained HTML report (zero-loss pps and RTT by frame size, topology)')
   .option('--json', 'Machine-readable output')
   .action(action(async (app: string | undefined, opts: import('./commands/bench.js').BenchFlags) => (await import('./commands/bench.js')).bench(app, opts)));
 cli
@@ -74,7 +84,7 @@ cli
   .option('--clear', 'Start from no impairment (the flags given still apply)')
   .option('--json', 'Machine-readable output')
   .action(action(async (wire: string | undefined, opts: import('./commands/impair.js').ImpairFlags) => (await import('./commands/impair.js')).impair(wire, opts)));
-cli.command('test', 'The whole sequence: up, then run, verify and stop each app, then down').option(...fileOption).option('--force', 'Skip the semantic checks').option('--json', 'Machine-readable output').option('--junit <file>', 'Also write JUnit XML').action(action(async (opts: FileOpts & { junit?: string }) => (await lifecycle()).test(opts)));
+reportOptions(cli.command('test', 'The whole sequence: up, then run, verify and stop each app, then down; the evidence is kept when a check fails').option(...fileOption).option('--force', 'Skip the semantic checks').option('--json', 'Machine-readable output')).action(action(async (opts: ReportOpts) => (await lifecycle()).test(opts)));
 cli.command('ssh <vm> [...cmd]', 'A shell on a VM, or one command (after --) with its exit code passed through').option(...fileOption).action(action(async (vm: string, cmd: string[], opts: FileOpts & { '--'?: string[] }) => (await lifecycle()).ssh(vm, [...cmd, ...(opts['--'] ?? [])], opts)));
 cli.command('logs <vm> [source]', 'A VM\'s serial console (default), its cloud-init output, or an app\'s log').option(...fileOption).option('-F, --follow', 'Keep following').action(action(async (vm: string, source: string | undefined, opts: FileOpts & { follow?: boolean }) => (await lifecycle()).logs(vm, source, opts)));
 

@@ -15,6 +15,10 @@ export interface LabPaths {
   logs: string;
   /** The impaired wires' relays: a pidfile each, which the relay writes itself. */
   relays: string;
+  /** Captures of verify traffic, until an evidence bundle takes them or the command drops them. */
+  captures: string;
+  /** Evidence bundles lab test keeps when a check fails and no --evidence folder was named. */
+  evidence: string;
 }
 
 export interface VmPaths {
@@ -48,6 +52,8 @@ export function labPaths(lab: { file: string; name: string }): LabPaths {
     netns: labNamespace(lab.name),
     logs: join(root, 'logs'),
     relays: join(root, 'relays'),
+    captures: join(root, 'captures'),
+    evidence: join(root, 'evidence'),
   };
 }
 
@@ -100,6 +106,11 @@ export function bridgeName(network: string): string {
 /** An impaired wire's relay: its pidfile and its log (the ready line, then its counters). */
 export function relayFiles(paths: LabPaths, relay: string): { pid: string; log: string } {
   return { pid: join(paths.relays, `${relay}.pid`), log: join(paths.logs, `relay-${relay}.log`) };
+}
+
+/** Where an app's verify traffic is captured. */
+export function capturePath(paths: LabPaths, app: string): string {
+  return join(paths.captures, `${app}.pcap`);
 }
 
 /** DPDK's --file-prefix, so two apps (or two labs) never share hugepage files or runtime sockets. */

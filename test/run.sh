@@ -18,8 +18,9 @@ fi
 npm ci --no-audit --no-fund
 node bin/lab.js doctor --fix
 # What only the tests use: syslinux, mtools and dosfstools make the self-booting disk image that the
-# downloaded-image lab boots (without a loop mount).
-test_packages=(syslinux syslinux-common mtools dosfstools fdisk)
+# downloaded-image lab boots (without a loop mount); xmllint holds JUnit to its schema; chromium
+# opens the HTML report (driven by playwright-core, which downloads no browser of its own).
+test_packages=(syslinux syslinux-common mtools dosfstools fdisk libxml2-utils chromium)
 if ! dpkg -s "${test_packages[@]}" >/dev/null 2>&1; then
   apt-get update -q
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${test_packages[@]}"

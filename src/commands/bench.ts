@@ -1,8 +1,12 @@
 // lab bench: flags, the zero-loss table, JSON and CSV.
 import { writeFileSync } from 'node:fs';
 import { LabError } from '../errors.js';
+import { writeAtomic } from '../host/files.js';
 import { labBench, type BenchResult } from '../lab/bench-apps.js';
+import { reportEnvironment } from '../lab/environment.js';
 import { loadLab } from '../lab/load.js';
+import { topologyOf } from '../render/graph.js';
+import { renderHtmlReport } from '../verify/report-html.js';
 import { MAX_FRAME_SIZE, MIN_FRAME_SIZE, RFC2544_SIZES } from '../verify/throughput.js';
 import { print, table, type OutputOptions } from './output.js';
 import { Steps } from './steps.js';
@@ -13,6 +17,7 @@ export interface BenchFlags extends OutputOptions {
   trial?: string | number;
   lossTolerance?: string | number;
   csv?: string;
+  html?: string;
 }
 
 function usage(message: string, hint: string): LabError {
@@ -57,7 +62,9 @@ export async function bench(app: string | undefined, opts: BenchFlags): Promise<
     trialS: parseNumber('--trial', opts.trial, 1, 0.1, 60),
     lossTolerance: parseNumber('--loss-tolerance', opts.lossTolerance, 0, 0, 100) / 100,
   };
-  const r = await labBench(loadLab(opts.file, { force: true }), app, o, new Steps());
+  const lab = loadLab(opts.file, { force: true });
+  const r = await labBench(lab, app, o, new Steps());
   if (opts.csv) writeFileSync(opts.csv, benchCsv(r));
+  if (opts.html) writeAtomic(opts.html, renderHtmlReport({ title: `lab ${lab.name}: bench`, bench: r, topology: topologyOf(lab), environment: await reportEnvironment(lab) }));
   print(opts, r, () => benchTable(r));
 }

@@ -1,17 +1,23 @@
 // The lab's life-cycle verbs: each loads the lab, calls src/lab/, prints. Nothing else.
-import { writeFileSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
+import type { Lab } from '../config/lab.js';
 import { LabError } from '../errors.js';
 import { attach } from '../host/exec.js';
+import { writeAtomic } from '../host/files.js';
 import { logsArgv, shellArgv } from '../lab/access.js';
 import { followApp, labRun, labStop, type StopAppResult } from '../lab/apps.js';
 import { labDown } from '../lab/down.js';
+import { reportEnvironment } from '../lab/environment.js';
+import { verifyKeepingEvidence } from '../lab/evidence.js';
 import { loadLab } from '../lab/load.js';
 import { labReset } from '../lab/reset.js';
 import { labStatus } from '../lab/status.js';
 import { labTest } from '../lab/test-run.js';
 import { labUp } from '../lab/up.js';
 import { labVerify } from '../lab/verify-apps.js';
-import { reportJUnit, reportTable, type Report } from '../verify/report.js';
+import { topologyOf } from '../render/graph.js';
+import { renderHtmlReport } from '../verify/report-html.js';
+import { reportJUnit, reportMarkdown, reportTable, type Report } from '../verify/report.js';
 import { print, type OutputOptions } from './output.js';
 import { seconds, Steps } from './steps.js';
 
@@ -83,22 +89,37 @@ export async function stop(app: string, opts: FileOptions): Promise<void> {
   print(opts, r, () => (r.wasRunning ? stoppedLine(r) : `${r.app} was not running: nothing changed`));
 }
 
-function finish(opts: OutputOptions & { junit?: string }, report: Report, extra: Record<string, unknown> = {}): void {
-  if (opts.junit) writeFileSync(opts.junit, reportJUnit(report));
+export interface ReportFlags {
+  junit?: string;
+  html?: string;
+  /** Markdown of the same report, appended (GitHub's $GITHUB_STEP_SUMMARY). */
+  summary?: string;
+  evidence?: string;
+}
+
+async function finish(opts: OutputOptions & ReportFlags, lab: Lab, report: Report, extra: Record<string, unknown> = {}): Promise<void> {
+  if (opts.junit) writeAtomic(opts.junit, reportJUnit(report));
+  if (opts.html) {
+    const environment = report.environment ?? (await reportEnvironment(lab));
+    writeAtomic(opts.html, renderHtmlReport({ title: `lab ${lab.name}: verify`, report, topology: topologyOf(lab), environment }));
+  }
+  if (opts.summary) appendFileSync(opts.summary, reportMarkdown(report));
   print(opts, { ...report, ...extra }, () => reportTable(report));
   if (!report.passed) throw new LabError({ code: 'VERIFY_FAILED', message: `${report.counts.failed} check(s) failed` }, { printed: true });
 }
 
-export async function verify(app: string | undefined, opts: FileOptions & { junit?: string }): Promise<void> {
-  finish(opts, await labVerify(loadLab(opts.file, { force: true }), app));
+export async function verify(app: string | undefined, opts: FileOptions & ReportFlags): Promise<void> {
+  const lab = loadLab(opts.file, { force: true });
+  await finish(opts, lab, opts.evidence ? await verifyKeepingEvidence(lab, app, opts.evidence) : await labVerify(lab, app));
 }
 
-export async function test(opts: FileOptions & { junit?: string }): Promise<void> {
+export async function test(opts: FileOptions & ReportFlags): Promise<void> {
   const steps = new Steps();
   const started = Date.now();
-  const report = await labTest(loadLab(opts.file, { force: opts.force }), steps);
-  if (!opts.json) process.stderr.write(`lab test: ${seconds(Date.now() - started)} in all\n`);
-  finish(opts, report, { timings: steps.timings, ms: Date.now() - started });
+  const lab = loadLab(opts.file, { force: opts.force });
+  const report = await labTest(lab, steps, { evidence: opts.evidence });
+  if (!opts.json) process.stderr.write(`lab test: ${seconds(Date.now() - started)} in all${report.evidence ? `; evidence kept in ${report.evidence}` : ''}\n`);
+  await finish(opts, lab, report, { timings: steps.timings, ms: Date.now() - started });
 }
 
 export async function ssh(vm: string, command: string[], opts: FileOptions): Promise<void> {

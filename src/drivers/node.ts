@@ -109,4 +109,8 @@ export interface NodeDriver {
   /** A shell on the node, or one command run there, for a person's terminal. */
   shellArgv(vm: Vm, record: NodeRecord | undefined, command: string[]): string[];
   logArgv(vm: Vm, record: NodeRecord | undefined, log: LogRef, follow: boolean): string[];
+  /** What an evidence bundle keeps of the node: command output (run on this host) or files copied, each with why. */
+  evidence(vm: Vm, record: NodeRecord | undefined): EvidenceSource[];
 }
+
+export type EvidenceSource = { file: string; what: string; lastLines?: number } & ({ argv: string[] } | { copy: string });

@@ -35,16 +35,17 @@ describe('GitHub workflows', () => {
     expect(validateWorkflow('on: push\njobs:\n  a:\n    runs-on: x\n    stepz: []\n').errors.length).toBeGreaterThan(0);
   });
 
-  it('lab.yml detects KVM, runs lab test with JUnit, uploads it and always ends with lab down', () => {
+  it('lab.yml detects KVM, runs lab test with JUnit, HTML, step summary and evidence, uploads them all and always ends with lab down', () => {
     const wf = parse(readFileSync(join(DIR, 'lab.yml'), 'utf8')) as { jobs: Record<string, { steps: Step[] }> };
     const steps = Object.values(wf.jobs).flatMap((j) => j.steps);
     const runs = (re: RegExp) => steps.filter((s) => s.run && re.test(s.run));
     expect(runs(/lab doctor --fix/)).toHaveLength(1);
     expect(runs(/lab doctor --json/)).toHaveLength(1);
-    expect(runs(/lab test --junit lab-junit\.xml/)).toHaveLength(1);
+    expect(runs(/lab test --junit lab-junit\.xml --html lab-report\.html --summary "\$GITHUB_STEP_SUMMARY" --evidence lab-evidence/)).toHaveLength(1);
     expect(runs(/bash test\/run\.sh/)).toHaveLength(1);
     const upload = steps.find((s) => s.uses?.startsWith('actions/upload-artifact@'));
-    expect(upload).toMatchObject({ if: 'always()', with: { path: 'lab-junit.xml' } });
+    expect(upload).toMatchObject({ if: 'always()' });
+    expect(upload!.with!.path!.split('\n').filter(Boolean)).toEqual(['lab-junit.xml', 'lab-report.html', 'lab-evidence/']);
     const last = steps[steps.length - 1]!;
     expect(last).toMatchObject({ if: 'always()', run: expect.stringMatching(/lab down/) });
   });

@@ -29,6 +29,8 @@ export function netnsDriver(session: LabSession): NodeDriver {
     kind: 'netns',
     bootsImage: false,
     logSources: [],
+    // The node is a namespace on this host: no console, guest kernel or command line of its own.
+    evidence: () => [],
     appLogPath: (app) => hostAppLog(paths, app),
 
     // Nothing to render: a namespace and its veths are made by commands, not files.

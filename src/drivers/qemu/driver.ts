@@ -184,6 +184,19 @@ export function qemuDriver(session: LabSession): NodeDriver {
 
     shellArgv: sshArgv,
 
+    evidence(vm, record) {
+      const vp = vmPaths(paths.root, vm.name);
+      const running = qemuOf(record) !== undefined && isAlive(qemuOf(record)!.proc);
+      return [
+        { file: 'serial.log', what: 'the tail of the serial console', argv: hostFileLogArgv(vp.serial, false), lastLines: 300 },
+        { file: 'qemu.sh', what: 'the rendered QEMU command line and the steps lab up took', copy: vp.script },
+        ...(running ? [
+          { file: 'cloud-init-output.log', what: 'what cloud-init printed while provisioning', argv: sshArgv(vm, record, ['sudo', 'cat', GUEST.cloudInitLog]) },
+          { file: 'dmesg.log', what: "the guest kernel's messages", argv: sshArgv(vm, record, ['sudo', 'dmesg']) },
+        ] : []),
+      ];
+    },
+
     logArgv(vm, record, log: LogRef, follow) {
       const guestFile = (file: string) => sshArgv(vm, record, ['sudo', follow ? 'tail -n +1 -F' : 'cat', file]);
       if ('file' in log) return guestFile(log.file);

@@ -1,0 +1,44 @@
+// A packet capture in a network namespace: tcpdump writing a pcap with nanosecond timestamps,
+// started before the traffic (it says when it listens) and stopped by the PID lab started.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { LabError } from '../errors.js';
+import { spawnPiped } from './exec.js';
+import { sleep } from './wait.js';
+
+export interface Capture {
+  file: string;
+  /** Stops tcpdump and waits until it has written every frame it holds. */
+  stop(): Promise<void>;
+}
+
+/** A zero-loss search may send millions of frames: past this, the first ones tell the story. */
+const MAX_FRAMES = 200_000;
+const LISTEN_TIMEOUT_MS = 10_000;
+
+export async function startCapture(netns: string, ifname: string, file: string): Promise<Capture> {
+  mkdirSync(dirname(file), { recursive: true });
+  const child = spawnPiped(['ip', 'netns', 'exec', netns, 'tcpdump', '-i', ifname, '-n', '-U', '--time-stamp-precision=nano', '-c', String(MAX_FRAMES), '-w', file]);
+  child.stdin.end();
+  let stderr = '';
+  const listening = new Promise<boolean>((resolve) => {
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (stderr.includes('listening on')) resolve(true);
+    });
+    void child.exited.then(() => resolve(false));
+    void sleep(LISTEN_TIMEOUT_MS).then(() => resolve(false));
+  });
+  if (!(await listening)) {
+    child.kill();
+    throw new LabError({ code: 'PROCESS', message: `tcpdump could not capture on ${ifname} in ${netns}`, hint: stderr.trim() });
+  }
+  return {
+    file,
+    async stop() {
+      child.kill('SIGINT');
+      await Promise.race([child.exited, sleep(5000)]);
+      child.kill();
+    },
+  };
+}

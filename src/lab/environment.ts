@@ -1,0 +1,33 @@
+// What a report says ran where: this host, each VM's accelerator, the guest image, DPDK, lab.
+import { availableParallelism, hostname, release } from 'node:os';
+import { readJsonAsset } from '../assets.js';
+import type { Lab } from '../config/lab.js';
+import { runQuiet } from '../host/exec.js';
+import type { ReportEnvironment } from '../verify/report.js';
+import { labStatus } from './status.js';
+
+async function hostDpdk(): Promise<string> {
+  const r = await runQuiet(['pkg-config', '--modversion', 'libdpdk'], { timeoutMs: 10_000 });
+  return r.exitCode === 0 ? r.stdout.trim() : 'unknown';
+}
+
+/** Read while the lab still runs: a VM's accelerator is known only then. */
+export async function reportEnvironment(lab: Lab): Promise<ReportEnvironment> {
+  const status = await labStatus(lab);
+  const accel = Object.fromEntries(status.vms.filter((v) => v.accel).map((v) => [v.vm, v.accel!]));
+  const image = 'url' in lab.image ? `${lab.image.url} (sha256 ${lab.image.sha256.slice(0, 12)}…)` : `Debian ${lab.image.debian.suite}, built offline`;
+  const qemu = lab.vms.some((v) => v.driver === 'qemu');
+  const dpdk = lab.dpdk.source === 'release'
+    ? `${lab.dpdk.version} from ${lab.dpdk.url}, built in the guest`
+    : `the distribution's packages (host: ${await hostDpdk()}${qemu ? '; guests: Debian\'s 22.11' : ''})`;
+  return {
+    host: hostname(),
+    kernel: release(),
+    cpus: availableParallelism(),
+    labVersion: readJsonAsset<{ version: string }>('package.json').version,
+    image: qemu ? image : 'none (netns nodes only)',
+    dpdk,
+    accel,
+    generatedAt: new Date().toISOString(),
+  };
+}
