@@ -183,7 +183,8 @@ describe('lab on netns VMs', () => {
     expect(lab(['up', '-f', file]).status).toBe(0);
     expect(lab(['run', 'l2_multi_echo', '--detach', '-f', file]).status).toBe(0);
     const csv = join(work, `${name}.csv`);
-    const b = await labAsync(['bench', '-f', file, '--json', '--trial', '0.2', '--csv', csv], ROOT, 300_000);
+    const html = join(work, `${name}.html`);
+    const b = await labAsync(['bench', '-f', file, '--json', '--trial', '0.2', '--csv', csv, '--html', html], ROOT, 300_000);
     expect(b.status, b.stderr).toBe(0);
     const r = json<BenchResult>(b.stdout);
     expect(r.apps.map((a) => a.app)).toEqual(['l2_multi_echo']);
@@ -196,6 +197,9 @@ describe('lab on netns VMs', () => {
     }
     expect(b.stderr, 'progress per size on stderr').toContain('✓ l2_multi_echo: zero-loss search at 1518 B');
     expect(readFileSync(csv, 'utf8').trim().split('\n')).toHaveLength(1 + 7);
+    const page = readFileSync(html, 'utf8');
+    for (const row of rows) expect(page, 'the HTML charts the measured rates').toContain(`data-size="${row.frame_size}" data-pps="${row.rate_pps}"`);
+    expect(page).toContain('<svg class="chart bench-rtt" data-app="l2_multi_echo"');
 
     // No echo on 2 CPUs takes 10^8 pps: the check fails with the rate it measured.
     const failed = lab(['verify', 'l2_multi_echo', '-f', file, '--json']);

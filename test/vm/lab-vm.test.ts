@@ -135,11 +135,25 @@ describe('a QEMU lab', () => {
     for (const row of rows) expectConsistentSearch(row.rate_pps, row.trials);
     console.log(`lab bench in the QEMU lab: ${rows.map((x) => `${x.frame_size} B ${x.rate_pps} pps (limited by ${x.limited_by})`).join(', ')}`);
 
-    const v = await labAsync(['verify', 'l2_multi_echo', '-f', file, '--json'], ROOT, 300_000);
+    const evidence = join(work, 'evidence');
+    const html = join(work, 'vm-report.html');
+    const v = await labAsync(['verify', 'l2_multi_echo', '-f', file, '--json', '--evidence', evidence, '--html', html], ROOT, 300_000);
     expect(v.status, v.stdout + v.stderr).toBe(0);
     const rss = json<{ checks: Array<{ check: string; status: string; data: Array<{ rx: number }> }> }>(v.stdout).checks.find((c) => c.check === 'rss')!;
     expect(rss.status).toBe('passed');
     expect(rss.data.every((q) => q.rx > 0)).toBe(true);
+    // What a VM adds to the evidence: its console, cloud-init's output, its kernel's messages, its QEMU command line.
+    const manifest = json<{ items: Array<{ path: string; missing?: string }> }>(readFileSync(join(evidence, 'manifest.json'), 'utf8'));
+    expect(manifest.items.filter((i) => i.missing)).toEqual([]);
+    expect(manifest.items.map((i) => i.path)).toEqual(expect.arrayContaining([
+      'apps/l2_multi_echo/verify.pcap', 'apps/l2_multi_echo/app.log', 'vms/dut/serial.log', 'vms/dut/cloud-init-output.log', 'vms/dut/dmesg.log', 'vms/dut/qemu.sh',
+    ]));
+    expect(readFileSync(join(evidence, 'vms/dut/dmesg.log'), 'utf8')).toMatch(/virtio|Linux version/);
+    expect(readFileSync(join(evidence, 'vms/dut/qemu.sh'), 'utf8')).toContain('mq=on');
+    const frames = spawnSync('tcpdump', ['-r', join(evidence, 'apps/l2_multi_echo/verify.pcap'), '-n', 'udp'], { encoding: 'utf8' });
+    expect(frames.status, frames.stderr).toBe(0);
+    expect(frames.stdout.trim().split('\n').length, 'the probe frames through the tap, both ways').toBeGreaterThanOrEqual(4000);
+    expect(readFileSync(html, 'utf8')).toContain('<svg class="chart rtt-histogram" data-app="l2_multi_echo"');
   }, 600_000);
 
   it('the multiqueue pitfall: validation explains it; past --force the guest app says mq=on itself', async () => {
