@@ -1,10 +1,11 @@
 // lab images: what the guest image cache holds, and pruning what no spec or VM needs; with it, the
 // spec's provisioned snapshots.
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { LabError } from '../errors.js';
 import { choosePrune, listCache, removeEntry, type CacheEntry } from '../image/cache.js';
+import { dpdkBuildPlan, listDpdkBuilds, type DpdkBuildEntry } from '../image/dpdk-build.js';
 import { imagePlan } from '../image/recipe.js';
-import { imageCacheRoot } from '../layout.js';
+import { dpdkBuildCacheRoot, imageCacheRoot } from '../layout.js';
 import { loadLab } from '../lab/load.js';
 import { listSnapshots, pruneSnapshots, type SnapshotEntry } from '../lab/snapshots.js';
 import { print, type OutputOptions } from './output.js';
@@ -26,6 +27,17 @@ function wantedDir(opts: ImagesOptions, root: string): string | undefined {
   return imagePlan(loadLab(opts.file, { force: true }), root).dir;
 }
 
+/** The DPDK build the spec installs, or undefined when there is no spec or it builds none. */
+function wantedBuild(opts: ImagesOptions, root: string): string | undefined {
+  if (!existsSync(opts.file)) return undefined;
+  const lab = loadLab(opts.file, { force: true });
+  return dpdkBuildPlan(lab, imagePlan(lab, root).key, dpdkBuildCacheRoot())?.file;
+}
+
+function buildRow(b: DpdkBuildEntry, wanted: string | undefined): string {
+  return `${b.file}  ${mib(b.bytes)}  built ${b.builtAt}${b.file === wanted ? '  (the spec installs it)' : ''}`;
+}
+
 /** The spec's provisioned snapshots, or none when there is no spec to ask. */
 function snapshotsOf(opts: ImagesOptions): SnapshotEntry[] {
   return existsSync(opts.file) ? listSnapshots(loadLab(opts.file, { force: true })) : [];
@@ -36,10 +48,13 @@ function list(opts: ImagesOptions): void {
   const wanted = wantedDir(opts, root);
   const entries = listCache(root);
   const snapshots = snapshotsOf(opts);
-  print(opts, { root, wanted, images: entries, snapshots }, () =>
+  const builds = listDpdkBuilds(dpdkBuildCacheRoot());
+  const build = wantedBuild(opts, root);
+  print(opts, { root, wanted, images: entries, snapshots, dpdkBuilds: builds }, () =>
     [
       entries.length ? [`${root}:`, ...entries.map((e) => `  ${row(e)}${e.dir === wanted ? `  (${opts.file} uses it)` : ''}`)].join('\n') : `${root}: no images`,
       ...(snapshots.length ? [`provisioned snapshots of ${opts.file}:`, ...snapshots.map((s) => `  ${snapshotRow(s)}`)] : []),
+      ...(builds.length ? ['DPDK release builds:', ...builds.map((b) => `  ${buildRow(b, build)}`)] : []),
     ].join('\n'),
   );
 }
@@ -58,13 +73,18 @@ function prune(opts: ImagesOptions): void {
   for (const entry of choice.remove) removeEntry(entry);
   // --all also takes the spec's snapshots, but never one whose overlay a running QEMU has open.
   const snapshots = opts.all && existsSync(opts.file) ? pruneSnapshots(loadLab(opts.file, { force: true })) : { removed: [], kept: snapshotsOf(opts) };
-  const freed = [...choice.remove, ...snapshots.removed].reduce((sum, e) => sum + e.bytes, 0);
-  print(opts, { root, removed: choice.remove, kept: choice.keep.map((k) => ({ ...k.entry, why: k.why })), snapshots, freedBytes: freed }, () =>
+  // DPDK builds: the one the spec installs stays, unless --all.
+  const build = wantedBuild(opts, root);
+  const builds = listDpdkBuilds(dpdkBuildCacheRoot()).filter((b) => opts.all || b.file !== build);
+  for (const b of builds) rmSync(b.file, { force: true });
+  const freed = [...choice.remove, ...snapshots.removed, ...builds].reduce((sum, e) => sum + e.bytes, 0);
+  print(opts, { root, removed: choice.remove, kept: choice.keep.map((k) => ({ ...k.entry, why: k.why })), snapshots, dpdkBuildsRemoved: builds, freedBytes: freed }, () =>
     [
       ...choice.remove.map((e) => `removed ${row(e)}`),
       ...choice.keep.map((k) => `kept    ${row(k.entry)}  (${k.why})`),
       ...snapshots.removed.map((s) => `removed snapshot ${snapshotRow(s)}`),
       ...snapshots.kept.map((s) => `kept    snapshot ${snapshotRow(s)}${s.runningPid ? '' : '  (prune --all removes it)'}`),
+      ...builds.map((b) => `removed DPDK build ${buildRow(b, build)}`),
       `freed ${mib(freed)}`,
     ].join('\n'),
   );

@@ -1,5 +1,7 @@
-// A DPDK release build as the host caches it: pure, so render can name the file before it exists.
+// A DPDK release build as the host caches it: its key and file are pure, so render can name the
+// file before it exists; the listing reads the cache.
 import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Lab } from '../config/lab.js';
 
@@ -19,4 +21,22 @@ export function dpdkBuildPlan(lab: Pick<Lab, 'dpdk'>, imageKey: string, cacheRoo
   if (source !== 'release') return undefined;
   const key = createHash('sha256').update(JSON.stringify({ BUILD_VERSION, sha256, build, imageKey })).digest('hex');
   return { key, file: join(cacheRoot, `dpdk-${lab.dpdk.version}-${key.slice(0, 16)}.tar`) };
+}
+
+export interface DpdkBuildEntry {
+  file: string;
+  bytes: number;
+  builtAt: string;
+}
+
+/** The cached builds, newest first; a half-copied one (*.tmp-*) is not a build. */
+export function listDpdkBuilds(cacheRoot: string): DpdkBuildEntry[] {
+  if (!existsSync(cacheRoot)) return [];
+  return readdirSync(cacheRoot)
+    .filter((f) => /^dpdk-.*\.tar$/.test(f))
+    .map((f) => {
+      const s = statSync(join(cacheRoot, f));
+      return { file: join(cacheRoot, f), bytes: s.size, builtAt: s.mtime.toISOString() };
+    })
+    .sort((a, b) => b.builtAt.localeCompare(a.builtAt));
 }

@@ -53,6 +53,8 @@ describe('a lab on a downloaded disk image', () => {
 
   afterAll(async () => {
     lab(['down', '-f', file, '--purge']);
+    // The next run proves the download again; the bootable image itself stays cached.
+    rmSync(imagePlan(loadLab(file), imageCacheRoot()).dir, { recursive: true, force: true });
     await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
     rmSync(work, { recursive: true, force: true });
   });
