@@ -16,7 +16,7 @@ import { labAsync, lab, ROOT } from '../helpers/lab.js';
 const work = mkdtempSync(join(tmpdir(), 'lab-report-'));
 /** Kept after the run (not committed): the screenshots a person looks at. */
 const ARTIFACTS = join(ROOT, 'test', 'artifacts');
-const XSD = join(ROOT, '..', 'shared', 'reference', 'junit-10.xsd');
+const XSD = join(ROOT, 'test', 'fixtures', 'reference', 'junit-10.xsd');
 const DUT_MAC = '52:54:00:12:34:57';
 const specs: string[] = [];
 
