@@ -73,7 +73,8 @@ export function qemuArgv(vm: Vm, rt: QemuRuntime, profiles: QemuProfiles): strin
     '-pidfile', rt.pidfile,
     '-drive', `file=${rt.boot.disk},if=virtio,format=qcow2,discard=unmap`,
     '-drive', `file=${rt.boot.seed},if=virtio,format=raw,readonly=on`,
-    ...(rt.boot.dpdkBuild ? ['-drive', `file=${rt.boot.dpdkBuild},if=virtio,format=raw,readonly=on,serial=lab-dpdk`] : []),
+    // A serial number the guest finds it by (/dev/disk/by-id/virtio-lab-dpdk): QEMU takes it on the device, not the drive.
+    ...(rt.boot.dpdkBuild ? ['-drive', `file=${rt.boot.dpdkBuild},if=none,id=labdpdk,format=raw,readonly=on`, '-device', 'virtio-blk-pci,drive=labdpdk,id=labdpdk-dev,serial=lab-dpdk'] : []),
     ...kernelArgs(rt.boot, [...profiles.kernel_args, ...machine.kernel_args]),
     // The IOMMU must exist before the devices it translates for.
     ...(machine.iommu_device ? ['-device', [machine.iommu_device, ...(kvm ? machine.kvm_iommu_options : [])].join(',')] : []),

@@ -12,6 +12,8 @@ import { loadLabText } from '../../src/lab/load.js';
 import { labRender } from '../../src/lab/render.js';
 import { vmPaths } from '../../src/layout.js';
 import { namespaceCommands, vmNetCommands } from '../../src/render/hostnet.js';
+import { qemuArgv } from '../../src/render/qemu.js';
+import { qemuProfiles } from '../../src/drivers/qemu/files.js';
 import { ROOT } from '../helpers/lab.js';
 
 const work = mkdtempSync(join(tmpdir(), 'lab-validators-'));
@@ -98,6 +100,33 @@ describe('QEMU accepts the rendered VM', () => {
       qmp?.close();
       if (qemu?.pid !== undefined && qemu.exitCode === null) qemu.kill('SIGKILL');
       await deleteNetns(netns);
+    }
+  }, 60_000);
+});
+
+describe('QEMU accepts a cached DPDK build handed to the guest', () => {
+  it('as a read-only virtio disk with the serial the guest finds it by', async () => {
+    const tar = join(work, 'dpdk-build.tar');
+    writeFileSync(tar, Buffer.alloc(10240));
+    const lab = exampleLab('lab.yaml', 'qvd');
+    const argv = qemuArgv(lab.vms[0]!, { lab: 'qvd', accel: 'tcg', sshPort: 2222, boot: { disk: tar, seed: tar, dpdkBuild: tar }, qmp: '', serial: '', pidfile: '', daemonize: false }, qemuProfiles());
+    const at = argv.findIndex((a) => a.includes('id=labdpdk,'));
+    const sock = join(work, 'qvd.qmp');
+    const qemu = spawn('qemu-system-x86_64', ['-machine', 'pc', '-accel', 'tcg', '-nodefaults', '-display', 'none', '-S', '-qmp', `unix:${sock},server=on,wait=off`, ...argv.slice(at - 1, at + 3)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    qemu.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    let qmp: Qmp | undefined;
+    try {
+      qmp = await Qmp.open(sock, 15_000).catch((err: Error) => {
+        throw new Error(`${err.message}\nQEMU said: ${stderr}`);
+      });
+      expect(await qmp.execute('qom-get', { path: '/machine/peripheral/labdpdk-dev', property: 'serial' })).toBe('lab-dpdk');
+      const blocks = await qmp.execute<Array<{ device: string; inserted?: { file: string; ro: boolean } }>>('query-block');
+      expect(blocks.find((b) => b.inserted?.file === tar)?.inserted?.ro).toBe(true);
+      await qmp.execute('quit');
+    } finally {
+      qmp?.close();
+      if (qemu.exitCode === null) qemu.kill('SIGKILL');
     }
   }, 60_000);
 });

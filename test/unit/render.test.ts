@@ -235,7 +235,8 @@ describe('a DPDK release build', () => {
     expect(dpdkBuildPlan(labFrom(MINIMAL), 'image1', '/cache')).toBeUndefined();
     const lab = release('');
     const argv = qemuArgv(lab.vms[0]!, { ...runtime, boot: { ...runtime.boot, dpdkBuild: a.file } }, profiles);
-    expect(values(argv, '-drive')).toContain(`file=${a.file},if=virtio,format=raw,readonly=on,serial=lab-dpdk`);
-    expect(values(qemuArgv(lab.vms[0]!, runtime, profiles), '-drive').some((d) => d.includes('serial=lab-dpdk'))).toBe(false);
+    expect(values(argv, '-drive')).toContain(`file=${a.file},if=none,id=labdpdk,format=raw,readonly=on`);
+    expect(values(argv, '-device')).toContain('virtio-blk-pci,drive=labdpdk,id=labdpdk-dev,serial=lab-dpdk');
+    expect(values(qemuArgv(lab.vms[0]!, runtime, profiles), '-drive').some((d) => d.includes('labdpdk'))).toBe(false);
   });
 });
