@@ -97,11 +97,11 @@ export interface ReportFlags {
   evidence?: string;
 }
 
-async function finish(opts: OutputOptions & ReportFlags, lab: Lab, report: Report, extra: Record<string, unknown> = {}): Promise<void> {
+async function finish(verb: 'verify' | 'test', opts: OutputOptions & ReportFlags, lab: Lab, report: Report, extra: Record<string, unknown> = {}): Promise<void> {
   if (opts.junit) writeAtomic(opts.junit, reportJUnit(report));
   if (opts.html) {
     const environment = report.environment ?? (await reportEnvironment(lab));
-    writeAtomic(opts.html, renderHtmlReport({ title: `lab ${lab.name}: verify`, report, topology: topologyOf(lab), environment }));
+    writeAtomic(opts.html, renderHtmlReport({ title: `lab ${lab.name}: ${verb}`, report, topology: topologyOf(lab), environment }));
   }
   if (opts.summary) appendFileSync(opts.summary, reportMarkdown(report));
   print(opts, { ...report, ...extra }, () => reportTable(report));
@@ -110,7 +110,7 @@ async function finish(opts: OutputOptions & ReportFlags, lab: Lab, report: Repor
 
 export async function verify(app: string | undefined, opts: FileOptions & ReportFlags): Promise<void> {
   const lab = loadLab(opts.file, { force: true });
-  await finish(opts, lab, opts.evidence ? await verifyKeepingEvidence(lab, app, opts.evidence) : await labVerify(lab, app));
+  await finish('verify', opts, lab, opts.evidence ? await verifyKeepingEvidence(lab, app, opts.evidence) : await labVerify(lab, app));
 }
 
 export async function test(opts: FileOptions & ReportFlags): Promise<void> {
@@ -119,7 +119,7 @@ export async function test(opts: FileOptions & ReportFlags): Promise<void> {
   const lab = loadLab(opts.file, { force: opts.force });
   const report = await labTest(lab, steps, { evidence: opts.evidence });
   if (!opts.json) process.stderr.write(`lab test: ${seconds(Date.now() - started)} in all${report.evidence ? `; evidence kept in ${report.evidence}` : ''}\n`);
-  await finish(opts, lab, report, { timings: steps.timings, ms: Date.now() - started });
+  await finish('test', opts, lab, report, { timings: steps.timings, ms: Date.now() - started });
 }
 
 export async function ssh(vm: string, command: string[], opts: FileOptions): Promise<void> {
