@@ -19,7 +19,8 @@ export async function reportEnvironment(lab: Lab): Promise<ReportEnvironment> {
   const qemu = lab.vms.some((v) => v.driver === 'qemu');
   const dpdk = lab.dpdk.source === 'release'
     ? `${lab.dpdk.version} from ${lab.dpdk.url}, built in the guest`
-    : `the distribution's packages (host: ${await hostDpdk()}${qemu ? '; guests: Debian\'s 22.11' : ''})`;
+    // The host's version is read; a guest's is its image's, which lab does not read back.
+    : `the distribution's packages (host: ${await hostDpdk()}${qemu ? '; guests: their image\'s packages' : ''})`;
   return {
     host: hostname(),
     kernel: release(),

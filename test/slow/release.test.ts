@@ -6,7 +6,7 @@
 // boot installs it from there without building. Behind LAB_SLOW=1: the build alone takes many
 // minutes under TCG.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,7 +43,7 @@ function debianDpdkTarball(): { file: string; version: string } {
       if (!orig) throw new Error(`apt-get source dpdk gave no orig tarball: ${readdirSync(apt).join(', ')}`);
       mkdirSync(cache, { recursive: true });
       copyFileSync(join(apt, orig), join(cache, `${orig}.part`));
-      spawnSync('mv', [join(cache, `${orig}.part`), join(cache, orig)]);
+      renameSync(join(cache, `${orig}.part`), join(cache, orig));
       return debianDpdkTarball();
     } finally {
       rmSync(apt, { recursive: true, force: true });
