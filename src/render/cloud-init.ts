@@ -66,7 +66,7 @@ function userDataObject(lab: Lab, vm: Vm, assets: GuestAssets): Record<string, u
     write_files: [
       ...(assets.packages.length ? [{ path: '/etc/lab/packages', permissions: '0644', content: `${assets.packages.join('\n')}\n` }] : []),
       { path: '/etc/lab/dpdk.env', permissions: '0644', content: dpdkEnv(lab) },
-      { path: '/etc/lab/vm.json', permissions: '0644', content: `${JSON.stringify(vmFacts(lab, vm), null, 2)}\n` },
+      { path: '/etc/lab/hugepages.env', permissions: '0644', content: envFile({ HUGEPAGES_SIZE: vm.hugepages.size, HUGEPAGES_COUNT: vm.hugepages.count }) },
       ...assets.scripts.map((f) => file(`${GUEST.bin}/${f.path}`, f)),
       ...assets.native.map((f) => file(`${GUEST.native}/${f.path}`, f)),
     ],
@@ -92,23 +92,17 @@ export function mesonOptions(build: DpdkBuild): string[] {
   ];
 }
 
-function dpdkEnv(lab: Lab): string {
-  const env = {
-    DPDK_SOURCE: lab.dpdk.source, DPDK_VERSION: lab.dpdk.version, DPDK_SHA256: lab.dpdk.sha256, DPDK_URL: lab.dpdk.url,
-    // The schema keeps spaces and quotes out of every option, so the script splits on spaces.
-    DPDK_MESON_OPTIONS: mesonOptions(lab.dpdk.build).join(' '),
-  };
+/** Shell variables for the guest scripts to source: their values come from the schema, which keeps quotes out. */
+function envFile(env: Record<string, string | number>): string {
   return Object.entries(env).map(([k, v]) => `${k}='${v}'\n`).join('');
 }
 
-/** What the guest-side scripts need to know about their VM: hugepages and NICs by MAC. */
-function vmFacts(lab: Lab, vm: Vm): Record<string, unknown> {
-  return {
-    lab: lab.name,
-    vm: vm.name,
-    hugepages: vm.hugepages,
-    nics: vm.nics.map((n) => ({ name: n.name, mac: n.mac, ip: n.ip, queues: n.queues, driver: n.driver })),
-  };
+function dpdkEnv(lab: Lab): string {
+  return envFile({
+    DPDK_SOURCE: lab.dpdk.source, DPDK_VERSION: lab.dpdk.version, DPDK_SHA256: lab.dpdk.sha256, DPDK_URL: lab.dpdk.url,
+    // The schema keeps spaces and quotes out of every option, so the script splits on spaces.
+    DPDK_MESON_OPTIONS: mesonOptions(lab.dpdk.build).join(' '),
+  });
 }
 
 function networkConfigObject(lab: Lab, vm: Vm): Record<string, unknown> {

@@ -116,7 +116,7 @@ describe('cloud-init seed', () => {
 
   it('writes the native sources and guest scripts, and builds DPDK then the apps', () => {
     const paths = user.write_files.map((f: { path: string }) => f.path);
-    expect(paths).toEqual(expect.arrayContaining(['/opt/lab/native/l2_echo.c', '/opt/lab/bin/lab-install-dpdk', '/etc/lab/dpdk.env', '/etc/lab/vm.json']));
+    expect(paths).toEqual(expect.arrayContaining(['/opt/lab/native/l2_echo.c', '/opt/lab/bin/lab-install-dpdk', '/etc/lab/dpdk.env', '/etc/lab/hugepages.env']));
     expect(user.write_files.find((f: { path: string }) => f.path === '/opt/lab/bin/lab-install-dpdk').permissions).toBe('0755');
     expect(user.runcmd).toEqual(['/opt/lab/bin/lab-install-dpdk && /opt/lab/bin/lab-build-apps']);
     expect(user.write_files.find((f: { path: string }) => f.path === '/etc/lab/dpdk.env').content).toContain("DPDK_SOURCE='distro'");
