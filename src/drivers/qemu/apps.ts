@@ -31,13 +31,14 @@ export function sshTarget(conn: Client, vm: string): AppTarget {
     where: `vm ${vm}`,
     start: async (argv, log) => {
       // setsid execs the app in place, so $! is the app's own PID.
-      const line = `mkdir -p ${shellQuote(dirname(log))} && : > ${shellQuote(log)} && (setsid ${argv.map(shellQuote).join(' ')} > ${shellQuote(log)} 2>&1 < /dev/null & echo $!)`;
+      // The log is readable by the SSH user, so reading it (polled while the app starts) needs no sudo, which costs about 0.3 s a call under TCG.
+      const line = `mkdir -p ${shellQuote(dirname(log))} && : > ${shellQuote(log)} && chmod 0644 ${shellQuote(log)} && (setsid ${argv.map(shellQuote).join(' ')} > ${shellQuote(log)} 2>&1 < /dev/null & echo $!)`;
       const pid = Number((await sshRun(conn, `sudo sh -c ${shellQuote(line)}`)).trim());
       const ref = procRef(pid, await stat(pid));
       if (!ref) throw new LabError({ code: 'PROCESS', message: `${argv[0]} exited at once in vm ${vm}`, hint: (await sshExec(conn, `sudo tail -n 12 ${shellQuote(log)}`)).stdout });
       return ref;
     },
-    readLog: async (log) => (await sshExec(conn, `sudo cat ${shellQuote(log)} 2>/dev/null`, 30_000)).stdout,
+    readLog: async (log) => (await sshExec(conn, `cat ${shellQuote(log)} 2>/dev/null`, 30_000)).stdout,
     alive,
     signal: async (ref, sig) => (await alive(ref)) && (await sshExec(conn, `sudo kill -${sig.replace('SIG', '')} ${ref.pid}`, 30_000)).code === 0,
   };
