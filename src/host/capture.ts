@@ -2,9 +2,9 @@
 // started before the traffic (it says when it listens) and stopped by the PID lab started.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { LabError } from '../errors.js';
 import { spawnPiped } from './exec.js';
-import { sleep } from './wait.js';
 
 export interface Capture {
   file: string;
@@ -27,7 +27,8 @@ export async function startCapture(netns: string, ifname: string, file: string):
       if (stderr.includes('listening on')) resolve(true);
     });
     void child.exited.then(() => resolve(false));
-    void sleep(LISTEN_TIMEOUT_MS).then(() => resolve(false));
+    // Unreferenced, as is stop's deadline: a deadline that is not needed any more must not keep lab running.
+    void delay(LISTEN_TIMEOUT_MS, false, { ref: false }).then(resolve);
   });
   if (!(await listening)) {
     child.kill();
@@ -37,7 +38,7 @@ export async function startCapture(netns: string, ifname: string, file: string):
     file,
     async stop() {
       child.kill('SIGINT');
-      await Promise.race([child.exited, sleep(5000)]);
+      await Promise.race([child.exited, delay(5000, undefined, { ref: false })]);
       child.kill();
     },
   };

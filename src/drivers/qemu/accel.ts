@@ -4,10 +4,10 @@
 // it, through its whole init up to mounting a root file system (which, given none, ends in a panic
 // that QEMU turns into an exit).
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
 import { LabError } from '../../errors.js';
 import { spawnPiped } from '../../host/exec.js';
 import { writeAtomic } from '../../host/files.js';
-import { sleep } from '../../host/wait.js';
 import { accelProbeArgv, PROBE_MARKERS, type Accel, type ProbeBoot, type QemuProfiles } from '../../render/qemu.js';
 
 export interface AccelProbe {
@@ -60,7 +60,7 @@ export async function probeAccel(accel: Accel, profiles: QemuProfiles, o: ProbeO
   const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
   // Once QEMU exits, what it printed last may still be in the pipe: read it before judging.
   const drained = child.exited.then(async (exit) => {
-    await Promise.race([new Promise((resolve) => child.stdout.once('close', resolve)), sleep(1000)]);
+    await Promise.race([new Promise((resolve) => child.stdout.once('close', resolve)), delay(1000, undefined, { ref: false })]);
     return exit;
   });
   const outcome = await Promise.race([seen.then(() => 'seen' as const), drained, timedOut]);
