@@ -120,6 +120,7 @@ describe('cloud-init seed', () => {
     expect(user.write_files.find((f: { path: string }) => f.path === '/opt/lab/bin/lab-install-dpdk').permissions).toBe('0755');
     expect(user.runcmd).toEqual(['/opt/lab/bin/lab-install-dpdk && /opt/lab/bin/lab-build-apps']);
     expect(user.write_files.find((f: { path: string }) => f.path === '/etc/lab/dpdk.env').content).toContain("DPDK_SOURCE='distro'");
+    expect(user.write_files.find((f: { path: string }) => f.path === '/etc/lab/hugepages.env').content).toBe("HUGEPAGES_SIZE='2M'\nHUGEPAGES_COUNT='256'\n");
   });
 
   it('installs packages only for a downloaded image (the offline image has them built in), and only those missing', () => {
