@@ -16,9 +16,18 @@ export interface Capture {
 const MAX_FRAMES = 200_000;
 const LISTEN_TIMEOUT_MS = 10_000;
 
-export async function startCapture(netns: string, ifname: string, file: string): Promise<Capture> {
+export interface CaptureOptions {
+  /**
+   * Only frames the interface receives. Such a capture stamps each frame where the receive path
+   * does (netif_rx), never in the send path's packet taps, and adds no work to that path.
+   */
+  inboundOnly?: boolean;
+}
+
+export async function startCapture(netns: string, ifname: string, file: string, opts: CaptureOptions = {}): Promise<Capture> {
   mkdirSync(dirname(file), { recursive: true });
-  const child = spawnPiped(['ip', 'netns', 'exec', netns, 'tcpdump', '-i', ifname, '-n', '-U', '--time-stamp-precision=nano', '-c', String(MAX_FRAMES), '-w', file]);
+  const direction = opts.inboundOnly ? ['-Q', 'in'] : [];
+  const child = spawnPiped(['ip', 'netns', 'exec', netns, 'tcpdump', '-i', ifname, ...direction, '-n', '-U', '--time-stamp-precision=nano', '-c', String(MAX_FRAMES), '-w', file]);
   child.stdin.end();
   let stderr = '';
   const listening = new Promise<boolean>((resolve) => {

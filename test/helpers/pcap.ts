@@ -35,6 +35,11 @@ export function wireRtts(frames: Frame[], tester: string, dut: string): number[]
   return rtts.sort((a, b) => a - b);
 }
 
+/** Frames from several captures of one clock, in the order they were stamped. */
+export function byTime(frames: Frame[]): Frame[] {
+  return frames.sort((a, b) => (a.ns < b.ns ? -1 : a.ns > b.ns ? 1 : 0));
+}
+
 /** The same percentile l2probe reports: the sorted value at floor((n - 1) × q). */
 export function percentile(sorted: number[], q: number): number {
   return sorted[Math.floor((sorted.length - 1) * q)]!;
