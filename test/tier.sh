@@ -22,4 +22,4 @@ case "$tier" in
 esac
 npm run --silent build
 [ "$tier" = unit ] || make -C native -j"$(nproc)" >/dev/null
-exec npx vitest run "test/$tier" --no-file-parallelism --reporter=default --reporter=./test/summary-reporter.ts
+exec npx vitest run "test/$tier"
