@@ -89,7 +89,7 @@ cli.command('ssh <vm> [...cmd]', 'A shell on a VM, or one command (after --) wit
 cli.command('logs <vm> [source]', 'A VM\'s serial console (default), its cloud-init output, or an app\'s log').option(...fileOption).option('-F, --follow', 'Keep following').action(action(async (vm: string, source: string | undefined, opts: FileOpts & { follow?: boolean }) => (await lifecycle()).logs(vm, source, opts)));
 
 cli
-  .command('images [action]', 'The guest image cache: list it, or prune (keeps the spec\'s image and any a VM has open)')
+  .command('images [action]', 'The guest image cache: list it, build the spec\'s image ahead of time (build), or prune (keeps the spec\'s image and any a VM has open)')
   .option(...fileOption)
   .option('--all', 'prune: also the image the spec uses and its provisioned snapshots (never one a running VM has open)')
   .option('--json', 'Machine-readable output')

@@ -128,6 +128,12 @@ export function labCacheRoot(env: NodeJS.ProcessEnv = process.env): string {
   return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'lab');
 }
 
+/**
+ * Host-wide locks, on a tmpfs the host empties at boot: locks taken with flock need no clean-up, and
+ * one here holds for every checkout and cache folder on the host.
+ */
+export const HOST_LOCKS = '/run/lock/lab';
+
 export function imageCacheRoot(env: NodeJS.ProcessEnv = process.env): string {
   return join(labCacheRoot(env), 'images');
 }

@@ -4,11 +4,13 @@ import { existsSync, rmSync } from 'node:fs';
 import { LabError } from '../errors.js';
 import { choosePrune, listCache, removeEntry, type CacheEntry } from '../image/cache.js';
 import { dpdkBuildPlan, listDpdkBuilds, type DpdkBuildEntry } from '../image/dpdk-build.js';
+import { ensureImage } from '../image/build.js';
 import { imagePlan } from '../image/recipe.js';
 import { dpdkBuildCacheRoot, imageCacheRoot } from '../layout.js';
 import { loadLab } from '../lab/load.js';
 import { listSnapshots, pruneSnapshots, type SnapshotEntry } from '../lab/snapshots.js';
 import { print, type OutputOptions } from './output.js';
+import { Steps } from './steps.js';
 
 interface ImagesOptions extends OutputOptions {
   file: string;
@@ -18,7 +20,16 @@ interface ImagesOptions extends OutputOptions {
 export async function images(action: string | undefined, opts: ImagesOptions): Promise<void> {
   if (action === undefined || action === 'list') return list(opts);
   if (action === 'prune') return prune(opts);
-  throw new LabError({ code: 'USAGE', message: `lab images: unknown action "${action}"`, hint: 'Use `lab images` (list) or `lab images prune`.' });
+  if (action === 'build') return build(opts);
+  throw new LabError({ code: 'USAGE', message: `lab images: unknown action "${action}"`, hint: 'Use `lab images` (list), `lab images build` or `lab images prune`.' });
+}
+
+/** Makes the spec's guest image ahead of time (a CI job's warm-up, say), as `lab up` would. */
+async function build(opts: ImagesOptions): Promise<void> {
+  const lab = loadLab(opts.file, { force: true });
+  const plan = imagePlan(lab, imageCacheRoot());
+  const reused = await ensureImage(lab, plan, new Steps());
+  print(opts, { dir: plan.dir, reused }, () => `${reused ? 'already in the cache' : 'made'}: ${plan.dir}`);
 }
 
 /** The image dir the spec boots from, or undefined when there is no spec to ask. */

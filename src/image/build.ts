@@ -5,6 +5,7 @@ import { createReadStream, existsSync, mkdirSync, readdirSync, renameSync, rmSyn
 import { join } from 'node:path';
 import { LabError } from '../errors.js';
 import { run } from '../host/exec.js';
+import { withHeldLock } from '../host/flock.js';
 import type { ImagePlan } from './recipe.js';
 import type { Lab } from '../config/lab.js';
 import type { Reporter } from '../progress.js';
@@ -18,9 +19,21 @@ export function imageReady(plan: ImagePlan): boolean {
   return existsSync(join(plan.dir, MANIFEST));
 }
 
-/** The image the lab boots, built or downloaded once and then reused. Returns whether it was reused. */
+/** Longer than a build may take: mmdebstrap's own limit, the disk, a slow download. */
+const BUILD_LOCK_TIMEOUT_MS = 3_600_000;
+
+/**
+ * The image the lab boots, built or downloaded once and then reused. Returns whether it was reused.
+ * Two lab commands that need the same image (two labs, or a CI job's warm-up beside its first lab)
+ * build it once: the second waits on the first's lock, then finds the image ready.
+ */
 export async function ensureImage(lab: Pick<Lab, 'image'>, plan: ImagePlan, reporter: Reporter): Promise<boolean> {
   if (imageReady(plan)) return true;
+  const onWait = () => reporter.note(`another lab command is making this image (${plan.dir}); waiting for it`);
+  return withHeldLock(plan.lock, { onWait, timeoutMs: BUILD_LOCK_TIMEOUT_MS }, async () => imageReady(plan) || makeImage(lab, plan, reporter));
+}
+
+async function makeImage(lab: Pick<Lab, 'image'>, plan: ImagePlan, reporter: Reporter): Promise<false> {
   const tmp = `${plan.dir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
@@ -42,6 +55,24 @@ function dropInHook(unit: string, body: string): string {
   return `--customize-hook=mkdir -p ${dir} && printf '${body}' > ${dir}/lab.conf`;
 }
 
+/**
+ * Hooks that share the downloaded packages between builds, in the folder $LAB_DEBS names (the
+ * environment carries it, so no path is ever quoted into a shell command). In: every complete .deb
+ * of the cache (apt re-downloads one whose hash its signed index does not confirm). Out: each new
+ * one copied under a dot name, then renamed, so a build beside this one never reads half a file.
+ * The image itself keeps none: mmdebstrap's cleanup empties its apt cache.
+ */
+export function debCacheHooks(): string[] {
+  const archives = '"$1"/var/cache/apt/archives';
+  const cache = '"$LAB_DEBS"';
+  return [
+    // Kept in the cache: without this, the essential step deletes what it downloaded.
+    '--skip=essential/unlink',
+    `--setup-hook=mkdir -p ${cache} ${archives} && find ${cache} -maxdepth 1 -name '*.deb' -exec cp -t ${archives} {} +`,
+    `--customize-hook=for f in ${archives}/*.deb; do [ -e "$f" ] || continue; n=$(basename "$f"); [ -e ${cache}/"$n" ] || { cp "$f" ${cache}/."$n" && mv ${cache}/."$n" ${cache}/"$n"; }; done`,
+  ];
+}
+
 async function buildDebian(recipe: { suite: string; mirror: string }, plan: ImagePlan, tmp: string, reporter: Reporter): Promise<void> {
   const root = join(tmp, 'root');
   await reporter.step(`mmdebstrap ${recipe.suite} with ${plan.packages.length} packages (first build only)`, () =>
@@ -49,6 +80,7 @@ async function buildDebian(recipe: { suite: string; mirror: string }, plan: Imag
       [
         'mmdebstrap', '--variant=minbase', '--mode=root', '--components=main',
         `--include=${plan.packages.join(',')}`,
+        ...(plan.debs ? debCacheHooks() : []),
         // cloud-init renders its network config for systemd-networkd, which minbase leaves disabled.
         '--customize-hook=chroot "$1" systemctl enable systemd-networkd',
         // No host key but the one lab pins: the image has none, and sshd waits for cloud-init to install it.
@@ -58,9 +90,9 @@ async function buildDebian(recipe: { suite: string; mirror: string }, plan: Imag
         // only a static address sits in router discovery for ~12 s (nothing on its wire sends RAs),
         // and cloud-init 22.4 cannot render IPv6AcceptRA=no for it: online means the management link.
         dropInHook('systemd-networkd-wait-online.service', '[Service]\\nExecStart=\\nExecStart=/lib/systemd/systemd-networkd-wait-online --any\\n'),
-        recipe.suite, root, ...(recipe.mirror ? [recipe.mirror] : []),
+        '--', recipe.suite, root, ...(recipe.mirror ? [recipe.mirror] : []),
       ],
-      { code: 'ENV_TOOL', what: 'building the guest root with mmdebstrap', timeoutMs: 1_800_000 },
+      { code: 'ENV_TOOL', what: 'building the guest root with mmdebstrap', timeoutMs: 1_800_000, env: { ...process.env, LAB_DEBS: plan.debs ?? '' } },
     ),
   );
   await reporter.step('copy out the kernel and initrd for direct boot', async () => {

@@ -1,6 +1,7 @@
 // What a guest image is made of and where it is cached: pure, so render can name the files before they exist.
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { HOST_LOCKS } from '../layout.js';
 import type { Lab } from '../config/lab.js';
 import { guestPackages } from './packages.js';
 
@@ -18,17 +19,30 @@ export interface ImagePlan {
   kernel?: string;
   initrd?: string;
   packages: string[];
+  /**
+   * The Debian packages earlier builds downloaded, beside the image cache: apt checks each against
+   * the mirror's signed index before it uses it, so a build downloads only what is new.
+   */
+  debs?: string;
+  /** Held while the image is made: a second lab command that needs it waits, then reuses it. */
+  lock: string;
+}
+
+/** One lock per image and cache folder, whichever checkout or user asks for it. */
+function imageLock(dir: string): string {
+  const where = createHash('sha256').update(dirname(dir)).digest('hex').slice(0, 8);
+  return join(HOST_LOCKS, `image-${basename(dir)}-${where}.lock`);
 }
 
 /** What the image is and where it is cached; `cacheRoot` is layout's imageCacheRoot() but for tests and benchmarks. */
 export function imagePlan(lab: Pick<Lab, 'image' | 'dpdk'>, cacheRoot: string): ImagePlan {
   if ('url' in lab.image) {
     const dir = join(cacheRoot, `sha256-${lab.image.sha256}`);
-    return { kind: 'download', key: lab.image.sha256, dir, disk: join(dir, 'disk.img'), format: 'qcow2', packages: [] };
+    return { kind: 'download', key: lab.image.sha256, dir, disk: join(dir, 'disk.img'), format: 'qcow2', packages: [], lock: imageLock(dir) };
   }
   const { suite, mirror, packages: extra } = lab.image.debian;
   const packages = [...new Set(['linux-image-amd64', 'systemd-sysv', 'udev', ...guestPackages(lab), ...extra])].sort();
   const key = createHash('sha256').update(JSON.stringify({ BUILD_VERSION, suite, mirror, packages })).digest('hex');
   const dir = join(cacheRoot, `debian-${suite}-${key.slice(0, 16)}`);
-  return { kind: 'debian', key, dir, disk: join(dir, 'disk.qcow2'), format: 'qcow2', kernel: join(dir, 'vmlinuz'), initrd: join(dir, 'initrd.img'), packages };
+  return { kind: 'debian', key, dir, disk: join(dir, 'disk.qcow2'), format: 'qcow2', kernel: join(dir, 'vmlinuz'), initrd: join(dir, 'initrd.img'), packages, debs: join(dirname(cacheRoot), 'debs'), lock: imageLock(dir) };
 }

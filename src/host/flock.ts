@@ -1,0 +1,71 @@
+// The kernel's lock (flock(2)) on a file, held for as long as this process wants it. Node has no
+// flock, so util-linux's flock holds it for us: it takes the lock, says so, and then waits on its
+// standard input. When lab lets go, or dies in any way (even SIGKILL), that pipe closes, flock's
+// child ends and the kernel drops the lock: no stale lock file is ever left to break.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { LabError } from '../errors.js';
+import { spawnPiped } from './exec.js';
+
+const HELD = 'held';
+/** flock's exit code when the lock stayed taken (EX_TEMPFAIL), distinct from its own errors. */
+const CONFLICT = 75;
+
+export interface HeldLock {
+  release(): Promise<void>;
+}
+
+export interface FlockOptions {
+  /** Said once, when another process holds the lock and this one starts waiting for it. */
+  onWait?: () => void;
+  /** How long to wait for the lock before giving up with a TIMEOUT error. */
+  timeoutMs: number;
+}
+
+/** Takes the lock at once if it is free; undefined when another process holds it. */
+function attempt(path: string, wait: boolean, timeoutMs: number): Promise<HeldLock | undefined> {
+  const mode = wait ? ['--wait', String(Math.ceil(timeoutMs / 1000))] : ['--nonblock'];
+  const child = spawnPiped(['flock', '--exclusive', ...mode, '--conflict-exit-code', String(CONFLICT), path, 'sh', '-c', `echo ${HELD}; exec cat >/dev/null`]);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout.on('data', (d: Buffer) => {
+      const was = out;
+      out += d.toString();
+      if (was.startsWith(HELD) || !out.startsWith(HELD)) return;
+      resolve({
+        async release() {
+          child.stdin.end();
+          await child.exited;
+        },
+      });
+    });
+    void child.exited.then((exit) => {
+      if (out.startsWith(HELD)) return;
+      if (exit.code === CONFLICT) return resolve(undefined);
+      reject(new LabError({ code: 'ENV_TOOL', message: `flock could not lock ${path}`, hint: (exit.error?.message ?? err.trim()) || 'Is util-linux installed?' }));
+    });
+  });
+}
+
+/** Holds an exclusive lock on `path` (created if missing), waiting for another holder to let go. */
+export async function holdLock(path: string, opts: FlockOptions): Promise<HeldLock> {
+  mkdirSync(dirname(path), { recursive: true });
+  const now = await attempt(path, false, 0);
+  if (now) return now;
+  opts.onWait?.();
+  const later = await attempt(path, true, opts.timeoutMs);
+  if (later) return later;
+  throw new LabError({ code: 'TIMEOUT', message: `${path} is still locked by another lab command after ${Math.round(opts.timeoutMs / 1000)} s` });
+}
+
+/** Runs `fn` while holding the lock on `path`. */
+export async function withHeldLock<T>(path: string, opts: FlockOptions, fn: () => Promise<T>): Promise<T> {
+  const lock = await holdLock(path, opts);
+  try {
+    return await fn();
+  } finally {
+    await lock.release();
+  }
+}
