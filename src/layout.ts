@@ -1,7 +1,7 @@
 // Every naming rule in one place: where a lab keeps its state, what its namespaces, interfaces and
 // DPDK file prefixes are called, where the caches live, and where things sit inside a guest.
 // Pure string arithmetic on names, so every layer may use it.
-import { homedir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 export interface LabPaths {
@@ -130,9 +130,13 @@ export function labCacheRoot(env: NodeJS.ProcessEnv = process.env): string {
 
 /**
  * Host-wide locks, on a tmpfs the host empties at boot: locks taken with flock need no clean-up, and
- * one here holds for every checkout and cache folder on the host.
+ * one here holds for every checkout and cache folder on the host. root's are in /run/lock; another
+ * user's (the unit tier, a user's own image cache) in a folder of that user's own.
  */
-export const HOST_LOCKS = '/run/lock/lab';
+export function hostLockRoot(env: NodeJS.ProcessEnv = process.env): string {
+  const uid = process.getuid?.() ?? 0;
+  return uid === 0 ? '/run/lock/lab' : join(env.XDG_RUNTIME_DIR || tmpdir(), `lab-locks-${uid}`);
+}
 
 export function imageCacheRoot(env: NodeJS.ProcessEnv = process.env): string {
   return join(labCacheRoot(env), 'images');

@@ -1,7 +1,7 @@
 // What a guest image is made of and where it is cached: pure, so render can name the files before they exist.
 import { createHash } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
-import { HOST_LOCKS } from '../layout.js';
+import { hostLockRoot } from '../layout.js';
 import type { Lab } from '../config/lab.js';
 import { guestPackages } from './packages.js';
 
@@ -31,7 +31,7 @@ export interface ImagePlan {
 /** One lock per image and cache folder, whichever checkout or user asks for it. */
 function imageLock(dir: string): string {
   const where = createHash('sha256').update(dirname(dir)).digest('hex').slice(0, 8);
-  return join(HOST_LOCKS, `image-${basename(dir)}-${where}.lock`);
+  return join(hostLockRoot(), `image-${basename(dir)}-${where}.lock`);
 }
 
 /** What the image is and where it is cached; `cacheRoot` is layout's imageCacheRoot() but for tests and benchmarks. */

@@ -87,7 +87,10 @@ describe('an impaired link between a tester and a DUT (examples/impaired-netns.y
     expect(lab(['run', 'l2_multi_echo', '--detach', '-f', file]).status).toBe(0);
     const clean = lab(['verify', '-f', file, '--json']);
     expect(clean.status, clean.stdout).toBe(0);
-    expect(check(checksOf(clean.stdout), 'latency').data.min, 'without the delay the round trip is shorter than 400 µs').toBeLessThan(400);
+    // The fastest of 2000 round trips, with and without the relay's 2 × 200 µs: however fast this
+    // machine's wire is, clearing the delay takes most of those 400 µs off it.
+    const cleanMin = check(checksOf(clean.stdout), 'latency').data.min;
+    expect(cleanMin, `without the delay: min ${cleanMin} µs, with it ${slow.data.min} µs`).toBeLessThan(slow.data.min - 300);
 
     const down = lab(['down', '-f', file, '--json']);
     expect(down.status).toBe(0);
@@ -176,7 +179,9 @@ describe('l2impair (the sanitizer build)', () => {
     const frames = readPcap(pcap);
     expect(frames.length, 'all 40 frames arrive: the queue holds 1000').toBe(40);
     const gaps = frames.slice(1).map((f, i) => Number(f.ns - frames[i]!.ns) / 1000);
-    // 1000 bytes at 8 Mbit/s take 1000 µs on the line; a late wake-up can stretch a gap, never shorten the schedule.
+    // 1000 bytes at 8 Mbit/s take 1000 µs on the line; a late wake-up can stretch a gap, never shorten the
+    // schedule. The upper bound says the relay keeps to the rate rather than falling behind it: half as
+    // long again is 19.5 ms of lateness over 40 wake-ups of a real-time thread.
     const total = Number(frames[frames.length - 1]!.ns - frames[0]!.ns) / 1000;
     expect(total, `39 gaps of 1000 µs: ${gaps.map((g) => g.toFixed(0)).join(' ')}`).toBeGreaterThanOrEqual(39 * 1000 * 0.99);
     expect(total).toBeLessThan(39 * 1000 * 1.5);

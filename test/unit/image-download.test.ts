@@ -45,7 +45,12 @@ beforeEach(() => {
   cache = mkdtempSync(join(tmpdir(), 'lab-cache-'));
   ranges.length = 0;
 });
-afterEach(() => rmSync(cache, { recursive: true, force: true }));
+/** The locks the builds held: host-wide files outside the cache folder, so removed with it. */
+const locks = new Set<string>();
+afterEach(() => {
+  rmSync(cache, { recursive: true, force: true });
+  for (const lock of locks) rmSync(lock, { force: true });
+});
 
 /** A loopback port nothing listens on: bound, then released. */
 async function freePort(): Promise<number> {
@@ -56,7 +61,11 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-const fetchImage = (image: { url: string; sha256: string }) => ensureImage({ image }, imagePlan({ image, dpdk }, cache), quiet);
+const fetchImage = (image: { url: string; sha256: string }) => {
+  const plan = imagePlan({ image, dpdk }, cache);
+  locks.add(plan.lock);
+  return ensureImage({ image }, plan, quiet);
+};
 
 describe('downloaded guest images', () => {
   it('are checked against their sha256 and cached by it; the second time nothing is fetched', async () => {
