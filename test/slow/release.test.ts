@@ -4,7 +4,9 @@
 // checks its sha256, builds it with meson/ninja (only the drivers the lab needs) and builds the apps
 // against it; both apps then run and verify. The build lands in the host cache, and a second cold
 // boot installs it from there without building. Behind LAB_SLOW=1: the build alone takes many
-// minutes under TCG.
+// minutes under TCG. First, the same release image with a tarball the guest cannot reach: a
+// provisioning that fails. It lives here because it needs that second guest image (build tools
+// instead of Debian's DPDK), which the build below makes anyway.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -56,6 +58,49 @@ function debianDpdkTarball(): { file: string; version: string } {
 const SERVER = `const [file, port] = process.argv.slice(1); require('http').createServer((req, res) => {
   const fs = require('fs'); res.setHeader('content-length', fs.statSync(file).size); fs.createReadStream(file).pipe(res);
 }).listen(+port, '127.0.0.1', () => console.log('listening'));`;
+
+describe.runIf(SLOW)('a guest whose provisioning fails', () => {
+  // dpdk.source release, fetched from an address the guest cannot reach: the release image (the one
+  // the build below boots too) is made like any other, and cloud-init fails at the download.
+  const work = mkdtempSync(join(tmpdir(), 'lab-fail-'));
+  const relName = `rl${process.pid % 100000}`;
+  const relFile = join(work, 'release.yaml');
+  writeFileSync(relFile, readFileSync(join(ROOT, 'lab.yaml'), 'utf8').replace(/^name: .*/m, `name: ${relName}`).replace(/^dpdk:\n(  .*\n)+/m, [
+    'dpdk:',
+    '  source: release',
+    '  version: "24.07"',
+    `  sha256: "${'0'.repeat(64)}"`,
+    '  url: http://10.0.2.2:1/dpdk-24.07.tar.xz',
+    '',
+  ].join('\n')));
+  afterAll(() => {
+    lab(['down', '-f', relFile, '--purge']);
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('makes lab up fail with cloud-init\'s own log, ending at the first error, and leaves nothing running', async () => {
+    const up = await labAsync(['up', '-f', relFile], ROOT, UP_TIMEOUT);
+    expect(up.status, up.stderr).toBe(3);
+    expect(up.stderr).toContain('error: cloud-init failed in the guest (status: error)');
+    expect(up.stderr).toContain('--- /var/log/cloud-init-output.log ---');
+    expect(up.stderr).toMatch(/curl: \(7\) Failed to connect to 10\.0\.2\.2 port 1/);
+    expect(up.stderr, 'the apps are not built on a guest without DPDK').not.toContain('make: Entering directory');
+    expect(netnsExists(`lab-${relName}`)).toBe(false);
+    expect(processesNaming(join(work, '.lab', relName))).toEqual([]);
+    expect((JSON.parse(lab(['status', '-f', relFile, '--json']).stdout) as { vms: Array<{ state: string }> }).vms[0]!.state).toBe('stopped');
+  }, TEST_TIMEOUT);
+});
+
+/** PIDs of processes whose command line names files under `dir`: only this test's labs. */
+function processesNaming(dir: string): number[] {
+  return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+    try {
+      return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(dir);
+    } catch {
+      return false;
+    }
+  }).map(Number);
+}
 
 describe.runIf(SLOW)('dpdk.source release from Debian\'s DPDK tarball', () => {
   const work = mkdtempSync(join(tmpdir(), 'lab-slow-'));

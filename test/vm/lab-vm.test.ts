@@ -1,11 +1,14 @@
 // A whole QEMU lab under TCG (or KVM where it really works) from the offline image: up, SSH with the
 // pinned key, cloud-init done, the guest sees the multiqueue NIC, up is idempotent, both apps run and
 // verify in the guest, a second VM joins a running lab without touching the first, a crash is seen,
-// down leaves nothing, lab test does it all, and Ctrl-C during up or a failed provisioning undoes it.
+// down leaves nothing, lab test does it all, and Ctrl-C during up undoes it.
 //
 // Each describe sets up the lab state it needs, so one failure does not fail the tests after it.
+// Each distinct VM boots cold once: lab.yaml's DUT in the first describe, examples/two-vm.yaml's
+// tester when it joins; every later up restores the provisioned snapshot (a test that must boot cold
+// puts the snapshot back after it). Ctrl-C and SIGKILL during up stop cold boots of labs of their own.
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -179,6 +182,23 @@ describe('the provisioned snapshot', () => {
   const vmDir = join(stateDir, 'vms', 'dut');
   afterEach(stopApps, 300_000);
 
+  /**
+   * The VM's folder, snapshot and all, kept aside while a test makes it boot cold, and put back
+   * after: every later test of the file restores the VM instead of booting it again.
+   */
+  function keepSnapshot(): { restore(): void } {
+    const kept = join(work, 'kept');
+    rmSync(kept, { recursive: true, force: true });
+    cpSync(vmDir, kept, { recursive: true });
+    return {
+      restore() {
+        rmSync(vmDir, { recursive: true, force: true });
+        cpSync(kept, vmDir, { recursive: true });
+        rmSync(kept, { recursive: true, force: true });
+      },
+    };
+  }
+
   /** Starts lab up on a spec and ends it with Ctrl-C once `line` is on its progress. */
   async function upUntil(spec: string, line: string): Promise<string> {
     const child = spawn(process.execPath, [join(ROOT, 'bin/lab.js'), 'up', '-f', spec], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -237,28 +257,26 @@ describe('the provisioned snapshot', () => {
   it('a changed spec makes the next up cold again, and says why', async () => {
     if (!existsSync(join(vmDir, 'snapshot.json'))) await upOrFail();
     await labAsync(['down', '-f', file]);
-    // Kept aside and put back after, so the next test has a snapshot without booting again.
-    const kept = join(work, 'kept');
-    rmSync(kept, { recursive: true, force: true });
-    cpSync(vmDir, kept, { recursive: true });
+    const kept = keepSnapshot();
     const bigger = join(work, 'lab-bigger.yaml');
     writeFileSync(bigger, readFileSync(file, 'utf8').replace('memory: 2G', 'memory: 2304M'));
     const said = await upUntil(bigger, 'dut: wait for SSH');
     expect(said).toContain('dut: the provisioned snapshot was made from another image, QEMU command line, cloud-init seed or native sources: booting cold');
     expect(said).not.toContain('from the provisioned snapshot (-loadvm)');
-    rmSync(vmDir, { recursive: true, force: true });
-    cpSync(kept, vmDir, { recursive: true });
+    kept.restore();
   }, UP_TIMEOUT);
 
   it('one that fails to load is discarded with a warning and the VM boots cold, never hangs', async () => {
     if (!existsSync(join(vmDir, 'snapshot.json'))) await upOrFail();
     await labAsync(['down', '-f', file]);
+    const kept = keepSnapshot();
     // The key still matches, but the overlay no longer holds the snapshot.
     expect(spawnSync('qemu-img', ['snapshot', '-d', 'lab-provisioned', join(vmDir, 'disk.qcow2')]).status).toBe(0);
     const said = await upUntil(file, 'dut: wait for SSH');
     expect(said).toContain('the provisioned snapshot did not restore, so it is discarded and the VM boots cold');
     expect(said).toContain('dut: disk overlay and cloud-init seed');
     expect(existsSync(join(vmDir, 'snapshot.json'))).toBe(false);
+    kept.restore();
   }, UP_TIMEOUT);
 });
 
@@ -307,25 +325,84 @@ describe('a QEMU VM linked to a netns tester node', () => {
   }, UP_TIMEOUT);
 });
 
-describe('examples/two-vm.yaml: a tester VM linked to a DUT VM', () => {
+describe('examples/two-vm.yaml: a tester VM added to the running DUT', () => {
+  // The example's DUT is lab.yaml's (its MAC given, as lab.yaml gives it), so it restores from the
+  // snapshot the tests above made, and only the tester boots: a second VM joining a running lab.
   const twoVm = join(work, 'two-vm.yaml');
-  writeFileSync(twoVm, readFileSync(join(ROOT, 'examples/two-vm.yaml'), 'utf8').replace(/^name: .*/m, `name: ${name}`));
+  writeFileSync(twoVm, readFileSync(join(ROOT, 'examples/two-vm.yaml'), 'utf8')
+    .replace(/^name: .*/m, `name: ${name}`)
+    .replace('        queues: 2\n', '        queues: 2\n        mac: "52:54:00:12:34:56"\n'));
+  const dutFiles = ['qemu.sh', 'user-data', 'meta-data', 'network-config'].map((f) => join(stateDir, 'vms', 'dut', f));
+  const files = () => dutFiles.map((f) => [f, readFileSync(f, 'utf8'), statSync(f).mtimeMs]);
   afterAll(async () => void (await labAsync(['down', '-f', twoVm])), 120_000);
 
-  it('verify runs from the tester VM\'s kernel, lab test passes every check, and down leaves nothing', async () => {
+  let before: { files: ReturnType<typeof files>; dut: NonNullable<State['vms'][string]['qemu']> };
+  let up: CliResult;
+  beforeAll(async () => {
+    await upOrFail(file);
+    before = { files: files(), dut: state().vms.dut!.qemu! };
+    up = await upOrFail(twoVm);
+  }, 2 * UP_TIMEOUT);
+
+  it('lab up starts only the new VM and leaves the running one\'s files, SSH port and process untouched', async () => {
+    expect(up.stderr).toContain('tst: start QEMU');
+    expect(up.stderr).not.toContain('dut: start QEMU');
+    expect(up.stderr).not.toContain('dut: render');
+    expect(files(), "dut's rendered files").toEqual(before.files);
+    const after = state().vms;
+    expect(after.dut!.qemu).toEqual(before.dut);
+    expect(isAlive(before.dut.proc)).toBe(true);
+    expect(after.tst!.qemu!.sshPort).not.toBe(before.dut.sshPort);
+    const vms = json<{ vms: Array<{ vm: string; sshPort: number }> }>(up.stdout).vms;
+    expect(vms.map((v) => [v.vm, v.sshPort])).toEqual([['tst', after.tst!.qemu!.sshPort], ['dut', before.dut.sshPort]]);
+    expect((await labAsync(['ssh', 'tst', '-f', twoVm, '--', 'hostname'])).stdout.trim()).toBe('tst');
+  }, 120_000);
+
+  it('verify runs from the tester VM\'s kernel: the probe and the pings leave through its NIC', async () => {
     await upOrFail(twoVm);
-    const status = json<{ vms: Array<{ vm: string; nics: Array<{ guestIf?: string }> }> }>(lab(['status', '-f', twoVm, '--json']).stdout);
+    const status = json<{ vms: Array<{ vm: string; nics: Array<{ guestIf?: string; link?: string }> }> }>(lab(['status', '-f', twoVm, '--json']).stdout);
+    expect(status.vms.map((v) => [v.vm, v.nics[0]!.link]), 'the running DUT\'s tap was wired into the link').toEqual([['tst', 'dut.dp0'], ['dut', 'tst.eth0']]);
     const testerIf = status.vms.find((v) => v.vm === 'tst')!.nics[0]!.guestIf!;
     const txPackets = async () => Number((await labAsync(['ssh', 'tst', '-f', twoVm, '--', 'cat', `/sys/class/net/${testerIf}/statistics/tx_packets`])).stdout.trim());
     expect((await labAsync(['run', 'l2_multi_echo', '--detach', '-f', twoVm], ROOT, 300_000)).status).toBe(0);
-    const before = await txPackets();
+    const txBefore = await txPackets();
     const v = await labAsync(['verify', 'l2_multi_echo', '-f', twoVm, '--json'], ROOT, 300_000);
     expect(v.status, v.stdout + v.stderr).toBe(0);
     // The probe's 2000 frames and the pings left through the tester guest's own NIC.
-    expect((await txPackets()) - before).toBeGreaterThanOrEqual(2010);
+    expect((await txPackets()) - txBefore).toBeGreaterThanOrEqual(2010);
+  }, 600_000);
 
+  it('lab down tst stops that QEMU and removes its tap; dut runs on', async () => {
+    await upOrFail(twoVm);
+    const { dut, tst } = state().vms;
+    const down = await labAsync(['down', 'tst', '-f', twoVm, '--json']);
+    expect(down.status, down.stderr).toBe(0);
+    expect(json<{ removed: string[] }>(down.stdout).removed).toEqual([expect.stringMatching(/^QEMU of tst \(pid \d+, /), 'interface tst-eth0']);
+    expect(isAlive(tst!.qemu!.proc)).toBe(false);
+    expect(isAlive(dut!.qemu!.proc)).toBe(true);
+    expect(state().vms.tst, 'its record is gone').toBeUndefined();
+    const status = json<{ vms: Array<{ vm: string; state: string }> }>(lab(['status', '-f', twoVm, '--json']).stdout);
+    expect(status.vms.map((v) => [v.vm, v.state])).toEqual([['tst', 'stopped'], ['dut', 'running']]);
+  }, 120_000);
+
+  it('after kill -9 of one QEMU, status says that VM crashed and the other runs; down from the one-VM spec cleans up everything', async () => {
+    await upOrFail(twoVm);
+    const { dut, tst } = state().vms;
+    process.kill(dut!.qemu!.proc.pid, 'SIGKILL');
+    await waitFor(() => !isAlive(dut!.qemu!.proc), { timeoutMs: 10_000 });
+    const status = json<{ vms: Array<{ vm: string; state: string }> }>(lab(['status', '-f', twoVm, '--json']).stdout);
+    expect(status.vms.map((v) => [v.vm, v.state])).toEqual([['tst', 'running'], ['dut', 'crashed']]);
+    // Down from lab.yaml's spec: tst is only in the state, and goes too.
+    const down = await labAsync(['down', '-f', file]);
+    expect(down.status, down.stderr).toBe(0);
+    expect(down.stdout).toContain(`QEMU of tst (pid ${tst!.qemu!.proc.pid}`);
+    expect(netnsExists(`lab-${name}`)).toBe(false);
+    expect(isAlive(tst!.qemu!.proc)).toBe(false);
+  }, 120_000);
+
+  it('lab test passes every check from the tester VM, and down leaves nothing', async () => {
     const junit = join(work, 'two-vm.xml');
-    const t = await labAsync(['test', '-f', twoVm, '--json', '--junit', junit], ROOT, 900_000);
+    const t = await labAsync(['test', '-f', twoVm, '--json', '--junit', junit], ROOT, UP_TIMEOUT);
     expect(t.status, t.stdout + t.stderr).toBe(0);
     const checks = json<{ checks: Array<{ check: string; app: string; status: string }> }>(t.stdout).checks;
     expect(checks.map((c) => `${c.app} ${c.check} ${c.status}`)).toEqual([
@@ -336,94 +413,6 @@ describe('examples/two-vm.yaml: a tester VM linked to a DUT VM', () => {
     expect(netnsExists(`lab-${name}`)).toBe(false);
     expect(spawnSync('pgrep', ['-f', `process=lab-${name}-`]).status, 'no QEMU of this lab is left').toBe(1);
   }, UP_TIMEOUT);
-});
-
-describe('a second VM added to a running lab', () => {
-  // The same lab with a small second VM: lab up must start only that one.
-  const two = join(work, 'two.yaml');
-  writeFileSync(two, `${readFileSync(file, 'utf8').replace(/^apps:/m, [
-    '  dut2:',
-    '    cpus: 1',
-    '    memory: 1G',
-    '    hugepages: { size: 2M, count: 64 }',
-    '    nics:',
-    '      - { name: dp0, ip: 10.10.1.2/24 }',
-    '',
-    'apps:',
-  ].join('\n'))}`);
-  const dutFiles = ['qemu.sh', 'user-data', 'meta-data', 'network-config'].map((f) => join(stateDir, 'vms', 'dut', f));
-  const snapshot = () => dutFiles.map((f) => [f, readFileSync(f, 'utf8'), statSync(f).mtimeMs]);
-
-  let before: { files: ReturnType<typeof snapshot>; dut: NonNullable<State['vms'][string]['qemu']> };
-  let up: CliResult;
-  beforeAll(async () => {
-    await upOrFail(file);
-    before = { files: snapshot(), dut: state().vms.dut!.qemu! };
-    up = await upOrFail(two);
-  }, 2 * UP_TIMEOUT);
-
-  it('starts only the new VM and leaves the running one\'s files, SSH port and process untouched', async () => {
-    expect(up.stderr).toContain('dut2: start QEMU');
-    expect(up.stderr).not.toContain('dut: start QEMU');
-    expect(up.stderr).not.toContain('dut: render');
-    expect(snapshot(), "dut's rendered files").toEqual(before.files);
-    const after = state().vms;
-    expect(after.dut!.qemu).toEqual(before.dut);
-    expect(isAlive(before.dut.proc)).toBe(true);
-    expect(after.dut2!.qemu!.sshPort).not.toBe(before.dut.sshPort);
-    const vms = json<{ vms: Array<{ vm: string; sshPort: number }> }>(up.stdout).vms;
-    expect(vms.map((v) => [v.vm, v.sshPort])).toEqual([['dut', before.dut.sshPort], ['dut2', after.dut2!.qemu!.sshPort]]);
-    expect((await labAsync(['ssh', 'dut2', '-f', two, '--', 'hostname'])).stdout.trim()).toBe('dut2');
-  }, 120_000);
-
-  it('after kill -9 of one QEMU, status says that VM crashed and the other runs; down cleans up everything', async () => {
-    const { dut, dut2 } = state().vms;
-    process.kill(dut!.qemu!.proc.pid, 'SIGKILL');
-    await waitFor(() => !isAlive(dut!.qemu!.proc), { timeoutMs: 10_000 });
-    const status = json<{ vms: Array<{ vm: string; state: string }> }>(lab(['status', '-f', two, '--json']).stdout);
-    expect(status.vms.map((v) => [v.vm, v.state])).toEqual([['dut', 'crashed'], ['dut2', 'running']]);
-    // Down from the one-VM spec: dut2 is only in the state, and goes too.
-    const down = await labAsync(['down', '-f', file]);
-    expect(down.status, down.stderr).toBe(0);
-    expect(down.stdout).toContain(`QEMU of dut2 (pid ${dut2!.qemu!.proc.pid}`);
-    expect(netnsExists(`lab-${name}`)).toBe(false);
-    expect(isAlive(dut2!.qemu!.proc)).toBe(false);
-  }, 120_000);
-
-  describe('brought up from nothing', () => {
-    let up2: CliResult;
-    let ms = 0;
-    beforeAll(async () => {
-      // --purge: no provisioned snapshots, so both VMs boot.
-      await labAsync(['down', '-f', two, '--purge']);
-      const t0 = Date.now();
-      up2 = await upOrFail(two);
-      ms = Date.now() - t0;
-    }, UP_TIMEOUT);
-    afterAll(async () => void (await labAsync(['down', '-f', two])), 120_000);
-
-    it('boots both VMs at once: the second QEMU starts before either answers SSH', () => {
-      const at = (line: string) => up2.stderr.indexOf(line);
-      const lastStart = Math.max(at('✓ dut: start QEMU'), at('✓ dut2: start QEMU'));
-      const firstSsh = Math.min(at('✓ dut: wait for SSH'), at('✓ dut2: wait for SSH'));
-      expect(Math.min(at('✓ dut: start QEMU'), at('✓ dut2: start QEMU')), up2.stderr).toBeGreaterThan(-1);
-      expect(lastStart, up2.stderr).toBeLessThan(firstSsh);
-      expect(state().vms.dut2!.qemu!.sshPort).not.toBe(state().vms.dut!.qemu!.sshPort);
-      console.log(`lab up of two VMs at once: ${(ms / 1000).toFixed(1)} s`);
-    });
-
-    it('lab down dut2 stops that QEMU and removes its tap; dut runs on', async () => {
-      const { dut, dut2 } = state().vms;
-      const down = await labAsync(['down', 'dut2', '-f', two, '--json']);
-      expect(down.status, down.stderr).toBe(0);
-      expect(json<{ removed: string[] }>(down.stdout).removed).toEqual([expect.stringMatching(/^QEMU of dut2 \(pid \d+, /), 'interface dut2-dp0']);
-      expect(isAlive(dut2!.qemu!.proc)).toBe(false);
-      expect(isAlive(dut!.qemu!.proc)).toBe(true);
-      expect(state().vms.dut2, 'its record is gone').toBeUndefined();
-      const status = json<{ vms: Array<{ vm: string; state: string }> }>(lab(['status', '-f', two, '--json']).stdout);
-      expect(status.vms.map((v) => [v.vm, v.state])).toEqual([['dut', 'running'], ['dut2', 'stopped']]);
-    }, 120_000);
-  });
 });
 
 describe('lab test, the README\'s main command', () => {
@@ -440,92 +429,68 @@ describe('lab test, the README\'s main command', () => {
   }, UP_TIMEOUT);
 });
 
-/** Starts `lab up` and resolves once its QEMU runs and it waits for SSH. */
-async function upUntilSshWait(): Promise<{ child: ReturnType<typeof spawn>; qemu: ProcRef; stderr: () => string }> {
-  // --purge: no provisioned snapshot, so this up boots, and is stopped in the middle of booting.
-  await labAsync(['down', '-f', file, '--purge']);
-  const child = spawn(process.execPath, [join(ROOT, 'bin/lab.js'), 'up', '-f', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+/**
+ * Starts `lab up` on a lab of its own (so the tests above keep their snapshots) and resolves once
+ * every VM's QEMU runs and the up waits for SSH: a cold boot, stopped in the middle.
+ */
+async function upUntilSshWait(spec: string, vms: string[]): Promise<{ child: ReturnType<typeof spawn>; qemus: ProcRef[]; stderr: () => string }> {
+  const dir = join(work, '.lab', loadLab(spec).name, 'vms');
+  const child = spawn(process.execPath, [join(ROOT, 'bin/lab.js'), 'up', '-f', spec], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const pidFile = join(stateDir, 'vms', 'dut', 'qemu.pid');
-  const waiting = await waitFor(() => stderr.includes('wait for SSH') && existsSync(pidFile), { timeoutMs: 300_000 });
+  const started = () => vms.every((vm) => stderr.includes(`✓ ${vm}: start QEMU`) && existsSync(join(dir, vm, 'qemu.pid')));
+  const waiting = await waitFor(() => started() && stderr.includes('wait for SSH'), { timeoutMs: 300_000 });
   if (!waiting) {
     child.kill('SIGKILL');
     throw new Error(`lab up never reached the SSH wait:\n${stderr}`);
   }
-  const qemu = procRef(Number(readFileSync(pidFile, 'utf8')));
-  if (!qemu) throw new Error(`QEMU does not run:\n${stderr}`);
-  return { child, qemu, stderr: () => stderr };
+  const qemus = vms.map((vm) => procRef(Number(readFileSync(join(dir, vm, 'qemu.pid'), 'utf8'))));
+  if (qemus.some((q) => !q)) throw new Error(`QEMU does not run:\n${stderr}`);
+  return { child, qemus: qemus as ProcRef[], stderr: () => stderr };
 }
 
-describe('Ctrl-C during lab up', () => {
-  it('undoes what the run made: no QEMU, no namespace, no state, no overlay', async () => {
-    const { child, qemu, stderr } = await upUntilSshWait();
+describe('Ctrl-C during lab up of two VMs', () => {
+  const ccName = `cc${process.pid % 100000}`;
+  const ccFile = join(work, 'ctrl-c.yaml');
+  writeFileSync(ccFile, readFileSync(join(ROOT, 'examples/two-vm.yaml'), 'utf8').replace(/^name: .*/m, `name: ${ccName}`));
+  afterAll(() => void lab(['down', '-f', ccFile, '--purge']));
+
+  it('finds both QEMUs booting at once, then undoes what the run made: no QEMU, no namespace, no state, no overlay', async () => {
+    const { child, qemus, stderr } = await upUntilSshWait(ccFile, ['tst', 'dut']);
+    // The VMs boot in parallel: the second QEMU starts before either guest answers SSH.
+    expect(stderr(), 'no guest answered SSH before both QEMUs ran').not.toMatch(/✓ (tst|dut): wait for SSH/);
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     child.kill('SIGINT');
     expect(await exited, stderr()).toBe(130);
     expect(stderr()).toContain('interrupted');
-    expect(isAlive(qemu), 'QEMU was stopped').toBe(false);
-    expect(netnsExists(`lab-${name}`)).toBe(false);
-    expect(existsSync(join(stateDir, 'state.json'))).toBe(false);
-    expect(existsSync(join(stateDir, 'vms', 'dut', 'disk.qcow2')), 'the overlay is gone').toBe(false);
-    expect(json<{ vms: Array<{ state: string }> }>(lab(['status', '-f', file, '--json']).stdout).vms[0]!.state).toBe('stopped');
+    for (const qemu of qemus) expect(isAlive(qemu), `QEMU ${qemu.pid} was stopped`).toBe(false);
+    expect(netnsExists(`lab-${ccName}`)).toBe(false);
+    const ccState = join(work, '.lab', ccName);
+    expect(existsSync(join(ccState, 'state.json'))).toBe(false);
+    for (const vm of ['tst', 'dut']) expect(existsSync(join(ccState, 'vms', vm, 'disk.qcow2')), `${vm}'s overlay is gone`).toBe(false);
+    expect(json<{ vms: Array<{ state: string }> }>(lab(['status', '-f', ccFile, '--json']).stdout).vms.map((v) => v.state)).toEqual(['stopped', 'stopped']);
   }, 360_000);
 });
 
 describe('a lab up killed outright (SIGKILL: no undo can run)', () => {
+  const kName = `kl${process.pid % 100000}`;
+  const kFile = join(work, 'killed.yaml');
+  writeFileSync(kFile, readFileSync(file, 'utf8').replace(/^name: .*/m, `name: ${kName}`));
+  afterAll(() => void lab(['down', '-f', kFile, '--purge']));
+
   it('leaves a half-made lab that status calls broken and down clears: QEMU, namespace, taps', async () => {
-    const { child, qemu } = await upUntilSshWait();
+    const { child, qemus: [qemu] } = await upUntilSshWait(kFile, ['dut']);
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, sig) => resolve(sig)));
     child.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
 
-    const status = json<{ vms: Array<{ state: string; pid?: number }> }>(lab(['status', '-f', file, '--json']).stdout);
-    expect(status.vms[0]).toMatchObject({ state: 'broken', pid: qemu.pid });
-    const down = await labAsync(['down', '-f', file]);
+    const status = json<{ vms: Array<{ state: string; pid?: number }> }>(lab(['status', '-f', kFile, '--json']).stdout);
+    expect(status.vms[0]).toMatchObject({ state: 'broken', pid: qemu!.pid });
+    const down = await labAsync(['down', '-f', kFile]);
     expect(down.status, down.stderr).toBe(0);
-    expect(down.stdout).toContain(`QEMU of dut (pid ${qemu.pid}`);
-    expect(isAlive(qemu), 'QEMU was stopped').toBe(false);
-    expect(netnsExists(`lab-${name}`)).toBe(false);
-    expect(json<{ vms: Array<{ state: string }> }>(lab(['status', '-f', file, '--json']).stdout).vms[0]!.state).toBe('stopped');
+    expect(down.stdout).toContain(`QEMU of dut (pid ${qemu!.pid}`);
+    expect(isAlive(qemu!), 'QEMU was stopped').toBe(false);
+    expect(netnsExists(`lab-${kName}`)).toBe(false);
+    expect(json<{ vms: Array<{ state: string }> }>(lab(['status', '-f', kFile, '--json']).stdout).vms[0]!.state).toBe('stopped');
   }, 360_000);
 });
-
-describe('a guest whose provisioning fails', () => {
-  // dpdk.source release, fetched from an address the guest cannot reach: the offline release
-  // image is built (and cached) like any other, and cloud-init fails at the download.
-  const relName = `rl${process.pid % 100000}`;
-  const relFile = join(work, 'release.yaml');
-  writeFileSync(relFile, readFileSync(file, 'utf8').replace(/^name: .*/m, `name: ${relName}`).replace(/^dpdk:\n(  .*\n)+/m, [
-    'dpdk:',
-    '  source: release',
-    '  version: "24.07"',
-    `  sha256: "${'0'.repeat(64)}"`,
-    '  url: http://10.0.2.2:1/dpdk-24.07.tar.xz',
-    '',
-  ].join('\n')));
-  afterAll(() => void lab(['down', '-f', relFile, '--purge']));
-
-  it('makes lab up fail with cloud-init\'s own log, ending at the first error, and leaves nothing running', async () => {
-    const up = await labAsync(['up', '-f', relFile], ROOT, UP_TIMEOUT);
-    expect(up.status, up.stderr).toBe(3);
-    expect(up.stderr).toContain('error: cloud-init failed in the guest (status: error)');
-    expect(up.stderr).toContain('--- /var/log/cloud-init-output.log ---');
-    expect(up.stderr).toMatch(/curl: \(7\) Failed to connect to 10\.0\.2\.2 port 1/);
-    expect(up.stderr, 'the apps are not built on a guest without DPDK').not.toContain('make: Entering directory');
-    expect(netnsExists(`lab-${relName}`)).toBe(false);
-    expect(processesNaming(join(work, '.lab', relName))).toEqual([]);
-    expect(json<{ vms: Array<{ state: string }> }>(lab(['status', '-f', relFile, '--json']).stdout).vms[0]!.state).toBe('stopped');
-  }, UP_TIMEOUT);
-});
-
-/** PIDs of processes whose command line names files under `dir`: only this test's labs. */
-function processesNaming(dir: string): number[] {
-  return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
-    try {
-      return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(dir);
-    } catch {
-      return false;
-    }
-  }).map(Number);
-}
