@@ -138,6 +138,11 @@ export function hostLockRoot(env: NodeJS.ProcessEnv = process.env): string {
   return uid === 0 ? '/run/lock/lab' : join(env.XDG_RUNTIME_DIR || tmpdir(), `lab-locks-${uid}`);
 }
 
+/** The Debian packages image builds downloaded, beside the images they were for. */
+export function debCacheRoot(imageRoot: string = imageCacheRoot()): string {
+  return join(dirname(imageRoot), 'debs');
+}
+
 export function imageCacheRoot(env: NodeJS.ProcessEnv = process.env): string {
   return join(labCacheRoot(env), 'images');
 }

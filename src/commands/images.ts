@@ -2,11 +2,11 @@
 // spec's provisioned snapshots.
 import { existsSync, rmSync } from 'node:fs';
 import { LabError } from '../errors.js';
-import { choosePrune, listCache, removeEntry, type CacheEntry } from '../image/cache.js';
+import { choosePrune, debCacheUsage, listCache, removeEntry, type CacheEntry } from '../image/cache.js';
 import { dpdkBuildPlan, listDpdkBuilds, type DpdkBuildEntry } from '../image/dpdk-build.js';
 import { ensureImage } from '../image/build.js';
 import { imagePlan } from '../image/recipe.js';
-import { dpdkBuildCacheRoot, imageCacheRoot } from '../layout.js';
+import { debCacheRoot, dpdkBuildCacheRoot, imageCacheRoot } from '../layout.js';
 import { loadLab } from '../lab/load.js';
 import { listSnapshots, pruneSnapshots, type SnapshotEntry } from '../lab/snapshots.js';
 import { print, type OutputOptions } from './output.js';
@@ -61,11 +61,13 @@ function list(opts: ImagesOptions): void {
   const snapshots = snapshotsOf(opts);
   const builds = listDpdkBuilds(dpdkBuildCacheRoot());
   const build = wantedBuild(opts, root);
-  print(opts, { root, wanted, images: entries, snapshots, dpdkBuilds: builds }, () =>
+  const packages = { dir: debCacheRoot(root), ...debCacheUsage(debCacheRoot(root)) };
+  print(opts, { root, wanted, images: entries, snapshots, dpdkBuilds: builds, packages }, () =>
     [
       entries.length ? [`${root}:`, ...entries.map((e) => `  ${row(e)}${e.dir === wanted ? `  (${opts.file} uses it)` : ''}`)].join('\n') : `${root}: no images`,
       ...(snapshots.length ? [`provisioned snapshots of ${opts.file}:`, ...snapshots.map((s) => `  ${snapshotRow(s)}`)] : []),
       ...(builds.length ? ['DPDK release builds:', ...builds.map((b) => `  ${buildRow(b, build)}`)] : []),
+      ...(packages.debs ? [`downloaded packages, for the next image build: ${packages.dir}  ${packages.debs} .deb files  ${mib(packages.bytes)}`] : []),
     ].join('\n'),
   );
 }
@@ -88,14 +90,18 @@ function prune(opts: ImagesOptions): void {
   const build = wantedBuild(opts, root);
   const builds = listDpdkBuilds(dpdkBuildCacheRoot()).filter((b) => opts.all || b.file !== build);
   for (const b of builds) rmSync(b.file, { force: true });
-  const freed = [...choice.remove, ...snapshots.removed, ...builds].reduce((sum, e) => sum + e.bytes, 0);
-  print(opts, { root, removed: choice.remove, kept: choice.keep.map((k) => ({ ...k.entry, why: k.why })), snapshots, dpdkBuildsRemoved: builds, freedBytes: freed }, () =>
+  // The packages only speed up the next image build: --all takes them too.
+  const packages = opts.all ? { dir: debCacheRoot(root), ...debCacheUsage(debCacheRoot(root)) } : { dir: debCacheRoot(root), debs: 0, bytes: 0 };
+  if (opts.all) rmSync(packages.dir, { recursive: true, force: true });
+  const freed = [...choice.remove, ...snapshots.removed, ...builds, packages].reduce((sum, e) => sum + e.bytes, 0);
+  print(opts, { root, removed: choice.remove, kept: choice.keep.map((k) => ({ ...k.entry, why: k.why })), snapshots, dpdkBuildsRemoved: builds, packagesRemoved: packages.debs, freedBytes: freed }, () =>
     [
       ...choice.remove.map((e) => `removed ${row(e)}`),
       ...choice.keep.map((k) => `kept    ${row(k.entry)}  (${k.why})`),
       ...snapshots.removed.map((s) => `removed snapshot ${snapshotRow(s)}`),
       ...snapshots.kept.map((s) => `kept    snapshot ${snapshotRow(s)}${s.runningPid ? '' : '  (prune --all removes it)'}`),
       ...builds.map((b) => `removed DPDK build ${buildRow(b, build)}`),
+      ...(packages.debs ? [`removed ${packages.debs} downloaded packages (${packages.dir})`] : []),
       `freed ${mib(freed)}`,
     ].join('\n'),
   );

@@ -95,3 +95,10 @@ function openFiles(): Map<string, number[]> {
 function pidExists(pid: number): boolean {
   return existsSync(`/proc/${pid}`);
 }
+
+/** What the shared package cache holds: how many .deb files, and their size. */
+export function debCacheUsage(debs: string): { debs: number; bytes: number } {
+  if (!existsSync(debs)) return { debs: 0, bytes: 0 };
+  const files = readdirSync(debs).filter((f) => f.endsWith('.deb'));
+  return { debs: files.length, bytes: files.reduce((sum, f) => sum + diskUsage(join(debs, f)), 0) };
+}

@@ -1,7 +1,7 @@
 // What a guest image is made of and where it is cached: pure, so render can name the files before they exist.
 import { createHash } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
-import { hostLockRoot } from '../layout.js';
+import { debCacheRoot, hostLockRoot } from '../layout.js';
 import type { Lab } from '../config/lab.js';
 import { guestPackages } from './packages.js';
 
@@ -44,5 +44,5 @@ export function imagePlan(lab: Pick<Lab, 'image' | 'dpdk'>, cacheRoot: string): 
   const packages = [...new Set(['linux-image-amd64', 'systemd-sysv', 'udev', ...guestPackages(lab), ...extra])].sort();
   const key = createHash('sha256').update(JSON.stringify({ BUILD_VERSION, suite, mirror, packages })).digest('hex');
   const dir = join(cacheRoot, `debian-${suite}-${key.slice(0, 16)}`);
-  return { kind: 'debian', key, dir, disk: join(dir, 'disk.qcow2'), format: 'qcow2', kernel: join(dir, 'vmlinuz'), initrd: join(dir, 'initrd.img'), packages, debs: join(dirname(cacheRoot), 'debs'), lock: imageLock(dir) };
+  return { kind: 'debian', key, dir, disk: join(dir, 'disk.qcow2'), format: 'qcow2', kernel: join(dir, 'vmlinuz'), initrd: join(dir, 'initrd.img'), packages, debs: debCacheRoot(cacheRoot), lock: imageLock(dir) };
 }
