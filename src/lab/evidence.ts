@@ -2,8 +2,8 @@
 // capture of its verify traffic, l2probe's raw result, its final counters and its log; per node,
 // what its kind keeps (a VM's serial console, cloud-init output, dmesg, QEMU command line); the
 // report and lab status. manifest.json, written last, lists each file with what it is and why.
-import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import type { Lab } from '../config/lab.js';
 import type { EvidenceSource } from '../drivers/node.js';
 import { openDrivers } from '../drivers/registry.js';
@@ -36,17 +36,43 @@ export interface EvidenceManifest {
   items: EvidenceItem[];
 }
 
+/** Every file below `dir`, as paths relative to it. */
+function filesBelow(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => !e.isDirectory())
+    .map((e) => relative(dir, join(e.parentPath, e.name)));
+}
+
+/**
+ * Whether `dir` is an earlier bundle of lab's and nothing else: a manifest of lab's shape, and no
+ * file that manifest does not list. A file named manifest.json alone proves nothing (web apps and
+ * browser extensions have one), and replacing the folder must never take a file of the user's.
+ */
+function isOwnBundle(dir: string): boolean {
+  let manifest: Partial<EvidenceManifest>;
+  try {
+    manifest = JSON.parse(readFileSync(join(dir, MANIFEST), 'utf8')) as Partial<EvidenceManifest>;
+  } catch {
+    return false;
+  }
+  if (typeof manifest.lab !== 'string' || typeof manifest.createdAt !== 'string' || !Array.isArray(manifest.items)) return false;
+  const listed = new Set([MANIFEST, ...manifest.items.filter((i) => typeof i?.path === 'string' && !i.missing).map((i) => i.path)]);
+  return filesBelow(dir).every((f) => listed.has(f));
+}
+
 /** A folder lab may fill: absent, empty, or an earlier bundle of lab's. Anything else is the user's, and stays. */
-function claim(dir: string): void {
-  if (!existsSync(dir) || readdirSync(dir).length === 0 || existsSync(join(dir, MANIFEST))) return;
-  throw new LabError({ code: 'USAGE', message: `${dir} is not empty and holds no evidence bundle of lab's: nothing was written there`, hint: 'Name a new folder for --evidence.' });
+export function claimEvidenceDir(dir: string): void {
+  if (!existsSync(dir)) return;
+  if (!statSync(dir).isDirectory()) throw new LabError({ code: 'USAGE', message: `${dir} is not a folder: nothing was written there`, hint: 'Name a new folder for --evidence.' });
+  if (readdirSync(dir).length === 0 || isOwnBundle(dir)) return;
+  throw new LabError({ code: 'USAGE', message: `${dir} is not empty and is not an evidence bundle of lab's (it holds files lab's manifest does not list): nothing was written there`, hint: 'Name a new folder for --evidence.' });
 }
 
 /** Keeps the evidence of `report` in `dir`, with the captures labVerify took. Returns the folder's absolute path. */
 export async function keepEvidence(lab: Lab, report: Report, dir: string, reason: string): Promise<string> {
   const paths = labPaths(lab);
   const target = resolve(dir);
-  claim(target);
+  claimEvidenceDir(target);
   const tmp = `${target}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });

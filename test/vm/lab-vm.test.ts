@@ -228,6 +228,8 @@ describe('the provisioned snapshot', () => {
     expect(warm.stderr, 'nothing is provisioned again').not.toContain('wait for cloud-init');
     expect(state().vms.dut!.qemu!.sshPort).toBe(port);
     const clock = await labAsync(['ssh', 'dut', '-f', file, '--', 'date', '+%s']);
+    // lab sets the restored guest's clock to the host's; 10 s is the SSH round trips under TCG, against
+    // the minutes since the snapshot was saved.
     expect(Math.abs(Number(clock.stdout.trim()) - Date.now() / 1000), 'the guest clock is now, not the snapshot\'s').toBeLessThan(10);
     expect((await labAsync(['run', 'l2_multi_echo', '--detach', '-f', file], ROOT, 300_000)).status).toBe(0);
     const v = await labAsync(['verify', 'l2_multi_echo', '-f', file, '--json'], ROOT, 300_000);
