@@ -44,7 +44,9 @@ export function labPaths(lab: { file: string; name: string }): LabPaths {
   const root = join(dirname(lab.file), '.lab', lab.name);
   return {
     root,
-    lock: join(root, 'lock'),
+    // Host-wide: the lab's namespace, taps and DPDK file prefixes are named for the lab, whichever
+    // checkout's state folder says so.
+    lock: join(hostLockRoot(), `lab-${lab.name}.lock`),
     state: join(root, 'state.json'),
     sshKey: join(root, 'id_ed25519'),
     sshPub: join(root, 'id_ed25519.pub'),

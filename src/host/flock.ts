@@ -49,10 +49,15 @@ function attempt(path: string, wait: boolean, timeoutMs: number): Promise<HeldLo
   });
 }
 
+/** Holds an exclusive lock on `path` (created if missing) if no other process holds it; else undefined. */
+export async function tryHoldLock(path: string): Promise<HeldLock | undefined> {
+  mkdirSync(dirname(path), { recursive: true });
+  return attempt(path, false, 0);
+}
+
 /** Holds an exclusive lock on `path` (created if missing), waiting for another holder to let go. */
 export async function holdLock(path: string, opts: FlockOptions): Promise<HeldLock> {
-  mkdirSync(dirname(path), { recursive: true });
-  const now = await attempt(path, false, 0);
+  const now = await tryHoldLock(path);
   if (now) return now;
   opts.onWait?.();
   const later = await attempt(path, true, opts.timeoutMs);

@@ -1,44 +1,43 @@
-// One command at a time per lab: a lock file holding the owner's PID, taken stale when that PID is gone.
-import { mkdirSync, openSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs';
-import { dirname } from 'node:path';
+// One command at a time per lab: the kernel's lock (flock.ts) on a file named for the lab, host-wide,
+// so no two commands (nor two checkouts with a lab of the same name, whose namespaces and taps are
+// host-wide too) ever own a lab at once. Nothing stale is left to break: the kernel lets go when the
+// holder ends, however it ends. The holder writes its PID and verb into the file, only to say who
+// holds it.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { LabError } from '../errors.js';
-import { isAlive, procRef } from './process.js';
+import { tryHoldLock, type HeldLock } from './flock.js';
 
-function owner(path: string): number | undefined {
+/** The locks this process holds, so that a verb inside another (lab test's up, run, …) takes it once. */
+const held = new Map<string, { lock: HeldLock; depth: number }>();
+
+function holder(path: string): string {
   try {
-    const pid = Number(readFileSync(path, 'utf8').trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+    const [pid, what] = readFileSync(path, 'utf8').trim().split(/\s+/);
+    return pid ? `lab ${what ?? 'command'} (pid ${pid})` : 'another lab command';
   } catch {
-    return undefined;
-  }
-}
-
-function tryTake(path: string): boolean {
-  try {
-    const fd = openSync(path, 'wx', 0o644);
-    writeSync(fd, `${process.pid}\n`);
-    closeSync(fd);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw err;
+    return 'another lab command';
   }
 }
 
 export async function withLock<T>(path: string, what: string, fn: () => Promise<T>): Promise<T> {
-  mkdirSync(dirname(path), { recursive: true });
-  if (!tryTake(path)) {
-    const pid = owner(path);
-    const ref = pid === undefined ? undefined : procRef(pid);
-    if (ref && isAlive(ref) && pid !== process.pid) {
-      throw new LabError({ code: 'STATE', message: `another lab command (pid ${pid}) is working on this lab`, hint: `Wait for it, or if it is stuck, stop it: kill ${pid}.` });
+  const mine = held.get(path);
+  if (mine) {
+    mine.depth++;
+  } else {
+    const lock = await tryHoldLock(path);
+    if (!lock) {
+      throw new LabError({ code: 'STATE', message: `${holder(path)} is working on this lab`, hint: `Wait for it to finish, or stop that command (Ctrl-C in its terminal). The lock is ${path}; the kernel releases it when its holder ends.` });
     }
-    rmSync(path, { force: true }); // its owner is gone
-    if (!tryTake(path)) throw new LabError({ code: 'STATE', message: `cannot take the lab lock ${path} for ${what}` });
+    writeFileSync(path, `${process.pid} ${what}\n`);
+    held.set(path, { lock, depth: 1 });
   }
   try {
     return await fn();
   } finally {
-    rmSync(path, { force: true });
+    const entry = held.get(path)!;
+    if (--entry.depth === 0) {
+      held.delete(path);
+      await entry.lock.release();
+    }
   }
 }
