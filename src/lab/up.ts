@@ -12,7 +12,7 @@ import { transaction } from '../host/undo.js';
 import { ensureImage } from '../image/build.js';
 import type { Reporter } from '../progress.js';
 import { namespaceCommands } from '../render/hostnet.js';
-import { newState, readState, writeState, type LabState } from '../state/store.js';
+import { ensureStateFolder, newState, readState, writeState, type LabState } from '../state/store.js';
 import { makeBridges, makeLinks, missingLinks, rewireFarEnds } from './links.js';
 import { missingRelays, staleRelays, startRelays, stopStaleRelays } from './relays.js';
 import { nodeSummary, type NodeSummary } from './summary.js';
@@ -56,6 +56,7 @@ export async function labUp(lab: Lab, reporter: Reporter): Promise<UpResult> {
   const drivers = openDrivers(lab, reporter);
   const { paths, image: plan } = drivers.session;
   return withLock(paths.lock, 'up', async () => {
+    ensureStateFolder(paths);
     const previous = readState(paths);
     const state = previous ?? newState(lab, paths);
     const down = await nodesDown(drivers, state);

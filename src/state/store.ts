@@ -1,6 +1,6 @@
 // A lab's state on disk: one JSON file, written atomically, read by every command. Each node's
 // record belongs to its driver, which alone reads what it wrote there beyond the common fields.
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import type { ReadyEvent } from '../apps/events.js';
 import type { Impairment } from '../config/lab.js';
 import { LabError } from '../errors.js';
@@ -40,6 +40,15 @@ export interface LabState {
   apps: Record<string, AppRecord>;
   /** Absent in a state written before impaired wires existed. */
   relays?: Record<string, RelayRecord>;
+}
+
+/**
+ * The lab's state folder, owner-only: it holds the guests' SSH host keys (in the seed), the lab's
+ * SSH key, the overlays with the guests' saved RAM, and QMP sockets, none of them for other users.
+ */
+export function ensureStateFolder(paths: LabPaths): void {
+  mkdirSync(paths.root, { recursive: true, mode: 0o700 });
+  chmodSync(paths.root, 0o700);
 }
 
 export function newState(lab: { name: string; file: string }, paths: LabPaths): LabState {

@@ -1,5 +1,5 @@
 // The VM-free tier through the CLI, as a user drives it: up, run, verify, stop, down, test.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -39,6 +39,7 @@ describe('lab on netns VMs', () => {
     expect(up1.status, up1.stderr).toBe(0);
     expect(json<{ alreadyUp: boolean }>(up1.stdout).alreadyUp).toBe(false);
     expect(up1.stderr).toMatch(/✓ start dut: namespace lab-\w+-dut/);
+    expect(statSync(join(work, '.lab', name)).mode & 0o777, 'the state folder is the owner\'s alone').toBe(0o700);
     expect(json<{ alreadyUp: boolean }>(lab(['up', '-f', file, '--json']).stdout).alreadyUp).toBe(true);
 
     const started = lab(['run', 'l2_multi_echo', '--detach', '-f', file, '--json']);
