@@ -51,9 +51,10 @@ describe('an impaired link between a tester and a DUT (examples/impaired-netns.y
     const [relay] = wires(file);
     expect(relay).toMatchObject({ wire: 'lk0', running: true, impair: { delay_us: 200, loss: 5 } });
     const first = procRef(relay!.pid!)!;
-    // The relay's ports are the two far ends in the lab namespace, with no address and no bridge.
+    // The relay's ports are the two far ends in the lab namespace, with no address and no bridge. The
+    // nodes start in parallel, so which end the kernel numbered first varies: compared by name.
     const ports = JSON.parse((await run(['ip', '-n', `lab-${name}`, '-j', 'addr', 'show'])).stdout) as Array<{ ifname: string; master?: string; addr_info: unknown[] }>;
-    expect(ports.filter((p) => p.ifname !== 'lo').map((p) => [p.ifname, p.master, p.addr_info.length])).toEqual([['tst-eth0', undefined, 0], ['dut-dp0', undefined, 0]]);
+    expect(ports.filter((p) => p.ifname !== 'lo').map((p) => [p.ifname, p.master, p.addr_info.length]).sort()).toEqual([['dut-dp0', undefined, 0], ['tst-eth0', undefined, 0]]);
     expect(json<{ alreadyUp: boolean }>(lab(['up', '-f', file, '--json']).stdout).alreadyUp, 'a second up changes nothing').toBe(true);
 
     expect(lab(['run', 'l2_multi_echo', '--detach', '-f', file]).status).toBe(0);
