@@ -22,10 +22,17 @@ export interface FlockOptions {
   timeoutMs: number;
 }
 
-/** Takes the lock at once if it is free; undefined when another process holds it. */
+/**
+ * Tries to take the lock, at once or within `timeoutMs`; undefined when another process kept it.
+ * One shell holds it: it opens the file, has flock(1) lock that open file, and becomes `cat`, which
+ * keeps it open until lab closes the pipe or dies. It ignores the terminal's signals (and so does
+ * flock, started from it): Ctrl-C reaches the whole process group, and the lock must last until lab
+ * has undone its work, not end with the keystroke.
+ */
 function attempt(path: string, wait: boolean, timeoutMs: number): Promise<HeldLock | undefined> {
-  const mode = wait ? ['--wait', String(Math.ceil(timeoutMs / 1000))] : ['--nonblock'];
-  const child = spawnPiped(['flock', '--exclusive', ...mode, '--conflict-exit-code', String(CONFLICT), path, 'sh', '-c', `echo ${HELD}; exec cat >/dev/null`]);
+  const mode = wait ? `--wait ${Math.ceil(timeoutMs / 1000)}` : '--nonblock';
+  const holder = `trap '' INT TERM HUP; exec 9>>"$0" || exit 71; flock --exclusive ${mode} --conflict-exit-code ${CONFLICT} 9 || exit $?; echo ${HELD}; exec cat >/dev/null`;
+  const child = spawnPiped(['sh', '-c', holder, path]);
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { holdLock } from '../../src/host/flock.js';
 import { waitFor } from '../../src/host/wait.js';
 import { ROOT } from '../helpers/lab.js';
@@ -41,6 +41,7 @@ describe('holdLock', () => {
     // Another node process (lab as built) takes the lock and says so; SIGKILL leaves it no chance to let go itself.
     const script = `import('${join(ROOT, 'dist/host/flock.js')}').then(async (m) => { await m.holdLock(process.argv[1], { timeoutMs: 5000 }); console.log('held'); setInterval(() => {}, 1000); })`;
     const child = spawn(process.execPath, ['-e', script, path], { stdio: ['ignore', 'pipe', 'inherit'] });
+    onTestFinished(() => void child.kill('SIGKILL'));
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     expect(await waitFor(() => out.includes('held'), { timeoutMs: 10_000 })).toBe(true);

@@ -1,22 +1,29 @@
 // One lab command at a time, by the kernel's lock: a second command is refused at once and told
 // who holds the lab; a verb inside another takes the lock once; a holder killed outright leaves
 // nothing stale; and processes racing for the lock never hold it two at a time.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { withLock } from '../../src/host/lock.js';
 import { waitFor } from '../../src/host/wait.js';
 import { ROOT } from '../helpers/lab.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lab-lock-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+/** Every holder this file started, killed (its whole group, by the PID we started) whatever the test did. */
+const started: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of started.splice(0)) if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
+});
 
 /** Another process (lab as built) that holds `path` as verb `what`, printing `held` once it does. */
 function holder(path: string, what: string, script = 'console.log("held"); setInterval(() => {}, 1000)') {
   const code = `import('${join(ROOT, 'dist/host/lock.js')}').then((m) => m.withLock(process.argv[1], process.argv[2], () => new Promise(() => { ${script} })))`;
-  const child = spawn(process.execPath, ['-e', code, path, what], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // In a process group of its own, as a command started from a terminal is.
+  const child = spawn(process.execPath, ['-e', code, path, what], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  started.push(child);
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   return { child, held: () => waitFor(() => out.includes('held'), { timeoutMs: 10_000 }) };
@@ -28,7 +35,20 @@ describe('the lab lock', () => {
     const up = holder(path, 'up');
     expect(await up.held()).toBe(true);
     await expect(withLock(path, 'down', async () => 'ran')).rejects.toThrow(`lab up (pid ${up.child.pid}) is working on this lab`);
-    up.child.kill('SIGKILL');
+    process.kill(-up.child.pid!, 'SIGKILL');
+    await new Promise((resolve) => up.child.once('exit', resolve));
+    expect(await withLock(path, 'down', async () => 'ran')).toBe('ran');
+  });
+
+  it('outlasts Ctrl-C at the terminal, which reaches the whole process group: lab still holds it while it undoes', async () => {
+    const path = join(dir, 'd.lock');
+    // Like lab, the holder takes SIGINT as a request to undo and finish, not as the end.
+    const up = holder(path, 'up', 'process.on("SIGINT", () => {}); console.log("held"); setInterval(() => {}, 1000)');
+    expect(await up.held()).toBe(true);
+    process.kill(-up.child.pid!, 'SIGINT');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await expect(withLock(path, 'down', async () => 'ran')).rejects.toThrow(`lab up (pid ${up.child.pid}) is working on this lab`);
+    process.kill(-up.child.pid!, 'SIGKILL');
     await new Promise((resolve) => up.child.once('exit', resolve));
     expect(await withLock(path, 'down', async () => 'ran')).toBe('ran');
   });
@@ -61,7 +81,8 @@ describe('the lab lock', () => {
         fs.appendFileSync(log, 'exit ' + process.pid + '\\n');
       })).catch(() => setTimeout(go, 20));
       go();`;
-    const racers = [0, 1, 2].map(() => spawn(process.execPath, ['-e', racer], { stdio: 'ignore' }));
+    const racers = [0, 1, 2].map(() => spawn(process.execPath, ['-e', racer], { stdio: 'ignore', detached: true }));
+    started.push(...racers);
     await Promise.all(racers.map((c) => new Promise((resolve) => c.once('exit', resolve))));
     const lines = readFileSync(log, 'utf8').trim().split('\n');
     expect(lines).toHaveLength(6);
