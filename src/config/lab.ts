@@ -112,7 +112,9 @@ export function resolveLab(spec: LabSpec, file: string): Lab {
     members: n.members.map((m) => parseEndpoint(m)).flatMap((e) => (e.kind === 'nic' ? [{ vm: e.vm, nic: e.nic }] : [])),
     ...(n.impair ? { impair: n.impair } : {}),
   }));
-  const vms = Object.entries(spec.vms).map(([name, vm], index) => resolveVm(spec.name, name, index, vm, links, networks));
+  const peers = peersOf(links, networks);
+  const vms = Object.entries(spec.vms).map(([name, vm], index) => resolveVm(spec.name, name, index, vm, peers));
+  const byName = new Map(vms.map((v) => [v.name, v]));
   return {
     file,
     name: spec.name,
@@ -123,12 +125,12 @@ export function resolveLab(spec: LabSpec, file: string): Lab {
     links,
     networks,
     relays: relaysOf(links, networks),
-    apps: Object.entries(spec.apps).map(([name, app]) => resolveApp(name, app, vms)),
+    apps: Object.entries(spec.apps).map(([name, app]) => resolveApp(name, app, byName.get(app.vm))),
     verify: spec.verify,
   };
 }
 
-function resolveVm(lab: string, name: string, index: number, vm: VmSpec, links: Link[], networks: Network[]): Vm {
+function resolveVm(lab: string, name: string, index: number, vm: VmSpec, peers: Map<string, NicPeer>): Vm {
   const { nics, memory, ...rest } = vm;
   return {
     ...rest,
@@ -136,10 +138,13 @@ function resolveVm(lab: string, name: string, index: number, vm: VmSpec, links: 
     index,
     memoryMiB: memoryMiB(memory),
     hugepagesMiB: vm.hugepages.count * (vm.hugepages.size === '1G' ? 1024 : 2),
-    nics: nics.map((nic, i) => resolveNic(lab, name, i, nic, links, networks)),
+    nics: nics.map((nic, i) => resolveNic(lab, name, i, nic, peers)),
     iommu: nics.some((n) => DMA_THROUGH_IOMMU.has(n.driver)),
   };
 }
+
+/** Ports one relay joins: l2impair's PORTS_MAX (native/l2impair.c). */
+export const RELAY_MAX_PORTS = 8;
 
 export const NO_IMPAIRMENT: Impairment = { delay_us: 0, jitter_us: 0, loss: 0, rate_mbit: 0 };
 
@@ -164,20 +169,28 @@ function relaysOf(links: Link[], networks: Network[]): Relay[] {
   ];
 }
 
-/** The first link with this NIC on one end and another node's NIC on the other, else its network (the checks refuse a NIC on two). */
-function peerOf(vm: string, nic: string, links: Link[], networks: Network[]): NicPeer {
+/**
+ * Each NIC's far end, by "vm.nic": the first link with it on one end and another node's NIC on the
+ * other, else its network (the checks refuse a NIC on two). Built once, so resolving is linear.
+ */
+function peersOf(links: Link[], networks: Network[]): Map<string, NicPeer> {
+  const peers = new Map<string, NicPeer>();
+  const add = (key: string, peer: NicPeer) => peers.has(key) || peers.set(key, peer);
   for (const link of links) {
-    const i = link.ends.findIndex((e) => e.kind === 'nic' && e.vm === vm && e.nic === nic);
-    const other = i < 0 ? undefined : link.ends[1 - i]!;
-    if (other?.kind === 'nic') return { kind: 'nic', vm: other.vm, nic: other.nic, link: link.index, impaired: Boolean(link.impair) };
+    const [a, b] = link.ends;
+    if (a.kind !== 'nic' || b.kind !== 'nic') continue;
+    add(`${a.vm}.${a.nic}`, { kind: 'nic', vm: b.vm, nic: b.nic, link: link.index, impaired: Boolean(link.impair) });
+    add(`${b.vm}.${b.nic}`, { kind: 'nic', vm: a.vm, nic: a.nic, link: link.index, impaired: Boolean(link.impair) });
   }
-  const net = networks.find((n) => n.members.some((m) => m.vm === vm && m.nic === nic));
-  return net ? { kind: 'network', network: net.name, bridge: net.bridge, impaired: Boolean(net.impair) } : { kind: 'host' };
+  for (const net of networks) {
+    for (const m of net.members) add(`${m.vm}.${m.nic}`, { kind: 'network', network: net.name, bridge: net.bridge, impaired: Boolean(net.impair) });
+  }
+  return peers;
 }
 
-function resolveNic(lab: string, vm: string, index: number, nic: NicSpec, links: Link[], networks: Network[]): Nic {
+function resolveNic(lab: string, vm: string, index: number, nic: NicSpec, peers: Map<string, NicPeer>): Nic {
   const cidr = parseCidr(nic.ip);
-  const peer = peerOf(vm, nic.name, links, networks);
+  const peer = peers.get(`${vm}.${nic.name}`) ?? { kind: 'host' };
   return {
     ...nic,
     vm,
@@ -200,9 +213,8 @@ function wireOf(peer: NicPeer): Wire {
   return peer.kind === 'network' ? { kind: 'bridge', bridge: name } : { kind: 'veth' };
 }
 
-function resolveApp(name: string, app: AppSpec, vms: Vm[]): App {
+function resolveApp(name: string, app: AppSpec, vm: Vm | undefined): App {
   const { lcores, ...rest } = app;
-  const vm = vms.find((v) => v.name === app.vm);
   const nic = vm?.nics.find((n) => n.name === app.nic);
   const ids = lcores ? parseLcores(lcores) : defaultLcores(app.program, vm?.cpus ?? 1, nic?.queues ?? 1);
   return { ...rest, name, lcores: ids, lcoreList: Array.isArray(ids) ? formatLcores(ids) : lcores };
@@ -222,8 +234,13 @@ export function memoryMiB(memory: number | string): number {
   return Number(m[1]) * (m[2]!.startsWith('G') ? 1024 : 1);
 }
 
+const vmIndex = new WeakMap<Lab, Map<string, Vm>>();
+
+/** By name, through an index built on first use: the checks look nodes up per NIC, link and app, and must stay linear. */
 export function findVm(lab: Lab, name: string): Vm | undefined {
-  return lab.vms.find((v) => v.name === name);
+  let index = vmIndex.get(lab);
+  if (!index || index.size !== lab.vms.length) vmIndex.set(lab, (index = new Map(lab.vms.map((v) => [v.name, v]))));
+  return index.get(name);
 }
 
 export function findNic(lab: Lab, vm: string, nic: string): Nic | undefined {

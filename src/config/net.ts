@@ -11,7 +11,8 @@ export function parseIpv4(text: string): number | undefined {
   if (parts.length !== 4) return undefined;
   let value = 0;
   for (const part of parts) {
-    if (!/^\d{1,3}$/.test(part) || Number(part) > 255) return undefined;
+    // No leading zeros: ip(8) and inet_aton read 010 as octal 8, this parser would read 10.
+    if (!/^(0|[1-9]\d{0,2})$/.test(part) || Number(part) > 255) return undefined;
     value = value * 256 + Number(part);
   }
   return value;
@@ -24,7 +25,7 @@ export function formatIpv4(value: number): string {
 export function parseCidr(text: string): Cidr | undefined {
   const [address = '', prefixText = ''] = text.split('/');
   const prefix = Number(prefixText);
-  if (parseIpv4(address) === undefined || !/^\d{1,2}$/.test(prefixText) || prefix > 32) return undefined;
+  if (parseIpv4(address) === undefined || !/^(0|[1-9]\d?)$/.test(prefixText) || prefix > 32) return undefined;
   return { address, prefix };
 }
 

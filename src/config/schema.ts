@@ -85,27 +85,37 @@ function toProblem(e: ErrorObject, source: SpecSource): Problem {
     case 'type':
       return { code: 'SPEC_SCHEMA', message: `must be ${String(p.type).replace(',', ' or ')}, not ${describe(e.data)}`, ...where(path) };
     case 'pattern':
-      return { code: 'SPEC_SCHEMA', message: `${JSON.stringify(e.data)} ${patternMeaning(path, String(p.pattern))}`, ...where(path) };
+      return { code: 'SPEC_SCHEMA', message: `${JSON.stringify(e.data)} ${patternMeaning(path)}`, ...where(path) };
     default:
       return { code: 'SPEC_SCHEMA', message: `${e.message ?? 'is invalid'}${e.data === undefined || typeof e.data === 'object' ? '' : ` (got ${JSON.stringify(e.data)})`}`, ...where(path) };
   }
 }
 
-const PATTERN_MEANINGS: Record<string, string> = {
+/** What each patterned field takes, in words: a raw regular expression helps nobody. */
+export const PATTERN_MEANINGS: Record<string, string> = {
   mac: 'is not a MAC address like 52:54:00:12:34:56',
   ip: 'is not an IPv4 address with a prefix, like 10.10.0.2/24',
   host_ip: 'is not an IPv4 address like 10.10.0.1',
   lcores: 'is not an lcore list like 1, 1-2 or 0,2',
   sha256: 'is not a SHA-256 (64 lowercase hex digits)',
   memory: 'is not a size like 2048, 2048M, 2G or 4GiB',
-  url: 'is not an http(s) URL',
+  url: 'is not an http(s) URL without spaces, quotes, $ or backslashes',
+  mirror: 'is not an http(s) URL without spaces, quotes, $ or backslashes',
   name: 'is not a valid name: lowercase letters, digits and dashes, starting with a letter',
   version: 'is not a DPDK version like 24.03 or 22.11.4',
+  suite: 'is not a Debian suite like bookworm (lowercase letters only)',
+  packages: 'is not a Debian package name like tcpdump (lowercase letters, digits, +, - and .)',
+  drivers: 'is not a DPDK driver like net/virtio or bus/pci (class/name; * matches any name)',
+  apps: 'is not a DPDK application like test-pmd (lowercase letters, digits and dashes)',
+  meson_options: 'is not a meson option like disable_libs=bbdev,pipeline (name=value, no spaces or quotes)',
+  endpoints: 'is not a link end like dut.dp0 (a node name, a dot and a NIC name) or host',
+  members: 'is not a network member like dut.dp0 (a node name, a dot and a NIC name)',
+  from: 'is neither host nor a node name',
 };
 
-function patternMeaning(path: PathSegment[], pattern: string): string {
+function patternMeaning(path: PathSegment[]): string {
   const field = [...path].reverse().find((s) => typeof s === 'string');
-  return PATTERN_MEANINGS[field ?? ''] ?? `does not match ${pattern}`;
+  return PATTERN_MEANINGS[field ?? ''] ?? 'is not written the way this field takes (see its description in schemas/lab.schema.json)';
 }
 
 function maxLength(e: ErrorObject): number {

@@ -1,7 +1,8 @@
 // The rules JSON Schema cannot express: references between parts of the spec, and what fits in what.
 import type { ErrorCode } from '../errors.js';
-import { findNic, findVm, testerNic, type App, type Endpoint, type Impairment, type Lab, type Nic, type Vm } from './lab.js';
-import { inSubnet, isUnicastMac, parseCidr, parseIpv4, subnetOf } from './net.js';
+import { findNic, findVm, testerNic, RELAY_MAX_PORTS, type App, type Endpoint, type Impairment, type Lab, type Nic, type Vm } from './lab.js';
+import { ealArgProblems } from './eal-args.js';
+import { inSubnet, isUnicastMac, parseCidr, parseIpv4, subnetOf, type Cidr } from './net.js';
 import type { PathSegment } from './source.js';
 
 export interface SemanticProblem {
@@ -23,11 +24,14 @@ const RESERVED: Array<{ cidr: string; what: string }> = [
 /** Longest the echo check may send: beyond it a typo in frames or pps runs for days. */
 const MAX_ECHO_SECONDS = 3600;
 
+/** Longest a ping check may run: a count and interval that looks harmless can otherwise run for hours. */
+const MAX_PING_SECONDS = 600;
+
 /** The rules every lab obeys, whatever its nodes' kinds; each kind adds its own (see LoadOptions.checks). */
 export function checkLab(lab: Lab): SemanticProblem[] {
   const links = checkLinks(lab);
   return [
-    ...lab.vms.flatMap(checkVm), ...checkMacs(lab), ...links,
+    ...lab.vms.flatMap(checkVm), ...checkNames(lab), ...checkMacs(lab), ...links,
     // Wires are only known once every link names real NICs, each on one link.
     ...(links.length ? [] : checkSubnets(lab)),
     ...lab.apps.flatMap((app) => checkApp(lab, app)), ...checkVerify(lab), ...checkTester(lab), ...checkImpairments(lab),
@@ -37,11 +41,40 @@ export function checkLab(lab: Lab): SemanticProblem[] {
 
 export const problem = (at: PathSegment[], message: string, hint?: string): SemanticProblem => ({ code: 'SPEC_SEMANTIC', at, message, ...(hint ? { hint } : {}) });
 
+/** Fields of a release build set beside source: distro would be silently ignored: say so instead. */
 function checkDpdk(lab: Lab): SemanticProblem[] {
-  const { source, build } = lab.dpdk;
-  const set = Object.entries(build).filter(([, v]) => v.length > 0).map(([k]) => k);
-  if (source === 'release' || !set.length) return [];
-  return [problem(['dpdk', 'build', set[0]!], `dpdk.build.${set[0]} applies to a DPDK built from a release tarball, but dpdk.source is ${source}`, 'The distribution\'s packages come built: set dpdk.source: release (with version and sha256), or remove dpdk.build.')];
+  const { source, build, version, sha256, url } = lab.spec.dpdk;
+  if (source === 'release') return [];
+  const hint = 'The distribution\'s packages come built: set dpdk.source: release (with version and sha256), or remove the field.';
+  const fields: Array<[PathSegment[], boolean]> = [
+    [['dpdk', 'version'], version !== ''], [['dpdk', 'sha256'], sha256 !== ''], [['dpdk', 'url'], url !== ''],
+    ...Object.entries(build).map(([k, v]): [PathSegment[], boolean] => [['dpdk', 'build', k], v.length > 0]),
+  ];
+  return fields.filter(([, set]) => set).map(([at]) => problem(at, `${at.join('.')} applies to a DPDK built from a release tarball, but dpdk.source is ${source}, so it would be ignored`, hint));
+}
+
+/** A list of names for a hint, cut short: a spec of thousands of nodes must not make each message that long. */
+export function someNames(names: string[], max = 8): string {
+  return names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
+}
+
+/**
+ * Names lab derives or reserves: "host" is the lab namespace in links and verify.from, and a NIC's
+ * interface in the lab namespace (<node>-<nic>) must not be a network's bridge (br-<network>).
+ */
+function checkNames(lab: Lab): SemanticProblem[] {
+  const out: SemanticProblem[] = [];
+  const bridges = new Map(lab.networks.map((n) => [n.bridge, n.name]));
+  for (const vm of lab.vms) {
+    if (vm.name === 'host') out.push(problem(['vms', vm.name], 'a node may not be named "host": links and verify.from use host for the lab namespace', 'Rename the node, e.g. to hst or node1.'));
+    for (const nic of vm.nics) {
+      const network = bridges.get(nic.hostIf);
+      if (network !== undefined) {
+        out.push(problem(['vms', vm.name, 'nics', nic.index, 'name'], `${vm.name}.${nic.name} would get the interface ${nic.hostIf} in the lab namespace, which is already network ${network}'s bridge`, 'Rename the node, the NIC or the network.'));
+      }
+    }
+  }
+  return out;
 }
 
 function checkVm(vm: Vm): SemanticProblem[] {
@@ -65,7 +98,7 @@ function checkNic(vm: Vm, nic: Nic): SemanticProblem[] {
   }
   const cidr = parseCidr(nic.ip);
   if (!cidr) {
-    out.push(problem([...at, 'ip'], `"${nic.ip}" is not a valid IPv4 address with prefix: each of the four numbers must be 0-255 and the prefix 0-32`));
+    out.push(problem([...at, 'ip'], `"${nic.ip}" is not a valid IPv4 address with prefix: each of the four numbers must be 0-255, written without leading zeros (ip reads 010 as octal 8), and the prefix 0-32`));
     return out;
   }
   const { network, broadcast } = subnetOf(cidr);
@@ -78,7 +111,7 @@ function checkNic(vm: Vm, nic: Nic): SemanticProblem[] {
   } else if (value === network || value === broadcast) {
     out.push(problem([...at, 'ip'], `${cidr.address} is the ${value === network ? 'network' : 'broadcast'} address of ${nic.ip}, not a host address`));
   } else if (parseIpv4(nic.host_ip) === undefined) {
-    out.push(problem([...at, 'host_ip'], `"${nic.host_ip}" is not a valid IPv4 address`));
+    out.push(problem([...at, 'host_ip'], `"${nic.host_ip}" is not a valid IPv4 address: four numbers 0-255, without leading zeros`));
   } else if (!inSubnet(nic.host_ip, cidr) || parseIpv4(nic.host_ip) === network || parseIpv4(nic.host_ip) === broadcast) {
     out.push(problem([...at, 'host_ip'], `${nic.host_ip} is not a host address in ${nic.ip}'s subnet`));
   } else if (nic.host_ip === cidr.address) {
@@ -114,7 +147,7 @@ function checkLinks(lab: Lab): SemanticProblem[] {
   const claim = (at: PathSegment[], end: Endpoint, wire: string) => {
     if (end.kind === 'host') return;
     const vm = findVm(lab, end.vm);
-    if (!vm) out.push(problem(at, `vm "${end.vm}" does not exist`, `Known vms: ${lab.vms.map((v) => v.name).join(', ')}.`));
+    if (!vm) out.push(problem(at, `vm "${end.vm}" does not exist`, `Known vms: ${someNames(lab.vms.map((v) => v.name))}.`));
     else if (!vm.nics.some((n) => n.name === end.nic)) out.push(problem(at, `vm ${vm.name} has no NIC "${end.nic}"`, `Its NICs: ${vm.nics.map((n) => n.name).join(', ')}.`));
     const first = taken.get(nameOf(end));
     if (first !== undefined) out.push(problem(at, `${nameOf(end)} is already on ${first}`, 'A NIC is on one wire: give the node another NIC for a second link or network.'));
@@ -146,7 +179,12 @@ function checkImpairments(lab: Lab): SemanticProblem[] {
     }
     check(at, link.impair!);
   }
-  for (const net of lab.networks.filter((n) => n.impair)) check(['networks', net.name, 'impair'], net.impair!);
+  for (const net of lab.networks.filter((n) => n.impair)) {
+    if (net.members.length > RELAY_MAX_PORTS) {
+      out.push(problem(['networks', net.name, 'members'], `network ${net.name} has ${net.members.length} members, but its relay (l2impair) joins at most ${RELAY_MAX_PORTS}`, `Split it into networks of at most ${RELAY_MAX_PORTS} members, or drop impair from it.`));
+    }
+    check(['networks', net.name, 'impair'], net.impair!);
+  }
   return out;
 }
 
@@ -156,14 +194,52 @@ export function impairmentProblems(at: PathSegment[], impair: Partial<Impairment
   return [problem([...at, 'jitter_us'], `jitter_us ${impair.jitter_us} is larger than delay_us ${impair.delay_us ?? 0}: some frames would leave before they came`, 'Keep jitter_us at most delay_us, as each frame\'s delay is drawn from delay_us ± jitter_us.')];
 }
 
+/** Where a wire's subnet sits among the others: subnets are aligned blocks, so two overlap only when one holds the other. */
+class SubnetIndex<T> {
+  private readonly exact = new Map<string, T>();
+  private readonly within = new Map<string, T>();
+
+  private static key(network: number, prefix: number): string {
+    const size = 2 ** (32 - prefix);
+    return `${Math.floor(network / size) * size}/${prefix}`;
+  }
+
+  /** A wire whose subnet overlaps this one: one that holds it, or one it holds. 33 lookups at most. */
+  overlapping(cidr: Cidr): T | undefined {
+    const { network } = subnetOf(cidr);
+    for (let prefix = 0; prefix <= cidr.prefix; prefix++) {
+      const holder = this.exact.get(SubnetIndex.key(network, prefix));
+      if (holder !== undefined) return holder;
+    }
+    return this.within.get(SubnetIndex.key(network, cidr.prefix));
+  }
+
+  add(cidr: Cidr, value: T): void {
+    const { network } = subnetOf(cidr);
+    if (!this.exact.has(SubnetIndex.key(network, cidr.prefix))) this.exact.set(SubnetIndex.key(network, cidr.prefix), value);
+    for (let prefix = 0; prefix <= cidr.prefix; prefix++) {
+      const key = SubnetIndex.key(network, prefix);
+      if (!this.within.has(key)) this.within.set(key, value);
+    }
+  }
+}
+
+interface WireNics {
+  first: { vm: Vm; nic: Nic };
+  cidr: Cidr;
+  addresses: Map<string, { vm: Vm; nic: Nic }>;
+}
+
 /**
  * A wire is a NIC's own wire to the lab namespace, or a link between two NICs. The NICs on one
  * wire share its subnet, and no two wires' subnets overlap: the lab namespace and the nodes route
- * by subnet.
+ * by subnet. Linear in the NICs: a spec of thousands is checked in well under a second.
  */
 function checkSubnets(lab: Lab): SemanticProblem[] {
   const out: SemanticProblem[] = [];
-  const wires: Array<{ nics: Array<{ vm: Vm; nic: Nic }>; cidr: NonNullable<ReturnType<typeof parseCidr>>; network?: string }> = [];
+  const byNic = new Map<Nic, WireNics>();
+  const byNetwork = new Map<string, WireNics>();
+  const subnets = new SubnetIndex<WireNics>();
   for (const vm of lab.vms) {
     for (const nic of vm.nics) {
       const cidr = parseCidr(nic.ip);
@@ -171,25 +247,29 @@ function checkSubnets(lab: Lab): SemanticProblem[] {
       const at: PathSegment[] = ['vms', vm.name, 'nics', nic.index, 'ip'];
       const peer = nic.peer.kind === 'nic' ? findNic(lab, nic.peer.vm, nic.peer.nic) : undefined;
       const net = nic.peer.kind === 'network' ? nic.peer.network : undefined;
-      const wire = wires.find((w) => (peer && w.nics.some((x) => x.nic === peer)) || (net && w.network === net));
+      const wire = (peer && byNic.get(peer)) || (net !== undefined ? byNetwork.get(net) : undefined);
       if (wire) {
         const where = nic.peer.kind === 'nic' ? `links[${nic.peer.link}]` : `network ${net}`;
-        const other = wire.nics[0]!;
-        const same = wire.nics.find((x) => x.nic.address === cidr.address);
+        const other = wire.first;
+        const same = wire.addresses.get(cidr.address);
         if (!overlaps(subnetOf(cidr), subnetOf(wire.cidr)) || cidr.prefix !== wire.cidr.prefix) {
           out.push(problem(at, `${vm.name}.${nic.name} (${nic.ip}) and ${other.vm.name}.${other.nic.name} (${other.nic.ip}) are on ${where} but not in one subnet`, 'The NICs on one wire share its subnet: give them addresses in the same one.'));
         } else if (same) {
           out.push(problem(at, `${vm.name}.${nic.name} has the same address as ${same.vm.name}.${same.nic.name} (${cidr.address}), on the same wire (${where})`));
         }
-        wire.nics.push({ vm, nic });
+        if (!same) wire.addresses.set(cidr.address, { vm, nic });
+        byNic.set(nic, wire);
         continue;
       }
-      const clash = wires.find((w) => overlaps(subnetOf(cidr), subnetOf(w.cidr)));
+      const clash = subnets.overlapping(cidr);
       if (clash) {
-        const other = clash.nics[0]!;
+        const other = clash.first;
         out.push(problem(at, `subnet of ${nic.ip} overlaps ${other.vm.name}.${other.nic.name} (${other.nic.ip}), which is on another wire`, 'Every wire (a NIC of its own to the lab namespace, a link, or a network) needs its own subnet.'));
       }
-      wires.push({ nics: [{ vm, nic }], cidr, ...(net ? { network: net } : {}) });
+      const created: WireNics = { first: { vm, nic }, cidr, addresses: new Map([[cidr.address, { vm, nic }]]) };
+      subnets.add(cidr, created);
+      byNic.set(nic, created);
+      if (net !== undefined) byNetwork.set(net, created);
     }
   }
   return out;
@@ -208,7 +288,7 @@ function checkTester(lab: Lab): SemanticProblem[] {
     });
   }
   const at: PathSegment[] = ['verify', 'from'];
-  if (!findVm(lab, from)) return [problem(at, `vm "${from}" does not exist`, `Known vms: ${lab.vms.map((v) => v.name).join(', ')}, or host.`)];
+  if (!findVm(lab, from)) return [problem(at, `vm "${from}" does not exist`, `Known vms: ${someNames(lab.vms.map((v) => v.name))}, or host.`)];
   const out: SemanticProblem[] = [];
   for (const app of lab.apps) {
     const nic = findNic(lab, app.vm, app.nic);
@@ -226,12 +306,13 @@ export function overlaps(a: { network: number; broadcast: number }, b: { network
 function checkApp(lab: Lab, app: App): SemanticProblem[] {
   const at: PathSegment[] = ['apps', app.name];
   const vm = findVm(lab, app.vm);
-  if (!vm) return [problem([...at, 'vm'], `vm "${app.vm}" does not exist`, `Known vms: ${lab.vms.map((v) => v.name).join(', ')}.`)];
+  if (!vm) return [problem([...at, 'vm'], `vm "${app.vm}" does not exist`, `Known vms: ${someNames(lab.vms.map((v) => v.name))}.`)];
   const nic = vm.nics.find((n) => n.name === app.nic);
   if (!nic) return [problem([...at, 'nic'], `vm ${vm.name} has no NIC "${app.nic}"`, `Its NICs: ${vm.nics.map((n) => n.name).join(', ')}.`)];
   if (typeof app.lcores === 'string') return [problem([...at, 'lcores'], app.lcores)];
 
   const out: SemanticProblem[] = [];
+  out.push(...ealArgProblems(app).map((p) => problem([...at, ...p.at], p.message, p.hint)));
   const missing = app.lcores.filter((id) => id >= vm.cpus);
   if (missing.length) {
     out.push(problem([...at, 'lcores'], `lcore ${missing.join(', ')} does not exist: vm ${vm.name} has ${vm.cpus} cpus (0-${vm.cpus - 1})`));
@@ -246,10 +327,26 @@ function checkApp(lab: Lab, app: App): SemanticProblem[] {
 }
 
 function checkVerify(lab: Lab): SemanticProblem[] {
+  const out: SemanticProblem[] = [];
   const { frames, pps } = lab.verify.echo;
   const seconds = frames / pps;
-  if (seconds <= MAX_ECHO_SECONDS) return [];
-  return [problem(['verify', 'echo', 'frames'], `${frames} frames at ${pps} pps would take ${duration(seconds)} to send; the echo check sends for at most ${MAX_ECHO_SECONDS / 60} minutes`, 'Lower frames or raise pps.')];
+  if (seconds > MAX_ECHO_SECONDS) {
+    out.push(problem(['verify', 'echo', 'frames'], `${frames} frames at ${pps} pps would take ${duration(seconds)} to send; the echo check sends for at most ${MAX_ECHO_SECONDS / 60} minutes`, 'Lower frames or raise pps.'));
+  }
+  const { count, interval } = lab.verify.ping;
+  if (count * interval > MAX_PING_SECONDS) {
+    out.push(problem(['verify', 'ping', 'count'], `${count} pings ${interval} s apart would take ${(count * interval / 60).toFixed(0)} minutes; a ping check runs for at most ${MAX_PING_SECONDS / 60} minutes`, 'Lower count or interval.'));
+  }
+  const wanted = lab.verify.rss.min_queues;
+  if (wanted > 0 && lab.verify.checks.includes('rss')) {
+    for (const app of lab.apps.filter((a) => a.program === 'l2_multi_echo' && Array.isArray(a.lcores))) {
+      const queues = (app.lcores as number[]).length;
+      if (wanted > queues) {
+        out.push(problem(['verify', 'rss', 'min_queues'], `min_queues ${wanted} is more than the ${queues} queue${queues === 1 ? '' : 's'} app ${app.name} runs (one per lcore: ${app.lcoreList}), so the rss check could never pass`, `Lower min_queues to at most ${queues}, or give ${app.name} more lcores and its NIC more queues.`));
+      }
+    }
+  }
+  return out;
 }
 
 function duration(seconds: number): string {

@@ -44,16 +44,17 @@ export function readSpecFile(file: string): SpecSource {
 export function parseSpec(text: string, file: string): SpecSource {
   if (Buffer.byteLength(text) > MAX_SPEC_BYTES) throw tooLarge(file, Buffer.byteLength(text));
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, strict: true });
+  // The yaml package's own uniqueKeys compares every pair of keys in a mapping; a spec of thousands
+  // of nodes took a second there, so duplicateKeys() does it with a set.
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false, strict: true });
   const at = (offset: number): Location => {
     const { line, col } = lines.linePos(offset);
     return { file, line, col };
   };
-  const yamlProblems: Problem[] = [...doc.errors, ...doc.warnings].map((e) => ({
-    code: 'SPEC_YAML',
-    message: `YAML: ${yamlMessage(e.message)}`,
-    location: at(e.pos[0]),
-  }));
+  const yamlProblems: Problem[] = [
+    ...[...doc.errors, ...doc.warnings].map((e) => ({ code: 'SPEC_YAML' as const, message: `YAML: ${yamlMessage(e.message)}`, location: at(e.pos[0]) })),
+    ...duplicateKeys(doc).map((d) => ({ code: 'SPEC_YAML' as const, message: `YAML: the key "${d.key}" is written twice in one mapping`, location: at(d.offset) })),
+  ];
   if (yamlProblems.length) throw new LabError(yamlProblems);
 
   let data: unknown;
@@ -84,6 +85,22 @@ export function parseSpec(text: string, file: string): SpecSource {
 function yamlMessage(message: string): string {
   const first = message.split('\n')[0]!;
   return /Maximum call stack/.test(first) ? 'the document nests too deeply' : first;
+}
+
+function duplicateKeys(doc: Document): Array<{ key: string; offset: number }> {
+  const out: Array<{ key: string; offset: number }> = [];
+  visit(doc, {
+    Map(_key, node) {
+      const seen = new Set<string>();
+      for (const pair of node.items) {
+        const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
+        if (key === undefined) continue;
+        if (seen.has(key)) out.push({ key, offset: rangeStart(pair.key) ?? 0 });
+        seen.add(key);
+      }
+    },
+  });
+  return out;
 }
 
 function firstAliasOffset(doc: Document): number {

@@ -21,7 +21,7 @@ export interface LabSpec {
 
 /** A cloud image fetched over HTTP(S), verified against its SHA-256 before use (for example the Ubuntu 24.04 cloud image, as in the seed). */
 export interface DownloadImage {
-  /** Where to download the image (qcow2 or raw). */
+  /** Where to download the image (qcow2 or raw): an http(s) URL without spaces, quotes, $ or backslashes. A qcow2 must stand alone: one with a backing file or an external data file is refused. */
   url: string;
   /** The image's SHA-256, 64 lowercase hex digits; a mismatch is an error and nothing is cached. */
   sha256: string;
@@ -37,7 +37,7 @@ export interface DebianImage {
 export interface DebianRecipe {
   /** The Debian release to install. */
   suite: string;
-  /** The apt mirror mmdebstrap installs from (a URL, or a sources.list file); empty means mmdebstrap's default, deb.debian.org. */
+  /** The apt mirror mmdebstrap installs from: an http(s) URL without spaces, quotes, $ or backslashes; empty means mmdebstrap's default, deb.debian.org. */
   mirror: string;
   /** Packages added to the ones lab always installs (kernel, cloud-init, openssh-server, DPDK and build tools). */
   packages: Array<string>;
@@ -51,7 +51,7 @@ export interface DpdkSpec {
   version: string;
   /** SHA-256 of the release tarball (source: release). */
   sha256: string;
-  /** Where to fetch the release tarball; empty means https://fast.dpdk.org/rel/dpdk-<version>.tar.xz. */
+  /** Where to fetch the release tarball: an http(s) URL without spaces, quotes, $ or backslashes; empty means https://fast.dpdk.org/rel/dpdk-<version>.tar.xz. Part of the build cache's key. */
   url: string;
   build: DpdkBuild;
 }
@@ -72,13 +72,13 @@ export interface VmSpec {
   driver: "qemu" | "netns";
   /** vCPUs. Every busy-polling lcore keeps one busy, so give one more than the app's lcores. */
   cpus: number;
-  /** Guest memory: MiB as a number, or a string such as 2048M, 2G, 4GiB. Hugepages come out of it. */
+  /** Guest memory: MiB as a number, or a string such as 2048M, 2G, 4GiB; at most 1 TiB. Hugepages come out of it. */
   memory: number | string;
   /** auto probes KVM with a short boot and falls back to TCG (and says so); kvm fails when KVM does not work; tcg always emulates. */
   accel: "auto" | "kvm" | "tcg";
   /** Hugepages reserved for DPDK when an app starts. */
   hugepages: HugepagesSpec;
-  /** Data-plane NICs, in PCI order. The management NIC (user-mode networking, SSH on 127.0.0.1) is always added and is not listed here. */
+  /** Data-plane NICs, in PCI order, at most 16. The management NIC (user-mode networking, SSH on 127.0.0.1; mgmt in the guest) is always added and is not listed here. */
   nics: Array<NicSpec>;
 }
 
@@ -138,7 +138,7 @@ export interface NetworkSpec {
 export interface AppSpec {
   /** l2_echo (one lcore, one queue), l2_multi_echo (a queue per lcore) or custom (your own command). */
   program: "l2_echo" | "l2_multi_echo" | "custom";
-  /** For program: custom, the executable run in place of the lab's apps; it receives the same EAL arguments. */
+  /** For program: custom, the executable run in place of the lab's apps, with the same EAL arguments, as root on the node (for a netns node, this host). `lab validate` lists it. */
   command: string;
   /** The VM (a key of vms) the app runs on. */
   vm: string;
@@ -146,8 +146,10 @@ export interface AppSpec {
   nic: string;
   /** DPDK lcore list (-l), such as 1 or 1-2 or 0,2; empty means one lcore for l2_echo and one per queue for l2_multi_echo, leaving CPU 0 free where possible. */
   lcores: string;
-  /** Extra EAL arguments, added after the ones lab sets (-l, -a or --vdev). */
+  /** Extra EAL arguments, added after the ones lab sets (-l or --lcores, -a or --vdev and --no-pci, --file-prefix, --no-huge, -m), which they may not repeat. Those that load code or name files (-d, --vdev with a file or path, --file-prefix, --huge-dir, --proc-type, --trace-dir, --log-file) run as root on the node and are refused unless trust_eal_args is true. `lab validate` lists them. */
   eal_args: Array<string>;
+  /** Allow eal_args that load code or name files on the node (-d, --vdev with a file or path, --file-prefix, --huge-dir, --proc-type, --trace-dir, --log-file). Say true only for a spec you would run as code: they run as root. */
+  trust_eal_args: boolean;
   /** Extra application arguments (after --). */
   args: Array<string>;
 }

@@ -1,12 +1,13 @@
 // The node kinds lab knows, by the name a spec gives them (vms.<name>.driver), and the session
 // each command's drivers share.
-import type { Lab, Vm } from '../config/lab.js';
+import { findVm, type Lab, type Vm } from '../config/lab.js';
 import type { SemanticProblem } from '../config/semantic.js';
 import { LabError } from '../errors.js';
 import { imagePlan } from '../image/recipe.js';
 import { imageCacheRoot, labPaths, linkBridgeName } from '../layout.js';
 import type { Reporter } from '../progress.js';
 import { netnsDriver } from './netns/driver.js';
+import { validateNetnsNode } from './netns/validate.js';
 import type { LabSession, NodeDriver } from './node.js';
 import { qemuDriver } from './qemu/driver.js';
 import { validateQemuNode } from './qemu/validate.js';
@@ -14,7 +15,7 @@ import { validateQemuNode } from './qemu/validate.js';
 interface Kind {
   driver: (session: LabSession) => NodeDriver;
   /** The spec rules of this kind's nodes, checked with the lab's own (Lima's Validate). */
-  validate: (vm: Vm) => SemanticProblem[];
+  validate: (vm: Vm, lab: Lab) => SemanticProblem[];
   /** Its NIC can be one end of a veth pair into its own namespace; else its links are bridged in the lab namespace. */
   directLinks: boolean;
 }
@@ -22,7 +23,7 @@ interface Kind {
 const KINDS: Record<string, Kind> = {
   // A QEMU node's NIC is a tap in the lab namespace, which joins a bridge.
   qemu: { driver: qemuDriver, validate: validateQemuNode, directLinks: false },
-  netns: { driver: netnsDriver, validate: () => [], directLinks: true },
+  netns: { driver: netnsDriver, validate: validateNetnsNode, directLinks: true },
 };
 
 /**
@@ -30,7 +31,7 @@ const KINDS: Record<string, Kind> = {
  * ends, else a bridge in the lab namespace that both ends join as ports.
  */
 export function wireLinks(lab: Lab): Lab {
-  const direct = (vm: string) => KINDS[lab.vms.find((v) => v.name === vm)?.driver ?? '']?.directLinks ?? false;
+  const direct = (vm: string) => KINDS[findVm(lab, vm)?.driver ?? '']?.directLinks ?? false;
   for (const vm of lab.vms) {
     for (const nic of vm.nics) {
       if (nic.wire.kind === 'veth' && nic.peer.kind === 'nic' && !(direct(vm.name) && direct(nic.peer.vm))) nic.wire = { kind: 'bridge', bridge: linkBridgeName(nic.peer.link) };
@@ -41,7 +42,7 @@ export function wireLinks(lab: Lab): Lab {
 
 /** Every node's kind-specific spec problems. */
 export function checkNodes(lab: Lab): SemanticProblem[] {
-  return lab.vms.flatMap((vm) => KINDS[vm.driver]?.validate(vm) ?? []);
+  return lab.vms.flatMap((vm) => KINDS[vm.driver]?.validate(vm, lab) ?? []);
 }
 
 export interface Drivers {

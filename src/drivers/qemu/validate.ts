@@ -1,5 +1,5 @@
 // What a spec must hold for a QEMU node, beyond the rules every node obeys.
-import type { Vm } from '../../config/lab.js';
+import type { Lab, Vm } from '../../config/lab.js';
 import { parseCidr, subnetOf } from '../../config/net.js';
 import { overlaps, problem, type SemanticProblem } from '../../config/semantic.js';
 
@@ -12,9 +12,30 @@ const KERNEL_HEADROOM_MIB = 256;
  */
 export const MANAGEMENT_SUBNET = '10.0.2.0/24';
 
-export function validateQemuNode(vm: Vm): SemanticProblem[] {
+/** The guest's name for its management NIC (render/cloud-init.ts): a data NIC of that name would take its place. */
+const MANAGEMENT_NIC = 'mgmt';
+
+/**
+ * A QEMU node's data NICs are virtio-net-pci: a DPDK built without that PMD finds no port. meson
+ * always builds the PCI and vdev buses and the ring mempool, whatever enable_drivers says.
+ */
+const NIC_DRIVERS = ['net/virtio'];
+
+const reported = new WeakSet<Lab>();
+
+export function validateQemuNode(vm: Vm, lab: Lab): SemanticProblem[] {
   const at = ['vms', vm.name];
   const out: SemanticProblem[] = [];
+  for (const nic of vm.nics.filter((n) => n.name === MANAGEMENT_NIC)) {
+    out.push(problem([...at, 'nics', nic.index, 'name'], `"${MANAGEMENT_NIC}" is the guest's name for its management NIC (SSH)`, 'Give the data-plane NIC another name, such as dp0.'));
+  }
+  const drivers = lab.dpdk.source === 'release' ? lab.dpdk.build.drivers : [];
+  const missing = drivers.length ? NIC_DRIVERS.filter((d) => !drivers.some((w) => globMatch(w, d))) : [];
+  // One problem per lab, not per node.
+  if (missing.length && !reported.has(lab)) {
+    reported.add(lab);
+    out.push(problem(['dpdk', 'build', 'drivers'], `builds no ${missing.join(' or ')}, which QEMU nodes' virtio NICs need: the apps would find no port, after the whole build`, `Add ${missing.join(' and ')} to dpdk.build.drivers.`));
+  }
   if (vm.hugepagesMiB > vm.memoryMiB - KERNEL_HEADROOM_MIB) {
     out.push(problem([...at, 'hugepages'], `${vm.hugepages.count} × ${vm.hugepages.size} hugepages (${vm.hugepagesMiB} MiB) do not fit in ${vm.memoryMiB} MiB of memory`, `Leave at least ${KERNEL_HEADROOM_MIB} MiB for the guest kernel: lower hugepages.count or raise memory.`));
   }
@@ -30,4 +51,12 @@ export function validateQemuNode(vm: Vm): SemanticProblem[] {
     }
   }
   return out;
+}
+
+/** meson's enable_drivers patterns: "net/*" matches every net driver. */
+function globMatch(pattern: string, name: string): boolean {
+  const [pc, pn] = pattern.split('/');
+  const [nc, nn] = name.split('/');
+  const part = (p = '', n = '') => new RegExp(`^${p.replace(/\*/g, '.*')}$`).test(n);
+  return part(pc, nc) && part(pn, nn);
 }
