@@ -1,17 +1,42 @@
 // The command line: flags and commands only. The work lives in commands/, loaded when asked for.
 import { cac } from 'cac';
 import { readFileSync } from 'node:fs';
-import { LabError, formatProblem } from './errors.js';
+import { LabError, closest, formatProblem } from './errors.js';
 import { packagePath } from './assets.js';
 
 const cli = cac('lab');
 const version = (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }).version;
 let jsonOutput = false;
 
+/**
+ * Every option that takes a value, as the user typed it: cac (through mri) turns "42" into a number
+ * and "" into 0, and a second -f into a list. A path or list is a string, given once and not empty.
+ */
+function typedValues(opts: Record<string, unknown>): void {
+  const argv = process.argv.slice(2);
+  const end = argv.indexOf('--');
+  const words = end < 0 ? argv : argv.slice(0, end);
+  for (const option of [...(cli.matchedCommand?.options ?? []), ...cli.globalCommand.options].filter((o) => o.required)) {
+    const flags = option.names.map((n) => (n.length === 1 ? `-${n}` : `--${n.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`));
+    const values: string[] = [];
+    words.forEach((word, i) => {
+      for (const flag of flags) {
+        if (word === flag) values.push(words[i + 1] ?? '');
+        else if (word.startsWith(`${flag}=`)) values.push(word.slice(flag.length + 1));
+      }
+    });
+    const shown = flags.at(-1)!;
+    if (values.length > 1) throw new LabError({ code: 'USAGE', message: `${shown} is given ${values.length} times (${values.map((v) => JSON.stringify(v)).join(', ')})`, hint: `Give ${shown} once.` });
+    if (values.length === 1 && values[0]!.trim() === '') throw new LabError({ code: 'USAGE', message: `${shown} is given an empty value`, hint: `Give ${shown} a value: ${option.rawName}.` });
+    if (values.length === 1) opts[option.name] = values[0];
+  }
+}
+
 /** Every command reports its error here, once, and exits with the error's code. */
 function action<T extends Record<string, unknown>>(fn: (...args: never[]) => Promise<void>) {
   return async (...args: unknown[]) => {
     const opts = (args[args.length - 1] ?? {}) as T;
+    typedValues(opts);
     jsonOutput = Boolean(opts.json);
     await (fn as (...a: unknown[]) => Promise<void>)(...args);
   };
@@ -107,8 +132,14 @@ async function main(): Promise<void> {
   }
   try {
     cli.parse(process.argv, { run: false });
+    if (!cli.matchedCommand && cli.args[0] === 'help') {
+      cli.outputHelp();
+      return;
+    }
     if (!cli.matchedCommand && cli.args.length) {
-      throw new LabError({ code: 'USAGE', message: `unknown command "${cli.args[0]}"`, hint: 'See `lab --help`.' });
+      const typed = String(cli.args[0]);
+      const near = closest(typed, cli.commands.map((c) => c.name.split(' ')[0]!).filter(Boolean));
+      throw new LabError({ code: 'USAGE', message: `unknown command "${typed}"`, hint: `${near ? `Did you mean \`lab ${near}\`? ` : ''}See \`lab --help\`.` });
     }
     if (!cli.matchedCommand && !cli.options.help && !cli.options.version) cli.outputHelp();
     await cli.runMatchedCommand();

@@ -1,5 +1,4 @@
 // lab bench: flags, the zero-loss table, JSON and CSV.
-import { writeFileSync } from 'node:fs';
 import { LabError } from '../errors.js';
 import { writeAtomic } from '../host/files.js';
 import { labBench, type BenchResult } from '../lab/bench-apps.js';
@@ -64,7 +63,7 @@ export async function bench(app: string | undefined, opts: BenchFlags): Promise<
   };
   const lab = loadLab(opts.file, { force: true });
   const r = await labBench(lab, app, o, new Steps());
-  if (opts.csv) writeFileSync(opts.csv, benchCsv(r));
+  if (opts.csv) writeAtomic(opts.csv, benchCsv(r));
   if (opts.html) writeAtomic(opts.html, renderHtmlReport({ title: `lab ${lab.name}: bench`, bench: r, topology: topologyOf(lab), environment: await reportEnvironment(lab) }));
   print(opts, r, () => benchTable(r));
 }

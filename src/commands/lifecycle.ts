@@ -1,9 +1,8 @@
 // The lab's life-cycle verbs: each loads the lab, calls src/lab/, prints. Nothing else.
-import { appendFileSync } from 'node:fs';
 import type { Lab } from '../config/lab.js';
 import { LabError } from '../errors.js';
 import { attach } from '../host/exec.js';
-import { writeAtomic } from '../host/files.js';
+import { appendNoFollow, writeAtomic } from '../host/files.js';
 import { logsArgv, shellArgv } from '../lab/access.js';
 import { followApp, labRun, labStop, type StopAppResult } from '../lab/apps.js';
 import { labDown } from '../lab/down.js';
@@ -103,7 +102,7 @@ async function finish(verb: 'verify' | 'test', opts: OutputOptions & ReportFlags
     const environment = report.environment ?? (await reportEnvironment(lab));
     writeAtomic(opts.html, renderHtmlReport({ title: `lab ${lab.name}: ${verb}`, report, topology: topologyOf(lab), environment }));
   }
-  if (opts.summary) appendFileSync(opts.summary, reportMarkdown(report));
+  if (opts.summary) appendNoFollow(opts.summary, reportMarkdown(report));
   print(opts, { ...report, ...extra }, () => reportTable(report));
   if (!report.passed) throw new LabError({ code: 'VERIFY_FAILED', message: `${report.counts.failed} check(s) failed` }, { printed: true });
 }

@@ -1,7 +1,7 @@
 // Schema validation: every ajv error, turned into a problem that names the field and where it is written.
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import { readJsonAsset } from '../assets.js';
-import type { Problem } from '../errors.js';
+import { closest, type Problem } from '../errors.js';
 import { formatPath, type PathSegment, type SpecSource } from './source.js';
 import type { LabSpec } from './spec-types.js';
 import type { JsonSchema } from './schema-to-ts.js';
@@ -131,21 +131,7 @@ function describe(value: unknown): string {
 }
 
 function suggest(key: string, allowed: string[]): string {
-  const near = allowed.filter((a) => distance(a, key) <= 2);
+  const near = closest(key, allowed);
   const known = `Known fields here: ${allowed.join(', ')}.`;
-  return near.length ? `Did you mean "${near[0]}"? ${known}` : known;
-}
-
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return row[b.length]!;
+  return near ? `Did you mean "${near}"? ${known}` : known;
 }

@@ -1,13 +1,14 @@
 // SSH to a lab guest with ssh2: the lab's key, and the guest's host key pinned from the first
 // connection (lab generated it); a different host key is an error, never a prompt.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Duplex } from 'node:stream';
 import { Client, type ConnectConfig } from 'ssh2';
 import { LabError } from '../errors.js';
 import { spawnPiped, type Piped } from '../host/exec.js';
 import { waitFor } from '../host/wait.js';
+import { makeDir } from '../host/files.js';
 
 export interface SshEndpoint {
   /** QEMU runs inside the lab namespace (to open its taps), so its SSH forward listens on that namespace's 127.0.0.1. */
@@ -146,7 +147,7 @@ export async function sshRun(conn: Client, command: string, timeoutMs = 60_000):
 
 /** Copies a guest file to `local` over SFTP: into a file beside it, renamed into place only once complete. */
 export async function sshDownload(conn: Client, remote: string, local: string): Promise<void> {
-  mkdirSync(dirname(local), { recursive: true });
+  makeDir(dirname(local));
   // Two VMs of one lab may build the same DPDK at once: each writes a file of its own.
   const tmp = `${local}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {

@@ -1,10 +1,11 @@
 // A packet capture in a network namespace: tcpdump writing a pcap with nanosecond timestamps,
 // started before the traffic (it says when it listens) and stopped by the PID lab started.
-import { mkdirSync } from 'node:fs';
+
 import { dirname } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { LabError } from '../errors.js';
 import { spawnPiped } from './exec.js';
+import { makeDir } from './files.js';
 
 export interface Capture {
   file: string;
@@ -25,7 +26,7 @@ export interface CaptureOptions {
 }
 
 export async function startCapture(netns: string, ifname: string, file: string, opts: CaptureOptions = {}): Promise<Capture> {
-  mkdirSync(dirname(file), { recursive: true });
+  makeDir(dirname(file));
   const direction = opts.inboundOnly ? ['-Q', 'in'] : [];
   const child = spawnPiped(['ip', 'netns', 'exec', netns, 'tcpdump', '-i', ifname, ...direction, '-n', '-U', '--time-stamp-precision=nano', '-c', String(MAX_FRAMES), '-w', file]);
   child.stdin.end();

@@ -2,10 +2,10 @@
 // flock, so util-linux's flock holds it for us: it takes the lock, says so, and then waits on its
 // standard input. When lab lets go, or dies in any way (even SIGKILL), that pipe closes, flock's
 // child ends and the kernel drops the lock: no stale lock file is ever left to break.
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { LabError } from '../errors.js';
 import { spawnPiped } from './exec.js';
+import { ownFolder } from './files.js';
 
 const HELD = 'held';
 /** flock's exit code when the lock stayed taken (EX_TEMPFAIL), distinct from its own errors. */
@@ -58,7 +58,7 @@ function attempt(path: string, wait: boolean, timeoutMs: number): Promise<HeldLo
 
 /** Holds an exclusive lock on `path` (created if missing) if no other process holds it; else undefined. */
 export async function tryHoldLock(path: string): Promise<HeldLock | undefined> {
-  mkdirSync(dirname(path), { recursive: true });
+  ownFolder(dirname(path), 0o755);
   return attempt(path, false, 0);
 }
 

@@ -1,7 +1,8 @@
 // The lab's SSH key and each guest's host key, made once with ssh-keygen and kept in the state folder.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { run } from './exec.js';
+import { makeDir } from './files.js';
 
 export interface KeyPair {
   private: string;
@@ -23,7 +24,7 @@ export function ensureKeyPair(path: string, comment: string): Promise<KeyPair> {
 
 async function makeKeyPair(path: string, comment: string): Promise<KeyPair> {
   if (!existsSync(path) || !existsSync(`${path}.pub`)) {
-    mkdirSync(dirname(path), { recursive: true });
+    makeDir(dirname(path));
     const tmp = `${path}.tmp-${process.pid}`;
     rmSync(tmp, { force: true });
     rmSync(`${tmp}.pub`, { force: true });

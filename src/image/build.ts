@@ -1,7 +1,7 @@
 // Guest images: the offline Debian build and the checked download, both cached by content and
 // made in a temporary folder renamed into place, so the cache never holds half an image.
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LabError } from '../errors.js';
 import { run } from '../host/exec.js';
@@ -10,6 +10,7 @@ import type { ImagePlan } from './recipe.js';
 import type { Lab } from '../config/lab.js';
 import type { Reporter } from '../progress.js';
 import { download } from './download.js';
+import { makeDir } from '../host/files.js';
 
 const MANIFEST = 'manifest.json';
 /** Root filesystem size: room for the guest's DPDK build and app logs. */
@@ -36,7 +37,7 @@ export async function ensureImage(lab: Pick<Lab, 'image'>, plan: ImagePlan, repo
 async function makeImage(lab: Pick<Lab, 'image'>, plan: ImagePlan, reporter: Reporter): Promise<false> {
   const tmp = `${plan.dir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
+  makeDir(tmp);
   try {
     if (plan.kind === 'debian' && 'debian' in lab.image) await buildDebian(lab.image.debian, plan, tmp, reporter);
     else if ('url' in lab.image) await reporter.step(`download ${lab.image.url}`, () => downloadImage(lab.image as { url: string; sha256: string }, tmp, reporter));

@@ -2,7 +2,7 @@
 // capture of its verify traffic, l2probe's raw result, its final counters and its log; per node,
 // what its kind keeps (a VM's serial console, cloud-init output, dmesg, QEMU command line); the
 // report and lab status. manifest.json, written last, lists each file with what it is and why.
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Lab } from '../config/lab.js';
 import type { EvidenceSource } from '../drivers/node.js';
@@ -17,6 +17,7 @@ import type { Report } from '../verify/report.js';
 import { logsArgv } from './access.js';
 import { labStatus } from './status.js';
 import { labVerify } from './verify-apps.js';
+import { makeDir } from '../host/files.js';
 
 export const MANIFEST = 'manifest.json';
 
@@ -75,17 +76,17 @@ export async function keepEvidence(lab: Lab, report: Report, dir: string, reason
   claimEvidenceDir(target);
   const tmp = `${target}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
+  makeDir(tmp);
   const items: EvidenceItem[] = [];
   const put = (path: string, what: string, content: string | Buffer) => {
-    mkdirSync(dirname(join(tmp, path)), { recursive: true });
+    makeDir(dirname(join(tmp, path)));
     writeFileSync(join(tmp, path), content);
     items.push({ path, what });
   };
   const keep = async (path: string, source: EvidenceSource) => {
     try {
       if ('copy' in source) {
-        mkdirSync(dirname(join(tmp, path)), { recursive: true });
+        makeDir(dirname(join(tmp, path)));
         copyFileSync(source.copy, join(tmp, path));
         items.push({ path, what: source.what });
         return;
@@ -104,7 +105,7 @@ export async function keepEvidence(lab: Lab, report: Report, dir: string, reason
       const checks = report.checks.filter((c) => c.app === app);
       const pcap = capturePath(paths, app);
       if (existsSync(pcap)) {
-        mkdirSync(join(tmp, 'apps', app), { recursive: true });
+        makeDir(join(tmp, 'apps', app));
         renameSync(pcap, join(tmp, 'apps', app, 'verify.pcap'));
         items.push({ path: `apps/${app}/verify.pcap`, what: 'the verify traffic on the app\'s wire, both ways, nanosecond timestamps (tcpdump -r reads it)' });
       }

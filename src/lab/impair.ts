@@ -40,6 +40,8 @@ export async function labImpair(lab: Lab, wire?: string, change?: ImpairChange):
   if (wire === undefined) return { lab: lab.name, wires: list() };
   const relay = relayNamed(lab, wire);
   if (!change || (!change.clear && FIELDS.every((f) => change[f] === undefined))) return { lab: lab.name, wires: list().filter((w) => w.wire === relay.name) };
+  // The values first, against the spec's impairment: a bad flag is a usage error whether or not the lab is up.
+  changed(relay.impair, change);
   return withLock(paths.lock, 'impair', async () => {
     const state = readState(paths);
     if (!state) throw new LabError({ code: 'STATE', message: `lab ${lab.name} is not up`, hint: 'Run `lab up` first; the spec\'s `impair` applies from the start.' });

@@ -2,7 +2,7 @@
 // between the far ends of its NICs there. This project's hosts have no netem in their kernel, so
 // the impairment is lab's own program, run and tracked like any process lab starts: by the PID its
 // pidfile names, which the relay writes itself before anything else.
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { NATIVE_BUILD } from '../assets.js';
 import { findNic, type Impairment, type Lab, type Relay } from '../config/lab.js';
@@ -16,6 +16,7 @@ import { relayFiles, type LabPaths } from '../layout.js';
 import { describeImpairment } from '../render/graph.js';
 import { relayArgv } from '../render/hostnet.js';
 import type { LabState, RelayRecord } from '../state/store.js';
+import { makeDir } from '../host/files.js';
 
 /** The relays of the spec that do not run: never started, or gone with a port (a node restarted). */
 export function missingRelays(lab: Lab, paths: LabPaths): Relay[] {
@@ -25,8 +26,8 @@ export function missingRelays(lab: Lab, paths: LabPaths): Relay[] {
 /** Starts a relay and waits for its ready line; a relay that fails says why from its own log. */
 async function startRelay(lab: Lab, paths: LabPaths, relay: Relay, impair: Impairment): Promise<ProcRef> {
   const files = relayFiles(paths, relay.name);
-  mkdirSync(paths.relays, { recursive: true });
-  mkdirSync(paths.logs, { recursive: true });
+  makeDir(paths.relays);
+  makeDir(paths.logs);
   rmSync(files.log, { force: true });
   const ports = relay.ports.map((p) => findNic(lab, p.vm, p.nic)!.hostIf);
   const ref = spawnDetached(relayArgv(paths.netns, join(NATIVE_BUILD, 'l2impair'), ports, impair, files.pid), files.log);

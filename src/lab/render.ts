@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { Lab } from '../config/lab.js';
 import type { RenderedNode } from '../drivers/node.js';
 import { openDrivers } from '../drivers/registry.js';
+import { makeDir } from '../host/files.js';
 import { quiet } from '../progress.js';
 import { readState } from '../state/store.js';
 
@@ -20,6 +21,7 @@ export async function labRender(lab: Lab, out?: string): Promise<RenderResult> {
   const drivers = openDrivers(lab, quiet);
   const { paths } = drivers.session;
   const root = resolve(out ?? paths.root);
+  if (out !== undefined) makeDir(root, 0o755, 'USAGE');
   const state = root === paths.root ? readState(paths) : undefined;
   const vms: RenderedNode[] = [];
   for (const vm of lab.vms) {

@@ -1,10 +1,11 @@
 // A lab's state on disk: one JSON file, written atomically, read by every command. Each node's
 // record belongs to its driver, which alone reads what it wrote there beyond the common fields.
-import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { ReadyEvent } from '../apps/events.js';
 import type { Impairment } from '../config/lab.js';
 import { LabError } from '../errors.js';
-import { writeAtomic } from '../host/files.js';
+import { ownFolder, writeAtomic } from '../host/files.js';
 import type { ProcRef } from '../host/process.js';
 import type { LabPaths } from '../layout.js';
 
@@ -47,8 +48,8 @@ export interface LabState {
  * SSH key, the overlays with the guests' saved RAM, and QMP sockets, none of them for other users.
  */
 export function ensureStateFolder(paths: LabPaths): void {
-  mkdirSync(paths.root, { recursive: true, mode: 0o700 });
-  chmodSync(paths.root, 0o700);
+  ownFolder(dirname(paths.root));
+  ownFolder(paths.root);
 }
 
 export function newState(lab: { name: string; file: string }, paths: LabPaths): LabState {
