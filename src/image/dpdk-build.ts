@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { readTextAsset } from '../assets.js';
 import type { Lab } from '../config/lab.js';
 
 /** Bump when lab-install-dpdk changes what it builds or how it packs it. */
@@ -15,11 +16,19 @@ export interface DpdkBuildPlan {
   file: string;
 }
 
-/** Where a release build is cached; none for the distribution's packages. */
-export function dpdkBuildPlan(lab: Pick<Lab, 'dpdk'>, imageKey: string, cacheRoot: string): DpdkBuildPlan | undefined {
-  const { source, sha256, build } = lab.dpdk;
+/** The guest script that builds and packs it: a build is only as good as the script that made it. */
+const INSTALL_SCRIPT = ['cloud-init', 'scripts', 'lab-install-dpdk'];
+
+/**
+ * Where a release build is cached; none for the distribution's packages. The key covers everything
+ * that shapes the build: the tarball (its sha256 and where it came from), the options, the script
+ * and the image it is built in; a lab that differs in any of them never installs another's build.
+ */
+export function dpdkBuildPlan(lab: Pick<Lab, 'dpdk'>, imageKey: string, cacheRoot: string, script = readTextAsset(...INSTALL_SCRIPT)): DpdkBuildPlan | undefined {
+  const { source, sha256, url, version, build } = lab.dpdk;
   if (source !== 'release') return undefined;
-  const key = createHash('sha256').update(JSON.stringify({ BUILD_VERSION, sha256, build, imageKey })).digest('hex');
+  const scriptHash = createHash('sha256').update(script).digest('hex');
+  const key = createHash('sha256').update(JSON.stringify({ BUILD_VERSION, sha256, url, version, build, imageKey, scriptHash })).digest('hex');
   return { key, file: join(cacheRoot, `dpdk-${lab.dpdk.version}-${key.slice(0, 16)}.tar`) };
 }
 

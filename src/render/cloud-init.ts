@@ -6,6 +6,7 @@ import type { Lab, Vm } from '../config/lab.js';
 import type { DpdkBuild } from '../config/spec-types.js';
 import { GUEST } from '../layout.js';
 import { managementMac } from './qemu.js';
+import { shellQuote } from './shell.js';
 
 export interface GuestAssets {
   /** The static #cloud-config every guest starts from (cloud-init/user-data.base.yaml). */
@@ -92,9 +93,9 @@ export function mesonOptions(build: DpdkBuild): string[] {
   ];
 }
 
-/** Shell variables for the guest scripts to source: their values come from the schema, which keeps quotes out. */
+/** Shell variables for the guest's root scripts to source: each value quoted, whatever the schema let through. */
 function envFile(env: Record<string, string | number>): string {
-  return Object.entries(env).map(([k, v]) => `${k}='${v}'\n`).join('');
+  return Object.entries(env).map(([k, v]) => `${k}=${shellQuote(String(v))}\n`).join('');
 }
 
 function dpdkEnv(lab: Lab): string {

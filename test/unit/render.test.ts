@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { readJsonAsset } from '../../src/assets.js';
@@ -119,8 +120,8 @@ describe('cloud-init seed', () => {
     expect(paths).toEqual(expect.arrayContaining(['/opt/lab/native/l2_echo.c', '/opt/lab/bin/lab-install-dpdk', '/etc/lab/dpdk.env', '/etc/lab/hugepages.env']));
     expect(user.write_files.find((f: { path: string }) => f.path === '/opt/lab/bin/lab-install-dpdk').permissions).toBe('0755');
     expect(user.runcmd).toEqual(['/opt/lab/bin/lab-install-dpdk && /opt/lab/bin/lab-build-apps']);
-    expect(user.write_files.find((f: { path: string }) => f.path === '/etc/lab/dpdk.env').content).toContain("DPDK_SOURCE='distro'");
-    expect(user.write_files.find((f: { path: string }) => f.path === '/etc/lab/hugepages.env').content).toBe("HUGEPAGES_SIZE='2M'\nHUGEPAGES_COUNT='256'\n");
+    expect(user.write_files.find((f: { path: string }) => f.path === '/etc/lab/dpdk.env').content).toContain('DPDK_SOURCE=distro\n');
+    expect(user.write_files.find((f: { path: string }) => f.path === '/etc/lab/hugepages.env').content).toBe('HUGEPAGES_SIZE=2M\nHUGEPAGES_COUNT=256\n');
   });
 
   it('installs packages only for a downloaded image (the offline image has them built in), and only those missing', () => {
@@ -220,6 +221,17 @@ describe('accelerator probe guest', () => {
 });
 
 describe('a DPDK release build', () => {
+  it("writes the guest's env file quoted, so no value can run as code in the root script that sources it", () => {
+    const lab = labFrom(`dpdk: { source: release, version: "22.11.11", sha256: ${'a'.repeat(64)} }\n${MINIMAL}`);
+    // As if a value got past the schema: a quote and a command substitution.
+    const hostile = "https://x.invalid/d.tar.xz';touch /tmp/lab-pwned;'$(id)";
+    lab.dpdk.url = hostile;
+    const user = parse(renderSeed(lab, lab.vms[0]!, assets).userData) as { write_files: Array<{ path: string; content: string }> };
+    const env = user.write_files.find((f) => f.path === '/etc/lab/dpdk.env')!.content;
+    const r = spawnSync('sh', ['-c', `${env}\nprintf %s "$DPDK_URL"`], { encoding: 'utf8' });
+    expect(r.stdout).toBe(hostile);
+  });
+
   const sha = 'a'.repeat(64);
   const release = (build: string) => labFrom(`dpdk: { source: release, version: "22.11.11", sha256: ${sha}${build} }\n${MINIMAL}`);
 
@@ -235,6 +247,10 @@ describe('a DPDK release build', () => {
     expect(dpdkBuildPlan(release(''), 'image2', '/cache')!.key).not.toBe(a.key);
     expect(dpdkBuildPlan(release(', build: { drivers: [net/virtio] }'), 'image1', '/cache')!.key).not.toBe(a.key);
     expect(dpdkBuildPlan(labFrom(MINIMAL), 'image1', '/cache')).toBeUndefined();
+    // Where the tarball came from and the script that built it are part of what a build is.
+    const elsewhere = labFrom(`dpdk: { source: release, version: "22.11.11", sha256: ${sha}, url: "https://mirror.invalid/dpdk.tar.xz" }\n${MINIMAL}`);
+    expect(dpdkBuildPlan(elsewhere, 'image1', '/cache')!.key).not.toBe(a.key);
+    expect(dpdkBuildPlan(release(''), 'image1', '/cache', '#!/bin/sh\n# another script\n')!.key).not.toBe(a.key);
     const lab = release('');
     const argv = qemuArgv(lab.vms[0]!, { ...runtime, boot: { ...runtime.boot, dpdkBuild: a.file } }, profiles);
     expect(values(argv, '-drive')).toContain(`file=${a.file},if=none,id=labdpdk,format=raw,readonly=on`);
