@@ -10,12 +10,19 @@ import { ROOT } from '../helpers/lab.js';
 const DIR = join(ROOT, '.github', 'workflows');
 const workflows = readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f)).sort();
 
+interface Job {
+  if?: string;
+  environment?: string;
+  'runs-on': string[];
+  steps: Step[];
+}
+
 interface Step {
   name?: string;
   run?: string;
   uses?: string;
   if?: string;
-  with?: Record<string, string>;
+  with?: Record<string, string | boolean>;
 }
 
 describe('GitHub workflows', () => {
@@ -45,8 +52,21 @@ describe('GitHub workflows', () => {
     expect(runs(/bash test\/run\.sh/)).toHaveLength(1);
     const upload = steps.find((s) => s.uses?.startsWith('actions/upload-artifact@'));
     expect(upload).toMatchObject({ if: 'always()' });
-    expect(upload!.with!.path!.split('\n').filter(Boolean)).toEqual(['lab-junit.xml', 'lab-report.html', 'lab-evidence/']);
+    expect(String(upload!.with!.path).split('\n').filter(Boolean)).toEqual(['lab-junit.xml', 'lab-report.html', 'lab-evidence/']);
     const last = steps[steps.length - 1]!;
     expect(last).toMatchObject({ if: 'always()', run: expect.stringMatching(/lab down/) });
+  });
+
+  it('lab.yml gives no untrusted code the self-hosted runner: no fork pull requests, a reviewed environment, a read-only token, no stored credentials, one job per branch', () => {
+    const wf = parse(readFileSync(join(DIR, 'lab.yml'), 'utf8')) as { permissions: unknown; concurrency: { group: string }; jobs: Record<string, Job> };
+    expect(wf.permissions).toEqual({ contents: 'read' });
+    expect(wf.concurrency.group).toMatch(/\$\{\{ github\.ref \}\}/);
+    for (const job of Object.values(wf.jobs).filter((j) => j['runs-on'].includes('self-hosted'))) {
+      expect(job.if).toBe('github.event_name != \'pull_request\' || github.event.pull_request.head.repo.full_name == github.repository');
+      expect(job.environment).toBeTruthy();
+      const checkout = job.steps.filter((s) => s.uses?.startsWith('actions/checkout@'));
+      expect(checkout.length).toBeGreaterThan(0);
+      for (const step of checkout) expect(step.with?.['persist-credentials']).toBe(false);
+    }
   });
 });
