@@ -1,7 +1,7 @@
 // A small QMP client: connect to a VM's monitor socket, negotiate, run commands, collect events.
 import { connect, type Socket } from 'node:net';
 import { LabError } from '../errors.js';
-import { waitFor } from './wait.js';
+import { waitFor, withDeadline } from './wait.js';
 
 interface Pending {
   resolve: (value: unknown) => void;
@@ -12,6 +12,12 @@ export interface QmpEvent {
   event: string;
   data?: unknown;
 }
+
+/** Long enough for savevm of a guest's RAM under TCG to be a separate, longer wait (callers pass theirs). */
+const REPLY_MS = 30_000;
+
+/** No QMP reply lab reads comes near this; a peer that sends more is not a QEMU to trust. */
+const MAX_LINE = 4 * 2 ** 20;
 
 export class Qmp {
   private buffer = '';
@@ -35,8 +41,13 @@ export class Qmp {
           s.once('error', reject);
         });
         const opened = new Qmp(socket);
-        await opened.next(); // the greeting
-        await opened.execute('qmp_capabilities');
+        try {
+          await withDeadline(opened.next(), Math.min(REPLY_MS, timeoutMs), `QMP at ${path}`); // the greeting
+          await opened.execute('qmp_capabilities');
+        } catch (err) {
+          opened.close();
+          throw err;
+        }
         return opened;
       } catch (err) {
         lastError = (err as Error).message;
@@ -47,10 +58,11 @@ export class Qmp {
     return qmp;
   }
 
-  execute<T = unknown>(command: string, args?: Record<string, unknown>): Promise<T> {
+  /** A command's reply, or a TIMEOUT: a wedged QEMU accepts the socket and never answers. */
+  execute<T = unknown>(command: string, args?: Record<string, unknown>, timeoutMs = REPLY_MS): Promise<T> {
     const reply = this.next() as Promise<T>;
     this.socket.write(`${JSON.stringify(args ? { execute: command, arguments: args } : { execute: command })}\n`);
-    return reply;
+    return withDeadline(reply, timeoutMs, `QMP ${command}`);
   }
 
   close(): void {
@@ -63,6 +75,10 @@ export class Qmp {
 
   private onData(chunk: string): void {
     this.buffer += chunk;
+    if (this.buffer.length > MAX_LINE) {
+      this.socket.destroy(new Error(`QMP sent a line of more than ${MAX_LINE} bytes`));
+      return;
+    }
     let nl: number;
     while ((nl = this.buffer.indexOf('\n')) >= 0) {
       const line = this.buffer.slice(0, nl).trim();

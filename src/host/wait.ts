@@ -1,5 +1,6 @@
 // The one way lab waits for something: poll until it holds or a deadline passes, with Ctrl-C
 // ending the wait at its next turn (so the command's undo runs promptly).
+import { LabError } from '../errors.js';
 import { throwIfInterrupted } from './interrupt.js';
 
 export interface WaitOptions {
@@ -28,6 +29,15 @@ export async function waitFor<T>(attempt: () => T | undefined | false | Promise<
     }
     await sleep(Math.min(o.everyMs ?? 100, Math.max(0, deadline - Date.now())));
   }
+}
+
+/** `promise`, or a TIMEOUT error naming `what` once `ms` pass first: for a peer that may never answer. */
+export function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new LabError({ code: 'TIMEOUT', message: `${what} did not answer within ${ms / 1000} s` })), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 export function sleep(ms: number): Promise<void> {

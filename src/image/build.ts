@@ -10,6 +10,7 @@ import type { ImagePlan } from './recipe.js';
 import type { Lab } from '../config/lab.js';
 import type { Reporter } from '../progress.js';
 import { download } from './download.js';
+import { checkStandaloneQcow2 } from './qcow2.js';
 import { makeDir } from '../host/files.js';
 
 const MANIFEST = 'manifest.json';
@@ -120,6 +121,7 @@ async function downloadImage(image: { url: string; sha256: string }, tmp: string
   if (actual !== image.sha256) {
     throw new LabError({ code: 'ENV_HOST', message: `${image.url} has SHA-256 ${actual}, not ${image.sha256} as the spec says; nothing was cached`, hint: 'Check image.sha256 against the publisher\'s SHA256SUMS.' });
   }
+  await checkStandaloneQcow2(file, image.url);
 }
 
 export function sha256File(path: string): Promise<string> {

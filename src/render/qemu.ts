@@ -117,7 +117,7 @@ export const PROBE_MARKERS = {
  */
 export function accelProbeArgv(profiles: QemuProfiles, accel: Accel, boot: ProbeBoot): string[] {
   if ('kernel' in boot) return [profiles.binary, ...machineArgs(profiles, accel, 'pc', 1, 256), '-serial', 'stdio', '-kernel', boot.kernel, '-append', 'console=ttyS0 panic=-1'];
-  if ('disk' in boot) return [profiles.binary, ...machineArgs(profiles, accel, 'pc', 1, 512), '-serial', 'stdio', '-drive', `file=${boot.disk},if=virtio,snapshot=on`];
+  if ('disk' in boot) return [profiles.binary, ...machineArgs(profiles, accel, 'pc', 1, 512), '-serial', 'stdio', '-drive', `file=${boot.disk},if=virtio,format=qcow2,snapshot=on`];
   return [profiles.binary, ...machineArgs(profiles, accel, 'pc', 1, 256), '-chardev', 'stdio,id=dbg', '-device', 'isa-debugcon,iobase=0x402,chardev=dbg'];
 }
 

@@ -65,9 +65,10 @@ export async function stopQemu(ref: ProcRef, paths: VmPaths): Promise<'gone' | '
   if (!isAlive(ref)) return 'gone';
   try {
     const qmp = await Qmp.open(paths.qmp, 3_000);
-    await qmp.execute('quit').catch(() => undefined);
+    // A wedged QEMU may take the command and never act on it: a short deadline, then signals.
+    const took = await qmp.execute('quit', undefined, 5_000).then(() => true, () => false);
     qmp.close();
-    if (await waitFor(() => !isAlive(ref), { timeoutMs: 10_000 })) return 'quit';
+    if (took && (await waitFor(() => !isAlive(ref), { timeoutMs: 10_000 }))) return 'quit';
   } catch {
     // no monitor: signals only
   }

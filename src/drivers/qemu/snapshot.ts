@@ -59,9 +59,7 @@ export function discardSnapshot(paths: VmPaths): void {
 async function hmp(paths: VmPaths, command: string, timeoutMs: number): Promise<string> {
   const qmp = await Qmp.open(paths.qmp, 10_000);
   try {
-    const reply = qmp.execute<string>('human-monitor-command', { 'command-line': command });
-    const timer = new Promise<never>((_, reject) => setTimeout(() => reject(new LabError({ code: 'TIMEOUT', message: `QEMU's monitor did not finish "${command}" within ${timeoutMs / 1000} s` })), timeoutMs).unref());
-    return await Promise.race([reply, timer]);
+    return await qmp.execute<string>('human-monitor-command', { 'command-line': command }, timeoutMs);
   } finally {
     qmp.close();
   }
