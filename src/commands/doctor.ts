@@ -5,6 +5,7 @@ import { probeAccel, type AccelProbe } from '../drivers/qemu/accel.js';
 import { qemuProfiles } from '../drivers/qemu/files.js';
 import { LabError } from '../errors.js';
 import { run, runQuiet, which } from '../host/exec.js';
+import { createQemuUser, qemuRunAs, qemuUserExists } from '../host/qemu-user.js';
 import { HOST_TOOLS, type HostTool } from '../host/tools.js';
 import { imageCacheRoot } from '../layout.js';
 import { print, progress, type OutputOptions } from './output.js';
@@ -68,15 +69,20 @@ export async function doctor(opts: DoctorOptions): Promise<void> {
     await installMissing(tools.filter((t) => !t.ok && !t.optional));
     tools = await Promise.all(HOST_TOOLS.map(checkTool));
   }
+  // As root, QEMU drops to a user of its own once its files are open; a user lab runs as already is one.
+  const runAs = qemuRunAs();
+  if (opts.fix && runAs) await createQemuUser();
+  const qemuUser = runAs ? { name: runAs, ok: await qemuUserExists() } : undefined;
   const qemu = tools.find((t) => t.tool === 'qemu-system-x86_64')?.ok;
   const accel: AccelProbe[] = qemu ? await probeAccelerators() : [];
-  const missing = tools.filter((t) => !t.ok && !t.optional);
+  const missing = [...tools.filter((t) => !t.ok && !t.optional).map((t) => t.tool), ...(qemuUser && !qemuUser.ok ? [`the user ${qemuUser.name}`] : [])];
   const problem = missing.length
-    ? new LabError({ code: 'ENV_TOOL', message: `missing host tools: ${missing.map((m) => m.tool).join(', ')}`, hint: opts.fix ? 'apt-get could not provide them; see its output above.' : 'Run `npx lab doctor --fix` (as root) to install them with apt.' }, { printed: Boolean(opts.json) })
+    ? new LabError({ code: 'ENV_TOOL', message: `missing on this host: ${missing.join(', ')}`, hint: opts.fix ? 'apt-get or useradd could not provide them; see the output above.' : 'Run `npx lab doctor --fix` (as root) to install them with apt and create the user.' }, { printed: Boolean(opts.json) })
     : undefined;
   // Under --json the problems go in the one document, so stdout always parses.
-  print(opts, { ok: !problem, tools, accel, ...(problem ? { problems: problem.problems } : {}) }, () => {
+  print(opts, { ok: !problem, tools, ...(qemuUser ? { qemuUser } : {}), accel, ...(problem ? { problems: problem.problems } : {}) }, () => {
     const rows = tools.map((t) => `  ${t.ok ? 'ok     ' : t.optional ? 'absent ' : 'MISSING'} ${t.tool.padEnd(20)} ${t.ok ? t.found : `apt: ${t.apt}`}  (${t.neededFor})`);
+    if (qemuUser) rows.push(`  ${qemuUser.ok ? 'ok     ' : 'MISSING'} ${`user ${qemuUser.name}`.padEnd(20)} ${qemuUser.ok ? 'a system user, no login' : 'lab doctor --fix creates it'}  (QEMU runs as it, not as root)`);
     const probes = accel.map((p) => `  ${p.works ? (p.depth === 'firmware' ? 'maybe  ' : 'works  ') : 'no     '} ${p.accel.padEnd(20)} ${p.detail}${p.ms ? ` (${p.ms} ms)` : ''}`);
     return ['host tools:', ...rows, 'accelerators (a real probe boot):', ...(probes.length ? probes : ['  not probed: QEMU is missing'])].join('\n');
   });

@@ -13,9 +13,13 @@ export function namespaceCommands(netns: string): Argv[] {
  * host end gets the host address. QEMU opens a one-queue tap without IFF_MULTI_QUEUE, and the
  * kernel refuses that on a multi_queue tap (EINVAL), so one queue means a plain tap.
  */
-export function tapCommands(netns: string, nic: Nic): Argv[] {
+/**
+ * A QEMU node's tap, owned by the user QEMU runs as: once QEMU has dropped root, the guest turning
+ * queues on and off (TUNSETQUEUE) is allowed only to the tap's owner.
+ */
+export function tapCommands(netns: string, nic: Nic, owner?: string): Argv[] {
   return [
-    ['ip', '-n', netns, 'tuntap', 'add', 'dev', nic.hostIf, 'mode', 'tap', ...(nic.queues > 1 ? ['multi_queue'] : [])],
+    ['ip', '-n', netns, 'tuntap', 'add', 'dev', nic.hostIf, 'mode', 'tap', ...(owner ? ['user', owner] : []), ...(nic.queues > 1 ? ['multi_queue'] : [])],
     ...farEndCommands(netns, nic),
   ];
 }
@@ -44,8 +48,8 @@ export function hostAddressCommands(netns: string, nic: Nic): Argv[] {
   ];
 }
 
-export function vmNetCommands(netns: string, vm: Vm): Argv[] {
-  return vm.nics.flatMap((nic) => tapCommands(netns, nic));
+export function vmNetCommands(netns: string, vm: Vm, owner?: string): Argv[] {
+  return vm.nics.flatMap((nic) => tapCommands(netns, nic, owner));
 }
 
 /** The VM namespace of a netns-driver VM: the NIC's far end, with the MAC and address the spec gives it. */

@@ -15,6 +15,7 @@ export interface QemuProfiles {
   }>;
   kernel_args: string[];
   nic: { device: string; rss_options: string[] };
+  sandbox: { options: string };
   management: { device: string };
 }
 
@@ -39,6 +40,8 @@ export interface QemuRuntime {
   serial: string;
   pidfile: string;
   daemonize: boolean;
+  /** The user QEMU drops to once its files and taps are open (-runas); absent when lab itself is not root. */
+  runAs?: string;
 }
 
 export type Accel = 'tcg' | 'kvm';
@@ -93,6 +96,9 @@ export function qemuArgv(vm: Vm, rt: QemuRuntime, profiles: QemuProfiles): strin
         ...machine.nic_options,
       ].join(','),
     ]),
+    // Root only while opening its disks, sockets and taps; then the dedicated user, under seccomp.
+    ...(rt.runAs ? ['-runas', rt.runAs] : []),
+    '-sandbox', profiles.sandbox.options,
     ...(rt.daemonize ? ['-daemonize'] : []),
   ];
   return argv;
@@ -115,10 +121,11 @@ export const PROBE_MARKERS = {
  * writes in a temporary overlay), through its boot loader into init; without either, only the
  * firmware on its debug console.
  */
-export function accelProbeArgv(profiles: QemuProfiles, accel: Accel, boot: ProbeBoot): string[] {
-  if ('kernel' in boot) return [profiles.binary, ...machineArgs(profiles, accel, 'pc', 1, 256), '-serial', 'stdio', '-kernel', boot.kernel, '-append', 'console=ttyS0 panic=-1'];
-  if ('disk' in boot) return [profiles.binary, ...machineArgs(profiles, accel, 'pc', 1, 512), '-serial', 'stdio', '-drive', `file=${boot.disk},if=virtio,format=qcow2,snapshot=on`];
-  return [profiles.binary, ...machineArgs(profiles, accel, 'pc', 1, 256), '-chardev', 'stdio,id=dbg', '-device', 'isa-debugcon,iobase=0x402,chardev=dbg'];
+export function accelProbeArgv(profiles: QemuProfiles, accel: Accel, boot: ProbeBoot, runAs?: string): string[] {
+  const confined = [...(runAs ? ['-runas', runAs] : []), '-sandbox', profiles.sandbox.options];
+  if ('kernel' in boot) return [profiles.binary, ...machineArgs(profiles, accel, 'pc', 1, 256), ...confined, '-serial', 'stdio', '-kernel', boot.kernel, '-append', 'console=ttyS0 panic=-1'];
+  if ('disk' in boot) return [profiles.binary, ...machineArgs(profiles, accel, 'pc', 1, 512), ...confined, '-serial', 'stdio', '-drive', `file=${boot.disk},if=virtio,format=qcow2,snapshot=on`];
+  return [profiles.binary, ...machineArgs(profiles, accel, 'pc', 1, 256), ...confined, '-chardev', 'stdio,id=dbg', '-device', 'isa-debugcon,iobase=0x402,chardev=dbg'];
 }
 
 /** A VM's machine booted bare for the boot benchmark: the same kernel, disk, CPUs and memory, no seed and no data-plane NIC. */

@@ -29,6 +29,8 @@ export interface VmRenderContext {
   paths: VmPaths;
   /** The host's cached DPDK build, when it has the one this lab needs. */
   dpdkBuild?: string;
+  /** The user QEMU runs as and its taps belong to (-runas); absent when lab is not root. */
+  runAs?: string;
 }
 
 export function renderVm(lab: Lab, vm: Vm, ctx: VmRenderContext, profiles: QemuProfiles, assets: GuestAssets): RenderedVm {
@@ -41,6 +43,7 @@ export function renderVm(lab: Lab, vm: Vm, ctx: VmRenderContext, profiles: QemuP
     serial: ctx.paths.serial,
     pidfile: ctx.paths.pid,
     daemonize: true,
+    ...(ctx.runAs ? { runAs: ctx.runAs } : {}),
   }, profiles);
   return { vm: vm.name, argv, script: launchScript(lab, vm, ctx, argv), seed: renderSeed(lab, vm, assets) };
 }
@@ -71,7 +74,7 @@ fi
 if [ ! -e /run/netns/${netns} ]; then
 ${run(namespaceCommands(netns))}
 fi
-${bridges(vm).map((b) => `if ! ip -n ${q(netns)} link show ${q(b)} >/dev/null 2>&1; then\n${run(bridgeCommands(netns, b))}\nfi\n`).join('')}${vm.nics.map((nic) => `if ! ip -n ${q(netns)} link show ${q(nic.hostIf)} >/dev/null 2>&1; then\n${run(vmNetCommands(netns, { ...vm, nics: [nic] }))}\nfi`).join('\n')}
+${bridges(vm).map((b) => `if ! ip -n ${q(netns)} link show ${q(b)} >/dev/null 2>&1; then\n${run(bridgeCommands(netns, b))}\nfi\n`).join('')}${vm.nics.map((nic) => `if ! ip -n ${q(netns)} link show ${q(nic.hostIf)} >/dev/null 2>&1; then\n${run(vmNetCommands(netns, { ...vm, nics: [nic] }, ctx.runAs))}\nfi`).join('\n')}
 
 exec ip netns exec ${q(netns)} ${shellCommand(argv)}
 `;

@@ -1,7 +1,8 @@
 // The download path of guest images against a real HTTP server on loopback: checksum, resume, cache.
 import type { DpdkSpec } from '../../src/config/spec-types.js';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,7 +14,18 @@ import { imagePlan } from '../../src/image/recipe.js';
 import { quiet } from '../../src/progress.js';
 
 const dpdk: DpdkSpec = { source: 'distro', version: '', sha256: '', url: '', build: { drivers: [], apps: [], meson_options: [] } };
-const body = randomBytes(3 * 2 ** 20);
+/** A real qcow2 of 3 MiB of random data: lab takes only a standalone qcow2 as a downloaded image. */
+function qcow2Body(): Buffer {
+  const dir = mkdtempSync(join(tmpdir(), 'lab-qcow2-body-'));
+  try {
+    writeFileSync(join(dir, 'raw'), randomBytes(3 * 2 ** 20));
+    execFileSync('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', join(dir, 'raw'), join(dir, 'disk.qcow2')]);
+    return readFileSync(join(dir, 'disk.qcow2'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+const body = qcow2Body();
 const sha256 = createHash('sha256').update(body).digest('hex');
 
 /** Serves `body` with Range support; while `dropNext` is set, a request gets half the file and a reset. */

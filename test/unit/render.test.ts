@@ -172,6 +172,19 @@ describe('qemu.sh', () => {
     expect(r.script).toContain(`-kernel ${image.kernel}`);
   });
 
+  it('drops QEMU to the dedicated user once its files are open, under seccomp, with taps that user owns', () => {
+    const lab = labFrom(MINIMAL);
+    const image = imagePlan(lab, '/cache');
+    const r = renderVm(lab, lab.vms[0]!, { netns: 'lab-t', accel: 'tcg', sshPort: 2222, image, paths: vmPaths('/state', 'dut'), runAs: 'lab-qemu' }, profiles, assets);
+    expect(values(r.argv, '-runas')).toEqual(['lab-qemu']);
+    expect(values(r.argv, '-sandbox')).toEqual(['on,obsolete=deny,resourcecontrol=deny']);
+    expect(r.script).toContain('ip -n lab-t tuntap add dev dut-dp0 mode tap user lab-qemu multi_queue');
+    // Without root there is no one to drop to: QEMU already runs as lab's user.
+    const plain = renderVm(lab, lab.vms[0]!, { netns: 'lab-t', accel: 'tcg', sshPort: 2222, image, paths: vmPaths('/state', 'dut') }, profiles, assets);
+    expect(plain.argv).not.toContain('-runas');
+    expect(values(plain.argv, '-sandbox')).toHaveLength(1);
+  });
+
   it('makes a multiqueue tap only for a NIC with several queues: QEMU opens a one-queue tap without IFF_MULTI_QUEUE', () => {
     const one = labFrom(MINIMAL.replace('queues: 2', 'queues: 1').replace(/  multi:\n(    .*\n)+/, ''));
     expect(tapCommands('lab-t', one.vms[0]!.nics[0]!)[0]).toEqual(['ip', '-n', 'lab-t', 'tuntap', 'add', 'dev', 'dut-dp0', 'mode', 'tap']);
@@ -208,7 +221,7 @@ describe('accelerator probe guest', () => {
 
   it('boots a downloaded image from its own disk, read-only, with no kernel of lab\'s', () => {
     const argv = accelProbeArgv(profiles, 'kvm', { disk: '/cache/sha256-x/disk.img' });
-    expect(values(argv, '-drive')).toEqual(['file=/cache/sha256-x/disk.img,if=virtio,snapshot=on']);
+    expect(values(argv, '-drive')).toEqual(['file=/cache/sha256-x/disk.img,if=virtio,format=qcow2,snapshot=on']);
     expect(argv).not.toContain('-kernel');
     expect(values(argv, '-serial')).toEqual(['stdio']);
   });

@@ -20,7 +20,7 @@ import { waitFor } from '../../src/host/wait.js';
 import { imagePlan } from '../../src/image/recipe.js';
 import type { BenchResult } from '../../src/lab/bench-apps.js';
 import { loadLab } from '../../src/lab/load.js';
-import { imageCacheRoot } from '../../src/layout.js';
+import { imageCacheRoot, labPaths, vmPaths } from '../../src/layout.js';
 import { lab, labAsync, ROOT, type CliResult } from '../helpers/lab.js';
 import { expectConsistentSearch } from '../helpers/search.js';
 
@@ -73,6 +73,20 @@ describe('a QEMU lab', () => {
     expect(vm.nics[0]).toMatchObject({ queues: 2, guestQueues: 2 });
     const status = json<{ vms: Array<{ state: string; pid: number }> }>(lab(['status', '-f', file, '--json']).stdout);
     expect(status.vms[0]!.state).toBe('running');
+  });
+
+  it('QEMU runs as the dedicated user, not root, confined by seccomp; its secrets are the owner\'s alone', () => {
+    const status = json<{ vms: Array<{ pid: number }> }>(lab(['status', '-f', file, '--json']).stdout);
+    const pid = status.vms[0]!.pid;
+    const ps = spawnSync('ps', ['-o', 'user=', '-C', 'qemu-system-x86_64'], { encoding: 'utf8' });
+    expect(ps.stdout.trim().split('\n')).toContain('lab-qemu');
+    expect(spawnSync('ps', ['-o', 'user=', '-p', String(pid)], { encoding: 'utf8' }).stdout.trim()).toBe('lab-qemu');
+    const proc = readFileSync(`/proc/${pid}/status`, 'utf8');
+    expect(proc).toMatch(/^Seccomp:\s+2$/m);
+    expect(proc).toMatch(/^CapEff:\s+0+$/m);
+    const vp = vmPaths(labPaths(loadLab(file)).root, 'dut');
+    for (const secret of [vp.seed, vp.disk]) expect(statSync(secret).mode & 0o777, secret).toBe(0o600);
+    expect(statSync(labPaths(loadLab(file)).root).mode & 0o777).toBe(0o700);
   });
 
   it('the accelerator probe boots the guest kernel to its root mount under TCG, and a cut-short boot fails', async () => {

@@ -9,6 +9,7 @@ import { LabError } from '../../errors.js';
 import { spawnPiped } from '../../host/exec.js';
 import { writeAtomic } from '../../host/files.js';
 import { accelProbeArgv, PROBE_MARKERS, type Accel, type ProbeBoot, type QemuProfiles } from '../../render/qemu.js';
+import { qemuRunAs, qemuUserExists } from '../../host/qemu-user.js';
 
 export interface AccelProbe {
   accel: Accel;
@@ -41,7 +42,9 @@ export async function probeAccel(accel: Accel, profiles: QemuProfiles, o: ProbeO
   // A working KVM boots the kernel in a second or two; TCG needs a few more.
   const timeoutMs = o.timeoutMs ?? (accel === 'kvm' ? 15_000 : 60_000);
   const started = Date.now();
-  const child = spawnPiped(accelProbeArgv(profiles, accel, boot));
+  // Confined like the VMs, once the user exists: a downloaded image boots here too.
+  const runAs = qemuRunAs() && (await qemuUserExists()) ? qemuRunAs() : undefined;
+  const child = spawnPiped(accelProbeArgv(profiles, accel, boot, runAs));
   child.stdin.end();
   let output = '';
   let guestPrinted = false; // on stdout, the guest's console; stderr is QEMU's own

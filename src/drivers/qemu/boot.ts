@@ -1,12 +1,13 @@
 // A QEMU node's host side: its disk overlay and seed, its multiqueue taps, and its process, started
 // daemonized inside the lab namespace (so it can open the taps) and stopped QMP-first.
-import { readFileSync, rmSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync } from 'node:fs';
 import type { Vm } from '../../config/lab.js';
 import { LabError } from '../../errors.js';
 import { run, runQuiet, tail } from '../../host/exec.js';
 import { runPlan } from '../../host/netns.js';
 import { isAlive, pidFileProcess, procRef, terminate, type ProcRef } from '../../host/process.js';
 import { Qmp } from '../../host/qmp.js';
+import { requireQemuUser } from '../../host/qemu-user.js';
 import type { Undo } from '../../host/undo.js';
 import { waitFor } from '../../host/wait.js';
 import type { VmPaths } from '../../layout.js';
@@ -32,17 +33,22 @@ export async function createDisks(paths: VmPaths, image: BaseImage, undo: Undo):
   // A VM that never came up leaves no disk that looks like one that did.
   undo.push('remove the disk overlay and cloud-init seed', async () => remove());
   await run(['qemu-img', 'create', '-q', '-f', 'qcow2', '-F', image.format, '-b', image.disk, paths.disk], { code: 'ENV_TOOL', what: 'creating the disk overlay' });
+  // The overlay will hold the guest's saved RAM: the owner's alone, as the seed is.
+  chmodSync(paths.disk, 0o600);
   await createSeed(paths);
 }
 
 /** The cloud-init seed from the rendered documents (a restored VM has the same devices attached as the one saved). */
 export async function createSeed(paths: VmPaths): Promise<void> {
   await run(['cloud-localds', `--network-config=${paths.networkConfig}`, paths.seed, paths.userData, paths.metaData], { code: 'ENV_TOOL', what: 'writing the cloud-init seed' });
+  // It holds the guest's SSH host private key.
+  chmodSync(paths.seed, 0o600);
 }
 
 export async function createTaps(labNs: string, vm: Vm, undo: Undo): Promise<void> {
+  const owner = await requireQemuUser();
   for (const nic of vm.nics) {
-    await runPlan(tapCommands(labNs, nic));
+    await runPlan(tapCommands(labNs, nic, owner));
     undo.push(`remove tap ${nic.hostIf}`, async () => void (await runQuiet(['ip', '-n', labNs, 'link', 'del', nic.hostIf])));
   }
 }

@@ -8,6 +8,7 @@ import { readAssetTree, readJsonAsset, readTextAsset } from '../../assets.js';
 import type { Vm } from '../../config/lab.js';
 import { writeAtomic } from '../../host/files.js';
 import { ensureKeyPair } from '../../host/keys.js';
+import { qemuRunAs } from '../../host/qemu-user.js';
 import { dpdkBuildPlan, type DpdkBuildPlan } from '../../image/dpdk-build.js';
 import { firstBootPackages } from '../../image/packages.js';
 import { accelCacheFile, dpdkBuildCacheRoot, vmPaths } from '../../layout.js';
@@ -66,7 +67,8 @@ export class VmFileWriter {
     const assets: GuestAssets = { ...this.shared, authorizedKey: labKey.public, hostKey };
     // A build the host already has is handed to the guest, which then installs it instead of building.
     const dpdkBuild = this.dpdkBuild && existsSync(this.dpdkBuild.file) ? this.dpdkBuild.file : undefined;
-    const rendered = renderVm(lab, vm, { netns: this.session.paths.netns, accel: accel.accel, sshPort, image, paths, dpdkBuild }, this.profiles, assets);
+    const runAs = qemuRunAs();
+    const rendered = renderVm(lab, vm, { netns: this.session.paths.netns, accel: accel.accel, sshPort, image, paths, dpdkBuild, ...(runAs ? { runAs } : {}) }, this.profiles, assets);
     writeAtomic(paths.script, rendered.script, 0o755);
     // user-data carries the guest's private host key.
     writeAtomic(paths.userData, rendered.seed.userData, 0o600);
