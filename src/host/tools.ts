@@ -18,6 +18,7 @@ export const HOST_TOOLS: HostTool[] = [
   { name: 'cloud-localds', check: { command: 'cloud-localds' }, apt: 'cloud-image-utils', neededFor: 'the cloud-init seed ISO' },
   { name: 'genisoimage', check: { command: 'genisoimage' }, apt: 'genisoimage', neededFor: 'the cloud-init seed ISO (used by cloud-localds)' },
   { name: 'ip', check: { command: 'ip' }, apt: 'iproute2', neededFor: 'network namespaces, taps and veths' },
+  { name: 'setpriv', check: { command: 'setpriv' }, apt: 'util-linux', neededFor: 'running the impairment relay with only the capabilities it needs' },
   { name: 'ping', check: { command: 'ping' }, apt: 'iputils-ping', neededFor: 'the kernel-bypass and control checks' },
   { name: 'ssh-keygen', check: { command: 'ssh-keygen' }, apt: 'openssh-client', neededFor: 'the lab key and the pinned guest host keys' },
   { name: 'gcc', check: { command: 'gcc' }, apt: 'build-essential', neededFor: 'building the native apps and l2probe' },

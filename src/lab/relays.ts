@@ -23,6 +23,18 @@ export function missingRelays(lab: Lab, paths: LabPaths): Relay[] {
   return lab.relays.filter((r) => !pidFileProcess(relayFiles(paths, r.name).pid));
 }
 
+/**
+ * Whether the kernel keeps real-time tasks from taking a whole CPU (sched_rt_runtime_us below its
+ * period; -1 turns that off, as some DPDK tuning guides advise): only then may the relay run SCHED_FIFO.
+ */
+function realtimeThrottled(): boolean {
+  try {
+    return Number(readFileSync('/proc/sys/kernel/sched_rt_runtime_us', 'utf8').trim()) >= 0;
+  } catch {
+    return false;
+  }
+}
+
 /** Starts a relay and waits for its ready line; a relay that fails says why from its own log. */
 async function startRelay(lab: Lab, paths: LabPaths, relay: Relay, impair: Impairment): Promise<ProcRef> {
   const files = relayFiles(paths, relay.name);
@@ -30,7 +42,7 @@ async function startRelay(lab: Lab, paths: LabPaths, relay: Relay, impair: Impai
   makeDir(paths.logs);
   rmSync(files.log, { force: true });
   const ports = relay.ports.map((p) => findNic(lab, p.vm, p.nic)!.hostIf);
-  const ref = spawnDetached(relayArgv(paths.netns, join(NATIVE_BUILD, 'l2impair'), ports, impair, files.pid), files.log);
+  const ref = spawnDetached(relayArgv(paths.netns, join(NATIVE_BUILD, 'l2impair'), ports, impair, files.pid, realtimeThrottled()), files.log);
   const log = () => readFileSync(files.log, 'utf8');
   const ready = await waitFor(() => log().includes('{"event":"ready"') || !isAlive(ref), { timeoutMs: 10_000 });
   if (ready && isAlive(ref)) return ref;

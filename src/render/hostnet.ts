@@ -139,13 +139,25 @@ export function kernelReflectorUndoCommands(vmNs: string, backNet: string): Argv
   ];
 }
 
-/** An impaired wire's relay between its ports in the lab namespace; it writes its own pidfile first, so no run can lose track of it. */
-export function relayArgv(netns: string, l2impair: string, ports: string[], impair: Impairment, pidfile: string): Argv {
+/** The only capabilities the relay keeps: raw packet sockets, and real-time scheduling when it may have it. */
+const RELAY_CAPS = ['net_raw', 'sys_nice'];
+
+/**
+ * An impaired wire's relay between its ports in the lab namespace; it writes its own pidfile first,
+ * so no run can lose track of it. It runs with only the capabilities it needs (setpriv), and without
+ * real-time priority when the kernel's real-time throttling is off: a busy SCHED_FIFO loop could
+ * then starve a CPU for good.
+ */
+export function relayArgv(netns: string, l2impair: string, ports: string[], impair: Impairment, pidfile: string, realtime = true): Argv {
+  const caps = RELAY_CAPS.map((c) => `+${c}`).join(',');
   return [
-    'ip', 'netns', 'exec', netns, l2impair,
+    'ip', 'netns', 'exec', netns,
+    'setpriv', `--bounding-set=-all,${caps}`, `--inh-caps=-all,${caps}`, `--ambient-caps=-all,${caps}`, '--no-new-privs', '--',
+    l2impair,
     ...ports.flatMap((p) => ['-i', p]),
     '--delay-us', String(impair.delay_us), '--jitter-us', String(impair.jitter_us), '--loss', String(impair.loss),
     ...(impair.rate_mbit > 0 ? ['--rate-mbit', String(impair.rate_mbit)] : []),
+    ...(realtime ? [] : ['--rt-priority', '0']),
     '--pidfile', pidfile,
   ];
 }

@@ -51,6 +51,10 @@ describe('an impaired link between a tester and a DUT (examples/impaired-netns.y
     const [relay] = wires(file);
     expect(relay).toMatchObject({ wire: 'lk0', running: true, impair: { delay_us: 200, loss: 5 } });
     const first = procRef(relay!.pid!)!;
+    // Only raw packet sockets and real-time scheduling: CAP_NET_RAW (13) and CAP_SYS_NICE (23).
+    const caps = readFileSync(`/proc/${first.pid}/status`, 'utf8');
+    expect(caps).toMatch(/^CapEff:\s+0000000000802000$/m);
+    expect(caps).toMatch(/^CapBnd:\s+0000000000802000$/m);
     // The relay's ports are the two far ends in the lab namespace, with no address and no bridge. The
     // nodes start in parallel, so which end the kernel numbered first varies: compared by name.
     const ports = JSON.parse((await run(['ip', '-n', `lab-${name}`, '-j', 'addr', 'show'])).stdout) as Array<{ ifname: string; master?: string; addr_info: unknown[] }>;

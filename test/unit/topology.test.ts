@@ -38,10 +38,13 @@ describe('impaired wires', () => {
     expect(tapCommands('lab-x', lab.vms[0]!.nics[0]!).map((a) => a.join(' '))[1]).toBe('ip -n lab-x link set dut-dp0 up');
   });
 
-  it('start l2impair in the lab namespace with every port, the impairment, and a pidfile it writes itself', () => {
+  it('start l2impair in the lab namespace with every port, the impairment, and a pidfile it writes itself, keeping only raw sockets and real-time', () => {
     const argv = relayArgv('lab-x', '/b/l2impair', ['tst-eth0', 'dut-dp0'], { delay_us: 200, jitter_us: 10, loss: 5, rate_mbit: 0 }, '/s/lk0.pid');
-    expect(argv.join(' ')).toBe('ip netns exec lab-x /b/l2impair -i tst-eth0 -i dut-dp0 --delay-us 200 --jitter-us 10 --loss 5 --pidfile /s/lk0.pid');
+    const caps = '-all,+net_raw,+sys_nice';
+    expect(argv.join(' ')).toBe(`ip netns exec lab-x setpriv --bounding-set=${caps} --inh-caps=${caps} --ambient-caps=${caps} --no-new-privs -- /b/l2impair -i tst-eth0 -i dut-dp0 --delay-us 200 --jitter-us 10 --loss 5 --pidfile /s/lk0.pid`);
     expect(relayArgv('lab-x', 'l', ['a', 'b'], { delay_us: 0, jitter_us: 0, loss: 0, rate_mbit: 2.5 }, 'p')).toContain('2.5');
+    // With the kernel's real-time throttling off, no SCHED_FIFO: a busy loop could hold a CPU for good.
+    expect(relayArgv('lab-x', 'l', ['a', 'b'], { delay_us: 0, jitter_us: 0, loss: 0, rate_mbit: 0 }, 'p', false).join(' ')).toContain('--rt-priority 0 --pidfile p');
   });
 });
 
