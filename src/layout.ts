@@ -7,6 +7,8 @@ import { dirname, join } from 'node:path';
 export interface LabPaths {
   root: string;
   lock: string;
+  /** Host-wide, beside the lock: which state folder has this lab's name up (host/owner.ts). */
+  owner: string;
   state: string;
   sshKey: string;
   sshPub: string;
@@ -47,6 +49,7 @@ export function labPaths(lab: { file: string; name: string }): LabPaths {
     // Host-wide: the lab's namespace, taps and DPDK file prefixes are named for the lab, whichever
     // checkout's state folder says so.
     lock: join(hostLockRoot(), `lab-${lab.name}.lock`),
+    owner: join(hostLockRoot(), `lab-${lab.name}.owner`),
     state: join(root, 'state.json'),
     sshKey: join(root, 'id_ed25519'),
     sshPub: join(root, 'id_ed25519.pub'),

@@ -8,6 +8,7 @@ import { openDrivers } from '../drivers/registry.js';
 import { withLock } from '../host/lock.js';
 import { LabError } from '../errors.js';
 import { deleteNetns, linkNames, netnsExists, runPlan } from '../host/netns.js';
+import { checkOwner, releaseName } from '../host/owner.js';
 import { quiet } from '../progress.js';
 import { readState, writeState, type AppRecord } from '../state/store.js';
 import { stopRelays } from './relays.js';
@@ -21,7 +22,9 @@ export interface DownResult {
 export async function labDown(lab: Lab, purge: boolean, only?: string): Promise<DownResult> {
   const drivers = openDrivers(lab, quiet);
   const { paths } = drivers.session;
+  const claim = { owner: paths.owner, root: paths.root, name: lab.name };
   return withLock(paths.lock, 'down', async () => {
+    checkOwner(claim, 'down');
     const state = readState(paths);
     const appsOn = (vm: string) => Object.fromEntries(Object.entries(state?.apps ?? {}).filter(([, a]) => a.vm === vm)) as Record<string, AppRecord>;
     const nodes = [
@@ -55,6 +58,7 @@ export async function labDown(lab: Lab, purge: boolean, only?: string): Promise<
       removed.push(`namespace ${paths.netns}`);
     }
     rmSync(paths.state, { force: true });
+    releaseName(claim);
     if (purge) rmSync(paths.root, { recursive: true, force: true });
     return { lab: lab.name, removed, purged: purge };
   });

@@ -6,6 +6,7 @@ import { openDrivers, type Drivers } from '../drivers/registry.js';
 import { LabError } from '../errors.js';
 import { run } from '../host/exec.js';
 import { withLock } from '../host/lock.js';
+import { claimName } from '../host/owner.js';
 import { availableMemoryMiB } from '../host/memory.js';
 import { deleteNetns, netnsExists, runPlan } from '../host/netns.js';
 import { transaction } from '../host/undo.js';
@@ -57,6 +58,7 @@ export async function labUp(lab: Lab, reporter: Reporter): Promise<UpResult> {
   const { paths, image: plan } = drivers.session;
   return withLock(paths.lock, 'up', async () => {
     ensureStateFolder(paths);
+    claimName({ owner: paths.owner, root: paths.root, name: lab.name });
     const previous = readState(paths);
     const state = previous ?? newState(lab, paths);
     const down = await nodesDown(drivers, state);
