@@ -79,8 +79,21 @@ export function fail(code: ErrorCode, message: string, extra: Omit<Problem, 'cod
 export function formatProblem(p: Problem): string {
   const where = p.location ? `${p.location.file}:${p.location.line}:${p.location.col}: ` : '';
   const field = p.path ? `${p.path}: ` : '';
-  const hint = p.hint ? `\n    ${p.hint.replace(/\n/g, '\n    ')}` : '';
-  return `${where}${field}${p.message}${hint}`;
+  const hint = p.hint ? `\n    ${printable(p.hint).replace(/\n/g, '\n    ')}` : '';
+  return printable(`${where}${field}${p.message}`) + hint;
+}
+
+/**
+ * Text from a guest, a log or a spec made safe for a terminal: colour and cursor sequences dropped,
+ * every other control character (a bell, a carriage return that hides a line, an OSC title) shown
+ * as an escape instead of acted on. Newlines and tabs stay.
+ */
+export function printable(text: string): string {
+  return text
+    // eslint-disable-next-line no-control-regex
+    .replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, '')
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 /** The candidate nearest a typo (at most two edits away), for a "did you mean" hint. */

@@ -101,6 +101,12 @@ export async function waitForSsh(ep: SshEndpoint, timeoutMs: number, onWait: (la
   return conn;
 }
 
+/** The most a guest command's stdout or stderr may hold. */
+const MAX_EXEC_OUTPUT = 16 * 2 ** 20;
+
+/** The largest file lab copies out of a guest (a DPDK build is about 60 MiB). */
+const MAX_DOWNLOAD_BYTES = 2 * 2 ** 30;
+
 export function sshExec(conn: Client, command: string, timeoutMs = 60_000): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
     // ssh2 never calls back an exec on a connection that has closed, nor one whose channel the guest
@@ -128,8 +134,16 @@ export function sshExec(conn: Client, command: string, timeoutMs = 60_000): Prom
       close = () => stream.close();
       let stdout = '';
       let stderr = '';
-      stream.on('data', (d: Buffer) => (stdout += d.toString()));
-      stream.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      // A guest command lab runs prints little; one that floods is cut off rather than held in memory.
+      const capped = (text: string, d: Buffer) => {
+        if (text.length + d.length <= MAX_EXEC_OUTPUT) return text + d.toString();
+        done();
+        close();
+        reject(new LabError({ code: 'PROCESS', message: `guest command printed more than ${MAX_EXEC_OUTPUT / 2 ** 20} MiB, which lab does not hold: ${command}` }));
+        return text;
+      };
+      stream.on('data', (d: Buffer) => (stdout = capped(stdout, d)));
+      stream.stderr.on('data', (d: Buffer) => (stderr = capped(stderr, d)));
       stream.on('close', (code: number | null, signal: string | null) => {
         done();
         resolve({ code: code ?? null, signal: signal ?? null, stdout, stderr });
@@ -154,10 +168,18 @@ export async function sshDownload(conn: Client, remote: string, local: string): 
     await new Promise<void>((resolve, reject) => {
       conn.sftp((err, sftp) => {
         if (err) return reject(err);
-        sftp.fastGet(remote, tmp, (e) => {
+        const fail = (message: string) => {
           sftp.end();
-          if (e) reject(new LabError({ code: 'PROCESS', message: `could not copy ${remote} from the guest: ${e.message}` }));
-          else resolve();
+          reject(new LabError({ code: 'PROCESS', message: `could not copy ${remote} from the guest: ${message}` }));
+        };
+        sftp.stat(remote, (se, st) => {
+          if (se) return fail(se.message);
+          if (st.size > MAX_DOWNLOAD_BYTES) return fail(`it is ${(st.size / 2 ** 30).toFixed(1)} GiB, more than the ${MAX_DOWNLOAD_BYTES / 2 ** 30} GiB lab takes from a guest`);
+          sftp.fastGet(remote, tmp, (e) => {
+            if (e) return fail(e.message);
+            sftp.end();
+            resolve();
+          });
         });
       });
     });

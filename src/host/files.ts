@@ -3,7 +3,7 @@
 // disk, then renamed over the target (rename replaces a link, never follows it). Folders made one
 // level at a time, and lab's own folders checked to be its own.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, constants, fsyncSync, lstatSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, constants, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname, resolve, sep } from 'node:path';
 import { LabError, type ErrorCode } from '../errors.js';
 
@@ -72,6 +72,35 @@ export function appendNoFollow(path: string, content: string): void {
   const fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o644);
   try {
     writeSync(fd, Buffer.from(content));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** What lab reads of a log that something else writes (an app, a guest's console): its start and its end. */
+export const LOG_HEAD_BYTES = 64 * 1024;
+export const LOG_TAIL_BYTES = 1024 * 1024;
+
+/**
+ * A log, read with a bound: whole when small, else its first 64 KiB (where an app's ready line is)
+ * and its last MiB (its latest counters), so a log that grows without end costs the same to poll.
+ * '' when there is none yet.
+ */
+export function readBounded(path: string, head = LOG_HEAD_BYTES, tail = LOG_TAIL_BYTES): string {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return '';
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const read = (from: number, length: number) => {
+      const buf = Buffer.alloc(length);
+      return buf.subarray(0, readSync(fd, buf, 0, length, from)).toString('utf8');
+    };
+    if (size <= head + tail) return read(0, size);
+    return `${read(0, head)}\n… (${size - head - tail} bytes not read) …\n${read(size - tail, tail)}`;
   } finally {
     closeSync(fd);
   }

@@ -16,7 +16,7 @@ import { relayFiles, type LabPaths } from '../layout.js';
 import { describeImpairment } from '../render/graph.js';
 import { relayArgv } from '../render/hostnet.js';
 import type { LabState, RelayRecord } from '../state/store.js';
-import { makeDir } from '../host/files.js';
+import { makeDir, readBounded } from '../host/files.js';
 
 /** The relays of the spec that do not run: never started, or gone with a port (a node restarted). */
 export function missingRelays(lab: Lab, paths: LabPaths): Relay[] {
@@ -43,7 +43,7 @@ async function startRelay(lab: Lab, paths: LabPaths, relay: Relay, impair: Impai
   rmSync(files.log, { force: true });
   const ports = relay.ports.map((p) => findNic(lab, p.vm, p.nic)!.hostIf);
   const ref = spawnDetached(relayArgv(paths.netns, join(NATIVE_BUILD, 'l2impair'), ports, impair, files.pid, realtimeThrottled()), files.log);
-  const log = () => readFileSync(files.log, 'utf8');
+  const log = () => readBounded(files.log);
   const ready = await waitFor(() => log().includes('{"event":"ready"') || !isAlive(ref), { timeoutMs: 10_000 });
   if (ready && isAlive(ref)) return ref;
   await terminate(ref, 1_000);

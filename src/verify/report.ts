@@ -1,6 +1,7 @@
 // A verification report three ways: a table for people, JSON, and JUnit XML for CI.
 import type { App } from '../config/lab.js';
 import type { CheckResult } from './checks.js';
+import { printable } from '../errors.js';
 
 /** Where an app ran: its node and program. */
 export interface ReportApp {
@@ -85,7 +86,11 @@ export function reportJUnit(r: Report): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="lab ${xml(r.lab)}" tests="${r.checks.length}" failures="${r.counts.failed}" errors="0" time="${time}">\n${suites.join('\n')}\n</testsuites>\n`;
 }
 
-const md = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+/** A table cell of text that may come from a guest: one line, no control characters, no Markdown or HTML of its own. */
+const md = (s: string) =>
+  printable(s.replace(/\r?\n/g, ' '))
+    .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+    .replace(/[\\`*_[\]|~!#]/g, (c) => `\\${c}`);
 
 /** The report as Markdown, for a CI job's summary page (GitHub's $GITHUB_STEP_SUMMARY). */
 export function reportMarkdown(r: Report): string {

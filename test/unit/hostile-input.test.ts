@@ -4,7 +4,8 @@ import { chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { appendNoFollow, makeDir, ownFolder, writeAtomic } from '../../src/host/files.js';
+import { formatProblem } from '../../src/errors.js';
+import { appendNoFollow, makeDir, ownFolder, readBounded, writeAtomic } from '../../src/host/files.js';
 import { labPaths } from '../../src/layout.js';
 import { ensureStateFolder } from '../../src/state/store.js';
 import { lab, ROOT } from '../helpers/lab.js';
@@ -135,5 +136,23 @@ describe('writes as root', () => {
 
   it('makeDir ends on a path the kernel will not create, naming the level', () => {
     expect(() => makeDir('/proc/lab-test/x')).toThrow(/cannot create the folder \/proc\/lab-test/);
+  });
+});
+
+describe('what lab reads and shows', () => {
+  it('a log that grows without end is read with a bound: its start and its end', () => {
+    const file = join(folder('logs'), 'app.log');
+    writeFileSync(file, `{"event":"ready"}\n${'x'.repeat(8 * 2 ** 20)}\n{"event":"exit"}\n`);
+    const text = readBounded(file);
+    expect(text.length).toBeLessThan(1.2 * 2 ** 20);
+    expect(text.startsWith('{"event":"ready"}')).toBe(true);
+    expect(text.trimEnd().endsWith('{"event":"exit"}')).toBe(true);
+    expect(readBounded(join(work, 'none.log'))).toBe('');
+  });
+
+  it('guest text in an error reaches the terminal as text: no escape sequences, bells or carriage returns acted on', () => {
+    const shown = formatProblem({ code: 'PROCESS', message: 'app failed', hint: 'line\x1b]0;owned\x07\rhidden\x1b[2Jcleared\nnext' });
+    expect(shown).not.toMatch(/[\x00-\x09\x0b-\x1f]/);
+    expect(shown).toContain('line\\x1b]0;owned\\x07\\x0dhiddencleared\n    next');
   });
 });

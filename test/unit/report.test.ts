@@ -35,7 +35,15 @@ describe('Markdown summary and HTML', () => {
   it('the summary is a table of the same checks', () => {
     const md = reportMarkdown(report);
     expect(md).toContain('### lab t: failed');
-    expect(md).toContain(`| ${app} | latency | ❌ FAIL | RTT p50 9 µs > limit <1> & "quoted"`);
+    expect(md).toContain(`| ${app} | latency | ❌ FAIL | RTT p50 9 µs &gt; limit &lt;1&gt; &amp; "quoted"`);
+  });
+  it('guest text in the summary is text: no HTML, Markdown, table breaks or control characters of its own', () => {
+    const hostile = makeReport(lab, [{ app, check: 'echo', status: 'failed', measured: '<img src=x onerror=alert(1)> | [click](http://x.invalid) **bold**\x1b]0;t\x07\nnext', ms: 1 }]);
+    const line = reportMarkdown(hostile).split('\n').find((l) => l.startsWith(`| ${app} |`))!;
+    expect(line).toContain('&lt;img src=x onerror=alert(1)&gt; \\| \\[click\\](http://x.invalid) \\*\\*bold\\*\\*');
+    expect(line.split(' | ')).toHaveLength(4);
+    expect(line).not.toMatch(/[\x00-\x1f]/);
+    expect(line).not.toContain('<img');
   });
   it('the HTML marks p50, p99 and max on the RTT charts and escapes what it shows', () => {
     const html = renderHtmlReport({ title: 'lab t', report, topology: topologyOf(lab), environment });

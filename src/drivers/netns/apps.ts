@@ -1,6 +1,6 @@
 // Apps of a netns node: processes on this host inside the node's namespace, on DPDK's af_packet
 // PMD over the veth, with no hugepages and no PCI scan.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname } from 'node:path';
 import { appProgram, appQueues } from '../../apps/command.js';
@@ -13,7 +13,7 @@ import { isAlive, signal } from '../../host/process.js';
 import { dpdkFilePrefix, nodeNamespace } from '../../layout.js';
 import { giveNicCommands, takeNicCommands } from '../../render/hostnet.js';
 import type { AppHost, LabSession } from '../node.js';
-import { makeDir } from '../../host/files.js';
+import { makeDir, readBounded } from '../../host/files.js';
 
 /**
  * Lcores are mapped explicitly onto the host's CPUs, so an app with more lcores than the host has
@@ -43,13 +43,7 @@ export function namespaceTarget(netns: string): AppTarget {
       writeFileSync(log, '');
       return spawnDetached(['ip', 'netns', 'exec', netns, ...argv], log);
     },
-    readLog: async (log) => {
-      try {
-        return readFileSync(log, 'utf8');
-      } catch {
-        return '';
-      }
-    },
+    readLog: async (log) => readBounded(log),
     alive: async (ref) => isAlive(ref),
     signal: async (ref, sig) => signal(ref, sig),
   };

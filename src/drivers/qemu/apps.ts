@@ -15,6 +15,7 @@ import type { NodeRecord } from '../../state/store.js';
 import type { AppHost, LabSession, Taken, TesterHost } from '../node.js';
 import { endpoint } from './provision.js';
 import { qemuOf } from './record.js';
+import { LOG_HEAD_BYTES, LOG_TAIL_BYTES } from '../../host/files.js';
 
 /** The NIC bound to vfio-pci or uio_pci_generic, on the hugepages lab reserved. */
 export function vmAppArgv(lab: Pick<Lab, 'name'>, app: App, pci: string): string[] {
@@ -38,10 +39,18 @@ export function sshTarget(conn: Client, vm: string): AppTarget {
       if (!ref) throw new LabError({ code: 'PROCESS', message: `${argv[0]} exited at once in vm ${vm}`, hint: (await sshExec(conn, `sudo tail -n 12 ${shellQuote(log)}`)).stdout });
       return ref;
     },
-    readLog: async (log) => (await sshExec(conn, `cat ${shellQuote(log)} 2>/dev/null`, 30_000)).stdout,
+    // Bounded as on the host (readBounded): the start, where the ready line is, and the end.
+    readLog: async (log) => (await sshExec(conn, boundedCat(log), 30_000)).stdout,
     alive,
     signal: async (ref, sig) => (await alive(ref)) && (await sshExec(conn, `sudo kill -${sig.replace('SIG', '')} ${ref.pid}`, 30_000)).code === 0,
   };
+}
+
+/** A guest log read as readBounded reads one here: whole when small, else its first 64 KiB and its last MiB. */
+function boundedCat(log: string): string {
+  const f = shellQuote(log);
+  const [head, tail] = [LOG_HEAD_BYTES, LOG_TAIL_BYTES];
+  return `s=$(stat -c %s ${f} 2>/dev/null) || exit 0; if [ "$s" -le ${head + tail} ]; then cat ${f}; else head -c ${head} ${f}; printf '\\n… (%s bytes not read) …\\n' $((s - ${head + tail})); tail -c ${tail} ${f}; fi`;
 }
 
 /** The guest as the tester: ping and l2probe run as root over SSH, on the NIC the guest's kernel keeps. */

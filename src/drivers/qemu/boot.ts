@@ -2,7 +2,7 @@
 // daemonized inside the lab namespace (so it can open the taps) and stopped QMP-first.
 import { chmodSync, readFileSync, rmSync } from 'node:fs';
 import type { Vm } from '../../config/lab.js';
-import { LabError } from '../../errors.js';
+import { LabError, printable } from '../../errors.js';
 import { run, runQuiet, tail } from '../../host/exec.js';
 import { runPlan } from '../../host/netns.js';
 import { isAlive, pidFileProcess, procRef, terminate, type ProcRef } from '../../host/process.js';
@@ -13,11 +13,13 @@ import { waitFor } from '../../host/wait.js';
 import type { VmPaths } from '../../layout.js';
 import { tapCommands } from '../../render/hostnet.js';
 import type { BaseImage } from '../../render/vm.js';
+import { readBounded } from '../../host/files.js';
 
 export function serialTail(paths: VmPaths, lines = 15): string {
   try {
     // The serial log holds console control sequences; strip them for reading.
-    return tail(readFileSync(paths.serial, 'utf8').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, ''), lines);
+    const text = readBounded(paths.serial, 0, 64 * 1024);
+    return text ? tail(printable(text.replace(/\r/g, '')), lines) : '(no serial output yet)';
   } catch {
     return '(no serial output yet)';
   }
