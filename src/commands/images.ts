@@ -3,7 +3,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { LabError } from '../errors.js';
 import { choosePrune, debCacheUsage, listCache, removeEntry, type CacheEntry } from '../image/cache.js';
-import { dpdkBuildPlan, listDpdkBuilds, type DpdkBuildEntry } from '../image/dpdk-build.js';
+import { dpdkBuildPlan, leftoverDpdkCopies, listDpdkBuilds, type DpdkBuildEntry } from '../image/dpdk-build.js';
 import { ensureImage } from '../image/build.js';
 import { imagePlan } from '../image/recipe.js';
 import { debCacheRoot, dpdkBuildCacheRoot, imageCacheRoot } from '../layout.js';
@@ -88,7 +88,7 @@ function prune(opts: ImagesOptions): void {
   const snapshots = opts.all && existsSync(opts.file) ? pruneSnapshots(loadLab(opts.file, { force: true })) : { removed: [], kept: snapshotsOf(opts) };
   // DPDK builds: the one the spec installs stays, unless --all.
   const build = wantedBuild(opts, root);
-  const builds = listDpdkBuilds(dpdkBuildCacheRoot()).filter((b) => opts.all || b.file !== build);
+  const builds = [...listDpdkBuilds(dpdkBuildCacheRoot()).filter((b) => opts.all || b.file !== build), ...leftoverDpdkCopies(dpdkBuildCacheRoot(), (pid) => existsSync(`/proc/${pid}`))];
   for (const b of builds) rmSync(b.file, { force: true });
   // The packages only speed up the next image build: --all takes them too.
   const packages = opts.all ? { dir: debCacheRoot(root), ...debCacheUsage(debCacheRoot(root)) } : { dir: debCacheRoot(root), debs: 0, bytes: 0 };

@@ -49,3 +49,18 @@ export function listDpdkBuilds(cacheRoot: string): DpdkBuildEntry[] {
     })
     .sort((a, b) => b.builtAt.localeCompare(a.builtAt));
 }
+
+/**
+ * Copies of a build a guest was handing over when its lab up died (`<build>.tar.tmp-<pid>-<hex>`,
+ * see sshDownload): never a build, and never finished once their process is gone.
+ */
+export function leftoverDpdkCopies(cacheRoot: string, alive: (pid: number) => boolean): DpdkBuildEntry[] {
+  if (!existsSync(cacheRoot)) return [];
+  return readdirSync(cacheRoot)
+    .map((f) => ({ f, pid: /^dpdk-.*\.tar\.tmp-(\d+)-[0-9a-f]+$/.exec(f)?.[1] }))
+    .filter((x): x is { f: string; pid: string } => x.pid !== undefined && !alive(Number(x.pid)))
+    .map(({ f }) => {
+      const s = statSync(join(cacheRoot, f));
+      return { file: join(cacheRoot, f), bytes: s.size, builtAt: s.mtime.toISOString() };
+    });
+}

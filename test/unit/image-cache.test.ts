@@ -4,6 +4,7 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeF
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { leftoverDpdkCopies } from '../../src/image/dpdk-build.js';
 import { imagePlan } from '../../src/image/recipe.js';
 import { lab, labFrom, MINIMAL } from '../helpers/lab.js';
 
@@ -80,5 +81,18 @@ describe('lab images', () => {
     const r = lab(['images', 'purge'], home, 60_000, env);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('unknown action "purge"');
+  });
+});
+
+describe('leftover copies of a DPDK build', () => {
+  it('are the ones whose process is gone; a finished build or a copy in progress is not one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lab-dpdk-leftover-'));
+    try {
+      for (const f of ['dpdk-22.11-ab.tar', 'dpdk-22.11-ab.tar.tmp-999999-0a1b', `dpdk-22.11-ab.tar.tmp-${process.pid}-2c3d`]) writeFileSync(join(dir, f), 'x');
+      const left = leftoverDpdkCopies(dir, (pid) => pid === process.pid);
+      expect(left.map((e) => e.file)).toEqual([join(dir, 'dpdk-22.11-ab.tar.tmp-999999-0a1b')]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

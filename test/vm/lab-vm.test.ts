@@ -502,6 +502,14 @@ describe('a lab up killed outright (SIGKILL: no undo can run)', () => {
 
     const status = json<{ vms: Array<{ state: string; pid?: number }> }>(lab(['status', '-f', kFile, '--json']).stdout);
     expect(status.vms[0]).toMatchObject({ state: 'broken', pid: qemu!.pid });
+    // Another up leaves the orphan's disk alone and says what to do.
+    const disk = vmPaths(labPaths(loadLab(kFile)).root, 'dut').disk;
+    const before = statSync(disk);
+    const again = await labAsync(['up', '-f', kFile]);
+    expect(again.status).toBe(3);
+    expect(again.stderr).toContain(`a QEMU of vm dut (pid ${qemu!.pid}) still runs from an earlier lab up`);
+    expect(statSync(disk).ino, 'the orphan\'s overlay is the same file').toBe(before.ino);
+    expect(isAlive(qemu!)).toBe(true);
     const down = await labAsync(['down', '-f', kFile]);
     expect(down.status, down.stderr).toBe(0);
     expect(down.stdout).toContain(`QEMU of dut (pid ${qemu!.pid}`);

@@ -92,6 +92,11 @@ export function qemuDriver(session: LabSession): NodeDriver {
 
     async up(vm, state, undo) {
       const vp = vmPaths(paths.root, vm.name);
+      // A lab up killed outright leaves its QEMU running with no record: its disk is not ours to replace.
+      const orphan = qemuPidFile(vp);
+      if (orphan && isAlive(orphan)) {
+        throw new LabError({ code: 'STATE', message: `a QEMU of vm ${vm.name} (pid ${orphan.pid}) still runs from an earlier lab up that did not finish; its disk and taps were left as they are`, hint: 'Run `lab down` to stop it and clean up what that run made, then `lab up`.' });
+      }
       const r = await reporter.step(`${vm.name}: render qemu.sh and the cloud-init seed`, () => files.write(vm, paths.root, port(vm.name, state)));
       reporter.note(`  ${vm.name}: accelerator ${r.accel.accel} (${r.accel.reason})`);
       const startedAt = new Date().toISOString();
