@@ -1,8 +1,7 @@
 // Guest images: the offline Debian build and the checked download, both cached by content and
 // made in a temporary folder renamed into place, so the cache never holds half an image.
-import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { LabError } from '../errors.js';
 import { run } from '../host/exec.js';
 import { withHeldLock } from '../host/flock.js';
@@ -11,6 +10,7 @@ import type { Lab } from '../config/lab.js';
 import type { Reporter } from '../progress.js';
 import { download } from './download.js';
 import { checkStandaloneQcow2 } from './qcow2.js';
+import { checkSealed, seal, sealIndex, sha256File } from './seal.js';
 import { makeDir } from '../host/files.js';
 
 const MANIFEST = 'manifest.json';
@@ -30,9 +30,14 @@ const BUILD_LOCK_TIMEOUT_MS = 3_600_000;
  * build it once: the second waits on the first's lock, then finds the image ready.
  */
 export async function ensureImage(lab: Pick<Lab, 'image'>, plan: ImagePlan, reporter: Reporter): Promise<boolean> {
-  if (imageReady(plan)) return true;
-  const onWait = () => reporter.note(`another lab command is making this image (${plan.dir}); waiting for it`);
-  return withHeldLock(plan.lock, { onWait, timeoutMs: BUILD_LOCK_TIMEOUT_MS }, async () => imageReady(plan) || makeImage(lab, plan, reporter));
+  const reused = imageReady(plan) || (await withHeldLock(plan.lock, { onWait: () => reporter.note(`another lab command is making this image (${plan.dir}); waiting for it`), timeoutMs: BUILD_LOCK_TIMEOUT_MS }, async () => imageReady(plan) || makeImage(lab, plan, reporter)));
+  if (reused) await checkSealed(sealIndex(dirname(plan.dir)), imageFiles(plan), `the guest image ${plan.dir}`);
+  return reused;
+}
+
+/** The files of an image QEMU opens: its disk, and the kernel and initrd it boots directly. */
+function imageFiles(plan: ImagePlan): string[] {
+  return [plan.disk, ...(plan.kernel ? [plan.kernel] : []), ...(plan.initrd ? [plan.initrd] : [])];
 }
 
 async function makeImage(lab: Pick<Lab, 'image'>, plan: ImagePlan, reporter: Reporter): Promise<false> {
@@ -45,6 +50,7 @@ async function makeImage(lab: Pick<Lab, 'image'>, plan: ImagePlan, reporter: Rep
     writeFileSync(join(tmp, MANIFEST), `${JSON.stringify({ kind: plan.kind, key: plan.key, packages: plan.packages, builtAt: new Date().toISOString() }, null, 2)}\n`);
     rmSync(plan.dir, { recursive: true, force: true });
     renameSync(tmp, plan.dir);
+    await reporter.step('seal the image (sha256 of its files, checked at each use)', () => seal(sealIndex(dirname(plan.dir)), imageFiles(plan)));
     return false;
   } finally {
     rmSync(tmp, { recursive: true, force: true });
@@ -124,9 +130,3 @@ async function downloadImage(image: { url: string; sha256: string }, tmp: string
   await checkStandaloneQcow2(file, image.url);
 }
 
-export function sha256File(path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256');
-    createReadStream(path).on('data', (d) => hash.update(d)).on('error', reject).on('end', () => resolve(hash.digest('hex')));
-  });
-}

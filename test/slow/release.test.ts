@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { netnsExists } from '../../src/host/netns.js';
 import { waitFor } from '../../src/host/wait.js';
-import { sha256File } from '../../src/image/build.js';
+import { sha256File } from '../../src/image/seal.js';
 import { dpdkBuildPlan } from '../../src/image/dpdk-build.js';
 import { imagePlan } from '../../src/image/recipe.js';
 import { loadLab } from '../../src/lab/load.js';

@@ -17,6 +17,7 @@ import type { QemuProfiles } from '../../render/qemu.js';
 import { renderVm, type RenderedVm } from '../../render/vm.js';
 import type { LabSession } from '../node.js';
 import { chooseAccel, type AccelChoice } from './accel.js';
+import { checkSealed, sealIndex } from '../../image/seal.js';
 
 export interface VmFiles extends RenderedVm {
   accel: AccelChoice;
@@ -67,6 +68,7 @@ export class VmFileWriter {
     const assets: GuestAssets = { ...this.shared, authorizedKey: labKey.public, hostKey };
     // A build the host already has is handed to the guest, which then installs it instead of building.
     const dpdkBuild = this.dpdkBuild && existsSync(this.dpdkBuild.file) ? this.dpdkBuild.file : undefined;
+    if (dpdkBuild) await checkSealed(sealIndex(dpdkBuildCacheRoot()), [dpdkBuild], 'a cached DPDK build');
     const runAs = qemuRunAs();
     const rendered = renderVm(lab, vm, { netns: this.session.paths.netns, accel: accel.accel, sshPort, image, paths, dpdkBuild, ...(runAs ? { runAs } : {}) }, this.profiles, assets);
     writeAtomic(paths.script, rendered.script, 0o755);

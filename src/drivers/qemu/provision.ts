@@ -11,6 +11,8 @@ import { GUEST, type LabPaths, type VmPaths } from '../../layout.js';
 import type { Reporter } from '../../progress.js';
 import { serialTail } from './boot.js';
 import type { GuestNic } from './record.js';
+import { seal, sealIndex } from '../../image/seal.js';
+import { dirname } from 'node:path';
 
 /** Under TCG a boot takes tens of seconds and cloud-init builds the apps: generous, but finite. */
 const SSH_TIMEOUT_MS = 600_000;
@@ -92,5 +94,6 @@ export async function collectDpdkBuild(conn: Client, file: string): Promise<bool
   const built = await sshExec(conn, `test -f ${GUEST_DPDK_BUILD}`);
   if (built.code !== 0) return false;
   await sshDownload(conn, GUEST_DPDK_BUILD, file);
+  await seal(sealIndex(dirname(file)), [file]);
   return true;
 }
