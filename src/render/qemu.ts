@@ -69,7 +69,8 @@ export function qemuArgv(vm: Vm, rt: QemuRuntime, profiles: QemuProfiles): strin
   const kvm = rt.accel === 'kvm';
   const argv = [
     profiles.binary,
-    '-name', `lab-${rt.lab}-${vm.name},process=lab-${rt.lab}-${vm.name}`,
+    // The name on the command line only: the process keeps QEMU's own, so ps -C and top show it as QEMU.
+    '-name', `lab-${rt.lab}-${vm.name}`,
     ...machineArgs(profiles, rt.accel, machineArg, vm.cpus, vm.memoryMiB),
     '-serial', `file:${rt.serial}`,
     '-qmp', `unix:${rt.qmp},server=on,wait=off`,

@@ -427,7 +427,7 @@ describe('examples/two-vm.yaml: a tester VM added to the running DUT', () => {
     ]);
     expect(readFileSync(junit, 'utf8')).toContain('failures="0"');
     expect(netnsExists(`lab-${name}`)).toBe(false);
-    expect(spawnSync('pgrep', ['-f', `process=lab-${name}-`]).status, 'no QEMU of this lab is left').toBe(1);
+    expect(spawnSync('pgrep', ['-f', '--', `-name lab-${name}-`]).status, 'no QEMU of this lab is left').toBe(1);
   }, UP_TIMEOUT);
 });
 
