@@ -60,6 +60,8 @@ function options(args: string[]): Array<{ index: number; option: string; value: 
 /** Problems with one app's eal_args, at paths under the app. */
 export function ealArgProblems(app: Pick<AppSpec, 'eal_args' | 'trust_eal_args'>): EalArgProblem[] {
   const out: EalArgProblem[] = [];
+  const end = app.eal_args.indexOf('--');
+  if (end >= 0) out.push({ at: ['eal_args', end], message: '"--" in eal_args would end EAL\'s arguments there and hand the rest to the app', hint: 'Put the app\'s own arguments in args: lab passes them after its own "--".' });
   for (const { index, option, value } of options(app.eal_args)) {
     const at: PathSegment[] = ['eal_args', index];
     const own = SET_BY_LAB.get(option);

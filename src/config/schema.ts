@@ -111,6 +111,7 @@ export const PATTERN_MEANINGS: Record<string, string> = {
   endpoints: 'is not a link end like dut.dp0 (a node name, a dot and a NIC name) or host',
   members: 'is not a network member like dut.dp0 (a node name, a dot and a NIC name)',
   from: 'is neither host nor a node name',
+  command: 'is not a program like dpdk-testpmd or /usr/local/bin/my-fwd (one word, not an option: arguments go in args)',
 };
 
 function patternMeaning(path: PathSegment[]): string {

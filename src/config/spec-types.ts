@@ -138,7 +138,7 @@ export interface NetworkSpec {
 export interface AppSpec {
   /** l2_echo (one lcore, one queue), l2_multi_echo (a queue per lcore) or custom (your own command). */
   program: "l2_echo" | "l2_multi_echo" | "custom";
-  /** For program: custom, the executable run in place of the lab's apps, with the same EAL arguments, as root on the node (for a netns node, this host). `lab validate` lists it. */
+  /** For program: custom, the executable run in place of the lab's apps, with the same EAL arguments, as root on the node (for a netns node, this host): a program name or path, no spaces and not starting with a dash (its own arguments go in args). `lab validate` lists it. */
   command: string;
   /** The VM (a key of vms) the app runs on. */
   vm: string;
