@@ -68,8 +68,19 @@ export async function startQemu(labNs: string, argv: string[], paths: VmPaths, u
   return ref;
 }
 
-/** QMP quit, which lets QEMU close its disks cleanly; then the one signal ladder. */
+/**
+ * QMP quit, which lets QEMU close its disks cleanly; then the one signal ladder. Then its socket and
+ * pidfile go: QEMU, no longer root by then, cannot remove them from the owner-only state folder.
+ */
 export async function stopQemu(ref: ProcRef, paths: VmPaths): Promise<'gone' | 'quit' | 'terminated' | 'killed'> {
+  try {
+    return await stopQemuProcess(ref, paths);
+  } finally {
+    if (!isAlive(ref)) for (const left of [paths.qmp, paths.pid]) rmSync(left, { force: true });
+  }
+}
+
+async function stopQemuProcess(ref: ProcRef, paths: VmPaths): Promise<'gone' | 'quit' | 'terminated' | 'killed'> {
   if (!isAlive(ref)) return 'gone';
   try {
     const qmp = await Qmp.open(paths.qmp, 3_000);
