@@ -13,7 +13,7 @@ export interface QmpEvent {
   data?: unknown;
 }
 
-/** Long enough for savevm of a guest's RAM under TCG to be a separate, longer wait (callers pass theirs). */
+/** How long a QMP reply may take by default; commands that run long (savevm, loadvm) pass their own. */
 const REPLY_MS = 30_000;
 
 /** No QMP reply lab reads comes near this; a peer that sends more is not a QEMU to trust. */
