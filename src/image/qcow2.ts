@@ -22,7 +22,7 @@ export function qcow2Problem(info: ImageInfo): string | undefined {
 /** Refuses an image whose header is not a standalone qcow2; reads the header only (qemu-img info, format given, no backing chain). */
 export async function checkStandaloneQcow2(file: string, source: string): Promise<void> {
   const r = await runQuiet(['qemu-img', 'info', '--output=json', '-f', 'qcow2', '-U', file], { timeoutMs: 30_000 });
-  let info: ImageInfo = {};
+  let info: ImageInfo;
   try {
     info = JSON.parse(r.stdout) as ImageInfo;
   } catch {

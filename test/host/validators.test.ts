@@ -22,7 +22,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 /** The example lab, with a downloaded image (no kernel to boot directly: QEMU only has to accept the machine) and TCG. */
 function exampleLab(file: string, name: string, edit: (text: string) => string = (t) => t) {
   const text = edit(readFileSync(join(ROOT, file), 'utf8'))
-    .replace(/^image:\n(  .*\n)+/m, `image:\n  url: https://example.invalid/cloud.img\n  sha256: "${'0'.repeat(64)}"\n`)
+    .replace(/^image:\n( {2}.*\n)+/m, `image:\n  url: https://example.invalid/cloud.img\n  sha256: "${'0'.repeat(64)}"\n`)
     .replace(/accel: \w+/g, 'accel: tcg')
     .replace(/^name: .*/m, `name: ${name}`);
   const path = join(work, `${name}.yaml`);

@@ -65,7 +65,7 @@ describe.runIf(SLOW)('a guest whose provisioning fails', () => {
   const work = mkdtempSync(join(tmpdir(), 'lab-fail-'));
   const relName = `rl${process.pid % 100000}`;
   const relFile = join(work, 'release.yaml');
-  writeFileSync(relFile, readFileSync(join(ROOT, 'lab.yaml'), 'utf8').replace(/^name: .*/m, `name: ${relName}`).replace(/^dpdk:\n(  .*\n)+/m, [
+  writeFileSync(relFile, readFileSync(join(ROOT, 'lab.yaml'), 'utf8').replace(/^name: .*/m, `name: ${relName}`).replace(/^dpdk:\n( {2}.*\n)+/m, [
     'dpdk:',
     '  source: release',
     '  version: "24.07"',
@@ -117,7 +117,7 @@ describe.runIf(SLOW)('dpdk.source release from Debian\'s DPDK tarball', () => {
   beforeAll(async () => {
     const tarball = debianDpdkTarball();
     const sha256 = await sha256File(tarball.file);
-    writeFileSync(file, readFileSync(join(ROOT, 'lab.yaml'), 'utf8').replace(/^name: .*/m, `name: ${name}`).replace(/^dpdk:\n(  .*\n)+/m, [
+    writeFileSync(file, readFileSync(join(ROOT, 'lab.yaml'), 'utf8').replace(/^name: .*/m, `name: ${name}`).replace(/^dpdk:\n( {2}.*\n)+/m, [
       'dpdk:',
       '  source: release',
       `  version: "${tarball.version}"`,

@@ -186,7 +186,7 @@ describe('qemu.sh', () => {
   });
 
   it('makes a multiqueue tap only for a NIC with several queues: QEMU opens a one-queue tap without IFF_MULTI_QUEUE', () => {
-    const one = labFrom(MINIMAL.replace('queues: 2', 'queues: 1').replace(/  multi:\n(    .*\n)+/, ''));
+    const one = labFrom(MINIMAL.replace('queues: 2', 'queues: 1').replace(/ {2}multi:\n( {4}.*\n)+/, ''));
     expect(tapCommands('lab-t', one.vms[0]!.nics[0]!)[0]).toEqual(['ip', '-n', 'lab-t', 'tuntap', 'add', 'dev', 'dut-dp0', 'mode', 'tap']);
     expect(tapCommands('lab-t', labFrom(MINIMAL).vms[0]!.nics[0]!)[0]).toContain('multi_queue');
   });

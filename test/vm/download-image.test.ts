@@ -45,7 +45,7 @@ describe('a lab on a downloaded disk image', () => {
     const { port } = server.address() as AddressInfo;
     writeFileSync(file, readFileSync(join(ROOT, 'lab.yaml'), 'utf8')
       .replace(/^name: .*/m, `name: ${name}`)
-      .replace(/^image:\n(  .*\n)+/m, `image:\n  url: http://127.0.0.1:${port}/bootable.qcow2\n  sha256: "${sha256}"\n`)
+      .replace(/^image:\n( {2}.*\n)+/m, `image:\n  url: http://127.0.0.1:${port}/bootable.qcow2\n  sha256: "${sha256}"\n`)
       // The image's kernel command line is its own, with no intel_iommu=on: the plain machine and uio_pci_generic.
       .replace(/driver: vfio-pci.*/, 'driver: uio_pci_generic'));
     // This test proves the download: an entry an earlier run cached goes first.
