@@ -63,7 +63,8 @@ module.exports = {
     },
     {
       name: 'one-node-kind-per-folder',
-      comment: "A node kind's folder never reaches into another kind's: what they share lives in drivers/node.ts or below.",
+      comment:
+        "A node kind's folder never reaches into another kind's: what they share lives in drivers/node.ts or below.",
       severity: 'error',
       from: { path: '^src/drivers/([^/]+)/' },
       to: { path: '^src/drivers/([^/]+)/', pathNot: '^src/drivers/$1/' },

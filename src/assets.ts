@@ -28,12 +28,18 @@ export interface AssetFile {
 export function readAssetTree(folder: string, keep: (path: string) => boolean = () => true): AssetFile[] {
   const base = packagePath(folder);
   const walk = (dir: string): string[] =>
-    readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)],
+    );
   return walk(base)
     .map((abs) => ({ abs, path: relative(base, abs).split('\\').join('/') }))
     .filter(({ path }) => keep(path))
     .sort((a, b) => a.path.localeCompare(b.path))
-    .map(({ abs, path }) => ({ path, content: readFileSync(abs, 'utf8'), executable: (statSync(abs).mode & 0o111) !== 0 }));
+    .map(({ abs, path }) => ({
+      path,
+      content: readFileSync(abs, 'utf8'),
+      executable: (statSync(abs).mode & 0o111) !== 0,
+    }));
 }
 
 /** Where `make -C native` puts the apps and l2probe built for this host. */

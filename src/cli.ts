@@ -16,8 +16,12 @@ function typedValues(opts: Record<string, unknown>): void {
   const argv = process.argv.slice(2);
   const end = argv.indexOf('--');
   const words = end < 0 ? argv : argv.slice(0, end);
-  for (const option of [...(cli.matchedCommand?.options ?? []), ...cli.globalCommand.options].filter((o) => o.required)) {
-    const flags = option.names.map((n) => (n.length === 1 ? `-${n}` : `--${n.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`));
+  for (const option of [...(cli.matchedCommand?.options ?? []), ...cli.globalCommand.options].filter(
+    (o) => o.required,
+  )) {
+    const flags = option.names.map((n) =>
+      n.length === 1 ? `-${n}` : `--${n.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
+    );
     const values: string[] = [];
     words.forEach((word, i) => {
       for (const flag of flags) {
@@ -26,8 +30,18 @@ function typedValues(opts: Record<string, unknown>): void {
       }
     });
     const shown = flags.at(-1)!;
-    if (values.length > 1) throw new LabError({ code: 'USAGE', message: `${shown} is given ${values.length} times (${values.map((v) => JSON.stringify(v)).join(', ')})`, hint: `Give ${shown} once.` });
-    if (values.length === 1 && values[0]!.trim() === '') throw new LabError({ code: 'USAGE', message: `${shown} is given an empty value`, hint: `Give ${shown} a value: ${option.rawName}.` });
+    if (values.length > 1)
+      throw new LabError({
+        code: 'USAGE',
+        message: `${shown} is given ${values.length} times (${values.map((v) => JSON.stringify(v)).join(', ')})`,
+        hint: `Give ${shown} once.`,
+      });
+    if (values.length === 1 && values[0]!.trim() === '')
+      throw new LabError({
+        code: 'USAGE',
+        message: `${shown} is given an empty value`,
+        hint: `Give ${shown} a value: ${option.rawName}.`,
+      });
     if (values.length === 1) opts[option.name] = values[0];
   }
 }
@@ -49,41 +63,106 @@ cli
   .option(...fileOption)
   .option('--force', 'Skip the semantic checks (the schema still applies)')
   .option('--json', 'Machine-readable output')
-  .action(action(async (opts: { file: string; force?: boolean; json?: boolean }) => (await import('./commands/validate.js')).validate(opts)));
+  .action(
+    action(async (opts: { file: string; force?: boolean; json?: boolean }) =>
+      (await import('./commands/validate.js')).validate(opts),
+    ),
+  );
 
 cli
-  .command('render', 'Write every generated file (qemu.sh, user-data, meta-data, network-config) without starting anything')
+  .command(
+    'render',
+    'Write every generated file (qemu.sh, user-data, meta-data, network-config) without starting anything',
+  )
   .option(...fileOption)
   .option('--out <dir>', "Where to write (default: the lab's state folder .lab/<name>/)")
   .option('--force', 'Skip the semantic checks')
   .option('--json', 'Machine-readable output')
-  .action(action(async (opts: { file: string; out?: string; force?: boolean; json?: boolean }) => (await import('./commands/render.js')).render(opts)));
+  .action(
+    action(async (opts: { file: string; out?: string; force?: boolean; json?: boolean }) =>
+      (await import('./commands/render.js')).render(opts),
+    ),
+  );
 
 cli
   .command('doctor', 'Check the host tools lab needs and whether KVM really runs a guest')
   .option('--fix', 'Install missing tools with apt-get (root)')
   .option('--json', 'Machine-readable output')
-  .action(action(async (opts: { fix?: boolean; json?: boolean }) => (await import('./commands/doctor.js')).doctor(opts)));
+  .action(
+    action(async (opts: { fix?: boolean; json?: boolean }) => (await import('./commands/doctor.js')).doctor(opts)),
+  );
 
 const lifecycle = () => import('./commands/lifecycle.js');
 type FileOpts = { file: string; json?: boolean; force?: boolean };
 
-cli.command('up', 'Create and start the lab: image, namespaces, taps or veths, VMs; wait until each is ready').option(...fileOption).option('--force', 'Skip the semantic checks').option('--json', 'Machine-readable output').action(action(async (opts: FileOpts) => (await lifecycle()).up(opts)));
-cli.command('reset [vm]', 'Back to the provisioned state in seconds: stop every app, give NICs back, restart each QEMU VM from its provisioned snapshot').option(...fileOption).option('--json', 'Machine-readable output').action(action(async (vm: string | undefined, opts: FileOpts) => (await lifecycle()).reset(vm, opts)));
-cli.command('status [vm]', "Each VM's and app's state, or one VM's").option(...fileOption).option('--json', 'Machine-readable output').action(action(async (vm: string | undefined, opts: FileOpts) => (await lifecycle()).status(vm, opts)));
-cli.command('down [vm]', 'Stop apps and VMs, remove namespaces, taps and veths; keep the image cache. With a VM, only that one').option(...fileOption).option('--purge', 'Also remove the state folder').option('--json', 'Machine-readable output').action(action(async (vm: string | undefined, opts: FileOpts & { purge?: boolean }) => (await lifecycle()).down(vm, opts)));
-cli.command('run <app>', 'Take the NIC from the kernel, start the app, wait for its ready line').option(...fileOption).option('--lcores <list>', 'Override the lcore list').option('--detach', 'Return once the app is ready, leaving it running (else: follow its log; Ctrl-C stops it)').option('--force', 'Skip the semantic checks (to reproduce a pitfall)').option('--json', 'Machine-readable output').action(action(async (app: string, opts: FileOpts & { lcores?: string; detach?: boolean }) => (await lifecycle()).runApp(app, opts)));
-cli.command('stop <app>', 'Stop an app, collect its counters, give the NIC back to the kernel').option(...fileOption).option('--json', 'Machine-readable output').action(action(async (app: string, opts: FileOpts) => (await lifecycle()).stop(app, opts)));
+cli
+  .command('up', 'Create and start the lab: image, namespaces, taps or veths, VMs; wait until each is ready')
+  .option(...fileOption)
+  .option('--force', 'Skip the semantic checks')
+  .option('--json', 'Machine-readable output')
+  .action(action(async (opts: FileOpts) => (await lifecycle()).up(opts)));
+cli
+  .command(
+    'reset [vm]',
+    'Back to the provisioned state in seconds: stop every app, give NICs back, restart each QEMU VM from its provisioned snapshot',
+  )
+  .option(...fileOption)
+  .option('--json', 'Machine-readable output')
+  .action(action(async (vm: string | undefined, opts: FileOpts) => (await lifecycle()).reset(vm, opts)));
+cli
+  .command('status [vm]', "Each VM's and app's state, or one VM's")
+  .option(...fileOption)
+  .option('--json', 'Machine-readable output')
+  .action(action(async (vm: string | undefined, opts: FileOpts) => (await lifecycle()).status(vm, opts)));
+cli
+  .command(
+    'down [vm]',
+    'Stop apps and VMs, remove namespaces, taps and veths; keep the image cache. With a VM, only that one',
+  )
+  .option(...fileOption)
+  .option('--purge', 'Also remove the state folder')
+  .option('--json', 'Machine-readable output')
+  .action(
+    action(async (vm: string | undefined, opts: FileOpts & { purge?: boolean }) => (await lifecycle()).down(vm, opts)),
+  );
+cli
+  .command('run <app>', 'Take the NIC from the kernel, start the app, wait for its ready line')
+  .option(...fileOption)
+  .option('--lcores <list>', 'Override the lcore list')
+  .option('--detach', 'Return once the app is ready, leaving it running (else: follow its log; Ctrl-C stops it)')
+  .option('--force', 'Skip the semantic checks (to reproduce a pitfall)')
+  .option('--json', 'Machine-readable output')
+  .action(
+    action(async (app: string, opts: FileOpts & { lcores?: string; detach?: boolean }) =>
+      (await lifecycle()).runApp(app, opts),
+    ),
+  );
+cli
+  .command('stop <app>', 'Stop an app, collect its counters, give the NIC back to the kernel')
+  .option(...fileOption)
+  .option('--json', 'Machine-readable output')
+  .action(action(async (app: string, opts: FileOpts) => (await lifecycle()).stop(app, opts)));
 /** What lab verify and lab test write beside their output. */
 function reportOptions<T extends ReturnType<typeof cli.command>>(c: T): T {
   return c
     .option('--junit <file>', 'Also write JUnit XML (junit-10.xsd: a testsuite per app, a testcase per check)')
-    .option('--html <file>', 'Also write a self-contained HTML report (checks, RTT histogram and CDF, queues, topology)')
+    .option(
+      '--html <file>',
+      'Also write a self-contained HTML report (checks, RTT histogram and CDF, queues, topology)',
+    )
     .option('--summary <file>', 'Also append the report as Markdown (e.g. "$GITHUB_STEP_SUMMARY")')
-    .option('--evidence <dir>', 'Keep the evidence (captures, logs, l2probe JSON, QEMU command lines, status) in DIR') as T;
+    .option(
+      '--evidence <dir>',
+      'Keep the evidence (captures, logs, l2probe JSON, QEMU command lines, status) in DIR',
+    ) as T;
 }
 type ReportOpts = FileOpts & import('./commands/lifecycle.js').ReportFlags;
-reportOptions(cli.command('verify [app]', 'Kernel bypass, echo, RSS, latency and control checks (control stops the app)').option(...fileOption).option('--json', 'Machine-readable output')).action(action(async (app: string | undefined, opts: ReportOpts) => (await lifecycle()).verify(app, opts)));
+reportOptions(
+  cli
+    .command('verify [app]', 'Kernel bypass, echo, RSS, latency and control checks (control stops the app)')
+    .option(...fileOption)
+    .option('--json', 'Machine-readable output'),
+).action(action(async (app: string | undefined, opts: ReportOpts) => (await lifecycle()).verify(app, opts)));
 cli
   .command('graph', 'Draw the topology from the spec alone: nodes, NICs, links, apps')
   .option(...fileOption)
@@ -98,9 +177,16 @@ cli
   .option('--csv <file>', 'Also write the table as CSV')
   .option('--html <file>', 'Also write a self-contained HTML report (zero-loss pps and RTT by frame size, topology)')
   .option('--json', 'Machine-readable output')
-  .action(action(async (app: string | undefined, opts: import('./commands/bench.js').BenchFlags) => (await import('./commands/bench.js')).bench(app, opts)));
+  .action(
+    action(async (app: string | undefined, opts: import('./commands/bench.js').BenchFlags) =>
+      (await import('./commands/bench.js')).bench(app, opts),
+    ),
+  );
 cli
-  .command('impair [wire]', 'Show the impaired wires, or change one on a running lab (a link or network with `impair:`; name it, its network, or a NIC on it)')
+  .command(
+    'impair [wire]',
+    'Show the impaired wires, or change one on a running lab (a link or network with `impair:`; name it, its network, or a NIC on it)',
+  )
   .option(...fileOption)
   .option('--delay-us <us>', 'One-way delay in microseconds')
   .option('--jitter-us <us>', 'Uniform jitter around the delay, in microseconds')
@@ -108,17 +194,55 @@ cli
   .option('--rate-mbit <mbit>', 'Line rate in Mbit/s (0: no limit)')
   .option('--clear', 'Start from no impairment (the flags given still apply)')
   .option('--json', 'Machine-readable output')
-  .action(action(async (wire: string | undefined, opts: import('./commands/impair.js').ImpairFlags) => (await import('./commands/impair.js')).impair(wire, opts)));
-reportOptions(cli.command('test', 'The whole sequence: up, then run, verify and stop each app, then down; the evidence is kept when a check fails').option(...fileOption).option('--force', 'Skip the semantic checks').option('--json', 'Machine-readable output')).action(action(async (opts: ReportOpts) => (await lifecycle()).test(opts)));
-cli.command('ssh <vm> [...cmd]', 'A shell on a VM, or one command (after --) with its exit code passed through').option(...fileOption).action(action(async (vm: string, cmd: string[], opts: FileOpts & { '--'?: string[] }) => (await lifecycle()).ssh(vm, [...cmd, ...(opts['--'] ?? [])], opts)));
-cli.command('logs <vm> [source]', 'A VM\'s serial console (default), its cloud-init output, or an app\'s log').option(...fileOption).option('-F, --follow', 'Keep following').action(action(async (vm: string, source: string | undefined, opts: FileOpts & { follow?: boolean }) => (await lifecycle()).logs(vm, source, opts)));
+  .action(
+    action(async (wire: string | undefined, opts: import('./commands/impair.js').ImpairFlags) =>
+      (await import('./commands/impair.js')).impair(wire, opts),
+    ),
+  );
+reportOptions(
+  cli
+    .command(
+      'test',
+      'The whole sequence: up, then run, verify and stop each app, then down; the evidence is kept when a check fails',
+    )
+    .option(...fileOption)
+    .option('--force', 'Skip the semantic checks')
+    .option('--json', 'Machine-readable output'),
+).action(action(async (opts: ReportOpts) => (await lifecycle()).test(opts)));
+cli
+  .command('ssh <vm> [...cmd]', 'A shell on a VM, or one command (after --) with its exit code passed through')
+  .option(...fileOption)
+  .action(
+    action(async (vm: string, cmd: string[], opts: FileOpts & { '--'?: string[] }) =>
+      (await lifecycle()).ssh(vm, [...cmd, ...(opts['--'] ?? [])], opts),
+    ),
+  );
+cli
+  .command('logs <vm> [source]', "A VM's serial console (default), its cloud-init output, or an app's log")
+  .option(...fileOption)
+  .option('-F, --follow', 'Keep following')
+  .action(
+    action(async (vm: string, source: string | undefined, opts: FileOpts & { follow?: boolean }) =>
+      (await lifecycle()).logs(vm, source, opts),
+    ),
+  );
 
 cli
-  .command('images [action]', 'The guest image cache: list it, build the spec\'s image ahead of time (build), or prune (keeps the spec\'s image and any a VM has open)')
+  .command(
+    'images [action]',
+    "The guest image cache: list it, build the spec's image ahead of time (build), or prune (keeps the spec's image and any a VM has open)",
+  )
   .option(...fileOption)
-  .option('--all', 'prune: also the image the spec uses and its provisioned snapshots (never one a running VM has open)')
+  .option(
+    '--all',
+    'prune: also the image the spec uses and its provisioned snapshots (never one a running VM has open)',
+  )
   .option('--json', 'Machine-readable output')
-  .action(action(async (what: string | undefined, opts: { file: string; all?: boolean; json?: boolean }) => (await import('./commands/images.js')).images(what, opts)));
+  .action(
+    action(async (what: string | undefined, opts: { file: string; all?: boolean; json?: boolean }) =>
+      (await import('./commands/images.js')).images(what, opts),
+    ),
+  );
 
 cli.help();
 cli.version(version);
@@ -139,7 +263,11 @@ async function main(): Promise<void> {
     if (!cli.matchedCommand && cli.args.length) {
       const typed = String(cli.args[0]);
       const near = closest(typed, cli.commands.map((c) => c.name.split(' ')[0]!).filter(Boolean));
-      throw new LabError({ code: 'USAGE', message: `unknown command "${typed}"`, hint: `${near ? `Did you mean \`lab ${near}\`? ` : ''}See \`lab --help\`.` });
+      throw new LabError({
+        code: 'USAGE',
+        message: `unknown command "${typed}"`,
+        hint: `${near ? `Did you mean \`lab ${near}\`? ` : ''}See \`lab --help\`.`,
+      });
     }
     if (!cli.matchedCommand && !cli.options.help && !cli.options.version) cli.outputHelp();
     await cli.runMatchedCommand();
@@ -152,8 +280,10 @@ function report(err: unknown): void {
   if (err instanceof LabError) {
     // A result already on stdout (a verification report, doctor's findings) says what failed.
     const reportedAlready = jsonOutput && err.printed;
-    if (!reportedAlready && jsonOutput) process.stdout.write(`${JSON.stringify({ ok: false, problems: err.problems }, null, 2)}\n`);
-    else if (!reportedAlready) process.stderr.write(`${err.problems.map((p) => `error: ${formatProblem(p)}`).join('\n')}\n`);
+    if (!reportedAlready && jsonOutput)
+      process.stdout.write(`${JSON.stringify({ ok: false, problems: err.problems }, null, 2)}\n`);
+    else if (!reportedAlready)
+      process.stderr.write(`${err.problems.map((p) => `error: ${formatProblem(p)}`).join('\n')}\n`);
     process.exitCode = err.exitCode;
     return;
   }

@@ -22,13 +22,19 @@ function count(tasks: Task[], totals: { passed: number; failed: number; skipped:
 }
 
 /** A file's wall time: importing it, then its tests and hooks. */
-const seconds = (file: File) => ((file.collectDuration ?? 0) + (file.setupDuration ?? 0) + (file.result?.duration ?? 0)) / 1000;
+const seconds = (file: File) =>
+  ((file.collectDuration ?? 0) + (file.setupDuration ?? 0) + (file.result?.duration ?? 0)) / 1000;
 
 export function slowestFiles(files: File[], root: string, limit = SLOWEST): string {
   const rows = files.map((f) => ({ name: relative(root, f.filepath), s: seconds(f) })).sort((a, b) => b.s - a.s);
   const total = rows.reduce((sum, r) => sum + r.s, 0);
   const width = Math.max(...rows.slice(0, limit).map((r) => r.name.length), 4);
-  const lines = rows.slice(0, limit).map((r) => `  ${r.name.padEnd(width)}  ${r.s.toFixed(1).padStart(7)} s  ${total > 0 ? ((100 * r.s) / total).toFixed(0).padStart(3) : '  0'} %`);
+  const lines = rows
+    .slice(0, limit)
+    .map(
+      (r) =>
+        `  ${r.name.padEnd(width)}  ${r.s.toFixed(1).padStart(7)} s  ${total > 0 ? ((100 * r.s) / total).toFixed(0).padStart(3) : '  0'} %`,
+    );
   return [`Slowest files (of ${rows.length}, ${total.toFixed(1)} s in all):`, ...lines].join('\n');
 }
 
@@ -38,6 +44,8 @@ export default class SummaryReporter implements Reporter {
     count(files, totals);
     // An error outside any test (a crashed file, an unhandled rejection) is a failure too.
     const failed = totals.failed + errors.length;
-    process.stdout.write(`\n${slowestFiles(files, process.cwd())}\n\nTests: ${totals.passed} passed, ${failed} failed, ${totals.skipped} skipped\n`);
+    process.stdout.write(
+      `\n${slowestFiles(files, process.cwd())}\n\nTests: ${totals.passed} passed, ${failed} failed, ${totals.skipped} skipped\n`,
+    );
   }
 }

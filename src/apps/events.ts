@@ -51,7 +51,10 @@ export function parseEvents(log: string): AppEvent[] {
     });
 }
 
-export function lastOf<K extends AppEvent['event']>(events: AppEvent[], kind: K): Extract<AppEvent, { event: K }> | undefined {
+export function lastOf<K extends AppEvent['event']>(
+  events: AppEvent[],
+  kind: K,
+): Extract<AppEvent, { event: K }> | undefined {
   return events.filter((e): e is Extract<AppEvent, { event: K }> => e.event === kind).pop();
 }
 
@@ -59,6 +62,12 @@ export function lastOf<K extends AppEvent['event']>(events: AppEvent[], kind: K)
 export function counterDelta(before: CountersEvent | undefined, after: CountersEvent): QueueCounters[] {
   return after.queues.map((q) => {
     const b = before?.queues.find((x) => x.queue === q.queue);
-    return { ...q, rx: q.rx - (b?.rx ?? 0), tx: q.tx - (b?.tx ?? 0), dropped: q.dropped - (b?.dropped ?? 0), filtered: q.filtered - (b?.filtered ?? 0) };
+    return {
+      ...q,
+      rx: q.rx - (b?.rx ?? 0),
+      tx: q.tx - (b?.tx ?? 0),
+      dropped: q.dropped - (b?.dropped ?? 0),
+      filtered: q.filtered - (b?.filtered ?? 0),
+    };
   });
 }

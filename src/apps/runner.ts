@@ -12,7 +12,12 @@ export interface RunningApp {
   log: string;
 }
 
-export async function startApp(target: AppTarget, argv: string[], log: string, readyTimeoutMs = 60_000): Promise<{ app: RunningApp; ready: ReadyEvent }> {
+export async function startApp(
+  target: AppTarget,
+  argv: string[],
+  log: string,
+  readyTimeoutMs = 60_000,
+): Promise<{ app: RunningApp; ready: ReadyEvent }> {
   const ref = await target.start(argv, log);
   const app = { target, ref, log };
   return { app, ready: await waitReady(app, readyTimeoutMs) };
@@ -22,28 +27,51 @@ export async function startApp(target: AppTarget, argv: string[], log: string, r
 export async function waitReady(app: RunningApp, timeoutMs: number): Promise<ReadyEvent> {
   let ready: ReadyEvent | undefined;
   let alive = true;
-  await waitFor(async () => {
-    ready = lastOf(parseEvents(await app.target.readLog(app.log)), 'ready');
-    alive = await app.target.alive(app.ref);
-    return ready !== undefined || !alive;
-  }, { timeoutMs });
+  await waitFor(
+    async () => {
+      ready = lastOf(parseEvents(await app.target.readLog(app.log)), 'ready');
+      alive = await app.target.alive(app.ref);
+      return ready !== undefined || !alive;
+    },
+    { timeoutMs },
+  );
   if (ready) return ready;
   const logTail = tail(await app.target.readLog(app.log), 12);
-  if (!alive) throw new LabError({ code: 'PROCESS', message: `the app exited before it was ready (${app.target.where}, log ${app.log})`, hint: logTail });
-  throw new LabError({ code: 'TIMEOUT', message: `the app printed no ready line within ${timeoutMs / 1000} s (${app.target.where}, log ${app.log})`, hint: logTail });
+  if (!alive)
+    throw new LabError({
+      code: 'PROCESS',
+      message: `the app exited before it was ready (${app.target.where}, log ${app.log})`,
+      hint: logTail,
+    });
+  throw new LabError({
+    code: 'TIMEOUT',
+    message: `the app printed no ready line within ${timeoutMs / 1000} s (${app.target.where}, log ${app.log})`,
+    hint: logTail,
+  });
 }
 
 /** Asks for a counters line (SIGUSR1) and returns it once it is written. */
 export async function requestCounters(app: RunningApp, timeoutMs = 5_000): Promise<CountersEvent> {
   const before = countersIn(await app.target.readLog(app.log)).length;
   if (!(await app.target.signal(app.ref, 'SIGUSR1'))) {
-    throw new LabError({ code: 'PROCESS', message: `the app is not running (${app.target.where}, log ${app.log})`, hint: tail(await app.target.readLog(app.log), 12) });
+    throw new LabError({
+      code: 'PROCESS',
+      message: `the app is not running (${app.target.where}, log ${app.log})`,
+      hint: tail(await app.target.readLog(app.log), 12),
+    });
   }
-  const got = await waitFor(async () => {
-    const counters = countersIn(await app.target.readLog(app.log));
-    return counters.length > before && counters[counters.length - 1]!;
-  }, { timeoutMs, everyMs: 50 });
-  if (!got) throw new LabError({ code: 'TIMEOUT', message: `the app wrote no counters within ${timeoutMs / 1000} s of SIGUSR1 (log ${app.log})` });
+  const got = await waitFor(
+    async () => {
+      const counters = countersIn(await app.target.readLog(app.log));
+      return counters.length > before && counters[counters.length - 1]!;
+    },
+    { timeoutMs, everyMs: 50 },
+  );
+  if (!got)
+    throw new LabError({
+      code: 'TIMEOUT',
+      message: `the app wrote no counters within ${timeoutMs / 1000} s of SIGUSR1 (log ${app.log})`,
+    });
   return got;
 }
 
@@ -58,6 +86,9 @@ export interface StopResult {
 
 /** Stops the app by the one ladder (SIGTERM, then SIGKILL); its exit line has its final counters. */
 export async function stopApp(app: RunningApp, graceMs = 10_000): Promise<StopResult> {
-  const how = await stopLadder({ signal: (sig) => app.target.signal(app.ref, sig), alive: () => app.target.alive(app.ref) }, graceMs);
+  const how = await stopLadder(
+    { signal: (sig) => app.target.signal(app.ref, sig), alive: () => app.target.alive(app.ref) },
+    graceMs,
+  );
   return { how, final: lastOf(parseEvents(await app.target.readLog(app.log)), 'exit') };
 }

@@ -35,7 +35,9 @@ async function bareBoot(accel: Accel): Promise<number> {
   const disk = join(work, 'bare.qcow2');
   await run(['qemu-img', 'create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', plan.disk, disk]);
   const started = Date.now();
-  const qemu = spawnPiped(bareBootArgv(vm, qemuProfiles(), accel, { disk, kernel: plan.kernel!, initrd: plan.initrd! }));
+  const qemu = spawnPiped(
+    bareBootArgv(vm, qemuProfiles(), accel, { disk, kernel: plan.kernel!, initrd: plan.initrd! }),
+  );
   qemu.stdin.end();
   let out = '';
   try {
@@ -48,7 +50,13 @@ async function bareBoot(accel: Accel): Promise<number> {
           resolve(Date.now() - started);
         }
       });
-      void qemu.exited.then((e) => reject(new Error(`QEMU exited (${e.code ?? e.signal ?? e.error?.message}) before a login prompt:\n${out.slice(-1000)}`)));
+      void qemu.exited.then((e) =>
+        reject(
+          new Error(
+            `QEMU exited (${e.code ?? e.signal ?? e.error?.message}) before a login prompt:\n${out.slice(-1000)}`,
+          ),
+        ),
+      );
     });
   } finally {
     qemu.kill();
@@ -68,7 +76,10 @@ async function main(): Promise<void> {
     const [first, upMs] = await timed(() => labUp(lab, new Steps()));
     // The bare boot runs under whatever lab up chose, so the ratio compares like with like.
     const accel = first.vms[0]!.accel!;
-    rows.push([`lab up to ready (image ${first.image?.reused ? 'reused' : 'built'}; SSH + cloud-init done), ${accel}`, fmt(upMs)]);
+    rows.push([
+      `lab up to ready (image ${first.image?.reused ? 'reused' : 'built'}; SSH + cloud-init done), ${accel}`,
+      fmt(upMs),
+    ]);
     const [, againMs] = await timed(() => labUp(lab, new Steps(true)));
     rows.push(['second lab up (no-op)', fmt(againMs)]);
     // Down keeps the provisioned snapshot the first up saved: the next up restores it.

@@ -33,7 +33,9 @@ const REFLECTED = { net: '10.12.1.0/24', ip: '10.12.1.1' };
 
 const work = mkdtempSync(join(tmpdir(), 'lab-bench-'));
 const specFile = join(work, 'bench.yaml');
-writeFileSync(specFile, `name: bench
+writeFileSync(
+  specFile,
+  `name: bench
 vms:
   dut:
     driver: netns
@@ -46,7 +48,8 @@ apps:
     vm: dut
     nic: dp0
     lcores: 0-${QUEUES - 1}
-`);
+`,
+);
 const lab = loadLab(specFile);
 const vm = lab.vms[0]!;
 const nic = vm.nics[0]!;
@@ -56,7 +59,16 @@ const vmNs = nodeNamespace(lab.name, vm.name);
 const hostCpus = cpus().length;
 
 function probe(extra: Partial<L2ProbeOptions>): Promise<L2ProbeResult> {
-  return runL2probe(inNamespace(labNs), join(NATIVE_BUILD, 'l2probe'), { iface: nic.hostIf, target: nic.mac, flows: FLOWS, size: 64, srcIp: nic.host_ip, dstIp: nic.address, waitMs: 1000, ...extra });
+  return runL2probe(inNamespace(labNs), join(NATIVE_BUILD, 'l2probe'), {
+    iface: nic.hostIf,
+    target: nic.mac,
+    flows: FLOWS,
+    size: 64,
+    srcIp: nic.host_ip,
+    dstIp: nic.address,
+    waitMs: 1000,
+    ...extra,
+  });
 }
 
 /** The DUT node's app host: the same take and give `lab run` uses. */
@@ -78,13 +90,47 @@ interface Dut {
 }
 
 /** Starts dpdk-testpmd in `netns` and returns once it forwards; `args` follow its `--`. */
-async function startTestpmd(netns: string, iface: string, lcores: string, prefix: string, queues: number, args: string[]): Promise<ProcRef> {
+async function startTestpmd(
+  netns: string,
+  iface: string,
+  lcores: string,
+  prefix: string,
+  queues: number,
+  args: string[],
+): Promise<ProcRef> {
   const log = join(work, `${prefix}.log`);
-  const ref = spawnDetached(['ip', 'netns', 'exec', netns, 'dpdk-testpmd', '--lcores', lcores, '--no-huge', '-m', '256', '--no-pci',
-    '--file-prefix', prefix, '--vdev', `net_af_packet0,iface=${iface},qpairs=${queues}`, '--',
-    `--rxq=${queues}`, `--txq=${queues}`, '--auto-start', '--stats-period=1', '--total-num-mbufs=8192', ...args], log);
-  const started = await waitFor(() => readFileSync(log, 'utf8').includes('Port statistics') || !isAlive(ref), { timeoutMs: 30_000 });
-  if (!started || !isAlive(ref)) throw new Error(`dpdk-testpmd did not start:\n${readFileSync(log, 'utf8').slice(-2000)}`);
+  const ref = spawnDetached(
+    [
+      'ip',
+      'netns',
+      'exec',
+      netns,
+      'dpdk-testpmd',
+      '--lcores',
+      lcores,
+      '--no-huge',
+      '-m',
+      '256',
+      '--no-pci',
+      '--file-prefix',
+      prefix,
+      '--vdev',
+      `net_af_packet0,iface=${iface},qpairs=${queues}`,
+      '--',
+      `--rxq=${queues}`,
+      `--txq=${queues}`,
+      '--auto-start',
+      '--stats-period=1',
+      '--total-num-mbufs=8192',
+      ...args,
+    ],
+    log,
+  );
+  const started = await waitFor(() => readFileSync(log, 'utf8').includes('Port statistics') || !isAlive(ref), {
+    timeoutMs: 30_000,
+  });
+  if (!started || !isAlive(ref))
+    throw new Error(`dpdk-testpmd did not start:\n${readFileSync(log, 'utf8').slice(-2000)}`);
   return ref;
 }
 
@@ -95,7 +141,13 @@ const ours: Dut = {
     const h = await host();
     await h.take(nic);
     const { app } = await startApp(h.target, h.argv(lab.apps[0]!, nic, {}), join(work, 'ours.log'));
-    return { dstIp: nic.address, stop: async () => { await stopApp(app); await h.give(nic); } };
+    return {
+      dstIp: nic.address,
+      stop: async () => {
+        await stopApp(app);
+        await h.give(nic);
+      },
+    };
   },
 };
 
@@ -109,8 +161,17 @@ const testpmd: Dut = {
     const h = await host();
     await h.take(nic);
     const lcores = ['0@0', ...Array.from({ length: QUEUES }, (_, i) => `${i + 1}@${i % hostCpus}`)].join(',');
-    const ref = await startTestpmd(vmNs, nic.name, lcores, 'lab-bench-testpmd', QUEUES, ['--forward-mode=macswap', `--nb-cores=${QUEUES}`]);
-    return { dstIp: nic.address, stop: async () => { await terminate(ref); await h.give(nic); } };
+    const ref = await startTestpmd(vmNs, nic.name, lcores, 'lab-bench-testpmd', QUEUES, [
+      '--forward-mode=macswap',
+      `--nb-cores=${QUEUES}`,
+    ]);
+    return {
+      dstIp: nic.address,
+      stop: async () => {
+        await terminate(ref);
+        await h.give(nic);
+      },
+    };
   },
 };
 
@@ -118,8 +179,13 @@ const testpmd: Dut = {
 const kernel: Dut = {
   name: 'kernel forwarding (floor)',
   async start() {
-    const hostMac = (await run(['ip', 'netns', 'exec', labNs, 'cat', `/sys/class/net/${nic.hostIf}/address`])).stdout.trim();
-    await runPlan([...kernelReflectorCommands(vmNs, nic, hostMac, REFLECTED.net), staticNeighbourCommand(labNs, nic.hostIf, nic)]);
+    const hostMac = (
+      await run(['ip', 'netns', 'exec', labNs, 'cat', `/sys/class/net/${nic.hostIf}/address`])
+    ).stdout.trim();
+    await runPlan([
+      ...kernelReflectorCommands(vmNs, nic, hostMac, REFLECTED.net),
+      staticNeighbourCommand(labNs, nic.hostIf, nic),
+    ]);
     // Undone after each round, so the kernel forwards nothing while a DPDK DUT runs.
     const stop = () => runPlan(kernelReflectorUndoCommands(vmNs, REFLECTED.net));
     return { dstIp: REFLECTED.ip, routed: true, stop };
@@ -173,7 +239,12 @@ async function generatorRounds(round: GeneratorRound): Promise<void> {
     // txonly's main lcore only prints: k generating lcores beside it, one per queue.
     const lcores = ['0@0', ...Array.from({ length: k }, (_, i) => `${i + 1}@${i % hostCpus}`)].join(',');
     const ref = await startTestpmd(labNs, nic.hostIf, lcores, 'lab-bench-txonly', k, [
-      '--forward-mode=txonly', `--nb-cores=${k}`, '--txpkts=64', `--eth-peer=0,${nic.mac}`, `--tx-ip=${nic.host_ip},${nic.address}`, '--txonly-multi-flow',
+      '--forward-mode=txonly',
+      `--nb-cores=${k}`,
+      '--txpkts=64',
+      `--eth-peer=0,${nic.mac}`,
+      `--tx-ip=${nic.host_ip},${nic.address}`,
+      '--txonly-multi-flow',
     ]);
     try {
       before = await wireRx();
@@ -197,7 +268,6 @@ function spread(xs: number[], digits: number, scale = 1): string {
   const f = (x: number) => (x / scale).toFixed(digits);
   return `${f(median(xs))} (${f(Math.min(...xs))}–${f(Math.max(...xs))})`;
 }
-
 
 async function main(): Promise<void> {
   const steps = new Steps();
@@ -231,27 +301,79 @@ async function main(): Promise<void> {
     rmSync(work, { recursive: true, force: true });
   }
   const col = (dut: Dut, f: (x: Round) => number) => rounds.get(dut)!.map(f);
-  console.log(`\nveth + af_packet, ${QUEUES} queues, ${FLOWS} flows, 64-byte frames, ${hostCpus} host CPUs shared by DUT and prober; ` +
-    `median (min–max) of ${ROUNDS} interleaved rounds (flood ${FLOOD_S} s; latency ${LATENCY.count} frames at ${LATENCY.pps} pps)`);
-  console.log(table(
-    ['DUT', 'offered Mpps', 'echoed Mpps', 'flood loss %', `RTT p50 µs @${LATENCY.pps}pps`, 'RTT p99 µs', 'latency run lost'],
-    duts.map((d) => [
-      d.name,
-      spread(col(d, (x) => x.flood.pps.sent), 3, 1e6),
-      spread(col(d, (x) => x.flood.pps.echoed), 3, 1e6),
-      spread(col(d, (x) => (100 * x.flood.lost) / Math.max(1, x.flood.sent)), 2),
-      spread(col(d, (x) => x.latency.rtt_us.p50), 1),
-      spread(col(d, (x) => x.latency.rtt_us.p99), 1),
-      `${col(d, (x) => x.latency.lost).reduce((a, b) => a + b, 0)}/${col(d, (x) => x.latency.sent).reduce((a, b) => a + b, 0)}`,
-    ]),
-  ));
+  console.log(
+    `\nveth + af_packet, ${QUEUES} queues, ${FLOWS} flows, 64-byte frames, ${hostCpus} host CPUs shared by DUT and prober; ` +
+      `median (min–max) of ${ROUNDS} interleaved rounds (flood ${FLOOD_S} s; latency ${LATENCY.count} frames at ${LATENCY.pps} pps)`,
+  );
+  console.log(
+    table(
+      [
+        'DUT',
+        'offered Mpps',
+        'echoed Mpps',
+        'flood loss %',
+        `RTT p50 µs @${LATENCY.pps}pps`,
+        'RTT p99 µs',
+        'latency run lost',
+      ],
+      duts.map((d) => [
+        d.name,
+        spread(
+          col(d, (x) => x.flood.pps.sent),
+          3,
+          1e6,
+        ),
+        spread(
+          col(d, (x) => x.flood.pps.echoed),
+          3,
+          1e6,
+        ),
+        spread(
+          col(d, (x) => (100 * x.flood.lost) / Math.max(1, x.flood.sent)),
+          2,
+        ),
+        spread(
+          col(d, (x) => x.latency.rtt_us.p50),
+          1,
+        ),
+        spread(
+          col(d, (x) => x.latency.rtt_us.p99),
+          1,
+        ),
+        `${col(d, (x) => x.latency.lost).reduce((a, b) => a + b, 0)}/${col(d, (x) => x.latency.sent).reduce((a, b) => a + b, 0)}`,
+      ]),
+    ),
+  );
   const ratio = (f: (x: Round) => number) => (median(col(ours, f)) / median(col(testpmd, f))).toFixed(2);
-  console.log(`\nours/testpmd at equal pollers: echoed Mpps ${ratio((x) => x.flood.pps.echoed)}×, RTT p50 ${ratio((x) => x.latency.rtt_us.p50)}×, RTT p99 ${ratio((x) => x.latency.rtt_us.p99)}× (medians; lower RTT is better)`);
-  console.log(`\ngenerators, 64-byte frames, counted where they arrive with no app polling (median (min–max) of ${ROUNDS} rounds):`);
-  console.log(table(['generator', 'offered Mpps'], SENDERS.flatMap((k) => [
-    [`l2probe flood (${k} sending thread${k > 1 ? 's' : ''})`, spread(gens.map((g) => g.l2probe.get(k)!), 3, 1e6)],
-    [`dpdk-testpmd txonly (${k} lcore${k > 1 ? 's' : ''})`, spread(gens.map((g) => g.txonly.get(k)!), 3, 1e6)],
-  ])));
+  console.log(
+    `\nours/testpmd at equal pollers: echoed Mpps ${ratio((x) => x.flood.pps.echoed)}×, RTT p50 ${ratio((x) => x.latency.rtt_us.p50)}×, RTT p99 ${ratio((x) => x.latency.rtt_us.p99)}× (medians; lower RTT is better)`,
+  );
+  console.log(
+    `\ngenerators, 64-byte frames, counted where they arrive with no app polling (median (min–max) of ${ROUNDS} rounds):`,
+  );
+  console.log(
+    table(
+      ['generator', 'offered Mpps'],
+      SENDERS.flatMap((k) => [
+        [
+          `l2probe flood (${k} sending thread${k > 1 ? 's' : ''})`,
+          spread(
+            gens.map((g) => g.l2probe.get(k)!),
+            3,
+            1e6,
+          ),
+        ],
+        [
+          `dpdk-testpmd txonly (${k} lcore${k > 1 ? 's' : ''})`,
+          spread(
+            gens.map((g) => g.txonly.get(k)!),
+            3,
+            1e6,
+          ),
+        ],
+      ]),
+    ),
+  );
 }
 
 await main();

@@ -26,33 +26,73 @@ function usage(message: string, hint: string): LabError {
 /** "64,128,1518": frame sizes with FCS, as RFC 2544 counts them. */
 export function parseSizes(text: string | number | undefined): number[] {
   if (text === undefined) return RFC2544_SIZES;
-  const sizes = String(text).split(',').map((x) => x.trim());
+  const sizes = String(text)
+    .split(',')
+    .map((x) => x.trim());
   const bad = sizes.find((x) => !/^\d+$/.test(x) || Number(x) < MIN_FRAME_SIZE || Number(x) > MAX_FRAME_SIZE);
-  if (bad !== undefined) throw usage(`--sizes: "${bad}" is not a frame size`, `Give whole numbers of bytes from ${MIN_FRAME_SIZE} to ${MAX_FRAME_SIZE} (with FCS), comma-separated, e.g. --sizes ${RFC2544_SIZES.join(',')}.`);
+  if (bad !== undefined)
+    throw usage(
+      `--sizes: "${bad}" is not a frame size`,
+      `Give whole numbers of bytes from ${MIN_FRAME_SIZE} to ${MAX_FRAME_SIZE} (with FCS), comma-separated, e.g. --sizes ${RFC2544_SIZES.join(',')}.`,
+    );
   return [...new Set(sizes.map(Number))];
 }
 
-function parseNumber(flag: string, text: string | number | undefined, fallback: number, min: number, max: number): number {
+function parseNumber(
+  flag: string,
+  text: string | number | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   if (text === undefined) return fallback;
   const n = Number(text);
-  if (String(text).trim() === '' || !Number.isFinite(n) || n < min || n > max) throw usage(`${flag}: "${text}" is out of range`, `Give a number from ${min} to ${max}.`);
+  if (String(text).trim() === '' || !Number.isFinite(n) || n < min || n > max)
+    throw usage(`${flag}: "${text}" is out of range`, `Give a number from ${min} to ${max}.`);
   return n;
 }
 
 export function benchCsv(r: BenchResult): string {
   // Every field is a number or a name the schema limits to [a-z0-9_-]: nothing to quote.
-  const rows = r.apps.flatMap((a) => a.rows.map((x) => [a.app, a.vm, x.frame_size, x.rate_pps, x.mbps, x.rtt_us?.p50 ?? '', x.rtt_us?.p99 ?? '', x.limited_by ?? '', x.trials.length].join(',')));
+  const rows = r.apps.flatMap((a) =>
+    a.rows.map((x) =>
+      [
+        a.app,
+        a.vm,
+        x.frame_size,
+        x.rate_pps,
+        x.mbps,
+        x.rtt_us?.p50 ?? '',
+        x.rtt_us?.p99 ?? '',
+        x.limited_by ?? '',
+        x.trials.length,
+      ].join(','),
+    ),
+  );
   return `${['app', 'vm', 'frame_size', 'zero_loss_pps', 'mbit_s', 'rtt_p50_us', 'rtt_p99_us', 'limited_by', 'trials'].join(',')}\n${rows.join('\n')}\n`;
 }
 
 function benchTable(r: BenchResult): string {
   const loss = r.loss_tolerance ? `loss ≤ ${r.loss_tolerance * 100}%` : 'zero loss';
-  return r.apps.map((a) => [
-    `${a.app} on ${a.vm}: highest rate with ${loss} (RFC 2544 26.1), ${r.trial_s} s trials, ${r.flows} flows; sizes with FCS, Mbit/s of frame bits`,
-    table(['size B', 'pps', 'Mbit/s', 'RTT p50 µs', 'RTT p99 µs', 'limited by', 'trials'], a.rows.map((x) => [
-      String(x.frame_size), String(x.rate_pps), x.mbps.toFixed(2), x.rtt_us ? x.rtt_us.p50.toFixed(1) : '-', x.rtt_us ? x.rtt_us.p99.toFixed(1) : '-', x.limited_by ?? '-', String(x.trials.length),
-    ])),
-  ].join('\n')).join('\n\n');
+  return r.apps
+    .map((a) =>
+      [
+        `${a.app} on ${a.vm}: highest rate with ${loss} (RFC 2544 26.1), ${r.trial_s} s trials, ${r.flows} flows; sizes with FCS, Mbit/s of frame bits`,
+        table(
+          ['size B', 'pps', 'Mbit/s', 'RTT p50 µs', 'RTT p99 µs', 'limited by', 'trials'],
+          a.rows.map((x) => [
+            String(x.frame_size),
+            String(x.rate_pps),
+            x.mbps.toFixed(2),
+            x.rtt_us ? x.rtt_us.p50.toFixed(1) : '-',
+            x.rtt_us ? x.rtt_us.p99.toFixed(1) : '-',
+            x.limited_by ?? '-',
+            String(x.trials.length),
+          ]),
+        ),
+      ].join('\n'),
+    )
+    .join('\n\n');
 }
 
 export async function bench(app: string | undefined, opts: BenchFlags): Promise<void> {
@@ -64,6 +104,15 @@ export async function bench(app: string | undefined, opts: BenchFlags): Promise<
   const lab = loadLab(opts.file, { force: true });
   const r = await labBench(lab, app, o, new Steps());
   if (opts.csv) writeAtomic(opts.csv, benchCsv(r));
-  if (opts.html) writeAtomic(opts.html, renderHtmlReport({ title: `lab ${lab.name}: bench`, bench: r, topology: topologyOf(lab), environment: await reportEnvironment(lab) }));
+  if (opts.html)
+    writeAtomic(
+      opts.html,
+      renderHtmlReport({
+        title: `lab ${lab.name}: bench`,
+        bench: r,
+        topology: topologyOf(lab),
+        environment: await reportEnvironment(lab),
+      }),
+    );
   print(opts, r, () => benchTable(r));
 }

@@ -38,7 +38,12 @@ async function installMissing(missing: ToolStatus[]): Promise<void> {
   progress(`doctor: installing ${packages.join(' ')} with apt-get`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   await run(['apt-get', 'update', '-q'], { env, code: 'ENV_TOOL', what: 'apt-get update', timeoutMs: 600_000 });
-  await run(['apt-get', 'install', '-y', '-q', '--no-install-recommends', ...packages], { env, code: 'ENV_TOOL', what: 'apt-get install', timeoutMs: 1_800_000 });
+  await run(['apt-get', 'install', '-y', '-q', '--no-install-recommends', ...packages], {
+    env,
+    code: 'ENV_TOOL',
+    what: 'apt-get install',
+    timeoutMs: 1_800_000,
+  });
 }
 
 /** What the newest cached image can boot: its kernel, or a downloaded image's own disk. Only a real boot proves KVM runs guests. */
@@ -75,16 +80,52 @@ export async function doctor(opts: DoctorOptions): Promise<void> {
   const qemuUser = runAs ? { name: runAs, ok: await qemuUserExists() } : undefined;
   const qemu = tools.find((t) => t.tool === 'qemu-system-x86_64')?.ok;
   const accel: AccelProbe[] = qemu ? await probeAccelerators() : [];
-  const missing = [...tools.filter((t) => !t.ok && !t.optional).map((t) => t.tool), ...(qemuUser && !qemuUser.ok ? [`the user ${qemuUser.name}`] : [])];
+  const missing = [
+    ...tools.filter((t) => !t.ok && !t.optional).map((t) => t.tool),
+    ...(qemuUser && !qemuUser.ok ? [`the user ${qemuUser.name}`] : []),
+  ];
   const problem = missing.length
-    ? new LabError({ code: 'ENV_TOOL', message: `missing on this host: ${missing.join(', ')}`, hint: opts.fix ? 'apt-get or useradd could not provide them; see the output above.' : 'Run `npx lab doctor --fix` (as root) to install them with apt and create the user.' }, { printed: Boolean(opts.json) })
+    ? new LabError(
+        {
+          code: 'ENV_TOOL',
+          message: `missing on this host: ${missing.join(', ')}`,
+          hint: opts.fix
+            ? 'apt-get or useradd could not provide them; see the output above.'
+            : 'Run `npx lab doctor --fix` (as root) to install them with apt and create the user.',
+        },
+        { printed: Boolean(opts.json) },
+      )
     : undefined;
   // Under --json the problems go in the one document, so stdout always parses.
-  print(opts, { ok: !problem, tools, ...(qemuUser ? { qemuUser } : {}), accel, ...(problem ? { problems: problem.problems } : {}) }, () => {
-    const rows = tools.map((t) => `  ${t.ok ? 'ok     ' : t.optional ? 'absent ' : 'MISSING'} ${t.tool.padEnd(20)} ${t.ok ? t.found : `apt: ${t.apt}`}  (${t.neededFor})`);
-    if (qemuUser) rows.push(`  ${qemuUser.ok ? 'ok     ' : 'MISSING'} ${`user ${qemuUser.name}`.padEnd(20)} ${qemuUser.ok ? 'a system user, no login' : 'lab doctor --fix creates it'}  (QEMU runs as it, not as root)`);
-    const probes = accel.map((p) => `  ${p.works ? (p.depth === 'firmware' ? 'maybe  ' : 'works  ') : 'no     '} ${p.accel.padEnd(20)} ${p.detail}${p.ms ? ` (${p.ms} ms)` : ''}`);
-    return ['host tools:', ...rows, 'accelerators (a real probe boot):', ...(probes.length ? probes : ['  not probed: QEMU is missing'])].join('\n');
-  });
+  print(
+    opts,
+    {
+      ok: !problem,
+      tools,
+      ...(qemuUser ? { qemuUser } : {}),
+      accel,
+      ...(problem ? { problems: problem.problems } : {}),
+    },
+    () => {
+      const rows = tools.map(
+        (t) =>
+          `  ${t.ok ? 'ok     ' : t.optional ? 'absent ' : 'MISSING'} ${t.tool.padEnd(20)} ${t.ok ? t.found : `apt: ${t.apt}`}  (${t.neededFor})`,
+      );
+      if (qemuUser)
+        rows.push(
+          `  ${qemuUser.ok ? 'ok     ' : 'MISSING'} ${`user ${qemuUser.name}`.padEnd(20)} ${qemuUser.ok ? 'a system user, no login' : 'lab doctor --fix creates it'}  (QEMU runs as it, not as root)`,
+        );
+      const probes = accel.map(
+        (p) =>
+          `  ${p.works ? (p.depth === 'firmware' ? 'maybe  ' : 'works  ') : 'no     '} ${p.accel.padEnd(20)} ${p.detail}${p.ms ? ` (${p.ms} ms)` : ''}`,
+      );
+      return [
+        'host tools:',
+        ...rows,
+        'accelerators (a real probe boot):',
+        ...(probes.length ? probes : ['  not probed: QEMU is missing']),
+      ].join('\n');
+    },
+  );
   if (problem) throw problem;
 }

@@ -21,7 +21,11 @@ export async function images(action: string | undefined, opts: ImagesOptions): P
   if (action === undefined || action === 'list') return list(opts);
   if (action === 'prune') return prune(opts);
   if (action === 'build') return build(opts);
-  throw new LabError({ code: 'USAGE', message: `lab images: unknown action "${action}"`, hint: 'Use `lab images` (list), `lab images build` or `lab images prune`.' });
+  throw new LabError({
+    code: 'USAGE',
+    message: `lab images: unknown action "${action}"`,
+    hint: 'Use `lab images` (list), `lab images build` or `lab images prune`.',
+  });
 }
 
 /** Makes the spec's guest image ahead of time (a CI job's warm-up, say), as `lab up` would. */
@@ -64,10 +68,20 @@ function list(opts: ImagesOptions): void {
   const packages = { dir: debCacheRoot(root), ...debCacheUsage(debCacheRoot(root)) };
   print(opts, { root, wanted, images: entries, snapshots, dpdkBuilds: builds, packages }, () =>
     [
-      entries.length ? [`${root}:`, ...entries.map((e) => `  ${row(e)}${e.dir === wanted ? `  (${opts.file} uses it)` : ''}`)].join('\n') : `${root}: no images`,
-      ...(snapshots.length ? [`provisioned snapshots of ${opts.file}:`, ...snapshots.map((s) => `  ${snapshotRow(s)}`)] : []),
+      entries.length
+        ? [`${root}:`, ...entries.map((e) => `  ${row(e)}${e.dir === wanted ? `  (${opts.file} uses it)` : ''}`)].join(
+            '\n',
+          )
+        : `${root}: no images`,
+      ...(snapshots.length
+        ? [`provisioned snapshots of ${opts.file}:`, ...snapshots.map((s) => `  ${snapshotRow(s)}`)]
+        : []),
       ...(builds.length ? ['DPDK release builds:', ...builds.map((b) => `  ${buildRow(b, build)}`)] : []),
-      ...(packages.debs ? [`downloaded packages, for the next image build: ${packages.dir}  ${packages.debs} .deb files  ${mib(packages.bytes)}`] : []),
+      ...(packages.debs
+        ? [
+            `downloaded packages, for the next image build: ${packages.dir}  ${packages.debs} .deb files  ${mib(packages.bytes)}`,
+          ]
+        : []),
     ].join('\n'),
   );
 }
@@ -80,30 +94,55 @@ function prune(opts: ImagesOptions): void {
   const root = imageCacheRoot();
   const wanted = wantedDir(opts, root);
   if (!wanted && !opts.all) {
-    throw new LabError({ code: 'USAGE', message: `lab images prune keeps the image ${opts.file} boots from, and there is no ${opts.file}`, hint: 'Name the spec with -f, or pass --all to remove every image no VM is using.' });
+    throw new LabError({
+      code: 'USAGE',
+      message: `lab images prune keeps the image ${opts.file} boots from, and there is no ${opts.file}`,
+      hint: 'Name the spec with -f, or pass --all to remove every image no VM is using.',
+    });
   }
   const choice = choosePrune(listCache(root), wanted, Boolean(opts.all));
   for (const entry of choice.remove) removeEntry(entry);
   // --all also takes the spec's snapshots, but never one whose overlay a running QEMU has open.
-  const snapshots = opts.all && existsSync(opts.file) ? pruneSnapshots(loadLab(opts.file, { force: true })) : { removed: [], kept: snapshotsOf(opts) };
+  const snapshots =
+    opts.all && existsSync(opts.file)
+      ? pruneSnapshots(loadLab(opts.file, { force: true }))
+      : { removed: [], kept: snapshotsOf(opts) };
   // DPDK builds: the one the spec installs stays, unless --all.
   const build = wantedBuild(opts, root);
-  const builds = [...listDpdkBuilds(dpdkBuildCacheRoot()).filter((b) => opts.all || b.file !== build), ...leftoverDpdkCopies(dpdkBuildCacheRoot(), (pid) => existsSync(`/proc/${pid}`))];
+  const builds = [
+    ...listDpdkBuilds(dpdkBuildCacheRoot()).filter((b) => opts.all || b.file !== build),
+    ...leftoverDpdkCopies(dpdkBuildCacheRoot(), (pid) => existsSync(`/proc/${pid}`)),
+  ];
   for (const b of builds) rmSync(b.file, { force: true });
   // The packages only speed up the next image build: --all takes them too.
-  const packages = opts.all ? { dir: debCacheRoot(root), ...debCacheUsage(debCacheRoot(root)) } : { dir: debCacheRoot(root), debs: 0, bytes: 0 };
+  const packages = opts.all
+    ? { dir: debCacheRoot(root), ...debCacheUsage(debCacheRoot(root)) }
+    : { dir: debCacheRoot(root), debs: 0, bytes: 0 };
   if (opts.all) rmSync(packages.dir, { recursive: true, force: true });
   const freed = [...choice.remove, ...snapshots.removed, ...builds, packages].reduce((sum, e) => sum + e.bytes, 0);
-  print(opts, { root, removed: choice.remove, kept: choice.keep.map((k) => ({ ...k.entry, why: k.why })), snapshots, dpdkBuildsRemoved: builds, packagesRemoved: packages.debs, freedBytes: freed }, () =>
-    [
-      ...choice.remove.map((e) => `removed ${row(e)}`),
-      ...choice.keep.map((k) => `kept    ${row(k.entry)}  (${k.why})`),
-      ...snapshots.removed.map((s) => `removed snapshot ${snapshotRow(s)}`),
-      ...snapshots.kept.map((s) => `kept    snapshot ${snapshotRow(s)}${s.runningPid ? '' : '  (prune --all removes it)'}`),
-      ...builds.map((b) => `removed DPDK build ${buildRow(b, build)}`),
-      ...(packages.debs ? [`removed ${packages.debs} downloaded packages (${packages.dir})`] : []),
-      `freed ${mib(freed)}`,
-    ].join('\n'),
+  print(
+    opts,
+    {
+      root,
+      removed: choice.remove,
+      kept: choice.keep.map((k) => ({ ...k.entry, why: k.why })),
+      snapshots,
+      dpdkBuildsRemoved: builds,
+      packagesRemoved: packages.debs,
+      freedBytes: freed,
+    },
+    () =>
+      [
+        ...choice.remove.map((e) => `removed ${row(e)}`),
+        ...choice.keep.map((k) => `kept    ${row(k.entry)}  (${k.why})`),
+        ...snapshots.removed.map((s) => `removed snapshot ${snapshotRow(s)}`),
+        ...snapshots.kept.map(
+          (s) => `kept    snapshot ${snapshotRow(s)}${s.runningPid ? '' : '  (prune --all removes it)'}`,
+        ),
+        ...builds.map((b) => `removed DPDK build ${buildRow(b, build)}`),
+        ...(packages.debs ? [`removed ${packages.debs} downloaded packages (${packages.dir})`] : []),
+        `freed ${mib(freed)}`,
+      ].join('\n'),
   );
 }
 

@@ -24,7 +24,13 @@ export async function impair(wire: string | undefined, opts: ImpairFlags): Promi
   const r = await labImpair(loadLab(opts.file, { force: true }), wire, change);
   print(opts, r, () => {
     const head = r.changed ? [`${r.changed.wire}: was ${describeImpairment(r.changed.before)}`] : [];
-    const wires = r.wires.map((w) => `${w.wire.padEnd(8)} ${w.label}: ${describeImpairment(w.impair)}  ${w.running ? `relay pid ${w.pid}` : 'relay not running (lab up starts it)'}`);
-    return [...head, ...(wires.length ? wires : [`lab ${r.lab} has no impaired wire: give a link or network \`impair:\` in the spec`])].join('\n');
+    const wires = r.wires.map(
+      (w) =>
+        `${w.wire.padEnd(8)} ${w.label}: ${describeImpairment(w.impair)}  ${w.running ? `relay pid ${w.pid}` : 'relay not running (lab up starts it)'}`,
+    );
+    return [
+      ...head,
+      ...(wires.length ? wires : [`lab ${r.lab} has no impaired wire: give a link or network \`impair:\` in the spec`]),
+    ].join('\n');
   });
 }

@@ -29,10 +29,15 @@ export async function up(opts: FileOptions): Promise<void> {
   const steps = new Steps();
   const r = await labUp(loadLab(opts.file, { force: opts.force }), steps);
   print(opts, { ...r, timings: steps.timings }, () => {
-    const head = r.alreadyUp ? `lab ${r.lab} is already up: nothing changed` : `lab ${r.lab} is up (namespace ${r.netns})`;
+    const head = r.alreadyUp
+      ? `lab ${r.lab} is already up: nothing changed`
+      : `lab ${r.lab} is up (namespace ${r.netns})`;
     const vms = r.vms.flatMap((v) => [
       `  ${v.vm}  ${v.driver}${v.accel ? `  accel ${v.accel}  ssh 127.0.0.1:${v.sshPort}` : ''}  namespace ${v.netns}`,
-      ...v.nics.map((n) => `    ${n.name}: ${n.guestIf ? `guest ${n.guestIf}, ${n.guestQueues} combined channels (ethtool -l), ` : ''}${n.ip} mac ${n.mac}, ${n.queues} queue(s)  ⇄  ${n.link ?? (n.network ? `network ${n.network}` : `${n.hostIf} ${n.host_ip}`)}`),
+      ...v.nics.map(
+        (n) =>
+          `    ${n.name}: ${n.guestIf ? `guest ${n.guestIf}, ${n.guestQueues} combined channels (ethtool -l), ` : ''}${n.ip} mac ${n.mac}, ${n.queues} queue(s)  ⇄  ${n.link ?? (n.network ? `network ${n.network}` : `${n.hostIf} ${n.host_ip}`)}`,
+      ),
     ]);
     const image = r.image ? [`  image: ${r.image.reused ? 'reused' : 'built'} ${r.image.dir}`] : [];
     return [head, ...image, ...vms].join('\n');
@@ -40,37 +45,75 @@ export async function up(opts: FileOptions): Promise<void> {
 }
 
 export async function down(vm: string | undefined, opts: FileOptions & { purge?: boolean }): Promise<void> {
-  if (vm !== undefined && opts.purge) throw new LabError({ code: 'USAGE', message: '--purge removes the whole lab\'s state folder: it takes no vm', hint: `Run \`lab down ${vm}\` alone, or \`lab down --purge\` for the whole lab.` });
+  if (vm !== undefined && opts.purge)
+    throw new LabError({
+      code: 'USAGE',
+      message: "--purge removes the whole lab's state folder: it takes no vm",
+      hint: `Run \`lab down ${vm}\` alone, or \`lab down --purge\` for the whole lab.`,
+    });
   const r = await labDown(loadLab(opts.file, { force: true }), Boolean(opts.purge), vm);
   const what = vm ? `vm ${vm} of lab ${r.lab}` : `lab ${r.lab}`;
-  print(opts, r, () => (r.removed.length ? [`${what} is down; removed:`, ...r.removed.map((x) => `  ${x}`)].join('\n') : `${what} was not up: nothing to remove`) + (r.purged ? '\nstate folder removed' : ''));
+  print(
+    opts,
+    r,
+    () =>
+      (r.removed.length
+        ? [`${what} is down; removed:`, ...r.removed.map((x) => `  ${x}`)].join('\n')
+        : `${what} was not up: nothing to remove`) + (r.purged ? '\nstate folder removed' : ''),
+  );
 }
 
 export async function reset(vm: string | undefined, opts: FileOptions): Promise<void> {
   const steps = new Steps();
   const r = await labReset(loadLab(opts.file, { force: true }), steps, vm);
-  print(opts, r, () => r.vms.map((v) => `${v.vm} is back in its provisioned state (${seconds(v.ms)})${v.appsStopped.length ? `; stopped ${v.appsStopped.join(', ')}` : ''}`).join('\n'));
+  print(opts, r, () =>
+    r.vms
+      .map(
+        (v) =>
+          `${v.vm} is back in its provisioned state (${seconds(v.ms)})${v.appsStopped.length ? `; stopped ${v.appsStopped.join(', ')}` : ''}`,
+      )
+      .join('\n'),
+  );
 }
 
 export async function status(vm: string | undefined, opts: FileOptions): Promise<void> {
   const r = await labStatus(loadLab(opts.file, { force: true }), vm);
   print(opts, r, () => {
     const vms = r.vms.map((v) => {
-      const qemu = v.accel ? `  pid ${v.pid}  accel ${v.accel}  ssh 127.0.0.1:${v.sshPort}  up ${v.uptimeS} s` : v.pid ? `  QEMU pid ${v.pid} runs with no record of it: \`lab down\` stops it` : '';
+      const qemu = v.accel
+        ? `  pid ${v.pid}  accel ${v.accel}  ssh 127.0.0.1:${v.sshPort}  up ${v.uptimeS} s`
+        : v.pid
+          ? `  QEMU pid ${v.pid} runs with no record of it: \`lab down\` stops it`
+          : '';
       return `  ${v.vm.padEnd(8)} ${v.driver.padEnd(6)} ${v.state.padEnd(8)} ${v.netns}${qemu}  ${v.nics.map((n) => `${n.name} ${n.ip} ×${n.queues}q${n.guestIf ? ` (guest ${n.guestIf})` : ''}`).join(', ')}`;
     });
-    const apps = r.apps.map((a) => `  ${a.app.padEnd(16)} on ${a.vm}  ${a.state}  pid ${a.pid}  ${a.queues} queue(s), rss ${a.rss}  log ${a.log}`);
-    return [`lab ${r.lab}: ${r.up ? 'up' : 'not up'}`, 'vms:', ...vms, 'apps:', ...(apps.length ? apps : ['  none running'])].join('\n');
+    const apps = r.apps.map(
+      (a) =>
+        `  ${a.app.padEnd(16)} on ${a.vm}  ${a.state}  pid ${a.pid}  ${a.queues} queue(s), rss ${a.rss}  log ${a.log}`,
+    );
+    return [
+      `lab ${r.lab}: ${r.up ? 'up' : 'not up'}`,
+      'vms:',
+      ...vms,
+      'apps:',
+      ...(apps.length ? apps : ['  none running']),
+    ].join('\n');
   });
 }
 
 export async function runApp(app: string, opts: FileOptions & { lcores?: string; detach?: boolean }): Promise<void> {
-  const lab = loadLab(opts.file, { force: opts.force, ...(opts.lcores ? { appLcores: { app, lcores: String(opts.lcores) } } : {}) });
+  const lab = loadLab(opts.file, {
+    force: opts.force,
+    ...(opts.lcores ? { appLcores: { app, lcores: String(opts.lcores) } } : {}),
+  });
   const r = await labRun(lab, app);
   print(opts, r, () =>
     r.alreadyRunning
       ? `${r.app} is already running on ${r.vm} (pid ${r.pid}): nothing changed`
-      : [`${r.app} runs on ${r.vm}.${r.nic}${r.pci ? ` (PCI ${r.pci})` : ''} (${r.where}): pid ${r.pid}, ${r.ready.queues} queue(s) on lcores ${r.ready.lcores.join(',')}, RSS by ${r.ready.rss}, driver ${r.ready.driver}, MAC ${r.ready.mac}`, `log: ${r.log}`].join('\n'),
+      : [
+          `${r.app} runs on ${r.vm}.${r.nic}${r.pci ? ` (PCI ${r.pci})` : ''} (${r.where}): pid ${r.pid}, ${r.ready.queues} queue(s) on lcores ${r.ready.lcores.join(',')}, RSS by ${r.ready.rss}, driver ${r.ready.driver}, MAC ${r.ready.mac}`,
+          `log: ${r.log}`,
+        ].join('\n'),
   );
   if (opts.detach || r.alreadyRunning) return;
   process.stderr.write(`following ${r.app}'s log; Ctrl-C stops it (use --detach to leave it running)\n`);
@@ -79,7 +122,9 @@ export async function runApp(app: string, opts: FileOptions & { lcores?: string;
 }
 
 function stoppedLine(r: StopAppResult): string {
-  const q = r.final?.queues.map((x) => `q${x.queue}: rx ${x.rx} tx ${x.tx} dropped ${x.dropped}`).join('; ') ?? 'no final counters';
+  const q =
+    r.final?.queues.map((x) => `q${x.queue}: rx ${x.rx} tx ${x.tx} dropped ${x.dropped}`).join('; ') ??
+    'no final counters';
   return `${r.app} stopped (${r.how}); NIC given back to the kernel\n  final counters: ${q}`;
 }
 
@@ -96,20 +141,38 @@ export interface ReportFlags {
   evidence?: string;
 }
 
-async function finish(verb: 'verify' | 'test', opts: OutputOptions & ReportFlags, lab: Lab, report: Report, extra: Record<string, unknown> = {}): Promise<void> {
+async function finish(
+  verb: 'verify' | 'test',
+  opts: OutputOptions & ReportFlags,
+  lab: Lab,
+  report: Report,
+  extra: Record<string, unknown> = {},
+): Promise<void> {
   if (opts.junit) writeAtomic(opts.junit, reportJUnit(report));
   if (opts.html) {
     const environment = report.environment ?? (await reportEnvironment(lab));
-    writeAtomic(opts.html, renderHtmlReport({ title: `lab ${lab.name}: ${verb}`, report, topology: topologyOf(lab), environment }));
+    writeAtomic(
+      opts.html,
+      renderHtmlReport({ title: `lab ${lab.name}: ${verb}`, report, topology: topologyOf(lab), environment }),
+    );
   }
   if (opts.summary) appendNoFollow(opts.summary, reportMarkdown(report));
   print(opts, { ...report, ...extra }, () => reportTable(report));
-  if (!report.passed) throw new LabError({ code: 'VERIFY_FAILED', message: `${report.counts.failed} check(s) failed` }, { printed: true });
+  if (!report.passed)
+    throw new LabError(
+      { code: 'VERIFY_FAILED', message: `${report.counts.failed} check(s) failed` },
+      { printed: true },
+    );
 }
 
 export async function verify(app: string | undefined, opts: FileOptions & ReportFlags): Promise<void> {
   const lab = loadLab(opts.file, { force: true });
-  await finish('verify', opts, lab, opts.evidence ? await verifyKeepingEvidence(lab, app, opts.evidence) : await labVerify(lab, app));
+  await finish(
+    'verify',
+    opts,
+    lab,
+    opts.evidence ? await verifyKeepingEvidence(lab, app, opts.evidence) : await labVerify(lab, app),
+  );
 }
 
 export async function test(opts: FileOptions & ReportFlags): Promise<void> {
@@ -117,7 +180,10 @@ export async function test(opts: FileOptions & ReportFlags): Promise<void> {
   const started = Date.now();
   const lab = loadLab(opts.file, { force: opts.force });
   const report = await labTest(lab, steps, { evidence: opts.evidence });
-  if (!opts.json) process.stderr.write(`lab test: ${seconds(Date.now() - started)} in all${report.evidence ? `; evidence kept in ${report.evidence}` : ''}\n`);
+  if (!opts.json)
+    process.stderr.write(
+      `lab test: ${seconds(Date.now() - started)} in all${report.evidence ? `; evidence kept in ${report.evidence}` : ''}\n`,
+    );
   await finish('test', opts, lab, report, { timings: steps.timings, ms: Date.now() - started });
 }
 
@@ -125,6 +191,10 @@ export async function ssh(vm: string, command: string[], opts: FileOptions): Pro
   process.exitCode = await attach(shellArgv(loadLab(opts.file, { force: true }), vm, command));
 }
 
-export async function logs(vm: string, source: string | undefined, opts: FileOptions & { follow?: boolean }): Promise<void> {
+export async function logs(
+  vm: string,
+  source: string | undefined,
+  opts: FileOptions & { follow?: boolean },
+): Promise<void> {
   process.exitCode = await attach(logsArgv(loadLab(opts.file, { force: true }), vm, source, Boolean(opts.follow)));
 }

@@ -11,9 +11,17 @@ export interface RenderOptions extends OutputOptions {
 
 export async function render(opts: RenderOptions): Promise<void> {
   const r = await labRender(loadLab(opts.file, { force: opts.force }), opts.out);
-  print(opts, r, () =>
-    r.vms
-      .map((v) => [`${v.vm}: ${v.accel ? `${v.accel.accel} (${v.accel.reason}), ` : ''}${v.sshPort ? `ssh on 127.0.0.1:${v.sshPort}` : ''}`, ...Object.values(v.files).map((f) => `  wrote ${f}`)].join('\n'))
-      .join('\n') || `lab ${r.lab} has no nodes with files to render`,
+  print(
+    opts,
+    r,
+    () =>
+      r.vms
+        .map((v) =>
+          [
+            `${v.vm}: ${v.accel ? `${v.accel.accel} (${v.accel.reason}), ` : ''}${v.sshPort ? `ssh on 127.0.0.1:${v.sshPort}` : ''}`,
+            ...Object.values(v.files).map((f) => `  wrote ${f}`),
+          ].join('\n'),
+        )
+        .join('\n') || `lab ${r.lab} has no nodes with files to render`,
   );
 }

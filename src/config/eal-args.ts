@@ -29,10 +29,13 @@ const LOADS_OR_WRITES = new Map<string, string>([
 
 /** vdev arguments that name a file or socket path (net_pcap's rx_pcap/tx_pcap, vhost's iface, memif's socket …). */
 function vdevNamesFile(value: string): boolean {
-  return value.split(',').slice(1).some((kv) => {
-    const [key = '', v = ''] = kv.split('=');
-    return v.includes('/') || /pcap|path|file|sock|iface/.test(key);
-  });
+  return value
+    .split(',')
+    .slice(1)
+    .some((kv) => {
+      const [key = '', v = ''] = kv.split('=');
+      return v.includes('/') || /pcap|path|file|sock|iface/.test(key);
+    });
 }
 
 interface EalArgProblem {
@@ -49,9 +52,17 @@ function options(args: string[]): Array<{ index: number; option: string; value: 
     if (!arg.startsWith('-')) continue;
     if (arg.startsWith('--')) {
       const eq = arg.indexOf('=');
-      out.push(eq < 0 ? { index: i, option: arg, value: args[i + 1] ?? '' } : { index: i, option: arg.slice(0, eq), value: arg.slice(eq + 1) });
+      out.push(
+        eq < 0
+          ? { index: i, option: arg, value: args[i + 1] ?? '' }
+          : { index: i, option: arg.slice(0, eq), value: arg.slice(eq + 1) },
+      );
     } else {
-      out.push(arg.length > 2 ? { index: i, option: arg.slice(0, 2), value: arg.slice(2) } : { index: i, option: arg, value: args[i + 1] ?? '' });
+      out.push(
+        arg.length > 2
+          ? { index: i, option: arg.slice(0, 2), value: arg.slice(2) }
+          : { index: i, option: arg, value: args[i + 1] ?? '' },
+      );
     }
   }
   return out;
@@ -61,18 +72,35 @@ function options(args: string[]): Array<{ index: number; option: string; value: 
 export function ealArgProblems(app: Pick<AppSpec, 'eal_args' | 'trust_eal_args'>): EalArgProblem[] {
   const out: EalArgProblem[] = [];
   const end = app.eal_args.indexOf('--');
-  if (end >= 0) out.push({ at: ['eal_args', end], message: '"--" in eal_args would end EAL\'s arguments there and hand the rest to the app', hint: 'Put the app\'s own arguments in args: lab passes them after its own "--".' });
+  if (end >= 0)
+    out.push({
+      at: ['eal_args', end],
+      message: '"--" in eal_args would end EAL\'s arguments there and hand the rest to the app',
+      hint: 'Put the app\'s own arguments in args: lab passes them after its own "--".',
+    });
   for (const { index, option, value } of options(app.eal_args)) {
     const at: PathSegment[] = ['eal_args', index];
     const own = SET_BY_LAB.get(option);
     if (own) {
-      out.push({ at, message: `${option} is one of the EAL options lab passes itself: ${own}`, hint: 'Remove it from eal_args.' });
+      out.push({
+        at,
+        message: `${option} is one of the EAL options lab passes itself: ${own}`,
+        hint: 'Remove it from eal_args.',
+      });
       continue;
     }
     if (app.trust_eal_args) continue;
-    const risk = LOADS_OR_WRITES.get(option) ?? (option === '--vdev' && vdevNamesFile(value) ? 'creates a device that reads or writes a file or socket it names' : undefined);
+    const risk =
+      LOADS_OR_WRITES.get(option) ??
+      (option === '--vdev' && vdevNamesFile(value)
+        ? 'creates a device that reads or writes a file or socket it names'
+        : undefined);
     if (risk) {
-      out.push({ at, message: `${option} ${risk}, as root on the node: a spec that does this is code, and says so`, hint: 'If you trust this spec as you trust code, set trust_eal_args: true on the app; `lab validate` lists what it runs.' });
+      out.push({
+        at,
+        message: `${option} ${risk}, as root on the node: a spec that does this is code, and says so`,
+        hint: 'If you trust this spec as you trust code, set trust_eal_args: true on the app; `lab validate` lists what it runs.',
+      });
     }
   }
   return out;

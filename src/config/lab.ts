@@ -26,9 +26,13 @@ export interface Nic extends NicSpec {
   wire: Wire;
 }
 
-export type Wire = { kind: 'own' } | { kind: 'veth' } | { kind: 'bridge'; bridge: string } | { kind: 'relay'; relay: string };
+export type Wire =
+  { kind: 'own' } | { kind: 'veth' } | { kind: 'bridge'; bridge: string } | { kind: 'relay'; relay: string };
 
-export type NicPeer = { kind: 'host' } | { kind: 'nic'; vm: string; nic: string; link: number; impaired: boolean } | { kind: 'network'; network: string; bridge: string; impaired: boolean };
+export type NicPeer =
+  | { kind: 'host' }
+  | { kind: 'nic'; vm: string; nic: string; link: number; impaired: boolean }
+  | { kind: 'network'; network: string; bridge: string; impaired: boolean };
 
 export interface Network {
   name: string;
@@ -105,11 +109,17 @@ export function parseEndpoint(text: string): Endpoint {
 }
 
 export function resolveLab(spec: LabSpec, file: string): Lab {
-  const links = spec.links.map((l, index): Link => ({ index, ends: [parseEndpoint(l.endpoints[0]!), parseEndpoint(l.endpoints[1]!)], ...(l.impair ? { impair: l.impair } : {}) }));
+  const links = spec.links.map((l, index): Link => ({
+    index,
+    ends: [parseEndpoint(l.endpoints[0]!), parseEndpoint(l.endpoints[1]!)],
+    ...(l.impair ? { impair: l.impair } : {}),
+  }));
   const networks = Object.entries(spec.networks).map(([name, n]): Network => ({
     name,
     bridge: bridgeName(name),
-    members: n.members.map((m) => parseEndpoint(m)).flatMap((e) => (e.kind === 'nic' ? [{ vm: e.vm, nic: e.nic }] : [])),
+    members: n.members
+      .map((m) => parseEndpoint(m))
+      .flatMap((e) => (e.kind === 'nic' ? [{ vm: e.vm, nic: e.nic }] : [])),
     ...(n.impair ? { impair: n.impair } : {}),
   }));
   const peers = peersOf(links, networks);
@@ -120,7 +130,10 @@ export function resolveLab(spec: LabSpec, file: string): Lab {
     name: spec.name,
     spec,
     image: spec.image,
-    dpdk: { ...spec.dpdk, url: spec.dpdk.url || (spec.dpdk.version ? `https://fast.dpdk.org/rel/dpdk-${spec.dpdk.version}.tar.xz` : '') },
+    dpdk: {
+      ...spec.dpdk,
+      url: spec.dpdk.url || (spec.dpdk.version ? `https://fast.dpdk.org/rel/dpdk-${spec.dpdk.version}.tar.xz` : ''),
+    },
     vms,
     links,
     networks,
@@ -152,20 +165,24 @@ export const NO_IMPAIRMENT: Impairment = { delay_us: 0, jitter_us: 0, loss: 0, r
 function relaysOf(links: Link[], networks: Network[]): Relay[] {
   const nics = (ends: Endpoint[]) => ends.flatMap((e) => (e.kind === 'nic' ? [{ vm: e.vm, nic: e.nic }] : []));
   return [
-    ...links.filter((l) => l.impair && nics(l.ends).length === 2).map((l): Relay => ({
-      name: linkBridgeName(l.index),
-      label: `links[${l.index}] ${l.ends.map((e) => (e.kind === 'nic' ? `${e.vm}.${e.nic}` : 'host')).join(' ⇄ ')}`,
-      at: ['links', l.index, 'impair'],
-      ports: nics(l.ends),
-      impair: { ...NO_IMPAIRMENT, ...l.impair },
-    })),
-    ...networks.filter((n) => n.impair).map((n): Relay => ({
-      name: n.bridge,
-      label: `network ${n.name}`,
-      at: ['networks', n.name, 'impair'],
-      ports: n.members,
-      impair: { ...NO_IMPAIRMENT, ...n.impair },
-    })),
+    ...links
+      .filter((l) => l.impair && nics(l.ends).length === 2)
+      .map((l): Relay => ({
+        name: linkBridgeName(l.index),
+        label: `links[${l.index}] ${l.ends.map((e) => (e.kind === 'nic' ? `${e.vm}.${e.nic}` : 'host')).join(' ⇄ ')}`,
+        at: ['links', l.index, 'impair'],
+        ports: nics(l.ends),
+        impair: { ...NO_IMPAIRMENT, ...l.impair },
+      })),
+    ...networks
+      .filter((n) => n.impair)
+      .map((n): Relay => ({
+        name: n.bridge,
+        label: `network ${n.name}`,
+        at: ['networks', n.name, 'impair'],
+        ports: n.members,
+        impair: { ...NO_IMPAIRMENT, ...n.impair },
+      })),
   ];
 }
 
@@ -183,7 +200,13 @@ function peersOf(links: Link[], networks: Network[]): Map<string, NicPeer> {
     add(`${b.vm}.${b.nic}`, { kind: 'nic', vm: a.vm, nic: a.nic, link: link.index, impaired: Boolean(link.impair) });
   }
   for (const net of networks) {
-    for (const m of net.members) add(`${m.vm}.${m.nic}`, { kind: 'network', network: net.name, bridge: net.bridge, impaired: Boolean(net.impair) });
+    for (const m of net.members)
+      add(`${m.vm}.${m.nic}`, {
+        kind: 'network',
+        network: net.name,
+        bridge: net.bridge,
+        impaired: Boolean(net.impair),
+      });
   }
   return peers;
 }
@@ -256,7 +279,8 @@ export function peerNic(lab: Lab, nic: Nic): Nic | undefined {
 export function testerNic(lab: Lab, nic: Nic, from: string): Nic | undefined {
   const { peer } = nic;
   if (peer.kind === 'nic') return peer.vm === from ? findNic(lab, peer.vm, peer.nic) : undefined;
-  if (peer.kind === 'network') return findVm(lab, from)?.nics.find((n) => n.peer.kind === 'network' && n.peer.network === peer.network);
+  if (peer.kind === 'network')
+    return findVm(lab, from)?.nics.find((n) => n.peer.kind === 'network' && n.peer.network === peer.network);
   return undefined;
 }
 
@@ -270,18 +294,28 @@ export interface AppPlace {
 export function placeOf(lab: Lab, name: string): AppPlace {
   const app = lab.apps.find((a) => a.name === name);
   if (!app) {
-    throw new LabError({ code: 'USAGE', message: `lab ${lab.name} has no app "${name}"`, hint: `Its apps: ${lab.apps.map((a) => a.name).join(', ') || 'none'}.` });
+    throw new LabError({
+      code: 'USAGE',
+      message: `lab ${lab.name} has no app "${name}"`,
+      hint: `Its apps: ${lab.apps.map((a) => a.name).join(', ') || 'none'}.`,
+    });
   }
   // The semantic checks guarantee both exist unless --force skipped them.
   const vm = findVm(lab, app.vm);
   const nic = findNic(lab, app.vm, app.nic);
-  if (!vm || !nic) throw new LabError({ code: 'USAGE', message: `app ${name} names ${app.vm}.${app.nic}, which does not exist` });
+  if (!vm || !nic)
+    throw new LabError({ code: 'USAGE', message: `app ${name} names ${app.vm}.${app.nic}, which does not exist` });
   return { app, vm, nic };
 }
 
 /** A VM by name, or a usage error that lists the lab's VMs. */
 export function vmNamed(lab: Lab, name: string): Vm {
   const vm = findVm(lab, name);
-  if (!vm) throw new LabError({ code: 'USAGE', message: `lab ${lab.name} has no vm "${name}"`, hint: `Its vms: ${lab.vms.map((v) => v.name).join(', ')}.` });
+  if (!vm)
+    throw new LabError({
+      code: 'USAGE',
+      message: `lab ${lab.name} has no vm "${name}"`,
+      hint: `Its vms: ${lab.vms.map((v) => v.name).join(', ')}.`,
+    });
   return vm;
 }

@@ -12,9 +12,11 @@ export function parseLcores(text: string): number[] | string {
   const seen = new Set<number>();
   for (const part of text.split(',')) {
     const [from, to = from] = part.split('-').map(Number);
-    if (from === undefined || to === undefined || Number.isNaN(from) || Number.isNaN(to)) return `"${part}" is not an lcore or a range`;
+    if (from === undefined || to === undefined || Number.isNaN(from) || Number.isNaN(to))
+      return `"${part}" is not an lcore or a range`;
     if (to < from) return `range ${part} runs backwards`;
-    if (to > MAX_LCORE_ID) return `lcore ${to} is beyond ${MAX_LCORE_ID}, the highest lcore id lab accepts (a node has at most 64 cpus)`;
+    if (to > MAX_LCORE_ID)
+      return `lcore ${to} is beyond ${MAX_LCORE_ID}, the highest lcore id lab accepts (a node has at most 64 cpus)`;
     for (let id = from; id <= to; id++) {
       if (seen.has(id)) return `lcore ${id} is listed twice`;
       seen.add(id);
@@ -26,7 +28,7 @@ export function parseLcores(text: string): number[] | string {
 
 export function formatLcores(ids: number[]): string {
   const runs: string[] = [];
-  for (let i = 0; i < ids.length; ) {
+  for (let i = 0; i < ids.length;) {
     let j = i;
     while (j + 1 < ids.length && ids[j + 1] === ids[j]! + 1) j++;
     runs.push(i === j ? `${ids[i]}` : `${ids[i]}-${ids[j]}`);

@@ -31,7 +31,11 @@ function resolveSource(source: SpecSource, absolute: string, options: LoadOption
   if (override) override.lcores = options.appLcores!.lcores;
   const lab = resolveLab(spec, absolute);
   if (options.force) return lab;
-  const problems: Problem[] = [...checkLab(lab), ...(options.checks?.(lab) ?? [])].map(({ at, ...rest }) => ({ ...rest, path: formatPath(at), location: source.locate(at) }));
+  const problems: Problem[] = [...checkLab(lab), ...(options.checks?.(lab) ?? [])].map(({ at, ...rest }) => ({
+    ...rest,
+    path: formatPath(at),
+    location: source.locate(at),
+  }));
   if (problems.length) throw new LabError(problems);
   return lab;
 }

@@ -64,7 +64,8 @@ export function schemaToTs(root: JsonSchema): string {
     if (schema.then?.$ref && schema.else?.$ref) return `${refName(schema.then.$ref)} | ${refName(schema.else.$ref)}`;
     const types = Array.isArray(schema.type) ? schema.type : schema.type ? [schema.type] : [];
     // An object or null: a section whose absence (null) means it is off.
-    if (types.length > 1) return types.map((t) => (t === 'object' ? objectType(schema, hint) : primitive(t))).join(' | ');
+    if (types.length > 1)
+      return types.map((t) => (t === 'object' ? objectType(schema, hint) : primitive(t))).join(' | ');
     switch (types[0]) {
       case 'object':
         return objectType(schema, hint);

@@ -13,8 +13,16 @@ let compiled: { check: ValidateFunction; fill: ValidateFunction } | undefined;
 function validators(): { check: ValidateFunction; fill: ValidateFunction } {
   // Two compilations: `check` reports on the file as written; `fill` applies defaults once it is valid.
   compiled ??= {
-    check: new Ajv2020({ allErrors: true, verbose: true, allowUnionTypes: true, strict: true, strictRequired: false }).compile(labSchema),
-    fill: new Ajv2020({ useDefaults: true, allowUnionTypes: true, strict: true, strictRequired: false }).compile(labSchema),
+    check: new Ajv2020({
+      allErrors: true,
+      verbose: true,
+      allowUnionTypes: true,
+      strict: true,
+      strictRequired: false,
+    }).compile(labSchema),
+    fill: new Ajv2020({ useDefaults: true, allowUnionTypes: true, strict: true, strictRequired: false }).compile(
+      labSchema,
+    ),
   };
   return compiled;
 }
@@ -23,14 +31,16 @@ export function checkSchema(source: SpecSource): Problem[] {
   const { check } = validators();
   if (check(source.data)) return [];
   const seen = new Set<string>();
-  return (check.errors ?? [])
-    // `if` only says a branch failed, and propertyNames repeats its pattern error: the real errors are reported beside them.
-    .filter((e) => e.keyword !== 'if' && !(e.keyword === 'pattern' && e.schemaPath.includes('/propertyNames/')))
-    .map((e) => toProblem(e, source))
-    .filter((p) => {
-      const key = `${p.path}\u0000${p.message}`;
-      return seen.has(key) ? false : (seen.add(key), true);
-    });
+  return (
+    (check.errors ?? [])
+      // `if` only says a branch failed, and propertyNames repeats its pattern error: the real errors are reported beside them.
+      .filter((e) => e.keyword !== 'if' && !(e.keyword === 'pattern' && e.schemaPath.includes('/propertyNames/')))
+      .map((e) => toProblem(e, source))
+      .filter((p) => {
+        const key = `${p.path}\u0000${p.message}`;
+        return seen.has(key) ? false : (seen.add(key), true);
+      })
+  );
 }
 
 /** The spec with every default filled in; only call on data that passed checkSchema. */
@@ -48,11 +58,24 @@ let definitions: Ajv2020 | undefined;
  * as a property, as in a spec, since ajv fills no default at a schema's root.
  */
 export function checkDefinition<T>(name: string, value: unknown): { value: T } | { errors: string[] } {
-  definitions ??= new Ajv2020({ allErrors: true, useDefaults: true, allowUnionTypes: true, strict: true, strictRequired: false }).addSchema(labSchema);
-  const validate = definitions.compile({ type: 'object', properties: { [name]: { $ref: `${String(labSchema.$id)}#/$defs/${name}` } } });
+  definitions ??= new Ajv2020({
+    allErrors: true,
+    useDefaults: true,
+    allowUnionTypes: true,
+    strict: true,
+    strictRequired: false,
+  }).addSchema(labSchema);
+  const validate = definitions.compile({
+    type: 'object',
+    properties: { [name]: { $ref: `${String(labSchema.$id)}#/$defs/${name}` } },
+  });
   const holder = { [name]: structuredClone(value) };
   if (validate(holder)) return { value: holder[name] as T };
-  return { errors: (validate.errors ?? []).map((e) => `${e.instancePath.slice(1).split('/').slice(1).join('.') || name}: ${e.message ?? e.keyword}`) };
+  return {
+    errors: (validate.errors ?? []).map(
+      (e) => `${e.instancePath.slice(1).split('/').slice(1).join('.') || name}: ${e.message ?? e.keyword}`,
+    ),
+  };
 }
 
 function toProblem(e: ErrorObject, source: SpecSource): Problem {
@@ -70,24 +93,50 @@ function toProblem(e: ErrorObject, source: SpecSource): Problem {
     case 'additionalProperties': {
       const key = String(p.additionalProperty);
       const allowed = Object.keys((e.parentSchema as JsonSchema).properties ?? {});
-      return { code: 'SPEC_SCHEMA', message: `unknown field "${key}"`, ...where(path, key), hint: suggest(key, allowed) };
+      return {
+        code: 'SPEC_SCHEMA',
+        message: `unknown field "${key}"`,
+        ...where(path, key),
+        hint: suggest(key, allowed),
+      };
     }
     case 'required': {
       const missing = String(p.missingProperty);
-      return { code: 'SPEC_SCHEMA', message: `missing required field "${missing}"`, path: formatPath([...path, missing]), location: source.locate(path) };
+      return {
+        code: 'SPEC_SCHEMA',
+        message: `missing required field "${missing}"`,
+        path: formatPath([...path, missing]),
+        location: source.locate(path),
+      };
     }
     case 'propertyNames': {
       const key = String(p.propertyName);
-      return { code: 'SPEC_SCHEMA', message: `invalid name "${key}": use lowercase letters and digits, starting with a letter, at most ${maxLength(e)} characters`, ...where(path, key) };
+      return {
+        code: 'SPEC_SCHEMA',
+        message: `invalid name "${key}": use lowercase letters and digits, starting with a letter, at most ${maxLength(e)} characters`,
+        ...where(path, key),
+      };
     }
     case 'enum':
-      return { code: 'SPEC_SCHEMA', message: `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}, not ${JSON.stringify(e.data)}`, ...where(path) };
+      return {
+        code: 'SPEC_SCHEMA',
+        message: `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}, not ${JSON.stringify(e.data)}`,
+        ...where(path),
+      };
     case 'type':
-      return { code: 'SPEC_SCHEMA', message: `must be ${String(p.type).replace(',', ' or ')}, not ${describe(e.data)}`, ...where(path) };
+      return {
+        code: 'SPEC_SCHEMA',
+        message: `must be ${String(p.type).replace(',', ' or ')}, not ${describe(e.data)}`,
+        ...where(path),
+      };
     case 'pattern':
       return { code: 'SPEC_SCHEMA', message: `${JSON.stringify(e.data)} ${patternMeaning(path)}`, ...where(path) };
     default:
-      return { code: 'SPEC_SCHEMA', message: `${e.message ?? 'is invalid'}${e.data === undefined || typeof e.data === 'object' ? '' : ` (got ${JSON.stringify(e.data)})`}`, ...where(path) };
+      return {
+        code: 'SPEC_SCHEMA',
+        message: `${e.message ?? 'is invalid'}${e.data === undefined || typeof e.data === 'object' ? '' : ` (got ${JSON.stringify(e.data)})`}`,
+        ...where(path),
+      };
   }
 }
 
@@ -111,12 +160,16 @@ export const PATTERN_MEANINGS: Record<string, string> = {
   endpoints: 'is not a link end like dut.dp0 (a node name, a dot and a NIC name) or host',
   members: 'is not a network member like dut.dp0 (a node name, a dot and a NIC name)',
   from: 'is neither host nor a node name',
-  command: 'is not a program like dpdk-testpmd or /usr/local/bin/my-fwd (one word, not an option: arguments go in args)',
+  command:
+    'is not a program like dpdk-testpmd or /usr/local/bin/my-fwd (one word, not an option: arguments go in args)',
 };
 
 function patternMeaning(path: PathSegment[]): string {
   const field = [...path].reverse().find((s) => typeof s === 'string');
-  return PATTERN_MEANINGS[field ?? ''] ?? 'is not written the way this field takes (see its description in schemas/lab.schema.json)';
+  return (
+    PATTERN_MEANINGS[field ?? ''] ??
+    'is not written the way this field takes (see its description in schemas/lab.schema.json)'
+  );
 }
 
 function maxLength(e: ErrorObject): number {

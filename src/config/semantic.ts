@@ -1,6 +1,17 @@
 // The rules JSON Schema cannot express: references between parts of the spec, and what fits in what.
 import type { ErrorCode } from '../errors.js';
-import { findNic, findVm, testerNic, RELAY_MAX_PORTS, type App, type Endpoint, type Impairment, type Lab, type Nic, type Vm } from './lab.js';
+import {
+  findNic,
+  findVm,
+  testerNic,
+  RELAY_MAX_PORTS,
+  type App,
+  type Endpoint,
+  type Impairment,
+  type Lab,
+  type Nic,
+  type Vm,
+} from './lab.js';
 import { ealArgProblems } from './eal-args.js';
 import { inSubnet, isUnicastMac, parseCidr, parseIpv4, subnetOf, type Cidr } from './net.js';
 import type { PathSegment } from './source.js';
@@ -31,26 +42,48 @@ const MAX_PING_SECONDS = 600;
 export function checkLab(lab: Lab): SemanticProblem[] {
   const links = checkLinks(lab);
   return [
-    ...lab.vms.flatMap(checkVm), ...checkNames(lab), ...checkMacs(lab), ...links,
+    ...lab.vms.flatMap(checkVm),
+    ...checkNames(lab),
+    ...checkMacs(lab),
+    ...links,
     // Wires are only known once every link names real NICs, each on one link.
     ...(links.length ? [] : checkSubnets(lab)),
-    ...lab.apps.flatMap((app) => checkApp(lab, app)), ...checkVerify(lab), ...checkTester(lab), ...checkImpairments(lab),
+    ...lab.apps.flatMap((app) => checkApp(lab, app)),
+    ...checkVerify(lab),
+    ...checkTester(lab),
+    ...checkImpairments(lab),
     ...checkDpdk(lab),
   ];
 }
 
-export const problem = (at: PathSegment[], message: string, hint?: string): SemanticProblem => ({ code: 'SPEC_SEMANTIC', at, message, ...(hint ? { hint } : {}) });
+export const problem = (at: PathSegment[], message: string, hint?: string): SemanticProblem => ({
+  code: 'SPEC_SEMANTIC',
+  at,
+  message,
+  ...(hint ? { hint } : {}),
+});
 
 /** Fields of a release build set beside source: distro would be silently ignored: say so instead. */
 function checkDpdk(lab: Lab): SemanticProblem[] {
   const { source, build, version, sha256, url } = lab.spec.dpdk;
   if (source === 'release') return [];
-  const hint = 'The distribution\'s packages come built: set dpdk.source: release (with version and sha256), or remove the field.';
+  const hint =
+    "The distribution's packages come built: set dpdk.source: release (with version and sha256), or remove the field.";
   const fields: Array<[PathSegment[], boolean]> = [
-    [['dpdk', 'version'], version !== ''], [['dpdk', 'sha256'], sha256 !== ''], [['dpdk', 'url'], url !== ''],
+    [['dpdk', 'version'], version !== ''],
+    [['dpdk', 'sha256'], sha256 !== ''],
+    [['dpdk', 'url'], url !== ''],
     ...Object.entries(build).map(([k, v]): [PathSegment[], boolean] => [['dpdk', 'build', k], v.length > 0]),
   ];
-  return fields.filter(([, set]) => set).map(([at]) => problem(at, `${at.join('.')} applies to a DPDK built from a release tarball, but dpdk.source is ${source}, so it would be ignored`, hint));
+  return fields
+    .filter(([, set]) => set)
+    .map(([at]) =>
+      problem(
+        at,
+        `${at.join('.')} applies to a DPDK built from a release tarball, but dpdk.source is ${source}, so it would be ignored`,
+        hint,
+      ),
+    );
 }
 
 /** A list of names for a hint, cut short: a spec of thousands of nodes must not make each message that long. */
@@ -66,11 +99,24 @@ function checkNames(lab: Lab): SemanticProblem[] {
   const out: SemanticProblem[] = [];
   const bridges = new Map(lab.networks.map((n) => [n.bridge, n.name]));
   for (const vm of lab.vms) {
-    if (vm.name === 'host') out.push(problem(['vms', vm.name], 'a node may not be named "host": links and verify.from use host for the lab namespace', 'Rename the node, e.g. to hst or node1.'));
+    if (vm.name === 'host')
+      out.push(
+        problem(
+          ['vms', vm.name],
+          'a node may not be named "host": links and verify.from use host for the lab namespace',
+          'Rename the node, e.g. to hst or node1.',
+        ),
+      );
     for (const nic of vm.nics) {
       const network = bridges.get(nic.hostIf);
       if (network !== undefined) {
-        out.push(problem(['vms', vm.name, 'nics', nic.index, 'name'], `${vm.name}.${nic.name} would get the interface ${nic.hostIf} in the lab namespace, which is already network ${network}'s bridge`, 'Rename the node, the NIC or the network.'));
+        out.push(
+          problem(
+            ['vms', vm.name, 'nics', nic.index, 'name'],
+            `${vm.name}.${nic.name} would get the interface ${nic.hostIf} in the lab namespace, which is already network ${network}'s bridge`,
+            'Rename the node, the NIC or the network.',
+          ),
+        );
       }
     }
   }
@@ -80,10 +126,12 @@ function checkNames(lab: Lab): SemanticProblem[] {
 function checkVm(vm: Vm): SemanticProblem[] {
   const at: PathSegment[] = ['vms', vm.name];
   const out: SemanticProblem[] = [];
-  if (vm.memoryMiB < 256) out.push(problem([...at, 'memory'], `${vm.memoryMiB} MiB is too little memory: a guest needs at least 256 MiB`));
+  if (vm.memoryMiB < 256)
+    out.push(problem([...at, 'memory'], `${vm.memoryMiB} MiB is too little memory: a guest needs at least 256 MiB`));
   const names = new Set<string>();
   for (const nic of vm.nics) {
-    if (names.has(nic.name)) out.push(problem([...at, 'nics', nic.index, 'name'], `NIC name "${nic.name}" is used twice in vm ${vm.name}`));
+    if (names.has(nic.name))
+      out.push(problem([...at, 'nics', nic.index, 'name'], `NIC name "${nic.name}" is used twice in vm ${vm.name}`));
     names.add(nic.name);
     out.push(...checkNic(vm, nic));
   }
@@ -94,25 +142,61 @@ function checkNic(vm: Vm, nic: Nic): SemanticProblem[] {
   const at: PathSegment[] = ['vms', vm.name, 'nics', nic.index];
   const out: SemanticProblem[] = [];
   if (nic.queues > vm.cpus) {
-    out.push(problem([...at, 'queues'], `${nic.queues} queues but vm ${vm.name} has ${vm.cpus} cpus`, 'Each queue is served by one busy-polling lcore, and each lcore needs a CPU of its own: raise cpus or lower queues.'));
+    out.push(
+      problem(
+        [...at, 'queues'],
+        `${nic.queues} queues but vm ${vm.name} has ${vm.cpus} cpus`,
+        'Each queue is served by one busy-polling lcore, and each lcore needs a CPU of its own: raise cpus or lower queues.',
+      ),
+    );
   }
   const cidr = parseCidr(nic.ip);
   if (!cidr) {
-    out.push(problem([...at, 'ip'], `"${nic.ip}" is not a valid IPv4 address with prefix: each of the four numbers must be 0-255, written without leading zeros (ip reads 010 as octal 8), and the prefix 0-32`));
+    out.push(
+      problem(
+        [...at, 'ip'],
+        `"${nic.ip}" is not a valid IPv4 address with prefix: each of the four numbers must be 0-255, written without leading zeros (ip reads 010 as octal 8), and the prefix 0-32`,
+      ),
+    );
     return out;
   }
   const { network, broadcast } = subnetOf(cidr);
   const value = parseIpv4(cidr.address)!;
   const reserved = RESERVED.find((r) => overlaps(subnetOf(parseCidr(r.cidr)!), { network, broadcast }));
   if (reserved) {
-    out.push(problem([...at, 'ip'], `${nic.ip} lies in the ${reserved.what} range, which no data-plane wire can use`, 'Use a private subnet such as 10.10.0.2/24.'));
+    out.push(
+      problem(
+        [...at, 'ip'],
+        `${nic.ip} lies in the ${reserved.what} range, which no data-plane wire can use`,
+        'Use a private subnet such as 10.10.0.2/24.',
+      ),
+    );
   } else if (cidr.prefix < 8 || cidr.prefix > 30) {
-    out.push(problem([...at, 'ip'], `prefix /${cidr.prefix} is out of range: use /8 to /30, so the subnet holds the guest and the host side`));
+    out.push(
+      problem(
+        [...at, 'ip'],
+        `prefix /${cidr.prefix} is out of range: use /8 to /30, so the subnet holds the guest and the host side`,
+      ),
+    );
   } else if (value === network || value === broadcast) {
-    out.push(problem([...at, 'ip'], `${cidr.address} is the ${value === network ? 'network' : 'broadcast'} address of ${nic.ip}, not a host address`));
+    out.push(
+      problem(
+        [...at, 'ip'],
+        `${cidr.address} is the ${value === network ? 'network' : 'broadcast'} address of ${nic.ip}, not a host address`,
+      ),
+    );
   } else if (parseIpv4(nic.host_ip) === undefined) {
-    out.push(problem([...at, 'host_ip'], `"${nic.host_ip}" is not a valid IPv4 address: four numbers 0-255, without leading zeros`));
-  } else if (!inSubnet(nic.host_ip, cidr) || parseIpv4(nic.host_ip) === network || parseIpv4(nic.host_ip) === broadcast) {
+    out.push(
+      problem(
+        [...at, 'host_ip'],
+        `"${nic.host_ip}" is not a valid IPv4 address: four numbers 0-255, without leading zeros`,
+      ),
+    );
+  } else if (
+    !inSubnet(nic.host_ip, cidr) ||
+    parseIpv4(nic.host_ip) === network ||
+    parseIpv4(nic.host_ip) === broadcast
+  ) {
     out.push(problem([...at, 'host_ip'], `${nic.host_ip} is not a host address in ${nic.ip}'s subnet`));
   } else if (nic.host_ip === cidr.address) {
     out.push(problem([...at, 'host_ip'], `${nic.host_ip} is the guest's own address`));
@@ -126,9 +210,19 @@ function checkMacs(lab: Lab): SemanticProblem[] {
   for (const vm of lab.vms) {
     for (const nic of vm.nics) {
       const at: PathSegment[] = ['vms', vm.name, 'nics', nic.index, 'mac'];
-      if (!isUnicastMac(nic.mac)) out.push(problem(at, `${nic.mac} is not a unicast MAC: the first octet must be even and the address not all zero`));
+      if (!isUnicastMac(nic.mac))
+        out.push(
+          problem(at, `${nic.mac} is not a unicast MAC: the first octet must be even and the address not all zero`),
+        );
       const first = seen.get(nic.mac);
-      if (first) out.push(problem(at, `MAC ${nic.mac} is also used by ${first.slice(0, 2).join('.')}.nics[${String(first[3])}]`, 'Every NIC in a lab needs its own MAC; leave mac empty to have one derived.'));
+      if (first)
+        out.push(
+          problem(
+            at,
+            `MAC ${nic.mac} is also used by ${first.slice(0, 2).join('.')}.nics[${String(first[3])}]`,
+            'Every NIC in a lab needs its own MAC; leave mac empty to have one derived.',
+          ),
+        );
       else seen.set(nic.mac, at);
     }
   }
@@ -147,10 +241,21 @@ function checkLinks(lab: Lab): SemanticProblem[] {
   const claim = (at: PathSegment[], end: Endpoint, wire: string) => {
     if (end.kind === 'host') return;
     const vm = findVm(lab, end.vm);
-    if (!vm) out.push(problem(at, `vm "${end.vm}" does not exist`, `Known vms: ${someNames(lab.vms.map((v) => v.name))}.`));
-    else if (!vm.nics.some((n) => n.name === end.nic)) out.push(problem(at, `vm ${vm.name} has no NIC "${end.nic}"`, `Its NICs: ${vm.nics.map((n) => n.name).join(', ')}.`));
+    if (!vm)
+      out.push(problem(at, `vm "${end.vm}" does not exist`, `Known vms: ${someNames(lab.vms.map((v) => v.name))}.`));
+    else if (!vm.nics.some((n) => n.name === end.nic))
+      out.push(
+        problem(at, `vm ${vm.name} has no NIC "${end.nic}"`, `Its NICs: ${vm.nics.map((n) => n.name).join(', ')}.`),
+      );
     const first = taken.get(nameOf(end));
-    if (first !== undefined) out.push(problem(at, `${nameOf(end)} is already on ${first}`, 'A NIC is on one wire: give the node another NIC for a second link or network.'));
+    if (first !== undefined)
+      out.push(
+        problem(
+          at,
+          `${nameOf(end)} is already on ${first}`,
+          'A NIC is on one wire: give the node another NIC for a second link or network.',
+        ),
+      );
     else taken.set(nameOf(end), wire);
   };
   for (const link of lab.links) {
@@ -160,7 +265,9 @@ function checkLinks(lab: Lab): SemanticProblem[] {
     if (nameOf(a) === nameOf(b)) out.push(problem(at, `both ends are ${nameOf(a)}: a link joins two different ends`));
   }
   for (const net of lab.networks) {
-    net.members.forEach((m, k) => claim(['networks', net.name, 'members', k], { kind: 'nic', ...m }, `network ${net.name}`));
+    net.members.forEach((m, k) =>
+      claim(['networks', net.name, 'members', k], { kind: 'nic', ...m }, `network ${net.name}`),
+    );
   }
   return out;
 }
@@ -175,13 +282,25 @@ function checkImpairments(lab: Lab): SemanticProblem[] {
   for (const link of lab.links.filter((l) => l.impair)) {
     const at: PathSegment[] = ['links', link.index, 'impair'];
     if (link.ends.some((e) => e.kind === 'host')) {
-      out.push(problem(at, `links[${link.index}] ends in the lab namespace (host), where an impairment has no port to sit between`, 'Impair a link between two nodes\' NICs: give the checks a tester node (a netns node is enough), link it to this NIC, and set verify.from to it.'));
+      out.push(
+        problem(
+          at,
+          `links[${link.index}] ends in the lab namespace (host), where an impairment has no port to sit between`,
+          "Impair a link between two nodes' NICs: give the checks a tester node (a netns node is enough), link it to this NIC, and set verify.from to it.",
+        ),
+      );
     }
     check(at, link.impair!);
   }
   for (const net of lab.networks.filter((n) => n.impair)) {
     if (net.members.length > RELAY_MAX_PORTS) {
-      out.push(problem(['networks', net.name, 'members'], `network ${net.name} has ${net.members.length} members, but its relay (l2impair) joins at most ${RELAY_MAX_PORTS}`, `Split it into networks of at most ${RELAY_MAX_PORTS} members, or drop impair from it.`));
+      out.push(
+        problem(
+          ['networks', net.name, 'members'],
+          `network ${net.name} has ${net.members.length} members, but its relay (l2impair) joins at most ${RELAY_MAX_PORTS}`,
+          `Split it into networks of at most ${RELAY_MAX_PORTS} members, or drop impair from it.`,
+        ),
+      );
     }
     check(['networks', net.name, 'impair'], net.impair!);
   }
@@ -191,7 +310,13 @@ function checkImpairments(lab: Lab): SemanticProblem[] {
 /** What the schema cannot say of one impairment, in a spec or from lab impair's flags. */
 export function impairmentProblems(at: PathSegment[], impair: Partial<Impairment>): SemanticProblem[] {
   if ((impair.jitter_us ?? 0) <= (impair.delay_us ?? 0)) return [];
-  return [problem([...at, 'jitter_us'], `jitter_us ${impair.jitter_us} is larger than delay_us ${impair.delay_us ?? 0}: some frames would leave before they came`, 'Keep jitter_us at most delay_us, as each frame\'s delay is drawn from delay_us ± jitter_us.')];
+  return [
+    problem(
+      [...at, 'jitter_us'],
+      `jitter_us ${impair.jitter_us} is larger than delay_us ${impair.delay_us ?? 0}: some frames would leave before they came`,
+      "Keep jitter_us at most delay_us, as each frame's delay is drawn from delay_us ± jitter_us.",
+    ),
+  ];
 }
 
 /** Where a wire's subnet sits among the others: subnets are aligned blocks, so two overlap only when one holds the other. */
@@ -216,7 +341,8 @@ class SubnetIndex<T> {
 
   add(cidr: Cidr, value: T): void {
     const { network } = subnetOf(cidr);
-    if (!this.exact.has(SubnetIndex.key(network, cidr.prefix))) this.exact.set(SubnetIndex.key(network, cidr.prefix), value);
+    if (!this.exact.has(SubnetIndex.key(network, cidr.prefix)))
+      this.exact.set(SubnetIndex.key(network, cidr.prefix), value);
     for (let prefix = 0; prefix <= cidr.prefix; prefix++) {
       const key = SubnetIndex.key(network, prefix);
       if (!this.within.has(key)) this.within.set(key, value);
@@ -253,9 +379,20 @@ function checkSubnets(lab: Lab): SemanticProblem[] {
         const other = wire.first;
         const same = wire.addresses.get(cidr.address);
         if (!overlaps(subnetOf(cidr), subnetOf(wire.cidr)) || cidr.prefix !== wire.cidr.prefix) {
-          out.push(problem(at, `${vm.name}.${nic.name} (${nic.ip}) and ${other.vm.name}.${other.nic.name} (${other.nic.ip}) are on ${where} but not in one subnet`, 'The NICs on one wire share its subnet: give them addresses in the same one.'));
+          out.push(
+            problem(
+              at,
+              `${vm.name}.${nic.name} (${nic.ip}) and ${other.vm.name}.${other.nic.name} (${other.nic.ip}) are on ${where} but not in one subnet`,
+              'The NICs on one wire share its subnet: give them addresses in the same one.',
+            ),
+          );
         } else if (same) {
-          out.push(problem(at, `${vm.name}.${nic.name} has the same address as ${same.vm.name}.${same.nic.name} (${cidr.address}), on the same wire (${where})`));
+          out.push(
+            problem(
+              at,
+              `${vm.name}.${nic.name} has the same address as ${same.vm.name}.${same.nic.name} (${cidr.address}), on the same wire (${where})`,
+            ),
+          );
         }
         if (!same) wire.addresses.set(cidr.address, { vm, nic });
         byNic.set(nic, wire);
@@ -264,7 +401,13 @@ function checkSubnets(lab: Lab): SemanticProblem[] {
       const clash = subnets.overlapping(cidr);
       if (clash) {
         const other = clash.first;
-        out.push(problem(at, `subnet of ${nic.ip} overlaps ${other.vm.name}.${other.nic.name} (${other.nic.ip}), which is on another wire`, 'Every wire (a NIC of its own to the lab namespace, a link, or a network) needs its own subnet.'));
+        out.push(
+          problem(
+            at,
+            `subnet of ${nic.ip} overlaps ${other.vm.name}.${other.nic.name} (${other.nic.ip}), which is on another wire`,
+            'Every wire (a NIC of its own to the lab namespace, a link, or a network) needs its own subnet.',
+          ),
+        );
       }
       const created: WireNics = { first: { vm, nic }, cidr, addresses: new Map([[cidr.address, { vm, nic }]]) };
       subnets.add(cidr, created);
@@ -282,46 +425,92 @@ function checkTester(lab: Lab): SemanticProblem[] {
     return lab.apps.flatMap((app) => {
       const nic = findNic(lab, app.vm, app.nic);
       if (!nic || nic.peer.kind === 'host') return [];
-      const on = nic.peer.kind === 'nic' ? `linked to ${nic.peer.vm}.${nic.peer.nic}` : `on network ${nic.peer.network}`;
+      const on =
+        nic.peer.kind === 'nic' ? `linked to ${nic.peer.vm}.${nic.peer.nic}` : `on network ${nic.peer.network}`;
       const node = nic.peer.kind === 'nic' ? nic.peer.vm : '<a member node>';
-      return [problem(['apps', app.name, 'nic'], `${app.vm}.${app.nic} is ${on}, so the lab namespace has no wire to it`, `Test it from a node on its wire: verify: { from: ${node} }.`)];
+      return [
+        problem(
+          ['apps', app.name, 'nic'],
+          `${app.vm}.${app.nic} is ${on}, so the lab namespace has no wire to it`,
+          `Test it from a node on its wire: verify: { from: ${node} }.`,
+        ),
+      ];
     });
   }
   const at: PathSegment[] = ['verify', 'from'];
-  if (!findVm(lab, from)) return [problem(at, `vm "${from}" does not exist`, `Known vms: ${someNames(lab.vms.map((v) => v.name))}, or host.`)];
+  if (!findVm(lab, from))
+    return [
+      problem(at, `vm "${from}" does not exist`, `Known vms: ${someNames(lab.vms.map((v) => v.name))}, or host.`),
+    ];
   const out: SemanticProblem[] = [];
   for (const app of lab.apps) {
     const nic = findNic(lab, app.vm, app.nic);
     if (nic && !testerNic(lab, nic, from)) {
-      out.push(problem(at, `app ${app.name} runs on ${app.vm}.${app.nic}, which has no link to ${from}`, `The tester sends from its end of the app NIC's wire: add a link such as { endpoints: [${from}.<nic>, ${app.vm}.${app.nic}] }.`));
+      out.push(
+        problem(
+          at,
+          `app ${app.name} runs on ${app.vm}.${app.nic}, which has no link to ${from}`,
+          `The tester sends from its end of the app NIC's wire: add a link such as { endpoints: [${from}.<nic>, ${app.vm}.${app.nic}] }.`,
+        ),
+      );
     }
   }
   return out;
 }
 
-export function overlaps(a: { network: number; broadcast: number }, b: { network: number; broadcast: number }): boolean {
+export function overlaps(
+  a: { network: number; broadcast: number },
+  b: { network: number; broadcast: number },
+): boolean {
   return a.network <= b.broadcast && b.network <= a.broadcast;
 }
 
 function checkApp(lab: Lab, app: App): SemanticProblem[] {
   const at: PathSegment[] = ['apps', app.name];
   const vm = findVm(lab, app.vm);
-  if (!vm) return [problem([...at, 'vm'], `vm "${app.vm}" does not exist`, `Known vms: ${someNames(lab.vms.map((v) => v.name))}.`)];
+  if (!vm)
+    return [
+      problem([...at, 'vm'], `vm "${app.vm}" does not exist`, `Known vms: ${someNames(lab.vms.map((v) => v.name))}.`),
+    ];
   const nic = vm.nics.find((n) => n.name === app.nic);
-  if (!nic) return [problem([...at, 'nic'], `vm ${vm.name} has no NIC "${app.nic}"`, `Its NICs: ${vm.nics.map((n) => n.name).join(', ')}.`)];
+  if (!nic)
+    return [
+      problem(
+        [...at, 'nic'],
+        `vm ${vm.name} has no NIC "${app.nic}"`,
+        `Its NICs: ${vm.nics.map((n) => n.name).join(', ')}.`,
+      ),
+    ];
   if (typeof app.lcores === 'string') return [problem([...at, 'lcores'], app.lcores)];
 
   const out: SemanticProblem[] = [];
   out.push(...ealArgProblems(app).map((p) => problem([...at, ...p.at], p.message, p.hint)));
   const missing = app.lcores.filter((id) => id >= vm.cpus);
   if (missing.length) {
-    out.push(problem([...at, 'lcores'], `lcore ${missing.join(', ')} does not exist: vm ${vm.name} has ${vm.cpus} cpus (0-${vm.cpus - 1})`));
+    out.push(
+      problem(
+        [...at, 'lcores'],
+        `lcore ${missing.join(', ')} does not exist: vm ${vm.name} has ${vm.cpus} cpus (0-${vm.cpus - 1})`,
+      ),
+    );
   }
   if (app.program === 'l2_echo' && app.lcores.length !== 1) {
-    out.push(problem([...at, 'lcores'], `l2_echo runs on exactly one lcore, not ${app.lcores.length} (${app.lcoreList})`, 'Use l2_multi_echo to spread the work over several lcores and queues.'));
+    out.push(
+      problem(
+        [...at, 'lcores'],
+        `l2_echo runs on exactly one lcore, not ${app.lcores.length} (${app.lcoreList})`,
+        'Use l2_multi_echo to spread the work over several lcores and queues.',
+      ),
+    );
   }
   if (app.program === 'l2_multi_echo' && app.lcores.length > nic.queues) {
-    out.push(problem([...at, 'lcores'], `l2_multi_echo on ${app.lcores.length} lcores (${app.lcoreList}) needs ${app.lcores.length} queues, but ${vm.name}.${nic.name} has ${nic.queues}`, multiqueueHint(app.lcores.length, nic)));
+    out.push(
+      problem(
+        [...at, 'lcores'],
+        `l2_multi_echo on ${app.lcores.length} lcores (${app.lcoreList}) needs ${app.lcores.length} queues, but ${vm.name}.${nic.name} has ${nic.queues}`,
+        multiqueueHint(app.lcores.length, nic),
+      ),
+    );
   }
   return out;
 }
@@ -331,18 +520,36 @@ function checkVerify(lab: Lab): SemanticProblem[] {
   const { frames, pps } = lab.verify.echo;
   const seconds = frames / pps;
   if (seconds > MAX_ECHO_SECONDS) {
-    out.push(problem(['verify', 'echo', 'frames'], `${frames} frames at ${pps} pps would take ${duration(seconds)} to send; the echo check sends for at most ${MAX_ECHO_SECONDS / 60} minutes`, 'Lower frames or raise pps.'));
+    out.push(
+      problem(
+        ['verify', 'echo', 'frames'],
+        `${frames} frames at ${pps} pps would take ${duration(seconds)} to send; the echo check sends for at most ${MAX_ECHO_SECONDS / 60} minutes`,
+        'Lower frames or raise pps.',
+      ),
+    );
   }
   const { count, interval } = lab.verify.ping;
   if (count * interval > MAX_PING_SECONDS) {
-    out.push(problem(['verify', 'ping', 'count'], `${count} pings ${interval} s apart would take ${(count * interval / 60).toFixed(0)} minutes; a ping check runs for at most ${MAX_PING_SECONDS / 60} minutes`, 'Lower count or interval.'));
+    out.push(
+      problem(
+        ['verify', 'ping', 'count'],
+        `${count} pings ${interval} s apart would take ${((count * interval) / 60).toFixed(0)} minutes; a ping check runs for at most ${MAX_PING_SECONDS / 60} minutes`,
+        'Lower count or interval.',
+      ),
+    );
   }
   const wanted = lab.verify.rss.min_queues;
   if (wanted > 0 && lab.verify.checks.includes('rss')) {
     for (const app of lab.apps.filter((a) => a.program === 'l2_multi_echo' && Array.isArray(a.lcores))) {
       const queues = (app.lcores as number[]).length;
       if (wanted > queues) {
-        out.push(problem(['verify', 'rss', 'min_queues'], `min_queues ${wanted} is more than the ${queues} queue${queues === 1 ? '' : 's'} app ${app.name} runs (one per lcore: ${app.lcoreList}), so the rss check could never pass`, `Lower min_queues to at most ${queues}, or give ${app.name} more lcores and its NIC more queues.`));
+        out.push(
+          problem(
+            ['verify', 'rss', 'min_queues'],
+            `min_queues ${wanted} is more than the ${queues} queue${queues === 1 ? '' : 's'} app ${app.name} runs (one per lcore: ${app.lcoreList}), so the rss check could never pass`,
+            `Lower min_queues to at most ${queues}, or give ${app.name} more lcores and its NIC more queues.`,
+          ),
+        );
       }
     }
   }

@@ -1,6 +1,17 @@
 // A YAML document that remembers where every value came from, so errors can name file:line:col.
 import { readFileSync, statSync } from 'node:fs';
-import { isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import {
+  isMap,
+  isNode,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  visit,
+  type Document,
+  type Node,
+} from 'yaml';
 import { LabError, type Location, type Problem } from '../errors.js';
 
 export type PathSegment = string | number;
@@ -36,7 +47,12 @@ export function readSpecFile(file: string): SpecSource {
   } catch (err) {
     if (err instanceof LabError) throw err;
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
-    throw new LabError({ code: 'SPEC_FILE', message: `cannot read the lab spec: ${reason}`, location: { file, line: 1, col: 1 }, hint: 'Pass the spec with -f FILE (default: lab.yaml in the current folder).' });
+    throw new LabError({
+      code: 'SPEC_FILE',
+      message: `cannot read the lab spec: ${reason}`,
+      location: { file, line: 1, col: 1 },
+      hint: 'Pass the spec with -f FILE (default: lab.yaml in the current folder).',
+    });
   }
   return parseSpec(text, file);
 }
@@ -52,8 +68,16 @@ export function parseSpec(text: string, file: string): SpecSource {
     return { file, line, col };
   };
   const yamlProblems: Problem[] = [
-    ...[...doc.errors, ...doc.warnings].map((e) => ({ code: 'SPEC_YAML' as const, message: `YAML: ${yamlMessage(e.message)}`, location: at(e.pos[0]) })),
-    ...duplicateKeys(doc).map((d) => ({ code: 'SPEC_YAML' as const, message: `YAML: the key "${d.key}" is written twice in one mapping`, location: at(d.offset) })),
+    ...[...doc.errors, ...doc.warnings].map((e) => ({
+      code: 'SPEC_YAML' as const,
+      message: `YAML: ${yamlMessage(e.message)}`,
+      location: at(e.pos[0]),
+    })),
+    ...duplicateKeys(doc).map((d) => ({
+      code: 'SPEC_YAML' as const,
+      message: `YAML: the key "${d.key}" is written twice in one mapping`,
+      location: at(d.offset),
+    })),
   ];
   if (yamlProblems.length) throw new LabError(yamlProblems);
 
@@ -72,7 +96,11 @@ export function parseSpec(text: string, file: string): SpecSource {
     });
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    throw new LabError({ code: 'SPEC_YAML', message: 'the spec must be a YAML mapping (name:, vms:, apps:, …)', location: at(rangeStart(doc.contents) ?? 0) });
+    throw new LabError({
+      code: 'SPEC_YAML',
+      message: 'the spec must be a YAML mapping (name:, vms:, apps:, …)',
+      location: at(rangeStart(doc.contents) ?? 0),
+    });
   }
   return {
     file,
@@ -156,5 +184,8 @@ function rangeStart(node: unknown): number | undefined {
 
 /** vms.dut.nics[0].queues — the way a person reads a path into their spec. */
 export function formatPath(path: PathSegment[]): string {
-  return path.reduce<string>((out, seg) => (typeof seg === 'number' ? `${out}[${seg}]` : out ? `${out}.${seg}` : seg), '');
+  return path.reduce<string>(
+    (out, seg) => (typeof seg === 'number' ? `${out}[${seg}]` : out ? `${out}.${seg}` : seg),
+    '',
+  );
 }

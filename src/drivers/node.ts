@@ -113,4 +113,6 @@ export interface NodeDriver {
   evidence(vm: Vm, record: NodeRecord | undefined): EvidenceSource[];
 }
 
-export type EvidenceSource = { file: string; what: string; lastLines?: number } & ({ argv: string[] } | { copy: string });
+export type EvidenceSource = { file: string; what: string; lastLines?: number } & (
+  { argv: string[] } | { copy: string }
+);

@@ -34,7 +34,8 @@ export function wireLinks(lab: Lab): Lab {
   const direct = (vm: string) => KINDS[findVm(lab, vm)?.driver ?? '']?.directLinks ?? false;
   for (const vm of lab.vms) {
     for (const nic of vm.nics) {
-      if (nic.wire.kind === 'veth' && nic.peer.kind === 'nic' && !(direct(vm.name) && direct(nic.peer.vm))) nic.wire = { kind: 'bridge', bridge: linkBridgeName(nic.peer.link) };
+      if (nic.wire.kind === 'veth' && nic.peer.kind === 'nic' && !(direct(vm.name) && direct(nic.peer.vm)))
+        nic.wire = { kind: 'bridge', bridge: linkBridgeName(nic.peer.link) };
     }
   }
   return lab;
@@ -58,7 +59,12 @@ export function openDrivers(lab: Lab, reporter: Reporter): Drivers {
     session,
     of(kind) {
       const make = KINDS[kind]?.driver;
-      if (!make) throw new LabError({ code: 'STATE', message: `lab knows no node kind "${kind}"`, hint: `Known kinds: ${Object.keys(KINDS).join(', ')}.` });
+      if (!make)
+        throw new LabError({
+          code: 'STATE',
+          message: `lab knows no node kind "${kind}"`,
+          hint: `Known kinds: ${Object.keys(KINDS).join(', ')}.`,
+        });
       let driver = made.get(kind);
       if (!driver) made.set(kind, (driver = make(session)));
       return driver;

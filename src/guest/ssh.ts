@@ -79,25 +79,47 @@ export function sshConnect(ep: SshEndpoint, timeoutMs = 15_000): Promise<Client>
     conn.on('error', (err) => {
       conn.end();
       child.kill();
-      reject(mismatch ? new HostKeyMismatch(`the guest on 127.0.0.1:${ep.port} (namespace ${ep.netns}) presented a host key other than the one lab pinned`) : err);
+      reject(
+        mismatch
+          ? new HostKeyMismatch(
+              `the guest on 127.0.0.1:${ep.port} (namespace ${ep.netns}) presented a host key other than the one lab pinned`,
+            )
+          : err,
+      );
     });
     conn.connect(config);
   });
 }
 
 /** Keeps trying until SSH answers with the pinned key; a wrong key stops the wait at once. */
-export async function waitForSsh(ep: SshEndpoint, timeoutMs: number, onWait: (lastError: string) => void): Promise<Client> {
+export async function waitForSsh(
+  ep: SshEndpoint,
+  timeoutMs: number,
+  onWait: (lastError: string) => void,
+): Promise<Client> {
   let lastError = '';
-  const conn = await waitFor(async () => {
-    try {
-      return await sshConnect(ep, 10_000);
-    } catch (err) {
-      if (err instanceof HostKeyMismatch) throw new LabError({ code: 'ENV_HOST', message: err.message, hint: 'Something else answers on that port, or the guest was not provisioned by this lab. Run `lab down` and `lab up` again.' });
-      lastError = (err as Error).message;
-      return undefined;
-    }
-  }, { timeoutMs, everyMs: 2000, onWait: () => onWait(lastError) });
-  if (!conn) throw new LabError({ code: 'TIMEOUT', message: `no SSH on 127.0.0.1:${ep.port} in namespace ${ep.netns} within ${timeoutMs / 1000} s (last: ${lastError})` });
+  const conn = await waitFor(
+    async () => {
+      try {
+        return await sshConnect(ep, 10_000);
+      } catch (err) {
+        if (err instanceof HostKeyMismatch)
+          throw new LabError({
+            code: 'ENV_HOST',
+            message: err.message,
+            hint: 'Something else answers on that port, or the guest was not provisioned by this lab. Run `lab down` and `lab up` again.',
+          });
+        lastError = (err as Error).message;
+        return undefined;
+      }
+    },
+    { timeoutMs, everyMs: 2000, onWait: () => onWait(lastError) },
+  );
+  if (!conn)
+    throw new LabError({
+      code: 'TIMEOUT',
+      message: `no SSH on 127.0.0.1:${ep.port} in namespace ${ep.netns} within ${timeoutMs / 1000} s (last: ${lastError})`,
+    });
   return conn;
 }
 
@@ -118,12 +140,22 @@ export function sshExec(conn: Client, command: string, timeoutMs = 60_000): Prom
     };
     const closed = () => {
       done();
-      reject(new LabError({ code: 'PROCESS', message: `the SSH connection to the guest closed before this command finished: ${command}` }));
+      reject(
+        new LabError({
+          code: 'PROCESS',
+          message: `the SSH connection to the guest closed before this command finished: ${command}`,
+        }),
+      );
     };
     const timer = setTimeout(() => {
       done();
       close();
-      reject(new LabError({ code: 'TIMEOUT', message: `guest command did not finish within ${timeoutMs / 1000} s: ${command}` }));
+      reject(
+        new LabError({
+          code: 'TIMEOUT',
+          message: `guest command did not finish within ${timeoutMs / 1000} s: ${command}`,
+        }),
+      );
     }, timeoutMs);
     conn.once('close', closed);
     conn.exec(command, (err, stream) => {
@@ -139,7 +171,12 @@ export function sshExec(conn: Client, command: string, timeoutMs = 60_000): Prom
         if (text.length + d.length <= MAX_EXEC_OUTPUT) return text + d.toString();
         done();
         close();
-        reject(new LabError({ code: 'PROCESS', message: `guest command printed more than ${MAX_EXEC_OUTPUT / 2 ** 20} MiB, which lab does not hold: ${command}` }));
+        reject(
+          new LabError({
+            code: 'PROCESS',
+            message: `guest command printed more than ${MAX_EXEC_OUTPUT / 2 ** 20} MiB, which lab does not hold: ${command}`,
+          }),
+        );
         return text;
       };
       stream.on('data', (d: Buffer) => (stdout = capped(stdout, d)));
@@ -155,7 +192,12 @@ export function sshExec(conn: Client, command: string, timeoutMs = 60_000): Prom
 /** Runs a guest command that must succeed; the error carries its output. */
 export async function sshRun(conn: Client, command: string, timeoutMs = 60_000): Promise<string> {
   const r = await sshExec(conn, command, timeoutMs);
-  if (r.code !== 0) throw new LabError({ code: 'PROCESS', message: `guest command failed (exit ${r.code ?? r.signal}): ${command}`, hint: (r.stderr || r.stdout).trim().split('\n').slice(-8).join('\n') });
+  if (r.code !== 0)
+    throw new LabError({
+      code: 'PROCESS',
+      message: `guest command failed (exit ${r.code ?? r.signal}): ${command}`,
+      hint: (r.stderr || r.stdout).trim().split('\n').slice(-8).join('\n'),
+    });
   return r.stdout;
 }
 
@@ -174,7 +216,10 @@ export async function sshDownload(conn: Client, remote: string, local: string): 
         };
         sftp.stat(remote, (se, st) => {
           if (se) return fail(se.message);
-          if (st.size > MAX_DOWNLOAD_BYTES) return fail(`it is ${(st.size / 2 ** 30).toFixed(1)} GiB, more than the ${MAX_DOWNLOAD_BYTES / 2 ** 30} GiB lab takes from a guest`);
+          if (st.size > MAX_DOWNLOAD_BYTES)
+            return fail(
+              `it is ${(st.size / 2 ** 30).toFixed(1)} GiB, more than the ${MAX_DOWNLOAD_BYTES / 2 ** 30} GiB lab takes from a guest`,
+            );
           sftp.fastGet(remote, tmp, (e) => {
             if (e) return fail(e.message);
             sftp.end();

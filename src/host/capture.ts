@@ -25,10 +25,31 @@ export interface CaptureOptions {
   inboundOnly?: boolean;
 }
 
-export async function startCapture(netns: string, ifname: string, file: string, opts: CaptureOptions = {}): Promise<Capture> {
+export async function startCapture(
+  netns: string,
+  ifname: string,
+  file: string,
+  opts: CaptureOptions = {},
+): Promise<Capture> {
   makeDir(dirname(file));
   const direction = opts.inboundOnly ? ['-Q', 'in'] : [];
-  const child = spawnPiped(['ip', 'netns', 'exec', netns, 'tcpdump', '-i', ifname, ...direction, '-n', '-U', '--time-stamp-precision=nano', '-c', String(MAX_FRAMES), '-w', file]);
+  const child = spawnPiped([
+    'ip',
+    'netns',
+    'exec',
+    netns,
+    'tcpdump',
+    '-i',
+    ifname,
+    ...direction,
+    '-n',
+    '-U',
+    '--time-stamp-precision=nano',
+    '-c',
+    String(MAX_FRAMES),
+    '-w',
+    file,
+  ]);
   child.stdin.end();
   let stderr = '';
   const listening = new Promise<boolean>((resolve) => {
@@ -42,7 +63,11 @@ export async function startCapture(netns: string, ifname: string, file: string, 
   });
   if (!(await listening)) {
     child.kill();
-    throw new LabError({ code: 'PROCESS', message: `tcpdump could not capture on ${ifname} in ${netns}`, hint: stderr.trim() });
+    throw new LabError({
+      code: 'PROCESS',
+      message: `tcpdump could not capture on ${ifname} in ${netns}`,
+      hint: stderr.trim(),
+    });
   }
   return {
     file,

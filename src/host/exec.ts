@@ -44,11 +44,21 @@ export async function runQuiet(argv: string[], opts: RunOptions = {}): Promise<R
   } catch (err) {
     out = err as ProcessOutput;
   }
-  return { argv, exitCode: out.exitCode, signal: out.signal, stdout: out.stdout, stderr: out.stderr, ms: Date.now() - started };
+  return {
+    argv,
+    exitCode: out.exitCode,
+    signal: out.signal,
+    stdout: out.stdout,
+    stderr: out.stderr,
+    ms: Date.now() - started,
+  };
 }
 
 /** Runs a command and raises a LabError naming the command and its last stderr lines when it fails. */
-export async function run(argv: string[], opts: RunOptions & { code?: ErrorCode; what?: string } = {}): Promise<RunResult> {
+export async function run(
+  argv: string[],
+  opts: RunOptions & { code?: ErrorCode; what?: string } = {},
+): Promise<RunResult> {
   const result = await runQuiet(argv, opts);
   if (result.exitCode === 0) return result;
   const timedOut = opts.timeoutMs !== undefined && result.signal !== null && result.ms >= opts.timeoutMs;
@@ -129,7 +139,10 @@ export function spawnPiped(argv: string[]): Piped {
 }
 
 /** Runs a command somewhere (a namespace here, a guest over SSH) with its output and exit code; a non-zero exit is the caller's to judge. */
-export type Exec = (argv: string[], timeoutMs: number) => Promise<{ stdout: string; stderr: string; exitCode: number | null }>;
+export type Exec = (
+  argv: string[],
+  timeoutMs: number,
+) => Promise<{ stdout: string; stderr: string; exitCode: number | null }>;
 
 /** Exec inside a network namespace of this host; `ip netns exec` execs the command, so its exit code is the command's. */
 export function inNamespace(netns: string): Exec {

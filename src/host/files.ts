@@ -3,7 +3,21 @@
 // disk, then renamed over the target (rename replaces a link, never follows it). Folders made one
 // level at a time, and lab's own folders checked to be its own.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, constants, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  fstatSync,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { dirname, resolve, sep } from 'node:path';
 import { LabError, type ErrorCode } from '../errors.js';
 
@@ -21,10 +35,16 @@ export function makeDir(path: string, mode = 0o755, code: ErrorCode = 'ENV_HOST'
       mkdirSync(at, { mode });
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
-      if (e.code !== 'EEXIST') why = `${e.code ?? 'error'}: ${e.message.replace(/^[A-Z]+: /, '').replace(/, mkdir .*$/, '')}`;
+      if (e.code !== 'EEXIST')
+        why = `${e.code ?? 'error'}: ${e.message.replace(/^[A-Z]+: /, '').replace(/, mkdir .*$/, '')}`;
       else if (!statSync(at).isDirectory()) why = 'a file of that name is in the way';
     }
-    if (why) throw new LabError({ code, message: `cannot create the folder ${at} (${why})`, hint: `Choose a folder this user can create and write: ${path} cannot be made.` });
+    if (why)
+      throw new LabError({
+        code,
+        message: `cannot create the folder ${at} (${why})`,
+        hint: `Choose a folder this user can create and write: ${path} cannot be made.`,
+      });
   }
 }
 
@@ -42,9 +62,19 @@ export function ownFolder(path: string, mode = 0o700): void {
   }
   const st = lstatSync(path);
   const uid = process.getuid?.() ?? 0;
-  const why = st.isSymbolicLink() ? 'is a symbolic link' : !st.isDirectory() ? 'is not a folder' : st.uid !== uid ? `belongs to uid ${st.uid}, not to this user (uid ${uid})` : undefined;
+  const why = st.isSymbolicLink()
+    ? 'is a symbolic link'
+    : !st.isDirectory()
+      ? 'is not a folder'
+      : st.uid !== uid
+        ? `belongs to uid ${st.uid}, not to this user (uid ${uid})`
+        : undefined;
   if (why) {
-    throw new LabError({ code: 'STATE', message: `${path} ${why}: lab keeps its own files there and will not write through it`, hint: `Remove ${path} (after checking what it is), then run the command again.` });
+    throw new LabError({
+      code: 'STATE',
+      message: `${path} ${why}: lab keeps its own files there and will not write through it`,
+      hint: `Remove ${path} (after checking what it is), then run the command again.`,
+    });
   }
   if ((st.mode & 0o777) !== mode) chmodSync(path, mode);
 }

@@ -51,7 +51,13 @@ function attempt(path: string, wait: boolean, timeoutMs: number): Promise<HeldLo
     void child.exited.then((exit) => {
       if (out.startsWith(HELD)) return;
       if (exit.code === CONFLICT) return resolve(undefined);
-      reject(new LabError({ code: 'ENV_TOOL', message: `flock could not lock ${path}`, hint: (exit.error?.message ?? err.trim()) || 'Is util-linux installed?' }));
+      reject(
+        new LabError({
+          code: 'ENV_TOOL',
+          message: `flock could not lock ${path}`,
+          hint: (exit.error?.message ?? err.trim()) || 'Is util-linux installed?',
+        }),
+      );
     });
   });
 }
@@ -69,7 +75,10 @@ export async function holdLock(path: string, opts: FlockOptions): Promise<HeldLo
   opts.onWait?.();
   const later = await attempt(path, true, opts.timeoutMs);
   if (later) return later;
-  throw new LabError({ code: 'TIMEOUT', message: `${path} is still locked by another lab command after ${Math.round(opts.timeoutMs / 1000)} s` });
+  throw new LabError({
+    code: 'TIMEOUT',
+    message: `${path} is still locked by another lab command after ${Math.round(opts.timeoutMs / 1000)} s`,
+  });
 }
 
 /** Runs `fn` while holding the lock on `path`. */

@@ -38,7 +38,8 @@ export async function shielded<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 export function throwIfInterrupted(): void {
-  if (received && shielding === 0) throw new LabError({ code: 'INTERRUPTED', message: `interrupted (${received}); undoing what this command made` });
+  if (received && shielding === 0)
+    throw new LabError({ code: 'INTERRUPTED', message: `interrupted (${received}); undoing what this command made` });
 }
 
 /** Whether `err` is the interrupt raised above, which must end the command rather than be reported as a result. */

@@ -28,7 +28,10 @@ async function makeKeyPair(path: string, comment: string): Promise<KeyPair> {
     const tmp = `${path}.tmp-${process.pid}`;
     rmSync(tmp, { force: true });
     rmSync(`${tmp}.pub`, { force: true });
-    await run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', tmp], { code: 'ENV_TOOL', what: 'making an SSH key' });
+    await run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', tmp], {
+      code: 'ENV_TOOL',
+      what: 'making an SSH key',
+    });
     renameSync(`${tmp}.pub`, `${path}.pub`);
     renameSync(tmp, path);
   }

@@ -26,7 +26,11 @@ export async function withLock<T>(path: string, what: string, fn: () => Promise<
   } else {
     const lock = await tryHoldLock(path);
     if (!lock) {
-      throw new LabError({ code: 'STATE', message: `${holder(path)} is working on this lab`, hint: `Wait for it to finish, or stop that command (Ctrl-C in its terminal). The lock is ${path}; the kernel releases it when its holder ends.` });
+      throw new LabError({
+        code: 'STATE',
+        message: `${holder(path)} is working on this lab`,
+        hint: `Wait for it to finish, or stop that command (Ctrl-C in its terminal). The lock is ${path}; the kernel releases it when its holder ends.`,
+      });
     }
     writeFileSync(path, `${process.pid} ${what}\n`);
     held.set(path, { lock, depth: 1 });

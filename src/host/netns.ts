@@ -14,12 +14,20 @@ export async function runPlan(commands: string[][]): Promise<void> {
 /** Deleting a namespace removes every link inside it; a missing one is not an error. */
 export async function deleteNetns(name: string): Promise<void> {
   if (!netnsExists(name)) return;
-  await run(['ip', 'netns', 'delete', name], { code: 'ENV_HOST', what: 'removing a network namespace', timeoutMs: 30_000 });
+  await run(['ip', 'netns', 'delete', name], {
+    code: 'ENV_HOST',
+    what: 'removing a network namespace',
+    timeoutMs: 30_000,
+  });
 }
 
 /** The names of the interfaces in a namespace. */
 export async function linkNames(netns: string): Promise<string[]> {
-  const r = await run(['ip', '-n', netns, '-j', 'link', 'show'], { code: 'ENV_HOST', what: 'listing interfaces', timeoutMs: 30_000 });
+  const r = await run(['ip', '-n', netns, '-j', 'link', 'show'], {
+    code: 'ENV_HOST',
+    what: 'listing interfaces',
+    timeoutMs: 30_000,
+  });
   return (JSON.parse(r.stdout) as Array<{ ifname: string }>).map((l) => l.ifname);
 }
 

@@ -11,7 +11,10 @@ export interface ProcRef {
 
 /** The fields of /proc/PID/stat after the command name (which may hold spaces): state first. */
 export function statFields(text: string): string[] {
-  return text.slice(text.lastIndexOf(')') + 2).trim().split(' ');
+  return text
+    .slice(text.lastIndexOf(')') + 2)
+    .trim()
+    .split(' ');
 }
 
 /** Whether a /proc/PID/stat text is the process `ref` names, still running (not a zombie). */

@@ -17,14 +17,33 @@ export async function qemuUserExists(): Promise<boolean> {
 /** lab doctor --fix: the system user, made once. */
 export async function createQemuUser(): Promise<void> {
   if (await qemuUserExists()) return;
-  await run(['useradd', '--system', '--user-group', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', '--comment', 'QEMU under lab', QEMU_USER], { code: 'ENV_TOOL', what: `creating the user ${QEMU_USER}` });
+  await run(
+    [
+      'useradd',
+      '--system',
+      '--user-group',
+      '--no-create-home',
+      '--home-dir',
+      '/nonexistent',
+      '--shell',
+      '/usr/sbin/nologin',
+      '--comment',
+      'QEMU under lab',
+      QEMU_USER,
+    ],
+    { code: 'ENV_TOOL', what: `creating the user ${QEMU_USER}` },
+  );
 }
 
 /** Before a VM starts as root: the user it will run as must exist. */
 export async function requireQemuUser(): Promise<string | undefined> {
   const user = qemuRunAs();
   if (user && !(await qemuUserExists())) {
-    throw new LabError({ code: 'ENV_TOOL', message: `the user ${user} that QEMU runs as (not root) does not exist on this host`, hint: 'Run `npx lab doctor --fix` (as root) once: it creates it, a system user with no login and no home.' });
+    throw new LabError({
+      code: 'ENV_TOOL',
+      message: `the user ${user} that QEMU runs as (not root) does not exist on this host`,
+      hint: 'Run `npx lab doctor --fix` (as root) once: it creates it, a system user with no login and no home.',
+    });
   }
   return user;
 }

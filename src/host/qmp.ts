@@ -34,27 +34,34 @@ export class Qmp {
   /** Connects and negotiates capabilities, retrying until the socket appears or the deadline passes. */
   static async open(path: string, timeoutMs = 10_000): Promise<Qmp> {
     let lastError = '';
-    const qmp = await waitFor(async () => {
-      try {
-        const socket = await new Promise<Socket>((resolve, reject) => {
-          const s = connect(path, () => resolve(s));
-          s.once('error', reject);
-        });
-        const opened = new Qmp(socket);
+    const qmp = await waitFor(
+      async () => {
         try {
-          await withDeadline(opened.next(), Math.min(REPLY_MS, timeoutMs), `QMP at ${path}`); // the greeting
-          await opened.execute('qmp_capabilities');
+          const socket = await new Promise<Socket>((resolve, reject) => {
+            const s = connect(path, () => resolve(s));
+            s.once('error', reject);
+          });
+          const opened = new Qmp(socket);
+          try {
+            await withDeadline(opened.next(), Math.min(REPLY_MS, timeoutMs), `QMP at ${path}`); // the greeting
+            await opened.execute('qmp_capabilities');
+          } catch (err) {
+            opened.close();
+            throw err;
+          }
+          return opened;
         } catch (err) {
-          opened.close();
-          throw err;
+          lastError = (err as Error).message;
+          return undefined;
         }
-        return opened;
-      } catch (err) {
-        lastError = (err as Error).message;
-        return undefined;
-      }
-    }, { timeoutMs });
-    if (!qmp) throw new LabError({ code: 'TIMEOUT', message: `no QMP monitor at ${path} within ${timeoutMs / 1000} s (${lastError})` });
+      },
+      { timeoutMs },
+    );
+    if (!qmp)
+      throw new LabError({
+        code: 'TIMEOUT',
+        message: `no QMP monitor at ${path} within ${timeoutMs / 1000} s (${lastError})`,
+      });
     return qmp;
   }
 

@@ -21,7 +21,8 @@ export class Undo {
         }
       }
     });
-    if (failures.length) throw new LabError({ code: 'ENV_HOST', message: 'could not undo everything', hint: failures.join('\n') });
+    if (failures.length)
+      throw new LabError({ code: 'ENV_HOST', message: 'could not undo everything', hint: failures.join('\n') });
   }
 }
 

@@ -15,7 +15,10 @@ export interface WaitOptions {
  * Calls `attempt` until it returns a value other than undefined or false, and returns that value;
  * returns undefined when the deadline passes first. Errors from `attempt` end the wait.
  */
-export async function waitFor<T>(attempt: () => T | undefined | false | Promise<T | undefined | false>, o: WaitOptions): Promise<T | undefined> {
+export async function waitFor<T>(
+  attempt: () => T | undefined | false | Promise<T | undefined | false>,
+  o: WaitOptions,
+): Promise<T | undefined> {
   const deadline = Date.now() + o.timeoutMs;
   let reported = Date.now();
   for (;;) {
@@ -35,7 +38,10 @@ export async function waitFor<T>(attempt: () => T | undefined | false | Promise<
 export function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new LabError({ code: 'TIMEOUT', message: `${what} did not answer within ${ms / 1000} s` })), ms);
+    timer = setTimeout(
+      () => reject(new LabError({ code: 'TIMEOUT', message: `${what} did not answer within ${ms / 1000} s` })),
+      ms,
+    );
   });
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }

@@ -30,7 +30,16 @@ const BUILD_LOCK_TIMEOUT_MS = 3_600_000;
  * build it once: the second waits on the first's lock, then finds the image ready.
  */
 export async function ensureImage(lab: Pick<Lab, 'image'>, plan: ImagePlan, reporter: Reporter): Promise<boolean> {
-  const reused = imageReady(plan) || (await withHeldLock(plan.lock, { onWait: () => reporter.note(`another lab command is making this image (${plan.dir}); waiting for it`), timeoutMs: BUILD_LOCK_TIMEOUT_MS }, async () => imageReady(plan) || makeImage(lab, plan, reporter)));
+  const reused =
+    imageReady(plan) ||
+    (await withHeldLock(
+      plan.lock,
+      {
+        onWait: () => reporter.note(`another lab command is making this image (${plan.dir}); waiting for it`),
+        timeoutMs: BUILD_LOCK_TIMEOUT_MS,
+      },
+      async () => imageReady(plan) || makeImage(lab, plan, reporter),
+    ));
   if (reused) await checkSealed(sealIndex(dirname(plan.dir)), imageFiles(plan), `the guest image ${plan.dir}`);
   return reused;
 }
@@ -46,11 +55,19 @@ async function makeImage(lab: Pick<Lab, 'image'>, plan: ImagePlan, reporter: Rep
   makeDir(tmp);
   try {
     if (plan.kind === 'debian' && 'debian' in lab.image) await buildDebian(lab.image.debian, plan, tmp, reporter);
-    else if ('url' in lab.image) await reporter.step(`download ${lab.image.url}`, () => downloadImage(lab.image as { url: string; sha256: string }, tmp, reporter));
-    writeFileSync(join(tmp, MANIFEST), `${JSON.stringify({ kind: plan.kind, key: plan.key, packages: plan.packages, builtAt: new Date().toISOString() }, null, 2)}\n`);
+    else if ('url' in lab.image)
+      await reporter.step(`download ${lab.image.url}`, () =>
+        downloadImage(lab.image as { url: string; sha256: string }, tmp, reporter),
+      );
+    writeFileSync(
+      join(tmp, MANIFEST),
+      `${JSON.stringify({ kind: plan.kind, key: plan.key, packages: plan.packages, builtAt: new Date().toISOString() }, null, 2)}\n`,
+    );
     rmSync(plan.dir, { recursive: true, force: true });
     renameSync(tmp, plan.dir);
-    await reporter.step('seal the image (sha256 of its files, checked at each use)', () => seal(sealIndex(dirname(plan.dir)), imageFiles(plan)));
+    await reporter.step('seal the image (sha256 of its files, checked at each use)', () =>
+      seal(sealIndex(dirname(plan.dir)), imageFiles(plan)),
+    );
     return false;
   } finally {
     rmSync(tmp, { recursive: true, force: true });
@@ -81,12 +98,20 @@ export function debCacheHooks(): string[] {
   ];
 }
 
-async function buildDebian(recipe: { suite: string; mirror: string }, plan: ImagePlan, tmp: string, reporter: Reporter): Promise<void> {
+async function buildDebian(
+  recipe: { suite: string; mirror: string },
+  plan: ImagePlan,
+  tmp: string,
+  reporter: Reporter,
+): Promise<void> {
   const root = join(tmp, 'root');
   await reporter.step(`mmdebstrap ${recipe.suite} with ${plan.packages.length} packages (first build only)`, () =>
     run(
       [
-        'mmdebstrap', '--variant=minbase', '--mode=root', '--components=main',
+        'mmdebstrap',
+        '--variant=minbase',
+        '--mode=root',
+        '--components=main',
         `--include=${plan.packages.join(',')}`,
         ...(plan.debs ? debCacheHooks() : []),
         // cloud-init renders its network config for systemd-networkd, which minbase leaves disabled.
@@ -97,27 +122,53 @@ async function buildDebian(recipe: { suite: string; mirror: string }, plan: Imag
         // Boot waits for the network to be online before cloud-init and sshd. A data-plane NIC with
         // only a static address sits in router discovery for ~12 s (nothing on its wire sends RAs),
         // and cloud-init 22.4 cannot render IPv6AcceptRA=no for it: online means the management link.
-        dropInHook('systemd-networkd-wait-online.service', '[Service]\\nExecStart=\\nExecStart=/lib/systemd/systemd-networkd-wait-online --any\\n'),
-        '--', recipe.suite, root, ...(recipe.mirror ? [recipe.mirror] : []),
+        dropInHook(
+          'systemd-networkd-wait-online.service',
+          '[Service]\\nExecStart=\\nExecStart=/lib/systemd/systemd-networkd-wait-online --any\\n',
+        ),
+        '--',
+        recipe.suite,
+        root,
+        ...(recipe.mirror ? [recipe.mirror] : []),
       ],
-      { code: 'ENV_TOOL', what: 'building the guest root with mmdebstrap', timeoutMs: 1_800_000, env: { ...process.env, LAB_DEBS: plan.debs ?? '' } },
+      {
+        code: 'ENV_TOOL',
+        what: 'building the guest root with mmdebstrap',
+        timeoutMs: 1_800_000,
+        env: { ...process.env, LAB_DEBS: plan.debs ?? '' },
+      },
     ),
   );
   await reporter.step('copy out the kernel and initrd for direct boot', async () => {
     const boot = readdirSync(join(root, 'boot'));
     const kernel = boot.find((f) => f.startsWith('vmlinuz-'));
     const initrd = boot.find((f) => f.startsWith('initrd.img-'));
-    if (!kernel || !initrd) throw new LabError({ code: 'ENV_TOOL', message: `the guest root has no kernel or initrd in /boot (found: ${boot.join(', ') || 'nothing'})` });
+    if (!kernel || !initrd)
+      throw new LabError({
+        code: 'ENV_TOOL',
+        message: `the guest root has no kernel or initrd in /boot (found: ${boot.join(', ') || 'nothing'})`,
+      });
     renameSync(join(root, 'boot', kernel), join(tmp, 'vmlinuz'));
     renameSync(join(root, 'boot', initrd), join(tmp, 'initrd.img'));
   });
-  await reporter.step(`make the ${DISK_SIZE} root disk (mkfs.ext4 -d, no loop mount) and convert it to qcow2`, async () => {
-    const raw = join(tmp, 'disk.raw');
-    await run(['mkfs.ext4', '-q', '-F', '-d', root, '-L', 'root', raw, DISK_SIZE], { code: 'ENV_TOOL', what: 'mkfs.ext4', timeoutMs: 600_000 });
-    rmSync(root, { recursive: true, force: true });
-    await run(['qemu-img', 'convert', '-f', 'raw', '-O', 'qcow2', raw, join(tmp, 'disk.qcow2')], { code: 'ENV_TOOL', what: 'qemu-img convert', timeoutMs: 600_000 });
-    rmSync(raw, { force: true });
-  });
+  await reporter.step(
+    `make the ${DISK_SIZE} root disk (mkfs.ext4 -d, no loop mount) and convert it to qcow2`,
+    async () => {
+      const raw = join(tmp, 'disk.raw');
+      await run(['mkfs.ext4', '-q', '-F', '-d', root, '-L', 'root', raw, DISK_SIZE], {
+        code: 'ENV_TOOL',
+        what: 'mkfs.ext4',
+        timeoutMs: 600_000,
+      });
+      rmSync(root, { recursive: true, force: true });
+      await run(['qemu-img', 'convert', '-f', 'raw', '-O', 'qcow2', raw, join(tmp, 'disk.qcow2')], {
+        code: 'ENV_TOOL',
+        what: 'qemu-img convert',
+        timeoutMs: 600_000,
+      });
+      rmSync(raw, { force: true });
+    },
+  );
 }
 
 async function downloadImage(image: { url: string; sha256: string }, tmp: string, reporter: Reporter): Promise<void> {
@@ -125,8 +176,11 @@ async function downloadImage(image: { url: string; sha256: string }, tmp: string
   await download(image.url, file, reporter);
   const actual = await sha256File(file);
   if (actual !== image.sha256) {
-    throw new LabError({ code: 'ENV_HOST', message: `${image.url} has SHA-256 ${actual}, not ${image.sha256} as the spec says; nothing was cached`, hint: 'Check image.sha256 against the publisher\'s SHA256SUMS.' });
+    throw new LabError({
+      code: 'ENV_HOST',
+      message: `${image.url} has SHA-256 ${actual}, not ${image.sha256} as the spec says; nothing was cached`,
+      hint: "Check image.sha256 against the publisher's SHA256SUMS.",
+    });
   }
   await checkStandaloneQcow2(file, image.url);
 }
-

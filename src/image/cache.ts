@@ -58,8 +58,16 @@ function entryOf(dir: string, name: string, open: Map<string, number[]>): CacheE
   } catch {
     manifest = undefined;
   }
-  const state = building ? (pidExists(Number(building[1])) ? 'building' : 'partial') : manifest ? 'complete' : 'partial';
-  const openBy = [...new Set([...open].filter(([file]) => file.startsWith(`${dir}/`)).flatMap(([, pids]) => pids))].sort((a, b) => a - b);
+  const state = building
+    ? pidExists(Number(building[1]))
+      ? 'building'
+      : 'partial'
+    : manifest
+      ? 'complete'
+      : 'partial';
+  const openBy = [
+    ...new Set([...open].filter(([file]) => file.startsWith(`${dir}/`)).flatMap(([, pids]) => pids)),
+  ].sort((a, b) => a - b);
   return { name, dir, state, kind: manifest?.kind, builtAt: manifest?.builtAt, bytes: diskUsage(dir), openBy };
 }
 

@@ -18,7 +18,12 @@ export async function download(url: string, file: string, reporter: Reporter): P
       await fetchInto(url, file, reporter);
       return;
     } catch (err) {
-      if (err instanceof TooLarge) throw new LabError({ code: 'ENV_HOST', message: `cannot download ${url}: ${err.message}`, hint: 'Is image.url the image itself, and not a listing or an archive of many?' });
+      if (err instanceof TooLarge)
+        throw new LabError({
+          code: 'ENV_HOST',
+          message: `cannot download ${url}: ${err.message}`,
+          hint: 'Is image.url the image itself, and not a listing or an archive of many?',
+        });
       lastError = reason(err as Error);
       if (attempt === ATTEMPTS) break;
       reporter.note(`download: ${lastError}; retrying (${attempt}/${ATTEMPTS - 1})`);
@@ -41,7 +46,10 @@ async function fetchInto(url: string, file: string, reporter: Reporter): Promise
   if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
   const resumed = res.status === 206;
   const total = Number(res.headers.get('content-length') ?? 0) + (resumed ? have : 0);
-  const tooLarge = (bytes: number) => new TooLarge(`it is more than ${MAX_DOWNLOAD_BYTES / 2 ** 30} GiB (${(bytes / 2 ** 30).toFixed(1)} GiB so far), the most lab takes for an image`);
+  const tooLarge = (bytes: number) =>
+    new TooLarge(
+      `it is more than ${MAX_DOWNLOAD_BYTES / 2 ** 30} GiB (${(bytes / 2 ** 30).toFixed(1)} GiB so far), the most lab takes for an image`,
+    );
   if (total > MAX_DOWNLOAD_BYTES) {
     await res.body.cancel();
     throw tooLarge(total);
@@ -56,7 +64,9 @@ async function fetchInto(url: string, file: string, reporter: Reporter): Promise
       if (done > MAX_DOWNLOAD_BYTES) throw tooLarge(done);
       if (Date.now() - shown > 1000) {
         shown = Date.now();
-        reporter.note(`download: ${(done / 2 ** 20).toFixed(0)} MiB${total ? ` of ${(total / 2 ** 20).toFixed(0)} MiB (${Math.floor((100 * done) / total)}%)` : ''}`);
+        reporter.note(
+          `download: ${(done / 2 ** 20).toFixed(0)} MiB${total ? ` of ${(total / 2 ** 20).toFixed(0)} MiB (${Math.floor((100 * done) / total)}%)` : ''}`,
+        );
       }
     }
   } finally {

@@ -24,11 +24,18 @@ const INSTALL_SCRIPT = ['cloud-init', 'scripts', 'lab-install-dpdk'];
  * that shapes the build: the tarball (its sha256 and where it came from), the options, the script
  * and the image it is built in; a lab that differs in any of them never installs another's build.
  */
-export function dpdkBuildPlan(lab: Pick<Lab, 'dpdk'>, imageKey: string, cacheRoot: string, script = readTextAsset(...INSTALL_SCRIPT)): DpdkBuildPlan | undefined {
+export function dpdkBuildPlan(
+  lab: Pick<Lab, 'dpdk'>,
+  imageKey: string,
+  cacheRoot: string,
+  script = readTextAsset(...INSTALL_SCRIPT),
+): DpdkBuildPlan | undefined {
   const { source, sha256, url, version, build } = lab.dpdk;
   if (source !== 'release') return undefined;
   const scriptHash = createHash('sha256').update(script).digest('hex');
-  const key = createHash('sha256').update(JSON.stringify({ BUILD_VERSION, sha256, url, version, build, imageKey, scriptHash })).digest('hex');
+  const key = createHash('sha256')
+    .update(JSON.stringify({ BUILD_VERSION, sha256, url, version, build, imageKey, scriptHash }))
+    .digest('hex');
   return { key, file: join(cacheRoot, `dpdk-${lab.dpdk.version}-${key.slice(0, 16)}.tar`) };
 }
 

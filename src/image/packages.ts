@@ -1,9 +1,30 @@
 // What the guest needs installed, in one place: the offline image bakes it in, a downloaded image gets it from cloud-init.
 import type { Lab } from '../config/lab.js';
 
-const BASE = ['openssh-server', 'sudo', 'cloud-init', 'build-essential', 'pkg-config', 'python3', 'pciutils', 'kmod', 'iproute2', 'ethtool', 'procps', 'iputils-ping'];
+const BASE = [
+  'openssh-server',
+  'sudo',
+  'cloud-init',
+  'build-essential',
+  'pkg-config',
+  'python3',
+  'pciutils',
+  'kmod',
+  'iproute2',
+  'ethtool',
+  'procps',
+  'iputils-ping',
+];
 const DPDK_DISTRO = ['dpdk', 'dpdk-dev', 'libdpdk-dev'];
-const DPDK_RELEASE = ['meson', 'ninja-build', 'python3-pyelftools', 'libnuma-dev', 'xz-utils', 'curl', 'ca-certificates'];
+const DPDK_RELEASE = [
+  'meson',
+  'ninja-build',
+  'python3-pyelftools',
+  'libnuma-dev',
+  'xz-utils',
+  'curl',
+  'ca-certificates',
+];
 
 export function guestPackages(lab: Pick<Lab, 'dpdk'>): string[] {
   return [...BASE, ...(lab.dpdk.source === 'distro' ? DPDK_DISTRO : DPDK_RELEASE)];

@@ -13,7 +13,8 @@ interface ImageInfo {
 /** What is wrong with an image's header for lab to boot it, or undefined when it stands alone. */
 export function qcow2Problem(info: ImageInfo): string | undefined {
   if (info.format !== 'qcow2') return `is ${info.format ?? 'of no format qemu-img knows'}, not qcow2`;
-  if (info['backing-filename'] !== undefined) return `names a backing file (${info['backing-filename']}), which QEMU would open on this host`;
+  if (info['backing-filename'] !== undefined)
+    return `names a backing file (${info['backing-filename']}), which QEMU would open on this host`;
   const data = info['format-specific']?.data?.['data-file'];
   if (data !== undefined) return `names an external data file (${data}), which QEMU would open on this host`;
   return undefined;
@@ -28,8 +29,15 @@ export async function checkStandaloneQcow2(file: string, source: string): Promis
   } catch {
     info = {};
   }
-  const why = r.exitCode === 0 ? qcow2Problem(info) : `is not a qcow2 image qemu-img can read (${r.stderr.trim().split('\n').at(-1) ?? ''})`;
+  const why =
+    r.exitCode === 0
+      ? qcow2Problem(info)
+      : `is not a qcow2 image qemu-img can read (${r.stderr.trim().split('\n').at(-1) ?? ''})`;
   if (why) {
-    throw new LabError({ code: 'ENV_HOST', message: `${source} ${why}; nothing was cached`, hint: 'lab boots standalone qcow2 cloud images only: use the publisher\'s image as it is, or flatten it with qemu-img convert -O qcow2.' });
+    throw new LabError({
+      code: 'ENV_HOST',
+      message: `${source} ${why}; nothing was cached`,
+      hint: "lab boots standalone qcow2 cloud images only: use the publisher's image as it is, or flatten it with qemu-img convert -O qcow2.",
+    });
   }
 }

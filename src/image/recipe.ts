@@ -38,11 +38,30 @@ function imageLock(dir: string): string {
 export function imagePlan(lab: Pick<Lab, 'image' | 'dpdk'>, cacheRoot: string): ImagePlan {
   if ('url' in lab.image) {
     const dir = join(cacheRoot, `sha256-${lab.image.sha256}`);
-    return { kind: 'download', key: lab.image.sha256, dir, disk: join(dir, 'disk.img'), format: 'qcow2', packages: [], lock: imageLock(dir) };
+    return {
+      kind: 'download',
+      key: lab.image.sha256,
+      dir,
+      disk: join(dir, 'disk.img'),
+      format: 'qcow2',
+      packages: [],
+      lock: imageLock(dir),
+    };
   }
   const { suite, mirror, packages: extra } = lab.image.debian;
   const packages = [...new Set(['linux-image-amd64', 'systemd-sysv', 'udev', ...guestPackages(lab), ...extra])].sort();
   const key = createHash('sha256').update(JSON.stringify({ BUILD_VERSION, suite, mirror, packages })).digest('hex');
   const dir = join(cacheRoot, `debian-${suite}-${key.slice(0, 16)}`);
-  return { kind: 'debian', key, dir, disk: join(dir, 'disk.qcow2'), format: 'qcow2', kernel: join(dir, 'vmlinuz'), initrd: join(dir, 'initrd.img'), packages, debs: debCacheRoot(cacheRoot), lock: imageLock(dir) };
+  return {
+    kind: 'debian',
+    key,
+    dir,
+    disk: join(dir, 'disk.qcow2'),
+    format: 'qcow2',
+    kernel: join(dir, 'vmlinuz'),
+    initrd: join(dir, 'initrd.img'),
+    packages,
+    debs: debCacheRoot(cacheRoot),
+    lock: imageLock(dir),
+  };
 }

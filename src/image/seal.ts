@@ -26,7 +26,10 @@ export function sealIndex(cacheFolder: string): string {
 export function sha256File(path: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const hash = createHash('sha256');
-    createReadStream(path).on('data', (d) => hash.update(d)).on('error', reject).on('end', () => resolve(hash.digest('hex')));
+    createReadStream(path)
+      .on('data', (d) => hash.update(d))
+      .on('error', reject)
+      .on('end', () => resolve(hash.digest('hex')));
   });
 }
 
@@ -43,11 +46,14 @@ function statOf(path: string): Omit<Seal, 'sha256'> {
   return { size: s.size, ino: s.ino, ctimeMs: s.ctimeMs };
 }
 
-const same = (a: Omit<Seal, 'sha256'>, b: Omit<Seal, 'sha256'>) => a.size === b.size && a.ino === b.ino && a.ctimeMs === b.ctimeMs;
+const same = (a: Omit<Seal, 'sha256'>, b: Omit<Seal, 'sha256'>) =>
+  a.size === b.size && a.ino === b.ino && a.ctimeMs === b.ctimeMs;
 
 /** Records the files as lab made them. */
 export async function seal(index: string, files: string[]): Promise<void> {
-  const entries = await Promise.all(files.map(async (f) => [f, { sha256: await sha256File(f), ...statOf(f) }] as const));
+  const entries = await Promise.all(
+    files.map(async (f) => [f, { sha256: await sha256File(f), ...statOf(f) }] as const),
+  );
   writeAtomic(index, `${JSON.stringify({ ...readIndex(index), ...Object.fromEntries(entries) }, null, 2)}\n`, 0o600);
 }
 
@@ -67,7 +73,11 @@ export async function checkSealed(index: string, files: string[], what: string):
     if (same(statOf(file), sealed)) continue;
     const actual = await sha256File(file);
     if (actual !== sealed.sha256) {
-      throw new LabError({ code: 'STATE', message: `${file} (${what}) changed since lab made it: sha256 ${actual}, sealed as ${sealed.sha256}`, hint: 'Something other than lab wrote to lab\'s cache. Remove it with `lab images prune --all`; the next lab up makes it again.' });
+      throw new LabError({
+        code: 'STATE',
+        message: `${file} (${what}) changed since lab made it: sha256 ${actual}, sealed as ${sealed.sha256}`,
+        hint: "Something other than lab wrote to lab's cache. Remove it with `lab images prune --all`; the next lab up makes it again.",
+      });
     }
     fresh.push(file);
   }

@@ -28,5 +28,9 @@ export function logsArgv(lab: Lab, name: string, source: string | undefined, fol
     return driver.logArgv(vm, record, { file }, follow);
   }
   const offered = [...driver.logSources, ...apps];
-  throw new LabError({ code: 'USAGE', message: wanted ? `vm ${name} has no log "${wanted}"` : `name a log of vm ${name}`, hint: `Its logs: ${offered.join(', ') || 'none'}.` });
+  throw new LabError({
+    code: 'USAGE',
+    message: wanted ? `vm ${name} has no log "${wanted}"` : `name a log of vm ${name}`,
+    hint: `Its logs: ${offered.join(', ') || 'none'}.`,
+  });
 }

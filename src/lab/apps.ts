@@ -30,12 +30,22 @@ export interface RunResult {
 function upState(drivers: Drivers, vm: string): LabState {
   const { lab, paths } = drivers.session;
   const state = readState(paths);
-  if (!state?.vms[vm]) throw new LabError({ code: 'STATE', message: `lab ${lab.name} is not up (vm ${vm} is not running)`, hint: 'Run `lab up` first.' });
+  if (!state?.vms[vm])
+    throw new LabError({
+      code: 'STATE',
+      message: `lab ${lab.name} is not up (vm ${vm} is not running)`,
+      hint: 'Run `lab up` first.',
+    });
   return state;
 }
 
 /** Opens the node's app host for the length of `fn`. */
-export async function withHost<T>(drivers: Drivers, vm: Vm, state: LabState | undefined, fn: (host: AppHost) => Promise<T>): Promise<T> {
+export async function withHost<T>(
+  drivers: Drivers,
+  vm: Vm,
+  state: LabState | undefined,
+  fn: (host: AppHost) => Promise<T>,
+): Promise<T> {
   const host = await drivers.of(vm.driver).openAppHost(vm, state?.vms[vm.name]);
   try {
     return await fn(host);
@@ -57,11 +67,25 @@ export async function labRun(lab: Lab, name: string): Promise<RunResult> {
     return withHost(drivers, vm, state, async (host) => {
       const current = state.apps[name];
       if (current && (await host.target.alive(current.proc))) {
-        return { app: name, alreadyRunning: true, vm: vm.name, nic: nic.name, where: host.target.where, pid: current.proc.pid, log: current.log, argv: [], ready: current.ready };
+        return {
+          app: name,
+          alreadyRunning: true,
+          vm: vm.name,
+          nic: nic.name,
+          where: host.target.where,
+          pid: current.proc.pid,
+          log: current.log,
+          argv: [],
+          ready: current.ready,
+        };
       }
       for (const [other, s] of Object.entries(state.apps)) {
         if (other !== name && s.vm === vm.name && s.nic === nic.name && (await host.target.alive(s.proc))) {
-          throw new LabError({ code: 'STATE', message: `${vm.name}.${nic.name} is taken by app ${other}`, hint: `Run \`lab stop ${other}\` first.` });
+          throw new LabError({
+            code: 'STATE',
+            message: `${vm.name}.${nic.name} is taken by app ${other}`,
+            hint: `Run \`lab stop ${other}\` first.`,
+          });
         }
       }
       return transaction(async (undo, checkpoint) => {
@@ -72,9 +96,28 @@ export async function labRun(lab: Lab, name: string): Promise<RunResult> {
         const { app: running, ready } = await startApp(host.target, argv, drivers.of(vm.driver).appLogPath(name));
         undo.push(`stop ${name}`, async () => void (await stopApp(running)));
         checkpoint();
-        state.apps[name] = { vm: vm.name, nic: nic.name, program: app.program, proc: running.ref, log: running.log, startedAt: new Date().toISOString(), ready };
+        state.apps[name] = {
+          vm: vm.name,
+          nic: nic.name,
+          program: app.program,
+          proc: running.ref,
+          log: running.log,
+          startedAt: new Date().toISOString(),
+          ready,
+        };
         writeState(paths, state);
-        return { app: name, alreadyRunning: false, vm: vm.name, nic: nic.name, where: host.target.where, pid: running.ref.pid, log: running.log, argv, ...(taken.pci ? { pci: taken.pci } : {}), ready };
+        return {
+          app: name,
+          alreadyRunning: false,
+          vm: vm.name,
+          nic: nic.name,
+          where: host.target.where,
+          pid: running.ref.pid,
+          log: running.log,
+          argv,
+          ...(taken.pci ? { pci: taken.pci } : {}),
+          ready,
+        };
       });
     });
   });

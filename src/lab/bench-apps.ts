@@ -26,7 +26,12 @@ export interface BenchResult {
   apps: Array<{ app: string; vm: string; program: string; rows: ThroughputRow[] }>;
 }
 
-export async function labBench(lab: Lab, name: string | undefined, o: BenchOptions, reporter: Reporter): Promise<BenchResult> {
+export async function labBench(
+  lab: Lab,
+  name: string | undefined,
+  o: BenchOptions,
+  reporter: Reporter,
+): Promise<BenchResult> {
   const drivers = openDrivers(lab, quiet);
   const { paths } = drivers.session;
   if (name) placeOf(lab, name);
@@ -34,7 +39,12 @@ export async function labBench(lab: Lab, name: string | undefined, o: BenchOptio
   return withLock(paths.lock, 'bench', async () => {
     const state = readState(paths);
     const names = name ? [name] : Object.keys(state?.apps ?? {});
-    if (!names.length) throw new LabError({ code: 'STATE', message: `no app of lab ${lab.name} is running`, hint: `Start one: lab run ${lab.apps[0]?.name ?? 'APP'} --detach` });
+    if (!names.length)
+      throw new LabError({
+        code: 'STATE',
+        message: `no app of lab ${lab.name} is running`,
+        hint: `Start one: lab run ${lab.apps[0]?.name ?? 'APP'} --detach`,
+      });
     const apps: BenchResult['apps'] = [];
     for (const n of names) {
       const { app, vm } = placeOf(lab, n);
@@ -43,7 +53,11 @@ export async function labBench(lab: Lab, name: string | undefined, o: BenchOptio
         const out: ThroughputRow[] = [];
         try {
           for (const size of o.sizes) {
-            out.push(await reporter.step(`${n}: zero-loss search at ${size} B`, () => zeroLossRate(subject, { frameSize: size, trialS: o.trialS, lossTolerance: o.lossTolerance, flows })));
+            out.push(
+              await reporter.step(`${n}: zero-loss search at ${size} B`, () =>
+                zeroLossRate(subject, { frameSize: size, trialS: o.trialS, lossTolerance: o.lossTolerance, flows }),
+              ),
+            );
           }
         } finally {
           subject.close();

@@ -26,15 +26,23 @@ export async function labDown(lab: Lab, purge: boolean, only?: string): Promise<
   return withLock(paths.lock, 'down', async () => {
     checkOwner(claim, 'down');
     const state = readState(paths);
-    const appsOn = (vm: string) => Object.fromEntries(Object.entries(state?.apps ?? {}).filter(([, a]) => a.vm === vm)) as Record<string, AppRecord>;
+    const appsOn = (vm: string) =>
+      Object.fromEntries(Object.entries(state?.apps ?? {}).filter(([, a]) => a.vm === vm)) as Record<string, AppRecord>;
     const nodes = [
       ...lab.vms.map((vm) => ({ name: vm.name, kind: vm.driver })),
-      ...Object.entries(state?.vms ?? {}).filter(([name]) => !lab.vms.some((vm) => vm.name === name)).map(([name, r]) => ({ name, kind: r.driver })),
+      ...Object.entries(state?.vms ?? {})
+        .filter(([name]) => !lab.vms.some((vm) => vm.name === name))
+        .map(([name, r]) => ({ name, kind: r.driver })),
     ];
     const removed: string[] = [];
     if (only !== undefined) {
       const node = nodes.find((n) => n.name === only);
-      if (!node) throw new LabError({ code: 'USAGE', message: `lab ${lab.name} has no vm "${only}"`, hint: `Its vms: ${nodes.map((n) => n.name).join(', ')}.` });
+      if (!node)
+        throw new LabError({
+          code: 'USAGE',
+          message: `lab ${lab.name} has no vm "${only}"`,
+          hint: `Its vms: ${nodes.map((n) => n.name).join(', ')}.`,
+        });
       removed.push(...(await drivers.of(node.kind).down(node, state?.vms[node.name], appsOn(node.name))));
       // Its wires' ends in the lab namespace are named <vm>-<nic>, and a vm name has no "-".
       if (netnsExists(paths.netns)) {
@@ -52,7 +60,8 @@ export async function labDown(lab: Lab, purge: boolean, only?: string): Promise<
     }
     // First the relays: one keeps the lab namespace alive after ip netns delete, with every interface in it.
     removed.push(...(await stopRelays(paths)));
-    for (const node of nodes) removed.push(...(await drivers.of(node.kind).down(node, state?.vms[node.name], appsOn(node.name))));
+    for (const node of nodes)
+      removed.push(...(await drivers.of(node.kind).down(node, state?.vms[node.name], appsOn(node.name))));
     if (netnsExists(paths.netns)) {
       await deleteNetns(paths.netns);
       removed.push(`namespace ${paths.netns}`);

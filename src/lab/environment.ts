@@ -15,12 +15,16 @@ async function hostDpdk(): Promise<string> {
 export async function reportEnvironment(lab: Lab): Promise<ReportEnvironment> {
   const status = await labStatus(lab);
   const accel = Object.fromEntries(status.vms.filter((v) => v.accel).map((v) => [v.vm, v.accel!]));
-  const image = 'url' in lab.image ? `${lab.image.url} (sha256 ${lab.image.sha256.slice(0, 12)}…)` : `Debian ${lab.image.debian.suite}, built offline`;
+  const image =
+    'url' in lab.image
+      ? `${lab.image.url} (sha256 ${lab.image.sha256.slice(0, 12)}…)`
+      : `Debian ${lab.image.debian.suite}, built offline`;
   const qemu = lab.vms.some((v) => v.driver === 'qemu');
-  const dpdk = lab.dpdk.source === 'release'
-    ? `${lab.dpdk.version} from ${lab.dpdk.url}, built in the guest`
-    // The host's version is read; a guest's is its image's, which lab does not read back.
-    : `the distribution's packages (host: ${await hostDpdk()}${qemu ? '; guests: their image\'s packages' : ''})`;
+  const dpdk =
+    lab.dpdk.source === 'release'
+      ? `${lab.dpdk.version} from ${lab.dpdk.url}, built in the guest`
+      : // The host's version is read; a guest's is its image's, which lab does not read back.
+        `the distribution's packages (host: ${await hostDpdk()}${qemu ? "; guests: their image's packages" : ''})`;
   return {
     host: hostname(),
     kernel: release(),

@@ -2,7 +2,16 @@
 // capture of its verify traffic, l2probe's raw result, its final counters and its log; per node,
 // what its kind keeps (a VM's serial console, cloud-init output, dmesg, QEMU command line); the
 // report and lab status. manifest.json, written last, lists each file with what it is and why.
-import { copyFileSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Lab } from '../config/lab.js';
 import type { EvidenceSource } from '../drivers/node.js';
@@ -56,17 +65,30 @@ function isOwnBundle(dir: string): boolean {
   } catch {
     return false;
   }
-  if (typeof manifest.lab !== 'string' || typeof manifest.createdAt !== 'string' || !Array.isArray(manifest.items)) return false;
-  const listed = new Set([MANIFEST, ...manifest.items.filter((i) => typeof i?.path === 'string' && !i.missing).map((i) => i.path)]);
+  if (typeof manifest.lab !== 'string' || typeof manifest.createdAt !== 'string' || !Array.isArray(manifest.items))
+    return false;
+  const listed = new Set([
+    MANIFEST,
+    ...manifest.items.filter((i) => typeof i?.path === 'string' && !i.missing).map((i) => i.path),
+  ]);
   return filesBelow(dir).every((f) => listed.has(f));
 }
 
 /** A folder lab may fill: absent, empty, or an earlier bundle of lab's. Anything else is the user's, and stays. */
 export function claimEvidenceDir(dir: string): void {
   if (!existsSync(dir)) return;
-  if (!statSync(dir).isDirectory()) throw new LabError({ code: 'USAGE', message: `${dir} is not a folder: nothing was written there`, hint: 'Name a new folder for --evidence.' });
+  if (!statSync(dir).isDirectory())
+    throw new LabError({
+      code: 'USAGE',
+      message: `${dir} is not a folder: nothing was written there`,
+      hint: 'Name a new folder for --evidence.',
+    });
   if (readdirSync(dir).length === 0 || isOwnBundle(dir)) return;
-  throw new LabError({ code: 'USAGE', message: `${dir} is not empty and is not an evidence bundle of lab's (it holds files lab's manifest does not list): nothing was written there`, hint: 'Name a new folder for --evidence.' });
+  throw new LabError({
+    code: 'USAGE',
+    message: `${dir} is not empty and is not an evidence bundle of lab's (it holds files lab's manifest does not list): nothing was written there`,
+    hint: 'Name a new folder for --evidence.',
+  });
 }
 
 /** Keeps the evidence of `report` in `dir`, with the captures labVerify took. Returns the folder's absolute path. */
@@ -100,27 +122,49 @@ export async function keepEvidence(lab: Lab, report: Report, dir: string, reason
   };
   try {
     put('report.json', 'the checks with their figures and reasons', `${JSON.stringify(report, null, 2)}\n`);
-    put('status.json', 'lab status --json when the evidence was kept', `${JSON.stringify(await labStatus(lab), null, 2)}\n`);
+    put(
+      'status.json',
+      'lab status --json when the evidence was kept',
+      `${JSON.stringify(await labStatus(lab), null, 2)}\n`,
+    );
     for (const { app, vm } of report.apps) {
       const checks = report.checks.filter((c) => c.app === app);
       const pcap = capturePath(paths, app);
       if (existsSync(pcap)) {
         makeDir(join(tmp, 'apps', app));
         renameSync(pcap, join(tmp, 'apps', app, 'verify.pcap'));
-        items.push({ path: `apps/${app}/verify.pcap`, what: 'the verify traffic on the app\'s wire, both ways, nanosecond timestamps (tcpdump -r reads it)' });
+        items.push({
+          path: `apps/${app}/verify.pcap`,
+          what: "the verify traffic on the app's wire, both ways, nanosecond timestamps (tcpdump -r reads it)",
+        });
       }
       const probe = dataOf(checks, 'echo');
-      if (probe) put(`apps/${app}/l2probe.json`, 'l2probe\'s raw result of the echo run (loss, RTT percentiles and histogram, per-flow counts)', `${JSON.stringify(probe, null, 2)}\n`);
+      if (probe)
+        put(
+          `apps/${app}/l2probe.json`,
+          "l2probe's raw result of the echo run (loss, RTT percentiles and histogram, per-flow counts)",
+          `${JSON.stringify(probe, null, 2)}\n`,
+        );
       const control = dataOf(checks, 'control') as { final?: unknown } | undefined;
-      if (control?.final) put(`apps/${app}/counters.json`, 'the app\'s final counters per queue, printed when it stopped', `${JSON.stringify(control.final, null, 2)}\n`);
-      await keep(`apps/${app}/app.log`, { file: 'app.log', what: 'the app\'s log', argv: logsArgv(lab, vm, app, false) });
+      if (control?.final)
+        put(
+          `apps/${app}/counters.json`,
+          "the app's final counters per queue, printed when it stopped",
+          `${JSON.stringify(control.final, null, 2)}\n`,
+        );
+      await keep(`apps/${app}/app.log`, {
+        file: 'app.log',
+        what: "the app's log",
+        argv: logsArgv(lab, vm, app, false),
+      });
     }
     const drivers = openDrivers(lab, quiet);
     const state = readState(drivers.session.paths);
     for (const vm of lab.vms) {
       const record = state?.vms[vm.name];
       if (!record) continue;
-      for (const source of drivers.of(vm.driver).evidence(vm, record)) await keep(`vms/${vm.name}/${source.file}`, source);
+      for (const source of drivers.of(vm.driver).evidence(vm, record))
+        await keep(`vms/${vm.name}/${source.file}`, source);
     }
     const failed = report.checks.filter((c) => c.status === 'failed').map((c) => `${c.app} ${c.check}: ${c.measured}`);
     const manifest: EvidenceManifest = { lab: lab.name, createdAt: new Date().toISOString(), reason, failed, items };

@@ -30,7 +30,12 @@ function changed(current: Impairment, change: ImpairChange): Impairment {
   const merged = { ...(change.clear ? {} : current), ...given };
   const checked = checkDefinition<Impairment>('impair', merged);
   const errors = 'errors' in checked ? checked.errors : impairmentProblems(['impair'], merged).map((p) => p.message);
-  if (errors.length) throw new LabError({ code: 'USAGE', message: `bad impairment: ${errors.join('; ')}`, hint: 'delay_us and jitter_us are whole microseconds (jitter at most the delay), loss a percentage 0-100, rate_mbit Mbit/s (0: no limit).' });
+  if (errors.length)
+    throw new LabError({
+      code: 'USAGE',
+      message: `bad impairment: ${errors.join('; ')}`,
+      hint: 'delay_us and jitter_us are whole microseconds (jitter at most the delay), loss a percentage 0-100, rate_mbit Mbit/s (0: no limit).',
+    });
   return (checked as { value: Impairment }).value;
 }
 
@@ -39,15 +44,25 @@ export async function labImpair(lab: Lab, wire?: string, change?: ImpairChange):
   const list = (state = readState(paths)) => lab.relays.map((r) => wireImpairment(paths, state, r));
   if (wire === undefined) return { lab: lab.name, wires: list() };
   const relay = relayNamed(lab, wire);
-  if (!change || (!change.clear && FIELDS.every((f) => change[f] === undefined))) return { lab: lab.name, wires: list().filter((w) => w.wire === relay.name) };
+  if (!change || (!change.clear && FIELDS.every((f) => change[f] === undefined)))
+    return { lab: lab.name, wires: list().filter((w) => w.wire === relay.name) };
   // The values first, against the spec's impairment: a bad flag is a usage error whether or not the lab is up.
   changed(relay.impair, change);
   return withLock(paths.lock, 'impair', async () => {
     const state = readState(paths);
-    if (!state) throw new LabError({ code: 'STATE', message: `lab ${lab.name} is not up`, hint: 'Run `lab up` first; the spec\'s `impair` applies from the start.' });
+    if (!state)
+      throw new LabError({
+        code: 'STATE',
+        message: `lab ${lab.name} is not up`,
+        hint: "Run `lab up` first; the spec's `impair` applies from the start.",
+      });
     const before = wireImpairment(paths, state, relay).impair;
     await changeRelay(lab, paths, state, relay, changed(before, change));
     writeState(paths, state);
-    return { lab: lab.name, changed: { wire: relay.name, before }, wires: list(state).filter((w) => w.wire === relay.name) };
+    return {
+      lab: lab.name,
+      changed: { wire: relay.name, before },
+      wires: list(state).filter((w) => w.wire === relay.name),
+    };
   });
 }

@@ -19,7 +19,8 @@ function endsOf(drivers: Drivers, lab: Lab, link: Link): [LinkEnd, LinkEnd] | un
     const vm = findVm(lab, e.vm)!;
     const netns = drivers.of(vm.driver).linkEnd(vm);
     // The spec checks refuse links to kinds without link ends: reaching here is lab's own bug.
-    if (!netns) throw new LabError({ code: 'STATE', message: `a ${vm.driver} node cannot be linked (links[${link.index}])` });
+    if (!netns)
+      throw new LabError({ code: 'STATE', message: `a ${vm.driver} node cannot be linked (links[${link.index}])` });
     return { netns, nic: findNic(lab, e.vm, e.nic)! };
   });
   return ends[0] && ends[1] ? [ends[0], ends[1]] : undefined;
@@ -28,7 +29,9 @@ function endsOf(drivers: Drivers, lab: Lab, link: Link): [LinkEnd, LinkEnd] | un
 /** Makes each bridge in the lab namespace that is not there yet (networks', bridged links'): the NICs' ports join them as their nodes start. */
 export async function makeBridges(drivers: Drivers): Promise<void> {
   const { lab, paths, reporter } = drivers.session;
-  const bridges = new Set(lab.vms.flatMap((vm) => vm.nics.flatMap((n) => (n.wire.kind === 'bridge' ? [n.wire.bridge] : []))));
+  const bridges = new Set(
+    lab.vms.flatMap((vm) => vm.nics.flatMap((n) => (n.wire.kind === 'bridge' ? [n.wire.bridge] : []))),
+  );
   for (const bridge of bridges) {
     if (await linkExists(paths.netns, bridge)) continue;
     await reporter.step(`bridge ${bridge} in ${paths.netns}`, () => runPlan(bridgeCommands(paths.netns, bridge)));
@@ -49,7 +52,11 @@ export async function missingLinks(drivers: Drivers): Promise<Array<[LinkEnd, Li
   const missing: Array<[LinkEnd, LinkEnd]> = [];
   for (const link of lab.links) {
     const ends = endsOf(drivers, lab, link);
-    if (ends && !((await linkExists(ends[0].netns, ends[0].nic.name)) && (await linkExists(ends[1].netns, ends[1].nic.name)))) missing.push(ends);
+    if (
+      ends &&
+      !((await linkExists(ends[0].netns, ends[0].nic.name)) && (await linkExists(ends[1].netns, ends[1].nic.name)))
+    )
+      missing.push(ends);
   }
   return missing;
 }
@@ -57,6 +64,8 @@ export async function missingLinks(drivers: Drivers): Promise<Array<[LinkEnd, Li
 /** Makes each missing link, once both its nodes are up. */
 export async function makeLinks(drivers: Drivers): Promise<void> {
   for (const [a, b] of await missingLinks(drivers)) {
-    await drivers.session.reporter.step(`link ${a.nic.vm}.${a.nic.name} ⇄ ${b.nic.vm}.${b.nic.name} (veth)`, () => runPlan(nodeLinkCommands(a, b)));
+    await drivers.session.reporter.step(`link ${a.nic.vm}.${a.nic.name} ⇄ ${b.nic.vm}.${b.nic.name} (veth)`, () =>
+      runPlan(nodeLinkCommands(a, b)),
+    );
   }
 }

@@ -42,12 +42,19 @@ async function startRelay(lab: Lab, paths: LabPaths, relay: Relay, impair: Impai
   makeDir(paths.logs);
   rmSync(files.log, { force: true });
   const ports = relay.ports.map((p) => findNic(lab, p.vm, p.nic)!.hostIf);
-  const ref = spawnDetached(relayArgv(paths.netns, join(NATIVE_BUILD, 'l2impair'), ports, impair, files.pid, realtimeThrottled()), files.log);
+  const ref = spawnDetached(
+    relayArgv(paths.netns, join(NATIVE_BUILD, 'l2impair'), ports, impair, files.pid, realtimeThrottled()),
+    files.log,
+  );
   const log = () => readBounded(files.log);
   const ready = await waitFor(() => log().includes('{"event":"ready"') || !isAlive(ref), { timeoutMs: 10_000 });
   if (ready && isAlive(ref)) return ref;
   await terminate(ref, 1_000);
-  throw new LabError({ code: 'PROCESS', message: `the relay of ${relay.label} did not start (log ${files.log})`, hint: tail(log(), 5) });
+  throw new LabError({
+    code: 'PROCESS',
+    message: `the relay of ${relay.label} did not start (log ${files.log})`,
+    hint: tail(log(), 5),
+  });
 }
 
 /** Starts every relay that does not run, with what the state says it had (a `lab impair` since up), else the spec's. */
@@ -55,7 +62,9 @@ export async function startRelays(drivers: Drivers, state: LabState, undo: Undo)
   const { lab, paths, reporter } = drivers.session;
   for (const relay of missingRelays(lab, paths)) {
     const impair = state.relays?.[relay.name]?.impair ?? relay.impair;
-    const ref = await reporter.step(`relay ${relay.name} for ${relay.label} (${describeImpairment(impair)})`, () => startRelay(lab, paths, relay, impair));
+    const ref = await reporter.step(`relay ${relay.name} for ${relay.label} (${describeImpairment(impair)})`, () =>
+      startRelay(lab, paths, relay, impair),
+    );
     undo.push(`stop the relay of ${relay.label}`, async () => void (await terminate(ref)));
     state.relays = { ...state.relays, [relay.name]: { impair, startedAt: new Date().toISOString() } };
   }
@@ -77,7 +86,9 @@ export async function stopRelays(paths: LabPaths, keep: ReadonlySet<string> = ne
 function runningRelays(paths: LabPaths): Array<{ name: string; ref: ProcRef }> {
   let names: string[];
   try {
-    names = readdirSync(paths.relays).filter((f) => f.endsWith('.pid')).map((f) => f.slice(0, -'.pid'.length));
+    names = readdirSync(paths.relays)
+      .filter((f) => f.endsWith('.pid'))
+      .map((f) => f.slice(0, -'.pid'.length));
   } catch {
     return [];
   }
@@ -89,7 +100,9 @@ function runningRelays(paths: LabPaths): Array<{ name: string; ref: ProcRef }> {
 
 /** Relays that run for a wire the spec no longer impairs. */
 export function staleRelays(lab: Lab, paths: LabPaths): string[] {
-  return runningRelays(paths).map((r) => r.name).filter((name) => !lab.relays.some((r) => r.name === name));
+  return runningRelays(paths)
+    .map((r) => r.name)
+    .filter((name) => !lab.relays.some((r) => r.name === name));
 }
 
 /** A running lab whose spec no longer impairs a wire: its relay goes, before the far ends join a bridge or take an address. */
@@ -99,7 +112,9 @@ export async function stopStaleRelays(lab: Lab, paths: LabPaths): Promise<void> 
 
 /** A relay by the name a person gives it: the wire's (lk0, br-lan), a network's, or a NIC on it (tst.eth0). */
 export function relayNamed(lab: Lab, wire: string): Relay {
-  const relay = lab.relays.find((r) => r.name === wire || r.label === `network ${wire}` || r.ports.some((p) => `${p.vm}.${p.nic}` === wire));
+  const relay = lab.relays.find(
+    (r) => r.name === wire || r.label === `network ${wire}` || r.ports.some((p) => `${p.vm}.${p.nic}` === wire),
+  );
   if (relay) return relay;
   throw new LabError({
     code: 'USAGE',
@@ -121,13 +136,30 @@ export interface WireImpairment {
 export function wireImpairment(paths: LabPaths, state: LabState | undefined, relay: Relay): WireImpairment {
   const ref = pidFileProcess(relayFiles(paths, relay.name).pid);
   const record: RelayRecord | undefined = state?.relays?.[relay.name];
-  return { wire: relay.name, label: relay.label, impair: record?.impair ?? relay.impair, running: Boolean(ref), ...(ref ? { pid: ref.pid } : {}) };
+  return {
+    wire: relay.name,
+    label: relay.label,
+    impair: record?.impair ?? relay.impair,
+    running: Boolean(ref),
+    ...(ref ? { pid: ref.pid } : {}),
+  };
 }
 
 /** Restarts a running relay with a changed impairment; the wire carries nothing for the moment in between. */
-export async function changeRelay(lab: Lab, paths: LabPaths, state: LabState, relay: Relay, impair: Impairment): Promise<void> {
+export async function changeRelay(
+  lab: Lab,
+  paths: LabPaths,
+  state: LabState,
+  relay: Relay,
+  impair: Impairment,
+): Promise<void> {
   const old = pidFileProcess(relayFiles(paths, relay.name).pid);
-  if (!old) throw new LabError({ code: 'STATE', message: `the relay of ${relay.label} is not running`, hint: 'Run `lab up` first: it starts every impaired wire\'s relay.' });
+  if (!old)
+    throw new LabError({
+      code: 'STATE',
+      message: `the relay of ${relay.label} is not running`,
+      hint: "Run `lab up` first: it starts every impaired wire's relay.",
+    });
   await terminate(old);
   await startRelay(lab, paths, relay, impair);
   state.relays = { ...state.relays, [relay.name]: { impair, startedAt: new Date().toISOString() } };
@@ -139,7 +171,10 @@ interface RelayStats {
 }
 
 function statsLines(log: string): RelayStats[] {
-  return log.split('\n').filter((l) => l.startsWith('{"event":"stats"')).map((l) => JSON.parse(l) as RelayStats);
+  return log
+    .split('\n')
+    .filter((l) => l.startsWith('{"event":"stats"'))
+    .map((l) => JSON.parse(l) as RelayStats);
 }
 
 /** Frames an impaired wire's relay has sent out of one of its ports so far: its counters, asked for with SIGUSR1. */
@@ -147,9 +182,21 @@ export async function relayPortSent(paths: LabPaths, relay: Relay, port: string)
   const files = relayFiles(paths, relay.name);
   const ref = pidFileProcess(files.pid);
   const before = statsLines(readFileSync(files.log, 'utf8')).length;
-  if (!ref || !signal(ref, 'SIGUSR1')) throw new LabError({ code: 'PROCESS', message: `the relay of ${relay.label} is not running`, hint: 'Run `lab up`: it starts every impaired wire\'s relay.' });
-  const stats = await waitFor(() => statsLines(readFileSync(files.log, 'utf8'))[before], { timeoutMs: 5_000, everyMs: 20 });
+  if (!ref || !signal(ref, 'SIGUSR1'))
+    throw new LabError({
+      code: 'PROCESS',
+      message: `the relay of ${relay.label} is not running`,
+      hint: "Run `lab up`: it starts every impaired wire's relay.",
+    });
+  const stats = await waitFor(() => statsLines(readFileSync(files.log, 'utf8'))[before], {
+    timeoutMs: 5_000,
+    everyMs: 20,
+  });
   const sent = stats?.ports.find((p) => p.iface === port)?.tx;
-  if (sent === undefined) throw new LabError({ code: 'TIMEOUT', message: `the relay of ${relay.label} did not report its counters for ${port} (log ${files.log})` });
+  if (sent === undefined)
+    throw new LabError({
+      code: 'TIMEOUT',
+      message: `the relay of ${relay.label} did not report its counters for ${port} (log ${files.log})`,
+    });
   return sent;
 }

@@ -18,13 +18,19 @@ export async function labReset(lab: Lab, reporter: Reporter, only?: string): Pro
   const { paths } = drivers.session;
   const vms: Vm[] = only === undefined ? lab.vms : [vmNamed(lab, only)];
   return withLock(paths.lock, 'reset', async () => {
-    if (!readState(paths)) throw new LabError({ code: 'STATE', message: `lab ${lab.name} is not up`, hint: 'Run `lab up` first.' });
+    if (!readState(paths))
+      throw new LabError({ code: 'STATE', message: `lab ${lab.name} is not up`, hint: 'Run `lab up` first.' });
     const out: ResetResult['vms'] = [];
     for (const vm of vms) {
       const started = Date.now();
-      const apps = Object.entries(readState(paths)?.apps ?? {}).filter(([, a]) => a.vm === vm.name).map(([name]) => name);
+      const apps = Object.entries(readState(paths)?.apps ?? {})
+        .filter(([, a]) => a.vm === vm.name)
+        .map(([name]) => name);
       await withHost(drivers, vm, readState(paths), async (host) => {
-        for (const app of apps) await reporter.step(`${vm.name}: stop ${app} and give its NIC back`, () => stopAndGiveBack(drivers, app, host));
+        for (const app of apps)
+          await reporter.step(`${vm.name}: stop ${app} and give its NIC back`, () =>
+            stopAndGiveBack(drivers, app, host),
+          );
       });
       const record = await drivers.of(vm.driver).reset(vm, readState(paths)?.vms[vm.name]);
       const state = readState(paths);

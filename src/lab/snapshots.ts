@@ -23,7 +23,15 @@ export function listSnapshots(lab: Lab): SnapshotEntry[] {
     const meta = readSnapshot(vp);
     if (!meta) return [];
     const qemu = pidFileProcess(vp.pid);
-    return [{ vm: vm.name, overlay: vp.disk, bytes: statSync(vp.disk).size, savedAt: meta.savedAt, ...(qemu ? { runningPid: qemu.pid } : {}) }];
+    return [
+      {
+        vm: vm.name,
+        overlay: vp.disk,
+        bytes: statSync(vp.disk).size,
+        savedAt: meta.savedAt,
+        ...(qemu ? { runningPid: qemu.pid } : {}),
+      },
+    ];
   });
 }
 

@@ -13,12 +13,23 @@ export interface SpecRun {
 
 export function specRuns(lab: Lab): SpecRun[] {
   const out: SpecRun[] = [];
-  const add = (at: Array<string | number>, value: string, where: string) => out.push({ field: formatPath(at), value, where });
+  const add = (at: Array<string | number>, value: string, where: string) =>
+    out.push({ field: formatPath(at), value, where });
   const image = lab.image;
   if ('url' in image) add(['image', 'url'], image.url, 'downloaded on this host; QEMU boots it');
   else {
-    if (image.debian.mirror) add(['image', 'debian', 'mirror'], image.debian.mirror, 'mmdebstrap installs the guest image from it on this host');
-    if (image.debian.packages.length) add(['image', 'debian', 'packages'], image.debian.packages.join(' '), 'installed into the guest image, their maintainer scripts run');
+    if (image.debian.mirror)
+      add(
+        ['image', 'debian', 'mirror'],
+        image.debian.mirror,
+        'mmdebstrap installs the guest image from it on this host',
+      );
+    if (image.debian.packages.length)
+      add(
+        ['image', 'debian', 'packages'],
+        image.debian.packages.join(' '),
+        'installed into the guest image, their maintainer scripts run',
+      );
   }
   if (lab.dpdk.source === 'release') {
     add(['dpdk', 'url'], lab.dpdk.url, 'fetched and built inside each QEMU guest');
@@ -29,7 +40,12 @@ export function specRuns(lab: Lab): SpecRun[] {
     const node = findVm(lab, app.vm);
     const where = node?.driver === 'netns' ? `on this host, in node ${app.vm}'s namespace` : `in guest ${app.vm}`;
     if (app.program === 'custom') add(['apps', app.name, 'command'], app.command, where);
-    if (app.eal_args.length) add(['apps', app.name, 'eal_args'], app.eal_args.join(' '), `${where}${app.trust_eal_args ? ', trusted to load code or name files (trust_eal_args)' : ''}`);
+    if (app.eal_args.length)
+      add(
+        ['apps', app.name, 'eal_args'],
+        app.eal_args.join(' '),
+        `${where}${app.trust_eal_args ? ', trusted to load code or name files (trust_eal_args)' : ''}`,
+      );
     if (app.args.length) add(['apps', app.name, 'args'], app.args.join(' '), where);
   }
   return out;

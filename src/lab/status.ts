@@ -13,13 +13,24 @@ export interface StatusResult {
   lab: string;
   up: boolean;
   netns: { name: string; exists: boolean };
-  vms: Array<NodeSummary & {
-    state: NodeState;
-    since?: string;
-    uptimeS?: number;
-    pid?: number;
+  vms: Array<
+    NodeSummary & {
+      state: NodeState;
+      since?: string;
+      uptimeS?: number;
+      pid?: number;
+    }
+  >;
+  apps: Array<{
+    app: string;
+    vm: string;
+    state: 'running' | 'exited';
+    pid: number;
+    since: string;
+    log: string;
+    queues: number;
+    rss: string;
   }>;
-  apps: Array<{ app: string; vm: string; state: 'running' | 'exited'; pid: number; since: string; log: string; queues: number; rss: string }>;
 }
 
 /** The whole lab's status, or with `only` that one node's and its apps'. */
@@ -27,7 +38,12 @@ export async function labStatus(lab: Lab, only?: string): Promise<StatusResult> 
   const drivers = openDrivers(lab, quiet);
   const { paths } = drivers.session;
   const state = readState(paths);
-  if (only !== undefined && !findVm(lab, only)) throw new LabError({ code: 'USAGE', message: `lab ${lab.name} has no vm "${only}"`, hint: `Its vms: ${lab.vms.map((v) => v.name).join(', ')}.` });
+  if (only !== undefined && !findVm(lab, only))
+    throw new LabError({
+      code: 'USAGE',
+      message: `lab ${lab.name} has no vm "${only}"`,
+      hint: `Its vms: ${lab.vms.map((v) => v.name).join(', ')}.`,
+    });
   const vms: StatusResult['vms'] = [];
   for (const vm of lab.vms.filter((v) => only === undefined || v.name === only)) {
     const driver = drivers.of(vm.driver);
@@ -39,7 +55,9 @@ export async function labStatus(lab: Lab, only?: string): Promise<StatusResult> 
       ...nodeSummary(drivers, vm, recorded),
       state: status.state,
       ...(pid !== undefined ? { pid } : {}),
-      ...(recorded ? { since: recorded.startedAt, uptimeS: Math.round((Date.now() - Date.parse(recorded.startedAt)) / 1000) } : {}),
+      ...(recorded
+        ? { since: recorded.startedAt, uptimeS: Math.round((Date.now() - Date.parse(recorded.startedAt)) / 1000) }
+        : {}),
     });
   }
   const apps: StatusResult['apps'] = [];
@@ -47,8 +65,24 @@ export async function labStatus(lab: Lab, only?: string): Promise<StatusResult> 
     // An app's PID is its node's: asked of the node, which for a VM means the guest.
     const vm = lab.vms.find((v) => v.name === s.vm);
     const nodeRunning = vms.find((v) => v.vm === s.vm)?.state === 'running';
-    const alive = vm !== undefined && nodeRunning && (await withHost(drivers, vm, state, (host) => host.target.alive(s.proc)));
-    apps.push({ app, vm: s.vm, state: alive ? 'running' : 'exited', pid: s.proc.pid, since: s.startedAt, log: s.log, queues: s.ready.queues, rss: s.ready.rss });
+    const alive =
+      vm !== undefined && nodeRunning && (await withHost(drivers, vm, state, (host) => host.target.alive(s.proc)));
+    apps.push({
+      app,
+      vm: s.vm,
+      state: alive ? 'running' : 'exited',
+      pid: s.proc.pid,
+      since: s.startedAt,
+      log: s.log,
+      queues: s.ready.queues,
+      rss: s.ready.rss,
+    });
   }
-  return { lab: lab.name, up: vms.every((v) => v.state === 'running'), netns: { name: paths.netns, exists: netnsExists(paths.netns) }, vms, apps };
+  return {
+    lab: lab.name,
+    up: vms.every((v) => v.state === 'running'),
+    netns: { name: paths.netns, exists: netnsExists(paths.netns) },
+    vms,
+    apps,
+  };
 }

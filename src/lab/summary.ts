@@ -11,7 +11,18 @@ export interface NodeSummary {
   accelReason?: string;
   sshPort?: number;
   /** hostIf and host_ip: the far end of a NIC's own wire, in the lab namespace; link: the NIC at the other end of its link; network: the shared network it is on. */
-  nics: Array<{ name: string; queues: number; mac: string; ip: string; hostIf?: string; host_ip?: string; link?: string; network?: string; guestIf?: string; guestQueues?: number }>;
+  nics: Array<{
+    name: string;
+    queues: number;
+    mac: string;
+    ip: string;
+    hostIf?: string;
+    host_ip?: string;
+    link?: string;
+    network?: string;
+    guestIf?: string;
+    guestQueues?: number;
+  }>;
 }
 
 export function nodeSummary(drivers: Drivers, vm: Vm, record: NodeRecord | undefined): NodeSummary {
@@ -23,8 +34,20 @@ export function nodeSummary(drivers: Drivers, vm: Vm, record: NodeRecord | undef
     ...(facts.accel ? { accel: facts.accel, accelReason: facts.accelReason, sshPort: facts.sshPort } : {}),
     nics: vm.nics.map((n) => {
       const g = facts.guestNics?.find((x) => x.name === n.name);
-      const far = n.peer.kind === 'nic' ? { link: `${n.peer.vm}.${n.peer.nic}` } : n.peer.kind === 'network' ? { network: n.peer.network } : { hostIf: n.hostIf, host_ip: n.host_ip };
-      return { name: n.name, queues: n.queues, mac: n.mac, ip: n.ip, ...far, ...(g ? { guestIf: g.ifname, guestQueues: g.combined } : {}) };
+      const far =
+        n.peer.kind === 'nic'
+          ? { link: `${n.peer.vm}.${n.peer.nic}` }
+          : n.peer.kind === 'network'
+            ? { network: n.peer.network }
+            : { hostIf: n.hostIf, host_ip: n.host_ip };
+      return {
+        name: n.name,
+        queues: n.queues,
+        mac: n.mac,
+        ip: n.ip,
+        ...far,
+        ...(g ? { guestIf: g.ifname, guestQueues: g.combined } : {}),
+      };
     }),
   };
 }

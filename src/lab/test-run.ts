@@ -39,7 +39,9 @@ export async function labTest(lab: Lab, reporter: Reporter, o: TestOptions = {})
     if (o.evidence || !report.passed) {
       const dir = o.evidence ?? defaultEvidenceDir(lab);
       const why = report.passed ? 'asked for with --evidence' : `${report.counts.failed} check(s) failed`;
-      report.evidence = await reporter.step(`keep the evidence in ${dir} (${why})`, () => keepEvidence(lab, report, dir, why));
+      report.evidence = await reporter.step(`keep the evidence in ${dir} (${why})`, () =>
+        keepEvidence(lab, report, dir, why),
+      );
     }
     rmSync(captures, { recursive: true, force: true });
     await reporter.step(`lab down ${lab.name}`, () => labDown(lab, false));

@@ -28,7 +28,13 @@ export interface UpResult {
 
 function result(drivers: Drivers, state: LabState, alreadyUp: boolean, image?: UpResult['image']): UpResult {
   const { lab, paths } = drivers.session;
-  return { lab: lab.name, alreadyUp, netns: paths.netns, ...(image ? { image } : {}), vms: lab.vms.map((vm) => nodeSummary(drivers, vm, state.vms[vm.name])) };
+  return {
+    lab: lab.name,
+    alreadyUp,
+    netns: paths.netns,
+    ...(image ? { image } : {}),
+    vms: lab.vms.map((vm) => nodeSummary(drivers, vm, state.vms[vm.name])),
+  };
 }
 
 /** The nodes that are not up: all of them when the lab namespace, where every wire ends, is gone. */
@@ -62,13 +68,24 @@ export async function labUp(lab: Lab, reporter: Reporter): Promise<UpResult> {
     const previous = readState(paths);
     const state = previous ?? newState(lab, paths);
     const down = await nodesDown(drivers, state);
-    if (previous && !down.length && !(await missingLinks(drivers)).length && !missingRelays(lab, paths).length && !staleRelays(lab, paths).length) return result(drivers, state, true);
+    if (
+      previous &&
+      !down.length &&
+      !(await missingLinks(drivers)).length &&
+      !missingRelays(lab, paths).length &&
+      !staleRelays(lab, paths).length
+    )
+      return result(drivers, state, true);
     checkMemory(drivers, down);
 
     return transaction(async (undo, checkpoint) => {
       // The host's build: the netns nodes' apps, and l2probe, which every lab's checks send with.
       await reporter.step('build the native apps (make -C native)', () =>
-        run(['make', '-C', packagePath('native'), `-j${cpus().length}`], { code: 'ENV_TOOL', what: 'building the native apps', timeoutMs: 600_000 }),
+        run(['make', '-C', packagePath('native'), `-j${cpus().length}`], {
+          code: 'ENV_TOOL',
+          what: 'building the native apps',
+          timeoutMs: 600_000,
+        }),
       );
       checkpoint();
       if (!netnsExists(paths.netns)) {
@@ -86,9 +103,11 @@ export async function labUp(lab: Lab, reporter: Reporter): Promise<UpResult> {
       checkpoint();
       // In parallel, so a lab takes as long as its slowest node, not the sum. Every start is waited
       // for before a failure is raised: no node may register an undo after the undo has run.
-      const started = await Promise.allSettled(down.map(async (vm) => {
-        state.vms[vm.name] = await drivers.of(vm.driver).up(vm, state, undo);
-      }));
+      const started = await Promise.allSettled(
+        down.map(async (vm) => {
+          state.vms[vm.name] = await drivers.of(vm.driver).up(vm, state, undo);
+        }),
+      );
       const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
       checkpoint();

@@ -23,11 +23,20 @@ import { relayPortSent } from './relays.js';
  * Where the checks send from: the lab namespace at the far end of the NIC's own wire, or the
  * tester node (its namespace, or its guest over SSH) on its NIC on the same link or network.
  */
-async function openTesterFor(drivers: Drivers, nic: Nic): Promise<TesterHost & { nic: { ifname: string; ip: string } }> {
+async function openTesterFor(
+  drivers: Drivers,
+  nic: Nic,
+): Promise<TesterHost & { nic: { ifname: string; ip: string } }> {
   const { lab, paths } = drivers.session;
   const peer = lab.verify.from === 'host' ? undefined : testerNic(lab, nic, lab.verify.from);
   if (!peer) {
-    return { exec: inNamespace(paths.netns), l2probe: join(NATIVE_BUILD, 'l2probe'), ifname: (n) => n.hostIf, close: () => undefined, nic: { ifname: nic.hostIf, ip: nic.host_ip } };
+    return {
+      exec: inNamespace(paths.netns),
+      l2probe: join(NATIVE_BUILD, 'l2probe'),
+      ifname: (n) => n.hostIf,
+      close: () => undefined,
+      nic: { ifname: nic.hostIf, ip: nic.host_ip },
+    };
   }
   const vm = findVm(lab, peer.vm)!;
   const tester = await drivers.of(vm.driver).openTester(vm, readState(paths)?.vms[vm.name]);
@@ -40,23 +49,38 @@ async function openTesterFor(drivers: Drivers, nic: Nic): Promise<TesterHost & {
  * passes through the lab namespace, on the tester's end.
  */
 function captureTarget(lab: Lab, labNetns: string, nic: Nic, testerIf: string): { netns: string; ifname: string } {
-  if (nic.wire.kind === 'veth' && nic.peer.kind === 'nic') return { netns: nodeNamespace(lab.name, lab.verify.from), ifname: testerIf };
+  if (nic.wire.kind === 'veth' && nic.peer.kind === 'nic')
+    return { netns: nodeNamespace(lab.name, lab.verify.from), ifname: testerIf };
   return { netns: labNetns, ifname: nic.wire.kind === 'bridge' ? nic.wire.bridge : nic.hostIf };
 }
 
 /** What the checks need of a running app, from its node's app host; close it when the checks are done. */
-export async function subjectOf(drivers: Drivers, name: string, host: AppHost): Promise<VerifySubject & { close(): void; capture: { netns: string; ifname: string } }> {
+export async function subjectOf(
+  drivers: Drivers,
+  name: string,
+  host: AppHost,
+): Promise<VerifySubject & { close(): void; capture: { netns: string; ifname: string } }> {
   const { lab, paths } = drivers.session;
   const { app, nic } = placeOf(lab, name);
   const s = readState(paths)?.apps[name];
-  if (!s || !(await host.target.alive(s.proc))) throw new LabError({ code: 'STATE', message: `app ${name} is not running`, hint: `Run \`lab run ${name}\` first.` });
+  if (!s || !(await host.target.alive(s.proc)))
+    throw new LabError({
+      code: 'STATE',
+      message: `app ${name} is not running`,
+      hint: `Run \`lab run ${name}\` first.`,
+    });
   const running = runningApp(host, s);
   const { wire } = nic;
   const relay = wire.kind === 'relay' ? lab.relays.find((r) => r.name === wire.relay) : undefined;
   const tester = await openTesterFor(drivers, nic);
   try {
     const r = await tester.exec(neighbourArgv(tester.nic.ifname, nic), 30_000);
-    if (r.exitCode !== 0) throw new LabError({ code: 'PROCESS', message: `the tester could not add a neighbour entry for ${nic.address}`, hint: r.stderr.trim() });
+    if (r.exitCode !== 0)
+      throw new LabError({
+        code: 'PROCESS',
+        message: `the tester could not add a neighbour entry for ${nic.address}`,
+        hint: r.stderr.trim(),
+      });
   } catch (err) {
     tester.close();
     throw err;
@@ -85,22 +109,31 @@ export async function labVerify(lab: Lab, name?: string, o: VerifyOptions = {}):
   return withLock(paths.lock, 'verify', async () => {
     const state = readState(paths);
     const names = name ? [name] : Object.keys(state?.apps ?? {});
-    if (!names.length) throw new LabError({ code: 'STATE', message: `no app of lab ${lab.name} is running`, hint: `Start one: lab run ${lab.apps[0]?.name ?? 'APP'}` });
+    if (!names.length)
+      throw new LabError({
+        code: 'STATE',
+        message: `no app of lab ${lab.name} is running`,
+        hint: `Start one: lab run ${lab.apps[0]?.name ?? 'APP'}`,
+      });
     const checks: CheckResult[] = [];
     for (const n of names) {
-      checks.push(...(await withHost(drivers, placeOf(lab, n).vm, state, async (host) => {
-        const subject = await subjectOf(drivers, n, host);
-        try {
-          const capture = o.capture ? await startCapture(subject.capture.netns, subject.capture.ifname, capturePath(paths, n)) : undefined;
+      checks.push(
+        ...(await withHost(drivers, placeOf(lab, n).vm, state, async (host) => {
+          const subject = await subjectOf(drivers, n, host);
           try {
-            return await verifyApp(subject, lab.verify);
+            const capture = o.capture
+              ? await startCapture(subject.capture.netns, subject.capture.ifname, capturePath(paths, n))
+              : undefined;
+            try {
+              return await verifyApp(subject, lab.verify);
+            } finally {
+              await capture?.stop();
+            }
           } finally {
-            await capture?.stop();
+            subject.close();
           }
-        } finally {
-          subject.close();
-        }
-      })));
+        })),
+      );
     }
     return makeReport(lab, checks);
   });

@@ -65,15 +65,27 @@ function userDataObject(lab: Lab, vm: Vm, assets: GuestAssets): Record<string, u
       ed25519_public: assets.hostKey.public.trim(),
     },
     write_files: [
-      ...(assets.packages.length ? [{ path: '/etc/lab/packages', permissions: '0644', content: `${assets.packages.join('\n')}\n` }] : []),
+      ...(assets.packages.length
+        ? [{ path: '/etc/lab/packages', permissions: '0644', content: `${assets.packages.join('\n')}\n` }]
+        : []),
       { path: '/etc/lab/dpdk.env', permissions: '0644', content: dpdkEnv(lab) },
-      { path: '/etc/lab/hugepages.env', permissions: '0644', content: envFile({ HUGEPAGES_SIZE: vm.hugepages.size, HUGEPAGES_COUNT: vm.hugepages.count }) },
+      {
+        path: '/etc/lab/hugepages.env',
+        permissions: '0644',
+        content: envFile({ HUGEPAGES_SIZE: vm.hugepages.size, HUGEPAGES_COUNT: vm.hugepages.count }),
+      },
       ...assets.scripts.map((f) => file(`${GUEST.bin}/${f.path}`, f)),
       ...assets.native.map((f) => file(`${GUEST.native}/${f.path}`, f)),
     ],
     // One command: runcmd goes on after a failure, and the apps' build errors would then bury why DPDK is missing.
     // cloud-init's own packages module would always reach a mirror; lab-install-packages installs only what is missing.
-    runcmd: [[...(assets.packages.length ? [`${GUEST.bin}/lab-install-packages`] : []), `${GUEST.bin}/lab-install-dpdk`, `${GUEST.bin}/lab-build-apps`].join(' && ')],
+    runcmd: [
+      [
+        ...(assets.packages.length ? [`${GUEST.bin}/lab-install-packages`] : []),
+        `${GUEST.bin}/lab-install-dpdk`,
+        `${GUEST.bin}/lab-build-apps`,
+      ].join(' && '),
+    ],
   };
 }
 
@@ -95,12 +107,17 @@ export function mesonOptions(build: DpdkBuild): string[] {
 
 /** Shell variables for the guest's root scripts to source: each value quoted, whatever the schema let through. */
 function envFile(env: Record<string, string | number>): string {
-  return Object.entries(env).map(([k, v]) => `${k}=${shellQuote(String(v))}\n`).join('');
+  return Object.entries(env)
+    .map(([k, v]) => `${k}=${shellQuote(String(v))}\n`)
+    .join('');
 }
 
 function dpdkEnv(lab: Lab): string {
   return envFile({
-    DPDK_SOURCE: lab.dpdk.source, DPDK_VERSION: lab.dpdk.version, DPDK_SHA256: lab.dpdk.sha256, DPDK_URL: lab.dpdk.url,
+    DPDK_SOURCE: lab.dpdk.source,
+    DPDK_VERSION: lab.dpdk.version,
+    DPDK_SHA256: lab.dpdk.sha256,
+    DPDK_URL: lab.dpdk.url,
     // The schema keeps spaces and quotes out of every option, so the script splits on spaces.
     DPDK_MESON_OPTIONS: mesonOptions(lab.dpdk.build).join(' '),
   });

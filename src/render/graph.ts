@@ -60,43 +60,66 @@ export function topologyOf(lab: Lab): TopologyGraph {
     kind: vm.driver,
     cpus: vm.cpus,
     nics: vm.nics.map((n) => ({ name: n.name, ip: n.ip, mac: n.mac, queues: n.queues })),
-    apps: lab.apps.filter((a) => a.vm === vm.name).map((a) => ({ name: a.name, program: a.program, nic: a.nic, lcores: a.lcoreList })),
+    apps: lab.apps
+      .filter((a) => a.vm === vm.name)
+      .map((a) => ({ name: a.name, program: a.program, nic: a.nic, lcores: a.lcoreList })),
   }));
   const wires: GraphWire[] = [];
   for (const vm of lab.vms) {
     for (const nic of vm.nics) {
       if (nic.peer.kind === 'host') {
-        wires.push({ kind: 'own', ends: [endOf(nic), { node: LAB_NAMESPACE, ifname: nic.hostIf, ip: `${nic.host_ip}/${nic.prefix}` }] });
+        wires.push({
+          kind: 'own',
+          ends: [endOf(nic), { node: LAB_NAMESPACE, ifname: nic.hostIf, ip: `${nic.host_ip}/${nic.prefix}` }],
+        });
         continue;
       }
       const { wire } = nic;
       const relay = wire.kind === 'relay' ? lab.relays.find((r) => r.name === wire.relay) : undefined;
       const impair = relay ? { impair: describeImpairment(relay.impair) } : {};
       if (nic.peer.kind === 'network') {
-        wires.push({ kind: 'network', ends: [endOf(nic), { node: networkId(nic.peer.network), ifname: nic.hostIf, ip: '' }], ...impair });
+        wires.push({
+          kind: 'network',
+          ends: [endOf(nic), { node: networkId(nic.peer.network), ifname: nic.hostIf, ip: '' }],
+          ...impair,
+        });
         continue;
       }
       const peer = peerNic(lab, nic);
       const index = nic.peer.link;
       // Each link once, from its first end.
-      if (peer && !wires.some((w) => w.kind === 'link' && w.index === index)) wires.push({ kind: 'link', index, ends: [endOf(nic), endOf(peer)], ...impair });
+      if (peer && !wires.some((w) => w.kind === 'link' && w.index === index))
+        wires.push({ kind: 'link', index, ends: [endOf(nic), endOf(peer)], ...impair });
     }
   }
   const usesHost = wires.some((w) => w.kind === 'own');
-  const networks = lab.networks.map((n): GraphNode => ({ id: networkId(n.name), kind: 'network', bridge: n.bridge, nics: [], apps: [] }));
+  const networks = lab.networks.map((n): GraphNode => ({
+    id: networkId(n.name),
+    kind: 'network',
+    bridge: n.bridge,
+    nics: [],
+    apps: [],
+  }));
   return {
     lab: lab.name,
     tester: lab.verify.from,
-    nodes: [...(usesHost ? [{ id: LAB_NAMESPACE, kind: 'lab namespace', nics: [], apps: [] }] : []), ...networks, ...nodes],
+    nodes: [
+      ...(usesHost ? [{ id: LAB_NAMESPACE, kind: 'lab namespace', nics: [], apps: [] }] : []),
+      ...networks,
+      ...nodes,
+    ],
     wires,
   };
 }
 
 /** A node's label lines: name and kind, then a line per NIC and per app. */
 function labelLines(g: TopologyGraph, n: GraphNode): string[] {
-  const head = n.id === LAB_NAMESPACE ? `${n.id} (lab namespace)`
-    : n.kind === 'network' ? `network ${n.id.slice('net-'.length)} (bridge ${n.bridge})`
-      : `${n.id} (${n.kind}, ${n.cpus} CPU${n.cpus === 1 ? '' : 's'})`;
+  const head =
+    n.id === LAB_NAMESPACE
+      ? `${n.id} (lab namespace)`
+      : n.kind === 'network'
+        ? `network ${n.id.slice('net-'.length)} (bridge ${n.bridge})`
+        : `${n.id} (${n.kind}, ${n.cpus} CPU${n.cpus === 1 ? '' : 's'})`;
   return [
     head + (g.tester === n.id ? ', tester' : ''),
     ...n.nics.map((x) => `${x.name} ${x.ip} ×${x.queues}q`),
@@ -104,7 +127,10 @@ function labelLines(g: TopologyGraph, n: GraphNode): string[] {
   ];
 }
 
-const wireLabel = (w: GraphWire) => (w.kind === 'network' ? `${w.ends[0].ifname} ${w.ends[0].ip}` : `${w.ends[0].ifname} ${w.ends[0].ip} ⇄ ${w.ends[1].ifname} ${w.ends[1].ip}`) + (w.impair ? ` (${w.impair})` : '');
+const wireLabel = (w: GraphWire) =>
+  (w.kind === 'network'
+    ? `${w.ends[0].ifname} ${w.ends[0].ip}`
+    : `${w.ends[0].ifname} ${w.ends[0].ip} ⇄ ${w.ends[1].ifname} ${w.ends[1].ip}`) + (w.impair ? ` (${w.impair})` : '');
 
 /** Mermaid flowchart text: quotes become entities, the only character a quoted label cannot hold. */
 export function graphMermaid(g: TopologyGraph): string {

@@ -5,7 +5,11 @@ export type Argv = string[];
 
 /** Creates the lab namespace (no-op parts are the caller's concern: it checks what exists first). */
 export function namespaceCommands(netns: string): Argv[] {
-  return [['ip', 'netns', 'add', netns], ['ip', '-n', netns, 'link', 'set', 'lo', 'up'], ...quietNamespaceCommands(netns)];
+  return [
+    ['ip', 'netns', 'add', netns],
+    ['ip', '-n', netns, 'link', 'set', 'lo', 'up'],
+    ...quietNamespaceCommands(netns),
+  ];
 }
 
 /**
@@ -19,7 +23,19 @@ export function namespaceCommands(netns: string): Argv[] {
  */
 export function tapCommands(netns: string, nic: Nic, owner?: string): Argv[] {
   return [
-    ['ip', '-n', netns, 'tuntap', 'add', 'dev', nic.hostIf, 'mode', 'tap', ...(owner ? ['user', owner] : []), ...(nic.queues > 1 ? ['multi_queue'] : [])],
+    [
+      'ip',
+      '-n',
+      netns,
+      'tuntap',
+      'add',
+      'dev',
+      nic.hostIf,
+      'mode',
+      'tap',
+      ...(owner ? ['user', owner] : []),
+      ...(nic.queues > 1 ? ['multi_queue'] : []),
+    ],
     ...farEndCommands(netns, nic),
   ];
 }
@@ -29,14 +45,20 @@ export function tapCommands(netns: string, nic: Nic, owner?: string): Argv[] {
  * or veth end follows a spec that moved its NIC between its own wire, a bridge and a relay.
  */
 export function rewireCommands(netns: string, nic: Nic): Argv[] {
-  if (nic.wire.kind === 'own') return [['ip', '-n', netns, 'link', 'set', nic.hostIf, 'nomaster'], ['ip', '-n', netns, 'addr', 'replace', `${nic.host_ip}/${nic.prefix}`, 'dev', nic.hostIf], ['ip', '-n', netns, 'link', 'set', nic.hostIf, 'up']];
+  if (nic.wire.kind === 'own')
+    return [
+      ['ip', '-n', netns, 'link', 'set', nic.hostIf, 'nomaster'],
+      ['ip', '-n', netns, 'addr', 'replace', `${nic.host_ip}/${nic.prefix}`, 'dev', nic.hostIf],
+      ['ip', '-n', netns, 'link', 'set', nic.hostIf, 'up'],
+    ];
   const leave = nic.wire.kind === 'relay' ? [['ip', '-n', netns, 'link', 'set', nic.hostIf, 'nomaster']] : [];
   return [['ip', '-n', netns, 'addr', 'flush', 'dev', nic.hostIf], ...leave, ...farEndCommands(netns, nic)];
 }
 
 /** The far end of a NIC's wire in the lab namespace: the host address on its own wire, a port of its bridge, or a bare port its relay opens. */
 function farEndCommands(netns: string, nic: Nic): Argv[] {
-  if (nic.wire.kind === 'bridge') return [['ip', '-n', netns, 'link', 'set', nic.hostIf, 'master', nic.wire.bridge, 'up']];
+  if (nic.wire.kind === 'bridge')
+    return [['ip', '-n', netns, 'link', 'set', nic.hostIf, 'master', nic.wire.bridge, 'up']];
   if (nic.wire.kind === 'relay') return [['ip', '-n', netns, 'link', 'set', nic.hostIf, 'up']];
   return hostAddressCommands(netns, nic);
 }
@@ -70,7 +92,22 @@ export function netnsNicCommands(labNs: string, vmNs: string, nic: Nic): Argv[] 
  */
 export function bridgeCommands(labNs: string, bridge: string): Argv[] {
   return [
-    ['ip', '-n', labNs, 'link', 'add', bridge, 'type', 'bridge', 'stp_state', '0', 'forward_delay', '0', 'ageing_time', '360000'],
+    [
+      'ip',
+      '-n',
+      labNs,
+      'link',
+      'add',
+      bridge,
+      'type',
+      'bridge',
+      'stp_state',
+      '0',
+      'forward_delay',
+      '0',
+      'ageing_time',
+      '360000',
+    ],
     ['ip', '-n', labNs, 'link', 'set', bridge, 'up'],
   ];
 }
@@ -114,7 +151,10 @@ export function staticNeighbourCommand(netns: string, dev: string, nic: Nic): Ar
 export function nodeLinkCommands(a: { netns: string; nic: Nic }, b: { netns: string; nic: Nic }): Argv[] {
   return [
     ['ip', 'link', 'add', a.nic.name, 'netns', a.netns, 'type', 'veth', 'peer', 'name', b.nic.name, 'netns', b.netns],
-    ...[a, b].flatMap(({ netns, nic }) => [['ip', '-n', netns, 'link', 'set', nic.name, 'address', nic.mac], ...giveNicCommands(netns, nic)]),
+    ...[a, b].flatMap(({ netns, nic }) => [
+      ['ip', '-n', netns, 'link', 'set', nic.name, 'address', nic.mac],
+      ...giveNicCommands(netns, nic),
+    ]),
   ];
 }
 
@@ -125,7 +165,17 @@ export function nodeLinkCommands(a: { netns: string; nic: Nic }, b: { netns: str
  */
 export function kernelReflectorCommands(vmNs: string, nic: Nic, hostMac: string, backNet: string): Argv[] {
   return [
-    ['ip', 'netns', 'exec', vmNs, 'sysctl', '-qw', 'net.ipv4.ip_forward=1', 'net.ipv4.conf.all.send_redirects=0', `net.ipv4.conf.${nic.name}.send_redirects=0`],
+    [
+      'ip',
+      'netns',
+      'exec',
+      vmNs,
+      'sysctl',
+      '-qw',
+      'net.ipv4.ip_forward=1',
+      'net.ipv4.conf.all.send_redirects=0',
+      `net.ipv4.conf.${nic.name}.send_redirects=0`,
+    ],
     ['ip', '-n', vmNs, 'route', 'replace', backNet, 'via', nic.host_ip, 'dev', nic.name],
     ['ip', '-n', vmNs, 'neigh', 'replace', nic.host_ip, 'lladdr', hostMac, 'dev', nic.name, 'nud', 'permanent'],
   ];
@@ -148,16 +198,37 @@ const RELAY_CAPS = ['net_raw', 'sys_nice'];
  * real-time priority when the kernel's real-time throttling is off: a busy SCHED_FIFO loop could
  * then starve a CPU for good.
  */
-export function relayArgv(netns: string, l2impair: string, ports: string[], impair: Impairment, pidfile: string, realtime = true): Argv {
+export function relayArgv(
+  netns: string,
+  l2impair: string,
+  ports: string[],
+  impair: Impairment,
+  pidfile: string,
+  realtime = true,
+): Argv {
   const caps = RELAY_CAPS.map((c) => `+${c}`).join(',');
   return [
-    'ip', 'netns', 'exec', netns,
-    'setpriv', `--bounding-set=-all,${caps}`, `--inh-caps=-all,${caps}`, `--ambient-caps=-all,${caps}`, '--no-new-privs', '--',
+    'ip',
+    'netns',
+    'exec',
+    netns,
+    'setpriv',
+    `--bounding-set=-all,${caps}`,
+    `--inh-caps=-all,${caps}`,
+    `--ambient-caps=-all,${caps}`,
+    '--no-new-privs',
+    '--',
     l2impair,
     ...ports.flatMap((p) => ['-i', p]),
-    '--delay-us', String(impair.delay_us), '--jitter-us', String(impair.jitter_us), '--loss', String(impair.loss),
+    '--delay-us',
+    String(impair.delay_us),
+    '--jitter-us',
+    String(impair.jitter_us),
+    '--loss',
+    String(impair.loss),
     ...(impair.rate_mbit > 0 ? ['--rate-mbit', String(impair.rate_mbit)] : []),
     ...(realtime ? [] : ['--rt-priority', '0']),
-    '--pidfile', pidfile,
+    '--pidfile',
+    pidfile,
   ];
 }

@@ -5,14 +5,17 @@ import { derivedMac } from '../config/net.js';
 export interface QemuProfiles {
   binary: string;
   accel: Record<'tcg' | 'kvm', { accel: string; cpu: string }>;
-  machine: Record<'iommu' | 'plain', {
-    type: string;
-    kvm_machine_options: string[];
-    iommu_device: string;
-    kvm_iommu_options: string[];
-    kernel_args: string[];
-    nic_options: string[];
-  }>;
+  machine: Record<
+    'iommu' | 'plain',
+    {
+      type: string;
+      kvm_machine_options: string[];
+      iommu_device: string;
+      kvm_iommu_options: string[];
+      kernel_args: string[];
+      nic_options: string[];
+    }
+  >;
   kernel_args: string[];
   nic: { device: string; rss_options: string[] };
   sandbox: { options: string };
@@ -50,16 +53,28 @@ export type Accel = 'tcg' | 'kvm';
 function machineArgs(profiles: QemuProfiles, accel: Accel, machine: string, cpus: number, memoryMiB: number): string[] {
   const a = profiles.accel[accel];
   return [
-    '-machine', machine,
-    '-accel', a.accel,
-    '-cpu', a.cpu,
-    '-smp', String(cpus),
-    '-m', `${memoryMiB}M`,
-    '-nodefaults', '-display', 'none', '-no-reboot',
+    '-machine',
+    machine,
+    '-accel',
+    a.accel,
+    '-cpu',
+    a.cpu,
+    '-smp',
+    String(cpus),
+    '-m',
+    `${memoryMiB}M`,
+    '-nodefaults',
+    '-display',
+    'none',
+    '-no-reboot',
   ];
 }
 
-function machineOf(vm: Pick<Vm, 'iommu'>, profiles: QemuProfiles, accel: Accel): { profile: QemuProfiles['machine']['iommu']; arg: string } {
+function machineOf(
+  vm: Pick<Vm, 'iommu'>,
+  profiles: QemuProfiles,
+  accel: Accel,
+): { profile: QemuProfiles['machine']['iommu']; arg: string } {
   const profile = profiles.machine[vm.iommu ? 'iommu' : 'plain'];
   return { profile, arg: [profile.type, ...(accel === 'kvm' ? profile.kvm_machine_options : [])].join(',') };
 }
@@ -70,23 +85,42 @@ export function qemuArgv(vm: Vm, rt: QemuRuntime, profiles: QemuProfiles): strin
   const argv = [
     profiles.binary,
     // The name on the command line only: the process keeps QEMU's own, so ps -C and top show it as QEMU.
-    '-name', `lab-${rt.lab}-${vm.name}`,
+    '-name',
+    `lab-${rt.lab}-${vm.name}`,
     ...machineArgs(profiles, rt.accel, machineArg, vm.cpus, vm.memoryMiB),
-    '-serial', `file:${rt.serial}`,
-    '-qmp', `unix:${rt.qmp},server=on,wait=off`,
-    '-pidfile', rt.pidfile,
-    '-drive', `file=${rt.boot.disk},if=virtio,format=qcow2,discard=unmap`,
-    '-drive', `file=${rt.boot.seed},if=virtio,format=raw,readonly=on`,
+    '-serial',
+    `file:${rt.serial}`,
+    '-qmp',
+    `unix:${rt.qmp},server=on,wait=off`,
+    '-pidfile',
+    rt.pidfile,
+    '-drive',
+    `file=${rt.boot.disk},if=virtio,format=qcow2,discard=unmap`,
+    '-drive',
+    `file=${rt.boot.seed},if=virtio,format=raw,readonly=on`,
     // A serial number the guest finds it by (/dev/disk/by-id/virtio-lab-dpdk): QEMU takes it on the device, not the drive.
-    ...(rt.boot.dpdkBuild ? ['-drive', `file=${rt.boot.dpdkBuild},if=none,id=labdpdk,format=raw,readonly=on`, '-device', 'virtio-blk-pci,drive=labdpdk,id=labdpdk-dev,serial=lab-dpdk'] : []),
+    ...(rt.boot.dpdkBuild
+      ? [
+          '-drive',
+          `file=${rt.boot.dpdkBuild},if=none,id=labdpdk,format=raw,readonly=on`,
+          '-device',
+          'virtio-blk-pci,drive=labdpdk,id=labdpdk-dev,serial=lab-dpdk',
+        ]
+      : []),
     ...kernelArgs(rt.boot, [...profiles.kernel_args, ...machine.kernel_args]),
     // The IOMMU must exist before the devices it translates for.
-    ...(machine.iommu_device ? ['-device', [machine.iommu_device, ...(kvm ? machine.kvm_iommu_options : [])].join(',')] : []),
-    '-netdev', `user,id=mgmt,hostfwd=tcp:127.0.0.1:${rt.sshPort}-:22`,
-    '-device', `${profiles.management.device},netdev=mgmt,mac=${managementMac(rt.lab, vm.name)}`,
+    ...(machine.iommu_device
+      ? ['-device', [machine.iommu_device, ...(kvm ? machine.kvm_iommu_options : [])].join(',')]
+      : []),
+    '-netdev',
+    `user,id=mgmt,hostfwd=tcp:127.0.0.1:${rt.sshPort}-:22`,
+    '-device',
+    `${profiles.management.device},netdev=mgmt,mac=${managementMac(rt.lab, vm.name)}`,
     ...vm.nics.flatMap((nic) => [
-      '-netdev', `tap,id=${nic.name},ifname=${nic.hostIf},script=no,downscript=no,queues=${nic.queues},vhost=off`,
-      '-device', [
+      '-netdev',
+      `tap,id=${nic.name},ifname=${nic.hostIf},script=no,downscript=no,queues=${nic.queues},vhost=off`,
+      '-device',
+      [
         profiles.nic.device,
         `netdev=${nic.name}`,
         `id=${nic.name}-dev`,
@@ -99,7 +133,8 @@ export function qemuArgv(vm: Vm, rt: QemuRuntime, profiles: QemuProfiles): strin
     ]),
     // Root only while opening its disks, sockets and taps; then the dedicated user, under seccomp.
     ...(rt.runAs ? ['-runas', rt.runAs] : []),
-    '-sandbox', profiles.sandbox.options,
+    '-sandbox',
+    profiles.sandbox.options,
     ...(rt.daemonize ? ['-daemonize'] : []),
   ];
   return argv;
@@ -124,18 +159,53 @@ export const PROBE_MARKERS = {
  */
 export function accelProbeArgv(profiles: QemuProfiles, accel: Accel, boot: ProbeBoot, runAs?: string): string[] {
   const confined = [...(runAs ? ['-runas', runAs] : []), '-sandbox', profiles.sandbox.options];
-  if ('kernel' in boot) return [profiles.binary, ...machineArgs(profiles, accel, 'pc', 1, 256), ...confined, '-serial', 'stdio', '-kernel', boot.kernel, '-append', 'console=ttyS0 panic=-1'];
-  if ('disk' in boot) return [profiles.binary, ...machineArgs(profiles, accel, 'pc', 1, 512), ...confined, '-serial', 'stdio', '-drive', `file=${boot.disk},if=virtio,format=qcow2,snapshot=on`];
-  return [profiles.binary, ...machineArgs(profiles, accel, 'pc', 1, 256), ...confined, '-chardev', 'stdio,id=dbg', '-device', 'isa-debugcon,iobase=0x402,chardev=dbg'];
+  if ('kernel' in boot)
+    return [
+      profiles.binary,
+      ...machineArgs(profiles, accel, 'pc', 1, 256),
+      ...confined,
+      '-serial',
+      'stdio',
+      '-kernel',
+      boot.kernel,
+      '-append',
+      'console=ttyS0 panic=-1',
+    ];
+  if ('disk' in boot)
+    return [
+      profiles.binary,
+      ...machineArgs(profiles, accel, 'pc', 1, 512),
+      ...confined,
+      '-serial',
+      'stdio',
+      '-drive',
+      `file=${boot.disk},if=virtio,format=qcow2,snapshot=on`,
+    ];
+  return [
+    profiles.binary,
+    ...machineArgs(profiles, accel, 'pc', 1, 256),
+    ...confined,
+    '-chardev',
+    'stdio,id=dbg',
+    '-device',
+    'isa-debugcon,iobase=0x402,chardev=dbg',
+  ];
 }
 
 /** A VM's machine booted bare for the boot benchmark: the same kernel, disk, CPUs and memory, no seed and no data-plane NIC. */
-export function bareBootArgv(vm: Vm, profiles: QemuProfiles, accel: Accel, boot: Required<Pick<BootFiles, 'disk' | 'kernel' | 'initrd'>>): string[] {
+export function bareBootArgv(
+  vm: Vm,
+  profiles: QemuProfiles,
+  accel: Accel,
+  boot: Required<Pick<BootFiles, 'disk' | 'kernel' | 'initrd'>>,
+): string[] {
   return [
     profiles.binary,
     ...machineArgs(profiles, accel, machineOf(vm, profiles, accel).arg, vm.cpus, vm.memoryMiB),
-    '-serial', 'stdio',
-    '-drive', `file=${boot.disk},if=virtio,format=qcow2`,
+    '-serial',
+    'stdio',
+    '-drive',
+    `file=${boot.disk},if=virtio,format=qcow2`,
     ...kernelArgs(boot, profiles.kernel_args),
   ];
 }

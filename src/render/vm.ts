@@ -33,18 +33,34 @@ export interface VmRenderContext {
   runAs?: string;
 }
 
-export function renderVm(lab: Lab, vm: Vm, ctx: VmRenderContext, profiles: QemuProfiles, assets: GuestAssets): RenderedVm {
-  const argv = qemuArgv(vm, {
-    lab: lab.name,
-    accel: ctx.accel,
-    sshPort: ctx.sshPort,
-    boot: { disk: ctx.paths.disk, seed: ctx.paths.seed, kernel: ctx.image.kernel, initrd: ctx.image.initrd, dpdkBuild: ctx.dpdkBuild },
-    qmp: ctx.paths.qmp,
-    serial: ctx.paths.serial,
-    pidfile: ctx.paths.pid,
-    daemonize: true,
-    ...(ctx.runAs ? { runAs: ctx.runAs } : {}),
-  }, profiles);
+export function renderVm(
+  lab: Lab,
+  vm: Vm,
+  ctx: VmRenderContext,
+  profiles: QemuProfiles,
+  assets: GuestAssets,
+): RenderedVm {
+  const argv = qemuArgv(
+    vm,
+    {
+      lab: lab.name,
+      accel: ctx.accel,
+      sshPort: ctx.sshPort,
+      boot: {
+        disk: ctx.paths.disk,
+        seed: ctx.paths.seed,
+        kernel: ctx.image.kernel,
+        initrd: ctx.image.initrd,
+        dpdkBuild: ctx.dpdkBuild,
+      },
+      qmp: ctx.paths.qmp,
+      serial: ctx.paths.serial,
+      pidfile: ctx.paths.pid,
+      daemonize: true,
+      ...(ctx.runAs ? { runAs: ctx.runAs } : {}),
+    },
+    profiles,
+  );
   return { vm: vm.name, argv, script: launchScript(lab, vm, ctx, argv), seed: renderSeed(lab, vm, assets) };
 }
 
@@ -74,7 +90,11 @@ fi
 if [ ! -e /run/netns/${netns} ]; then
 ${run(namespaceCommands(netns))}
 fi
-${bridges(vm).map((b) => `if ! ip -n ${q(netns)} link show ${q(b)} >/dev/null 2>&1; then\n${run(bridgeCommands(netns, b))}\nfi\n`).join('')}${vm.nics.map((nic) => `if ! ip -n ${q(netns)} link show ${q(nic.hostIf)} >/dev/null 2>&1; then\n${run(vmNetCommands(netns, { ...vm, nics: [nic] }, ctx.runAs))}\nfi`).join('\n')}
+${bridges(vm)
+  .map((b) => `if ! ip -n ${q(netns)} link show ${q(b)} >/dev/null 2>&1; then\n${run(bridgeCommands(netns, b))}\nfi\n`)
+  .join(
+    '',
+  )}${vm.nics.map((nic) => `if ! ip -n ${q(netns)} link show ${q(nic.hostIf)} >/dev/null 2>&1; then\n${run(vmNetCommands(netns, { ...vm, nics: [nic] }, ctx.runAs))}\nfi`).join('\n')}
 
 exec ip netns exec ${q(netns)} ${shellCommand(argv)}
 `;

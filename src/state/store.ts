@@ -61,7 +61,11 @@ export function readState(paths: LabPaths): LabState | undefined {
   try {
     return JSON.parse(readFileSync(paths.state, 'utf8')) as LabState;
   } catch (err) {
-    throw new LabError({ code: 'STATE', message: `cannot read the lab state ${paths.state}: ${(err as Error).message}`, hint: 'Run `lab down` to clean up what the lab left, then `lab up`.' });
+    throw new LabError({
+      code: 'STATE',
+      message: `cannot read the lab state ${paths.state}: ${(err as Error).message}`,
+      hint: 'Run `lab down` to clean up what the lab left, then `lab up`.',
+    });
   }
 }
 

@@ -44,14 +44,20 @@ export interface CheckResult {
  * failed, with the reason as what it measured: the report still names every check. Ctrl-C and
  * errors that are not lab's own still end the command.
  */
-async function timed(check: CheckName, app: string, fn: () => Promise<Omit<CheckResult, 'check' | 'app' | 'ms'>>): Promise<CheckResult> {
+async function timed(
+  check: CheckName,
+  app: string,
+  fn: () => Promise<Omit<CheckResult, 'check' | 'app' | 'ms'>>,
+): Promise<CheckResult> {
   const started = Date.now();
   try {
     const r = await fn();
     return { check, app, ...r, ms: Date.now() - started };
   } catch (err) {
     if (!(err instanceof LabError) || isInterrupt(err)) throw err;
-    const measured = err.problems.map((p) => `could not check: ${p.message}${p.hint ? ` (${p.hint.trim().split('\n').join(' | ')})` : ''}`).join('; ');
+    const measured = err.problems
+      .map((p) => `could not check: ${p.message}${p.hint ? ` (${p.hint.trim().split('\n').join(' | ')})` : ''}`)
+      .join('; ');
     return { check, app, status: 'failed', measured, data: err.problems, ms: Date.now() - started };
   }
 }
@@ -79,94 +85,182 @@ export async function verifyApp(subject: VerifySubject, spec: VerifySpec): Promi
   const results: CheckResult[] = [];
 
   if (want('kernel_bypass')) {
-    results.push(await timed('kernel_bypass', name, async () => {
-      const p = await ping(tester.exec, nic.address, spec.ping.count, spec.ping.interval);
-      return { status: verdict(p.received === 0), measured: `${p.transmitted - p.received}/${p.transmitted} pings to ${nic.address} unanswered while the app owns the NIC`, figures: { pings_sent: p.transmitted, pings_answered: p.received }, data: p };
-    }));
+    results.push(
+      await timed('kernel_bypass', name, async () => {
+        const p = await ping(tester.exec, nic.address, spec.ping.count, spec.ping.interval);
+        return {
+          status: verdict(p.received === 0),
+          measured: `${p.transmitted - p.received}/${p.transmitted} pings to ${nic.address} unanswered while the app owns the NIC`,
+          figures: { pings_sent: p.transmitted, pings_answered: p.received },
+          data: p,
+        };
+      }),
+    );
   }
 
   // One probe run feeds the echo, rss and latency checks; if it cannot run, each of them fails with why.
   let probeMs = 0;
-  const probed = want('echo') || want('rss') || want('latency') ? await attempt(async () => {
-    const probeStarted = Date.now();
-    try {
-      const before = await subject.counters();
-      const deliveredBefore = await subject.wire?.delivered();
-      const probe = await runL2probe(tester.exec, tester.l2probe, {
-        iface: nic.peerIf, target: nic.mac, count: spec.echo.frames, pps: spec.echo.pps, flows: spec.echo.flows,
-        size: spec.echo.frame_size, srcIp: nic.peerIp, dstIp: nic.address, waitMs: 1000,
-      });
-      const queues = counterDelta(before, await subject.counters());
-      const deliveredAfter = await subject.wire?.delivered();
-      return { probe, queues, delivered: deliveredAfter === undefined ? undefined : deliveredAfter - deliveredBefore! };
-    } finally {
-      probeMs = Date.now() - probeStarted;
-    }
-  }) : undefined;
+  const probed =
+    want('echo') || want('rss') || want('latency')
+      ? await attempt(async () => {
+          const probeStarted = Date.now();
+          try {
+            const before = await subject.counters();
+            const deliveredBefore = await subject.wire?.delivered();
+            const probe = await runL2probe(tester.exec, tester.l2probe, {
+              iface: nic.peerIf,
+              target: nic.mac,
+              count: spec.echo.frames,
+              pps: spec.echo.pps,
+              flows: spec.echo.flows,
+              size: spec.echo.frame_size,
+              srcIp: nic.peerIp,
+              dstIp: nic.address,
+              waitMs: 1000,
+            });
+            const queues = counterDelta(before, await subject.counters());
+            const deliveredAfter = await subject.wire?.delivered();
+            return {
+              probe,
+              queues,
+              delivered: deliveredAfter === undefined ? undefined : deliveredAfter - deliveredBefore!,
+            };
+          } finally {
+            probeMs = Date.now() - probeStarted;
+          }
+        })
+      : undefined;
 
   if (want('echo') && probed) {
-    results.push(await timed('echo', name, async () => {
-      const { probe: p } = probed();
-      const ok = p.lost <= Math.floor(spec.echo.max_loss * p.sent) && p.bad_mac === 0 && p.corrupted === 0 && p.duplicates === 0 && p.sent === spec.echo.frames;
-      const figures = { frames_sent: p.sent, frames_echoed: p.received, frames_lost: p.lost, bad_mac: p.bad_mac, corrupted: p.corrupted, duplicates: p.duplicates, echoed_pps: Math.round(p.pps.echoed) };
-      return { status: verdict(ok), measured: `${p.received}/${p.sent} frames echoed over ${spec.echo.flows} flows, ${p.bad_mac} with wrong MACs, ${p.corrupted} corrupted, ${Math.round(p.pps.echoed)} pps`, figures, data: p };
-    }));
+    results.push(
+      await timed('echo', name, async () => {
+        const { probe: p } = probed();
+        const ok =
+          p.lost <= Math.floor(spec.echo.max_loss * p.sent) &&
+          p.bad_mac === 0 &&
+          p.corrupted === 0 &&
+          p.duplicates === 0 &&
+          p.sent === spec.echo.frames;
+        const figures = {
+          frames_sent: p.sent,
+          frames_echoed: p.received,
+          frames_lost: p.lost,
+          bad_mac: p.bad_mac,
+          corrupted: p.corrupted,
+          duplicates: p.duplicates,
+          echoed_pps: Math.round(p.pps.echoed),
+        };
+        return {
+          status: verdict(ok),
+          measured: `${p.received}/${p.sent} frames echoed over ${spec.echo.flows} flows, ${p.bad_mac} with wrong MACs, ${p.corrupted} corrupted, ${Math.round(p.pps.echoed)} pps`,
+          figures,
+          data: p,
+        };
+      }),
+    );
     results[results.length - 1]!.ms += probeMs; // the probe ran for this check
   }
 
   if (want('rss') && probed) {
-    results.push(await timed('rss', name, async () => {
-      if (app.program !== 'l2_multi_echo') return { status: 'skipped', measured: `${app.program} runs one queue` };
-      const { probe: p, queues: q, delivered } = probed();
-      const need = spec.rss.min_queues || q.length;
-      // A frame to a group address is never the probe's (it sends to the NIC's own MAC): the tester's
-      // kernel (a VM's IPv6 chatter, say) may send one meanwhile, and the app counts it as filtered.
-      // An impaired wire's count is of every frame it passed on, those included.
-      const probeRx = (x: (typeof q)[number]) => (delivered === undefined ? x.rx - x.filtered : x.rx);
-      const hit = q.filter((x) => probeRx(x) > 0).length;
-      const sum = q.reduce((a, x) => a + probeRx(x), 0);
-      const strays = delivered === undefined ? q.reduce((a, x) => a + x.filtered, 0) : 0;
-      return {
-        status: verdict(hit >= need && sum === (delivered ?? p.sent)),
-        measured: `${hit}/${q.length} queues received traffic (need ${need}): ${q.map(probeRx).join(' + ')} = ${sum}, l2probe sent ${p.sent}${delivered === undefined ? '' : `, the impaired wire delivered ${delivered}`}${strays ? ` (besides ${strays} group-addressed frame(s) not from the probe)` : ''}`,
-        figures: Object.fromEntries([...q.flatMap((x) => [[`queue${x.queue}_rx`, x.rx], [`queue${x.queue}_tx`, x.tx]]), ['queues_fed', hit], ['frames_sent', p.sent]]),
-        data: q,
-      };
-    }));
+    results.push(
+      await timed('rss', name, async () => {
+        if (app.program !== 'l2_multi_echo') return { status: 'skipped', measured: `${app.program} runs one queue` };
+        const { probe: p, queues: q, delivered } = probed();
+        const need = spec.rss.min_queues || q.length;
+        // A frame to a group address is never the probe's (it sends to the NIC's own MAC): the tester's
+        // kernel (a VM's IPv6 chatter, say) may send one meanwhile, and the app counts it as filtered.
+        // An impaired wire's count is of every frame it passed on, those included.
+        const probeRx = (x: (typeof q)[number]) => (delivered === undefined ? x.rx - x.filtered : x.rx);
+        const hit = q.filter((x) => probeRx(x) > 0).length;
+        const sum = q.reduce((a, x) => a + probeRx(x), 0);
+        const strays = delivered === undefined ? q.reduce((a, x) => a + x.filtered, 0) : 0;
+        return {
+          status: verdict(hit >= need && sum === (delivered ?? p.sent)),
+          measured: `${hit}/${q.length} queues received traffic (need ${need}): ${q.map(probeRx).join(' + ')} = ${sum}, l2probe sent ${p.sent}${delivered === undefined ? '' : `, the impaired wire delivered ${delivered}`}${strays ? ` (besides ${strays} group-addressed frame(s) not from the probe)` : ''}`,
+          figures: Object.fromEntries([
+            ...q.flatMap((x) => [
+              [`queue${x.queue}_rx`, x.rx],
+              [`queue${x.queue}_tx`, x.tx],
+            ]),
+            ['queues_fed', hit],
+            ['frames_sent', p.sent],
+          ]),
+          data: q,
+        };
+      }),
+    );
   }
 
   if (want('latency') && probed) {
-    results.push(await timed('latency', name, async () => {
-      const { rtt_us: rtt, rtt_hist_us: hist, received } = probed().probe;
-      const p50ok = spec.latency.p50_us === 0 || rtt.p50 <= spec.latency.p50_us;
-      const p99ok = spec.latency.p99_us === 0 || rtt.p99 <= spec.latency.p99_us;
-      const limits = [spec.latency.p50_us && `p50 ≤ ${spec.latency.p50_us}`, spec.latency.p99_us && `p99 ≤ ${spec.latency.p99_us}`].filter(Boolean).join(', ');
-      return { status: verdict(received > 0 && p50ok && p99ok), measured: `RTT min ${rtt.min} µs, p50 ${rtt.p50} µs, p99 ${rtt.p99} µs, max ${rtt.max} µs${limits ? ` (limits: ${limits} µs)` : ' (no limits set)'}`, figures: { rtt_min_us: rtt.min, rtt_p50_us: rtt.p50, rtt_p99_us: rtt.p99, rtt_max_us: rtt.max, echoes_timed: received }, data: { ...rtt, hist } };
-    }));
+    results.push(
+      await timed('latency', name, async () => {
+        const { rtt_us: rtt, rtt_hist_us: hist, received } = probed().probe;
+        const p50ok = spec.latency.p50_us === 0 || rtt.p50 <= spec.latency.p50_us;
+        const p99ok = spec.latency.p99_us === 0 || rtt.p99 <= spec.latency.p99_us;
+        const limits = [
+          spec.latency.p50_us && `p50 ≤ ${spec.latency.p50_us}`,
+          spec.latency.p99_us && `p99 ≤ ${spec.latency.p99_us}`,
+        ]
+          .filter(Boolean)
+          .join(', ');
+        return {
+          status: verdict(received > 0 && p50ok && p99ok),
+          measured: `RTT min ${rtt.min} µs, p50 ${rtt.p50} µs, p99 ${rtt.p99} µs, max ${rtt.max} µs${limits ? ` (limits: ${limits} µs)` : ' (no limits set)'}`,
+          figures: {
+            rtt_min_us: rtt.min,
+            rtt_p50_us: rtt.p50,
+            rtt_p99_us: rtt.p99,
+            rtt_max_us: rtt.max,
+            echoes_timed: received,
+          },
+          data: { ...rtt, hist },
+        };
+      }),
+    );
   }
 
   const tp = spec.throughput;
   if (tp.min_pps > 0) {
-    results.push(await timed('throughput', name, async () => {
-      const row = await zeroLossRate(subject, { frameSize: tp.frame_size, trialS: tp.trial_s, lossTolerance: tp.loss_tolerance, flows: tp.flows, minPps: tp.min_pps });
-      const loss = tp.loss_tolerance ? `${tp.loss_tolerance * 100}% loss` : 'zero loss';
-      const at = row.rtt_us ? `, RTT p50 ${row.rtt_us.p50} µs, p99 ${row.rtt_us.p99} µs there` : '';
-      return {
-        status: verdict(row.rate_pps >= tp.min_pps),
-        measured: `${row.rate_pps} pps (${row.mbps} Mbit/s) at ${tp.frame_size} B with ${loss}, need ≥ ${tp.min_pps}${at}; ${row.trials.length} trials, limited by ${row.limited_by ?? 'nothing'}`,
-        figures: { zero_loss_pps: row.rate_pps, mbit_s: row.mbps, frame_size: tp.frame_size, ...(row.rtt_us ? { rtt_p50_us: row.rtt_us.p50, rtt_p99_us: row.rtt_us.p99 } : {}) },
-        data: row,
-      };
-    }));
+    results.push(
+      await timed('throughput', name, async () => {
+        const row = await zeroLossRate(subject, {
+          frameSize: tp.frame_size,
+          trialS: tp.trial_s,
+          lossTolerance: tp.loss_tolerance,
+          flows: tp.flows,
+          minPps: tp.min_pps,
+        });
+        const loss = tp.loss_tolerance ? `${tp.loss_tolerance * 100}% loss` : 'zero loss';
+        const at = row.rtt_us ? `, RTT p50 ${row.rtt_us.p50} µs, p99 ${row.rtt_us.p99} µs there` : '';
+        return {
+          status: verdict(row.rate_pps >= tp.min_pps),
+          measured: `${row.rate_pps} pps (${row.mbps} Mbit/s) at ${tp.frame_size} B with ${loss}, need ≥ ${tp.min_pps}${at}; ${row.trials.length} trials, limited by ${row.limited_by ?? 'nothing'}`,
+          figures: {
+            zero_loss_pps: row.rate_pps,
+            mbit_s: row.mbps,
+            frame_size: tp.frame_size,
+            ...(row.rtt_us ? { rtt_p50_us: row.rtt_us.p50, rtt_p99_us: row.rtt_us.p99 } : {}),
+          },
+          data: row,
+        };
+      }),
+    );
   }
 
   if (want('control')) {
-    results.push(await timed('control', name, async () => {
-      const stopped = await subject.stop();
-      const p = await ping(tester.exec, nic.address, spec.ping.count, spec.ping.interval);
-      const ok = stopped.how === 'exited' && p.loss <= spec.ping.max_control_loss;
-      return { status: verdict(ok), measured: `after lab stop (${stopped.how}), ${p.received}/${p.transmitted} pings answered by the kernel`, figures: { pings_sent: p.transmitted, pings_answered: p.received }, data: { ping: p, final: stopped.final } };
-    }));
+    results.push(
+      await timed('control', name, async () => {
+        const stopped = await subject.stop();
+        const p = await ping(tester.exec, nic.address, spec.ping.count, spec.ping.interval);
+        const ok = stopped.how === 'exited' && p.loss <= spec.ping.max_control_loss;
+        return {
+          status: verdict(ok),
+          measured: `after lab stop (${stopped.how}), ${p.received}/${p.transmitted} pings answered by the kernel`,
+          figures: { pings_sent: p.transmitted, pings_answered: p.received },
+          data: { ping: p, final: stopped.final },
+        };
+      }),
+    );
   }
   return results;
 }

@@ -18,8 +18,16 @@ export function parsePing(stdout: string): PingResult | undefined {
 }
 
 export async function ping(exec: Exec, address: string, count: number, intervalS: number): Promise<PingResult> {
-  const r = await exec(['ping', '-n', '-q', '-c', String(count), '-i', String(intervalS), '-W', '1', address], (count * intervalS + 30) * 1000);
+  const r = await exec(
+    ['ping', '-n', '-q', '-c', String(count), '-i', String(intervalS), '-W', '1', address],
+    (count * intervalS + 30) * 1000,
+  );
   const parsed = parsePing(r.stdout);
-  if (!parsed) throw new LabError({ code: 'PROCESS', message: `ping ${address} printed no summary`, hint: `${r.stdout}${r.stderr}`.trim() });
+  if (!parsed)
+    throw new LabError({
+      code: 'PROCESS',
+      message: `ping ${address} printed no summary`,
+      hint: `${r.stdout}${r.stderr}`.trim(),
+    });
   return parsed;
 }

@@ -94,8 +94,19 @@ export interface L2ProbeSearchResult {
 
 function framesArgv(binary: string, o: L2ProbeFrames): string[] {
   return [
-    binary, '-i', o.iface, '-t', o.target, '-k', String(o.flows), '-s', String(o.size),
-    '--src-ip', o.srcIp, '--dst-ip', o.dstIp,
+    binary,
+    '-i',
+    o.iface,
+    '-t',
+    o.target,
+    '-k',
+    String(o.flows),
+    '-s',
+    String(o.size),
+    '--src-ip',
+    o.srcIp,
+    '--dst-ip',
+    o.dstIp,
     ...(o.waitMs !== undefined ? ['-w', String(o.waitMs)] : []),
     ...(o.routed ? ['--routed'] : []),
   ];
@@ -113,7 +124,12 @@ export function l2probeArgv(binary: string, o: L2ProbeOptions): string[] {
 
 export function l2probeSearchArgv(binary: string, o: L2ProbeSearchOptions): string[] {
   return [
-    ...framesArgv(binary, o), '--search', '--trial', String(o.trialS), '--loss-tolerance', String(o.lossPct),
+    ...framesArgv(binary, o),
+    '--search',
+    '--trial',
+    String(o.trialS),
+    '--loss-tolerance',
+    String(o.lossPct),
     ...(o.minPps !== undefined ? ['--min-pps', String(o.minPps)] : []),
     ...(o.maxPps !== undefined ? ['--max-pps', String(o.maxPps)] : []),
     ...(o.precisionPct !== undefined ? ['--precision', String(o.precisionPct)] : []),
@@ -123,7 +139,12 @@ export function l2probeSearchArgv(binary: string, o: L2ProbeSearchOptions): stri
 /** Runs l2probe on the tester and reads its one JSON result. */
 async function runJson<T>(exec: Exec, argv: string[], timeoutMs: number): Promise<T> {
   const r = await exec(argv, timeoutMs);
-  if (r.exitCode !== 0) throw new LabError({ code: 'PROCESS', message: `l2probe ${r.exitCode === null ? 'was stopped (timeout or signal)' : `exited with ${r.exitCode}`}`, hint: r.stderr.trim() });
+  if (r.exitCode !== 0)
+    throw new LabError({
+      code: 'PROCESS',
+      message: `l2probe ${r.exitCode === null ? 'was stopped (timeout or signal)' : `exited with ${r.exitCode}`}`,
+      hint: r.stderr.trim(),
+    });
   try {
     return JSON.parse(r.stdout) as T;
   } catch {

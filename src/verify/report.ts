@@ -44,16 +44,33 @@ export function makeReport(lab: { name: string; apps: App[] }, checks: CheckResu
 }
 
 export function reportTable(r: Report): string {
-  const rows = r.checks.map((c) => [c.check, c.app, c.status === 'passed' ? 'pass' : c.status === 'failed' ? 'FAIL' : 'skip', c.measured]);
+  const rows = r.checks.map((c) => [
+    c.check,
+    c.app,
+    c.status === 'passed' ? 'pass' : c.status === 'failed' ? 'FAIL' : 'skip',
+    c.measured,
+  ]);
   const header = ['CHECK', 'APP', 'RESULT', 'MEASURED'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i < cells.length - 1 ? c.padEnd(widths[i]!) : c)).join('  ');
   const evidence = r.evidence ? [`evidence: ${r.evidence}`] : [];
-  return [line(header), ...rows.map(line), '', `verify: ${r.counts.passed} passed, ${r.counts.failed} failed, ${r.counts.skipped} skipped`, ...evidence].join('\n');
+  return [
+    line(header),
+    ...rows.map(line),
+    '',
+    `verify: ${r.counts.passed} passed, ${r.counts.failed} failed, ${r.counts.skipped} skipped`,
+    ...evidence,
+  ].join('\n');
 }
 
 // XML 1.0 has no way to write most control characters, even escaped.
-const xml = (s: string) => s.replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD]/gu, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const xml = (s: string) =>
+  s
+    .replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD]/gu, '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;');
 const seconds = (ms: number) => (ms / 1000).toFixed(3);
 
 /**
@@ -66,11 +83,18 @@ export function reportJUnit(r: Report): string {
   const suites = r.apps.map(({ app, vm, program }) => {
     const cs = r.checks.filter((c) => c.app === app);
     const count = (s: CheckResult['status']) => cs.filter((c) => c.status === s).length;
-    const props = [['program', program], ['vm', vm], ...cs.flatMap((c) => Object.entries(c.figures ?? {}).map(([k, v]) => [`${c.check}.${k}`, String(v)]))];
+    const props = [
+      ['program', program],
+      ['vm', vm],
+      ...cs.flatMap((c) => Object.entries(c.figures ?? {}).map(([k, v]) => [`${c.check}.${k}`, String(v)])),
+    ];
     const cases = cs.map((c) => {
-      const body = c.status === 'failed' ? `<failure type="${c.check}" message="${xml(c.measured)}">${xml(c.measured)}</failure>`
-        : c.status === 'skipped' ? `<skipped message="${xml(c.measured)}"/>`
-        : `<system-out>${xml(c.measured)}</system-out>`;
+      const body =
+        c.status === 'failed'
+          ? `<failure type="${c.check}" message="${xml(c.measured)}">${xml(c.measured)}</failure>`
+          : c.status === 'skipped'
+            ? `<skipped message="${xml(c.measured)}"/>`
+            : `<system-out>${xml(c.measured)}</system-out>`;
       return `    <testcase classname="lab.${xml(vm)}.${xml(app)}" name="${c.check}" time="${seconds(c.ms)}">${body}</testcase>`;
     });
     const out = r.evidence ? [`    <system-out>evidence: ${xml(r.evidence)}</system-out>`] : [];
@@ -93,7 +117,9 @@ export function reportJUnit(r: Report): string {
  */
 const md = (s: string) =>
   printable(s.replace(/\r?\n/g, ' '))
-    .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
     .replace(/[\\`*[\]|~]/g, (c) => `\\${c}`);
 
 /** The report as Markdown, for a CI job's summary page (GitHub's $GITHUB_STEP_SUMMARY). */

@@ -42,8 +42,15 @@ export interface ThroughputRow {
 
 export async function zeroLossRate(t: ThroughputTarget, o: ThroughputOptions): Promise<ThroughputRow> {
   const r = await runL2probeSearch(t.tester.exec, t.tester.l2probe, {
-    iface: t.nic.peerIf, target: t.nic.mac, srcIp: t.nic.peerIp, dstIp: t.nic.address, flows: o.flows,
-    size: o.frameSize - FCS_BYTES, trialS: o.trialS, lossPct: o.lossTolerance * 100, waitMs: 500,
+    iface: t.nic.peerIf,
+    target: t.nic.mac,
+    srcIp: t.nic.peerIp,
+    dstIp: t.nic.address,
+    flows: o.flows,
+    size: o.frameSize - FCS_BYTES,
+    trialS: o.trialS,
+    lossPct: o.lossTolerance * 100,
+    waitMs: 500,
     ...(o.minPps !== undefined ? { minPps: o.minPps } : {}),
   });
   const rate = r.search.rate_pps;

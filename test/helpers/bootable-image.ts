@@ -41,25 +41,45 @@ export function bootableImage(base: ImagePlan): string {
     const rootStart = bootStart + BOOT_MIB * MiB;
     // Room after the root partition for GPT's backup header.
     sh(['truncate', '-s', String(rootStart + rootBytes + MiB), disk]);
-    sh(['sfdisk', '--quiet', disk], [
-      'label: gpt',
-      `start=${bootStart / 512}, size=${(BOOT_MIB * MiB) / 512}, type=uefi, name=boot, attrs="LegacyBIOSBootable"`,
-      `start=${rootStart / 512}, size=${rootBytes / 512}, type=linux, name=root`,
-      '',
-    ].join('\n'));
+    sh(
+      ['sfdisk', '--quiet', disk],
+      [
+        'label: gpt',
+        `start=${bootStart / 512}, size=${(BOOT_MIB * MiB) / 512}, type=uefi, name=boot, attrs="LegacyBIOSBootable"`,
+        `start=${rootStart / 512}, size=${rootBytes / 512}, type=linux, name=root`,
+        '',
+      ].join('\n'),
+    );
     // One sector per cluster: given a large image file, mkfs.fat picks clusters too big for a FAT32 this size.
-    sh(['mkfs.fat', '-F', '32', '-s', '1', '-n', 'BOOT', '--offset', String(bootStart / 512), '-h', String(bootStart / 512), disk, String((BOOT_MIB * MiB) / 1024)]);
+    sh([
+      'mkfs.fat',
+      '-F',
+      '32',
+      '-s',
+      '1',
+      '-n',
+      'BOOT',
+      '--offset',
+      String(bootStart / 512),
+      '-h',
+      String(bootStart / 512),
+      disk,
+      String((BOOT_MIB * MiB) / 1024),
+    ]);
     const cfg = join(tmp, 'syslinux.cfg');
-    writeFileSync(cfg, [
-      'DEFAULT linux',
-      'PROMPT 0',
-      'TIMEOUT 0',
-      'LABEL linux',
-      '  LINUX /vmlinuz',
-      '  INITRD /initrd.img',
-      '  APPEND root=LABEL=root rw console=ttyS0 net.ifnames=1',
-      '',
-    ].join('\n'));
+    writeFileSync(
+      cfg,
+      [
+        'DEFAULT linux',
+        'PROMPT 0',
+        'TIMEOUT 0',
+        'LABEL linux',
+        '  LINUX /vmlinuz',
+        '  INITRD /initrd.img',
+        '  APPEND root=LABEL=root rw console=ttyS0 net.ifnames=1',
+        '',
+      ].join('\n'),
+    );
     const fat = `${disk}@@${bootStart}`;
     sh(['mcopy', '-i', fat, base.kernel!, '::/vmlinuz']);
     sh(['mcopy', '-i', fat, base.initrd!, '::/initrd.img']);

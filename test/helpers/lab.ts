@@ -29,7 +29,12 @@ export interface CliResult {
 
 /** Runs the built CLI (npm run build first) exactly as a user would. */
 export function lab(args: string[], cwd = ROOT, timeoutMs = 120_000, env: NodeJS.ProcessEnv = process.env): CliResult {
-  const r = spawnSync(process.execPath, [`${ROOT}/bin/lab.js`, ...args], { cwd, encoding: 'utf8', timeout: timeoutMs, env });
+  const r = spawnSync(process.execPath, [`${ROOT}/bin/lab.js`, ...args], {
+    cwd,
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    env,
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

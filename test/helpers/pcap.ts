@@ -13,15 +13,19 @@ export function readPcap(file: string): Frame[] {
   const b = readFileSync(file);
   if (b.readUInt32LE(0) !== NANOSECOND_PCAP) throw new Error(`${file} is not a little-endian nanosecond pcap`);
   const frames: Frame[] = [];
-  for (let off = 24; off + 16 <= b.length; ) {
+  for (let off = 24; off + 16 <= b.length;) {
     const included = b.readUInt32LE(off + 8);
-    frames.push({ ns: BigInt(b.readUInt32LE(off)) * 1_000_000_000n + BigInt(b.readUInt32LE(off + 4)), data: b.subarray(off + 16, off + 16 + included) });
+    frames.push({
+      ns: BigInt(b.readUInt32LE(off)) * 1_000_000_000n + BigInt(b.readUInt32LE(off + 4)),
+      data: b.subarray(off + 16, off + 16 + included),
+    });
     off += 16 + included;
   }
   return frames;
 }
 
-const macAt = (data: Buffer, offset: number) => [...data.subarray(offset, offset + 6)].map((x) => x.toString(16).padStart(2, '0')).join(':');
+const macAt = (data: Buffer, offset: number) =>
+  [...data.subarray(offset, offset + 6)].map((x) => x.toString(16).padStart(2, '0')).join(':');
 
 /** RTTs in µs, sorted, of the frames `tester` sent to `dut` that came back from it with every byte after the MACs as sent. */
 export function wireRtts(frames: Frame[], tester: string, dut: string): number[] {
@@ -30,7 +34,8 @@ export function wireRtts(frames: Frame[], tester: string, dut: string): number[]
   for (const f of frames) {
     const key = f.data.subarray(12).toString('hex');
     if (macAt(f.data, 6) === tester && macAt(f.data, 0) === dut) sent.set(key, f.ns);
-    else if (macAt(f.data, 6) === dut && macAt(f.data, 0) === tester && sent.has(key)) rtts.push(Number(f.ns - sent.get(key)!) / 1000);
+    else if (macAt(f.data, 6) === dut && macAt(f.data, 0) === tester && sent.has(key))
+      rtts.push(Number(f.ns - sent.get(key)!) / 1000);
   }
   return rtts.sort((a, b) => a - b);
 }

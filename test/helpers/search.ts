@@ -8,7 +8,10 @@ export function expectConsistentSearch(rate: number, trials: SearchTrial[], loss
   for (const t of trials) {
     expect(t.lost, 'lost is sent less received').toBe(t.sent - t.received);
     const lossOk = t.sent > 0 && t.lost <= (lossPct / 100) * t.sent;
-    expect(t.passed, `trial at ${t.offered_pps} pps: passed exactly when its loss is within the tolerance and its rate was offered`).toBe(lossOk && (t.flood || t.sent_pps >= 0.99 * t.offered_pps));
+    expect(
+      t.passed,
+      `trial at ${t.offered_pps} pps: passed exactly when its loss is within the tolerance and its rate was offered`,
+    ).toBe(lossOk && (t.flood || t.sent_pps >= 0.99 * t.offered_pps));
     expect(t.failed_by === null).toBe(t.passed);
   }
   const passedAt = trials.filter((t) => t.passed).map((t) => (t.flood ? t.sent_pps : t.offered_pps));

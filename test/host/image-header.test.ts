@@ -14,7 +14,9 @@ describe('a downloaded image header', () => {
   it('with a backing file naming a host path is refused', async () => {
     const file = join(work, 'backing.qcow2');
     await run(['qemu-img', 'create', '-q', '-f', 'qcow2', '-b', '/etc/shadow', '-F', 'raw', file]);
-    await expect(checkStandaloneQcow2(file, 'https://x.invalid/a.img')).rejects.toThrow(/names a backing file \(\/etc\/shadow\)/);
+    await expect(checkStandaloneQcow2(file, 'https://x.invalid/a.img')).rejects.toThrow(
+      /names a backing file \(\/etc\/shadow\)/,
+    );
   });
 
   it('with an external data file is refused', async () => {

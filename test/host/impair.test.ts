@@ -22,7 +22,10 @@ const cleanups: Array<() => Promise<void>> = [];
 function spec(): { file: string; name: string } {
   const name = `im${process.pid % 100000}x${n++}`;
   const file = join(work, `${name}.yaml`);
-  writeFileSync(file, readFileSync(join(ROOT, 'examples/impaired-netns.yaml'), 'utf8').replace(/^name: .*/m, `name: ${name}`));
+  writeFileSync(
+    file,
+    readFileSync(join(ROOT, 'examples/impaired-netns.yaml'), 'utf8').replace(/^name: .*/m, `name: ${name}`),
+  );
   specs.push(file);
   return { file, name };
 }
@@ -35,8 +38,18 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const json = <T>(out: string) => JSON.parse(out) as T;
 
-interface Wire { wire: string; running: boolean; pid?: number; impair: { delay_us: number; loss: number } }
-interface Check { check: string; status: string; measured: string; data: { sent: number; lost: number; min: number; p50: number } }
+interface Wire {
+  wire: string;
+  running: boolean;
+  pid?: number;
+  impair: { delay_us: number; loss: number };
+}
+interface Check {
+  check: string;
+  status: string;
+  measured: string;
+  data: { sent: number; lost: number; min: number; p50: number };
+}
 
 const wires = (file: string) => json<{ wires: Wire[] }>(lab(['impair', '-f', file, '--json']).stdout).wires;
 const checksOf = (out: string) => json<{ checks: Check[] }>(out).checks;
@@ -57,9 +70,24 @@ describe('an impaired link between a tester and a DUT (examples/impaired-netns.y
     expect(caps).toMatch(/^CapBnd:\s+0000000000802000$/m);
     // The relay's ports are the two far ends in the lab namespace, with no address and no bridge. The
     // nodes start in parallel, so which end the kernel numbered first varies: compared by name.
-    const ports = JSON.parse((await run(['ip', '-n', `lab-${name}`, '-j', 'addr', 'show'])).stdout) as Array<{ ifname: string; master?: string; addr_info: unknown[] }>;
-    expect(ports.filter((p) => p.ifname !== 'lo').map((p) => [p.ifname, p.master, p.addr_info.length]).sort()).toEqual([['dut-dp0', undefined, 0], ['tst-eth0', undefined, 0]]);
-    expect(json<{ alreadyUp: boolean }>(lab(['up', '-f', file, '--json']).stdout).alreadyUp, 'a second up changes nothing').toBe(true);
+    const ports = JSON.parse((await run(['ip', '-n', `lab-${name}`, '-j', 'addr', 'show'])).stdout) as Array<{
+      ifname: string;
+      master?: string;
+      addr_info: unknown[];
+    }>;
+    expect(
+      ports
+        .filter((p) => p.ifname !== 'lo')
+        .map((p) => [p.ifname, p.master, p.addr_info.length])
+        .sort(),
+    ).toEqual([
+      ['dut-dp0', undefined, 0],
+      ['tst-eth0', undefined, 0],
+    ]);
+    expect(
+      json<{ alreadyUp: boolean }>(lab(['up', '-f', file, '--json']).stdout).alreadyUp,
+      'a second up changes nothing',
+    ).toBe(true);
 
     expect(lab(['run', 'l2_multi_echo', '--detach', '-f', file]).status).toBe(0);
     const impaired = lab(['verify', '-f', file, '--json']);
@@ -95,7 +123,9 @@ describe('an impaired link between a tester and a DUT (examples/impaired-netns.y
     // The fastest of 2000 round trips, with and without the relay's 2 × 200 µs: however fast this
     // machine's wire is, clearing the delay takes most of those 400 µs off it.
     const cleanMin = check(checksOf(clean.stdout), 'latency').data.min;
-    expect(cleanMin, `without the delay: min ${cleanMin} µs, with it ${slow.data.min} µs`).toBeLessThan(slow.data.min - 300);
+    expect(cleanMin, `without the delay: min ${cleanMin} µs, with it ${slow.data.min} µs`).toBeLessThan(
+      slow.data.min - 300,
+    );
 
     const down = lab(['down', '-f', file, '--json']);
     expect(down.status).toBe(0);
@@ -137,18 +167,29 @@ describe('l2impair (the sanitizer build)', () => {
     }
     await run(['ip', '-n', mid, 'link', 'add', 'pa', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', a]);
     await run(['ip', '-n', mid, 'link', 'add', 'pb', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', b]);
-    for (const [ns, dev] of [[mid, 'pa'], [mid, 'pb'], [a, 'eth0'], [b, 'eth0']] as const) await run(['ip', '-n', ns, 'link', 'set', dev, 'up']);
+    for (const [ns, dev] of [
+      [mid, 'pa'],
+      [mid, 'pb'],
+      [a, 'eth0'],
+      [b, 'eth0'],
+    ] as const)
+      await run(['ip', '-n', ns, 'link', 'set', dev, 'up']);
     return { a, b, mid };
   }
 
   async function relay(mid: string, args: string[]): Promise<{ stop(): Promise<string> }> {
-    const child = spawn('ip', ['netns', 'exec', mid, join(SAN, 'l2impair'), '-i', 'pa', '-i', 'pb', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('ip', ['netns', 'exec', mid, join(SAN, 'l2impair'), '-i', 'pa', '-i', 'pb', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
     const exited = new Promise((resolve) => child.on('exit', resolve));
     cleanups.push(async () => void child.kill('SIGKILL'));
-    expect(await waitFor(() => out.includes('"event":"ready"') || child.exitCode !== null, { timeoutMs: 10_000 }), out).toBe(true);
+    expect(
+      await waitFor(() => out.includes('"event":"ready"') || child.exitCode !== null, { timeoutMs: 10_000 }),
+      out,
+    ).toBe(true);
     const ref: ProcRef = procRef(child.pid!)!;
     return {
       async stop() {
@@ -163,14 +204,40 @@ describe('l2impair (the sanitizer build)', () => {
     const { a, b, mid } = await pair();
     const relayed = await relay(mid, ['--rate-mbit', '8']);
     const pcap = join(work, 'rate.pcap');
-    const tcpdump = spawn('ip', ['netns', 'exec', b, 'tcpdump', '-i', 'eth0', '--time-stamp-precision=nano', '-U', '-w', pcap, 'udp'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const tcpdump = spawn(
+      'ip',
+      ['netns', 'exec', b, 'tcpdump', '-i', 'eth0', '--time-stamp-precision=nano', '-U', '-w', pcap, 'udp'],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     let heard = '';
     tcpdump.stderr.on('data', (d: Buffer) => (heard += d.toString()));
     const exited = new Promise((resolve) => tcpdump.on('exit', resolve));
     cleanups.push(async () => void tcpdump.kill('SIGKILL'));
     expect(await waitFor(() => heard.includes('listening on'), { timeoutMs: 10_000 }), heard).toBe(true);
-    const mac = (JSON.parse((await run(['ip', '-n', b, '-j', 'link', 'show', 'eth0'])).stdout) as Array<{ address: string }>)[0]!.address;
-    await runQuiet(['ip', 'netns', 'exec', a, join(NATIVE_BUILD, 'l2probe'), '-i', 'eth0', '-t', mac, '-n', '40', '-F', '-s', '1000', '-w', '100'], { timeoutMs: 30_000 });
+    const mac = (
+      JSON.parse((await run(['ip', '-n', b, '-j', 'link', 'show', 'eth0'])).stdout) as Array<{ address: string }>
+    )[0]!.address;
+    await runQuiet(
+      [
+        'ip',
+        'netns',
+        'exec',
+        a,
+        join(NATIVE_BUILD, 'l2probe'),
+        '-i',
+        'eth0',
+        '-t',
+        mac,
+        '-n',
+        '40',
+        '-F',
+        '-s',
+        '1000',
+        '-w',
+        '100',
+      ],
+      { timeoutMs: 30_000 },
+    );
     const captured = () => {
       try {
         return readPcap(pcap).length;
@@ -188,16 +255,25 @@ describe('l2impair (the sanitizer build)', () => {
     // schedule. The upper bound says the relay keeps to the rate rather than falling behind it: half as
     // long again is 19.5 ms of lateness over 40 wake-ups of a real-time thread.
     const total = Number(frames[frames.length - 1]!.ns - frames[0]!.ns) / 1000;
-    expect(total, `39 gaps of 1000 µs: ${gaps.map((g) => g.toFixed(0)).join(' ')}`).toBeGreaterThanOrEqual(39 * 1000 * 0.99);
+    expect(total, `39 gaps of 1000 µs: ${gaps.map((g) => g.toFixed(0)).join(' ')}`).toBeGreaterThanOrEqual(
+      39 * 1000 * 0.99,
+    );
     expect(total).toBeLessThan(39 * 1000 * 1.5);
     const said = await relayed.stop();
     expect(said).not.toMatch(/runtime error|AddressSanitizer|LeakSanitizer/);
-    expect(said, 'its last counters: 40 in, 40 out on the far port').toMatch(/"event":"stopped".*"iface":"pb","rx":\d+,"tx":40,"lost":0,"overflow":0/);
+    expect(said, 'its last counters: 40 in, 40 out on the far port').toMatch(
+      /"event":"stopped".*"iface":"pb","rx":\d+,"tx":40,"lost":0,"overflow":0/,
+    );
   }, 60_000);
 
   it('refuses what it cannot do, with exit 2: one port, jitter above the delay, loss over 100 %', async () => {
     const bin = join(SAN, 'l2impair');
-    for (const args of [['-i', 'lo'], ['-i', 'a', '-i', 'b', '--delay-us', '10', '--jitter-us', '20'], ['-i', 'a', '-i', 'b', '--loss', '101'], ['-i', 'a', '-i', 'b', '--delay-us', '1x']]) {
+    for (const args of [
+      ['-i', 'lo'],
+      ['-i', 'a', '-i', 'b', '--delay-us', '10', '--jitter-us', '20'],
+      ['-i', 'a', '-i', 'b', '--loss', '101'],
+      ['-i', 'a', '-i', 'b', '--delay-us', '1x'],
+    ]) {
       const r = await runQuiet([bin, ...args]);
       expect(r.exitCode, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(/^l2impair: /);

@@ -15,7 +15,13 @@ import { inNamespace, run } from '../../src/host/exec.js';
 import { deleteNetns, runPlan } from '../../src/host/netns.js';
 import { loadLabText } from '../../src/lab/load.js';
 import { nodeNamespace } from '../../src/layout.js';
-import { kernelReflectorCommands, namespaceCommands, netnsNicCommands, staticNeighbourCommand, takeNicCommands } from '../../src/render/hostnet.js';
+import {
+  kernelReflectorCommands,
+  namespaceCommands,
+  netnsNicCommands,
+  staticNeighbourCommand,
+  takeNicCommands,
+} from '../../src/render/hostnet.js';
 import { ping } from '../../src/verify/ping.js';
 import { waitFor } from '../../src/host/wait.js';
 import { runL2probe, runL2probeSearch } from '../../src/verify/probe.js';
@@ -75,7 +81,11 @@ async function wire(lab: Lab): Promise<Wire> {
   const vm = lab.vms[0]!;
   const w = { lab, labNs: `lab-${lab.name}`, vmNs: nodeNamespace(lab.name, vm.name) };
   wires.push(w);
-  await runPlan([...namespaceCommands(w.labNs), ...namespaceCommands(w.vmNs), ...netnsNicCommands(w.labNs, w.vmNs, vm.nics[0]!)]);
+  await runPlan([
+    ...namespaceCommands(w.labNs),
+    ...namespaceCommands(w.vmNs),
+    ...netnsNicCommands(w.labNs, w.vmNs, vm.nics[0]!),
+  ]);
   return w;
 }
 
@@ -90,7 +100,17 @@ async function start(w: Wire) {
 
 function probe(w: Wire, count: number, flows: number, dstIp = w.lab.vms[0]!.nics[0]!.address, size = 128) {
   const nic = w.lab.vms[0]!.nics[0]!;
-  return runL2probe(inNamespace(w.labNs), join(BIN, 'l2probe'), { iface: nic.hostIf, target: nic.mac, count, pps: 1000, flows, size, srcIp: nic.host_ip, dstIp, waitMs: 1000 });
+  return runL2probe(inNamespace(w.labNs), join(BIN, 'l2probe'), {
+    iface: nic.hostIf,
+    target: nic.mac,
+    count,
+    pps: 1000,
+    flows,
+    size,
+    srcIp: nic.host_ip,
+    dstIp,
+    waitMs: 1000,
+  });
 }
 
 describe.each([
@@ -105,7 +125,14 @@ describe.each([
     expect(before.received, 'the kernel answers before the app takes the NIC').toBe(3);
 
     const { app, ready } = await start(w);
-    expect(ready).toMatchObject({ event: 'ready', app: program, port: 0, driver: 'net_af_packet', queues, rss: queues > 1 ? 'backend' : 'none' });
+    expect(ready).toMatchObject({
+      event: 'ready',
+      app: program,
+      port: 0,
+      driver: 'net_af_packet',
+      queues,
+      rss: queues > 1 ? 'backend' : 'none',
+    });
     expect(ready.mac.toLowerCase()).toBe(nic.mac);
     expect(ready.lcores).toHaveLength(queues);
 
@@ -123,7 +150,10 @@ describe.each([
     const final = stopped.final!;
     const delta = counterDelta(snapshot, final);
     expect(delta).toHaveLength(queues);
-    expect(delta.reduce((sum, q) => sum + q.rx, 0), 'the queues together received exactly what l2probe sent').toBe(2000);
+    expect(
+      delta.reduce((sum, q) => sum + q.rx, 0),
+      'the queues together received exactly what l2probe sent',
+    ).toBe(2000);
     for (const q of delta) expect(q.rx, `queue ${q.queue} received traffic`).toBeGreaterThan(0);
     for (const q of final.queues) expect(q.rx).toBe(q.tx + q.dropped + q.filtered);
     expect(final.total.rx).toBe(final.queues.reduce((s, q) => s + q.rx, 0));
@@ -145,7 +175,9 @@ describe('the multiqueue pitfall', () => {
   it('through the runner, the app never gets ready and its own message is the error', async () => {
     const w = await wire(labOf('l2_multi_echo', 1, '0-1'));
     await expect(start(w)).rejects.toThrow(/exited before it was ready/);
-    await expect(start(w)).rejects.toMatchObject({ problems: [expect.objectContaining({ hint: expect.stringContaining('qpairs=2') })] });
+    await expect(start(w)).rejects.toMatchObject({
+      problems: [expect.objectContaining({ hint: expect.stringContaining('qpairs=2') })],
+    });
   }, 60_000);
 });
 
@@ -157,7 +189,10 @@ describe('the echo apps', () => {
     expect(ready.link).toBe('up');
     await probe(w, 200, 16);
     const counters = await requestCounters(app);
-    expect(counters.queues.map((q) => [q.queue, q.lcore])).toEqual([[0, 1], [1, 0]]);
+    expect(counters.queues.map((q) => [q.queue, q.lcore])).toEqual([
+      [0, 1],
+      [1, 0],
+    ]);
   }, 60_000);
 
   it('answer SIGUSR1 when the main lcore polls no queue', async () => {
@@ -181,7 +216,17 @@ describe('the echo apps', () => {
     const { app } = await start(w);
     const before = await requestCounters(app);
     for (const group of ['ff:ff:ff:ff:ff:ff', '01:00:5e:00:00:01']) {
-      const r = await runL2probe(inNamespace(w.labNs), join(BIN, 'l2probe'), { iface: nic.hostIf, target: group, count: 50, pps: 1000, flows: 4, size: 128, srcIp: nic.host_ip, dstIp: nic.address, waitMs: 500 });
+      const r = await runL2probe(inNamespace(w.labNs), join(BIN, 'l2probe'), {
+        iface: nic.hostIf,
+        target: group,
+        count: 50,
+        pps: 1000,
+        flows: 4,
+        size: 128,
+        srcIp: nic.host_ip,
+        dstIp: nic.address,
+        waitMs: 500,
+      });
       expect(r, `nothing sent to ${group} comes back`).toMatchObject({ sent: 50, received: 0 });
     }
     const delta = counterDelta(before, await requestCounters(app));
@@ -191,13 +236,33 @@ describe('the echo apps', () => {
   }, 60_000);
 
   it('answer --help on stdout with exit 0', () => {
-    const r = spawnSync(join(BIN, 'l2_echo'), ['--no-huge', '-m', '64', '--no-pci', '-l', '0', '--file-prefix', `help${process.pid}`, '--vdev', 'net_null0', '--', '--help'], { encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync(
+      join(BIN, 'l2_echo'),
+      [
+        '--no-huge',
+        '-m',
+        '64',
+        '--no-pci',
+        '-l',
+        '0',
+        '--file-prefix',
+        `help${process.pid}`,
+        '--vdev',
+        'net_null0',
+        '--',
+        '--help',
+      ],
+      { encoding: 'utf8', timeout: 30_000 },
+    );
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^usage: l2_echo /);
   }, 30_000);
 
   it('build with the warnings as errors even when make is given its own CFLAGS', () => {
-    const r = spawnSync('make', ['-C', packagePath('native'), '-n', '-B', 'CFLAGS=-O0'], { encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync('make', ['-C', packagePath('native'), '-n', '-B', 'CFLAGS=-O0'], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     const compiles = r.stdout.split('\n').filter((l) => /^cc |^gcc /.test(l));
     expect(compiles.length).toBeGreaterThan(0);
     for (const line of compiles) expect(line).toContain('-std=gnu11 -Wall -Wextra -Werror');
@@ -210,37 +275,83 @@ describe('the echo apps under AddressSanitizer and UndefinedBehaviorSanitizer', 
     await run(['make', '-C', packagePath('native'), 'sanitize', '-j2'], { timeoutMs: 300_000 });
   }, 300_000);
 
-  it.each(['l2_echo', 'l2_multi_echo'])('%s echoes real traffic, filters group frames and exits cleanly with no report', async (program) => {
-    const w = await wire(labOf(program, program === 'l2_echo' ? 1 : 2, program === 'l2_echo' ? '0' : '0-1'));
-    const nic = w.lab.vms[0]!.nics[0]!;
-    await runPlan([...takeNicCommands(w.vmNs, nic), staticNeighbourCommand(w.labNs, nic.hostIf, nic)]);
-    const log = join(logs, `${w.lab.name}-san.log`);
-    const { app } = await startApp(namespaceTarget(w.vmNs), netnsAppArgv(w.lab, w.lab.apps[0]!, nic, SAN, HOST_CPUS), log, 60_000);
-    // l2probe from the sanitizer build too: a misaligned header access there fails the run.
-    const sanProbe = await runL2probe(inNamespace(w.labNs), join(SAN, 'l2probe'), { iface: nic.hostIf, target: nic.mac, count: 1000, pps: 1000, flows: 16, size: 128, srcIp: nic.host_ip, dstIp: nic.address, waitMs: 1000 });
-    expect(sanProbe).toMatchObject({ sent: 1000, received: 1000, corrupted: 0, bad_mac: 0 });
-    await runL2probe(inNamespace(w.labNs), join(SAN, 'l2probe'), { iface: nic.hostIf, target: 'ff:ff:ff:ff:ff:ff', count: 20, pps: 1000, flows: 2, size: 64, srcIp: nic.host_ip, dstIp: nic.address, waitMs: 300 });
-    const stopped = await stopApp(app);
-    expect(stopped.how).toBe('exited');
-    expect(stopped.final!.total).toMatchObject({ tx: 1000, filtered: 20 });
-    expect(readFileSync(log, 'utf8')).not.toMatch(/runtime error|AddressSanitizer|LeakSanitizer/);
-  }, 120_000);
+  it.each(['l2_echo', 'l2_multi_echo'])(
+    '%s echoes real traffic, filters group frames and exits cleanly with no report',
+    async (program) => {
+      const w = await wire(labOf(program, program === 'l2_echo' ? 1 : 2, program === 'l2_echo' ? '0' : '0-1'));
+      const nic = w.lab.vms[0]!.nics[0]!;
+      await runPlan([...takeNicCommands(w.vmNs, nic), staticNeighbourCommand(w.labNs, nic.hostIf, nic)]);
+      const log = join(logs, `${w.lab.name}-san.log`);
+      const { app } = await startApp(
+        namespaceTarget(w.vmNs),
+        netnsAppArgv(w.lab, w.lab.apps[0]!, nic, SAN, HOST_CPUS),
+        log,
+        60_000,
+      );
+      // l2probe from the sanitizer build too: a misaligned header access there fails the run.
+      const sanProbe = await runL2probe(inNamespace(w.labNs), join(SAN, 'l2probe'), {
+        iface: nic.hostIf,
+        target: nic.mac,
+        count: 1000,
+        pps: 1000,
+        flows: 16,
+        size: 128,
+        srcIp: nic.host_ip,
+        dstIp: nic.address,
+        waitMs: 1000,
+      });
+      expect(sanProbe).toMatchObject({ sent: 1000, received: 1000, corrupted: 0, bad_mac: 0 });
+      await runL2probe(inNamespace(w.labNs), join(SAN, 'l2probe'), {
+        iface: nic.hostIf,
+        target: 'ff:ff:ff:ff:ff:ff',
+        count: 20,
+        pps: 1000,
+        flows: 2,
+        size: 64,
+        srcIp: nic.host_ip,
+        dstIp: nic.address,
+        waitMs: 300,
+      });
+      const stopped = await stopApp(app);
+      expect(stopped.how).toBe('exited');
+      expect(stopped.final!.total).toMatchObject({ tx: 1000, filtered: 20 });
+      expect(readFileSync(log, 'utf8')).not.toMatch(/runtime error|AddressSanitizer|LeakSanitizer/);
+    },
+    120_000,
+  );
 });
 
 describe('l2probe', () => {
-  it('gets every frame back from the kernel\'s own forwarding: its frames are valid IP, even at 64 bytes', async () => {
+  it("gets every frame back from the kernel's own forwarding: its frames are valid IP, even at 64 bytes", async () => {
     const w = await wire(labOf('l2_echo', 1, '0'));
     const nic = w.lab.vms[0]!.nics[0]!;
-    const hostMac = (await run(['ip', 'netns', 'exec', w.labNs, 'cat', `/sys/class/net/${nic.hostIf}/address`])).stdout.trim();
-    await runPlan([...kernelReflectorCommands(w.vmNs, nic, hostMac, '10.77.1.0/24'), staticNeighbourCommand(w.labNs, nic.hostIf, nic)]);
+    const hostMac = (
+      await run(['ip', 'netns', 'exec', w.labNs, 'cat', `/sys/class/net/${nic.hostIf}/address`])
+    ).stdout.trim();
+    await runPlan([
+      ...kernelReflectorCommands(w.vmNs, nic, hostMac, '10.77.1.0/24'),
+      staticNeighbourCommand(w.labNs, nic.hostIf, nic),
+    ]);
     const nicOf = w.lab.vms[0]!.nics[0]!;
-    const routed = (on: boolean) => runL2probe(inNamespace(w.labNs), join(BIN, 'l2probe'), { iface: nicOf.hostIf, target: nicOf.mac, count: 500, pps: 1000, flows: 8, size: 64, srcIp: nicOf.host_ip, dstIp: '10.77.1.1', waitMs: 1000, routed: on });
+    const routed = (on: boolean) =>
+      runL2probe(inNamespace(w.labNs), join(BIN, 'l2probe'), {
+        iface: nicOf.hostIf,
+        target: nicOf.mac,
+        count: 500,
+        pps: 1000,
+        flows: 8,
+        size: 64,
+        srcIp: nicOf.host_ip,
+        dstIp: '10.77.1.1',
+        waitMs: 1000,
+        routed: on,
+      });
     expect(await routed(true)).toMatchObject({ sent: 500, received: 500, bad_mac: 0, corrupted: 0, frame_size: 64 });
     // Without --routed, a lowered TTL is a changed byte after the MACs: every byte is compared.
     expect(await routed(false)).toMatchObject({ sent: 500, received: 0, corrupted: 500 });
   }, 60_000);
 
-  it('counts a second prober\'s frames on the same wire as foreign, and its own figures stay exact', async () => {
+  it("counts a second prober's frames on the same wire as foreign, and its own figures stay exact", async () => {
     const w = await wire(labOf('l2_multi_echo', 2, '0-1'));
     await start(w);
     // Both send to the app at once from the same interface, so each also receives the other's echoes.
@@ -253,7 +364,10 @@ describe('l2probe', () => {
 
   it('refuses a duration that is not a plain positive number of seconds', () => {
     for (const d of ['nan', '1x', 'inf', '-1', '0', '']) {
-      const r = spawnSync(join(BIN, 'l2probe'), ['-i', 'lo', '-t', '52:54:00:00:00:01', '-d', d], { encoding: 'utf8', timeout: 10_000 });
+      const r = spawnSync(join(BIN, 'l2probe'), ['-i', 'lo', '-t', '52:54:00:00:00:01', '-d', d], {
+        encoding: 'utf8',
+        timeout: 10_000,
+      });
       expect(r.status, `-d '${d}'`).toBe(2);
       expect(r.stderr).toContain('invalid value for -d');
     }
@@ -285,7 +399,9 @@ describe('l2probe', () => {
     const w = await wire(labOf('l2_multi_echo', 2, '0-1'));
     const nic = w.lab.vms[0]!.nics[0]!;
     await start(w);
-    const tester = (await run(['ip', 'netns', 'exec', w.labNs, 'cat', `/sys/class/net/${nic.hostIf}/address`])).stdout.trim();
+    const tester = (
+      await run(['ip', 'netns', 'exec', w.labNs, 'cat', `/sys/class/net/${nic.hostIf}/address`])
+    ).stdout.trim();
     const atTester = await startCapture(w.labNs, nic.hostIf, join(logs, `${w.lab.name}-tester.pcap`));
     const atDut = await startCapture(w.vmNs, nic.name, join(logs, `${w.lab.name}-dut.pcap`), { inboundOnly: true });
     let result;
@@ -293,22 +409,37 @@ describe('l2probe', () => {
       result = await probe(w, 2000, 16);
       // Not tcpdump's immediate mode: waking it per frame would run in the very paths it times. The
       // kernel hands over its buffered block within a second: wait for every frame on each side.
-      await waitFor(() => readPcap(atTester.file).length >= 4000 && readPcap(atDut.file).length >= 2000, { timeoutMs: 10_000, everyMs: 200 });
+      await waitFor(() => readPcap(atTester.file).length >= 4000 && readPcap(atDut.file).length >= 2000, {
+        timeoutMs: 10_000,
+        everyMs: 200,
+      });
     } finally {
       await Promise.all([atTester.stop(), atDut.stop()]);
     }
     expect(result.timestamps, "every echo timed by the kernel's stamps").toEqual({ rx_kernel: 2000, tx_kernel: 2000 });
     const testerFrames = readPcap(atTester.file);
-    const echoes = testerFrames.filter((f) => f.data.subarray(6, 12).equals(Buffer.from(nic.mac.replaceAll(':', ''), 'hex')));
+    const echoes = testerFrames.filter((f) =>
+      f.data.subarray(6, 12).equals(Buffer.from(nic.mac.replaceAll(':', ''), 'hex')),
+    );
     const upper = wireRtts(testerFrames, tester, nic.mac);
     const lower = wireRtts(byTime([...readPcap(atDut.file), ...echoes]), tester, nic.mac);
     expect([upper.length, lower.length], 'the captures saw every request and every echo').toEqual([2000, 2000]);
     for (const q of [0.5, 0.99]) {
-      const [low, high, got] = [percentile(lower, q), percentile(upper, q), q === 0.5 ? result.rtt_us.p50 : result.rtt_us.p99];
+      const [low, high, got] = [
+        percentile(lower, q),
+        percentile(upper, q),
+        q === 0.5 ? result.rtt_us.p50 : result.rtt_us.p99,
+      ];
       const rounding = high / 2048 + 0.05;
-      console.log(`RTT p${q * 100}: captured at the DUT's end ${low.toFixed(3)} µs ≤ l2probe ${got} µs ≤ captured at the taps ${high.toFixed(3)} µs`);
-      expect(got, `p${q * 100}: l2probe ${got} µs, not below the capture at the DUT's end`).toBeGreaterThanOrEqual(low - rounding);
-      expect(got, `p${q * 100}: l2probe ${got} µs, not above the capture at the taps`).toBeLessThanOrEqual(high + rounding);
+      console.log(
+        `RTT p${q * 100}: captured at the DUT's end ${low.toFixed(3)} µs ≤ l2probe ${got} µs ≤ captured at the taps ${high.toFixed(3)} µs`,
+      );
+      expect(got, `p${q * 100}: l2probe ${got} µs, not below the capture at the DUT's end`).toBeGreaterThanOrEqual(
+        low - rounding,
+      );
+      expect(got, `p${q * 100}: l2probe ${got} µs, not above the capture at the taps`).toBeLessThanOrEqual(
+        high + rounding,
+      );
     }
   }, 60_000);
 
@@ -318,7 +449,13 @@ describe('l2probe', () => {
     // l2probe compares every byte after the MACs (headers, ports per flow, lengths, nonce, sequence, stamp, payload).
     for (const size of [60, 64, 65, 256, 1000, 1514]) {
       const r = await probe(w, 300, 16, undefined, size);
-      expect(r, `${size}-byte frames`).toMatchObject({ frame_size: size, sent: 300, received: 300, corrupted: 0, bad_mac: 0 });
+      expect(r, `${size}-byte frames`).toMatchObject({
+        frame_size: size,
+        sent: 300,
+        received: 300,
+        corrupted: 0,
+        bad_mac: 0,
+      });
     }
   }, 60_000);
 
@@ -326,7 +463,18 @@ describe('l2probe', () => {
     const w = await wire(labOf('l2_multi_echo', 2, '0-1'));
     const nic = w.lab.vms[0]!.nics[0]!;
     await start(w);
-    const r = await runL2probeSearch(inNamespace(w.labNs), join(BIN, 'l2probe'), { iface: nic.hostIf, target: nic.mac, flows: 16, size: 60, srcIp: nic.host_ip, dstIp: nic.address, trialS: 0.3, lossPct: 0, waitMs: 300, precisionPct: 10 });
+    const r = await runL2probeSearch(inNamespace(w.labNs), join(BIN, 'l2probe'), {
+      iface: nic.hostIf,
+      target: nic.mac,
+      flows: 16,
+      size: 60,
+      srcIp: nic.host_ip,
+      dstIp: nic.address,
+      trialS: 0.3,
+      lossPct: 0,
+      waitMs: 300,
+      precisionPct: 10,
+    });
     expect(r.search).toMatchObject({ frame_size: 60, min_pps: 1000, loss_tolerance_pct: 0 });
     expect(r.search.trials[0], 'the upper bound is what a flood offers').toMatchObject({ flood: true, offered_pps: 0 });
     expect(r.search.max_pps).toBe(r.search.trials[0]!.sent_pps);
@@ -339,7 +487,20 @@ describe('l2probe', () => {
   it('finds no rate on a silent wire: every trial failed by loss, down to the lower bound', async () => {
     const w = await wire(labOf('l2_echo', 1, '0'));
     const nic = w.lab.vms[0]!.nics[0]!;
-    const r = await runL2probeSearch(inNamespace(w.labNs), join(BIN, 'l2probe'), { iface: nic.hostIf, target: nic.mac, flows: 4, size: 60, srcIp: nic.host_ip, dstIp: nic.address, trialS: 0.2, lossPct: 0, waitMs: 100, minPps: 1000, maxPps: 4000, precisionPct: 30 });
+    const r = await runL2probeSearch(inNamespace(w.labNs), join(BIN, 'l2probe'), {
+      iface: nic.hostIf,
+      target: nic.mac,
+      flows: 4,
+      size: 60,
+      srcIp: nic.host_ip,
+      dstIp: nic.address,
+      trialS: 0.2,
+      lossPct: 0,
+      waitMs: 100,
+      minPps: 1000,
+      maxPps: 4000,
+      precisionPct: 30,
+    });
     expect(r.search).toMatchObject({ rate_pps: 0, limited_by: 'dut', max_pps: 4000 });
     expect(r.search.trials.map((t) => t.offered_pps)).toEqual([4000, 2500, 1750, 1000]);
     expect(r.search.trials.every((t) => t.failed_by === 'loss' && t.received === 0)).toBe(true);
@@ -347,13 +508,27 @@ describe('l2probe', () => {
     expectConsistentSearch(0, r.search.trials);
   }, 60_000);
 
-  it('shares one run between sending threads: every sequence number sent once, every flow\'s count exact', async () => {
+  it("shares one run between sending threads: every sequence number sent once, every flow's count exact", async () => {
     const w = await wire(labOf('l2_multi_echo', 2, '0-1'));
     const nic = w.lab.vms[0]!.nics[0]!;
     await start(w);
-    const r = await runL2probe(inNamespace(w.labNs), join(BIN, 'l2probe'), { iface: nic.hostIf, target: nic.mac, count: 2000, pps: 2000, threads: 2, flows: 16, size: 64, srcIp: nic.host_ip, dstIp: nic.address, waitMs: 1000 });
+    const r = await runL2probe(inNamespace(w.labNs), join(BIN, 'l2probe'), {
+      iface: nic.hostIf,
+      target: nic.mac,
+      count: 2000,
+      pps: 2000,
+      threads: 2,
+      flows: 16,
+      size: 64,
+      srcIp: nic.host_ip,
+      dstIp: nic.address,
+      waitMs: 1000,
+    });
     expect(r).toMatchObject({ sent: 2000, received: 2000, lost: 0, duplicates: 0, corrupted: 0 });
-    expect(r.flows.map((f) => f.sent), 'frame seq belongs to flow seq % 16').toEqual(Array(16).fill(125));
+    expect(
+      r.flows.map((f) => f.sent),
+      'frame seq belongs to flow seq % 16',
+    ).toEqual(Array(16).fill(125));
     expect(r.flows.map((f) => f.received)).toEqual(Array(16).fill(125));
   }, 60_000);
 
@@ -364,7 +539,30 @@ describe('l2probe', () => {
     // The largest resident size of the finished child, from the kernel's own accounting.
     const peakKb = (secs: number) => {
       const script = `import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)`;
-      const r = spawnSync('python3', ['-c', script, 'ip', 'netns', 'exec', w.labNs, join(BIN, 'l2probe'), '-i', nic.hostIf, '-t', nic.mac, '-F', '-d', String(secs), '-s', '60', '-w', '200'], { encoding: 'utf8', timeout: 60_000 });
+      const r = spawnSync(
+        'python3',
+        [
+          '-c',
+          script,
+          'ip',
+          'netns',
+          'exec',
+          w.labNs,
+          join(BIN, 'l2probe'),
+          '-i',
+          nic.hostIf,
+          '-t',
+          nic.mac,
+          '-F',
+          '-d',
+          String(secs),
+          '-s',
+          '60',
+          '-w',
+          '200',
+        ],
+        { encoding: 'utf8', timeout: 60_000 },
+      );
       expect(r.status, r.stderr).toBe(0);
       return Number(r.stdout.trim());
     };

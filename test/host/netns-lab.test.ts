@@ -17,7 +17,10 @@ let n = 0;
 const specs: string[] = [];
 
 /** An example (examples/netns.yaml by default) under a name of this test's own, so nothing collides with a user's lab. */
-function spec(edit: (text: string) => string = (t) => t, example = 'examples/netns.yaml'): { file: string; name: string } {
+function spec(
+  edit: (text: string) => string = (t) => t,
+  example = 'examples/netns.yaml',
+): { file: string; name: string } {
   const name = `nt${process.pid % 100000}x${n++}`;
   const file = join(work, `${name}.yaml`);
   writeFileSync(file, edit(readFileSync(join(ROOT, example), 'utf8').replace(/^name: .*/m, `name: ${name}`)));
@@ -39,7 +42,7 @@ describe('lab on netns VMs', () => {
     expect(up1.status, up1.stderr).toBe(0);
     expect(json<{ alreadyUp: boolean }>(up1.stdout).alreadyUp).toBe(false);
     expect(up1.stderr).toMatch(/✓ start dut: namespace lab-\w+-dut/);
-    expect(statSync(join(work, '.lab', name)).mode & 0o777, 'the state folder is the owner\'s alone').toBe(0o700);
+    expect(statSync(join(work, '.lab', name)).mode & 0o777, "the state folder is the owner's alone").toBe(0o700);
     expect(json<{ alreadyUp: boolean }>(lab(['up', '-f', file, '--json']).stdout).alreadyUp).toBe(true);
 
     const started = lab(['run', 'l2_multi_echo', '--detach', '-f', file, '--json']);
@@ -51,7 +54,9 @@ describe('lab on netns VMs', () => {
     expect(lab(['run', 'l2_multi_echo', '--detach', '-f', file]).stdout).toContain('already running');
     expect(lab(['run', 'l2_echo', '--detach', '-f', file]).stderr).toContain('is taken by app l2_multi_echo');
 
-    const status = json<{ up: boolean; apps: Array<{ app: string; state: string }> }>(lab(['status', '-f', file, '--json']).stdout);
+    const status = json<{ up: boolean; apps: Array<{ app: string; state: string }> }>(
+      lab(['status', '-f', file, '--json']).stdout,
+    );
     expect(status.up).toBe(true);
     expect(status.apps).toEqual([expect.objectContaining({ app: 'l2_multi_echo', state: 'running' })]);
 
@@ -60,7 +65,11 @@ describe('lab on netns VMs', () => {
     expect(v.status, v.stdout + v.stderr).toBe(0);
     const report = json<{ passed: boolean; checks: Array<{ check: string; status: string }> }>(v.stdout);
     expect(report.checks.map((c) => [c.check, c.status])).toEqual([
-      ['kernel_bypass', 'passed'], ['echo', 'passed'], ['rss', 'passed'], ['latency', 'passed'], ['control', 'passed'],
+      ['kernel_bypass', 'passed'],
+      ['echo', 'passed'],
+      ['rss', 'passed'],
+      ['latency', 'passed'],
+      ['control', 'passed'],
     ]);
     expect(readFileSync(junit, 'utf8')).toMatch(/<testsuites name="lab nt\w+" tests="5" failures="0"/);
     expect(isAlive(app!), 'the control check stopped the app').toBe(false);
@@ -99,14 +108,18 @@ describe('lab on netns VMs', () => {
     expect(v.status, v.stdout + v.stderr).toBe(1);
     const checks = json<{ checks: Array<{ check: string; status: string; measured: string }> }>(v.stdout).checks;
     expect(checks.map((c) => [c.check, c.status])).toEqual([
-      ['kernel_bypass', 'passed'], ['echo', 'failed'], ['rss', 'failed'], ['latency', 'failed'], ['control', 'failed'],
+      ['kernel_bypass', 'passed'],
+      ['echo', 'failed'],
+      ['rss', 'failed'],
+      ['latency', 'failed'],
+      ['control', 'failed'],
     ]);
     expect(checks[1]!.measured).toMatch(/^could not check: the app wrote no counters within 5 s of SIGUSR1/);
     expect(checks[4]!.measured).toContain('after lab stop (killed)');
     expect(isAlive(app), 'the frozen app was killed').toBe(false);
   }, 120_000);
 
-  it('run with --force reproduces the multiqueue pitfall: the app\'s own message, NIC given back, nothing left', async () => {
+  it("run with --force reproduces the multiqueue pitfall: the app's own message, NIC given back, nothing left", async () => {
     const { file, name } = spec((t) => t.replace('queues: 2', 'queues: 1'));
     expect(lab(['validate', '-f', file]).stderr).toContain('needs 2 queues');
     expect(lab(['up', '-f', file, '--force']).status).toBe(0);
@@ -123,7 +136,9 @@ describe('lab on netns VMs', () => {
   it('run without --detach follows the app; Ctrl-C stops it and gives the NIC back', async () => {
     const { file, name } = spec();
     expect(lab(['up', '-f', file]).status).toBe(0);
-    const child = spawn(process.execPath, [join(ROOT, 'bin/lab.js'), 'run', 'l2_echo', '-f', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(ROOT, 'bin/lab.js'), 'run', 'l2_echo', '-f', file], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
@@ -149,7 +164,7 @@ describe('lab on netns VMs', () => {
     expect(existsSync(join(work, '.lab', name))).toBe(false);
   }, 60_000);
 
-  it('lab ssh opens a shell or runs a command in the node\'s namespace; lab logs shows an app\'s log', () => {
+  it("lab ssh opens a shell or runs a command in the node's namespace; lab logs shows an app's log", () => {
     const { file } = spec();
     expect(lab(['up', '-f', file]).status).toBe(0);
     const addr = lab(['ssh', 'dut', '-f', file, '--', 'ip', '-br', '-4', 'addr', 'show', 'dp0']);
@@ -167,11 +182,16 @@ describe('lab on netns VMs', () => {
   }, 60_000);
 
   it('down also takes down a node the spec no longer names, from the state', async () => {
-    const { file, name } = spec((t) => t.replace(/^apps:/m, '  peer:\n    driver: netns\n    nics:\n      - { name: dp0, ip: 10.11.1.2/24 }\n\napps:'));
+    const { file, name } = spec((t) =>
+      t.replace(/^apps:/m, '  peer:\n    driver: netns\n    nics:\n      - { name: dp0, ip: 10.11.1.2/24 }\n\napps:'),
+    );
     expect(lab(['up', '-f', file]).status).toBe(0);
     expect(netnsExists(`lab-${name}-peer`)).toBe(true);
     const without = join(work, `${name}-one.yaml`);
-    writeFileSync(without, readFileSync(join(ROOT, 'examples/netns.yaml'), 'utf8').replace(/^name: .*/m, `name: ${name}`));
+    writeFileSync(
+      without,
+      readFileSync(join(ROOT, 'examples/netns.yaml'), 'utf8').replace(/^name: .*/m, `name: ${name}`),
+    );
     const down = lab(['down', '-f', without]);
     expect(down.status, down.stderr).toBe(0);
     expect(down.stdout).toContain(`namespace lab-${name}-peer`);
@@ -180,12 +200,18 @@ describe('lab on netns VMs', () => {
   }, 60_000);
 
   it('lab bench prints the zero-loss table for 64–1518 B, and verify.throughput holds the app to a rate', async () => {
-    const { file, name } = spec((t) => t.replace(/^verify:\n/m, 'verify:\n  throughput: { min_pps: 100000000, trial_s: 0.2 }\n'));
+    const { file, name } = spec((t) =>
+      t.replace(/^verify:\n/m, 'verify:\n  throughput: { min_pps: 100000000, trial_s: 0.2 }\n'),
+    );
     expect(lab(['up', '-f', file]).status).toBe(0);
     expect(lab(['run', 'l2_multi_echo', '--detach', '-f', file]).status).toBe(0);
     const csv = join(work, `${name}.csv`);
     const html = join(work, `${name}.html`);
-    const b = await labAsync(['bench', '-f', file, '--json', '--trial', '0.2', '--csv', csv, '--html', html], ROOT, 300_000);
+    const b = await labAsync(
+      ['bench', '-f', file, '--json', '--trial', '0.2', '--csv', csv, '--html', html],
+      ROOT,
+      300_000,
+    );
     expect(b.status, b.stderr).toBe(0);
     const r = json<BenchResult>(b.stdout);
     expect(r.apps.map((a) => a.app)).toEqual(['l2_multi_echo']);
@@ -199,13 +225,18 @@ describe('lab on netns VMs', () => {
     expect(b.stderr, 'progress per size on stderr').toContain('✓ l2_multi_echo: zero-loss search at 1518 B');
     expect(readFileSync(csv, 'utf8').trim().split('\n')).toHaveLength(1 + 7);
     const page = readFileSync(html, 'utf8');
-    for (const row of rows) expect(page, 'the HTML charts the measured rates').toContain(`data-size="${row.frame_size}" data-pps="${row.rate_pps}"`);
+    for (const row of rows)
+      expect(page, 'the HTML charts the measured rates').toContain(
+        `data-size="${row.frame_size}" data-pps="${row.rate_pps}"`,
+      );
     expect(page).toContain('<svg class="chart bench-rtt" data-app="l2_multi_echo"');
 
     // No echo on 2 CPUs takes 10^8 pps: the check fails with the rate it measured.
     const failed = lab(['verify', 'l2_multi_echo', '-f', file, '--json']);
     expect(failed.status).toBe(1);
-    const tp = json<{ checks: Array<{ check: string; status: string; measured: string }> }>(failed.stdout).checks.find((c) => c.check === 'throughput');
+    const tp = json<{ checks: Array<{ check: string; status: string; measured: string }> }>(failed.stdout).checks.find(
+      (c) => c.check === 'throughput',
+    );
     expect(tp).toMatchObject({ status: 'failed' });
     expect(tp!.measured).toMatch(/^\d+ pps \([\d.]+ Mbit\/s\) at 64 B with zero loss, need ≥ 100000000/);
 
@@ -213,8 +244,13 @@ describe('lab on netns VMs', () => {
     expect(lab(['run', 'l2_multi_echo', '--detach', '-f', file]).status).toBe(0);
     const passed = lab(['verify', 'l2_multi_echo', '-f', file, '--json']);
     expect(passed.status, passed.stdout).toBe(0);
-    const checks = json<{ checks: Array<{ check: string; status: string; data: { rate_pps: number } }> }>(passed.stdout).checks;
-    expect(checks.map((c) => c.check), 'throughput runs before control, which stops the app').toEqual(['kernel_bypass', 'echo', 'rss', 'latency', 'throughput', 'control']);
+    const checks = json<{ checks: Array<{ check: string; status: string; data: { rate_pps: number } }> }>(
+      passed.stdout,
+    ).checks;
+    expect(
+      checks.map((c) => c.check),
+      'throughput runs before control, which stops the app',
+    ).toEqual(['kernel_bypass', 'echo', 'rss', 'latency', 'throughput', 'control']);
     expect(checks.find((c) => c.check === 'throughput')!.data.rate_pps).toBeGreaterThanOrEqual(1000);
   }, 300_000);
 
@@ -222,32 +258,59 @@ describe('lab on netns VMs', () => {
     const { file, name } = spec(undefined, 'examples/chain-netns.yaml');
     const up = lab(['up', '-f', file, '--json']);
     expect(up.status, up.stderr).toBe(0);
-    const nics = json<{ vms: Array<{ vm: string; nics: Array<{ name: string; link?: string; hostIf?: string }> }> }>(up.stdout).vms.flatMap((v) => v.nics.map((x) => [`${v.vm}.${x.name}`, x.link]));
-    expect(nics).toEqual([['tst.eth0', 'dut.dp0'], ['dut.dp0', 'tst.eth0'], ['dut.dp1', 'far.eth0'], ['far.eth0', 'dut.dp1']]);
+    const nics = json<{ vms: Array<{ vm: string; nics: Array<{ name: string; link?: string; hostIf?: string }> }> }>(
+      up.stdout,
+    ).vms.flatMap((v) => v.nics.map((x) => [`${v.vm}.${x.name}`, x.link]));
+    expect(nics).toEqual([
+      ['tst.eth0', 'dut.dp0'],
+      ['dut.dp0', 'tst.eth0'],
+      ['dut.dp1', 'far.eth0'],
+      ['far.eth0', 'dut.dp1'],
+    ]);
     // Each link is one veth pair whose ends sit in the two node namespaces; the lab namespace holds none of them.
     const linkOf = async (ns: string, ifname: string) => {
-      const [l] = JSON.parse((await run(['ip', '-n', ns, '-j', '-d', 'link', 'show', ifname])).stdout) as Array<{ linkinfo: { info_kind: string }; link_netnsid?: number }>;
+      const [l] = JSON.parse((await run(['ip', '-n', ns, '-j', '-d', 'link', 'show', ifname])).stdout) as Array<{
+        linkinfo: { info_kind: string };
+        link_netnsid?: number;
+      }>;
       return l!;
     };
     expect((await linkOf(`lab-${name}-tst`, 'eth0')).linkinfo.info_kind).toBe('veth');
     expect((await linkOf(`lab-${name}-far`, 'eth0')).linkinfo.info_kind).toBe('veth');
-    const labLinks = JSON.parse((await run(['ip', '-n', `lab-${name}`, '-j', 'link', 'show'])).stdout) as Array<{ ifname: string }>;
+    const labLinks = JSON.parse((await run(['ip', '-n', `lab-${name}`, '-j', 'link', 'show'])).stdout) as Array<{
+      ifname: string;
+    }>;
     expect(labLinks.map((l) => l.ifname)).toEqual(['lo']);
-    expect(json<{ alreadyUp: boolean }>(lab(['up', '-f', file, '--json']).stdout).alreadyUp, 'a second up changes nothing').toBe(true);
+    expect(
+      json<{ alreadyUp: boolean }>(lab(['up', '-f', file, '--json']).stdout).alreadyUp,
+      'a second up changes nothing',
+    ).toBe(true);
 
     expect(lab(['run', 'l2_multi_echo', '--detach', '-f', file]).status).toBe(0);
-    const txPackets = async () => (JSON.parse((await run(['ip', '-n', `lab-${name}-tst`, '-j', '-s', 'link', 'show', 'eth0'])).stdout) as Array<{ stats64: { tx: { packets: number } } }>)[0]!.stats64.tx.packets;
+    const txPackets = async () =>
+      (
+        JSON.parse((await run(['ip', '-n', `lab-${name}-tst`, '-j', '-s', 'link', 'show', 'eth0'])).stdout) as Array<{
+          stats64: { tx: { packets: number } };
+        }>
+      )[0]!.stats64.tx.packets;
     const before = await txPackets();
     const v = lab(['verify', '-f', file, '--json']);
     expect(v.status, v.stdout + v.stderr).toBe(0);
-    expect(json<{ checks: Array<{ check: string; status: string }> }>(v.stdout).checks.map((c) => [c.check, c.status])).toEqual([
-      ['kernel_bypass', 'passed'], ['echo', 'passed'], ['rss', 'passed'], ['latency', 'passed'], ['control', 'passed'],
+    expect(
+      json<{ checks: Array<{ check: string; status: string }> }>(v.stdout).checks.map((c) => [c.check, c.status]),
+    ).toEqual([
+      ['kernel_bypass', 'passed'],
+      ['echo', 'passed'],
+      ['rss', 'passed'],
+      ['latency', 'passed'],
+      ['control', 'passed'],
     ]);
     // The tester's own NIC sent the probe's 2000 frames and the pings: the checks ran from its kernel.
     expect((await txPackets()) - before).toBeGreaterThanOrEqual(2000 + 10);
 
     expect(lab(['down', '-f', file]).status).toBe(0);
-    for (const ns of ['', '-tst', '-dut', '-far']) expect(netnsExists(`lab-${name}${ns}`), `lab-${name}${ns}`).toBe(false);
+    for (const ns of ['', '-tst', '-dut', '-far'])
+      expect(netnsExists(`lab-${name}${ns}`), `lab-${name}${ns}`).toBe(false);
   }, 120_000);
 
   it('status and down per VM: one node goes with its wires, the rest run on, and up brings back just that one', async () => {
@@ -257,9 +320,19 @@ describe('lab on netns VMs', () => {
     expect(down.status, down.stderr).toBe(0);
     expect(json<{ removed: string[] }>(down.stdout).removed).toEqual([`namespace lab-${name}-far`]);
     expect(netnsExists(`lab-${name}-far`)).toBe(false);
-    const states = () => json<{ vms: Array<{ vm: string; state: string }> }>(lab(['status', '-f', file, '--json']).stdout).vms.map((v) => [v.vm, v.state]);
-    expect(states()).toEqual([['tst', 'running'], ['dut', 'running'], ['far', 'stopped']]);
-    expect(json<{ vms: Array<{ vm: string }> }>(lab(['status', 'dut', '-f', file, '--json']).stdout).vms.map((v) => v.vm)).toEqual(['dut']);
+    const states = () =>
+      json<{ vms: Array<{ vm: string; state: string }> }>(lab(['status', '-f', file, '--json']).stdout).vms.map((v) => [
+        v.vm,
+        v.state,
+      ]);
+    expect(states()).toEqual([
+      ['tst', 'running'],
+      ['dut', 'running'],
+      ['far', 'stopped'],
+    ]);
+    expect(
+      json<{ vms: Array<{ vm: string }> }>(lab(['status', 'dut', '-f', file, '--json']).stdout).vms.map((v) => v.vm),
+    ).toEqual(['dut']);
     expect(lab(['down', 'nope', '-f', file]).status, 'an unknown vm is a usage error').toBe(2);
 
     const up = lab(['up', '-f', file]);
@@ -267,21 +340,34 @@ describe('lab on netns VMs', () => {
     expect(up.stderr).toContain('start far');
     expect(up.stderr).not.toContain('start dut');
     expect(up.stderr, 'the link to far is made again').toContain('link dut.dp1 ⇄ far.eth0 (veth)');
-    expect(states()).toEqual([['tst', 'running'], ['dut', 'running'], ['far', 'running']]);
+    expect(states()).toEqual([
+      ['tst', 'running'],
+      ['dut', 'running'],
+      ['far', 'running'],
+    ]);
   }, 60_000);
 
   it('a shared network: a bridge in the lab namespace with every member as a port, checks from the tester node', async () => {
     const { file, name } = spec(undefined, 'examples/lan-netns.yaml');
     const up = lab(['up', '-f', file]);
     expect(up.status, up.stderr).toBe(0);
-    const bridge = (JSON.parse((await run(['ip', '-n', `lab-${name}`, '-j', '-d', 'link', 'show', 'br-lan'])).stdout) as Array<{ linkinfo: { info_data: { stp_state: number; forward_delay: number; ageing_time: number } } }>)[0]!;
+    const bridge = (
+      JSON.parse((await run(['ip', '-n', `lab-${name}`, '-j', '-d', 'link', 'show', 'br-lan'])).stdout) as Array<{
+        linkinfo: { info_data: { stp_state: number; forward_delay: number; ageing_time: number } };
+      }>
+    )[0]!;
     expect(bridge.linkinfo.info_data).toMatchObject({ stp_state: 0, forward_delay: 0, ageing_time: 360000 });
-    const ports = JSON.parse((await run(['ip', '-n', `lab-${name}`, '-j', 'link', 'show', 'master', 'br-lan'])).stdout) as Array<{ ifname: string }>;
+    const ports = JSON.parse(
+      (await run(['ip', '-n', `lab-${name}`, '-j', 'link', 'show', 'master', 'br-lan'])).stdout,
+    ) as Array<{ ifname: string }>;
     expect(ports.map((p) => p.ifname).sort()).toEqual(['dut-dp0', 'obs-eth0', 'tst-eth0']);
     const t = lab(['test', '-f', file, '--json']);
     expect(t.status, t.stdout + t.stderr).toBe(0);
-    expect(json<{ checks: Array<{ check: string; status: string }> }>(t.stdout).checks.every((c) => c.status === 'passed')).toBe(true);
-    for (const ns of ['', '-tst', '-dut', '-obs']) expect(netnsExists(`lab-${name}${ns}`), `lab-${name}${ns}`).toBe(false);
+    expect(
+      json<{ checks: Array<{ check: string; status: string }> }>(t.stdout).checks.every((c) => c.status === 'passed'),
+    ).toBe(true);
+    for (const ns of ['', '-tst', '-dut', '-obs'])
+      expect(netnsExists(`lab-${name}${ns}`), `lab-${name}${ns}`).toBe(false);
   }, 120_000);
 
   it('lab test runs the whole sequence and leaves nothing behind', async () => {

@@ -19,10 +19,19 @@ describe('lab up pre-flight', () => {
     const name = `pf${process.pid % 100000}`;
     const tooMuch = Math.ceil(availableMemoryMiB() / 1024) + 64;
     const file = join(work, 'lab.yaml');
-    writeFileSync(file, readFileSync(join(ROOT, 'lab.yaml'), 'utf8').replace(/^name: .*/m, `name: ${name}`).replace(/^(\s+)memory: .*/m, `$1memory: ${tooMuch}G`));
+    writeFileSync(
+      file,
+      readFileSync(join(ROOT, 'lab.yaml'), 'utf8')
+        .replace(/^name: .*/m, `name: ${name}`)
+        .replace(/^(\s+)memory: .*/m, `$1memory: ${tooMuch}G`),
+    );
     const r = lab(['up', '-f', file]);
     expect(r.status, r.stderr).toBe(3);
-    expect(r.stderr).toMatch(new RegExp(`need ${tooMuch * 1024} MiB of memory \\(dut ${tooMuch * 1024} MiB\\), but this host has \\d+ MiB available`));
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `need ${tooMuch * 1024} MiB of memory \\(dut ${tooMuch * 1024} MiB\\), but this host has \\d+ MiB available`,
+      ),
+    );
     expect(netnsExists(`lab-${name}`)).toBe(false);
     expect(existsSync(join(work, '.lab', name, 'state.json')), 'no state').toBe(false);
   });

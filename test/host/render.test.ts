@@ -10,7 +10,13 @@ const work = mkdtempSync(join(tmpdir(), 'lab-render-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 interface Rendered {
-  vms: Array<{ vm: string; sshPort: number; accel: { accel: string; reason: string }; files: Record<string, string>; argv: string[] }>;
+  vms: Array<{
+    vm: string;
+    sshPort: number;
+    accel: { accel: string; reason: string };
+    files: Record<string, string>;
+    argv: string[];
+  }>;
 }
 
 describe('lab render', () => {
@@ -20,10 +26,17 @@ describe('lab render', () => {
     expect(r.status, r.stderr).toBe(0);
     const result = JSON.parse(r.stdout) as Rendered;
     expect(result.vms.map((v) => v.vm)).toEqual(['dut']);
-    for (const f of ['qemu.sh', 'user-data', 'meta-data', 'network-config']) expect(readFileSync(join(out, 'vms', 'dut', f), 'utf8').length).toBeGreaterThan(0);
-    expect(result.vms[0]!.argv).toContain('virtio-net-pci,netdev=dp0,id=dp0-dev,mac=52:54:00:12:34:56,mq=on,vectors=6,iommu_platform=on,disable-legacy=on');
+    for (const f of ['qemu.sh', 'user-data', 'meta-data', 'network-config'])
+      expect(readFileSync(join(out, 'vms', 'dut', f), 'utf8').length).toBeGreaterThan(0);
+    expect(result.vms[0]!.argv).toContain(
+      'virtio-net-pci,netdev=dp0,id=dp0-dev,mac=52:54:00:12:34:56,mq=on,vectors=6,iommu_platform=on,disable-legacy=on',
+    );
     // Whatever this host's KVM does, the choice is made and said.
-    expect(result.vms[0]!.accel.reason).toMatch(result.vms[0]!.accel.accel === 'kvm' ? /^KVM works: / : /^(KVM unusable: .+; falling back to TCG|accel: tcg in the spec)$/);
+    expect(result.vms[0]!.accel.reason).toMatch(
+      result.vms[0]!.accel.accel === 'kvm'
+        ? /^KVM works: /
+        : /^(KVM unusable: .+; falling back to TCG|accel: tcg in the spec)$/,
+    );
 
     const bad = join(work, 'bad.yaml');
     writeFileSync(bad, readFileSync(join(ROOT, 'test/fixtures/bad/queues-zero.yaml')));
@@ -34,19 +47,25 @@ describe('lab render', () => {
 
   it('gives two VMs their own SSH ports, the same ones on every render', () => {
     const spec = join(work, 'two.yaml');
-    writeFileSync(spec, [
-      'name: two',
-      'vms:',
-      '  a: { cpus: 2, accel: tcg, nics: [{ name: dp0, ip: 10.20.0.2/24 }] }',
-      '  b: { cpus: 2, accel: tcg, nics: [{ name: dp0, ip: 10.20.1.2/24 }] }',
-    ].join('\n'));
+    writeFileSync(
+      spec,
+      [
+        'name: two',
+        'vms:',
+        '  a: { cpus: 2, accel: tcg, nics: [{ name: dp0, ip: 10.20.0.2/24 }] }',
+        '  b: { cpus: 2, accel: tcg, nics: [{ name: dp0, ip: 10.20.1.2/24 }] }',
+      ].join('\n'),
+    );
     const render = () => {
       const r = lab(['render', '-f', spec, '--out', join(work, 'two'), '--json']);
       expect(r.status, r.stderr).toBe(0);
       return (JSON.parse(r.stdout) as Rendered).vms.map((v) => [v.vm, v.sshPort]);
     };
     const first = render();
-    expect(first).toEqual([['a', 2222], ['b', 2223]]);
+    expect(first).toEqual([
+      ['a', 2222],
+      ['b', 2223],
+    ]);
     expect(render()).toEqual(first);
     expect(readFileSync(join(work, 'two', 'vms', 'b', 'qemu.sh'), 'utf8')).toContain('hostfwd=tcp:127.0.0.1:2223-:22');
   });

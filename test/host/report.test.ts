@@ -22,7 +22,10 @@ const specs: string[] = [];
 
 function spec(name: string, edit: (text: string) => string = (t) => t): string {
   const file = join(work, `${name}.yaml`);
-  writeFileSync(file, edit(readFileSync(join(ROOT, 'examples/netns.yaml'), 'utf8').replace(/^name: .*/m, `name: ${name}`)));
+  writeFileSync(
+    file,
+    edit(readFileSync(join(ROOT, 'examples/netns.yaml'), 'utf8').replace(/^name: .*/m, `name: ${name}`)),
+  );
   specs.push(file);
   return file;
 }
@@ -32,8 +35,10 @@ afterAll(() => {
   rmSync(work, { recursive: true, force: true });
 }, 300_000);
 
-const macAt = (data: Buffer, offset: number) => [...data.subarray(offset, offset + 6)].map((x) => x.toString(16).padStart(2, '0')).join(':');
-const figure = (r: Report, app: string, check: string, name: string) => r.checks.find((c) => c.app === app && c.check === check)!.figures![name]!;
+const macAt = (data: Buffer, offset: number) =>
+  [...data.subarray(offset, offset + 6)].map((x) => x.toString(16).padStart(2, '0')).join(':');
+const figure = (r: Report, app: string, check: string, name: string) =>
+  r.checks.find((c) => c.app === app && c.check === check)!.figures![name]!;
 
 describe('lab test --html --junit --summary on examples/netns.yaml', () => {
   const name = `rp${process.pid % 100000}`;
@@ -47,13 +52,23 @@ describe('lab test --html --junit --summary on examples/netns.yaml', () => {
 
   beforeAll(async () => {
     const file = spec(name);
-    const t = await labAsync(['test', '-f', file, '--json', '--html', html, '--junit', junit, '--summary', summary], ROOT, 300_000);
+    const t = await labAsync(
+      ['test', '-f', file, '--json', '--html', html, '--junit', junit, '--summary', summary],
+      ROOT,
+      300_000,
+    );
     if (t.status !== 0) throw new Error(`lab test failed (exit ${t.status}):\n${t.stdout}\n${t.stderr}`);
     ({ stdout, stderr } = t);
     report = JSON.parse(t.stdout) as Report;
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+      ],
     });
   }, 360_000);
   afterAll(async () => browser?.close());
@@ -71,8 +86,12 @@ describe('lab test --html --junit --summary on examples/netns.yaml', () => {
     expect(xml.match(/<testsuite /g)).toHaveLength(2);
     expect(xml.match(/<testcase /g)).toHaveLength(10);
     expect(xml).toContain('classname="lab.dut.l2_multi_echo" name="rss"');
-    expect(xml).toContain(`<property name="latency.rtt_p99_us" value="${figure(report, 'l2_echo', 'latency', 'rtt_p99_us')}"/>`);
-    expect(xml).toContain(`<property name="rss.queue1_rx" value="${figure(report, 'l2_multi_echo', 'rss', 'queue1_rx')}"/>`);
+    expect(xml).toContain(
+      `<property name="latency.rtt_p99_us" value="${figure(report, 'l2_echo', 'latency', 'rtt_p99_us')}"/>`,
+    );
+    expect(xml).toContain(
+      `<property name="rss.queue1_rx" value="${figure(report, 'l2_multi_echo', 'rss', 'queue1_rx')}"/>`,
+    );
   });
 
   it('appends a Markdown summary of the same report', () => {
@@ -83,7 +102,9 @@ describe('lab test --html --junit --summary on examples/netns.yaml', () => {
 
   it('the HTML report opens in chromium with its charts holding the measured values, in light, dark and print', async () => {
     const size = statSync(html).size;
-    expect(readFileSync(html, 'utf8'), 'self-contained: nothing fetched').not.toMatch(/<script|<link|src="http|href="http|@import/);
+    expect(readFileSync(html, 'utf8'), 'self-contained: nothing fetched').not.toMatch(
+      /<script|<link|src="http|href="http|@import/,
+    );
     const page = await browser!.newPage({ viewport: { width: 1280, height: 900 } });
     const requests: string[] = [];
     page.on('request', (r) => void (r.url().startsWith('file:') || requests.push(r.url())));
@@ -95,14 +116,24 @@ describe('lab test --html --junit --summary on examples/netns.yaml', () => {
       expect(await hist.locator('rect.bar').count()).toBeGreaterThan(0);
       const echoes = Number(await hist.getAttribute('data-echoes'));
       expect(echoes).toBe(figure(report, app, 'latency', 'echoes_timed'));
-      for (const [marker, fig] of [['p50', 'rtt_p50_us'], ['p99', 'rtt_p99_us'], ['max', 'rtt_max_us']] as const) {
-        expect(Number(await hist.locator(`g.marker[data-marker="${marker}"]`).getAttribute('data-value'))).toBe(figure(report, app, 'latency', fig));
+      for (const [marker, fig] of [
+        ['p50', 'rtt_p50_us'],
+        ['p99', 'rtt_p99_us'],
+        ['max', 'rtt_max_us'],
+      ] as const) {
+        expect(Number(await hist.locator(`g.marker[data-marker="${marker}"]`).getAttribute('data-value'))).toBe(
+          figure(report, app, 'latency', fig),
+        );
         expect(await page.locator(`svg.rtt-cdf[data-app="${app}"] g.marker[data-marker="${marker}"]`).count()).toBe(1);
       }
       expect(await page.locator(`svg.rtt-cdf[data-app="${app}"] polyline.line`).getAttribute('points')).toMatch(/\d/);
     }
     for (const q of [0, 1]) {
-      expect(Number(await page.locator(`svg.queues[data-app="l2_multi_echo"] rect.rx[data-queue="${q}"]`).getAttribute('data-rx'))).toBe(figure(report, 'l2_multi_echo', 'rss', `queue${q}_rx`));
+      expect(
+        Number(
+          await page.locator(`svg.queues[data-app="l2_multi_echo"] rect.rx[data-queue="${q}"]`).getAttribute('data-rx'),
+        ),
+      ).toBe(figure(report, 'l2_multi_echo', 'rss', `queue${q}_rx`));
     }
     expect(await page.locator('svg.topology g.node[data-node="dut"]').count()).toBe(1);
     expect(await page.locator('dl.env').innerText()).toMatch(/DPDK[\s\S]*22\.11/);
@@ -121,7 +152,7 @@ describe('lab test --html --junit --summary on examples/netns.yaml', () => {
 });
 
 describe('a check that fails under lab test', () => {
-  it('leaves an evidence bundle: a manifest, and a capture tcpdump reads holding the probe\'s frames both ways', async () => {
+  it("leaves an evidence bundle: a manifest, and a capture tcpdump reads holding the probe's frames both ways", async () => {
     const name = `rf${process.pid % 100000}`;
     // No echo comes back within 1 µs: the latency check fails, the others pass.
     const file = spec(name, (t) => `${t}  latency: { p50_us: 1 }\n`);
@@ -129,7 +160,10 @@ describe('a check that fails under lab test', () => {
     const t = await labAsync(['test', '-f', file, '--json', '--junit', junit], ROOT, 300_000);
     expect(t.status, t.stderr).toBe(1);
     const report = JSON.parse(t.stdout) as Report;
-    expect(report.checks.filter((c) => c.status === 'failed').map((c) => `${c.app} ${c.check}`)).toEqual(['l2_echo latency', 'l2_multi_echo latency']);
+    expect(report.checks.filter((c) => c.status === 'failed').map((c) => `${c.app} ${c.check}`)).toEqual([
+      'l2_echo latency',
+      'l2_multi_echo latency',
+    ]);
     const dir = report.evidence!;
     expect(dir).toContain(join(work, '.lab', name, 'evidence'));
     expect(netnsExists(`lab-${name}`), 'lab test still ends with down').toBe(false);
@@ -137,15 +171,31 @@ describe('a check that fails under lab test', () => {
     expect(manifest.reason).toBe('2 check(s) failed');
     expect(manifest.failed[0]).toMatch(/^l2_echo latency: RTT min/);
     expect(manifest.items.filter((i) => i.missing)).toEqual([]);
-    expect(manifest.items.map((i) => i.path)).toEqual(expect.arrayContaining(['report.json', 'status.json', 'apps/l2_echo/verify.pcap', 'apps/l2_echo/l2probe.json', 'apps/l2_echo/app.log', 'apps/l2_echo/counters.json']));
+    expect(manifest.items.map((i) => i.path)).toEqual(
+      expect.arrayContaining([
+        'report.json',
+        'status.json',
+        'apps/l2_echo/verify.pcap',
+        'apps/l2_echo/l2probe.json',
+        'apps/l2_echo/app.log',
+        'apps/l2_echo/counters.json',
+      ]),
+    );
     const pcap = join(dir, 'apps', 'l2_echo', 'verify.pcap');
     const read = await runQuiet(['tcpdump', '-r', pcap, '-n', 'udp']);
     expect(read.exitCode, read.stderr).toBe(0);
     const frames = readPcap(pcap).filter((f) => f.data.readUInt16BE(12) === 0x0800 && f.data[23] === 17);
-    expect(frames.filter((f) => macAt(f.data, 0) === DUT_MAC).length, 'the probe\'s frames to the app').toBeGreaterThanOrEqual(2000);
-    expect(frames.filter((f) => macAt(f.data, 6) === DUT_MAC).length, 'and its echoes back').toBeGreaterThanOrEqual(2000);
+    expect(
+      frames.filter((f) => macAt(f.data, 0) === DUT_MAC).length,
+      "the probe's frames to the app",
+    ).toBeGreaterThanOrEqual(2000);
+    expect(frames.filter((f) => macAt(f.data, 6) === DUT_MAC).length, 'and its echoes back').toBeGreaterThanOrEqual(
+      2000,
+    );
     expect(readFileSync(junit, 'utf8')).toContain(`<system-out>evidence: ${dir}</system-out>`);
-    expect(readFileSync(junit, 'utf8')).toMatch(/<failure type="latency" message="RTT min [^"]+p50 [^"]+limits: p50 ≤ 1 µs/);
+    expect(readFileSync(junit, 'utf8')).toMatch(
+      /<failure type="latency" message="RTT min [^"]+p50 [^"]+limits: p50 ≤ 1 µs/,
+    );
     const v = await runQuiet(['xmllint', '--noout', '--schema', XSD, junit]);
     expect(v.exitCode, v.stderr).toBe(0);
   }, 360_000);

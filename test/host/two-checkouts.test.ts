@@ -13,7 +13,10 @@ const checkouts = ['a', 'b'].map((c) => {
   const dir = join(work, c);
   mkdirSync(dir);
   const file = join(dir, 'lab.yaml');
-  writeFileSync(file, readFileSync(join(ROOT, 'examples', 'netns.yaml'), 'utf8').replace(/^name: .*/m, `name: ${name}`));
+  writeFileSync(
+    file,
+    readFileSync(join(ROOT, 'examples', 'netns.yaml'), 'utf8').replace(/^name: .*/m, `name: ${name}`),
+  );
   return file;
 });
 

@@ -8,7 +8,17 @@
 // provisioning that fails. It lives here because it needs that second guest image (build tools
 // instead of Debian's DPDK), which the build below makes anyway.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,7 +46,15 @@ function debianDpdkTarball(): { file: string; version: string } {
     try {
       mkdirSync(join(apt, 'lists', 'partial'), { recursive: true });
       writeFileSync(join(apt, 'sources.list'), 'deb-src http://deb.debian.org/debian bookworm main\n');
-      const opts = ['-q', '-o', `Dir::Etc::SourceList=${join(apt, 'sources.list')}`, '-o', 'Dir::Etc::SourceParts=/nonexistent', '-o', `Dir::State::Lists=${join(apt, 'lists')}`];
+      const opts = [
+        '-q',
+        '-o',
+        `Dir::Etc::SourceList=${join(apt, 'sources.list')}`,
+        '-o',
+        'Dir::Etc::SourceParts=/nonexistent',
+        '-o',
+        `Dir::State::Lists=${join(apt, 'lists')}`,
+      ];
       for (const args of [['update'], ['source', '--download-only', 'dpdk']]) {
         const r = spawnSync('apt-get', [...opts, ...args], { cwd: apt, encoding: 'utf8', timeout: 600_000 });
         if (r.status !== 0) throw new Error(`apt-get ${args.join(' ')} failed: ${r.stderr}`);
@@ -65,44 +83,62 @@ describe.runIf(SLOW)('a guest whose provisioning fails', () => {
   const work = mkdtempSync(join(tmpdir(), 'lab-fail-'));
   const relName = `rl${process.pid % 100000}`;
   const relFile = join(work, 'release.yaml');
-  writeFileSync(relFile, readFileSync(join(ROOT, 'lab.yaml'), 'utf8').replace(/^name: .*/m, `name: ${relName}`).replace(/^dpdk:\n( {2}.*\n)+/m, [
-    'dpdk:',
-    '  source: release',
-    '  version: "24.07"',
-    `  sha256: "${'0'.repeat(64)}"`,
-    '  url: http://10.0.2.2:1/dpdk-24.07.tar.xz',
-    '',
-  ].join('\n')));
+  writeFileSync(
+    relFile,
+    readFileSync(join(ROOT, 'lab.yaml'), 'utf8')
+      .replace(/^name: .*/m, `name: ${relName}`)
+      .replace(
+        /^dpdk:\n( {2}.*\n)+/m,
+        [
+          'dpdk:',
+          '  source: release',
+          '  version: "24.07"',
+          `  sha256: "${'0'.repeat(64)}"`,
+          '  url: http://10.0.2.2:1/dpdk-24.07.tar.xz',
+          '',
+        ].join('\n'),
+      ),
+  );
   afterAll(() => {
     lab(['down', '-f', relFile, '--purge']);
     rmSync(work, { recursive: true, force: true });
   });
 
-  it('makes lab up fail with cloud-init\'s own log, ending at the first error, and leaves nothing running', async () => {
-    const up = await labAsync(['up', '-f', relFile], ROOT, UP_TIMEOUT);
-    expect(up.status, up.stderr).toBe(3);
-    expect(up.stderr).toContain('error: cloud-init failed in the guest (status: error)');
-    expect(up.stderr).toContain('--- /var/log/cloud-init-output.log ---');
-    expect(up.stderr).toMatch(/curl: \(7\) Failed to connect to 10\.0\.2\.2 port 1/);
-    expect(up.stderr, 'the apps are not built on a guest without DPDK').not.toContain('make: Entering directory');
-    expect(netnsExists(`lab-${relName}`)).toBe(false);
-    expect(processesNaming(join(work, '.lab', relName))).toEqual([]);
-    expect((JSON.parse(lab(['status', '-f', relFile, '--json']).stdout) as { vms: Array<{ state: string }> }).vms[0]!.state).toBe('stopped');
-  }, TEST_TIMEOUT);
+  it(
+    "makes lab up fail with cloud-init's own log, ending at the first error, and leaves nothing running",
+    async () => {
+      const up = await labAsync(['up', '-f', relFile], ROOT, UP_TIMEOUT);
+      expect(up.status, up.stderr).toBe(3);
+      expect(up.stderr).toContain('error: cloud-init failed in the guest (status: error)');
+      expect(up.stderr).toContain('--- /var/log/cloud-init-output.log ---');
+      expect(up.stderr).toMatch(/curl: \(7\) Failed to connect to 10\.0\.2\.2 port 1/);
+      expect(up.stderr, 'the apps are not built on a guest without DPDK').not.toContain('make: Entering directory');
+      expect(netnsExists(`lab-${relName}`)).toBe(false);
+      expect(processesNaming(join(work, '.lab', relName))).toEqual([]);
+      expect(
+        (JSON.parse(lab(['status', '-f', relFile, '--json']).stdout) as { vms: Array<{ state: string }> }).vms[0]!
+          .state,
+      ).toBe('stopped');
+    },
+    TEST_TIMEOUT,
+  );
 });
 
 /** PIDs of processes whose command line names files under `dir`: only this test's labs. */
 function processesNaming(dir: string): number[] {
-  return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
-    try {
-      return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(dir);
-    } catch {
-      return false;
-    }
-  }).map(Number);
+  return readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(dir);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }
 
-describe.runIf(SLOW)('dpdk.source release from Debian\'s DPDK tarball', () => {
+describe.runIf(SLOW)("dpdk.source release from Debian's DPDK tarball", () => {
   const work = mkdtempSync(join(tmpdir(), 'lab-slow-'));
   const name = `sl${process.pid % 100000}`;
   const file = join(work, 'lab.yaml');
@@ -117,18 +153,26 @@ describe.runIf(SLOW)('dpdk.source release from Debian\'s DPDK tarball', () => {
   beforeAll(async () => {
     const tarball = debianDpdkTarball();
     const sha256 = await sha256File(tarball.file);
-    writeFileSync(file, readFileSync(join(ROOT, 'lab.yaml'), 'utf8').replace(/^name: .*/m, `name: ${name}`).replace(/^dpdk:\n( {2}.*\n)+/m, [
-      'dpdk:',
-      '  source: release',
-      `  version: "${tarball.version}"`,
-      `  sha256: "${sha256}"`,
-      `  url: http://10.0.2.2:${PORT}/dpdk-${tarball.version}.tar.xz`,
-      '  build:',
-      '    drivers: [net/virtio, net/af_packet, bus/pci, bus/vdev, mempool/ring]',
-      // Every library DPDK lets go of: the echo apps need only EAL, mempool, mbuf and ethdev.
-      '    meson_options: ["disable_libs=bitratestats,cfgfile,flow_classify,gpudev,gro,gso,jobstats,kni,latencystats,metrics,node,pdump,pipeline,port,power,table,vhost"]',
-      '',
-    ].join('\n')));
+    writeFileSync(
+      file,
+      readFileSync(join(ROOT, 'lab.yaml'), 'utf8')
+        .replace(/^name: .*/m, `name: ${name}`)
+        .replace(
+          /^dpdk:\n( {2}.*\n)+/m,
+          [
+            'dpdk:',
+            '  source: release',
+            `  version: "${tarball.version}"`,
+            `  sha256: "${sha256}"`,
+            `  url: http://10.0.2.2:${PORT}/dpdk-${tarball.version}.tar.xz`,
+            '  build:',
+            '    drivers: [net/virtio, net/af_packet, bus/pci, bus/vdev, mempool/ring]',
+            // Every library DPDK lets go of: the echo apps need only EAL, mempool, mbuf and ethdev.
+            '    meson_options: ["disable_libs=bitratestats,cfgfile,flow_classify,gpudev,gro,gso,jobstats,kni,latencystats,metrics,node,pdump,pipeline,port,power,table,vhost"]',
+            '',
+          ].join('\n'),
+        ),
+    );
     serveOnceTheNamespaceExists(tarball.file);
   }, 900_000);
 
@@ -136,7 +180,9 @@ describe.runIf(SLOW)('dpdk.source release from Debian\'s DPDK tarball', () => {
   function serveOnceTheNamespaceExists(tarball: string): void {
     void waitFor(() => !serving || netnsExists(`lab-${name}`), { timeoutMs: UP_TIMEOUT, everyMs: 200 }).then(() => {
       if (!serving) return;
-      server = spawn('ip', ['netns', 'exec', `lab-${name}`, process.execPath, '-e', SERVER, tarball, String(PORT)], { stdio: 'ignore' });
+      server = spawn('ip', ['netns', 'exec', `lab-${name}`, process.execPath, '-e', SERVER, tarball, String(PORT)], {
+        stdio: 'ignore',
+      });
     });
   }
 
@@ -151,39 +197,49 @@ describe.runIf(SLOW)('dpdk.source release from Debian\'s DPDK tarball', () => {
     return dpdkBuildPlan(spec, imagePlan(spec, imageCacheRoot()).key, dpdkBuildCacheRoot())!.file;
   };
 
-  it('fetches, checks, builds and installs it in cloud-init, caches the build, and both apps pass lab test', async () => {
-    // This test proves the build itself: a build cached by an earlier run goes first.
-    rmSync(cachedBuild(), { force: true });
-    const t0 = Date.now();
-    const up = await labAsync(['up', '-f', file], ROOT, UP_TIMEOUT);
-    stopServer();
-    expect(up.status, `${up.stdout}\n${up.stderr}`).toBe(0);
-    console.log(`release build: cold lab up with the DPDK build took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    const log = lab(['logs', 'dut', 'cloud-init', '-f', file]).stdout;
-    expect(log).toMatch(/Project name: DPDK/);
-    expect(log).toMatch(/Project version: 22\.11/);
-    expect(log).toMatch(/\[\d+\/\d+\] Linking target drivers\/librte_net_virtio\.so/);
-    expect(log, 'only the drivers the spec names are built').not.toMatch(/librte_net_ixgbe/);
-    expect(log, 'nor the libraries it disables').not.toMatch(/librte_pipeline/);
-    expect(log).toMatch(/lab-install-dpdk: DPDK 22\.11\.\d+ ready/);
-    expect(existsSync(cachedBuild())).toBe(true);
-    const test = await labAsync(['test', '-f', file, '--json'], ROOT, UP_TIMEOUT);
-    expect(test.status, `${test.stdout}\n${test.stderr}`).toBe(0);
-  }, TEST_TIMEOUT);
+  it(
+    'fetches, checks, builds and installs it in cloud-init, caches the build, and both apps pass lab test',
+    async () => {
+      // This test proves the build itself: a build cached by an earlier run goes first.
+      rmSync(cachedBuild(), { force: true });
+      const t0 = Date.now();
+      const up = await labAsync(['up', '-f', file], ROOT, UP_TIMEOUT);
+      stopServer();
+      expect(up.status, `${up.stdout}\n${up.stderr}`).toBe(0);
+      console.log(`release build: cold lab up with the DPDK build took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      const log = lab(['logs', 'dut', 'cloud-init', '-f', file]).stdout;
+      expect(log).toMatch(/Project name: DPDK/);
+      expect(log).toMatch(/Project version: 22\.11/);
+      expect(log).toMatch(/\[\d+\/\d+\] Linking target drivers\/librte_net_virtio\.so/);
+      expect(log, 'only the drivers the spec names are built').not.toMatch(/librte_net_ixgbe/);
+      expect(log, 'nor the libraries it disables').not.toMatch(/librte_pipeline/);
+      expect(log).toMatch(/lab-install-dpdk: DPDK 22\.11\.\d+ ready/);
+      expect(existsSync(cachedBuild())).toBe(true);
+      const test = await labAsync(['test', '-f', file, '--json'], ROOT, UP_TIMEOUT);
+      expect(test.status, `${test.stdout}\n${test.stderr}`).toBe(0);
+    },
+    TEST_TIMEOUT,
+  );
 
-  it('a second cold boot installs the cached build without fetching or building, and the apps pass again', async () => {
-    expect(existsSync(cachedBuild()), 'the build the first test cached').toBe(true);
-    stopServer();
-    expect(lab(['down', '-f', file, '--purge']).status).toBe(0);
-    const t0 = Date.now();
-    const up = await labAsync(['up', '-f', file], ROOT, UP_TIMEOUT);
-    expect(up.status, `${up.stdout}\n${up.stderr}`).toBe(0);
-    console.log(`release build: cold lab up from the cached DPDK build took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    const log = lab(['logs', 'dut', 'cloud-init', '-f', file]).stdout;
-    expect(log).toContain('from the host\'s build cache (no build)');
-    expect(log, "nothing fetched, nothing built").not.toMatch(/Project name: DPDK|% Total/);
-    expect(log).toMatch(/lab-install-dpdk: DPDK 22\.11\.\d+ ready/);
-    const test = await labAsync(['test', '-f', file, '--json'], ROOT, UP_TIMEOUT);
-    expect(test.status, `${test.stdout}\n${test.stderr}`).toBe(0);
-  }, TEST_TIMEOUT);
+  it(
+    'a second cold boot installs the cached build without fetching or building, and the apps pass again',
+    async () => {
+      expect(existsSync(cachedBuild()), 'the build the first test cached').toBe(true);
+      stopServer();
+      expect(lab(['down', '-f', file, '--purge']).status).toBe(0);
+      const t0 = Date.now();
+      const up = await labAsync(['up', '-f', file], ROOT, UP_TIMEOUT);
+      expect(up.status, `${up.stdout}\n${up.stderr}`).toBe(0);
+      console.log(
+        `release build: cold lab up from the cached DPDK build took ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+      );
+      const log = lab(['logs', 'dut', 'cloud-init', '-f', file]).stdout;
+      expect(log).toContain("from the host's build cache (no build)");
+      expect(log, 'nothing fetched, nothing built').not.toMatch(/Project name: DPDK|% Total/);
+      expect(log).toMatch(/lab-install-dpdk: DPDK 22\.11\.\d+ ready/);
+      const test = await labAsync(['test', '-f', file, '--json'], ROOT, UP_TIMEOUT);
+      expect(test.status, `${test.stdout}\n${test.stderr}`).toBe(0);
+    },
+    TEST_TIMEOUT,
+  );
 });

@@ -6,7 +6,9 @@ import { loadLab } from '../../src/lab/load.js';
 import { problemsOf, ROOT } from '../helpers/lab.js';
 
 const DIR = join(ROOT, 'test', 'fixtures', 'bad');
-const fixtures = readdirSync(DIR).filter((f) => f.endsWith('.yaml')).sort();
+const fixtures = readdirSync(DIR)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
 
 function expectation(text: string, key: string): string {
   const m = new RegExp(`^# expect-${key}: (.*)$`, 'm').exec(text);
@@ -28,9 +30,14 @@ describe('bad specs', () => {
 
     const problems = problemsOf(() => loadLab(file));
     const match = problems.find(
-      (p) => (path === '(none)' ? p.path === undefined : p.path === path) && (line === 'any' || p.location?.line === Number(line)),
+      (p) =>
+        (path === '(none)' ? p.path === undefined : p.path === path) &&
+        (line === 'any' || p.location?.line === Number(line)),
     );
-    expect(match, `problems were:\n${problems.map((p) => `${p.path}@${p.location?.line}: ${p.message}`).join('\n')}`).toBeDefined();
+    expect(
+      match,
+      `problems were:\n${problems.map((p) => `${p.path}@${p.location?.line}: ${p.message}`).join('\n')}`,
+    ).toBeDefined();
     expect(match!.message).toContain(message);
     expect(match!.location?.file).toBe(file);
     expect(match!.location?.col).toBeGreaterThan(0);

@@ -29,7 +29,9 @@ describe('the cache seal', () => {
 
   it('refuses a file whose content changed, naming it', async () => {
     writeFileSync(file, 'imagf');
-    await expect(checkSealed(index, [file], 'an image')).rejects.toThrow(`${file} (an image) changed since lab made it`);
+    await expect(checkSealed(index, [file], 'an image')).rejects.toThrow(
+      `${file} (an image) changed since lab made it`,
+    );
   });
 
   it('seals a file it has no seal for, as it is', async () => {

@@ -13,7 +13,24 @@ describe('lab CLI', () => {
   it('--help lists every command', () => {
     const r = lab(['--help']);
     expect(r.status).toBe(0);
-    for (const cmd of ['validate', 'render', 'up', 'run', 'verify', 'bench', 'down', 'status', 'ssh', 'logs', 'doctor', 'impair', 'graph', 'test', 'images']) expect(r.stdout).toContain(cmd);
+    for (const cmd of [
+      'validate',
+      'render',
+      'up',
+      'run',
+      'verify',
+      'bench',
+      'down',
+      'status',
+      'ssh',
+      'logs',
+      'doctor',
+      'impair',
+      'graph',
+      'test',
+      'images',
+    ])
+      expect(r.stdout).toContain(cmd);
   });
 
   it('bench refuses a frame size outside 64..1518 before it touches a lab, exit 2', () => {

@@ -18,7 +18,8 @@ function folder(name: string, files: Record<string, string>): string {
   return dir;
 }
 
-const bundle = (items: Array<{ path: string; missing?: string }>) => JSON.stringify({ lab: 'echo', createdAt: '2026-12-02T10:00:00.000Z', reason: 'asked for', failed: [], items });
+const bundle = (items: Array<{ path: string; missing?: string }>) =>
+  JSON.stringify({ lab: 'echo', createdAt: '2026-12-02T10:00:00.000Z', reason: 'asked for', failed: [], items });
 
 describe('the --evidence folder', () => {
   it('may be new, or empty', () => {
@@ -26,16 +27,33 @@ describe('the --evidence folder', () => {
     expect(() => claimEvidenceDir(folder('empty', {}))).not.toThrow();
   });
 
-  it('may be an earlier bundle of lab\'s, holding only what its manifest lists', () => {
-    const dir = folder('earlier', { 'manifest.json': bundle([{ path: 'report.json' }, { path: 'apps/a/app.log' }, { path: 'vms/dut/dmesg.log', missing: 'no guest' }]), 'report.json': '{}', 'apps/a/app.log': 'x' });
+  it("may be an earlier bundle of lab's, holding only what its manifest lists", () => {
+    const dir = folder('earlier', {
+      'manifest.json': bundle([
+        { path: 'report.json' },
+        { path: 'apps/a/app.log' },
+        { path: 'vms/dut/dmesg.log', missing: 'no guest' },
+      ]),
+      'report.json': '{}',
+      'apps/a/app.log': 'x',
+    });
     expect(() => claimEvidenceDir(dir)).not.toThrow();
   });
 
   it.each([
-    ['a web app with its manifest.json', { 'manifest.json': '{"name":"my app","start_url":"/"}', 'index.html': '<html></html>', 'src/app.js': 'x' }],
-    ['a bundle with a file of the user\'s added', { 'manifest.json': bundle([{ path: 'report.json' }]), 'report.json': '{}', 'notes.txt': 'mine' }],
+    [
+      'a web app with its manifest.json',
+      { 'manifest.json': '{"name":"my app","start_url":"/"}', 'index.html': '<html></html>', 'src/app.js': 'x' },
+    ],
+    [
+      "a bundle with a file of the user's added",
+      { 'manifest.json': bundle([{ path: 'report.json' }]), 'report.json': '{}', 'notes.txt': 'mine' },
+    ],
     ['a manifest.json that is not JSON', { 'manifest.json': 'not json' }],
-    ['a bundle whose manifest says a file is missing, and the file is there', { 'manifest.json': bundle([{ path: 'dmesg.log', missing: 'no guest' }]), 'dmesg.log': 'mine' }],
+    [
+      'a bundle whose manifest says a file is missing, and the file is there',
+      { 'manifest.json': bundle([{ path: 'dmesg.log', missing: 'no guest' }]), 'dmesg.log': 'mine' },
+    ],
   ])('is refused when it is %s, and keeps every file', (label, files) => {
     const dir = folder(label.replace(/\W+/g, '-'), files);
     expect(() => claimEvidenceDir(dir)).toThrow(/is not an evidence bundle of lab's/);

@@ -30,7 +30,9 @@ describe('holdLock', () => {
     const path = join(dir, 'b.lock');
     const held = await holdLock(path, { timeoutMs: 5_000 });
     try {
-      await expect(holdLock(path, { timeoutMs: 1_000 })).rejects.toMatchObject({ problems: [expect.objectContaining({ code: 'TIMEOUT' })] });
+      await expect(holdLock(path, { timeoutMs: 1_000 })).rejects.toMatchObject({
+        problems: [expect.objectContaining({ code: 'TIMEOUT' })],
+      });
     } finally {
       await held.release();
     }

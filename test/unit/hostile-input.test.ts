@@ -1,6 +1,16 @@
 // Issue 20's findings that need no lab: arguments that broke the CLI, links planted where root
 // writes, folders that are not lab's own, and a spec that is code saying so.
-import { chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -26,8 +36,12 @@ describe('CLI arguments', () => {
     const empty = lab(['validate', '-f', '']);
     expect([empty.status, empty.stderr]).toEqual([2, expect.stringContaining('--file is given an empty value')]);
     const digits = lab(['validate', '-f', '42']);
-    expect([digits.status, digits.stderr]).toEqual([2, expect.stringContaining('42:1:1: cannot read the lab spec: no such file')]);
-    for (const r of [twice, empty, digits]) expect(r.stderr).not.toMatch(/internal error|TypeError|ERR_INVALID_ARG_TYPE/);
+    expect([digits.status, digits.stderr]).toEqual([
+      2,
+      expect.stringContaining('42:1:1: cannot read the lab spec: no such file'),
+    ]);
+    for (const r of [twice, empty, digits])
+      expect(r.stderr).not.toMatch(/internal error|TypeError|ERR_INVALID_ARG_TYPE/);
   });
 
   it('render --out names a folder whatever it looks like: digits are a folder, /proc is refused at once with exit 2', () => {
@@ -38,7 +52,10 @@ describe('CLI arguments', () => {
     expect(existsSync(join(cwd, '2024'))).toBe(true);
     // Node's recursive mkdir spins forever under /proc: this must end, and quickly.
     const proc = lab(['render', '--out', '/proc/lab-test-x'], cwd, 20_000);
-    expect([proc.status, proc.stderr]).toEqual([2, expect.stringContaining('cannot create the folder /proc/lab-test-x')]);
+    expect([proc.status, proc.stderr]).toEqual([
+      2,
+      expect.stringContaining('cannot create the folder /proc/lab-test-x'),
+    ]);
   });
 
   it('lab impair checks its values before whether the lab is up, and leaves no state folder', () => {
@@ -58,22 +75,25 @@ describe('CLI arguments', () => {
 
   it('validate lists what a spec runs: custom commands and eal_args, where and as whom', () => {
     const cwd = folder('runs');
-    writeFileSync(join(cwd, 'lab.yaml'), [
-      'name: runs',
-      'vms:',
-      '  dut:',
-      '    driver: netns',
-      '    nics: [{ name: dp0, ip: 10.10.0.2/24 }]',
-      'apps:',
-      '  mine:',
-      '    program: custom',
-      '    command: /usr/local/bin/my-fwd',
-      '    vm: dut',
-      '    nic: dp0',
-      '    eal_args: ["--log-level=8", "-d", "/opt/pmd.so"]',
-      '    trust_eal_args: true',
-      '',
-    ].join('\n'));
+    writeFileSync(
+      join(cwd, 'lab.yaml'),
+      [
+        'name: runs',
+        'vms:',
+        '  dut:',
+        '    driver: netns',
+        '    nics: [{ name: dp0, ip: 10.10.0.2/24 }]',
+        'apps:',
+        '  mine:',
+        '    program: custom',
+        '    command: /usr/local/bin/my-fwd',
+        '    vm: dut',
+        '    nic: dp0',
+        '    eal_args: ["--log-level=8", "-d", "/opt/pmd.so"]',
+        '    trust_eal_args: true',
+        '',
+      ].join('\n'),
+    );
     const r = lab(['validate'], cwd);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('what this spec runs or fetches, as root');
@@ -118,7 +138,9 @@ describe('writes as root', () => {
     const spec2 = folder('planted2');
     mkdirSync(join(spec2, '.lab'));
     symlinkSync(target, join(spec2, '.lab', 'p'));
-    expect(() => ensureStateFolder(labPaths({ file: join(spec2, 'lab.yaml'), name: 'p' }))).toThrow(/is a symbolic link/);
+    expect(() => ensureStateFolder(labPaths({ file: join(spec2, 'lab.yaml'), name: 'p' }))).toThrow(
+      /is a symbolic link/,
+    );
   });
 
   it('a state folder is made owner-only, and one of another user is refused', () => {
@@ -151,7 +173,11 @@ describe('what lab reads and shows', () => {
   });
 
   it('guest text in an error reaches the terminal as text: no escape sequences, bells or carriage returns acted on', () => {
-    const shown = formatProblem({ code: 'PROCESS', message: 'app failed', hint: 'line\x1b]0;owned\x07\rhidden\x1b[2Jcleared\nnext' });
+    const shown = formatProblem({
+      code: 'PROCESS',
+      message: 'app failed',
+      hint: 'line\x1b]0;owned\x07\rhidden\x1b[2Jcleared\nnext',
+    });
     expect(shown).not.toMatch(/[\x00-\x09\x0b-\x1f]/);
     expect(shown).toContain('line\\x1b]0;owned\\x07\\x0dhiddencleared\n    next');
   });

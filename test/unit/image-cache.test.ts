@@ -19,7 +19,11 @@ function entry(name: string, complete: boolean): string {
   const dir = join(root, name);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'disk.img'), Buffer.alloc(64 * 1024, 1));
-  if (complete) writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ kind: 'download', builtAt: '2026-01-01T00:00:00.000Z' }));
+  if (complete)
+    writeFileSync(
+      join(dir, 'manifest.json'),
+      JSON.stringify({ kind: 'download', builtAt: '2026-01-01T00:00:00.000Z' }),
+    );
   return dir;
 }
 
@@ -42,7 +46,7 @@ function deadPid(): number {
 }
 
 describe('lab images', () => {
-  it('prune keeps the spec\'s image, one a process has open and one being built; removes the rest', () => {
+  it("prune keeps the spec's image, one a process has open and one being built; removes the rest", () => {
     const wanted = imagePlan(labFrom(MINIMAL, spec), root).dir;
     entry(wanted.slice(root.length + 1), true);
     const stale = entry(`sha256-${'a'.repeat(64)}`, true);
@@ -53,8 +57,15 @@ describe('lab images', () => {
 
     const listed = lab(['images', '-f', spec, '--json'], home, 60_000, env);
     expect(listed.status, listed.stderr).toBe(0);
-    const states = (JSON.parse(listed.stdout) as { images: Array<{ dir: string; state: string; openBy: number[] }> }).images;
-    expect(Object.fromEntries(states.map((e) => [e.dir, e.state]))).toEqual({ [wanted]: 'complete', [stale]: 'complete', [open]: 'complete', [partial]: 'partial', [building]: 'building' });
+    const states = (JSON.parse(listed.stdout) as { images: Array<{ dir: string; state: string; openBy: number[] }> })
+      .images;
+    expect(Object.fromEntries(states.map((e) => [e.dir, e.state]))).toEqual({
+      [wanted]: 'complete',
+      [stale]: 'complete',
+      [open]: 'complete',
+      [partial]: 'partial',
+      [building]: 'building',
+    });
     expect(states.find((e) => e.dir === open)!.openBy).toContain(process.pid);
 
     const pruned = lab(['images', 'prune', '-f', spec], home, 60_000, env);
@@ -88,7 +99,12 @@ describe('leftover copies of a DPDK build', () => {
   it('are the ones whose process is gone; a finished build or a copy in progress is not one', () => {
     const dir = mkdtempSync(join(tmpdir(), 'lab-dpdk-leftover-'));
     try {
-      for (const f of ['dpdk-22.11-ab.tar', 'dpdk-22.11-ab.tar.tmp-999999-0a1b', `dpdk-22.11-ab.tar.tmp-${process.pid}-2c3d`]) writeFileSync(join(dir, f), 'x');
+      for (const f of [
+        'dpdk-22.11-ab.tar',
+        'dpdk-22.11-ab.tar.tmp-999999-0a1b',
+        `dpdk-22.11-ab.tar.tmp-${process.pid}-2c3d`,
+      ])
+        writeFileSync(join(dir, f), 'x');
       const left = leftoverDpdkCopies(dir, (pid) => pid === process.pid);
       expect(left.map((e) => e.file)).toEqual([join(dir, 'dpdk-22.11-ab.tar.tmp-999999-0a1b')]);
     } finally {

@@ -13,7 +13,13 @@ import { ensureImage } from '../../src/image/build.js';
 import { imagePlan } from '../../src/image/recipe.js';
 import { quiet } from '../../src/progress.js';
 
-const dpdk: DpdkSpec = { source: 'distro', version: '', sha256: '', url: '', build: { drivers: [], apps: [], meson_options: [] } };
+const dpdk: DpdkSpec = {
+  source: 'distro',
+  version: '',
+  sha256: '',
+  url: '',
+  build: { drivers: [], apps: [], meson_options: [] },
+};
 /** A real qcow2 of 3 MiB of random data: lab takes only a standalone qcow2 as a downloaded image. */
 function qcow2Body(): Buffer {
   const dir = mkdtempSync(join(tmpdir(), 'lab-qcow2-body-'));
@@ -113,7 +119,9 @@ describe('downloaded guest images', () => {
   it('that cannot be fetched fail with the URL and the reason, after retrying', async () => {
     const closed = await freePort();
     const err = await fetchImage({ url: `http://127.0.0.1:${closed}/disk.img`, sha256 }).catch((e: unknown) => e);
-    expect((err as LabError).message).toBe(`cannot download http://127.0.0.1:${closed}/disk.img: fetch failed (connect ECONNREFUSED 127.0.0.1:${closed})`);
+    expect((err as LabError).message).toBe(
+      `cannot download http://127.0.0.1:${closed}/disk.img: fetch failed (connect ECONNREFUSED 127.0.0.1:${closed})`,
+    );
     expect(readdirSync(cache)).toEqual([]);
   }, 30_000);
 });

@@ -15,14 +15,18 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** Every holder this file started, killed (its whole group, by the PID we started) whatever the test did. */
 const started: ChildProcess[] = [];
 afterEach(() => {
-  for (const child of started.splice(0)) if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
+  for (const child of started.splice(0))
+    if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
 });
 
 /** Another process (lab as built) that holds `path` as verb `what`, printing `held` once it does. */
 function holder(path: string, what: string, script = 'console.log("held"); setInterval(() => {}, 1000)') {
   const code = `import('${join(ROOT, 'dist/host/lock.js')}').then((m) => m.withLock(process.argv[1], process.argv[2], () => new Promise(() => { ${script} })))`;
   // In a process group of its own, as a command started from a terminal is.
-  const child = spawn(process.execPath, ['-e', code, path, what], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(process.execPath, ['-e', code, path, what], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   started.push(child);
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -30,11 +34,13 @@ function holder(path: string, what: string, script = 'console.log("held"); setIn
 }
 
 describe('the lab lock', () => {
-  it('refuses a second command at once, naming the holder\'s verb and PID, and is free when the holder is killed outright', async () => {
+  it("refuses a second command at once, naming the holder's verb and PID, and is free when the holder is killed outright", async () => {
     const path = join(dir, 'a.lock');
     const up = holder(path, 'up');
     expect(await up.held()).toBe(true);
-    await expect(withLock(path, 'down', async () => 'ran')).rejects.toThrow(`lab up (pid ${up.child.pid}) is working on this lab`);
+    await expect(withLock(path, 'down', async () => 'ran')).rejects.toThrow(
+      `lab up (pid ${up.child.pid}) is working on this lab`,
+    );
     process.kill(-up.child.pid!, 'SIGKILL');
     await new Promise((resolve) => up.child.once('exit', resolve));
     expect(await withLock(path, 'down', async () => 'ran')).toBe('ran');
@@ -47,7 +53,9 @@ describe('the lab lock', () => {
     expect(await up.held()).toBe(true);
     process.kill(-up.child.pid!, 'SIGINT');
     await new Promise((resolve) => setTimeout(resolve, 300));
-    await expect(withLock(path, 'down', async () => 'ran')).rejects.toThrow(`lab up (pid ${up.child.pid}) is working on this lab`);
+    await expect(withLock(path, 'down', async () => 'ran')).rejects.toThrow(
+      `lab up (pid ${up.child.pid}) is working on this lab`,
+    );
     process.kill(-up.child.pid!, 'SIGKILL');
     await new Promise((resolve) => up.child.once('exit', resolve));
     expect(await withLock(path, 'down', async () => 'ran')).toBe('ran');
@@ -88,7 +96,10 @@ describe('the lab lock', () => {
     expect(lines).toHaveLength(6);
     for (let i = 0; i < lines.length; i += 2) {
       const [enter, pid] = lines[i]!.split(' ');
-      expect([enter, lines[i + 1]], 'an exit follows each enter, by the same process').toEqual(['enter', `exit ${pid}`]);
+      expect([enter, lines[i + 1]], 'an exit follows each enter, by the same process').toEqual([
+        'enter',
+        `exit ${pid}`,
+      ]);
     }
   }, 30_000);
 });

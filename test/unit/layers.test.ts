@@ -18,7 +18,11 @@ interface Violation {
 
 /** Cruises `src` under `cwd` with the project's rules; the violations dependency-cruiser found. */
 function cruise(cwd: string): { violations: Violation[]; modules: number } {
-  const r = spawnSync(process.execPath, [DEPCRUISE, 'src', '--config', join(ROOT, '.dependency-cruiser.cjs'), '--output-type', 'json'], { cwd, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(
+    process.execPath,
+    [DEPCRUISE, 'src', '--config', join(ROOT, '.dependency-cruiser.cjs'), '--output-type', 'json'],
+    { cwd, encoding: 'utf8', timeout: 60_000 },
+  );
   if (!r.stdout) throw new Error(`dependency-cruiser printed nothing (exit ${r.status}): ${r.stderr}`);
   const out = JSON.parse(r.stdout) as { summary: { violations: Violation[] }; modules: Array<{ source: string }> };
   return { violations: out.summary.violations, modules: out.modules.filter((m) => m.source.startsWith('src/')).length };
@@ -46,16 +50,24 @@ describe('the layer rules', () => {
     write('src/host/exec.ts', "import { spawn } from 'node:child_process';\nexport const run = spawn;\n");
     write('src/host/lock.ts', "import { print } from '../commands/output.js';\nexport const lock = print;\n");
     write('src/drivers/qemu/driver.ts', "import { ns } from '../netns/driver.js';\nexport const q = ns;\n");
-    write('src/drivers/netns/driver.ts', "import { spawnSync } from 'node:child_process';\nexport const ns = spawnSync;\n");
+    write(
+      'src/drivers/netns/driver.ts',
+      "import { spawnSync } from 'node:child_process';\nexport const ns = spawnSync;\n",
+    );
     write('src/config/a.ts', "import { b } from './b.js';\nexport const a = b;\n");
     write('src/config/b.ts', "import { a } from './a.js';\nexport const b = () => a;\n");
     const found = cruise(fixture).violations.map((v) => `${v.rule.name}: ${v.from} → ${v.to}`);
-    expect(found).toEqual(expect.arrayContaining([
-      'host-imports-only-base: src/host/lock.ts → src/commands/output.ts',
-      'one-node-kind-per-folder: src/drivers/qemu/driver.ts → src/drivers/netns/driver.ts',
-      'processes-start-in-host-exec: src/drivers/netns/driver.ts → child_process',
-    ]));
+    expect(found).toEqual(
+      expect.arrayContaining([
+        'host-imports-only-base: src/host/lock.ts → src/commands/output.ts',
+        'one-node-kind-per-folder: src/drivers/qemu/driver.ts → src/drivers/netns/driver.ts',
+        'processes-start-in-host-exec: src/drivers/netns/driver.ts → child_process',
+      ]),
+    );
     expect(found.some((f) => f.startsWith('no-circular: src/config/'))).toBe(true);
-    expect(found.some((f) => f.includes('src/host/exec.ts →')), 'host/exec.ts may start processes').toBe(false);
+    expect(
+      found.some((f) => f.includes('src/host/exec.ts →')),
+      'host/exec.ts may start processes',
+    ).toBe(false);
   });
 });

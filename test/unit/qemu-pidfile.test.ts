@@ -19,7 +19,9 @@ describe('qemuPidFile', () => {
 
   it('accepts the process whose command line names the pidfile, as QEMU -pidfile does', async () => {
     const pidFile = join(work, 'qemu.pid');
-    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)', '--', '-pidfile', pidFile], { stdio: 'ignore' });
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)', '--', '-pidfile', pidFile], {
+      stdio: 'ignore',
+    });
     try {
       writeFileSync(pidFile, `${child.pid}\n`);
       expect(qemuPidFile({ ...paths, pid: pidFile })).toMatchObject({ pid: child.pid });

@@ -37,13 +37,17 @@ describe('QEMU argv', () => {
   it('renders each data-plane NIC as a multiqueue tap and a virtio-net-pci with mq=on and 2N+2 vectors', () => {
     expect(values(argv, '-netdev')).toContain('tap,id=dp0,ifname=dut-dp0,script=no,downscript=no,queues=2,vhost=off');
     const nic = values(argv, '-device').find((d) => d.includes('netdev=dp0'))!;
-    expect(nic.split(',')).toEqual(expect.arrayContaining(['virtio-net-pci', 'mq=on', 'vectors=6', `mac=${lab.vms[0]!.nics[0]!.mac}`]));
+    expect(nic.split(',')).toEqual(
+      expect.arrayContaining(['virtio-net-pci', 'mq=on', 'vectors=6', `mac=${lab.vms[0]!.nics[0]!.mac}`]),
+    );
   });
 
   it('puts vfio-pci NICs behind a virtual IOMMU created before them, and turns it on in the guest kernel', () => {
     expect(values(argv, '-machine')).toEqual(['q35']);
     const devices = values(argv, '-device');
-    expect(devices.findIndex((d) => d === 'intel-iommu')).toBeLessThan(devices.findIndex((d) => d.includes('netdev=dp0')));
+    expect(devices.findIndex((d) => d === 'intel-iommu')).toBeLessThan(
+      devices.findIndex((d) => d.includes('netdev=dp0')),
+    );
     expect(devices.find((d) => d.includes('netdev=dp0'))).toContain('iommu_platform=on,disable-legacy=on');
     expect(values(argv, '-append')[0]).toContain('intel_iommu=on');
   });
@@ -67,7 +71,10 @@ describe('QEMU argv', () => {
     expect(values(argv, '-qmp')).toEqual(['unix:/s/qmp.sock,server=on,wait=off']);
     expect(values(argv, '-serial')).toEqual(['file:/s/serial.log']);
     expect(values(argv, '-pidfile')).toEqual(['/s/qemu.pid']);
-    expect(values(argv, '-drive')).toEqual(['file=/s/disk.qcow2,if=virtio,format=qcow2,discard=unmap', 'file=/s/seed.iso,if=virtio,format=raw,readonly=on']);
+    expect(values(argv, '-drive')).toEqual([
+      'file=/s/disk.qcow2,if=virtio,format=qcow2,discard=unmap',
+      'file=/s/seed.iso,if=virtio,format=raw,readonly=on',
+    ]);
     expect(values(argv, '-accel')).toEqual(['tcg']);
     expect(values(argv, '-smp')).toEqual(['3']);
     expect(values(argv, '-m')).toEqual(['2048M']);
@@ -94,7 +101,10 @@ describe('QEMU argv', () => {
 const assets: GuestAssets = {
   base: { ssh_pwauth: false },
   authorizedKey: 'ssh-ed25519 AAAAlab lab-t\n',
-  hostKey: { private: '-----BEGIN OPENSSH PRIVATE KEY-----\nxyz\n-----END OPENSSH PRIVATE KEY-----\n', public: 'ssh-ed25519 AAAAhost dut\n' },
+  hostKey: {
+    private: '-----BEGIN OPENSSH PRIVATE KEY-----\nxyz\n-----END OPENSSH PRIVATE KEY-----\n',
+    public: 'ssh-ed25519 AAAAhost dut\n',
+  },
   scripts: [{ path: 'lab-install-dpdk', content: '#!/bin/sh\n', executable: true }],
   native: [{ path: 'l2_echo.c', content: 'int main(void) { return 0; }\n', executable: false }],
   packages: [],
@@ -107,38 +117,67 @@ describe('cloud-init seed', () => {
 
   it('is a #cloud-config with the lab user, its key, and no passwords', () => {
     expect(seed.userData.startsWith('#cloud-config\n')).toBe(true);
-    expect(user.users[0]).toMatchObject({ name: 'lab', lock_passwd: true, ssh_authorized_keys: ['ssh-ed25519 AAAAlab lab-t'] });
+    expect(user.users[0]).toMatchObject({
+      name: 'lab',
+      lock_passwd: true,
+      ssh_authorized_keys: ['ssh-ed25519 AAAAlab lab-t'],
+    });
     expect(user.ssh_pwauth).toBe(false);
   });
 
   it('installs the host key lab generated, so the first connection is already verified', () => {
-    expect(user.ssh_keys).toEqual({ ed25519_private: assets.hostKey.private, ed25519_public: 'ssh-ed25519 AAAAhost dut' });
+    expect(user.ssh_keys).toEqual({
+      ed25519_private: assets.hostKey.private,
+      ed25519_public: 'ssh-ed25519 AAAAhost dut',
+    });
   });
 
   it('writes the native sources and guest scripts, and builds DPDK then the apps', () => {
     const paths = user.write_files.map((f: { path: string }) => f.path);
-    expect(paths).toEqual(expect.arrayContaining(['/opt/lab/native/l2_echo.c', '/opt/lab/bin/lab-install-dpdk', '/etc/lab/dpdk.env', '/etc/lab/hugepages.env']));
-    expect(user.write_files.find((f: { path: string }) => f.path === '/opt/lab/bin/lab-install-dpdk').permissions).toBe('0755');
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        '/opt/lab/native/l2_echo.c',
+        '/opt/lab/bin/lab-install-dpdk',
+        '/etc/lab/dpdk.env',
+        '/etc/lab/hugepages.env',
+      ]),
+    );
+    expect(user.write_files.find((f: { path: string }) => f.path === '/opt/lab/bin/lab-install-dpdk').permissions).toBe(
+      '0755',
+    );
     expect(user.runcmd).toEqual(['/opt/lab/bin/lab-install-dpdk && /opt/lab/bin/lab-build-apps']);
-    expect(user.write_files.find((f: { path: string }) => f.path === '/etc/lab/dpdk.env').content).toContain('DPDK_SOURCE=distro\n');
-    expect(user.write_files.find((f: { path: string }) => f.path === '/etc/lab/hugepages.env').content).toBe('HUGEPAGES_SIZE=2M\nHUGEPAGES_COUNT=256\n');
+    expect(user.write_files.find((f: { path: string }) => f.path === '/etc/lab/dpdk.env').content).toContain(
+      'DPDK_SOURCE=distro\n',
+    );
+    expect(user.write_files.find((f: { path: string }) => f.path === '/etc/lab/hugepages.env').content).toBe(
+      'HUGEPAGES_SIZE=2M\nHUGEPAGES_COUNT=256\n',
+    );
   });
 
   it('installs packages only for a downloaded image (the offline image has them built in), and only those missing', () => {
     expect(firstBootPackages(lab)).toEqual([]);
     expect(user.packages).toBeUndefined();
     const dl = labFrom(`image: { url: "https://example.invalid/x.img", sha256: ${'b'.repeat(64)} }\n${MINIMAL}`);
-    const dlUser = parse(renderSeed(dl, dl.vms[0]!, { ...assets, packages: firstBootPackages(dl) }).userData) as Record<string, any>;
+    const dlUser = parse(renderSeed(dl, dl.vms[0]!, { ...assets, packages: firstBootPackages(dl) }).userData) as Record<
+      string,
+      any
+    >;
     const list = dlUser.write_files.find((f: { path: string }) => f.path === '/etc/lab/packages').content.split('\n');
     expect(list).toEqual(expect.arrayContaining(['openssh-server', 'dpdk', 'libdpdk-dev', 'build-essential']));
-    expect(dlUser.runcmd).toEqual(['/opt/lab/bin/lab-install-packages && /opt/lab/bin/lab-install-dpdk && /opt/lab/bin/lab-build-apps']);
+    expect(dlUser.runcmd).toEqual([
+      '/opt/lab/bin/lab-install-packages && /opt/lab/bin/lab-install-dpdk && /opt/lab/bin/lab-build-apps',
+    ]);
     expect(dlUser.packages, 'only what is missing is installed, by lab-install-packages').toBeUndefined();
   });
 
   it('configures the management NIC by DHCP and the data-plane NIC statically, both matched by MAC', () => {
     const net = parse(seed.networkConfig) as Record<string, any>;
     expect(net.version).toBe(2);
-    expect(net.ethernets.dp0).toEqual({ match: { macaddress: lab.vms[0]!.nics[0]!.mac }, dhcp4: false, addresses: ['10.10.0.2/24'] });
+    expect(net.ethernets.dp0).toEqual({
+      match: { macaddress: lab.vms[0]!.nics[0]!.mac },
+      dhcp4: false,
+      addresses: ['10.10.0.2/24'],
+    });
     expect(net.ethernets.mgmt.dhcp4).toBe(true);
   });
 
@@ -164,7 +203,13 @@ describe('qemu.sh', () => {
   it('is the same command lab up runs, with the namespace and taps it needs', () => {
     const lab = labFrom(MINIMAL);
     const image = imagePlan(lab, '/cache');
-    const r = renderVm(lab, lab.vms[0]!, { netns: 'lab-t', accel: 'tcg', sshPort: 2222, image, paths: vmPaths('/state', 'dut') }, profiles, assets);
+    const r = renderVm(
+      lab,
+      lab.vms[0]!,
+      { netns: 'lab-t', accel: 'tcg', sshPort: 2222, image, paths: vmPaths('/state', 'dut') },
+      profiles,
+      assets,
+    );
     expect(r.script).toContain('ip netns add lab-t');
     expect(r.script).toContain('ip -n lab-t tuntap add dev dut-dp0 mode tap multi_queue');
     expect(r.script).toContain('ip -n lab-t addr add 10.10.0.1/24 dev dut-dp0');
@@ -175,19 +220,41 @@ describe('qemu.sh', () => {
   it('drops QEMU to the dedicated user once its files are open, under seccomp, with taps that user owns', () => {
     const lab = labFrom(MINIMAL);
     const image = imagePlan(lab, '/cache');
-    const r = renderVm(lab, lab.vms[0]!, { netns: 'lab-t', accel: 'tcg', sshPort: 2222, image, paths: vmPaths('/state', 'dut'), runAs: 'lab-qemu' }, profiles, assets);
+    const r = renderVm(
+      lab,
+      lab.vms[0]!,
+      { netns: 'lab-t', accel: 'tcg', sshPort: 2222, image, paths: vmPaths('/state', 'dut'), runAs: 'lab-qemu' },
+      profiles,
+      assets,
+    );
     expect(values(r.argv, '-runas')).toEqual(['lab-qemu']);
     expect(values(r.argv, '-sandbox')).toEqual(['on,obsolete=deny,resourcecontrol=deny']);
     expect(r.script).toContain('ip -n lab-t tuntap add dev dut-dp0 mode tap user lab-qemu multi_queue');
     // Without root there is no one to drop to: QEMU already runs as lab's user.
-    const plain = renderVm(lab, lab.vms[0]!, { netns: 'lab-t', accel: 'tcg', sshPort: 2222, image, paths: vmPaths('/state', 'dut') }, profiles, assets);
+    const plain = renderVm(
+      lab,
+      lab.vms[0]!,
+      { netns: 'lab-t', accel: 'tcg', sshPort: 2222, image, paths: vmPaths('/state', 'dut') },
+      profiles,
+      assets,
+    );
     expect(plain.argv).not.toContain('-runas');
     expect(values(plain.argv, '-sandbox')).toHaveLength(1);
   });
 
   it('makes a multiqueue tap only for a NIC with several queues: QEMU opens a one-queue tap without IFF_MULTI_QUEUE', () => {
     const one = labFrom(MINIMAL.replace('queues: 2', 'queues: 1').replace(/ {2}multi:\n( {4}.*\n)+/, ''));
-    expect(tapCommands('lab-t', one.vms[0]!.nics[0]!)[0]).toEqual(['ip', '-n', 'lab-t', 'tuntap', 'add', 'dev', 'dut-dp0', 'mode', 'tap']);
+    expect(tapCommands('lab-t', one.vms[0]!.nics[0]!)[0]).toEqual([
+      'ip',
+      '-n',
+      'lab-t',
+      'tuntap',
+      'add',
+      'dev',
+      'dut-dp0',
+      'mode',
+      'tap',
+    ]);
     expect(tapCommands('lab-t', labFrom(MINIMAL).vms[0]!.nics[0]!)[0]).toContain('multi_queue');
   });
 
@@ -204,7 +271,9 @@ describe('image recipe', () => {
     expect(imagePlan(labFrom(MINIMAL), '/c').key).toBe(a.key);
     const b = imagePlan(labFrom(`image: { debian: { packages: [tcpdump] } }\n${MINIMAL}`), '/c');
     expect(b.key).not.toBe(a.key);
-    expect(a.packages).toEqual(expect.arrayContaining(['linux-image-amd64', 'cloud-init', 'openssh-server', 'dpdk', 'libdpdk-dev']));
+    expect(a.packages).toEqual(
+      expect.arrayContaining(['linux-image-amd64', 'cloud-init', 'openssh-server', 'dpdk', 'libdpdk-dev']),
+    );
   });
 });
 
@@ -219,7 +288,7 @@ describe('accelerator probe guest', () => {
     expect(argv).not.toContain('-initrd');
   });
 
-  it('boots a downloaded image from its own disk, read-only, with no kernel of lab\'s', () => {
+  it("boots a downloaded image from its own disk, read-only, with no kernel of lab's", () => {
     const argv = accelProbeArgv(profiles, 'kvm', { disk: '/cache/sha256-x/disk.img' });
     expect(values(argv, '-drive')).toEqual(['file=/cache/sha256-x/disk.img,if=virtio,format=qcow2,snapshot=on']);
     expect(argv).not.toContain('-kernel');
@@ -239,19 +308,26 @@ describe('a DPDK release build', () => {
     // As if a value got past the schema: a quote and a command substitution.
     const hostile = "https://x.invalid/d.tar.xz';touch /tmp/lab-pwned;'$(id)";
     lab.dpdk.url = hostile;
-    const user = parse(renderSeed(lab, lab.vms[0]!, assets).userData) as { write_files: Array<{ path: string; content: string }> };
+    const user = parse(renderSeed(lab, lab.vms[0]!, assets).userData) as {
+      write_files: Array<{ path: string; content: string }>;
+    };
     const env = user.write_files.find((f) => f.path === '/etc/lab/dpdk.env')!.content;
     const r = spawnSync('sh', ['-c', `${env}\nprintf %s "$DPDK_URL"`], { encoding: 'utf8' });
     expect(r.stdout).toBe(hostile);
   });
 
   const sha = 'a'.repeat(64);
-  const release = (build: string) => labFrom(`dpdk: { source: release, version: "22.11.11", sha256: ${sha}${build} }\n${MINIMAL}`);
+  const release = (build: string) =>
+    labFrom(`dpdk: { source: release, version: "22.11.11", sha256: ${sha}${build} }\n${MINIMAL}`);
 
   it('gives meson only the drivers and apps the spec names, and no DPDK apps by default', () => {
     expect(mesonOptions(release('').dpdk.build)).toEqual(['-Ddisable_apps=*']);
     const lab = release(', build: { drivers: [net/virtio, bus/pci], apps: [test-pmd], meson_options: [max_lcores=8] }');
-    expect(mesonOptions(lab.dpdk.build)).toEqual(['-Denable_drivers=net/virtio,bus/pci', '-Denable_apps=test-pmd', '-Dmax_lcores=8']);
+    expect(mesonOptions(lab.dpdk.build)).toEqual([
+      '-Denable_drivers=net/virtio,bus/pci',
+      '-Denable_apps=test-pmd',
+      '-Dmax_lcores=8',
+    ]);
   });
 
   it('is cached by tarball, options and image; the guest gets a cached build as a read-only disk', () => {
@@ -261,7 +337,9 @@ describe('a DPDK release build', () => {
     expect(dpdkBuildPlan(release(', build: { drivers: [net/virtio] }'), 'image1', '/cache')!.key).not.toBe(a.key);
     expect(dpdkBuildPlan(labFrom(MINIMAL), 'image1', '/cache')).toBeUndefined();
     // Where the tarball came from and the script that built it are part of what a build is.
-    const elsewhere = labFrom(`dpdk: { source: release, version: "22.11.11", sha256: ${sha}, url: "https://mirror.invalid/dpdk.tar.xz" }\n${MINIMAL}`);
+    const elsewhere = labFrom(
+      `dpdk: { source: release, version: "22.11.11", sha256: ${sha}, url: "https://mirror.invalid/dpdk.tar.xz" }\n${MINIMAL}`,
+    );
     expect(dpdkBuildPlan(elsewhere, 'image1', '/cache')!.key).not.toBe(a.key);
     expect(dpdkBuildPlan(release(''), 'image1', '/cache', '#!/bin/sh\n# another script\n')!.key).not.toBe(a.key);
     const lab = release('');

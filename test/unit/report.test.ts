@@ -9,12 +9,47 @@ import { labFrom, MINIMAL } from '../helpers/lab.js';
 const lab = labFrom(MINIMAL);
 const app = lab.apps[0]!.name;
 const checks: CheckResult[] = [
-  { check: 'echo', app, status: 'passed', measured: '2000/2000 frames echoed', figures: { frames_sent: 2000, frames_echoed: 2000 }, ms: 1200 },
-  { check: 'latency', app, status: 'failed', measured: 'RTT p50 9 µs > limit <1> & "quoted"\u0001', figures: { rtt_p50_us: 9 }, data: { min: 5, p50: 9, p99: 20, max: 40, hist: [[5, 10], [9, 80], [20, 9], [40, 1]] }, ms: 10 },
+  {
+    check: 'echo',
+    app,
+    status: 'passed',
+    measured: '2000/2000 frames echoed',
+    figures: { frames_sent: 2000, frames_echoed: 2000 },
+    ms: 1200,
+  },
+  {
+    check: 'latency',
+    app,
+    status: 'failed',
+    measured: 'RTT p50 9 µs > limit <1> & "quoted"\u0001',
+    figures: { rtt_p50_us: 9 },
+    data: {
+      min: 5,
+      p50: 9,
+      p99: 20,
+      max: 40,
+      hist: [
+        [5, 10],
+        [9, 80],
+        [20, 9],
+        [40, 1],
+      ],
+    },
+    ms: 10,
+  },
   { check: 'rss', app, status: 'skipped', measured: 'l2_echo runs one queue', ms: 0 },
 ];
 const report = { ...makeReport(lab, checks), evidence: '/tmp/ev' };
-const environment = { host: 'h', kernel: '6.1', cpus: 2, labVersion: '0.1.0', image: 'Debian bookworm', dpdk: '22.11', accel: { dut: 'tcg' }, generatedAt: 'now' };
+const environment = {
+  host: 'h',
+  kernel: '6.1',
+  cpus: 2,
+  labVersion: '0.1.0',
+  image: 'Debian bookworm',
+  dpdk: '22.11',
+  accel: { dut: 'tcg' },
+  generatedAt: 'now',
+};
 
 describe('JUnit', () => {
   const xml = reportJUnit(report);
@@ -38,8 +73,18 @@ describe('Markdown summary and HTML', () => {
     expect(md).toContain(`| ${app} | latency | ❌ FAIL | RTT p50 9 µs &gt; limit &lt;1&gt; &amp; "quoted"`);
   });
   it('guest text in the summary is text: no HTML, Markdown, table breaks or control characters of its own', () => {
-    const hostile = makeReport(lab, [{ app, check: 'echo', status: 'failed', measured: '<img src=x onerror=alert(1)> | [click](http://x.invalid) **bold**\x1b]0;t\x07\nnext', ms: 1 }]);
-    const line = reportMarkdown(hostile).split('\n').find((l) => l.startsWith(`| ${app} |`))!;
+    const hostile = makeReport(lab, [
+      {
+        app,
+        check: 'echo',
+        status: 'failed',
+        measured: '<img src=x onerror=alert(1)> | [click](http://x.invalid) **bold**\x1b]0;t\x07\nnext',
+        ms: 1,
+      },
+    ]);
+    const line = reportMarkdown(hostile)
+      .split('\n')
+      .find((l) => l.startsWith(`| ${app} |`))!;
     expect(line).toContain('&lt;img src=x onerror=alert(1)&gt; \\| \\[click\\](http://x.invalid) \\*\\*bold\\*\\*');
     expect(line.split(' | ')).toHaveLength(4);
     expect(line).not.toMatch(/[\x00-\x1f]/);

@@ -18,12 +18,14 @@ describe('schema-generated types', () => {
         if (key === '$schema') continue;
         const resolved = prop.$ref ? labSchema.$defs![prop.$ref.replace('#/$defs/', '')]! : prop;
         if (!prop.description && !resolved.description) missing.push(`${at}.${key}: description`);
-        if (prop.default === undefined && resolved.default === undefined && !required.includes(key)) missing.push(`${at}.${key}: default`);
+        if (prop.default === undefined && resolved.default === undefined && !required.includes(key))
+          missing.push(`${at}.${key}: default`);
         walk(resolved, `${at}.${key}`, resolved.required ?? []);
       }
     };
     walk(labSchema as Record<string, any>, '', labSchema.required ?? []);
-    for (const [name, def] of Object.entries(labSchema.$defs ?? {})) walk(def as Record<string, any>, `$defs.${name}`, def.required ?? []);
+    for (const [name, def] of Object.entries(labSchema.$defs ?? {}))
+      walk(def as Record<string, any>, `$defs.${name}`, def.required ?? []);
     expect(missing).toEqual([]);
   });
 });

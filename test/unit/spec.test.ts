@@ -60,7 +60,9 @@ describe('defaults and derived values', () => {
 
 describe('validation collects every error', () => {
   it('reports all schema errors at once, not just the first', () => {
-    const text = MINIMAL.replace('cpus: 3', 'cpus: 0').replace('queues: 2', 'queues: 0').replace('program: l2_echo', 'program: nope');
+    const text = MINIMAL.replace('cpus: 3', 'cpus: 0')
+      .replace('queues: 2', 'queues: 0')
+      .replace('program: l2_echo', 'program: nope');
     const paths = problemsOf(() => labFrom(text)).map((p) => p.path);
     expect(paths).toEqual(expect.arrayContaining(['vms.dut.cpus', 'vms.dut.nics[0].queues', 'apps.echo.program']));
   });
@@ -84,7 +86,11 @@ describe('input that would exhaust lab', () => {
 
   it('says plainly that a document nests too deeply', () => {
     const [p] = problemsOf(() => labFrom(`name: deep\nvms: ${'['.repeat(20000)}${']'.repeat(20000)}\n`));
-    expect(p).toMatchObject({ code: 'SPEC_YAML', message: 'YAML: the document nests too deeply', location: { line: 2 } });
+    expect(p).toMatchObject({
+      code: 'SPEC_YAML',
+      message: 'YAML: the document nests too deeply',
+      location: { line: 2 },
+    });
   });
 
   it('lets a few aliases through: shared NIC settings are a fair use', () => {
@@ -99,7 +105,7 @@ describe('input that would exhaust lab', () => {
 });
 
 describe('the management network', () => {
-  it('is off limits to a QEMU VM\'s data-plane NICs only: a netns VM has no user-mode network', () => {
+  it("is off limits to a QEMU VM's data-plane NICs only: a netns VM has no user-mode network", () => {
     const inMgmt = MINIMAL.replace('10.10.0.2/24', '10.0.2.20/24');
     expect(problemsOf(() => labFrom(inMgmt)).map((p) => p.path)).toEqual(['vms.dut.nics[0].ip']);
     expect(labFrom(inMgmt.replace('cpus: 3', 'cpus: 3\n    driver: netns')).vms[0]!.nics[0]!.address).toBe('10.0.2.20');

@@ -8,7 +8,14 @@ const qemu = (sshPort: number): QemuRecord => ({
   startedAt: '2026-01-01T00:00:00Z',
   qemu: { proc: { pid: 1, startTime: '1' }, sshPort, accel: 'tcg', accelReason: 'test', nics: [] },
 });
-const state = (vms: Record<string, NodeRecord>): LabState => ({ lab: 't', spec: 't.yaml', netns: 'lab-t', createdAt: '', vms, apps: {} });
+const state = (vms: Record<string, NodeRecord>): LabState => ({
+  lab: 't',
+  spec: 't.yaml',
+  netns: 'lab-t',
+  createdAt: '',
+  vms,
+  apps: {},
+});
 
 describe('sshPortFor', () => {
   it('keeps the port a node was given: a restarted or re-rendered VM is reached where it was', () => {

@@ -5,7 +5,14 @@ import { parse } from 'ts-graphviz/ast';
 import { describe, expect, it } from 'vitest';
 import { loadLab, loadLabText } from '../../src/lab/load.js';
 import { graphDot, graphMermaid, topologyOf } from '../../src/render/graph.js';
-import { bridgeCommands, netnsNicCommands, nodeLinkCommands, relayArgv, rewireCommands, tapCommands } from '../../src/render/hostnet.js';
+import {
+  bridgeCommands,
+  netnsNicCommands,
+  nodeLinkCommands,
+  relayArgv,
+  rewireCommands,
+  tapCommands,
+} from '../../src/render/hostnet.js';
 import { problemsOf, ROOT } from '../helpers/lab.js';
 
 const chain = () => loadLab(join(ROOT, 'examples/chain-netns.yaml'));
@@ -13,38 +20,77 @@ const chain = () => loadLab(join(ROOT, 'examples/chain-netns.yaml'));
 describe('impaired wires', () => {
   const impaired = () => loadLab(join(ROOT, 'examples/impaired-netns.yaml'));
 
-  it('are carried by a relay between the far ends in the lab namespace, named as the wire, with the spec\'s impairment and defaults', () => {
+  it("are carried by a relay between the far ends in the lab namespace, named as the wire, with the spec's impairment and defaults", () => {
     const lab = impaired();
-    expect(lab.relays).toEqual([{
-      name: 'lk0', label: 'links[0] tst.eth0 ⇄ dut.dp0', at: ['links', 0, 'impair'],
-      ports: [{ vm: 'tst', nic: 'eth0' }, { vm: 'dut', nic: 'dp0' }],
-      impair: { delay_us: 200, jitter_us: 0, loss: 5, rate_mbit: 0 },
-    }]);
+    expect(lab.relays).toEqual([
+      {
+        name: 'lk0',
+        label: 'links[0] tst.eth0 ⇄ dut.dp0',
+        at: ['links', 0, 'impair'],
+        ports: [
+          { vm: 'tst', nic: 'eth0' },
+          { vm: 'dut', nic: 'dp0' },
+        ],
+        impair: { delay_us: 200, jitter_us: 0, loss: 5, rate_mbit: 0 },
+      },
+    ]);
     const [tst, dut] = [lab.vms[0]!.nics[0]!, lab.vms[1]!.nics[0]!];
-    expect([tst.wire, dut.wire]).toEqual([{ kind: 'relay', relay: 'lk0' }, { kind: 'relay', relay: 'lk0' }]);
+    expect([tst.wire, dut.wire]).toEqual([
+      { kind: 'relay', relay: 'lk0' },
+      { kind: 'relay', relay: 'lk0' },
+    ]);
     // Each end is a veth from the lab namespace, up, with no address and no bridge: the relay's port.
-    expect(netnsNicCommands('lab-x', 'lab-x-dut', dut).map((a) => a.join(' '))).toContain('ip -n lab-x link set dut-dp0 up');
-    expect(netnsNicCommands('lab-x', 'lab-x-dut', dut).map((a) => a.join(' ')).join('\n')).not.toMatch(/lab-x addr|master/);
-    expect(rewireCommands('lab-x', dut).map((a) => a.join(' '))).toEqual(['ip -n lab-x addr flush dev dut-dp0', 'ip -n lab-x link set dut-dp0 nomaster', 'ip -n lab-x link set dut-dp0 up']);
+    expect(netnsNicCommands('lab-x', 'lab-x-dut', dut).map((a) => a.join(' '))).toContain(
+      'ip -n lab-x link set dut-dp0 up',
+    );
+    expect(
+      netnsNicCommands('lab-x', 'lab-x-dut', dut)
+        .map((a) => a.join(' '))
+        .join('\n'),
+    ).not.toMatch(/lab-x addr|master/);
+    expect(rewireCommands('lab-x', dut).map((a) => a.join(' '))).toEqual([
+      'ip -n lab-x addr flush dev dut-dp0',
+      'ip -n lab-x link set dut-dp0 nomaster',
+      'ip -n lab-x link set dut-dp0 up',
+    ]);
   });
 
   it('stay relayed when an end is a QEMU VM, and a network with impair is one relay over all its members', () => {
     const text = readFileSync(join(ROOT, 'lab.yaml'), 'utf8')
-      .replace(/^apps:/m, '  tst:\n    driver: netns\n    nics: [{ name: eth0, ip: 10.10.0.1/24 }]\nnetworks:\n  lan: { members: [tst.eth0, dut.dp0], impair: { rate_mbit: 100 } }\napps:')
+      .replace(
+        /^apps:/m,
+        '  tst:\n    driver: netns\n    nics: [{ name: eth0, ip: 10.10.0.1/24 }]\nnetworks:\n  lan: { members: [tst.eth0, dut.dp0], impair: { rate_mbit: 100 } }\napps:',
+      )
       .replace(/^verify:\n/m, 'verify:\n  from: tst\n');
     const lab = loadLabText(text, 'mixed.yaml');
     expect(lab.vms[0]!.nics[0]!.wire).toEqual({ kind: 'relay', relay: 'br-lan' });
-    expect(lab.relays.map((r) => [r.name, r.label, r.ports.length, r.impair.rate_mbit])).toEqual([['br-lan', 'network lan', 2, 100]]);
-    expect(tapCommands('lab-x', lab.vms[0]!.nics[0]!).map((a) => a.join(' '))[1]).toBe('ip -n lab-x link set dut-dp0 up');
+    expect(lab.relays.map((r) => [r.name, r.label, r.ports.length, r.impair.rate_mbit])).toEqual([
+      ['br-lan', 'network lan', 2, 100],
+    ]);
+    expect(tapCommands('lab-x', lab.vms[0]!.nics[0]!).map((a) => a.join(' '))[1]).toBe(
+      'ip -n lab-x link set dut-dp0 up',
+    );
   });
 
   it('start l2impair in the lab namespace with every port, the impairment, and a pidfile it writes itself, keeping only raw sockets and real-time', () => {
-    const argv = relayArgv('lab-x', '/b/l2impair', ['tst-eth0', 'dut-dp0'], { delay_us: 200, jitter_us: 10, loss: 5, rate_mbit: 0 }, '/s/lk0.pid');
+    const argv = relayArgv(
+      'lab-x',
+      '/b/l2impair',
+      ['tst-eth0', 'dut-dp0'],
+      { delay_us: 200, jitter_us: 10, loss: 5, rate_mbit: 0 },
+      '/s/lk0.pid',
+    );
     const caps = '-all,+net_raw,+sys_nice';
-    expect(argv.join(' ')).toBe(`ip netns exec lab-x setpriv --bounding-set=${caps} --inh-caps=${caps} --ambient-caps=${caps} --no-new-privs -- /b/l2impair -i tst-eth0 -i dut-dp0 --delay-us 200 --jitter-us 10 --loss 5 --pidfile /s/lk0.pid`);
-    expect(relayArgv('lab-x', 'l', ['a', 'b'], { delay_us: 0, jitter_us: 0, loss: 0, rate_mbit: 2.5 }, 'p')).toContain('2.5');
+    expect(argv.join(' ')).toBe(
+      `ip netns exec lab-x setpriv --bounding-set=${caps} --inh-caps=${caps} --ambient-caps=${caps} --no-new-privs -- /b/l2impair -i tst-eth0 -i dut-dp0 --delay-us 200 --jitter-us 10 --loss 5 --pidfile /s/lk0.pid`,
+    );
+    expect(relayArgv('lab-x', 'l', ['a', 'b'], { delay_us: 0, jitter_us: 0, loss: 0, rate_mbit: 2.5 }, 'p')).toContain(
+      '2.5',
+    );
     // With the kernel's real-time throttling off, no SCHED_FIFO: a busy loop could hold a CPU for good.
-    expect(relayArgv('lab-x', 'l', ['a', 'b'], { delay_us: 0, jitter_us: 0, loss: 0, rate_mbit: 0 }, 'p', false).join(' ')).toContain('--rt-priority 0 --pidfile p');
+    expect(
+      relayArgv('lab-x', 'l', ['a', 'b'], { delay_us: 0, jitter_us: 0, loss: 0, rate_mbit: 0 }, 'p', false).join(' '),
+    ).toContain('--rt-priority 0 --pidfile p');
   });
 });
 
@@ -59,10 +105,12 @@ describe('links', () => {
     expect(own.vms[0]!.nics[0]!.peer).toEqual({ kind: 'host' });
   });
 
-  it('are one veth pair between the two node namespaces, each end with its NIC\'s name, MAC and address', () => {
+  it("are one veth pair between the two node namespaces, each end with its NIC's name, MAC and address", () => {
     const lab = chain();
     const [tst, dut] = [lab.vms[0]!.nics[0]!, lab.vms[1]!.nics[0]!];
-    const plan = nodeLinkCommands({ netns: 'lab-chain-tst', nic: tst }, { netns: 'lab-chain-dut', nic: dut }).map((a) => a.join(' '));
+    const plan = nodeLinkCommands({ netns: 'lab-chain-tst', nic: tst }, { netns: 'lab-chain-dut', nic: dut }).map((a) =>
+      a.join(' '),
+    );
     expect(plan[0]).toBe('ip link add eth0 netns lab-chain-tst type veth peer name dp0 netns lab-chain-dut');
     expect(plan).toContain(`ip -n lab-chain-dut link set dp0 address ${dut.mac}`);
     expect(plan).toContain('ip -n lab-chain-tst addr replace 10.31.0.1/24 dev eth0');
@@ -70,11 +118,17 @@ describe('links', () => {
 
   it('are a bridge in the lab namespace when an end is a QEMU VM, whose tap joins it with no address', () => {
     const text = readFileSync(join(ROOT, 'lab.yaml'), 'utf8')
-      .replace(/^apps:/m, '  tst:\n    driver: netns\n    nics: [{ name: eth0, ip: 10.10.0.1/24 }]\nlinks:\n  - endpoints: [tst.eth0, dut.dp0]\napps:')
+      .replace(
+        /^apps:/m,
+        '  tst:\n    driver: netns\n    nics: [{ name: eth0, ip: 10.10.0.1/24 }]\nlinks:\n  - endpoints: [tst.eth0, dut.dp0]\napps:',
+      )
       .replace(/^verify:\n/m, 'verify:\n  from: tst\n');
     const lab = loadLabText(text, 'mixed.yaml');
     const [dut, tst] = [lab.vms[0]!.nics[0]!, lab.vms[1]!.nics[0]!];
-    expect([dut.wire, tst.wire]).toEqual([{ kind: 'bridge', bridge: 'lk0' }, { kind: 'bridge', bridge: 'lk0' }]);
+    expect([dut.wire, tst.wire]).toEqual([
+      { kind: 'bridge', bridge: 'lk0' },
+      { kind: 'bridge', bridge: 'lk0' },
+    ]);
     expect(tapCommands('lab-x', dut).map((a) => a.join(' '))).toEqual([
       'ip -n lab-x tuntap add dev dut-dp0 mode tap multi_queue',
       'ip -n lab-x link set dut-dp0 master lk0 up',
@@ -96,11 +150,23 @@ describe('networks', () => {
 
   it('put each member NIC on the network, whose bridge is named for it', () => {
     const lab = lan();
-    expect(lab.networks).toEqual([{ name: 'lan', bridge: 'br-lan', members: [{ vm: 'tst', nic: 'eth0' }, { vm: 'dut', nic: 'dp0' }, { vm: 'obs', nic: 'eth0' }] }]);
-    expect(lab.vms.map((v) => v.nics[0]!.peer)).toEqual(Array(3).fill({ kind: 'network', network: 'lan', bridge: 'br-lan', impaired: false }));
+    expect(lab.networks).toEqual([
+      {
+        name: 'lan',
+        bridge: 'br-lan',
+        members: [
+          { vm: 'tst', nic: 'eth0' },
+          { vm: 'dut', nic: 'dp0' },
+          { vm: 'obs', nic: 'eth0' },
+        ],
+      },
+    ]);
+    expect(lab.vms.map((v) => v.nics[0]!.peer)).toEqual(
+      Array(3).fill({ kind: 'network', network: 'lan', bridge: 'br-lan', impaired: false }),
+    );
   });
 
-  it('are a bridge with no STP, no forward delay and an hour of MAC learning; a member\'s veth end there is a port with no address', () => {
+  it("are a bridge with no STP, no forward delay and an hour of MAC learning; a member's veth end there is a port with no address", () => {
     const lab = lan();
     expect(bridgeCommands('lab-lan', 'br-lan').map((a) => a.join(' '))).toEqual([
       'ip -n lab-lan link add br-lan type bridge stp_state 0 forward_delay 0 ageing_time 360000',
@@ -114,7 +180,11 @@ describe('networks', () => {
   it('draw as a node of their own, with a line from each member', () => {
     const g = topologyOf(lan());
     expect(g.nodes[0]).toMatchObject({ id: 'net-lan', kind: 'network', bridge: 'br-lan' });
-    expect(g.wires.map((w) => [w.kind, w.ends[0].node, w.ends[1].node])).toEqual([['network', 'tst', 'net-lan'], ['network', 'dut', 'net-lan'], ['network', 'obs', 'net-lan']]);
+    expect(g.wires.map((w) => [w.kind, w.ends[0].node, w.ends[1].node])).toEqual([
+      ['network', 'tst', 'net-lan'],
+      ['network', 'dut', 'net-lan'],
+      ['network', 'obs', 'net-lan'],
+    ]);
     expect(graphMermaid(g)).toContain('n_dut ---|"dp0 10.41.0.2/24"| n_net_lan');
   });
 });
@@ -125,10 +195,28 @@ describe('lab graph', () => {
     expect(g.nodes.map((n) => n.id)).toEqual(['tst', 'dut', 'far']);
     expect(g.tester).toBe('tst');
     expect(g.wires).toEqual([
-      { kind: 'link', index: 0, ends: [{ node: 'tst', ifname: 'eth0', ip: '10.31.0.1/24' }, { node: 'dut', ifname: 'dp0', ip: '10.31.0.2/24' }] },
-      { kind: 'link', index: 1, ends: [{ node: 'dut', ifname: 'dp1', ip: '10.32.0.1/24' }, { node: 'far', ifname: 'eth0', ip: '10.32.0.2/24' }] },
+      {
+        kind: 'link',
+        index: 0,
+        ends: [
+          { node: 'tst', ifname: 'eth0', ip: '10.31.0.1/24' },
+          { node: 'dut', ifname: 'dp0', ip: '10.31.0.2/24' },
+        ],
+      },
+      {
+        kind: 'link',
+        index: 1,
+        ends: [
+          { node: 'dut', ifname: 'dp1', ip: '10.32.0.1/24' },
+          { node: 'far', ifname: 'eth0', ip: '10.32.0.2/24' },
+        ],
+      },
     ]);
-    expect(g.nodes[1]).toMatchObject({ kind: 'netns', cpus: 2, apps: [{ name: 'l2_multi_echo', program: 'l2_multi_echo', nic: 'dp0', lcores: '0-1' }] });
+    expect(g.nodes[1]).toMatchObject({
+      kind: 'netns',
+      cpus: 2,
+      apps: [{ name: 'l2_multi_echo', program: 'l2_multi_echo', nic: 'dp0', lcores: '0-1' }],
+    });
   });
 
   it('puts the lab namespace in the picture when a NIC has its own wire there', () => {
@@ -149,6 +237,8 @@ describe('lab graph', () => {
     const m = graphMermaid(topologyOf(chain()));
     expect(m.split('\n')[0]).toBe('graph LR');
     expect(m).toContain('n_tst ---|"eth0 10.31.0.1/24 ⇄ dp0 10.31.0.2/24"| n_dut');
-    expect(m).toContain('n_dut["dut (netns, 2 CPUs)<br/>dp0 10.31.0.2/24 ×2q<br/>dp1 10.32.0.1/24 ×1q<br/>app l2_multi_echo: l2_multi_echo on dp0, lcores 0-1"]');
+    expect(m).toContain(
+      'n_dut["dut (netns, 2 CPUs)<br/>dp0 10.31.0.2/24 ×2q<br/>dp1 10.32.0.1/24 ×1q<br/>app l2_multi_echo: l2_multi_echo on dp0, lcores 0-1"]',
+    );
   });
 });

@@ -5,11 +5,15 @@ import { transaction } from '../../src/host/undo.js';
 describe('transaction', () => {
   it('undoes what it made, newest first, when a step fails', async () => {
     const log: string[] = [];
-    await expect(transaction(async (undo) => {
-      log.push('make a'); undo.push('a', async () => void log.push('undo a'));
-      log.push('make b'); undo.push('b', async () => void log.push('undo b'));
-      throw new Error('step c failed');
-    })).rejects.toThrow('step c failed');
+    await expect(
+      transaction(async (undo) => {
+        log.push('make a');
+        undo.push('a', async () => void log.push('undo a'));
+        log.push('make b');
+        undo.push('b', async () => void log.push('undo b'));
+        throw new Error('step c failed');
+      }),
+    ).rejects.toThrow('step c failed');
     expect(log).toEqual(['make a', 'make b', 'undo b', 'undo a']);
   });
 

@@ -8,7 +8,9 @@ import { parse } from 'yaml';
 import { ROOT } from '../helpers/lab.js';
 
 const DIR = join(ROOT, '.github', 'workflows');
-const workflows = readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f)).sort();
+const workflows = readdirSync(DIR)
+  .filter((f) => /\.ya?ml$/.test(f))
+  .sort();
 
 interface Job {
   if?: string;
@@ -48,21 +50,35 @@ describe('GitHub workflows', () => {
     const runs = (re: RegExp) => steps.filter((s) => s.run && re.test(s.run));
     expect(runs(/lab doctor --fix/)).toHaveLength(1);
     expect(runs(/lab doctor --json/)).toHaveLength(1);
-    expect(runs(/lab test --junit lab-junit\.xml --html lab-report\.html --summary "\$GITHUB_STEP_SUMMARY" --evidence lab-evidence/)).toHaveLength(1);
+    expect(
+      runs(
+        /lab test --junit lab-junit\.xml --html lab-report\.html --summary "\$GITHUB_STEP_SUMMARY" --evidence lab-evidence/,
+      ),
+    ).toHaveLength(1);
     expect(runs(/bash test\/run\.sh/)).toHaveLength(1);
     const upload = steps.find((s) => s.uses?.startsWith('actions/upload-artifact@'));
     expect(upload).toMatchObject({ if: 'always()' });
-    expect(String(upload!.with!.path).split('\n').filter(Boolean)).toEqual(['lab-junit.xml', 'lab-report.html', 'lab-evidence/']);
+    expect(String(upload!.with!.path).split('\n').filter(Boolean)).toEqual([
+      'lab-junit.xml',
+      'lab-report.html',
+      'lab-evidence/',
+    ]);
     const last = steps[steps.length - 1]!;
     expect(last).toMatchObject({ if: 'always()', run: expect.stringMatching(/lab down/) });
   });
 
   it('lab.yml gives no untrusted code the self-hosted runner: no fork pull requests, a reviewed environment, a read-only token, no stored credentials, one job per branch', () => {
-    const wf = parse(readFileSync(join(DIR, 'lab.yml'), 'utf8')) as { permissions: unknown; concurrency: { group: string }; jobs: Record<string, Job> };
+    const wf = parse(readFileSync(join(DIR, 'lab.yml'), 'utf8')) as {
+      permissions: unknown;
+      concurrency: { group: string };
+      jobs: Record<string, Job>;
+    };
     expect(wf.permissions).toEqual({ contents: 'read' });
     expect(wf.concurrency.group).toMatch(/\$\{\{ github\.ref \}\}/);
     for (const job of Object.values(wf.jobs).filter((j) => j['runs-on'].includes('self-hosted'))) {
-      expect(job.if).toBe('github.event_name != \'pull_request\' || github.event.pull_request.head.repo.full_name == github.repository');
+      expect(job.if).toBe(
+        "github.event_name != 'pull_request' || github.event.pull_request.head.repo.full_name == github.repository",
+      );
       expect(job.environment).toBeTruthy();
       const checkout = job.steps.filter((s) => s.uses?.startsWith('actions/checkout@'));
       expect(checkout.length).toBeGreaterThan(0);

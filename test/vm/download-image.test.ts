@@ -43,11 +43,17 @@ describe('a lab on a downloaded disk image', () => {
     });
     await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    writeFileSync(file, readFileSync(join(ROOT, 'lab.yaml'), 'utf8')
-      .replace(/^name: .*/m, `name: ${name}`)
-      .replace(/^image:\n( {2}.*\n)+/m, `image:\n  url: http://127.0.0.1:${port}/bootable.qcow2\n  sha256: "${sha256}"\n`)
-      // The image's kernel command line is its own, with no intel_iommu=on: the plain machine and uio_pci_generic.
-      .replace(/driver: vfio-pci.*/, 'driver: uio_pci_generic'));
+    writeFileSync(
+      file,
+      readFileSync(join(ROOT, 'lab.yaml'), 'utf8')
+        .replace(/^name: .*/m, `name: ${name}`)
+        .replace(
+          /^image:\n( {2}.*\n)+/m,
+          `image:\n  url: http://127.0.0.1:${port}/bootable.qcow2\n  sha256: "${sha256}"\n`,
+        )
+        // The image's kernel command line is its own, with no intel_iommu=on: the plain machine and uio_pci_generic.
+        .replace(/driver: vfio-pci.*/, 'driver: uio_pci_generic'),
+    );
     // This test proves the download: an entry an earlier run cached goes first.
     rmSync(imagePlan(loadLab(file), imageCacheRoot()).dir, { recursive: true, force: true });
   }, TIMEOUT);
@@ -60,36 +66,50 @@ describe('a lab on a downloaded disk image', () => {
     rmSync(work, { recursive: true, force: true });
   });
 
-  it('downloads it with progress, checks its sha256, boots it from its own disk and passes lab test', async () => {
-    const test = await labAsync(['test', '-f', file, '--json'], ROOT, TIMEOUT);
-    expect(test.status, `${test.stdout}\n${test.stderr}`).toBe(0);
-    expect(requests).toBe(1);
-    expect(test.stderr).toMatch(/download http:\/\/127\.0\.0\.1:\d+\/bootable\.qcow2/);
-    expect(test.stderr).toMatch(/\d+(\.\d+)? ?[KMG]i?B/);
-    const plan = imagePlan(loadLab(file), imageCacheRoot());
-    expect(existsSync(plan.disk)).toBe(true);
-    expect(await sha256File(plan.disk)).toBe(sha256);
-    const report = JSON.parse(test.stdout) as { counts: { passed: number; failed: number; skipped: number } };
-    expect(report.counts).toEqual({ passed: 9, failed: 0, skipped: 1 });
-    const script = readFileSync(join(work, '.lab', name, 'vms', 'dut', 'qemu.sh'), 'utf8');
-    expect(script, 'boots from the disk, not from a kernel lab hands QEMU').not.toContain('-kernel');
-  }, TIMEOUT);
+  it(
+    'downloads it with progress, checks its sha256, boots it from its own disk and passes lab test',
+    async () => {
+      const test = await labAsync(['test', '-f', file, '--json'], ROOT, TIMEOUT);
+      expect(test.status, `${test.stdout}\n${test.stderr}`).toBe(0);
+      expect(requests).toBe(1);
+      expect(test.stderr).toMatch(/download http:\/\/127\.0\.0\.1:\d+\/bootable\.qcow2/);
+      expect(test.stderr).toMatch(/\d+(\.\d+)? ?[KMG]i?B/);
+      const plan = imagePlan(loadLab(file), imageCacheRoot());
+      expect(existsSync(plan.disk)).toBe(true);
+      expect(await sha256File(plan.disk)).toBe(sha256);
+      const report = JSON.parse(test.stdout) as { counts: { passed: number; failed: number; skipped: number } };
+      expect(report.counts).toEqual({ passed: 9, failed: 0, skipped: 1 });
+      const script = readFileSync(join(work, '.lab', name, 'vms', 'dut', 'qemu.sh'), 'utf8');
+      expect(script, 'boots from the disk, not from a kernel lab hands QEMU').not.toContain('-kernel');
+    },
+    TIMEOUT,
+  );
 
   it('the accelerator probe boots that disk read-only into init, and a cut-short boot fails', async () => {
     const disk = imagePlan(loadLab(file), imageCacheRoot()).disk;
     const before = await sha256File(disk);
     const probe = await probeAccel('tcg', qemuProfiles(), { disk });
-    expect(probe).toMatchObject({ works: true, depth: 'disk', detail: 'the guest image boots from its disk into init' });
+    expect(probe).toMatchObject({
+      works: true,
+      depth: 'disk',
+      detail: 'the guest image boots from its disk into init',
+    });
     expect((await probeAccel('tcg', qemuProfiles(), { disk, timeoutMs: 200 })).works).toBe(false);
     expect(await sha256File(disk), 'the probe never writes the cached image').toBe(before);
   }, 300_000);
 
-  it('a second run uses the cached image: nothing is downloaded again', async () => {
-    const up = await labAsync(['up', '-f', file], ROOT, TIMEOUT);
-    expect(up.status, `${up.stdout}\n${up.stderr}`).toBe(0);
-    expect(requests).toBe(1);
-    const log = lab(['logs', 'dut', 'cloud-init', '-f', file]).stdout;
-    expect(log, 'the packages lab needs are in the image, so no mirror was reached').toMatch(/lab-install-packages: all \d+ packages lab needs are installed/);
-    expect(lab(['down', '-f', file]).status).toBe(0);
-  }, TIMEOUT);
+  it(
+    'a second run uses the cached image: nothing is downloaded again',
+    async () => {
+      const up = await labAsync(['up', '-f', file], ROOT, TIMEOUT);
+      expect(up.status, `${up.stdout}\n${up.stderr}`).toBe(0);
+      expect(requests).toBe(1);
+      const log = lab(['logs', 'dut', 'cloud-init', '-f', file]).stdout;
+      expect(log, 'the packages lab needs are in the image, so no mirror was reached').toMatch(
+        /lab-install-packages: all \d+ packages lab needs are installed/,
+      );
+      expect(lab(['down', '-f', file]).status).toBe(0);
+    },
+    TIMEOUT,
+  );
 });

@@ -24,12 +24,20 @@ export function netnsAppArgv(lab: Pick<Lab, 'name'>, app: App, nic: Nic, binDir:
   const ids = Array.isArray(app.lcores) ? app.lcores : [];
   return [
     appProgram(app, binDir),
-    '--lcores', ids.map((id) => `${id}@${id % hostCpus}`).join(','),
-    '--no-huge', '-m', '256', '--no-pci',
-    '--file-prefix', dpdkFilePrefix(lab.name, app.name),
-    '--vdev', `net_af_packet0,iface=${nic.name},qpairs=${appQueues(app, nic)}`,
+    '--lcores',
+    ids.map((id) => `${id}@${id % hostCpus}`).join(','),
+    '--no-huge',
+    '-m',
+    '256',
+    '--no-pci',
+    '--file-prefix',
+    dpdkFilePrefix(lab.name, app.name),
+    '--vdev',
+    `net_af_packet0,iface=${nic.name},qpairs=${appQueues(app, nic)}`,
     ...app.eal_args,
-    '--', '-p', '0',
+    '--',
+    '-p',
+    '0',
     ...app.args,
   ];
 }

@@ -23,7 +23,10 @@ export function netnsDriver(session: LabSession): NodeDriver {
   const ns = (vm: { name: string }) => nodeNamespace(lab.name, vm.name);
   // A NIC on its own wire or a bridge has its far end in the lab namespace. A veth-linked NIC is the link's, which lab up makes when it is missing.
   const isUp: NodeDriver['isUp'] = async (vm) =>
-    netnsExists(ns(vm)) && (await Promise.all(vm.nics.filter((n) => n.wire.kind !== 'veth').map((n) => linkExists(paths.netns, n.hostIf)))).every(Boolean);
+    netnsExists(ns(vm)) &&
+    (
+      await Promise.all(vm.nics.filter((n) => n.wire.kind !== 'veth').map((n) => linkExists(paths.netns, n.hostIf)))
+    ).every(Boolean);
 
   return {
     kind: 'netns',
@@ -41,13 +44,16 @@ export function netnsDriver(session: LabSession): NodeDriver {
     async up(vm, _state, undo) {
       const vmNs = ns(vm);
       const own = vm.nics.filter((n) => n.wire.kind !== 'veth');
-      await session.reporter.step(`start ${vm.name}: namespace ${vmNs}${own.length ? `, veth ${own.map((n) => `${n.name} ×${n.queues}q`).join(', ')}` : ''}`, async () => {
-        await deleteNetns(vmNs); // a half-made one from an interrupted run
-        await runPlan(namespaceCommands(vmNs));
-        // Deleting the namespace removes the veths too, both ends.
-        undo.push(`remove namespace ${vmNs}`, () => deleteNetns(vmNs));
-        for (const nic of own) await runPlan(netnsNicCommands(paths.netns, vmNs, nic));
-      });
+      await session.reporter.step(
+        `start ${vm.name}: namespace ${vmNs}${own.length ? `, veth ${own.map((n) => `${n.name} ×${n.queues}q`).join(', ')}` : ''}`,
+        async () => {
+          await deleteNetns(vmNs); // a half-made one from an interrupted run
+          await runPlan(namespaceCommands(vmNs));
+          // Deleting the namespace removes the veths too, both ends.
+          undo.push(`remove namespace ${vmNs}`, () => deleteNetns(vmNs));
+          for (const nic of own) await runPlan(netnsNicCommands(paths.netns, vmNs, nic));
+        },
+      );
       const record: NetnsRecord = { driver: 'netns', startedAt: new Date().toISOString(), netns: vmNs };
       return record;
     },
@@ -79,7 +85,12 @@ export function netnsDriver(session: LabSession): NodeDriver {
 
     openAppHost: async (vm) => openNetnsAppHost(session, vm),
 
-    openTester: async (vm) => ({ exec: inNamespace(ns(vm)), l2probe: join(NATIVE_BUILD, 'l2probe'), ifname: (nic) => nic.name, close: () => undefined }),
+    openTester: async (vm) => ({
+      exec: inNamespace(ns(vm)),
+      l2probe: join(NATIVE_BUILD, 'l2probe'),
+      ifname: (nic) => nic.name,
+      close: () => undefined,
+    }),
 
     linkEnd: (vm) => ns(vm),
 
@@ -87,12 +98,17 @@ export function netnsDriver(session: LabSession): NodeDriver {
     hostMemoryMiB: () => 0,
 
     shellArgv: (vm, _record, command) => {
-      if (!netnsExists(ns(vm))) throw new LabError({ code: 'STATE', message: `vm ${vm.name} is not running`, hint: 'Run `lab up` first.' });
+      if (!netnsExists(ns(vm)))
+        throw new LabError({ code: 'STATE', message: `vm ${vm.name} is not running`, hint: 'Run `lab up` first.' });
       return ['ip', 'netns', 'exec', ns(vm), ...(command.length ? command : [process.env.SHELL || '/bin/sh'])];
     },
 
     logArgv: (vm, _record, log, follow) => {
-      if (!('file' in log)) throw new LabError({ code: 'USAGE', message: `vm ${vm.name} is a netns node: it has no "${log.source}" log, only its apps' logs` });
+      if (!('file' in log))
+        throw new LabError({
+          code: 'USAGE',
+          message: `vm ${vm.name} is a netns node: it has no "${log.source}" log, only its apps' logs`,
+        });
       return hostFileLogArgv(log.file, follow);
     },
   };

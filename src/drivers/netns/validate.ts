@@ -8,5 +8,11 @@ const LOOPBACK = 'lo';
 export function validateNetnsNode(vm: Vm): SemanticProblem[] {
   return vm.nics
     .filter((n) => n.name === LOOPBACK)
-    .map((n) => problem(['vms', vm.name, 'nics', n.index, 'name'], `"${LOOPBACK}" is the loopback interface every namespace already has`, 'Give the NIC another name, such as dp0.'));
+    .map((n) =>
+      problem(
+        ['vms', vm.name, 'nics', n.index, 'name'],
+        `"${LOOPBACK}" is the loopback interface every namespace already has`,
+        'Give the NIC another name, such as dp0.',
+      ),
+    );
 }

@@ -29,12 +29,13 @@ export interface ProbeOptions {
 
 const PROBES = {
   kernel: { what: 'the guest kernel boots to its root mount', silence: 'the guest kernel' },
-  disk: { what: 'the guest image boots from its disk into init', silence: 'the guest image\'s boot' },
+  disk: { what: 'the guest image boots from its disk into init', silence: "the guest image's boot" },
   firmware: { what: 'the firmware runs (no guest kernel or disk at hand to try a full boot)', silence: 'the firmware' },
 } as const;
 
 export async function probeAccel(accel: Accel, profiles: QemuProfiles, o: ProbeOptions = {}): Promise<AccelProbe> {
-  if (accel === 'kvm' && !existsSync('/dev/kvm')) return { accel, works: false, ms: 0, depth: 'none', detail: '/dev/kvm does not exist' };
+  if (accel === 'kvm' && !existsSync('/dev/kvm'))
+    return { accel, works: false, ms: 0, depth: 'none', detail: '/dev/kvm does not exist' };
   const depth = o.kernel ? 'kernel' : o.disk ? 'disk' : 'firmware';
   const boot: ProbeBoot = o.kernel ? { kernel: o.kernel } : o.disk ? { disk: o.disk } : {};
   const markers: readonly string[] = PROBE_MARKERS[depth];
@@ -63,19 +64,31 @@ export async function probeAccel(accel: Accel, profiles: QemuProfiles, o: ProbeO
   const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
   // Once QEMU exits, what it printed last may still be in the pipe: read it before judging.
   const drained = child.exited.then(async (exit) => {
-    await Promise.race([new Promise((resolve) => child.stdout.once('close', resolve)), delay(1000, undefined, { ref: false })]);
+    await Promise.race([
+      new Promise((resolve) => child.stdout.once('close', resolve)),
+      delay(1000, undefined, { ref: false }),
+    ]);
     return exit;
   });
   const outcome = await Promise.race([seen.then(() => 'seen' as const), drained, timedOut]);
   clearTimeout(timer);
   child.kill();
-  const result = (works: boolean, detail: string): AccelProbe => ({ accel, works, ms: Date.now() - started, depth, detail });
+  const result = (works: boolean, detail: string): AccelProbe => ({
+    accel,
+    works,
+    ms: Date.now() - started,
+    depth,
+    detail,
+  });
   if (outcome === 'seen' || markers.some((m) => output.includes(m))) return result(true, what);
   if (outcome === 'timeout') {
     const silence = `${PROBES[depth].silence} ${depth !== 'firmware' && guestPrinted ? 'did not finish booting' : 'printed nothing'}`;
     return result(false, `${silence} within ${timeoutMs / 1000} s: guests hang under ${accel} here`);
   }
-  return result(false, outcome.error?.message ?? (output.trim().split('\n').pop() || `QEMU exited with ${outcome.code ?? outcome.signal}`));
+  return result(
+    false,
+    outcome.error?.message ?? (output.trim().split('\n').pop() || `QEMU exited with ${outcome.code ?? outcome.signal}`),
+  );
 }
 
 export interface AccelChoice {
@@ -122,9 +135,19 @@ function readProbeCache(file: string, boot: string): ProbeCache {
 }
 
 /** probeAccel('kvm'), remembered in `cacheFile` for this boot of the host; firmware-only verdicts are not kept. */
-export async function probeKvmCached(profiles: QemuProfiles, o: ProbeOptions, cacheFile?: string): Promise<AccelProbe & { cached: boolean }> {
+export async function probeKvmCached(
+  profiles: QemuProfiles,
+  o: ProbeOptions,
+  cacheFile?: string,
+): Promise<AccelProbe & { cached: boolean }> {
   const booted = o.kernel ?? o.disk ?? '';
-  const key = JSON.stringify([stamp('/dev/kvm'), profiles.binary, profiles.accel.kvm.cpu, booted, booted ? stamp(booted) : '']);
+  const key = JSON.stringify([
+    stamp('/dev/kvm'),
+    profiles.binary,
+    profiles.accel.kvm.cpu,
+    booted,
+    booted ? stamp(booted) : '',
+  ]);
   const cache = cacheFile ? readProbeCache(cacheFile, bootId()) : undefined;
   const hit = cache?.results[key];
   if (hit) return { ...hit, cached: true };
@@ -136,13 +159,22 @@ export async function probeKvmCached(profiles: QemuProfiles, o: ProbeOptions, ca
   return { ...result, cached: false };
 }
 
-export async function chooseAccel(wanted: 'auto' | Accel, profiles: QemuProfiles, o: ProbeOptions = {}, cacheFile?: string): Promise<AccelChoice> {
+export async function chooseAccel(
+  wanted: 'auto' | Accel,
+  profiles: QemuProfiles,
+  o: ProbeOptions = {},
+  cacheFile?: string,
+): Promise<AccelChoice> {
   if (wanted === 'tcg') return { accel: 'tcg', reason: 'accel: tcg in the spec' };
   const kvm = await probeKvmCached(profiles, o, cacheFile);
   const when = kvm.cached ? 'probed earlier this boot' : `probe boot in ${kvm.ms} ms`;
   if (kvm.works) return { accel: 'kvm', reason: `KVM works: ${kvm.detail} (${when})` };
   if (wanted === 'kvm') {
-    throw new LabError({ code: 'ENV_ACCEL', message: `accel: kvm, but KVM does not work here: ${kvm.detail}`, hint: 'Use accel: auto (falls back to TCG) or accel: tcg.' });
+    throw new LabError({
+      code: 'ENV_ACCEL',
+      message: `accel: kvm, but KVM does not work here: ${kvm.detail}`,
+      hint: 'Use accel: auto (falls back to TCG) or accel: tcg.',
+    });
   }
   return { accel: 'tcg', reason: `KVM unusable: ${kvm.detail} (${when}); falling back to TCG` };
 }

@@ -19,7 +19,20 @@ import { LOG_HEAD_BYTES, LOG_TAIL_BYTES } from '../../host/files.js';
 
 /** The NIC bound to vfio-pci or uio_pci_generic, on the hugepages lab reserved. */
 export function vmAppArgv(lab: Pick<Lab, 'name'>, app: App, pci: string): string[] {
-  return [appProgram(app, GUEST.nativeBuild), '-l', app.lcoreList, '-a', pci, '--file-prefix', dpdkFilePrefix(lab.name, app.name), ...app.eal_args, '--', '-p', '0', ...app.args];
+  return [
+    appProgram(app, GUEST.nativeBuild),
+    '-l',
+    app.lcoreList,
+    '-a',
+    pci,
+    '--file-prefix',
+    dpdkFilePrefix(lab.name, app.name),
+    ...app.eal_args,
+    '--',
+    '-p',
+    '0',
+    ...app.args,
+  ];
 }
 
 export function sshTarget(conn: Client, vm: string): AppTarget {
@@ -36,13 +49,19 @@ export function sshTarget(conn: Client, vm: string): AppTarget {
       const line = `mkdir -p ${shellQuote(dirname(log))} && : > ${shellQuote(log)} && chmod 0644 ${shellQuote(log)} && (setsid ${argv.map(shellQuote).join(' ')} > ${shellQuote(log)} 2>&1 < /dev/null & echo $!)`;
       const pid = Number((await sshRun(conn, `sudo sh -c ${shellQuote(line)}`)).trim());
       const ref = procRef(pid, await stat(pid));
-      if (!ref) throw new LabError({ code: 'PROCESS', message: `${argv[0]} exited at once in vm ${vm}`, hint: (await sshExec(conn, `sudo tail -n 12 ${shellQuote(log)}`)).stdout });
+      if (!ref)
+        throw new LabError({
+          code: 'PROCESS',
+          message: `${argv[0]} exited at once in vm ${vm}`,
+          hint: (await sshExec(conn, `sudo tail -n 12 ${shellQuote(log)}`)).stdout,
+        });
       return ref;
     },
     // Bounded as on the host (readBounded): the start, where the ready line is, and the end.
     readLog: async (log) => (await sshExec(conn, boundedCat(log), 30_000)).stdout,
     alive,
-    signal: async (ref, sig) => (await alive(ref)) && (await sshExec(conn, `sudo kill -${sig.replace('SIG', '')} ${ref.pid}`, 30_000)).code === 0,
+    signal: async (ref, sig) =>
+      (await alive(ref)) && (await sshExec(conn, `sudo kill -${sig.replace('SIG', '')} ${ref.pid}`, 30_000)).code === 0,
   };
 }
 
@@ -67,7 +86,12 @@ export async function openQemuTester(session: LabSession, vm: Vm, record: NodeRe
     l2probe: `${GUEST.nativeBuild}/l2probe`,
     ifname: (nic) => {
       const g = q.nics.find((n) => n.name === nic.name);
-      if (!g) throw new LabError({ code: 'STATE', message: `vm ${vm.name} has no record of its NIC ${nic.name} in the guest`, hint: 'Run `lab down` and `lab up` again.' });
+      if (!g)
+        throw new LabError({
+          code: 'STATE',
+          message: `vm ${vm.name} has no record of its NIC ${nic.name} in the guest`,
+          hint: 'Run `lab down` and `lab up` again.',
+        });
       return g.ifname;
     },
     close: () => conn.end(),
@@ -88,7 +112,11 @@ export async function openQemuAppHost(session: LabSession, vm: Vm, record: NodeR
     },
     give: async (nic) => void (await sshRun(conn, `${labNic} give ${nic.mac}`, 120_000)),
     argv: (app, _nic, taken) => {
-      if (!taken.pci) throw new LabError({ code: 'PROCESS', message: `lab-nic took ${vm.name}'s NIC but named no PCI function for DPDK` });
+      if (!taken.pci)
+        throw new LabError({
+          code: 'PROCESS',
+          message: `lab-nic took ${vm.name}'s NIC but named no PCI function for DPDK`,
+        });
       return vmAppArgv(lab, app, taken.pci);
     },
     close: () => conn.end(),

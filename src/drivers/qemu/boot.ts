@@ -34,7 +34,10 @@ export async function createDisks(paths: VmPaths, image: BaseImage, undo: Undo):
   remove();
   // A VM that never came up leaves no disk that looks like one that did.
   undo.push('remove the disk overlay and cloud-init seed', async () => remove());
-  await run(['qemu-img', 'create', '-q', '-f', 'qcow2', '-F', image.format, '-b', image.disk, paths.disk], { code: 'ENV_TOOL', what: 'creating the disk overlay' });
+  await run(['qemu-img', 'create', '-q', '-f', 'qcow2', '-F', image.format, '-b', image.disk, paths.disk], {
+    code: 'ENV_TOOL',
+    what: 'creating the disk overlay',
+  });
   // The overlay will hold the guest's saved RAM: the owner's alone, as the seed is.
   chmodSync(paths.disk, 0o600);
   await createSeed(paths);
@@ -42,7 +45,10 @@ export async function createDisks(paths: VmPaths, image: BaseImage, undo: Undo):
 
 /** The cloud-init seed from the rendered documents (a restored VM has the same devices attached as the one saved). */
 export async function createSeed(paths: VmPaths): Promise<void> {
-  await run(['cloud-localds', `--network-config=${paths.networkConfig}`, paths.seed, paths.userData, paths.metaData], { code: 'ENV_TOOL', what: 'writing the cloud-init seed' });
+  await run(['cloud-localds', `--network-config=${paths.networkConfig}`, paths.seed, paths.userData, paths.metaData], {
+    code: 'ENV_TOOL',
+    what: 'writing the cloud-init seed',
+  });
   // It holds the guest's SSH host private key.
   chmodSync(paths.seed, 0o600);
 }
@@ -51,7 +57,10 @@ export async function createTaps(labNs: string, vm: Vm, undo: Undo): Promise<voi
   const owner = await requireQemuUser();
   for (const nic of vm.nics) {
     await runPlan(tapCommands(labNs, nic, owner));
-    undo.push(`remove tap ${nic.hostIf}`, async () => void (await runQuiet(['ip', '-n', labNs, 'link', 'del', nic.hostIf])));
+    undo.push(
+      `remove tap ${nic.hostIf}`,
+      async () => void (await runQuiet(['ip', '-n', labNs, 'link', 'del', nic.hostIf])),
+    );
   }
 }
 
@@ -60,10 +69,16 @@ export async function startQemu(labNs: string, argv: string[], paths: VmPaths, u
   rmSync(paths.pid, { force: true });
   rmSync(paths.serial, { force: true });
   const r = await runQuiet(['ip', 'netns', 'exec', labNs, ...argv], { timeoutMs: 60_000 });
-  if (r.exitCode !== 0) throw new LabError({ code: 'PROCESS', message: `QEMU did not start (exit ${r.exitCode ?? r.signal})`, hint: tail(r.stderr || r.stdout, 10) });
+  if (r.exitCode !== 0)
+    throw new LabError({
+      code: 'PROCESS',
+      message: `QEMU did not start (exit ${r.exitCode ?? r.signal})`,
+      hint: tail(r.stderr || r.stdout, 10),
+    });
   const pid = Number(readFileSync(paths.pid, 'utf8').trim());
   const ref = procRef(pid);
-  if (!ref || !isAlive(ref)) throw new LabError({ code: 'PROCESS', message: 'QEMU exited right after starting', hint: serialTail(paths) });
+  if (!ref || !isAlive(ref))
+    throw new LabError({ code: 'PROCESS', message: 'QEMU exited right after starting', hint: serialTail(paths) });
   undo.push(`stop QEMU (pid ${pid})`, async () => void (await stopQemu(ref, paths)));
   return ref;
 }
@@ -85,7 +100,10 @@ async function stopQemuProcess(ref: ProcRef, paths: VmPaths): Promise<'gone' | '
   try {
     const qmp = await Qmp.open(paths.qmp, 3_000);
     // A wedged QEMU may take the command and never act on it: a short deadline, then signals.
-    const took = await qmp.execute('quit', undefined, 5_000).then(() => true, () => false);
+    const took = await qmp.execute('quit', undefined, 5_000).then(
+      () => true,
+      () => false,
+    );
     qmp.close();
     if (took && (await waitFor(() => !isAlive(ref), { timeoutMs: 10_000 }))) return 'quit';
   } catch {

@@ -14,7 +14,15 @@ import type { LabSession, LogRef, NodeDriver } from '../node.js';
 import { openQemuAppHost, openQemuTester } from './apps.js';
 import { createDisks, createSeed, createTaps, qemuPidFile, startQemu, stopQemu } from './boot.js';
 import { VmFileWriter, type VmFiles } from './files.js';
-import { CLOUD_INIT_BUILD_TIMEOUT_MS, collectDpdkBuild, endpoint, guestNics, setGuestClock, waitCloudInit, waitSsh } from './provision.js';
+import {
+  CLOUD_INIT_BUILD_TIMEOUT_MS,
+  collectDpdkBuild,
+  endpoint,
+  guestNics,
+  setGuestClock,
+  waitCloudInit,
+  waitSsh,
+} from './provision.js';
 import { qemuOf, sshPortFor, type GuestNic, type QemuRecord } from './record.js';
 import { discardSnapshot, readSnapshot, restoreArgv, saveSnapshot, snapshotKey } from './snapshot.js';
 
@@ -34,19 +42,39 @@ export function qemuDriver(session: LabSession): NodeDriver {
 
   const running = (vm: Vm, record: NodeRecord | undefined) => {
     const q = qemuOf(record);
-    if (!q || !isAlive(q.proc)) throw new LabError({ code: 'STATE', message: `vm ${vm.name} is not running`, hint: 'Run `lab up` first (`lab status` shows what runs).' });
+    if (!q || !isAlive(q.proc))
+      throw new LabError({
+        code: 'STATE',
+        message: `vm ${vm.name} is not running`,
+        hint: 'Run `lab up` first (`lab status` shows what runs).',
+      });
     return q;
   };
 
   /** Starts QEMU from the provisioned snapshot; on failure undoes what it made, so a cold boot can start clean. */
   /** Starts QEMU from the provisioned snapshot, on taps it makes (lab up) or that are there (lab reset). */
-  const restore = async (vm: Vm, vp: VmPaths, r: VmFiles, undo: Undo, makeTaps = true): Promise<{ proc: ProcRef; nics: GuestNic[] }> => {
+  const restore = async (
+    vm: Vm,
+    vp: VmPaths,
+    r: VmFiles,
+    undo: Undo,
+    makeTaps = true,
+  ): Promise<{ proc: ProcRef; nics: GuestNic[] }> => {
     const own = new Undo();
     try {
       if (!existsSync(vp.seed)) await createSeed(vp);
-      if (makeTaps) await reporter.step(`${vm.name}: multiqueue taps ${vm.nics.map((n) => `${n.hostIf} (queues=${n.queues})`).join(', ')}`, () => createTaps(paths.netns, vm, own));
-      const proc = await reporter.step(`${vm.name}: start QEMU from the provisioned snapshot (-loadvm)`, () => startQemu(paths.netns, restoreArgv(r.argv), vp, own));
-      const conn = await reporter.step(`${vm.name}: wait for SSH (127.0.0.1:${r.sshPort} in ${paths.netns}, pinned host key)`, () => waitSsh(endpoint(paths, vp, r.sshPort), vp, proc, reporter, RESTORE_SSH_TIMEOUT_MS));
+      if (makeTaps)
+        await reporter.step(
+          `${vm.name}: multiqueue taps ${vm.nics.map((n) => `${n.hostIf} (queues=${n.queues})`).join(', ')}`,
+          () => createTaps(paths.netns, vm, own),
+        );
+      const proc = await reporter.step(`${vm.name}: start QEMU from the provisioned snapshot (-loadvm)`, () =>
+        startQemu(paths.netns, restoreArgv(r.argv), vp, own),
+      );
+      const conn = await reporter.step(
+        `${vm.name}: wait for SSH (127.0.0.1:${r.sshPort} in ${paths.netns}, pinned host key)`,
+        () => waitSsh(endpoint(paths, vp, r.sshPort), vp, proc, reporter, RESTORE_SSH_TIMEOUT_MS),
+      );
       try {
         await setGuestClock(conn);
         const nics = await guestNics(conn, vm);
@@ -65,12 +93,31 @@ export function qemuDriver(session: LabSession): NodeDriver {
     const q = running(vm, record);
     // The system ssh client, so a shell is a real terminal, run inside the lab namespace where
     // QEMU's SSH forward listens; strict host key checking against lab's pin.
-    writeAtomic(paths.knownHosts, `[127.0.0.1]:${q.sshPort} ${readFileSync(vmPaths(paths.root, vm.name).hostPub, 'utf8').trim()}\n`);
+    writeAtomic(
+      paths.knownHosts,
+      `[127.0.0.1]:${q.sshPort} ${readFileSync(vmPaths(paths.root, vm.name).hostPub, 'utf8').trim()}\n`,
+    );
     return [
-      'ip', 'netns', 'exec', paths.netns, 'ssh', '-i', paths.sshKey, '-p', String(q.sshPort),
-      '-o', `UserKnownHostsFile=${paths.knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'IdentitiesOnly=yes',
-      '-o', 'LogLevel=ERROR', ...(command.length ? [] : ['-t']),
-      `${GUEST.user}@127.0.0.1`, ...command,
+      'ip',
+      'netns',
+      'exec',
+      paths.netns,
+      'ssh',
+      '-i',
+      paths.sshKey,
+      '-p',
+      String(q.sshPort),
+      '-o',
+      `UserKnownHostsFile=${paths.knownHosts}`,
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      'IdentitiesOnly=yes',
+      '-o',
+      'LogLevel=ERROR',
+      ...(command.length ? [] : ['-t']),
+      `${GUEST.user}@127.0.0.1`,
+      ...command,
     ];
   };
 
@@ -95,54 +142,94 @@ export function qemuDriver(session: LabSession): NodeDriver {
       // A lab up killed outright leaves its QEMU running with no record: its disk is not ours to replace.
       const orphan = qemuPidFile(vp);
       if (orphan && isAlive(orphan)) {
-        throw new LabError({ code: 'STATE', message: `a QEMU of vm ${vm.name} (pid ${orphan.pid}) still runs from an earlier lab up that did not finish; its disk and taps were left as they are`, hint: 'Run `lab down` to stop it and clean up what that run made, then `lab up`.' });
+        throw new LabError({
+          code: 'STATE',
+          message: `a QEMU of vm ${vm.name} (pid ${orphan.pid}) still runs from an earlier lab up that did not finish; its disk and taps were left as they are`,
+          hint: 'Run `lab down` to stop it and clean up what that run made, then `lab up`.',
+        });
       }
-      const r = await reporter.step(`${vm.name}: render qemu.sh and the cloud-init seed`, () => files.write(vm, paths.root, port(vm.name, state)));
+      const r = await reporter.step(`${vm.name}: render qemu.sh and the cloud-init seed`, () =>
+        files.write(vm, paths.root, port(vm.name, state)),
+      );
       reporter.note(`  ${vm.name}: accelerator ${r.accel.accel} (${r.accel.reason})`);
       const startedAt = new Date().toISOString();
-      const record = (proc: ProcRef, nics: GuestNic[]): QemuRecord => ({ driver: 'qemu', startedAt, qemu: { proc, sshPort: r.sshPort, accel: r.accel.accel, accelReason: r.accel.reason, nics } });
+      const record = (proc: ProcRef, nics: GuestNic[]): QemuRecord => ({
+        driver: 'qemu',
+        startedAt,
+        qemu: { proc, sshPort: r.sshPort, accel: r.accel.accel, accelReason: r.accel.reason, nics },
+      });
       const key = snapshotKey({ argv: r.argv, sshPort: r.sshPort, image: image.dir, ...r.seed });
       const snapshot = readSnapshot(vp);
       if (snapshot?.key === key) {
         const restored = await restore(vm, vp, r, undo).catch((err: unknown) => {
           if (isInterrupt(err)) throw err;
-          reporter.note(`  ${vm.name}: the provisioned snapshot did not restore, so it is discarded and the VM boots cold: ${(err as Error).message}`);
+          reporter.note(
+            `  ${vm.name}: the provisioned snapshot did not restore, so it is discarded and the VM boots cold: ${(err as Error).message}`,
+          );
           discardSnapshot(vp);
           return undefined;
         });
         if (restored) return record(restored.proc, restored.nics);
       } else if (snapshot) {
-        reporter.note(`  ${vm.name}: the provisioned snapshot was made from another image, QEMU command line, cloud-init seed or native sources: booting cold`);
+        reporter.note(
+          `  ${vm.name}: the provisioned snapshot was made from another image, QEMU command line, cloud-init seed or native sources: booting cold`,
+        );
         discardSnapshot(vp);
       }
       await reporter.step(`${vm.name}: disk overlay and cloud-init seed`, () => createDisks(vp, image, undo));
-      await reporter.step(`${vm.name}: multiqueue taps ${vm.nics.map((n) => `${n.hostIf} (queues=${n.queues})`).join(', ')}`, () => createTaps(paths.netns, vm, undo));
-      const proc = await reporter.step(`${vm.name}: start QEMU in ${paths.netns}`, () => startQemu(paths.netns, r.argv, vp, undo));
+      await reporter.step(
+        `${vm.name}: multiqueue taps ${vm.nics.map((n) => `${n.hostIf} (queues=${n.queues})`).join(', ')}`,
+        () => createTaps(paths.netns, vm, undo),
+      );
+      const proc = await reporter.step(`${vm.name}: start QEMU in ${paths.netns}`, () =>
+        startQemu(paths.netns, r.argv, vp, undo),
+      );
       const ep = endpoint(paths, vp, r.sshPort);
-      const conn = await reporter.step(`${vm.name}: wait for SSH (127.0.0.1:${ep.port} in ${paths.netns}, pinned host key)`, () => waitSsh(ep, vp, proc, reporter));
+      const conn = await reporter.step(
+        `${vm.name}: wait for SSH (127.0.0.1:${ep.port} in ${paths.netns}, pinned host key)`,
+        () => waitSsh(ep, vp, proc, reporter),
+      );
       let nics: GuestNic[];
       try {
         const build = files.dpdkBuild;
         const builds = build !== undefined && !existsSync(build.file);
-        const building = builds ? `DPDK ${lab.dpdk.version} from its release tarball, then the apps` : build ? `DPDK ${lab.dpdk.version} from the host's build cache, then the apps` : 'the apps';
-        await reporter.step(`${vm.name}: wait for cloud-init (it builds ${building} in the guest)`, () => waitCloudInit(conn, reporter, builds ? CLOUD_INIT_BUILD_TIMEOUT_MS : undefined));
+        const building = builds
+          ? `DPDK ${lab.dpdk.version} from its release tarball, then the apps`
+          : build
+            ? `DPDK ${lab.dpdk.version} from the host's build cache, then the apps`
+            : 'the apps';
+        await reporter.step(`${vm.name}: wait for cloud-init (it builds ${building} in the guest)`, () =>
+          waitCloudInit(conn, reporter, builds ? CLOUD_INIT_BUILD_TIMEOUT_MS : undefined),
+        );
         if (builds) {
-          const kept = await reporter.step(`${vm.name}: keep the guest's DPDK build in the host cache`, () => collectDpdkBuild(conn, build.file));
-          if (kept) reporter.note(`  ${vm.name}: DPDK build cached as ${build.file}; the next lab with this tarball, build options and image installs it without building`);
+          const kept = await reporter.step(`${vm.name}: keep the guest's DPDK build in the host cache`, () =>
+            collectDpdkBuild(conn, build.file),
+          );
+          if (kept)
+            reporter.note(
+              `  ${vm.name}: DPDK build cached as ${build.file}; the next lab with this tarball, build options and image installs it without building`,
+            );
         }
         nics = await reporter.step(`${vm.name}: read the guest's NICs (ethtool -l)`, () => guestNics(conn, vm));
       } finally {
         // Before the snapshot: a restored guest would hold a TCP connection no one is at the other end of.
         conn.end();
       }
-      await reporter.step(`${vm.name}: save the provisioned snapshot (savevm, for the next lab up)`, () => saveSnapshot(vp, key, nics));
+      await reporter.step(`${vm.name}: save the provisioned snapshot (savevm, for the next lab up)`, () =>
+        saveSnapshot(vp, key, nics),
+      );
       return record(proc, nics);
     },
 
     async reset(vm, record) {
       const q = running(vm, record);
       const vp = vmPaths(paths.root, vm.name);
-      if (!readSnapshot(vp)) throw new LabError({ code: 'STATE', message: `vm ${vm.name} has no provisioned snapshot to return to`, hint: 'lab up saves one when it provisions a VM: run `lab down` then `lab up`.' });
+      if (!readSnapshot(vp))
+        throw new LabError({
+          code: 'STATE',
+          message: `vm ${vm.name} has no provisioned snapshot to return to`,
+          hint: 'lab up saves one when it provisions a VM: run `lab down` then `lab up`.',
+        });
       // A fresh QEMU from the snapshot, as lab up's warm start does: loadvm into the running QEMU
       // also loads the user-mode network's saved state over the live one, and SSH could hang there.
       const r = await files.write(vm, paths.root, q.sshPort);
@@ -172,7 +259,11 @@ export function qemuDriver(session: LabSession): NodeDriver {
       const q = qemuOf(record);
       if (!q) return { netns: paths.netns };
       return {
-        netns: paths.netns, accel: q.accel, accelReason: q.accelReason, sshPort: q.sshPort, pid: q.proc.pid,
+        netns: paths.netns,
+        accel: q.accel,
+        accelReason: q.accelReason,
+        sshPort: q.sshPort,
+        pid: q.proc.pid,
         guestNics: q.nics.map((n) => ({ name: n.name, ifname: n.ifname, combined: n.combined })),
       };
     },
@@ -193,12 +284,23 @@ export function qemuDriver(session: LabSession): NodeDriver {
       const vp = vmPaths(paths.root, vm.name);
       const running = qemuOf(record) !== undefined && isAlive(qemuOf(record)!.proc);
       return [
-        { file: 'serial.log', what: 'the tail of the serial console', argv: hostFileLogArgv(vp.serial, false), lastLines: 300 },
+        {
+          file: 'serial.log',
+          what: 'the tail of the serial console',
+          argv: hostFileLogArgv(vp.serial, false),
+          lastLines: 300,
+        },
         { file: 'qemu.sh', what: 'the rendered QEMU command line and the steps lab up took', copy: vp.script },
-        ...(running ? [
-          { file: 'cloud-init-output.log', what: 'what cloud-init printed while provisioning', argv: sshArgv(vm, record, ['sudo', 'cat', GUEST.cloudInitLog]) },
-          { file: 'dmesg.log', what: "the guest kernel's messages", argv: sshArgv(vm, record, ['sudo', 'dmesg']) },
-        ] : []),
+        ...(running
+          ? [
+              {
+                file: 'cloud-init-output.log',
+                what: 'what cloud-init printed while provisioning',
+                argv: sshArgv(vm, record, ['sudo', 'cat', GUEST.cloudInitLog]),
+              },
+              { file: 'dmesg.log', what: "the guest kernel's messages", argv: sshArgv(vm, record, ['sudo', 'dmesg']) },
+            ]
+          : []),
       ];
     },
 
@@ -206,7 +308,8 @@ export function qemuDriver(session: LabSession): NodeDriver {
       const guestFile = (file: string) => sshArgv(vm, record, ['sudo', follow ? 'tail -n +1 -F' : 'cat', file]);
       if ('file' in log) return guestFile(log.file);
       if (log.source === 'cloud-init') return guestFile(GUEST.cloudInitLog);
-      if (log.source !== 'serial') throw new LabError({ code: 'USAGE', message: `vm ${vm.name} has no log "${log.source}"` });
+      if (log.source !== 'serial')
+        throw new LabError({ code: 'USAGE', message: `vm ${vm.name} has no log "${log.source}"` });
       return hostFileLogArgv(vmPaths(paths.root, vm.name).serial, follow);
     },
   };

@@ -46,7 +46,12 @@ export class VmFileWriter {
     const { image } = this.session;
     // The probe boots the guest's own kernel once the image has one, a downloaded image from its own
     // disk; before the image is there, only the firmware.
-    const boot = image.kernel && existsSync(image.kernel) ? { kernel: image.kernel } : image.kind === 'download' && existsSync(image.disk) ? { disk: image.disk } : {};
+    const boot =
+      image.kernel && existsSync(image.kernel)
+        ? { kernel: image.kernel }
+        : image.kind === 'download' && existsSync(image.disk)
+          ? { disk: image.disk }
+          : {};
     let choice = this.accels.get(wanted);
     if (!choice) this.accels.set(wanted, (choice = chooseAccel(wanted, this.profiles, boot, accelCacheFile())));
     return choice;
@@ -70,12 +75,36 @@ export class VmFileWriter {
     const dpdkBuild = this.dpdkBuild && existsSync(this.dpdkBuild.file) ? this.dpdkBuild.file : undefined;
     if (dpdkBuild) await checkSealed(sealIndex(dpdkBuildCacheRoot()), [dpdkBuild], 'a cached DPDK build');
     const runAs = qemuRunAs();
-    const rendered = renderVm(lab, vm, { netns: this.session.paths.netns, accel: accel.accel, sshPort, image, paths, dpdkBuild, ...(runAs ? { runAs } : {}) }, this.profiles, assets);
+    const rendered = renderVm(
+      lab,
+      vm,
+      {
+        netns: this.session.paths.netns,
+        accel: accel.accel,
+        sshPort,
+        image,
+        paths,
+        dpdkBuild,
+        ...(runAs ? { runAs } : {}),
+      },
+      this.profiles,
+      assets,
+    );
     writeAtomic(paths.script, rendered.script, 0o755);
     // user-data carries the guest's private host key.
     writeAtomic(paths.userData, rendered.seed.userData, 0o600);
     writeAtomic(paths.metaData, rendered.seed.metaData);
     writeAtomic(paths.networkConfig, rendered.seed.networkConfig);
-    return { ...rendered, accel, sshPort, files: { script: paths.script, userData: paths.userData, metaData: paths.metaData, networkConfig: paths.networkConfig } };
+    return {
+      ...rendered,
+      accel,
+      sshPort,
+      files: {
+        script: paths.script,
+        userData: paths.userData,
+        metaData: paths.metaData,
+        networkConfig: paths.networkConfig,
+      },
+    };
   }
 }

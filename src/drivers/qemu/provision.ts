@@ -22,48 +22,87 @@ export const CLOUD_INIT_BUILD_TIMEOUT_MS = 4 * 3_600_000;
 const POLL_TIMEOUT_MS = 60_000;
 
 export function endpoint(lab: LabPaths, vm: VmPaths, port: number): SshEndpoint {
-  return { netns: lab.netns, port, user: GUEST.user, privateKey: readFileSync(lab.sshKey, 'utf8'), hostKey: readFileSync(vm.hostPub, 'utf8') };
+  return {
+    netns: lab.netns,
+    port,
+    user: GUEST.user,
+    privateKey: readFileSync(lab.sshKey, 'utf8'),
+    hostKey: readFileSync(vm.hostPub, 'utf8'),
+  };
 }
 
-export async function waitSsh(ep: SshEndpoint, paths: VmPaths, ref: ProcRef, reporter: Reporter, timeoutMs = SSH_TIMEOUT_MS): Promise<Client> {
+export async function waitSsh(
+  ep: SshEndpoint,
+  paths: VmPaths,
+  ref: ProcRef,
+  reporter: Reporter,
+  timeoutMs = SSH_TIMEOUT_MS,
+): Promise<Client> {
   try {
     return await waitForSsh(ep, timeoutMs, (last) => {
-      if (!isAlive(ref)) throw new LabError({ code: 'PROCESS', message: 'QEMU exited while lab waited for SSH', hint: serialTail(paths) });
+      if (!isAlive(ref))
+        throw new LabError({
+          code: 'PROCESS',
+          message: 'QEMU exited while lab waited for SSH',
+          hint: serialTail(paths),
+        });
       reporter.note(`  … still waiting for SSH (${last}); serial: ${serialTail(paths, 1)}`);
     });
   } catch (err) {
-    if (err instanceof LabError) throw new LabError(err.problems.map((p) => ({ ...p, hint: `${p.hint ? `${p.hint}\n` : ''}last lines of the serial console (${paths.serial}):\n${serialTail(paths)}` })));
+    if (err instanceof LabError)
+      throw new LabError(
+        err.problems.map((p) => ({
+          ...p,
+          hint: `${p.hint ? `${p.hint}\n` : ''}last lines of the serial console (${paths.serial}):\n${serialTail(paths)}`,
+        })),
+      );
     throw err;
   }
 }
 
 /** Polls cloud-init, showing what it is doing, and stops at the first sign of failure. */
-export async function waitCloudInit(conn: Client, reporter: Reporter, timeoutMs = CLOUD_INIT_TIMEOUT_MS): Promise<void> {
+export async function waitCloudInit(
+  conn: Client,
+  reporter: Reporter,
+  timeoutMs = CLOUD_INIT_TIMEOUT_MS,
+): Promise<void> {
   let shown = '';
   let status = '';
-  const done = await waitFor(async () => {
-    // A guest busy building (two VMs under TCG on two CPUs) can take long to answer one poll: that is
-    // no failure, only the overall deadline is.
-    const polled = await sshExec(conn, 'cloud-init status --long', POLL_TIMEOUT_MS).catch((err: unknown) => {
-      if (err instanceof LabError && err.problems[0]?.code === 'TIMEOUT') return undefined;
-      throw err;
+  const done = await waitFor(
+    async () => {
+      // A guest busy building (two VMs under TCG on two CPUs) can take long to answer one poll: that is
+      // no failure, only the overall deadline is.
+      const polled = await sshExec(conn, 'cloud-init status --long', POLL_TIMEOUT_MS).catch((err: unknown) => {
+        if (err instanceof LabError && err.problems[0]?.code === 'TIMEOUT') return undefined;
+        throw err;
+      });
+      if (!polled) return false;
+      status = polled.stdout;
+      const state = /^status: (\w+)/m.exec(status)?.[1] ?? 'unknown';
+      if (state === 'done') return true;
+      if (state === 'error' || state === 'degraded') {
+        const log = await sshExec(conn, `sudo tail -n 25 ${GUEST.cloudInitLog}`, 30_000);
+        throw new LabError({
+          code: 'PROCESS',
+          message: `cloud-init failed in the guest (status: ${state})`,
+          hint: `${status.trim()}\n--- ${GUEST.cloudInitLog} ---\n${log.stdout.trim()}`,
+        });
+      }
+      const last = (await sshExec(conn, `sudo tail -n 1 ${GUEST.cloudInitLog} 2>/dev/null`, 30_000)).stdout.trim();
+      if (last && last !== shown) {
+        shown = last;
+        reporter.note(`  … cloud-init: ${last.slice(0, 160)}`);
+      }
+      return false;
+    },
+    { timeoutMs, everyMs: 3000 },
+  );
+  if (!done)
+    throw new LabError({
+      code: 'TIMEOUT',
+      message: `cloud-init did not finish within ${timeoutMs / 1000} s`,
+      hint: status,
     });
-    if (!polled) return false;
-    status = polled.stdout;
-    const state = /^status: (\w+)/m.exec(status)?.[1] ?? 'unknown';
-    if (state === 'done') return true;
-    if (state === 'error' || state === 'degraded') {
-      const log = await sshExec(conn, `sudo tail -n 25 ${GUEST.cloudInitLog}`, 30_000);
-      throw new LabError({ code: 'PROCESS', message: `cloud-init failed in the guest (status: ${state})`, hint: `${status.trim()}\n--- ${GUEST.cloudInitLog} ---\n${log.stdout.trim()}` });
-    }
-    const last = (await sshExec(conn, `sudo tail -n 1 ${GUEST.cloudInitLog} 2>/dev/null`, 30_000)).stdout.trim();
-    if (last && last !== shown) {
-      shown = last;
-      reporter.note(`  … cloud-init: ${last.slice(0, 160)}`);
-    }
-    return false;
-  }, { timeoutMs, everyMs: 3000 });
-  if (!done) throw new LabError({ code: 'TIMEOUT', message: `cloud-init did not finish within ${timeoutMs / 1000} s`, hint: status });
 }
 
 /** A restored guest's clock is the snapshot's: set it to now, so nothing in it believes time stood still (or hours passed). */
@@ -77,11 +116,22 @@ export async function guestNics(conn: Client, vm: Vm): Promise<GuestNic[]> {
   const out: GuestNic[] = [];
   for (const nic of vm.nics) {
     const link = links.find((l) => l.address?.toLowerCase() === nic.mac);
-    if (!link) throw new LabError({ code: 'PROCESS', message: `the guest has no interface with MAC ${nic.mac} (${vm.name}.${nic.name})`, hint: links.map((l) => `${l.ifname} ${l.address ?? ''}`).join('\n') });
+    if (!link)
+      throw new LabError({
+        code: 'PROCESS',
+        message: `the guest has no interface with MAC ${nic.mac} (${vm.name}.${nic.name})`,
+        hint: links.map((l) => `${l.ifname} ${l.address ?? ''}`).join('\n'),
+      });
     const channels = await sshRun(conn, `/usr/sbin/ethtool -l ${link.ifname}`);
     const [max, current] = channels.split(/Current hardware settings:/);
     const combined = (text = '') => Number(/Combined:\s+(\d+)/.exec(text)?.[1] ?? 0);
-    out.push({ name: nic.name, mac: nic.mac, ifname: link.ifname, combined: combined(current), maxCombined: combined(max) });
+    out.push({
+      name: nic.name,
+      mac: nic.mac,
+      ifname: link.ifname,
+      combined: combined(current),
+      maxCombined: combined(max),
+    });
   }
   return out;
 }

@@ -38,7 +38,9 @@ export interface SnapshotSources {
 export function snapshotKey(s: SnapshotSources): string {
   const forward = `hostfwd=tcp:127.0.0.1:${s.sshPort}-:22`;
   const argv = s.argv.map((a) => a.replace(forward, 'hostfwd=tcp:127.0.0.1:PORT-:22'));
-  return createHash('sha256').update(JSON.stringify({ ...s, argv, sshPort: undefined })).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify({ ...s, argv, sshPort: undefined }))
+    .digest('hex');
 }
 
 export function readSnapshot(paths: VmPaths): SnapshotMeta | undefined {
@@ -71,10 +73,18 @@ export async function saveSnapshot(paths: VmPaths, key: string, nics: GuestNic[]
   const started = Date.now();
   const said = await hmp(paths, `savevm ${SNAPSHOT_TAG}`, 300_000);
   // HMP answers a failure in words, not as a QMP error.
-  if (said.trim()) throw new LabError({ code: 'PROCESS', message: 'QEMU could not save the provisioned snapshot', hint: said.trim() });
+  if (said.trim())
+    throw new LabError({ code: 'PROCESS', message: 'QEMU could not save the provisioned snapshot', hint: said.trim() });
   const listed = await hmp(paths, 'info snapshots', 30_000);
-  if (!listed.includes(SNAPSHOT_TAG)) throw new LabError({ code: 'PROCESS', message: 'QEMU saved no provisioned snapshot', hint: listed.trim() });
-  const meta: SnapshotMeta = { key, tag: SNAPSHOT_TAG, savedAt: new Date().toISOString(), saveMs: Date.now() - started, nics };
+  if (!listed.includes(SNAPSHOT_TAG))
+    throw new LabError({ code: 'PROCESS', message: 'QEMU saved no provisioned snapshot', hint: listed.trim() });
+  const meta: SnapshotMeta = {
+    key,
+    tag: SNAPSHOT_TAG,
+    savedAt: new Date().toISOString(),
+    saveMs: Date.now() - started,
+    nics,
+  };
   writeAtomic(paths.snapshot, `${JSON.stringify(meta, null, 2)}\n`);
   return meta;
 }

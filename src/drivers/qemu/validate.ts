@@ -27,27 +27,57 @@ export function validateQemuNode(vm: Vm, lab: Lab): SemanticProblem[] {
   const at = ['vms', vm.name];
   const out: SemanticProblem[] = [];
   for (const nic of vm.nics.filter((n) => n.name === MANAGEMENT_NIC)) {
-    out.push(problem([...at, 'nics', nic.index, 'name'], `"${MANAGEMENT_NIC}" is the guest's name for its management NIC (SSH)`, 'Give the data-plane NIC another name, such as dp0.'));
+    out.push(
+      problem(
+        [...at, 'nics', nic.index, 'name'],
+        `"${MANAGEMENT_NIC}" is the guest's name for its management NIC (SSH)`,
+        'Give the data-plane NIC another name, such as dp0.',
+      ),
+    );
   }
   const drivers = lab.dpdk.source === 'release' ? lab.dpdk.build.drivers : [];
   const missing = drivers.length ? NIC_DRIVERS.filter((d) => !drivers.some((w) => globMatch(w, d))) : [];
   // One problem per lab, not per node.
   if (missing.length && !reported.has(lab)) {
     reported.add(lab);
-    out.push(problem(['dpdk', 'build', 'drivers'], `builds no ${missing.join(' or ')}, which QEMU nodes' virtio NICs need: the apps would find no port, after the whole build`, `Add ${missing.join(' and ')} to dpdk.build.drivers.`));
+    out.push(
+      problem(
+        ['dpdk', 'build', 'drivers'],
+        `builds no ${missing.join(' or ')}, which QEMU nodes' virtio NICs need: the apps would find no port, after the whole build`,
+        `Add ${missing.join(' and ')} to dpdk.build.drivers.`,
+      ),
+    );
   }
   if (vm.hugepagesMiB > vm.memoryMiB - KERNEL_HEADROOM_MIB) {
-    out.push(problem([...at, 'hugepages'], `${vm.hugepages.count} × ${vm.hugepages.size} hugepages (${vm.hugepagesMiB} MiB) do not fit in ${vm.memoryMiB} MiB of memory`, `Leave at least ${KERNEL_HEADROOM_MIB} MiB for the guest kernel: lower hugepages.count or raise memory.`));
+    out.push(
+      problem(
+        [...at, 'hugepages'],
+        `${vm.hugepages.count} × ${vm.hugepages.size} hugepages (${vm.hugepagesMiB} MiB) do not fit in ${vm.memoryMiB} MiB of memory`,
+        `Leave at least ${KERNEL_HEADROOM_MIB} MiB for the guest kernel: lower hugepages.count or raise memory.`,
+      ),
+    );
   }
   if (new Set(vm.nics.map((n) => n.driver)).size > 1) {
-    out.push(problem([...at, 'nics'], 'mixes vfio-pci and uio_pci_generic NICs in one VM', 'vfio-pci needs the q35 machine with a virtual IOMMU, under which uio_pci_generic cannot do DMA: pick one driver per VM.'));
+    out.push(
+      problem(
+        [...at, 'nics'],
+        'mixes vfio-pci and uio_pci_generic NICs in one VM',
+        'vfio-pci needs the q35 machine with a virtual IOMMU, under which uio_pci_generic cannot do DMA: pick one driver per VM.',
+      ),
+    );
   }
   const management = subnetOf(parseCidr(MANAGEMENT_SUBNET)!);
   for (const nic of vm.nics) {
     const cidr = parseCidr(nic.ip);
     // A data-plane NIC there would give the guest two routes into one subnet.
     if (cidr && cidr.prefix >= 8 && overlaps(subnetOf(cidr), management)) {
-      out.push(problem([...at, 'nics', nic.index, 'ip'], `subnet of ${nic.ip} overlaps ${MANAGEMENT_SUBNET}, the management network QEMU's user-mode networking gives every VM`, 'The guest would have two routes into one subnet and SSH could go out the data-plane NIC: use another subnet, such as 10.10.0.2/24.'));
+      out.push(
+        problem(
+          [...at, 'nics', nic.index, 'ip'],
+          `subnet of ${nic.ip} overlaps ${MANAGEMENT_SUBNET}, the management network QEMU's user-mode networking gives every VM`,
+          'The guest would have two routes into one subnet and SSH could go out the data-plane NIC: use another subnet, such as 10.10.0.2/24.',
+        ),
+      );
     }
   }
   return out;
