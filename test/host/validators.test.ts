@@ -100,16 +100,15 @@ describe('QEMU accepts the rendered VM', () => {
         });
 
         expect(await qmp.execute<{ status: string }>('query-status')).toMatchObject({ status: 'prelaunch' });
-        const buses =
-          await qmp.execute<
-            Array<{
-              devices: Array<{
-                qdev_id: string;
-                id: { vendor: number; device: number };
-                class_info: { class: number };
-              }>;
-            }>
-          >('query-pci');
+        const buses = await qmp.execute<
+          Array<{
+            devices: Array<{
+              qdev_id: string;
+              id: { vendor: number; device: number };
+              class_info: { class: number };
+            }>;
+          }>
+        >('query-pci');
         const nic = buses.flatMap((b) => b.devices).find((d) => d.qdev_id === 'dp0-dev');
         expect(nic, 'query-pci lists the data-plane NIC').toBeDefined();
         expect(nic!.id.vendor).toBe(0x1af4);
