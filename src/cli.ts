@@ -70,6 +70,17 @@ cli
   );
 
 cli
+  .command('migrate', "Rewrite a spec in lab 0.1's words (vms, driver, host_ip, vm, host) in today's, comments kept")
+  .option(...fileOption)
+  .option('--write', 'Save the result in place (else: print it on stdout)')
+  .option('--json', 'Machine-readable output')
+  .action(
+    action(async (opts: { file: string; write?: boolean; json?: boolean }) =>
+      (await import('./commands/migrate.js')).migrate(opts),
+    ),
+  );
+
+cli
   .command(
     'render',
     'Write every generated file (qemu.sh, user-data, meta-data, network-config) without starting anything',
@@ -103,27 +114,29 @@ cli
   .action(action(async (opts: FileOpts) => (await lifecycle()).up(opts)));
 cli
   .command(
-    'reset [vm]',
+    'reset [node]',
     'Back to the provisioned state in seconds: stop every app, give NICs back, restart each QEMU VM from its provisioned snapshot',
   )
   .option(...fileOption)
   .option('--json', 'Machine-readable output')
-  .action(action(async (vm: string | undefined, opts: FileOpts) => (await lifecycle()).reset(vm, opts)));
+  .action(action(async (node: string | undefined, opts: FileOpts) => (await lifecycle()).reset(node, opts)));
 cli
-  .command('status [vm]', "Each VM's and app's state, or one VM's")
+  .command('status [node]', "Each node's and app's state, or one node's")
   .option(...fileOption)
   .option('--json', 'Machine-readable output')
-  .action(action(async (vm: string | undefined, opts: FileOpts) => (await lifecycle()).status(vm, opts)));
+  .action(action(async (node: string | undefined, opts: FileOpts) => (await lifecycle()).status(node, opts)));
 cli
   .command(
-    'down [vm]',
-    'Stop apps and VMs, remove namespaces, taps and veths; keep the image cache. With a VM, only that one',
+    'down [node]',
+    'Stop apps and nodes, remove namespaces, taps and veths; keep the image cache. With a node, only that one',
   )
   .option(...fileOption)
   .option('--purge', 'Also remove the state folder')
   .option('--json', 'Machine-readable output')
   .action(
-    action(async (vm: string | undefined, opts: FileOpts & { purge?: boolean }) => (await lifecycle()).down(vm, opts)),
+    action(async (node: string | undefined, opts: FileOpts & { purge?: boolean }) =>
+      (await lifecycle()).down(node, opts),
+    ),
   );
 cli
   .command('run <app>', 'Take the NIC from the kernel, start the app, wait for its ready line')
@@ -210,20 +223,23 @@ reportOptions(
     .option('--json', 'Machine-readable output'),
 ).action(action(async (opts: ReportOpts) => (await lifecycle()).test(opts)));
 cli
-  .command('ssh <vm> [...cmd]', 'A shell on a VM, or one command (after --) with its exit code passed through')
+  .command('ssh <node> [...cmd]', 'A shell on a node, or one command (after --) with its exit code passed through')
   .option(...fileOption)
   .action(
-    action(async (vm: string, cmd: string[], opts: FileOpts & { '--'?: string[] }) =>
-      (await lifecycle()).ssh(vm, [...cmd, ...(opts['--'] ?? [])], opts),
+    action(async (node: string, cmd: string[], opts: FileOpts & { '--'?: string[] }) =>
+      (await lifecycle()).ssh(node, [...cmd, ...(opts['--'] ?? [])], opts),
     ),
   );
 cli
-  .command('logs <vm> [source]', "A VM's serial console (default), its cloud-init output, or an app's log")
+  .command(
+    'logs <node> [source]',
+    "A node's own log (a VM's serial console by default, its cloud-init output) or an app's log",
+  )
   .option(...fileOption)
   .option('-F, --follow', 'Keep following')
   .action(
-    action(async (vm: string, source: string | undefined, opts: FileOpts & { follow?: boolean }) =>
-      (await lifecycle()).logs(vm, source, opts),
+    action(async (node: string, source: string | undefined, opts: FileOpts & { follow?: boolean }) =>
+      (await lifecycle()).logs(node, source, opts),
     ),
   );
 

@@ -6,6 +6,8 @@ export type ErrorCode =
   | 'SPEC_YAML'
   | 'SPEC_SCHEMA'
   | 'SPEC_SEMANTIC'
+  /** A warning, never an error: the spec says a word of lab 0.1 that has a new name. */
+  | 'SPEC_OLD_WORD'
   | 'USAGE'
   | 'ENV_TOOL'
   | 'ENV_ACCEL'
@@ -25,7 +27,7 @@ export interface Location {
 export interface Problem {
   code: ErrorCode;
   message: string;
-  /** The spec field, as a path like vms.dut.nics[0].queues. */
+  /** The spec field, as a path like nodes.dut.nics[0].queues. */
   path?: string;
   location?: Location;
   /** What to do about it, when there is something better to say than the message. */
@@ -40,6 +42,7 @@ const EXIT_OF: Record<ErrorCode, number> = {
   SPEC_YAML: EXIT.usage,
   SPEC_SCHEMA: EXIT.usage,
   SPEC_SEMANTIC: EXIT.usage,
+  SPEC_OLD_WORD: EXIT.usage,
   USAGE: EXIT.usage,
   ENV_TOOL: EXIT.env,
   ENV_ACCEL: EXIT.env,

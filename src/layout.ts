@@ -23,7 +23,7 @@ export interface LabPaths {
   evidence: string;
 }
 
-export interface VmPaths {
+export interface NodePaths {
   dir: string;
   disk: string;
   seed: string;
@@ -63,8 +63,8 @@ export function labPaths(lab: { file: string; name: string }): LabPaths {
 }
 
 /** `root` lets `lab render --out DIR` write the same tree somewhere else. */
-export function vmPaths(root: string, vm: string): VmPaths {
-  const dir = join(root, 'vms', vm);
+export function nodePaths(root: string, node: string): NodePaths {
+  const dir = join(root, 'nodes', node);
   return {
     dir,
     disk: join(dir, 'disk.qcow2'),
@@ -89,13 +89,13 @@ export function labNamespace(lab: string): string {
 }
 
 /** The namespace a netns node lives in. */
-export function nodeNamespace(lab: string, vm: string): string {
-  return `lab-${lab}-${vm}`;
+export function nodeNamespace(lab: string, node: string): string {
+  return `lab-${lab}-${node}`;
 }
 
 /** A NIC's interface in the lab namespace (its tap or veth end); the schema keeps it within Linux's 15 characters. */
-export function hostIfName(vm: string, nic: string): string {
-  return `${vm}-${nic}`;
+export function labnsIfName(node: string, nic: string): string {
+  return `${node}-${nic}`;
 }
 
 /** A link's bridge in the lab namespace, where a node kind cannot take a veth end; no "-", so never a network's or a NIC's name. */

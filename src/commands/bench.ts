@@ -1,9 +1,9 @@
 // lab bench: flags, the zero-loss table, JSON and CSV.
 import { LabError } from '../errors.js';
 import { writeAtomic } from '../host/files.js';
-import { labBench, type BenchResult } from '../lab/bench-apps.js';
-import { reportEnvironment } from '../lab/environment.js';
-import { loadLab } from '../lab/load.js';
+import { labBench, type BenchResult } from '../core/bench-apps.js';
+import { reportEnvironment } from '../core/environment.js';
+import { loadLab } from '../core/load.js';
 import { topologyOf } from '../render/graph.js';
 import { renderHtmlReport } from '../verify/report-html.js';
 import { MAX_FRAME_SIZE, MIN_FRAME_SIZE, RFC2544_SIZES } from '../verify/throughput.js';
@@ -58,7 +58,7 @@ export function benchCsv(r: BenchResult): string {
     a.rows.map((x) =>
       [
         a.app,
-        a.vm,
+        a.node,
         x.frame_size,
         x.rate_pps,
         x.mbps,
@@ -69,6 +69,7 @@ export function benchCsv(r: BenchResult): string {
       ].join(','),
     ),
   );
+  // The columns keep their names from before nodes were called nodes: a CSV is read by header.
   return `${['app', 'vm', 'frame_size', 'zero_loss_pps', 'mbit_s', 'rtt_p50_us', 'rtt_p99_us', 'limited_by', 'trials'].join(',')}\n${rows.join('\n')}\n`;
 }
 
@@ -77,7 +78,7 @@ function benchTable(r: BenchResult): string {
   return r.apps
     .map((a) =>
       [
-        `${a.app} on ${a.vm}: highest rate with ${loss} (RFC 2544 26.1), ${r.trial_s} s trials, ${r.flows} flows; sizes with FCS, Mbit/s of frame bits`,
+        `${a.app} on ${a.node}: highest rate with ${loss} (RFC 2544 26.1), ${r.trial_s} s trials, ${r.flows} flows; sizes with FCS, Mbit/s of frame bits`,
         table(
           ['size B', 'pps', 'Mbit/s', 'RTT p50 µs', 'RTT p99 µs', 'limited by', 'trials'],
           a.rows.map((x) => [

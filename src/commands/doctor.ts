@@ -1,8 +1,8 @@
 // lab doctor: is this host ready? Every tool lab uses, and whether KVM really runs a guest.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { probeAccel, type AccelProbe } from '../drivers/qemu/accel.js';
-import { qemuProfiles } from '../drivers/qemu/files.js';
+import { probeAccel, type AccelProbe } from '../nodes/qemu/accel.js';
+import { qemuProfiles } from '../nodes/qemu/files.js';
 import { LabError } from '../errors.js';
 import { run, runQuiet, which } from '../host/exec.js';
 import { createQemuUser, qemuRunAs, qemuUserExists } from '../host/qemu-user.js';

@@ -1,7 +1,7 @@
 // lab graph: the topology from the spec alone, as Mermaid, DOT, JSON or (with Graphviz) SVG.
 import { LabError } from '../errors.js';
 import { run, which } from '../host/exec.js';
-import { loadLab } from '../lab/load.js';
+import { loadLab } from '../core/load.js';
 import { graphDot, graphMermaid, topologyOf } from '../render/graph.js';
 
 const FORMATS = ['mermaid', 'dot', 'json', 'svg'] as const;

@@ -7,8 +7,8 @@ import { dpdkBuildPlan, leftoverDpdkCopies, listDpdkBuilds, type DpdkBuildEntry 
 import { ensureImage } from '../image/build.js';
 import { imagePlan } from '../image/recipe.js';
 import { debCacheRoot, dpdkBuildCacheRoot, imageCacheRoot } from '../layout.js';
-import { loadLab } from '../lab/load.js';
-import { listSnapshots, pruneSnapshots, type SnapshotEntry } from '../lab/snapshots.js';
+import { loadLab } from '../core/load.js';
+import { listSnapshots, pruneSnapshots, type SnapshotEntry } from '../core/snapshots.js';
 import { print, type OutputOptions } from './output.js';
 import { Steps } from './steps.js';
 
@@ -87,7 +87,7 @@ function list(opts: ImagesOptions): void {
 }
 
 function snapshotRow(s: SnapshotEntry): string {
-  return `${s.vm}  ${mib(s.bytes)}  saved ${s.savedAt}  ${s.overlay}${s.runningPid ? `  open by QEMU pid ${s.runningPid}` : ''}`;
+  return `${s.node}  ${mib(s.bytes)}  saved ${s.savedAt}  ${s.overlay}${s.runningPid ? `  open by QEMU pid ${s.runningPid}` : ''}`;
 }
 
 function prune(opts: ImagesOptions): void {

@@ -1,7 +1,7 @@
 // lab impair: show or change the impairment of a lab's impaired wires.
 import { describeImpairment } from '../render/graph.js';
-import { labImpair, type ImpairChange } from '../lab/impair.js';
-import { loadLab } from '../lab/load.js';
+import { labImpair, type ImpairChange } from '../core/impair.js';
+import { loadLab } from '../core/load.js';
 import { print, type OutputOptions } from './output.js';
 
 export interface ImpairFlags extends OutputOptions {

@@ -1,19 +1,19 @@
-// The lab's life-cycle verbs: each loads the lab, calls src/lab/, prints. Nothing else.
+// The lab's life-cycle verbs: each loads the lab, calls src/core/, prints. Nothing else.
 import type { Lab } from '../config/lab.js';
 import { LabError } from '../errors.js';
 import { attach } from '../host/exec.js';
 import { appendNoFollow, writeAtomic } from '../host/files.js';
-import { logsArgv, shellArgv } from '../lab/access.js';
-import { followApp, labRun, labStop, type StopAppResult } from '../lab/apps.js';
-import { labDown } from '../lab/down.js';
-import { reportEnvironment } from '../lab/environment.js';
-import { verifyKeepingEvidence } from '../lab/evidence.js';
-import { loadLab } from '../lab/load.js';
-import { labReset } from '../lab/reset.js';
-import { labStatus } from '../lab/status.js';
-import { labTest } from '../lab/test-run.js';
-import { labUp } from '../lab/up.js';
-import { labVerify } from '../lab/verify-apps.js';
+import { logsArgv, shellArgv } from '../core/access.js';
+import { followApp, labRun, labStop, type StopAppResult } from '../core/apps.js';
+import { labDown } from '../core/down.js';
+import { reportEnvironment } from '../core/environment.js';
+import { verifyKeepingEvidence } from '../core/evidence.js';
+import { loadLab } from '../core/load.js';
+import { labReset } from '../core/reset.js';
+import { labStatus } from '../core/status.js';
+import { labTest } from '../core/test-run.js';
+import { labUp } from '../core/up.js';
+import { labVerify } from '../core/verify-apps.js';
 import { topologyOf } from '../render/graph.js';
 import { renderHtmlReport } from '../verify/report-html.js';
 import { reportJUnit, reportMarkdown, reportTable, type Report } from '../verify/report.js';
@@ -32,27 +32,27 @@ export async function up(opts: FileOptions): Promise<void> {
     const head = r.alreadyUp
       ? `lab ${r.lab} is already up: nothing changed`
       : `lab ${r.lab} is up (namespace ${r.netns})`;
-    const vms = r.vms.flatMap((v) => [
-      `  ${v.vm}  ${v.driver}${v.accel ? `  accel ${v.accel}  ssh 127.0.0.1:${v.sshPort}` : ''}  namespace ${v.netns}`,
+    const nodes = r.nodes.flatMap((v) => [
+      `  ${v.node}  ${v.kind}${v.accel ? `  accel ${v.accel}  ssh 127.0.0.1:${v.sshPort}` : ''}  namespace ${v.netns}`,
       ...v.nics.map(
         (n) =>
-          `    ${n.name}: ${n.guestIf ? `guest ${n.guestIf}, ${n.guestQueues} combined channels (ethtool -l), ` : ''}${n.ip} mac ${n.mac}, ${n.queues} queue(s)  ⇄  ${n.link ?? (n.network ? `network ${n.network}` : `${n.hostIf} ${n.host_ip}`)}`,
+          `    ${n.name}: ${n.guestIf ? `guest ${n.guestIf}, ${n.guestQueues} combined channels (ethtool -l), ` : ''}${n.ip} mac ${n.mac}, ${n.queues} queue(s)  ⇄  ${n.link ?? (n.network ? `network ${n.network}` : `${n.labnsIf} ${n.labns_ip}`)}`,
       ),
     ]);
     const image = r.image ? [`  image: ${r.image.reused ? 'reused' : 'built'} ${r.image.dir}`] : [];
-    return [head, ...image, ...vms].join('\n');
+    return [head, ...image, ...nodes].join('\n');
   });
 }
 
-export async function down(vm: string | undefined, opts: FileOptions & { purge?: boolean }): Promise<void> {
-  if (vm !== undefined && opts.purge)
+export async function down(node: string | undefined, opts: FileOptions & { purge?: boolean }): Promise<void> {
+  if (node !== undefined && opts.purge)
     throw new LabError({
       code: 'USAGE',
-      message: "--purge removes the whole lab's state folder: it takes no vm",
-      hint: `Run \`lab down ${vm}\` alone, or \`lab down --purge\` for the whole lab.`,
+      message: "--purge removes the whole lab's state folder: it takes no node",
+      hint: `Run \`lab down ${node}\` alone, or \`lab down --purge\` for the whole lab.`,
     });
-  const r = await labDown(loadLab(opts.file, { force: true }), Boolean(opts.purge), vm);
-  const what = vm ? `vm ${vm} of lab ${r.lab}` : `lab ${r.lab}`;
+  const r = await labDown(loadLab(opts.file, { force: true }), Boolean(opts.purge), node);
+  const what = node ? `node ${node} of lab ${r.lab}` : `lab ${r.lab}`;
   print(
     opts,
     r,
@@ -63,38 +63,38 @@ export async function down(vm: string | undefined, opts: FileOptions & { purge?:
   );
 }
 
-export async function reset(vm: string | undefined, opts: FileOptions): Promise<void> {
+export async function reset(node: string | undefined, opts: FileOptions): Promise<void> {
   const steps = new Steps();
-  const r = await labReset(loadLab(opts.file, { force: true }), steps, vm);
+  const r = await labReset(loadLab(opts.file, { force: true }), steps, node);
   print(opts, r, () =>
-    r.vms
+    r.nodes
       .map(
         (v) =>
-          `${v.vm} is back in its provisioned state (${seconds(v.ms)})${v.appsStopped.length ? `; stopped ${v.appsStopped.join(', ')}` : ''}`,
+          `${v.node} is back in its provisioned state (${seconds(v.ms)})${v.appsStopped.length ? `; stopped ${v.appsStopped.join(', ')}` : ''}`,
       )
       .join('\n'),
   );
 }
 
-export async function status(vm: string | undefined, opts: FileOptions): Promise<void> {
-  const r = await labStatus(loadLab(opts.file, { force: true }), vm);
+export async function status(node: string | undefined, opts: FileOptions): Promise<void> {
+  const r = await labStatus(loadLab(opts.file, { force: true }), node);
   print(opts, r, () => {
-    const vms = r.vms.map((v) => {
+    const nodes = r.nodes.map((v) => {
       const qemu = v.accel
         ? `  pid ${v.pid}  accel ${v.accel}  ssh 127.0.0.1:${v.sshPort}  up ${v.uptimeS} s`
         : v.pid
           ? `  QEMU pid ${v.pid} runs with no record of it: \`lab down\` stops it`
           : '';
-      return `  ${v.vm.padEnd(8)} ${v.driver.padEnd(6)} ${v.state.padEnd(8)} ${v.netns}${qemu}  ${v.nics.map((n) => `${n.name} ${n.ip} ×${n.queues}q${n.guestIf ? ` (guest ${n.guestIf})` : ''}`).join(', ')}`;
+      return `  ${v.node.padEnd(8)} ${v.kind.padEnd(6)} ${v.state.padEnd(8)} ${v.netns}${qemu}  ${v.nics.map((n) => `${n.name} ${n.ip} ×${n.queues}q${n.guestIf ? ` (guest ${n.guestIf})` : ''}`).join(', ')}`;
     });
     const apps = r.apps.map(
       (a) =>
-        `  ${a.app.padEnd(16)} on ${a.vm}  ${a.state}  pid ${a.pid}  ${a.queues} queue(s), rss ${a.rss}  log ${a.log}`,
+        `  ${a.app.padEnd(16)} on ${a.node}  ${a.state}  pid ${a.pid}  ${a.queues} queue(s), rss ${a.rss}  log ${a.log}`,
     );
     return [
       `lab ${r.lab}: ${r.up ? 'up' : 'not up'}`,
-      'vms:',
-      ...vms,
+      'nodes:',
+      ...nodes,
       'apps:',
       ...(apps.length ? apps : ['  none running']),
     ].join('\n');
@@ -109,9 +109,9 @@ export async function runApp(app: string, opts: FileOptions & { lcores?: string;
   const r = await labRun(lab, app);
   print(opts, r, () =>
     r.alreadyRunning
-      ? `${r.app} is already running on ${r.vm} (pid ${r.pid}): nothing changed`
+      ? `${r.app} is already running on ${r.node} (pid ${r.pid}): nothing changed`
       : [
-          `${r.app} runs on ${r.vm}.${r.nic}${r.pci ? ` (PCI ${r.pci})` : ''} (${r.where}): pid ${r.pid}, ${r.ready.queues} queue(s) on lcores ${r.ready.lcores.join(',')}, RSS by ${r.ready.rss}, driver ${r.ready.driver}, MAC ${r.ready.mac}`,
+          `${r.app} runs on ${r.node}.${r.nic}${r.pci ? ` (PCI ${r.pci})` : ''} (${r.where}): pid ${r.pid}, ${r.ready.queues} queue(s) on lcores ${r.ready.lcores.join(',')}, RSS by ${r.ready.rss}, driver ${r.ready.driver}, MAC ${r.ready.mac}`,
           `log: ${r.log}`,
         ].join('\n'),
   );
@@ -187,14 +187,14 @@ export async function test(opts: FileOptions & ReportFlags): Promise<void> {
   await finish('test', opts, lab, report, { timings: steps.timings, ms: Date.now() - started });
 }
 
-export async function ssh(vm: string, command: string[], opts: FileOptions): Promise<void> {
-  process.exitCode = await attach(shellArgv(loadLab(opts.file, { force: true }), vm, command));
+export async function ssh(node: string, command: string[], opts: FileOptions): Promise<void> {
+  process.exitCode = await attach(shellArgv(loadLab(opts.file, { force: true }), node, command));
 }
 
 export async function logs(
-  vm: string,
+  node: string,
   source: string | undefined,
   opts: FileOptions & { follow?: boolean },
 ): Promise<void> {
-  process.exitCode = await attach(logsArgv(loadLab(opts.file, { force: true }), vm, source, Boolean(opts.follow)));
+  process.exitCode = await attach(logsArgv(loadLab(opts.file, { force: true }), node, source, Boolean(opts.follow)));
 }

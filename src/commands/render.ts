@@ -1,6 +1,6 @@
 // lab render: every generated file for the lab's nodes, written to a folder, nothing started.
-import { labRender } from '../lab/render.js';
-import { loadLab } from '../lab/load.js';
+import { labRender } from '../core/render.js';
+import { loadLab } from '../core/load.js';
 import { print, type OutputOptions } from './output.js';
 
 export interface RenderOptions extends OutputOptions {
@@ -15,10 +15,10 @@ export async function render(opts: RenderOptions): Promise<void> {
     opts,
     r,
     () =>
-      r.vms
+      r.nodes
         .map((v) =>
           [
-            `${v.vm}: ${v.accel ? `${v.accel.accel} (${v.accel.reason}), ` : ''}${v.sshPort ? `ssh on 127.0.0.1:${v.sshPort}` : ''}`,
+            `${v.node}: ${v.accel ? `${v.accel.accel} (${v.accel.reason}), ` : ''}${v.sshPort ? `ssh on 127.0.0.1:${v.sshPort}` : ''}`,
             ...Object.values(v.files).map((f) => `  wrote ${f}`),
           ].join('\n'),
         )

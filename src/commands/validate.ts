@@ -1,7 +1,7 @@
-import { loadLab } from '../lab/load.js';
+import { loadLab } from '../core/load.js';
 import type { Lab } from '../config/lab.js';
 import { print, type OutputOptions } from './output.js';
-import { specRuns } from '../lab/spec-runs.js';
+import { specRuns } from '../core/spec-runs.js';
 
 export interface ValidateOptions extends OutputOptions {
   file: string;
@@ -12,22 +12,22 @@ export function summarize(lab: Lab): Record<string, unknown> {
   return {
     name: lab.name,
     file: lab.file,
-    vms: lab.vms.map((vm) => ({
-      name: vm.name,
-      driver: vm.driver,
-      cpus: vm.cpus,
-      memoryMiB: vm.memoryMiB,
-      nics: vm.nics.map((n) => ({
+    nodes: lab.nodes.map((node) => ({
+      name: node.name,
+      kind: node.kind,
+      cpus: node.cpus,
+      memoryMiB: node.memoryMiB,
+      nics: node.nics.map((n) => ({
         name: n.name,
         queues: n.queues,
         vectors: n.vectors,
         mac: n.mac,
         ip: n.ip,
-        host_ip: n.host_ip,
-        driver: n.driver,
+        labns_ip: n.labns_ip,
+        os_driver_for_dpdk: n.os_driver_for_dpdk,
       })),
     })),
-    apps: lab.apps.map((a) => ({ name: a.name, program: a.program, vm: a.vm, nic: a.nic, lcores: a.lcoreList })),
+    apps: lab.apps.map((a) => ({ name: a.name, program: a.program, node: a.node, nic: a.nic, lcores: a.lcoreList })),
   };
 }
 
@@ -35,11 +35,11 @@ export async function validate(opts: ValidateOptions): Promise<void> {
   const lab = loadLab(opts.file, { force: opts.force });
   const runs = specRuns(lab);
   print(opts, { ok: true, lab: summarize(lab), runs }, () => {
-    const vms = lab.vms.map(
-      (vm) =>
-        `${vm.name} (${vm.driver}, ${vm.cpus} cpus, ${vm.memoryMiB} MiB; ${vm.nics.map((n) => `${n.name} ×${n.queues}q`).join(', ')})`,
+    const nodes = lab.nodes.map(
+      (node) =>
+        `${node.name} (${node.kind}, ${node.cpus} cpus, ${node.memoryMiB} MiB; ${node.nics.map((n) => `${n.name} ×${n.queues}q`).join(', ')})`,
     );
-    const apps = lab.apps.map((a) => `${a.name} (${a.program} on ${a.vm}.${a.nic}, lcores ${a.lcoreList})`);
+    const apps = lab.apps.map((a) => `${a.name} (${a.program} on ${a.node}.${a.nic}, lcores ${a.lcoreList})`);
     const said = runs.length
       ? [
           '  what this spec runs or fetches, as root (review it as code):',
@@ -48,7 +48,7 @@ export async function validate(opts: ValidateOptions): Promise<void> {
       : ["  runs only lab's own programs, from Debian's packages"];
     return [
       `${opts.file}: valid lab "${lab.name}"`,
-      `  vms:  ${vms.join('; ')}`,
+      `  nodes:  ${nodes.join('; ')}`,
       `  apps: ${apps.join('; ') || 'none'}`,
       ...said,
     ].join('\n');

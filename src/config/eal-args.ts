@@ -1,7 +1,7 @@
 // What a spec's eal_args may say: EAL loads code and writes files as root on the node when told,
 // so those arguments need the spec to say it means them, and lab's own must not be said twice.
 import type { AppSpec } from './spec-types.js';
-import type { PathSegment } from './source.js';
+import type { PathSegment } from './path.js';
 
 /** EAL options lab passes itself (apps/command.ts and the node kinds' argv): a second one overrides or fights lab's. */
 const SET_BY_LAB = new Map<string, string>([

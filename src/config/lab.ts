@@ -1,20 +1,20 @@
 // The resolved lab: the spec with defaults applied and every derived value worked out, so nothing
 // downstream re-derives (vectors, addresses, lcores, interface names).
-import { LabError } from '../errors.js';
-import { bridgeName, hostIfName, linkBridgeName } from '../layout.js';
+import { LabError, type Problem } from '../errors.js';
+import { bridgeName, labnsIfName, linkBridgeName } from '../layout.js';
 import { formatLcores, parseLcores } from './lcores.js';
-import { defaultHostIp, derivedMac, parseCidr } from './net.js';
-import type { AppSpec, DpdkSpec, ImpairSpec, LabSpec, NicSpec, VerifySpec, VmSpec } from './spec-types.js';
+import { defaultLabnsIp, derivedMac, parseCidr } from './net.js';
+import type { AppSpec, DpdkSpec, ImpairSpec, LabSpec, NicSpec, VerifySpec, NodeSpec } from './spec-types.js';
 
 export interface Nic extends NicSpec {
-  vm: string;
+  node: string;
   index: number;
   /** virtio-net MSI-X vectors: one per RX and TX queue, one for config, one for the control queue. */
   vectors: number;
   address: string;
   prefix: number;
   /** The lab namespace's interface for this NIC: a tap (qemu) or a veth end (netns); on a link to another node's NIC, unused. */
-  hostIf: string;
+  labnsIf: string;
   /** The far end of the NIC's wire: the lab namespace (its own wire), a NIC of another node on a link, or a shared network. */
   peer: NicPeer;
   /**
@@ -30,15 +30,15 @@ export type Wire =
   { kind: 'own' } | { kind: 'veth' } | { kind: 'bridge'; bridge: string } | { kind: 'relay'; relay: string };
 
 export type NicPeer =
-  | { kind: 'host' }
-  | { kind: 'nic'; vm: string; nic: string; link: number; impaired: boolean }
+  | { kind: 'labns' }
+  | { kind: 'nic'; node: string; nic: string; link: number; impaired: boolean }
   | { kind: 'network'; network: string; bridge: string; impaired: boolean };
 
 export interface Network {
   name: string;
   /** The bridge in the lab namespace. */
   bridge: string;
-  members: Array<{ vm: string; nic: string }>;
+  members: Array<{ node: string; nic: string }>;
   impair?: Impairment;
 }
 
@@ -46,7 +46,7 @@ export interface Network {
 /** An impairment with every field: the spec's, its defaults filled in, or one lab impair set. */
 export type Impairment = Required<NonNullable<ImpairSpec>>;
 
-export type Endpoint = { kind: 'host' } | { kind: 'nic'; vm: string; nic: string };
+export type Endpoint = { kind: 'labns' } | { kind: 'nic'; node: string; nic: string };
 
 export interface Link {
   index: number;
@@ -65,11 +65,11 @@ export interface Relay {
   label: string;
   /** Where the spec sets it. */
   at: Array<string | number>;
-  ports: Array<{ vm: string; nic: string }>;
+  ports: Array<{ node: string; nic: string }>;
   impair: Impairment;
 }
 
-export interface Vm extends Omit<VmSpec, 'nics' | 'memory'> {
+export interface Node extends Omit<NodeSpec, 'nics' | 'memory'> {
   name: string;
   index: number;
   memoryMiB: number;
@@ -92,20 +92,22 @@ export interface Lab {
   spec: LabSpec;
   image: LabSpec['image'];
   dpdk: DpdkSpec;
-  vms: Vm[];
+  nodes: Node[];
   links: Link[];
   networks: Network[];
   relays: Relay[];
   apps: App[];
   verify: VerifySpec;
+  /** What the spec says that lab still reads but would say otherwise (old words), each located. */
+  warnings: Problem[];
 }
 
 /** Guest NIC drivers that do DMA through an IOMMU, so a VM with one needs a virtual IOMMU. */
-const DMA_THROUGH_IOMMU: ReadonlySet<NicSpec['driver']> = new Set(['vfio-pci']);
+const DMA_THROUGH_IOMMU: ReadonlySet<NicSpec['os_driver_for_dpdk']> = new Set(['vfio-pci']);
 
 export function parseEndpoint(text: string): Endpoint {
-  const [vm, nic] = text.split('.');
-  return nic === undefined ? { kind: 'host' } : { kind: 'nic', vm: vm!, nic };
+  const [node, nic] = text.split('.');
+  return nic === undefined ? { kind: 'labns' } : { kind: 'nic', node: node!, nic };
 }
 
 export function resolveLab(spec: LabSpec, file: string): Lab {
@@ -119,12 +121,14 @@ export function resolveLab(spec: LabSpec, file: string): Lab {
     bridge: bridgeName(name),
     members: n.members
       .map((m) => parseEndpoint(m))
-      .flatMap((e) => (e.kind === 'nic' ? [{ vm: e.vm, nic: e.nic }] : [])),
+      .flatMap((e) => (e.kind === 'nic' ? [{ node: e.node, nic: e.nic }] : [])),
     ...(n.impair ? { impair: n.impair } : {}),
   }));
   const peers = peersOf(links, networks);
-  const vms = Object.entries(spec.vms).map(([name, vm], index) => resolveVm(spec.name, name, index, vm, peers));
-  const byName = new Map(vms.map((v) => [v.name, v]));
+  const nodes = Object.entries(spec.nodes).map(([name, node], index) =>
+    resolveNode(spec.name, name, index, node, peers),
+  );
+  const byName = new Map(nodes.map((v) => [v.name, v]));
   return {
     file,
     name: spec.name,
@@ -134,25 +138,26 @@ export function resolveLab(spec: LabSpec, file: string): Lab {
       ...spec.dpdk,
       url: spec.dpdk.url || (spec.dpdk.version ? `https://fast.dpdk.org/rel/dpdk-${spec.dpdk.version}.tar.xz` : ''),
     },
-    vms,
+    nodes,
     links,
     networks,
     relays: relaysOf(links, networks),
-    apps: Object.entries(spec.apps).map(([name, app]) => resolveApp(name, app, byName.get(app.vm))),
+    apps: Object.entries(spec.apps).map(([name, app]) => resolveApp(name, app, byName.get(app.node))),
     verify: spec.verify,
+    warnings: [],
   };
 }
 
-function resolveVm(lab: string, name: string, index: number, vm: VmSpec, peers: Map<string, NicPeer>): Vm {
-  const { nics, memory, ...rest } = vm;
+function resolveNode(lab: string, name: string, index: number, node: NodeSpec, peers: Map<string, NicPeer>): Node {
+  const { nics, memory, ...rest } = node;
   return {
     ...rest,
     name,
     index,
     memoryMiB: memoryMiB(memory),
-    hugepagesMiB: vm.hugepages.count * (vm.hugepages.size === '1G' ? 1024 : 2),
+    hugepagesMiB: node.hugepages.count * (node.hugepages.size === '1G' ? 1024 : 2),
     nics: nics.map((nic, i) => resolveNic(lab, name, i, nic, peers)),
-    iommu: nics.some((n) => DMA_THROUGH_IOMMU.has(n.driver)),
+    iommu: nics.some((n) => DMA_THROUGH_IOMMU.has(n.os_driver_for_dpdk)),
   };
 }
 
@@ -163,13 +168,13 @@ export const NO_IMPAIRMENT: Impairment = { delay_us: 0, jitter_us: 0, loss: 0, r
 
 /** The impaired wires: links between two nodes' NICs and networks that have `impair`. */
 function relaysOf(links: Link[], networks: Network[]): Relay[] {
-  const nics = (ends: Endpoint[]) => ends.flatMap((e) => (e.kind === 'nic' ? [{ vm: e.vm, nic: e.nic }] : []));
+  const nics = (ends: Endpoint[]) => ends.flatMap((e) => (e.kind === 'nic' ? [{ node: e.node, nic: e.nic }] : []));
   return [
     ...links
       .filter((l) => l.impair && nics(l.ends).length === 2)
       .map((l): Relay => ({
         name: linkBridgeName(l.index),
-        label: `links[${l.index}] ${l.ends.map((e) => (e.kind === 'nic' ? `${e.vm}.${e.nic}` : 'host')).join(' ⇄ ')}`,
+        label: `links[${l.index}] ${l.ends.map((e) => (e.kind === 'nic' ? `${e.node}.${e.nic}` : 'labns')).join(' ⇄ ')}`,
         at: ['links', l.index, 'impair'],
         ports: nics(l.ends),
         impair: { ...NO_IMPAIRMENT, ...l.impair },
@@ -187,7 +192,7 @@ function relaysOf(links: Link[], networks: Network[]): Relay[] {
 }
 
 /**
- * Each NIC's far end, by "vm.nic": the first link with it on one end and another node's NIC on the
+ * Each NIC's far end, by "node.nic": the first link with it on one end and another node's NIC on the
  * other, else its network (the checks refuse a NIC on two). Built once, so resolving is linear.
  */
 function peersOf(links: Link[], networks: Network[]): Map<string, NicPeer> {
@@ -196,12 +201,24 @@ function peersOf(links: Link[], networks: Network[]): Map<string, NicPeer> {
   for (const link of links) {
     const [a, b] = link.ends;
     if (a.kind !== 'nic' || b.kind !== 'nic') continue;
-    add(`${a.vm}.${a.nic}`, { kind: 'nic', vm: b.vm, nic: b.nic, link: link.index, impaired: Boolean(link.impair) });
-    add(`${b.vm}.${b.nic}`, { kind: 'nic', vm: a.vm, nic: a.nic, link: link.index, impaired: Boolean(link.impair) });
+    add(`${a.node}.${a.nic}`, {
+      kind: 'nic',
+      node: b.node,
+      nic: b.nic,
+      link: link.index,
+      impaired: Boolean(link.impair),
+    });
+    add(`${b.node}.${b.nic}`, {
+      kind: 'nic',
+      node: a.node,
+      nic: a.nic,
+      link: link.index,
+      impaired: Boolean(link.impair),
+    });
   }
   for (const net of networks) {
     for (const m of net.members)
-      add(`${m.vm}.${m.nic}`, {
+      add(`${m.node}.${m.nic}`, {
         kind: 'network',
         network: net.name,
         bridge: net.bridge,
@@ -211,35 +228,35 @@ function peersOf(links: Link[], networks: Network[]): Map<string, NicPeer> {
   return peers;
 }
 
-function resolveNic(lab: string, vm: string, index: number, nic: NicSpec, peers: Map<string, NicPeer>): Nic {
+function resolveNic(lab: string, node: string, index: number, nic: NicSpec, peers: Map<string, NicPeer>): Nic {
   const cidr = parseCidr(nic.ip);
-  const peer = peers.get(`${vm}.${nic.name}`) ?? { kind: 'host' };
+  const peer = peers.get(`${node}.${nic.name}`) ?? { kind: 'labns' };
   return {
     ...nic,
-    vm,
+    node,
     index,
-    mac: (nic.mac || derivedMac(`${lab}/${vm}/${nic.name}`)).toLowerCase(),
+    mac: (nic.mac || derivedMac(`${lab}/${node}/${nic.name}`)).toLowerCase(),
     vectors: 2 * nic.queues + 2,
     address: cidr?.address ?? nic.ip,
     prefix: cidr?.prefix ?? 0,
-    host_ip: nic.host_ip || (cidr ? defaultHostIp(cidr) : ''),
-    hostIf: hostIfName(vm, nic.name),
+    labns_ip: nic.labns_ip || (cidr ? defaultLabnsIp(cidr) : ''),
+    labnsIf: labnsIfName(node, nic.name),
     peer,
     wire: wireOf(peer),
   };
 }
 
 function wireOf(peer: NicPeer): Wire {
-  if (peer.kind === 'host') return { kind: 'own' };
+  if (peer.kind === 'labns') return { kind: 'own' };
   const name = peer.kind === 'nic' ? linkBridgeName(peer.link) : peer.bridge;
   if (peer.impaired) return { kind: 'relay', relay: name };
   return peer.kind === 'network' ? { kind: 'bridge', bridge: name } : { kind: 'veth' };
 }
 
-function resolveApp(name: string, app: AppSpec, vm: Vm | undefined): App {
+function resolveApp(name: string, app: AppSpec, node: Node | undefined): App {
   const { lcores, ...rest } = app;
-  const nic = vm?.nics.find((n) => n.name === app.nic);
-  const ids = lcores ? parseLcores(lcores) : defaultLcores(app.program, vm?.cpus ?? 1, nic?.queues ?? 1);
+  const nic = node?.nics.find((n) => n.name === app.nic);
+  const ids = lcores ? parseLcores(lcores) : defaultLcores(app.program, node?.cpus ?? 1, nic?.queues ?? 1);
   return { ...rest, name, lcores: ids, lcoreList: Array.isArray(ids) ? formatLcores(ids) : lcores };
 }
 
@@ -257,36 +274,37 @@ export function memoryMiB(memory: number | string): number {
   return Number(m[1]) * (m[2]!.startsWith('G') ? 1024 : 1);
 }
 
-const vmIndex = new WeakMap<Lab, Map<string, Vm>>();
+const nodeIndex = new WeakMap<Lab, Map<string, Node>>();
 
 /** By name, through an index built on first use: the checks look nodes up per NIC, link and app, and must stay linear. */
-export function findVm(lab: Lab, name: string): Vm | undefined {
-  let index = vmIndex.get(lab);
-  if (!index || index.size !== lab.vms.length) vmIndex.set(lab, (index = new Map(lab.vms.map((v) => [v.name, v]))));
+export function findNode(lab: Lab, name: string): Node | undefined {
+  let index = nodeIndex.get(lab);
+  if (!index || index.size !== lab.nodes.length)
+    nodeIndex.set(lab, (index = new Map(lab.nodes.map((v) => [v.name, v]))));
   return index.get(name);
 }
 
-export function findNic(lab: Lab, vm: string, nic: string): Nic | undefined {
-  return findVm(lab, vm)?.nics.find((n) => n.name === nic);
+export function findNic(lab: Lab, node: string, nic: string): Nic | undefined {
+  return findNode(lab, node)?.nics.find((n) => n.name === nic);
 }
 
 /** The NIC at the far end of a NIC's link, if it is on one. */
 export function peerNic(lab: Lab, nic: Nic): Nic | undefined {
-  return nic.peer.kind === 'nic' ? findNic(lab, nic.peer.vm, nic.peer.nic) : undefined;
+  return nic.peer.kind === 'nic' ? findNic(lab, nic.peer.node, nic.peer.nic) : undefined;
 }
 
 /** Node `from`'s NIC on the same wire as `nic` (the other end of its link, or a member of its network). */
 export function testerNic(lab: Lab, nic: Nic, from: string): Nic | undefined {
   const { peer } = nic;
-  if (peer.kind === 'nic') return peer.vm === from ? findNic(lab, peer.vm, peer.nic) : undefined;
+  if (peer.kind === 'nic') return peer.node === from ? findNic(lab, peer.node, peer.nic) : undefined;
   if (peer.kind === 'network')
-    return findVm(lab, from)?.nics.find((n) => n.peer.kind === 'network' && n.peer.network === peer.network);
+    return findNode(lab, from)?.nics.find((n) => n.peer.kind === 'network' && n.peer.network === peer.network);
   return undefined;
 }
 
 export interface AppPlace {
   app: App;
-  vm: Vm;
+  node: Node;
   nic: Nic;
 }
 
@@ -301,21 +319,21 @@ export function placeOf(lab: Lab, name: string): AppPlace {
     });
   }
   // The semantic checks guarantee both exist unless --force skipped them.
-  const vm = findVm(lab, app.vm);
-  const nic = findNic(lab, app.vm, app.nic);
-  if (!vm || !nic)
-    throw new LabError({ code: 'USAGE', message: `app ${name} names ${app.vm}.${app.nic}, which does not exist` });
-  return { app, vm, nic };
+  const node = findNode(lab, app.node);
+  const nic = findNic(lab, app.node, app.nic);
+  if (!node || !nic)
+    throw new LabError({ code: 'USAGE', message: `app ${name} names ${app.node}.${app.nic}, which does not exist` });
+  return { app, node, nic };
 }
 
 /** A VM by name, or a usage error that lists the lab's VMs. */
-export function vmNamed(lab: Lab, name: string): Vm {
-  const vm = findVm(lab, name);
-  if (!vm)
+export function nodeNamed(lab: Lab, name: string): Node {
+  const node = findNode(lab, name);
+  if (!node)
     throw new LabError({
       code: 'USAGE',
-      message: `lab ${lab.name} has no vm "${name}"`,
-      hint: `Its vms: ${lab.vms.map((v) => v.name).join(', ')}.`,
+      message: `lab ${lab.name} has no node "${name}"`,
+      hint: `Its nodes: ${lab.nodes.map((v) => v.name).join(', ')}.`,
     });
-  return vm;
+  return node;
 }

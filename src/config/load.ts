@@ -1,37 +1,41 @@
-// The one way into a lab: read, parse with positions, schema-check, apply defaults, resolve, check.
+// The spec's way into a lab: read, parse with positions, schema-check, apply defaults, resolve, and
+// check by the lab's rules and the ones of its node kinds, which this floor cannot know and so must
+// be handed (core/load.ts's loadLab does, and is what every command calls).
 import { resolve } from 'node:path';
 import { LabError, type Problem } from '../errors.js';
 import { resolveLab, type Lab } from './lab.js';
 import { applyDefaults, checkSchema } from './schema.js';
 import { checkLab, type SemanticProblem } from './semantic.js';
-import { formatPath, parseSpec, readSpecFile, type SpecSource } from './source.js';
+import { formatPath } from './path.js';
+import { parseSpec, readSpecFile, type SpecSource } from './source.js';
 
 export interface LoadOptions {
   /** Skip the semantic checks (not the schema): to reproduce a pitfall on purpose. */
   force?: boolean;
   /** `lab run APP --lcores LIST`: checked like the spec's own value. */
   appLcores?: { app: string; lcores: string };
-  /** The rules of the lab's node kinds, which the drivers know (and this layer must not). */
-  checks?: (lab: Lab) => SemanticProblem[];
 }
 
-export function loadLab(file: string, options: LoadOptions = {}): Lab {
-  return resolveSource(readSpecFile(file), resolve(file), options);
+/** The rules of the lab's node kinds, which the node kinds know (and this floor must not). */
+export type KindRules = (lab: Lab) => SemanticProblem[];
+
+export function resolveSpecFile(file: string, kindRules: KindRules, options: LoadOptions = {}): Lab {
+  return resolveSource(readSpecFile(file), resolve(file), kindRules, options);
 }
 
-export function loadLabText(text: string, file: string, options: LoadOptions = {}): Lab {
-  return resolveSource(parseSpec(text, file), resolve(file), options);
+export function resolveSpecText(text: string, file: string, kindRules: KindRules, options: LoadOptions = {}): Lab {
+  return resolveSource(parseSpec(text, file), resolve(file), kindRules, options);
 }
 
-function resolveSource(source: SpecSource, absolute: string, options: LoadOptions): Lab {
+function resolveSource(source: SpecSource, absolute: string, kindRules: KindRules, options: LoadOptions): Lab {
   const schemaProblems = checkSchema(source);
   if (schemaProblems.length) throw new LabError(schemaProblems);
   const spec = applyDefaults(source.data);
   const override = options.appLcores && spec.apps[options.appLcores.app];
   if (override) override.lcores = options.appLcores!.lcores;
-  const lab = resolveLab(spec, absolute);
+  const lab = { ...resolveLab(spec, absolute), warnings: source.warnings };
   if (options.force) return lab;
-  const problems: Problem[] = [...checkLab(lab), ...(options.checks?.(lab) ?? [])].map(({ at, ...rest }) => ({
+  const problems: Problem[] = [...checkLab(lab), ...kindRules(lab)].map(({ at, ...rest }) => ({
     ...rest,
     path: formatPath(at),
     location: source.locate(at),

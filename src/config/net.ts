@@ -41,8 +41,8 @@ export function inSubnet(address: string, cidr: Cidr): boolean {
   return value !== undefined && value >= network && value <= broadcast;
 }
 
-/** The host side of a data-plane wire: the subnet's first usable address the guest does not have. */
-export function defaultHostIp(guest: Cidr): string {
+/** The lab namespace's side of a NIC's own wire: the subnet's first usable address the guest does not have. */
+export function defaultLabnsIp(guest: Cidr): string {
   const { network } = subnetOf(guest);
   const first = network + 1;
   return formatIpv4(first === parseIpv4(guest.address) ? first + 1 : first);

@@ -2,7 +2,8 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import { readJsonAsset } from '../assets.js';
 import { closest, type Problem } from '../errors.js';
-import { formatPath, type PathSegment, type SpecSource } from './source.js';
+import { formatPath, type PathSegment } from './path.js';
+import type { SpecSource } from './source.js';
 import type { LabSpec } from './spec-types.js';
 import type { JsonSchema } from './schema-to-ts.js';
 
@@ -144,7 +145,7 @@ function toProblem(e: ErrorObject, source: SpecSource): Problem {
 export const PATTERN_MEANINGS: Record<string, string> = {
   mac: 'is not a MAC address like 52:54:00:12:34:56',
   ip: 'is not an IPv4 address with a prefix, like 10.10.0.2/24',
-  host_ip: 'is not an IPv4 address like 10.10.0.1',
+  labns_ip: 'is not an IPv4 address like 10.10.0.1',
   lcores: 'is not an lcore list like 1, 1-2 or 0,2',
   sha256: 'is not a SHA-256 (64 lowercase hex digits)',
   memory: 'is not a size like 2048, 2048M, 2G or 4GiB',
@@ -157,9 +158,9 @@ export const PATTERN_MEANINGS: Record<string, string> = {
   drivers: 'is not a DPDK driver like net/virtio or bus/pci (class/name; * matches any name)',
   apps: 'is not a DPDK application like test-pmd (lowercase letters, digits and dashes)',
   meson_options: 'is not a meson option like disable_libs=bbdev,pipeline (name=value, no spaces or quotes)',
-  endpoints: 'is not a link end like dut.dp0 (a node name, a dot and a NIC name) or host',
+  endpoints: 'is not a link end like dut.dp0 (a node name, a dot and a NIC name) or labns',
   members: 'is not a network member like dut.dp0 (a node name, a dot and a NIC name)',
-  from: 'is neither host nor a node name',
+  from: 'is neither labns nor a node name',
   command:
     'is not a program like dpdk-testpmd or /usr/local/bin/my-fwd (one word, not an option: arguments go in args)',
 };

@@ -2,7 +2,7 @@
 import type { ErrorCode } from '../errors.js';
 import {
   findNic,
-  findVm,
+  findNode,
   testerNic,
   RELAY_MAX_PORTS,
   type App,
@@ -10,11 +10,11 @@ import {
   type Impairment,
   type Lab,
   type Nic,
-  type Vm,
+  type Node,
 } from './lab.js';
 import { ealArgProblems } from './eal-args.js';
 import { inSubnet, isUnicastMac, parseCidr, parseIpv4, subnetOf, type Cidr } from './net.js';
-import type { PathSegment } from './source.js';
+import type { PathSegment } from './path.js';
 
 export interface SemanticProblem {
   code: ErrorCode;
@@ -42,7 +42,7 @@ const MAX_PING_SECONDS = 600;
 export function checkLab(lab: Lab): SemanticProblem[] {
   const links = checkLinks(lab);
   return [
-    ...lab.vms.flatMap(checkVm),
+    ...lab.nodes.flatMap(checkNode),
     ...checkNames(lab),
     ...checkMacs(lab),
     ...links,
@@ -92,28 +92,31 @@ export function someNames(names: string[], max = 8): string {
 }
 
 /**
- * Names lab derives or reserves: "host" is the lab namespace in links and verify.from, and a NIC's
+ * Names lab derives or reserves: "labns" is the lab namespace in links and verify.from ("host", its
+ * old name, still reads as it), and a NIC's
  * interface in the lab namespace (<node>-<nic>) must not be a network's bridge (br-<network>).
  */
+const RESERVED_NODE_NAMES: ReadonlySet<string> = new Set(['labns', 'host']);
+
 function checkNames(lab: Lab): SemanticProblem[] {
   const out: SemanticProblem[] = [];
   const bridges = new Map(lab.networks.map((n) => [n.bridge, n.name]));
-  for (const vm of lab.vms) {
-    if (vm.name === 'host')
+  for (const node of lab.nodes) {
+    if (RESERVED_NODE_NAMES.has(node.name))
       out.push(
         problem(
-          ['vms', vm.name],
-          'a node may not be named "host": links and verify.from use host for the lab namespace',
-          'Rename the node, e.g. to hst or node1.',
+          ['nodes', node.name],
+          `a node may not be named "${node.name}": links and verify.from use labns (once called host) for the lab namespace`,
+          'Rename the node, e.g. to node1.',
         ),
       );
-    for (const nic of vm.nics) {
-      const network = bridges.get(nic.hostIf);
+    for (const nic of node.nics) {
+      const network = bridges.get(nic.labnsIf);
       if (network !== undefined) {
         out.push(
           problem(
-            ['vms', vm.name, 'nics', nic.index, 'name'],
-            `${vm.name}.${nic.name} would get the interface ${nic.hostIf} in the lab namespace, which is already network ${network}'s bridge`,
+            ['nodes', node.name, 'nics', nic.index, 'name'],
+            `${node.name}.${nic.name} would get the interface ${nic.labnsIf} in the lab namespace, which is already network ${network}'s bridge`,
             'Rename the node, the NIC or the network.',
           ),
         );
@@ -123,29 +126,31 @@ function checkNames(lab: Lab): SemanticProblem[] {
   return out;
 }
 
-function checkVm(vm: Vm): SemanticProblem[] {
-  const at: PathSegment[] = ['vms', vm.name];
+function checkNode(node: Node): SemanticProblem[] {
+  const at: PathSegment[] = ['nodes', node.name];
   const out: SemanticProblem[] = [];
-  if (vm.memoryMiB < 256)
-    out.push(problem([...at, 'memory'], `${vm.memoryMiB} MiB is too little memory: a guest needs at least 256 MiB`));
+  if (node.memoryMiB < 256)
+    out.push(problem([...at, 'memory'], `${node.memoryMiB} MiB is too little memory: a guest needs at least 256 MiB`));
   const names = new Set<string>();
-  for (const nic of vm.nics) {
+  for (const nic of node.nics) {
     if (names.has(nic.name))
-      out.push(problem([...at, 'nics', nic.index, 'name'], `NIC name "${nic.name}" is used twice in vm ${vm.name}`));
+      out.push(
+        problem([...at, 'nics', nic.index, 'name'], `NIC name "${nic.name}" is used twice in node ${node.name}`),
+      );
     names.add(nic.name);
-    out.push(...checkNic(vm, nic));
+    out.push(...checkNic(node, nic));
   }
   return out;
 }
 
-function checkNic(vm: Vm, nic: Nic): SemanticProblem[] {
-  const at: PathSegment[] = ['vms', vm.name, 'nics', nic.index];
+function checkNic(node: Node, nic: Nic): SemanticProblem[] {
+  const at: PathSegment[] = ['nodes', node.name, 'nics', nic.index];
   const out: SemanticProblem[] = [];
-  if (nic.queues > vm.cpus) {
+  if (nic.queues > node.cpus) {
     out.push(
       problem(
         [...at, 'queues'],
-        `${nic.queues} queues but vm ${vm.name} has ${vm.cpus} cpus`,
+        `${nic.queues} queues but node ${node.name} has ${node.cpus} cpus`,
         'Each queue is served by one busy-polling lcore, and each lcore needs a CPU of its own: raise cpus or lower queues.',
       ),
     );
@@ -185,21 +190,21 @@ function checkNic(vm: Vm, nic: Nic): SemanticProblem[] {
         `${cidr.address} is the ${value === network ? 'network' : 'broadcast'} address of ${nic.ip}, not a host address`,
       ),
     );
-  } else if (parseIpv4(nic.host_ip) === undefined) {
+  } else if (parseIpv4(nic.labns_ip) === undefined) {
     out.push(
       problem(
-        [...at, 'host_ip'],
-        `"${nic.host_ip}" is not a valid IPv4 address: four numbers 0-255, without leading zeros`,
+        [...at, 'labns_ip'],
+        `"${nic.labns_ip}" is not a valid IPv4 address: four numbers 0-255, without leading zeros`,
       ),
     );
   } else if (
-    !inSubnet(nic.host_ip, cidr) ||
-    parseIpv4(nic.host_ip) === network ||
-    parseIpv4(nic.host_ip) === broadcast
+    !inSubnet(nic.labns_ip, cidr) ||
+    parseIpv4(nic.labns_ip) === network ||
+    parseIpv4(nic.labns_ip) === broadcast
   ) {
-    out.push(problem([...at, 'host_ip'], `${nic.host_ip} is not a host address in ${nic.ip}'s subnet`));
-  } else if (nic.host_ip === cidr.address) {
-    out.push(problem([...at, 'host_ip'], `${nic.host_ip} is the guest's own address`));
+    out.push(problem([...at, 'labns_ip'], `${nic.labns_ip} is not a host address in ${nic.ip}'s subnet`));
+  } else if (nic.labns_ip === cidr.address) {
+    out.push(problem([...at, 'labns_ip'], `${nic.labns_ip} is the guest's own address`));
   }
   return out;
 }
@@ -207,9 +212,9 @@ function checkNic(vm: Vm, nic: Nic): SemanticProblem[] {
 function checkMacs(lab: Lab): SemanticProblem[] {
   const seen = new Map<string, PathSegment[]>();
   const out: SemanticProblem[] = [];
-  for (const vm of lab.vms) {
-    for (const nic of vm.nics) {
-      const at: PathSegment[] = ['vms', vm.name, 'nics', nic.index, 'mac'];
+  for (const node of lab.nodes) {
+    for (const nic of node.nics) {
+      const at: PathSegment[] = ['nodes', node.name, 'nics', nic.index, 'mac'];
       if (!isUnicastMac(nic.mac))
         out.push(
           problem(at, `${nic.mac} is not a unicast MAC: the first octet must be even and the address not all zero`),
@@ -229,7 +234,7 @@ function checkMacs(lab: Lab): SemanticProblem[] {
   return out;
 }
 
-const nameOf = (e: Endpoint) => (e.kind === 'host' ? 'host' : `${e.vm}.${e.nic}`);
+const nameOf = (e: Endpoint) => (e.kind === 'labns' ? 'labns' : `${e.node}.${e.nic}`);
 
 /**
  * Every link end and network member a real NIC (or, for a link, the lab namespace), each NIC on
@@ -239,13 +244,19 @@ function checkLinks(lab: Lab): SemanticProblem[] {
   const out: SemanticProblem[] = [];
   const taken = new Map<string, string>();
   const claim = (at: PathSegment[], end: Endpoint, wire: string) => {
-    if (end.kind === 'host') return;
-    const vm = findVm(lab, end.vm);
-    if (!vm)
-      out.push(problem(at, `vm "${end.vm}" does not exist`, `Known vms: ${someNames(lab.vms.map((v) => v.name))}.`));
-    else if (!vm.nics.some((n) => n.name === end.nic))
+    if (end.kind === 'labns') return;
+    const node = findNode(lab, end.node);
+    if (!node)
       out.push(
-        problem(at, `vm ${vm.name} has no NIC "${end.nic}"`, `Its NICs: ${vm.nics.map((n) => n.name).join(', ')}.`),
+        problem(at, `node "${end.node}" does not exist`, `Known nodes: ${someNames(lab.nodes.map((v) => v.name))}.`),
+      );
+    else if (!node.nics.some((n) => n.name === end.nic))
+      out.push(
+        problem(
+          at,
+          `node ${node.name} has no NIC "${end.nic}"`,
+          `Its NICs: ${node.nics.map((n) => n.name).join(', ')}.`,
+        ),
       );
     const first = taken.get(nameOf(end));
     if (first !== undefined)
@@ -281,11 +292,11 @@ function checkImpairments(lab: Lab): SemanticProblem[] {
   const check = (at: PathSegment[], impair: Impairment) => out.push(...impairmentProblems(at, impair));
   for (const link of lab.links.filter((l) => l.impair)) {
     const at: PathSegment[] = ['links', link.index, 'impair'];
-    if (link.ends.some((e) => e.kind === 'host')) {
+    if (link.ends.some((e) => e.kind === 'labns')) {
       out.push(
         problem(
           at,
-          `links[${link.index}] ends in the lab namespace (host), where an impairment has no port to sit between`,
+          `links[${link.index}] ends in the lab namespace (labns), where an impairment has no port to sit between`,
           "Impair a link between two nodes' NICs: give the checks a tester node (a netns node is enough), link it to this NIC, and set verify.from to it.",
         ),
       );
@@ -351,9 +362,9 @@ class SubnetIndex<T> {
 }
 
 interface WireNics {
-  first: { vm: Vm; nic: Nic };
+  first: { node: Node; nic: Nic };
   cidr: Cidr;
-  addresses: Map<string, { vm: Vm; nic: Nic }>;
+  addresses: Map<string, { node: Node; nic: Nic }>;
 }
 
 /**
@@ -366,12 +377,12 @@ function checkSubnets(lab: Lab): SemanticProblem[] {
   const byNic = new Map<Nic, WireNics>();
   const byNetwork = new Map<string, WireNics>();
   const subnets = new SubnetIndex<WireNics>();
-  for (const vm of lab.vms) {
-    for (const nic of vm.nics) {
+  for (const node of lab.nodes) {
+    for (const nic of node.nics) {
       const cidr = parseCidr(nic.ip);
       if (!cidr) continue;
-      const at: PathSegment[] = ['vms', vm.name, 'nics', nic.index, 'ip'];
-      const peer = nic.peer.kind === 'nic' ? findNic(lab, nic.peer.vm, nic.peer.nic) : undefined;
+      const at: PathSegment[] = ['nodes', node.name, 'nics', nic.index, 'ip'];
+      const peer = nic.peer.kind === 'nic' ? findNic(lab, nic.peer.node, nic.peer.nic) : undefined;
       const net = nic.peer.kind === 'network' ? nic.peer.network : undefined;
       const wire = (peer && byNic.get(peer)) || (net !== undefined ? byNetwork.get(net) : undefined);
       if (wire) {
@@ -382,7 +393,7 @@ function checkSubnets(lab: Lab): SemanticProblem[] {
           out.push(
             problem(
               at,
-              `${vm.name}.${nic.name} (${nic.ip}) and ${other.vm.name}.${other.nic.name} (${other.nic.ip}) are on ${where} but not in one subnet`,
+              `${node.name}.${nic.name} (${nic.ip}) and ${other.node.name}.${other.nic.name} (${other.nic.ip}) are on ${where} but not in one subnet`,
               'The NICs on one wire share its subnet: give them addresses in the same one.',
             ),
           );
@@ -390,11 +401,11 @@ function checkSubnets(lab: Lab): SemanticProblem[] {
           out.push(
             problem(
               at,
-              `${vm.name}.${nic.name} has the same address as ${same.vm.name}.${same.nic.name} (${cidr.address}), on the same wire (${where})`,
+              `${node.name}.${nic.name} has the same address as ${same.node.name}.${same.nic.name} (${cidr.address}), on the same wire (${where})`,
             ),
           );
         }
-        if (!same) wire.addresses.set(cidr.address, { vm, nic });
+        if (!same) wire.addresses.set(cidr.address, { node, nic });
         byNic.set(nic, wire);
         continue;
       }
@@ -404,12 +415,12 @@ function checkSubnets(lab: Lab): SemanticProblem[] {
         out.push(
           problem(
             at,
-            `subnet of ${nic.ip} overlaps ${other.vm.name}.${other.nic.name} (${other.nic.ip}), which is on another wire`,
+            `subnet of ${nic.ip} overlaps ${other.node.name}.${other.nic.name} (${other.nic.ip}), which is on another wire`,
             'Every wire (a NIC of its own to the lab namespace, a link, or a network) needs its own subnet.',
           ),
         );
       }
-      const created: WireNics = { first: { vm, nic }, cidr, addresses: new Map([[cidr.address, { vm, nic }]]) };
+      const created: WireNics = { first: { node, nic }, cidr, addresses: new Map([[cidr.address, { node, nic }]]) };
       subnets.add(cidr, created);
       byNic.set(nic, created);
       if (net !== undefined) byNetwork.set(net, created);
@@ -421,36 +432,40 @@ function checkSubnets(lab: Lab): SemanticProblem[] {
 /** A tester node must exist, and each app's NIC must be linked to one of its NICs. */
 function checkTester(lab: Lab): SemanticProblem[] {
   const from = lab.verify.from;
-  if (from === 'host') {
+  if (from === 'labns') {
     return lab.apps.flatMap((app) => {
-      const nic = findNic(lab, app.vm, app.nic);
-      if (!nic || nic.peer.kind === 'host') return [];
+      const nic = findNic(lab, app.node, app.nic);
+      if (!nic || nic.peer.kind === 'labns') return [];
       const on =
-        nic.peer.kind === 'nic' ? `linked to ${nic.peer.vm}.${nic.peer.nic}` : `on network ${nic.peer.network}`;
-      const node = nic.peer.kind === 'nic' ? nic.peer.vm : '<a member node>';
+        nic.peer.kind === 'nic' ? `linked to ${nic.peer.node}.${nic.peer.nic}` : `on network ${nic.peer.network}`;
+      const tester = nic.peer.kind === 'nic' ? nic.peer.node : '<a member node>';
       return [
         problem(
           ['apps', app.name, 'nic'],
-          `${app.vm}.${app.nic} is ${on}, so the lab namespace has no wire to it`,
-          `Test it from a node on its wire: verify: { from: ${node} }.`,
+          `${app.node}.${app.nic} is ${on}, so the lab namespace has no wire to it`,
+          `Test it from a node on its wire: verify: { from: ${tester} }.`,
         ),
       ];
     });
   }
   const at: PathSegment[] = ['verify', 'from'];
-  if (!findVm(lab, from))
+  if (!findNode(lab, from))
     return [
-      problem(at, `vm "${from}" does not exist`, `Known vms: ${someNames(lab.vms.map((v) => v.name))}, or host.`),
+      problem(
+        at,
+        `node "${from}" does not exist`,
+        `Known nodes: ${someNames(lab.nodes.map((v) => v.name))}, or labns.`,
+      ),
     ];
   const out: SemanticProblem[] = [];
   for (const app of lab.apps) {
-    const nic = findNic(lab, app.vm, app.nic);
+    const nic = findNic(lab, app.node, app.nic);
     if (nic && !testerNic(lab, nic, from)) {
       out.push(
         problem(
           at,
-          `app ${app.name} runs on ${app.vm}.${app.nic}, which has no link to ${from}`,
-          `The tester sends from its end of the app NIC's wire: add a link such as { endpoints: [${from}.<nic>, ${app.vm}.${app.nic}] }.`,
+          `app ${app.name} runs on ${app.node}.${app.nic}, which has no link to ${from}`,
+          `The tester sends from its end of the app NIC's wire: add a link such as { endpoints: [${from}.<nic>, ${app.node}.${app.nic}] }.`,
         ),
       );
     }
@@ -467,30 +482,34 @@ export function overlaps(
 
 function checkApp(lab: Lab, app: App): SemanticProblem[] {
   const at: PathSegment[] = ['apps', app.name];
-  const vm = findVm(lab, app.vm);
-  if (!vm)
+  const node = findNode(lab, app.node);
+  if (!node)
     return [
-      problem([...at, 'vm'], `vm "${app.vm}" does not exist`, `Known vms: ${someNames(lab.vms.map((v) => v.name))}.`),
+      problem(
+        [...at, 'node'],
+        `node "${app.node}" does not exist`,
+        `Known nodes: ${someNames(lab.nodes.map((v) => v.name))}.`,
+      ),
     ];
-  const nic = vm.nics.find((n) => n.name === app.nic);
+  const nic = node.nics.find((n) => n.name === app.nic);
   if (!nic)
     return [
       problem(
         [...at, 'nic'],
-        `vm ${vm.name} has no NIC "${app.nic}"`,
-        `Its NICs: ${vm.nics.map((n) => n.name).join(', ')}.`,
+        `node ${node.name} has no NIC "${app.nic}"`,
+        `Its NICs: ${node.nics.map((n) => n.name).join(', ')}.`,
       ),
     ];
   if (typeof app.lcores === 'string') return [problem([...at, 'lcores'], app.lcores)];
 
   const out: SemanticProblem[] = [];
   out.push(...ealArgProblems(app).map((p) => problem([...at, ...p.at], p.message, p.hint)));
-  const missing = app.lcores.filter((id) => id >= vm.cpus);
+  const missing = app.lcores.filter((id) => id >= node.cpus);
   if (missing.length) {
     out.push(
       problem(
         [...at, 'lcores'],
-        `lcore ${missing.join(', ')} does not exist: vm ${vm.name} has ${vm.cpus} cpus (0-${vm.cpus - 1})`,
+        `lcore ${missing.join(', ')} does not exist: node ${node.name} has ${node.cpus} cpus (0-${node.cpus - 1})`,
       ),
     );
   }
@@ -507,7 +526,7 @@ function checkApp(lab: Lab, app: App): SemanticProblem[] {
     out.push(
       problem(
         [...at, 'lcores'],
-        `l2_multi_echo on ${app.lcores.length} lcores (${app.lcoreList}) needs ${app.lcores.length} queues, but ${vm.name}.${nic.name} has ${nic.queues}`,
+        `l2_multi_echo on ${app.lcores.length} lcores (${app.lcoreList}) needs ${app.lcores.length} queues, but ${node.name}.${nic.name} has ${nic.queues}`,
         multiqueueHint(app.lcores.length, nic),
       ),
     );

@@ -13,12 +13,14 @@ import {
   type Node,
 } from 'yaml';
 import { LabError, type Location, type Problem } from '../errors.js';
-
-export type PathSegment = string | number;
+import { renameOldWords, type OldWord } from './old-words.js';
+import { formatPath, type PathSegment } from './path.js';
 
 export interface SpecSource {
   file: string;
   data: unknown;
+  /** Words of lab 0.1 the spec still uses, each renamed to today's and said where. */
+  warnings: Problem[];
   /** Where the value at `path` is written; for a missing value, the nearest parent that exists. */
   locate(path: PathSegment[], key?: string): Location;
 }
@@ -39,6 +41,11 @@ function tooLarge(file: string, bytes: number): LabError {
 }
 
 export function readSpecFile(file: string): SpecSource {
+  return parseSpec(readSpecText(file), file);
+}
+
+/** The spec's text, refused when missing or too large to be a spec. */
+export function readSpecText(file: string): string {
   let text: string;
   try {
     const size = statSync(file).size;
@@ -54,10 +61,28 @@ export function readSpecFile(file: string): SpecSource {
       hint: 'Pass the spec with -f FILE (default: lab.yaml in the current folder).',
     });
   }
-  return parseSpec(text, file);
+  return text;
+}
+
+/** The old words a spec's text uses, found by the same parse lab loads it with. */
+export function oldWordsOf(text: string, file: string): OldWord[] {
+  return renameOldWords(parseYaml(text, file).doc);
 }
 
 export function parseSpec(text: string, file: string): SpecSource {
+  const { doc, at } = parseYaml(text, file);
+  const warnings = renameOldWords(doc).map((w): Problem => ({
+    code: 'SPEC_OLD_WORD',
+    message: `"${w.old}" is now "${w.now}"`,
+    path: formatPath(w.path),
+    location: at(w.offset),
+    hint: '`lab migrate -f FILE --write` rewrites the spec in the new words, comments kept.',
+  }));
+  return { file, data: toData(doc, at), warnings, locate: (path, key) => at(offsetOf(doc, path, key)) };
+}
+
+/** Parses with positions and refuses what is not well-formed YAML of a sane size. */
+function parseYaml(text: string, file: string): { doc: Document; at: (offset: number) => Location } {
   if (Buffer.byteLength(text) > MAX_SPEC_BYTES) throw tooLarge(file, Buffer.byteLength(text));
   const lines = new LineCounter();
   // The yaml package's own uniqueKeys compares every pair of keys in a mapping; a spec of thousands
@@ -80,7 +105,10 @@ export function parseSpec(text: string, file: string): SpecSource {
     })),
   ];
   if (yamlProblems.length) throw new LabError(yamlProblems);
+  return { doc, at };
+}
 
+function toData(doc: Document, at: (offset: number) => Location): object {
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
@@ -98,15 +126,11 @@ export function parseSpec(text: string, file: string): SpecSource {
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw new LabError({
       code: 'SPEC_YAML',
-      message: 'the spec must be a YAML mapping (name:, vms:, apps:, …)',
+      message: 'the spec must be a YAML mapping (name:, nodes:, apps:, …)',
       location: at(rangeStart(doc.contents) ?? 0),
     });
   }
-  return {
-    file,
-    data,
-    locate: (path, key) => at(offsetOf(doc, path, key)),
-  };
+  return data;
 }
 
 /** The yaml package reports a stack overflow from nesting as a parse error; say what it means. */
@@ -180,12 +204,4 @@ function pointAt(entry: Entry, wantKey: boolean): unknown {
 
 function rangeStart(node: unknown): number | undefined {
   return isNode(node) ? (node as Node).range?.[0] : undefined;
-}
-
-/** vms.dut.nics[0].queues — the way a person reads a path into their spec. */
-export function formatPath(path: PathSegment[]): string {
-  return path.reduce<string>(
-    (out, seg) => (typeof seg === 'number' ? `${out}[${seg}]` : out ? `${out}.${seg}` : seg),
-    '',
-  );
 }

@@ -1,5 +1,5 @@
 // Generated from schemas/lab.schema.json by `npm run gen:types`; do not edit by hand.
-/** A lab: QEMU VMs (or network namespaces) with multiqueue virtio data-plane NICs, the DPDK apps that run on them, and the checks that prove the apps work. */
+/** A lab: nodes (QEMU VMs or network namespaces) with multiqueue virtio data-plane NICs, the DPDK apps that run on them, and the checks that prove the apps work. */
 export interface LabSpec {
   /** Editor hint; ignored by lab. */
   "$schema"?: string;
@@ -8,9 +8,9 @@ export interface LabSpec {
   /** The guest's base image: a cloud image downloaded and checked ({url, sha256}) or a Debian root built offline from Debian packages ({debian: {...}}). Cached in ~/.cache/lab/images/ by content; never written to. */
   image: DownloadImage | DebianImage;
   dpdk: DpdkSpec;
-  /** The lab's machines by name. A name has at most 6 characters: with a NIC name it makes the host-side interface name <vm>-<nic>, which Linux limits to 15. */
-  vms: Record<string, VmSpec>;
-  /** Wires between NICs of two nodes, after containerlab's links. A NIC on no link keeps a wire of its own to the lab namespace, with its host_ip there (the endpoint "host" says so explicitly). */
+  /** The lab's nodes by name: QEMU VMs or network namespaces (kind). A name has at most 6 characters: with a NIC name it makes the lab namespace's interface name <node>-<nic>, which Linux limits to 15. */
+  nodes: Record<string, NodeSpec>;
+  /** Wires between NICs of two nodes, after containerlab's links. A NIC on no link keeps a wire of its own to the lab namespace, with its labns_ip there (the endpoint "labns" says so explicitly). */
   links: Array<LinkSpec>;
   /** Shared L2 segments by name: a bridge br-<name> in the lab namespace with each member NIC as a port, forward delay 0, no STP, and learned MACs kept for an hour so no echo is flooded. A NIC is on one wire: its own, a link, or a network. */
   networks: Record<string, NetworkSpec>;
@@ -66,10 +66,10 @@ export interface DpdkBuild {
   meson_options: Array<string>;
 }
 
-/** One machine of the lab. */
-export interface VmSpec {
-  /** qemu: a QEMU VM booted from the lab's image; netns: a network namespace on the host with a veth pair, the apps run on DPDK's af_packet PMD with --no-huge (the fast, VM-free tier). */
-  driver: "qemu" | "netns";
+/** One node of the lab: a QEMU VM or a network namespace. */
+export interface NodeSpec {
+  /** qemu: a QEMU VM booted from the lab's image; netns: a network namespace on this host with a veth pair, the apps run on DPDK's af_packet PMD with --no-huge (the fast, VM-free tier). */
+  kind: "qemu" | "netns";
   /** vCPUs. Every busy-polling lcore keeps one busy, so give one more than the app's lcores. */
   cpus: number;
   /** Guest memory: MiB as a number, or a string such as 2048M, 2G, 4GiB; at most 1 TiB. Hugepages come out of it. */
@@ -92,25 +92,25 @@ export interface HugepagesSpec {
 
 /** A data-plane NIC: virtio-net-pci with mq=on behind a multiqueue tap (qemu), or a veth (netns). */
 export interface NicSpec {
-  /** The NIC's name within its VM, used by apps. */
+  /** The NIC's name within its node, used by apps. */
   name: string;
   /** RX/TX queue pairs: the tap gets queues=N and the device mq=on with vectors=2N+2. */
   queues: number;
   /** Ask QEMU for device RSS (rss=on,hash=on). Without it the tap still spreads flows over the queues. */
   rss: boolean;
-  /** The NIC's MAC, unicast, unique in the lab; empty means derived from the lab, VM and NIC names (52:54:00:xx:xx:xx). */
+  /** The NIC's MAC, unicast, unique in the lab; empty means derived from the lab, node and NIC names (52:54:00:xx:xx:xx). */
   mac: string;
   /** The guest kernel's address on this NIC (CIDR) before DPDK takes it: what ping proves is bypassed. */
   ip: string;
-  /** The address of the lab's side of the wire (the tap or veth in the lab's namespace), in the same subnet; empty means the subnet's first free address. */
-  host_ip: string;
-  /** The guest driver DPDK binds the NIC to: vfio-pci behind a virtual IOMMU (q35 + intel-iommu, the safe default) or uio_pci_generic (plain pc machine, as in the seed). */
-  driver: "vfio-pci" | "uio_pci_generic";
+  /** The address of the lab namespace's side of the NIC's own wire (the tap or veth end there), in the same subnet; empty means the subnet's first free address. */
+  labns_ip: string;
+  /** The node's kernel driver DPDK binds the NIC to (DTS's os_driver_for_dpdk): vfio-pci behind a virtual IOMMU (q35 + intel-iommu, the safe default) or uio_pci_generic (plain pc machine, as in the seed). A netns node's veth is not bound. */
+  os_driver_for_dpdk: "vfio-pci" | "uio_pci_generic";
 }
 
 /** One wire between two endpoints, both in one subnet. */
 export interface LinkSpec {
-  /** The two ends: "<vm>.<nic>", or "host" for the lab namespace. */
+  /** The two ends: "<node>.<nic>", or "labns" for the lab namespace. */
   endpoints: Array<string>;
   impair: ImpairSpec;
 }
@@ -129,7 +129,7 @@ export type ImpairSpec = {
 
 /** One shared segment; its members are in one subnet. */
 export interface NetworkSpec {
-  /** The NICs on it, "<vm>.<nic>". */
+  /** The NICs on it, "<node>.<nic>". */
   members: Array<string>;
   impair: ImpairSpec;
 }
@@ -140,9 +140,9 @@ export interface AppSpec {
   program: "l2_echo" | "l2_multi_echo" | "custom";
   /** For program: custom, the executable run in place of the lab's apps, with the same EAL arguments, as root on the node (for a netns node, this host): a program name or path, no spaces and not starting with a dash (its own arguments go in args). `lab validate` lists it. */
   command: string;
-  /** The VM (a key of vms) the app runs on. */
-  vm: string;
-  /** The NIC (a name in that VM's nics) the app takes over. */
+  /** The node (a key of nodes) the app runs on. */
+  node: string;
+  /** The NIC (a name in that node's nics) the app takes over. */
   nic: string;
   /** DPDK lcore list (-l), such as 1 or 1-2 or 0,2; empty means one lcore for l2_echo and one per queue for l2_multi_echo, leaving CPU 0 free where possible. */
   lcores: string;
@@ -156,7 +156,7 @@ export interface AppSpec {
 
 /** What `lab verify` checks and the thresholds it holds the apps to. */
 export interface VerifySpec {
-  /** The tester: the node every check runs from (ping, l2probe, lab bench). "host" is the lab namespace, at the far end of each NIC's own wire; a node name tests each app from that node's NIC on the app NIC's link, in the node's own namespace. */
+  /** The tester: the node every check runs from (ping, l2probe, lab bench). "labns" is the lab namespace, at the far end of each NIC's own wire; a node name tests each app from that node's NIC on the app NIC's link, in the node's own namespace. */
   from: string;
   /** The checks to run, in this order. */
   checks: Array<"kernel_bypass" | "echo" | "rss" | "latency" | "control">;

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
 import type { AssetFile } from '../assets.js';
-import type { Lab, Vm } from '../config/lab.js';
+import type { Lab, Node } from '../config/lab.js';
 import type { DpdkBuild } from '../config/spec-types.js';
 import { GUEST } from '../layout.js';
 import { managementMac } from './qemu.js';
@@ -37,19 +37,19 @@ function yaml11(doc: unknown): string {
   return stringify(doc, { version: '1.1', lineWidth: 0 });
 }
 
-export function renderSeed(lab: Lab, vm: Vm, assets: GuestAssets): SeedDocuments {
-  const userData = `#cloud-config\n${yaml11(userDataObject(lab, vm, assets))}`;
-  const networkConfig = yaml11(networkConfigObject(lab, vm));
+export function renderSeed(lab: Lab, node: Node, assets: GuestAssets): SeedDocuments {
+  const userData = `#cloud-config\n${yaml11(userDataObject(lab, node, assets))}`;
+  const networkConfig = yaml11(networkConfigObject(lab, node));
   // A new instance-id whenever what the guest is given changes, so cloud-init runs again for it.
   const digest = createHash('sha256').update(userData).update(networkConfig).digest('hex').slice(0, 12);
-  const metaData = yaml11({ 'instance-id': `lab-${lab.name}-${vm.name}-${digest}`, 'local-hostname': vm.name });
+  const metaData = yaml11({ 'instance-id': `lab-${lab.name}-${node.name}-${digest}`, 'local-hostname': node.name });
   return { userData, metaData, networkConfig };
 }
 
-function userDataObject(lab: Lab, vm: Vm, assets: GuestAssets): Record<string, unknown> {
+function userDataObject(lab: Lab, node: Node, assets: GuestAssets): Record<string, unknown> {
   return {
     ...assets.base,
-    hostname: vm.name,
+    hostname: node.name,
     users: [
       {
         name: GUEST.user,
@@ -72,7 +72,7 @@ function userDataObject(lab: Lab, vm: Vm, assets: GuestAssets): Record<string, u
       {
         path: '/etc/lab/hugepages.env',
         permissions: '0644',
-        content: envFile({ HUGEPAGES_SIZE: vm.hugepages.size, HUGEPAGES_COUNT: vm.hugepages.count }),
+        content: envFile({ HUGEPAGES_SIZE: node.hugepages.size, HUGEPAGES_COUNT: node.hugepages.count }),
       },
       ...assets.scripts.map((f) => file(`${GUEST.bin}/${f.path}`, f)),
       ...assets.native.map((f) => file(`${GUEST.native}/${f.path}`, f)),
@@ -123,11 +123,11 @@ function dpdkEnv(lab: Lab): string {
   });
 }
 
-function networkConfigObject(lab: Lab, vm: Vm): Record<string, unknown> {
+function networkConfigObject(lab: Lab, node: Node): Record<string, unknown> {
   const ethernets: Record<string, unknown> = {
-    mgmt: { match: { macaddress: managementMac(lab.name, vm.name) }, dhcp4: true },
+    mgmt: { match: { macaddress: managementMac(lab.name, node.name) }, dhcp4: true },
   };
-  for (const nic of vm.nics) {
+  for (const nic of node.nics) {
     ethernets[nic.name] = { match: { macaddress: nic.mac }, dhcp4: false, addresses: [nic.ip] };
   }
   return { version: 2, ethernets };

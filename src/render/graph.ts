@@ -13,7 +13,7 @@ export function describeImpairment(i: Impairment): string {
 }
 
 /** The lab namespace, where every NIC on no link has its own wire. */
-export const LAB_NAMESPACE = 'host';
+export const LAB_NAMESPACE = 'labns';
 
 export interface GraphNode {
   id: string;
@@ -50,27 +50,27 @@ export interface TopologyGraph {
   wires: GraphWire[];
 }
 
-const endOf = (nic: Nic): GraphEnd => ({ node: nic.vm, ifname: nic.name, ip: nic.ip });
+const endOf = (nic: Nic): GraphEnd => ({ node: nic.node, ifname: nic.name, ip: nic.ip });
 /** Node names are at most 6 characters, so a network's id never clashes with one. */
 const networkId = (name: string) => `net-${name}`;
 
 export function topologyOf(lab: Lab): TopologyGraph {
-  const nodes: GraphNode[] = lab.vms.map((vm) => ({
-    id: vm.name,
-    kind: vm.driver,
-    cpus: vm.cpus,
-    nics: vm.nics.map((n) => ({ name: n.name, ip: n.ip, mac: n.mac, queues: n.queues })),
+  const nodes: GraphNode[] = lab.nodes.map((node) => ({
+    id: node.name,
+    kind: node.kind,
+    cpus: node.cpus,
+    nics: node.nics.map((n) => ({ name: n.name, ip: n.ip, mac: n.mac, queues: n.queues })),
     apps: lab.apps
-      .filter((a) => a.vm === vm.name)
+      .filter((a) => a.node === node.name)
       .map((a) => ({ name: a.name, program: a.program, nic: a.nic, lcores: a.lcoreList })),
   }));
   const wires: GraphWire[] = [];
-  for (const vm of lab.vms) {
-    for (const nic of vm.nics) {
-      if (nic.peer.kind === 'host') {
+  for (const node of lab.nodes) {
+    for (const nic of node.nics) {
+      if (nic.peer.kind === 'labns') {
         wires.push({
           kind: 'own',
-          ends: [endOf(nic), { node: LAB_NAMESPACE, ifname: nic.hostIf, ip: `${nic.host_ip}/${nic.prefix}` }],
+          ends: [endOf(nic), { node: LAB_NAMESPACE, ifname: nic.labnsIf, ip: `${nic.labns_ip}/${nic.prefix}` }],
         });
         continue;
       }
@@ -80,7 +80,7 @@ export function topologyOf(lab: Lab): TopologyGraph {
       if (nic.peer.kind === 'network') {
         wires.push({
           kind: 'network',
-          ends: [endOf(nic), { node: networkId(nic.peer.network), ifname: nic.hostIf, ip: '' }],
+          ends: [endOf(nic), { node: networkId(nic.peer.network), ifname: nic.labnsIf, ip: '' }],
           ...impair,
         });
         continue;

@@ -1,5 +1,5 @@
 // The host side of a lab's wires, as commands: `lab up` runs them, qemu.sh prints them. Pure.
-import type { Impairment, Nic, Vm } from '../config/lab.js';
+import type { Impairment, Nic, Node } from '../config/lab.js';
 
 export type Argv = string[];
 
@@ -30,7 +30,7 @@ export function tapCommands(netns: string, nic: Nic, owner?: string): Argv[] {
       'tuntap',
       'add',
       'dev',
-      nic.hostIf,
+      nic.labnsIf,
       'mode',
       'tap',
       ...(owner ? ['user', owner] : []),
@@ -47,40 +47,40 @@ export function tapCommands(netns: string, nic: Nic, owner?: string): Argv[] {
 export function rewireCommands(netns: string, nic: Nic): Argv[] {
   if (nic.wire.kind === 'own')
     return [
-      ['ip', '-n', netns, 'link', 'set', nic.hostIf, 'nomaster'],
-      ['ip', '-n', netns, 'addr', 'replace', `${nic.host_ip}/${nic.prefix}`, 'dev', nic.hostIf],
-      ['ip', '-n', netns, 'link', 'set', nic.hostIf, 'up'],
+      ['ip', '-n', netns, 'link', 'set', nic.labnsIf, 'nomaster'],
+      ['ip', '-n', netns, 'addr', 'replace', `${nic.labns_ip}/${nic.prefix}`, 'dev', nic.labnsIf],
+      ['ip', '-n', netns, 'link', 'set', nic.labnsIf, 'up'],
     ];
-  const leave = nic.wire.kind === 'relay' ? [['ip', '-n', netns, 'link', 'set', nic.hostIf, 'nomaster']] : [];
-  return [['ip', '-n', netns, 'addr', 'flush', 'dev', nic.hostIf], ...leave, ...farEndCommands(netns, nic)];
+  const leave = nic.wire.kind === 'relay' ? [['ip', '-n', netns, 'link', 'set', nic.labnsIf, 'nomaster']] : [];
+  return [['ip', '-n', netns, 'addr', 'flush', 'dev', nic.labnsIf], ...leave, ...farEndCommands(netns, nic)];
 }
 
 /** The far end of a NIC's wire in the lab namespace: the host address on its own wire, a port of its bridge, or a bare port its relay opens. */
 function farEndCommands(netns: string, nic: Nic): Argv[] {
   if (nic.wire.kind === 'bridge')
-    return [['ip', '-n', netns, 'link', 'set', nic.hostIf, 'master', nic.wire.bridge, 'up']];
-  if (nic.wire.kind === 'relay') return [['ip', '-n', netns, 'link', 'set', nic.hostIf, 'up']];
+    return [['ip', '-n', netns, 'link', 'set', nic.labnsIf, 'master', nic.wire.bridge, 'up']];
+  if (nic.wire.kind === 'relay') return [['ip', '-n', netns, 'link', 'set', nic.labnsIf, 'up']];
   return hostAddressCommands(netns, nic);
 }
 
 export function hostAddressCommands(netns: string, nic: Nic): Argv[] {
   return [
-    ['ip', '-n', netns, 'addr', 'add', `${nic.host_ip}/${nic.prefix}`, 'dev', nic.hostIf],
-    ['ip', '-n', netns, 'link', 'set', nic.hostIf, 'up'],
+    ['ip', '-n', netns, 'addr', 'add', `${nic.labns_ip}/${nic.prefix}`, 'dev', nic.labnsIf],
+    ['ip', '-n', netns, 'link', 'set', nic.labnsIf, 'up'],
   ];
 }
 
-export function vmNetCommands(netns: string, vm: Vm, owner?: string): Argv[] {
-  return vm.nics.flatMap((nic) => tapCommands(netns, nic, owner));
+export function vmNetCommands(netns: string, node: Node, owner?: string): Argv[] {
+  return node.nics.flatMap((nic) => tapCommands(netns, nic, owner));
 }
 
 /** The VM namespace of a netns-driver VM: the NIC's far end, with the MAC and address the spec gives it. */
 /** A netns node's NIC: a veth from the lab namespace, whose end there has the host address, or is a port of the NIC's bridge. */
-export function netnsNicCommands(labNs: string, vmNs: string, nic: Nic): Argv[] {
+export function netnsNicCommands(labNs: string, nodeNs: string, nic: Nic): Argv[] {
   return [
-    ['ip', '-n', labNs, 'link', 'add', nic.hostIf, 'type', 'veth', 'peer', 'name', nic.name, 'netns', vmNs],
-    ['ip', '-n', vmNs, 'link', 'set', nic.name, 'address', nic.mac],
-    ...giveNicCommands(vmNs, nic),
+    ['ip', '-n', labNs, 'link', 'add', nic.labnsIf, 'type', 'veth', 'peer', 'name', nic.name, 'netns', nodeNs],
+    ['ip', '-n', nodeNs, 'link', 'set', nic.name, 'address', nic.mac],
+    ...giveNicCommands(nodeNs, nic),
     ...farEndCommands(labNs, nic),
   ];
 }
@@ -125,14 +125,14 @@ export function quietNamespaceCommands(netns: string): Argv[] {
  * binding a PCI NIC to vfio-pci does, so the kernel's address goes instead; its stack then
  * answers nothing on that wire, which is what the kernel-bypass check observes.
  */
-export function takeNicCommands(vmNs: string, nic: Nic): Argv[] {
-  return [['ip', '-n', vmNs, 'addr', 'flush', 'dev', nic.name]];
+export function takeNicCommands(nodeNs: string, nic: Nic): Argv[] {
+  return [['ip', '-n', nodeNs, 'addr', 'flush', 'dev', nic.name]];
 }
 
-export function giveNicCommands(vmNs: string, nic: Nic): Argv[] {
+export function giveNicCommands(nodeNs: string, nic: Nic): Argv[] {
   return [
-    ['ip', '-n', vmNs, 'addr', 'replace', `${nic.address}/${nic.prefix}`, 'dev', nic.name],
-    ['ip', '-n', vmNs, 'link', 'set', nic.name, 'up'],
+    ['ip', '-n', nodeNs, 'addr', 'replace', `${nic.address}/${nic.prefix}`, 'dev', nic.name],
+    ['ip', '-n', nodeNs, 'link', 'set', nic.name, 'up'],
   ];
 }
 
@@ -163,29 +163,29 @@ export function nodeLinkCommands(a: { netns: string; nic: Nic }, b: { netns: str
  * wire they came in on, to the host side's MAC, so the kernel's forwarding swaps the MACs just
  * as the echo apps do.
  */
-export function kernelReflectorCommands(vmNs: string, nic: Nic, hostMac: string, backNet: string): Argv[] {
+export function kernelReflectorCommands(nodeNs: string, nic: Nic, hostMac: string, backNet: string): Argv[] {
   return [
     [
       'ip',
       'netns',
       'exec',
-      vmNs,
+      nodeNs,
       'sysctl',
       '-qw',
       'net.ipv4.ip_forward=1',
       'net.ipv4.conf.all.send_redirects=0',
       `net.ipv4.conf.${nic.name}.send_redirects=0`,
     ],
-    ['ip', '-n', vmNs, 'route', 'replace', backNet, 'via', nic.host_ip, 'dev', nic.name],
-    ['ip', '-n', vmNs, 'neigh', 'replace', nic.host_ip, 'lladdr', hostMac, 'dev', nic.name, 'nud', 'permanent'],
+    ['ip', '-n', nodeNs, 'route', 'replace', backNet, 'via', nic.labns_ip, 'dev', nic.name],
+    ['ip', '-n', nodeNs, 'neigh', 'replace', nic.labns_ip, 'lladdr', hostMac, 'dev', nic.name, 'nud', 'permanent'],
   ];
 }
 
 /** Takes the reflector away again, so the kernel forwards nothing while an app owns the wire. */
-export function kernelReflectorUndoCommands(vmNs: string, backNet: string): Argv[] {
+export function kernelReflectorUndoCommands(nodeNs: string, backNet: string): Argv[] {
   return [
-    ['ip', 'netns', 'exec', vmNs, 'sysctl', '-qw', 'net.ipv4.ip_forward=0'],
-    ['ip', '-n', vmNs, 'route', 'del', backNet],
+    ['ip', 'netns', 'exec', nodeNs, 'sysctl', '-qw', 'net.ipv4.ip_forward=0'],
+    ['ip', '-n', nodeNs, 'route', 'del', backNet],
   ];
 }
 

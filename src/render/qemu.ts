@@ -1,5 +1,5 @@
 // Lab → QEMU argv for one VM. Pure: the profile data and every path come in as arguments.
-import type { Vm } from '../config/lab.js';
+import type { Node } from '../config/lab.js';
 import { derivedMac } from '../config/net.js';
 
 export interface QemuProfiles {
@@ -71,23 +71,23 @@ function machineArgs(profiles: QemuProfiles, accel: Accel, machine: string, cpus
 }
 
 function machineOf(
-  vm: Pick<Vm, 'iommu'>,
+  node: Pick<Node, 'iommu'>,
   profiles: QemuProfiles,
   accel: Accel,
 ): { profile: QemuProfiles['machine']['iommu']; arg: string } {
-  const profile = profiles.machine[vm.iommu ? 'iommu' : 'plain'];
+  const profile = profiles.machine[node.iommu ? 'iommu' : 'plain'];
   return { profile, arg: [profile.type, ...(accel === 'kvm' ? profile.kvm_machine_options : [])].join(',') };
 }
 
-export function qemuArgv(vm: Vm, rt: QemuRuntime, profiles: QemuProfiles): string[] {
-  const { profile: machine, arg: machineArg } = machineOf(vm, profiles, rt.accel);
+export function qemuArgv(node: Node, rt: QemuRuntime, profiles: QemuProfiles): string[] {
+  const { profile: machine, arg: machineArg } = machineOf(node, profiles, rt.accel);
   const kvm = rt.accel === 'kvm';
   const argv = [
     profiles.binary,
     // The name on the command line only: the process keeps QEMU's own, so ps -C and top show it as QEMU.
     '-name',
-    `lab-${rt.lab}-${vm.name}`,
-    ...machineArgs(profiles, rt.accel, machineArg, vm.cpus, vm.memoryMiB),
+    `lab-${rt.lab}-${node.name}`,
+    ...machineArgs(profiles, rt.accel, machineArg, node.cpus, node.memoryMiB),
     '-serial',
     `file:${rt.serial}`,
     '-qmp',
@@ -115,10 +115,10 @@ export function qemuArgv(vm: Vm, rt: QemuRuntime, profiles: QemuProfiles): strin
     '-netdev',
     `user,id=mgmt,hostfwd=tcp:127.0.0.1:${rt.sshPort}-:22`,
     '-device',
-    `${profiles.management.device},netdev=mgmt,mac=${managementMac(rt.lab, vm.name)}`,
-    ...vm.nics.flatMap((nic) => [
+    `${profiles.management.device},netdev=mgmt,mac=${managementMac(rt.lab, node.name)}`,
+    ...node.nics.flatMap((nic) => [
       '-netdev',
-      `tap,id=${nic.name},ifname=${nic.hostIf},script=no,downscript=no,queues=${nic.queues},vhost=off`,
+      `tap,id=${nic.name},ifname=${nic.labnsIf},script=no,downscript=no,queues=${nic.queues},vhost=off`,
       '-device',
       [
         profiles.nic.device,
@@ -194,14 +194,14 @@ export function accelProbeArgv(profiles: QemuProfiles, accel: Accel, boot: Probe
 
 /** A VM's machine booted bare for the boot benchmark: the same kernel, disk, CPUs and memory, no seed and no data-plane NIC. */
 export function bareBootArgv(
-  vm: Vm,
+  node: Node,
   profiles: QemuProfiles,
   accel: Accel,
   boot: Required<Pick<BootFiles, 'disk' | 'kernel' | 'initrd'>>,
 ): string[] {
   return [
     profiles.binary,
-    ...machineArgs(profiles, accel, machineOf(vm, profiles, accel).arg, vm.cpus, vm.memoryMiB),
+    ...machineArgs(profiles, accel, machineOf(node, profiles, accel).arg, node.cpus, node.memoryMiB),
     '-serial',
     'stdio',
     '-drive',
@@ -216,6 +216,6 @@ function kernelArgs(boot: Pick<BootFiles, 'kernel' | 'initrd'>, append: string[]
 }
 
 /** The management NIC's MAC, fixed so cloud-init's network-config can match it. */
-export function managementMac(lab: string, vm: string): string {
-  return derivedMac(`${lab}/${vm}/mgmt`);
+export function managementMac(lab: string, node: string): string {
+  return derivedMac(`${lab}/${node}/mgmt`);
 }

@@ -1,13 +1,13 @@
 // Everything rendered for one VM: its QEMU command, a script that runs it by hand, its cloud-init seed.
-import type { Lab, Vm } from '../config/lab.js';
-import type { VmPaths } from '../layout.js';
+import type { Lab, Node } from '../config/lab.js';
+import type { NodePaths } from '../layout.js';
 import { renderSeed, type GuestAssets, type SeedDocuments } from './cloud-init.js';
 import { bridgeCommands, namespaceCommands, vmNetCommands } from './hostnet.js';
 import { qemuArgv, type Accel, type QemuProfiles } from './qemu.js';
 import { shellCommand, shellQuote } from './shell.js';
 
 export interface RenderedVm {
-  vm: string;
+  node: string;
   argv: string[];
   script: string;
   seed: SeedDocuments;
@@ -26,7 +26,7 @@ export interface VmRenderContext {
   accel: Accel;
   sshPort: number;
   image: BaseImage;
-  paths: VmPaths;
+  paths: NodePaths;
   /** The host's cached DPDK build, when it has the one this lab needs. */
   dpdkBuild?: string;
   /** The user QEMU runs as and its taps belong to (-runas); absent when lab is not root. */
@@ -35,13 +35,13 @@ export interface VmRenderContext {
 
 export function renderVm(
   lab: Lab,
-  vm: Vm,
+  node: Node,
   ctx: VmRenderContext,
   profiles: QemuProfiles,
   assets: GuestAssets,
 ): RenderedVm {
   const argv = qemuArgv(
-    vm,
+    node,
     {
       lab: lab.name,
       accel: ctx.accel,
@@ -61,21 +61,21 @@ export function renderVm(
     },
     profiles,
   );
-  return { vm: vm.name, argv, script: launchScript(lab, vm, ctx, argv), seed: renderSeed(lab, vm, assets) };
+  return { node: node.name, argv, script: launchScript(lab, node, ctx, argv), seed: renderSeed(lab, node, assets) };
 }
 
 /** The same steps `lab up` takes, for a person to read or run by hand (as root). */
 /** The bridges a VM's taps join: its networks', and its links' where they are bridged. */
-function bridges(vm: Vm): string[] {
-  return [...new Set(vm.nics.flatMap((n) => (n.wire.kind === 'bridge' ? [n.wire.bridge] : [])))];
+function bridges(node: Node): string[] {
+  return [...new Set(node.nics.flatMap((n) => (n.wire.kind === 'bridge' ? [n.wire.bridge] : [])))];
 }
 
-function launchScript(lab: Lab, vm: Vm, ctx: VmRenderContext, argv: string[]): string {
+function launchScript(lab: Lab, node: Node, ctx: VmRenderContext, argv: string[]): string {
   const q = shellQuote;
   const { paths, netns, image } = ctx;
   const run = (cmds: string[][]) => cmds.map((c) => `  ${c.map(q).join(' ')}`).join('\n');
   return `#!/bin/sh
-# VM ${vm.name} of lab ${lab.name}, rendered by \`lab render\` from ${lab.file}.
+# VM ${node.name} of lab ${lab.name}, rendered by \`lab render\` from ${lab.file}.
 # \`lab up\` takes these same steps (and waits for SSH and cloud-init); run by hand as root.
 set -eu
 cd ${q(paths.dir)}
@@ -90,11 +90,11 @@ fi
 if [ ! -e /run/netns/${netns} ]; then
 ${run(namespaceCommands(netns))}
 fi
-${bridges(vm)
+${bridges(node)
   .map((b) => `if ! ip -n ${q(netns)} link show ${q(b)} >/dev/null 2>&1; then\n${run(bridgeCommands(netns, b))}\nfi\n`)
   .join(
     '',
-  )}${vm.nics.map((nic) => `if ! ip -n ${q(netns)} link show ${q(nic.hostIf)} >/dev/null 2>&1; then\n${run(vmNetCommands(netns, { ...vm, nics: [nic] }, ctx.runAs))}\nfi`).join('\n')}
+  )}${node.nics.map((nic) => `if ! ip -n ${q(netns)} link show ${q(nic.labnsIf)} >/dev/null 2>&1; then\n${run(vmNetCommands(netns, { ...node, nics: [nic] }, ctx.runAs))}\nfi`).join('\n')}
 
 exec ip netns exec ${q(netns)} ${shellCommand(argv)}
 `;

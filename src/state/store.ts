@@ -12,12 +12,12 @@ import type { LabPaths } from '../layout.js';
 /** What every node's record holds; a driver's own record extends it. */
 export interface NodeRecord {
   /** The node's kind, which names the driver that made it. */
-  driver: string;
+  kind: string;
   startedAt: string;
 }
 
 export interface AppRecord {
-  vm: string;
+  node: string;
   nic: string;
   program: string;
   proc: ProcRef;
@@ -37,7 +37,7 @@ export interface LabState {
   spec: string;
   netns: string;
   createdAt: string;
-  vms: Record<string, NodeRecord>;
+  nodes: Record<string, NodeRecord>;
   apps: Record<string, AppRecord>;
   /** Absent in a state written before impaired wires existed. */
   relays?: Record<string, RelayRecord>;
@@ -53,13 +53,20 @@ export function ensureStateFolder(paths: LabPaths): void {
 }
 
 export function newState(lab: { name: string; file: string }, paths: LabPaths): LabState {
-  return { lab: lab.name, spec: lab.file, netns: paths.netns, createdAt: new Date().toISOString(), vms: {}, apps: {} };
+  return {
+    lab: lab.name,
+    spec: lab.file,
+    netns: paths.netns,
+    createdAt: new Date().toISOString(),
+    nodes: {},
+    apps: {},
+  };
 }
 
 export function readState(paths: LabPaths): LabState | undefined {
   if (!existsSync(paths.state)) return undefined;
   try {
-    return JSON.parse(readFileSync(paths.state, 'utf8')) as LabState;
+    return upgradeState(JSON.parse(readFileSync(paths.state, 'utf8')) as LabState & OldState);
   } catch (err) {
     throw new LabError({
       code: 'STATE',
@@ -71,4 +78,29 @@ export function readState(paths: LabPaths): LabState | undefined {
 
 export function writeState(paths: LabPaths, state: LabState): void {
   writeAtomic(paths.state, `${JSON.stringify(state, null, 2)}\n`);
+}
+
+/** A state as lab 0.1 wrote it, before nodes were called nodes: its nodes under vms, each app's under vm. */
+interface OldState {
+  vms?: Record<string, Omit<NodeRecord, 'kind'> & { driver?: string }>;
+}
+
+/** Reads a state written by lab 0.1 in today's words, so a lab brought up then is still brought down. */
+function upgradeState(state: LabState & OldState): LabState {
+  const { vms, ...rest } = state;
+  const nodes =
+    state.nodes ??
+    Object.fromEntries(
+      Object.entries(vms ?? {}).map(([name, { driver, ...r }]) => [
+        name,
+        { ...r, kind: driver ?? 'qemu' } as NodeRecord,
+      ]),
+    );
+  const apps = Object.fromEntries(
+    Object.entries(state.apps ?? {}).map(([name, a]) => {
+      const { vm, ...app } = a as AppRecord & { vm?: string };
+      return [name, { ...app, node: app.node ?? vm } as AppRecord];
+    }),
+  );
+  return { ...rest, nodes, apps };
 }

@@ -7,7 +7,7 @@ import type { Report, ReportEnvironment } from './report.js';
 import type { ThroughputRow } from './throughput.js';
 
 export interface BenchSection {
-  apps: Array<{ app: string; vm: string; program: string; rows: ThroughputRow[] }>;
+  apps: Array<{ app: string; node: string; program: string; rows: ThroughputRow[] }>;
 }
 
 export interface HtmlReportInput {
@@ -183,7 +183,7 @@ function checksTable(r: Report): string {
 
 function benchCharts(b: BenchSection): string {
   return b.apps
-    .map(({ app, vm, rows }) => {
+    .map(({ app, node, rows }) => {
       const sizes = rows.map((r) => r.frame_size);
       const xs: Scale = { at: (i) => PAD.l + ((W - PAD.l - PAD.r) / rows.length) * (i + 0.5), ticks: [] };
       const yp = linearScale(0, Math.max(1, ...rows.map((r) => r.rate_pps)), H - PAD.b, PAD.t);
@@ -218,7 +218,7 @@ function benchCharts(b: BenchSection): string {
         )
         .join('');
       const table = `<table><thead><tr><th>size B</th><th>zero-loss pps</th><th>Mbit/s</th><th>RTT p50 µs</th><th>RTT p99 µs</th><th>limited by</th></tr></thead><tbody>${rows.map((r) => `<tr><td>${r.frame_size}</td><td>${r.rate_pps}</td><td>${r.mbps}</td><td>${r.rtt_us?.p50 ?? '–'}</td><td>${r.rtt_us?.p99 ?? '–'}</td><td>${r.limited_by ?? '–'}</td></tr>`).join('')}</tbody></table>`;
-      return `<section class="app"><h3>${esc(app)} on ${esc(vm)} (${sizes.length} frame sizes)</h3><div class="charts">
+      return `<section class="app"><h3>${esc(app)} on ${esc(node)} (${sizes.length} frame sizes)</h3><div class="charts">
 <figure><svg class="chart bench-pps" data-app="${esc(app)}" viewBox="0 0 ${W} ${H}" role="img" aria-label="zero-loss rate by frame size">${axes({ ...xs, ticks: [] }, yp, 'frame size (B, with FCS)', 'zero-loss pps')}${bars}</svg><figcaption>Zero-loss rate (RFC 2544 26.1) by frame size</figcaption></figure>
 <figure><svg class="chart bench-rtt" data-app="${esc(app)}" viewBox="0 0 ${W} ${H}" role="img" aria-label="RTT at the zero-loss rate by frame size">${axes({ ...xs, ticks: [] }, yr, 'frame size (B, with FCS)', 'RTT µs')}${ticks}${line('p50')}${line('p99')}${dots}</svg><figcaption>RTT at that rate: <span class="key p50">p50</span> <span class="key p99">p99</span></figcaption></figure>
 </div>${table}</section>`;
@@ -285,14 +285,14 @@ export function renderHtmlReport(input: HtmlReportInput): string {
     : '';
   const accel =
     Object.entries(e.accel)
-      .map(([vm, a]) => `${vm}: ${a}`)
+      .map(([node, a]) => `${node}: ${a}`)
       .join(', ') || 'none (no QEMU VM)';
   const apps = r
     ? r.apps
-        .map(({ app, vm, program }) => {
+        .map(({ app, node, program }) => {
           const checks = r.checks.filter((c) => c.app === app);
           const rtt = rttOf(checks);
-          return `<section class="app" data-app="${esc(app)}"><h3>${esc(app)} (${esc(program)} on ${esc(vm)})</h3><div class="charts">${rtt ? rttCharts(app, rtt) : '<p class="note">No latency check ran.</p>'}${queueBars(app, queuesOf(checks))}</div></section>`;
+          return `<section class="app" data-app="${esc(app)}"><h3>${esc(app)} (${esc(program)} on ${esc(node)})</h3><div class="charts">${rtt ? rttCharts(app, rtt) : '<p class="note">No latency check ran.</p>'}${queueBars(app, queuesOf(checks))}</div></section>`;
         })
         .join('')
     : '';

@@ -6,7 +6,7 @@ import { printable } from '../errors.js';
 /** Where an app ran: its node and program. */
 export interface ReportApp {
   app: string;
-  vm: string;
+  node: string;
   program: string;
 }
 
@@ -39,7 +39,9 @@ export function makeReport(lab: { name: string; apps: App[] }, checks: CheckResu
   const counts = { passed: 0, failed: 0, skipped: 0 };
   for (const c of checks) counts[c.status]++;
   const checked = new Set(checks.map((c) => c.app));
-  const apps = lab.apps.filter((a) => checked.has(a.name)).map((a) => ({ app: a.name, vm: a.vm, program: a.program }));
+  const apps = lab.apps
+    .filter((a) => checked.has(a.name))
+    .map((a) => ({ app: a.name, node: a.node, program: a.program }));
   return { lab: lab.name, passed: counts.failed === 0 && counts.passed > 0, counts, apps, checks };
 }
 
@@ -75,17 +77,17 @@ const seconds = (ms: number) => (ms / 1000).toFixed(3);
 
 /**
  * JUnit as Jenkins' xUnit and most CI reporters read it (junit-10.xsd): a testsuite per app, a
- * testcase per check with classname lab.<vm>.<app>; the figures as the suite's properties (the
+ * testcase per check with classname lab.<node>.<app>; the figures as the suite's properties (the
  * schema allows none on a testcase), a failure's message the check's reason, and the evidence
  * bundle's path in system-out.
  */
 export function reportJUnit(r: Report): string {
-  const suites = r.apps.map(({ app, vm, program }) => {
+  const suites = r.apps.map(({ app, node, program }) => {
     const cs = r.checks.filter((c) => c.app === app);
     const count = (s: CheckResult['status']) => cs.filter((c) => c.status === s).length;
     const props = [
       ['program', program],
-      ['vm', vm],
+      ['node', node],
       ...cs.flatMap((c) => Object.entries(c.figures ?? {}).map(([k, v]) => [`${c.check}.${k}`, String(v)])),
     ];
     const cases = cs.map((c) => {
@@ -95,11 +97,11 @@ export function reportJUnit(r: Report): string {
           : c.status === 'skipped'
             ? `<skipped message="${xml(c.measured)}"/>`
             : `<system-out>${xml(c.measured)}</system-out>`;
-      return `    <testcase classname="lab.${xml(vm)}.${xml(app)}" name="${c.check}" time="${seconds(c.ms)}">${body}</testcase>`;
+      return `    <testcase classname="lab.${xml(node)}.${xml(app)}" name="${c.check}" time="${seconds(c.ms)}">${body}</testcase>`;
     });
     const out = r.evidence ? [`    <system-out>evidence: ${xml(r.evidence)}</system-out>`] : [];
     return [
-      `  <testsuite name="lab.${xml(r.lab)}.${xml(vm)}.${xml(app)}" tests="${cs.length}" failures="${count('failed')}" errors="0" skipped="${count('skipped')}" time="${seconds(cs.reduce((t, c) => t + c.ms, 0))}">`,
+      `  <testsuite name="lab.${xml(r.lab)}.${xml(node)}.${xml(app)}" tests="${cs.length}" failures="${count('failed')}" errors="0" skipped="${count('skipped')}" time="${seconds(cs.reduce((t, c) => t + c.ms, 0))}">`,
       `    <properties>\n${props.map(([k, v]) => `      <property name="${xml(k!)}" value="${xml(v!)}"/>`).join('\n')}\n    </properties>`,
       ...cases,
       ...out,

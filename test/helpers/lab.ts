@@ -2,7 +2,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { LabError, type Problem } from '../../src/errors.js';
-import { loadLabText } from '../../src/lab/load.js';
+import { loadLabText } from '../../src/core/load.js';
 import type { Lab } from '../../src/config/lab.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -57,7 +57,7 @@ export function labAsync(args: string[], cwd = ROOT, timeoutMs = 120_000): Promi
 }
 
 export const MINIMAL = `name: t
-vms:
+nodes:
   dut:
     cpus: 3
     nics:
@@ -67,10 +67,10 @@ vms:
 apps:
   echo:
     program: l2_echo
-    vm: dut
+    node: dut
     nic: dp0
   multi:
     program: l2_multi_echo
-    vm: dut
+    node: dut
     nic: dp0
 `;

@@ -9,11 +9,11 @@ import { counterDelta } from '../../src/apps/events.js';
 import { requestCounters, startApp, stopApp, type RunningApp } from '../../src/apps/runner.js';
 import { packagePath } from '../../src/assets.js';
 import type { Lab } from '../../src/config/lab.js';
-import { namespaceTarget, netnsAppArgv } from '../../src/drivers/netns/apps.js';
+import { namespaceTarget, netnsAppArgv } from '../../src/nodes/netns/apps.js';
 import { startCapture } from '../../src/host/capture.js';
 import { inNamespace, run } from '../../src/host/exec.js';
 import { deleteNetns, runPlan } from '../../src/host/netns.js';
-import { loadLabText } from '../../src/lab/load.js';
+import { loadLabText } from '../../src/core/load.js';
 import { nodeNamespace } from '../../src/layout.js';
 import {
   kernelReflectorCommands,
@@ -41,7 +41,7 @@ afterAll(() => rmSync(logs, { recursive: true, force: true }));
 interface Wire {
   lab: Lab;
   labNs: string;
-  vmNs: string;
+  nodeNs: string;
 }
 
 const wires: Wire[] = [];
@@ -50,7 +50,7 @@ const apps: RunningApp[] = [];
 afterEach(async () => {
   for (const app of apps.splice(0)) await stopApp(app, 5_000);
   for (const w of wires.splice(0)) {
-    await deleteNetns(w.vmNs);
+    await deleteNetns(w.nodeNs);
     await deleteNetns(w.labNs);
   }
 });
@@ -58,9 +58,9 @@ afterEach(async () => {
 function labOf(program: string, queues: number, lcores: string, cpusCount = 4): Lab {
   const name = `t${process.pid % 100000}x${seq++}`;
   const text = `name: ${name}
-vms:
+nodes:
   dut:
-    driver: netns
+    kind: netns
     cpus: ${cpusCount}
     nics:
       - name: dp0
@@ -69,7 +69,7 @@ vms:
 apps:
   app:
     program: ${program}
-    vm: dut
+    node: dut
     nic: dp0
     lcores: "${lcores}"
 `;
@@ -78,36 +78,36 @@ apps:
 
 /** The netns tier's wire, made with the same plans `lab up` runs. */
 async function wire(lab: Lab): Promise<Wire> {
-  const vm = lab.vms[0]!;
-  const w = { lab, labNs: `lab-${lab.name}`, vmNs: nodeNamespace(lab.name, vm.name) };
+  const node = lab.nodes[0]!;
+  const w = { lab, labNs: `lab-${lab.name}`, nodeNs: nodeNamespace(lab.name, node.name) };
   wires.push(w);
   await runPlan([
     ...namespaceCommands(w.labNs),
-    ...namespaceCommands(w.vmNs),
-    ...netnsNicCommands(w.labNs, w.vmNs, vm.nics[0]!),
+    ...namespaceCommands(w.nodeNs),
+    ...netnsNicCommands(w.labNs, w.nodeNs, node.nics[0]!),
   ]);
   return w;
 }
 
 async function start(w: Wire) {
-  const nic = w.lab.vms[0]!.nics[0]!;
-  await runPlan([...takeNicCommands(w.vmNs, nic), staticNeighbourCommand(w.labNs, nic.hostIf, nic)]);
+  const nic = w.lab.nodes[0]!.nics[0]!;
+  await runPlan([...takeNicCommands(w.nodeNs, nic), staticNeighbourCommand(w.labNs, nic.labnsIf, nic)]);
   const argv = netnsAppArgv(w.lab, w.lab.apps[0]!, nic, BIN, HOST_CPUS);
-  const started = await startApp(namespaceTarget(w.vmNs), argv, join(logs, `${w.lab.name}.log`), 30_000);
+  const started = await startApp(namespaceTarget(w.nodeNs), argv, join(logs, `${w.lab.name}.log`), 30_000);
   apps.push(started.app);
   return started;
 }
 
-function probe(w: Wire, count: number, flows: number, dstIp = w.lab.vms[0]!.nics[0]!.address, size = 128) {
-  const nic = w.lab.vms[0]!.nics[0]!;
+function probe(w: Wire, count: number, flows: number, dstIp = w.lab.nodes[0]!.nics[0]!.address, size = 128) {
+  const nic = w.lab.nodes[0]!.nics[0]!;
   return runL2probe(inNamespace(w.labNs), join(BIN, 'l2probe'), {
-    iface: nic.hostIf,
+    iface: nic.labnsIf,
     target: nic.mac,
     count,
     pps: 1000,
     flows,
     size,
-    srcIp: nic.host_ip,
+    srcIp: nic.labns_ip,
     dstIp,
     waitMs: 1000,
   });
@@ -119,7 +119,7 @@ describe.each([
 ])('$program on $queues queue(s), af_packet', ({ program, queues, lcores }) => {
   it('bypasses the kernel, echoes every frame with MACs swapped, and its counters add up', async () => {
     const w = await wire(labOf(program, queues, lcores));
-    const nic = w.lab.vms[0]!.nics[0]!;
+    const nic = w.lab.nodes[0]!.nics[0]!;
 
     const before = await ping(inNamespace(w.labNs), nic.address, 3, 0.2);
     expect(before.received, 'the kernel answers before the app takes the NIC').toBe(3);
@@ -163,8 +163,8 @@ describe.each([
 describe('the multiqueue pitfall', () => {
   it('l2_multi_echo on more lcores than the device has queues exits non-zero and gives the af_packet fix', async () => {
     const w = await wire(labOf('l2_multi_echo', 1, '0-1'));
-    const argv = netnsAppArgv(w.lab, w.lab.apps[0]!, w.lab.vms[0]!.nics[0]!, BIN, HOST_CPUS);
-    const r = spawnSync('ip', ['netns', 'exec', w.vmNs, ...argv], { encoding: 'utf8', timeout: 60_000 });
+    const argv = netnsAppArgv(w.lab, w.lab.apps[0]!, w.lab.nodes[0]!.nics[0]!, BIN, HOST_CPUS);
+    const r = spawnSync('ip', ['netns', 'exec', w.nodeNs, ...argv], { encoding: 'utf8', timeout: 60_000 });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain('offers 1 RX/TX queue pair(s), but 2 lcores need 2');
     expect(r.stderr).toContain('qpairs=2');
@@ -197,12 +197,12 @@ describe('the echo apps', () => {
 
   it('answer SIGUSR1 when the main lcore polls no queue', async () => {
     const w = await wire(labOf('l2_echo', 1, '0,1'));
-    const nic = w.lab.vms[0]!.nics[0]!;
-    await runPlan([...takeNicCommands(w.vmNs, nic), staticNeighbourCommand(w.labNs, nic.hostIf, nic)]);
+    const nic = w.lab.nodes[0]!.nics[0]!;
+    await runPlan([...takeNicCommands(w.nodeNs, nic), staticNeighbourCommand(w.labNs, nic.labnsIf, nic)]);
     const argv = netnsAppArgv(w.lab, w.lab.apps[0]!, nic, BIN, HOST_CPUS);
     // lcore 1 is the main lcore; the one queue goes to lcore 0, first in -l.
     argv.splice(argv.indexOf('--'), 0, '--main-lcore', '1');
-    const { app, ready } = await startApp(namespaceTarget(w.vmNs), argv, join(logs, `${w.lab.name}.log`), 30_000);
+    const { app, ready } = await startApp(namespaceTarget(w.nodeNs), argv, join(logs, `${w.lab.name}.log`), 30_000);
     apps.push(app);
     expect(ready.lcores).toEqual([0]);
     expect((await probe(w, 100, 4)).received).toBe(100);
@@ -212,18 +212,18 @@ describe('the echo apps', () => {
 
   it('count frames to a group address and never echo them (the echo would carry it as its source)', async () => {
     const w = await wire(labOf('l2_multi_echo', 2, '0-1'));
-    const nic = w.lab.vms[0]!.nics[0]!;
+    const nic = w.lab.nodes[0]!.nics[0]!;
     const { app } = await start(w);
     const before = await requestCounters(app);
     for (const group of ['ff:ff:ff:ff:ff:ff', '01:00:5e:00:00:01']) {
       const r = await runL2probe(inNamespace(w.labNs), join(BIN, 'l2probe'), {
-        iface: nic.hostIf,
+        iface: nic.labnsIf,
         target: group,
         count: 50,
         pps: 1000,
         flows: 4,
         size: 128,
-        srcIp: nic.host_ip,
+        srcIp: nic.labns_ip,
         dstIp: nic.address,
         waitMs: 500,
       });
@@ -279,36 +279,36 @@ describe('the echo apps under AddressSanitizer and UndefinedBehaviorSanitizer', 
     '%s echoes real traffic, filters group frames and exits cleanly with no report',
     async (program) => {
       const w = await wire(labOf(program, program === 'l2_echo' ? 1 : 2, program === 'l2_echo' ? '0' : '0-1'));
-      const nic = w.lab.vms[0]!.nics[0]!;
-      await runPlan([...takeNicCommands(w.vmNs, nic), staticNeighbourCommand(w.labNs, nic.hostIf, nic)]);
+      const nic = w.lab.nodes[0]!.nics[0]!;
+      await runPlan([...takeNicCommands(w.nodeNs, nic), staticNeighbourCommand(w.labNs, nic.labnsIf, nic)]);
       const log = join(logs, `${w.lab.name}-san.log`);
       const { app } = await startApp(
-        namespaceTarget(w.vmNs),
+        namespaceTarget(w.nodeNs),
         netnsAppArgv(w.lab, w.lab.apps[0]!, nic, SAN, HOST_CPUS),
         log,
         60_000,
       );
       // l2probe from the sanitizer build too: a misaligned header access there fails the run.
       const sanProbe = await runL2probe(inNamespace(w.labNs), join(SAN, 'l2probe'), {
-        iface: nic.hostIf,
+        iface: nic.labnsIf,
         target: nic.mac,
         count: 1000,
         pps: 1000,
         flows: 16,
         size: 128,
-        srcIp: nic.host_ip,
+        srcIp: nic.labns_ip,
         dstIp: nic.address,
         waitMs: 1000,
       });
       expect(sanProbe).toMatchObject({ sent: 1000, received: 1000, corrupted: 0, bad_mac: 0 });
       await runL2probe(inNamespace(w.labNs), join(SAN, 'l2probe'), {
-        iface: nic.hostIf,
+        iface: nic.labnsIf,
         target: 'ff:ff:ff:ff:ff:ff',
         count: 20,
         pps: 1000,
         flows: 2,
         size: 64,
-        srcIp: nic.host_ip,
+        srcIp: nic.labns_ip,
         dstIp: nic.address,
         waitMs: 300,
       });
@@ -324,24 +324,24 @@ describe('the echo apps under AddressSanitizer and UndefinedBehaviorSanitizer', 
 describe('l2probe', () => {
   it("gets every frame back from the kernel's own forwarding: its frames are valid IP, even at 64 bytes", async () => {
     const w = await wire(labOf('l2_echo', 1, '0'));
-    const nic = w.lab.vms[0]!.nics[0]!;
+    const nic = w.lab.nodes[0]!.nics[0]!;
     const hostMac = (
-      await run(['ip', 'netns', 'exec', w.labNs, 'cat', `/sys/class/net/${nic.hostIf}/address`])
+      await run(['ip', 'netns', 'exec', w.labNs, 'cat', `/sys/class/net/${nic.labnsIf}/address`])
     ).stdout.trim();
     await runPlan([
-      ...kernelReflectorCommands(w.vmNs, nic, hostMac, '10.77.1.0/24'),
-      staticNeighbourCommand(w.labNs, nic.hostIf, nic),
+      ...kernelReflectorCommands(w.nodeNs, nic, hostMac, '10.77.1.0/24'),
+      staticNeighbourCommand(w.labNs, nic.labnsIf, nic),
     ]);
-    const nicOf = w.lab.vms[0]!.nics[0]!;
+    const nicOf = w.lab.nodes[0]!.nics[0]!;
     const routed = (on: boolean) =>
       runL2probe(inNamespace(w.labNs), join(BIN, 'l2probe'), {
-        iface: nicOf.hostIf,
+        iface: nicOf.labnsIf,
         target: nicOf.mac,
         count: 500,
         pps: 1000,
         flows: 8,
         size: 64,
-        srcIp: nicOf.host_ip,
+        srcIp: nicOf.labns_ip,
         dstIp: '10.77.1.1',
         waitMs: 1000,
         routed: on,
@@ -397,13 +397,13 @@ describe('l2probe', () => {
    */
   it("reports the wire's own RTT: p50 and p99 between captures that stamp just before and just after l2probe's own stamps", async () => {
     const w = await wire(labOf('l2_multi_echo', 2, '0-1'));
-    const nic = w.lab.vms[0]!.nics[0]!;
+    const nic = w.lab.nodes[0]!.nics[0]!;
     await start(w);
     const tester = (
-      await run(['ip', 'netns', 'exec', w.labNs, 'cat', `/sys/class/net/${nic.hostIf}/address`])
+      await run(['ip', 'netns', 'exec', w.labNs, 'cat', `/sys/class/net/${nic.labnsIf}/address`])
     ).stdout.trim();
-    const atTester = await startCapture(w.labNs, nic.hostIf, join(logs, `${w.lab.name}-tester.pcap`));
-    const atDut = await startCapture(w.vmNs, nic.name, join(logs, `${w.lab.name}-dut.pcap`), { inboundOnly: true });
+    const atTester = await startCapture(w.labNs, nic.labnsIf, join(logs, `${w.lab.name}-tester.pcap`));
+    const atDut = await startCapture(w.nodeNs, nic.name, join(logs, `${w.lab.name}-dut.pcap`), { inboundOnly: true });
     let result;
     try {
       result = await probe(w, 2000, 16);
@@ -461,14 +461,14 @@ describe('l2probe', () => {
 
   it('finds the zero-loss rate by binary search: a flood, then halvings, every trial judged by its loss', async () => {
     const w = await wire(labOf('l2_multi_echo', 2, '0-1'));
-    const nic = w.lab.vms[0]!.nics[0]!;
+    const nic = w.lab.nodes[0]!.nics[0]!;
     await start(w);
     const r = await runL2probeSearch(inNamespace(w.labNs), join(BIN, 'l2probe'), {
-      iface: nic.hostIf,
+      iface: nic.labnsIf,
       target: nic.mac,
       flows: 16,
       size: 60,
-      srcIp: nic.host_ip,
+      srcIp: nic.labns_ip,
       dstIp: nic.address,
       trialS: 0.3,
       lossPct: 0,
@@ -486,13 +486,13 @@ describe('l2probe', () => {
 
   it('finds no rate on a silent wire: every trial failed by loss, down to the lower bound', async () => {
     const w = await wire(labOf('l2_echo', 1, '0'));
-    const nic = w.lab.vms[0]!.nics[0]!;
+    const nic = w.lab.nodes[0]!.nics[0]!;
     const r = await runL2probeSearch(inNamespace(w.labNs), join(BIN, 'l2probe'), {
-      iface: nic.hostIf,
+      iface: nic.labnsIf,
       target: nic.mac,
       flows: 4,
       size: 60,
-      srcIp: nic.host_ip,
+      srcIp: nic.labns_ip,
       dstIp: nic.address,
       trialS: 0.2,
       lossPct: 0,
@@ -510,17 +510,17 @@ describe('l2probe', () => {
 
   it("shares one run between sending threads: every sequence number sent once, every flow's count exact", async () => {
     const w = await wire(labOf('l2_multi_echo', 2, '0-1'));
-    const nic = w.lab.vms[0]!.nics[0]!;
+    const nic = w.lab.nodes[0]!.nics[0]!;
     await start(w);
     const r = await runL2probe(inNamespace(w.labNs), join(BIN, 'l2probe'), {
-      iface: nic.hostIf,
+      iface: nic.labnsIf,
       target: nic.mac,
       count: 2000,
       pps: 2000,
       threads: 2,
       flows: 16,
       size: 64,
-      srcIp: nic.host_ip,
+      srcIp: nic.labns_ip,
       dstIp: nic.address,
       waitMs: 1000,
     });
@@ -534,7 +534,7 @@ describe('l2probe', () => {
 
   it('keeps its memory fixed however long it runs', async () => {
     const w = await wire(labOf('l2_multi_echo', 2, '0-1'));
-    const nic = w.lab.vms[0]!.nics[0]!;
+    const nic = w.lab.nodes[0]!.nics[0]!;
     await start(w);
     // The largest resident size of the finished child, from the kernel's own accounting.
     const peakKb = (secs: number) => {
@@ -550,7 +550,7 @@ describe('l2probe', () => {
           w.labNs,
           join(BIN, 'l2probe'),
           '-i',
-          nic.hostIf,
+          nic.labnsIf,
           '-t',
           nic.mac,
           '-F',

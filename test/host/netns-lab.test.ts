@@ -10,7 +10,7 @@ import { isAlive, procRef } from '../../src/host/process.js';
 import { waitFor } from '../../src/host/wait.js';
 import { lab, labAsync, ROOT } from '../helpers/lab.js';
 import { expectConsistentSearch } from '../helpers/search.js';
-import type { BenchResult } from '../../src/lab/bench-apps.js';
+import type { BenchResult } from '../../src/core/bench-apps.js';
 
 const work = mkdtempSync(join(tmpdir(), 'lab-netns-'));
 let n = 0;
@@ -177,13 +177,13 @@ describe('lab on netns VMs', () => {
     expect(log.stdout).toContain('{"event":"ready"');
     const serial = lab(['logs', 'dut', 'serial', '-f', file]);
     expect(serial.status).toBe(2);
-    expect(serial.stderr).toContain('vm dut has no log "serial"');
+    expect(serial.stderr).toContain('node dut has no log "serial"');
     expect(serial.stderr).toContain('Its logs: l2_echo, l2_multi_echo.');
   }, 60_000);
 
   it('down also takes down a node the spec no longer names, from the state', async () => {
     const { file, name } = spec((t) =>
-      t.replace(/^apps:/m, '  peer:\n    driver: netns\n    nics:\n      - { name: dp0, ip: 10.11.1.2/24 }\n\napps:'),
+      t.replace(/^apps:/m, '  peer:\n    kind: netns\n    nics:\n      - { name: dp0, ip: 10.11.1.2/24 }\n\napps:'),
     );
     expect(lab(['up', '-f', file]).status).toBe(0);
     expect(netnsExists(`lab-${name}-peer`)).toBe(true);
@@ -258,9 +258,9 @@ describe('lab on netns VMs', () => {
     const { file, name } = spec(undefined, 'examples/chain-netns.yaml');
     const up = lab(['up', '-f', file, '--json']);
     expect(up.status, up.stderr).toBe(0);
-    const nics = json<{ vms: Array<{ vm: string; nics: Array<{ name: string; link?: string; hostIf?: string }> }> }>(
-      up.stdout,
-    ).vms.flatMap((v) => v.nics.map((x) => [`${v.vm}.${x.name}`, x.link]));
+    const nics = json<{
+      nodes: Array<{ node: string; nics: Array<{ name: string; link?: string; labnsIf?: string }> }>;
+    }>(up.stdout).nodes.flatMap((v) => v.nics.map((x) => [`${v.node}.${x.name}`, x.link]));
     expect(nics).toEqual([
       ['tst.eth0', 'dut.dp0'],
       ['dut.dp0', 'tst.eth0'],
@@ -321,19 +321,20 @@ describe('lab on netns VMs', () => {
     expect(json<{ removed: string[] }>(down.stdout).removed).toEqual([`namespace lab-${name}-far`]);
     expect(netnsExists(`lab-${name}-far`)).toBe(false);
     const states = () =>
-      json<{ vms: Array<{ vm: string; state: string }> }>(lab(['status', '-f', file, '--json']).stdout).vms.map((v) => [
-        v.vm,
-        v.state,
-      ]);
+      json<{ nodes: Array<{ node: string; state: string }> }>(lab(['status', '-f', file, '--json']).stdout).nodes.map(
+        (v) => [v.node, v.state],
+      );
     expect(states()).toEqual([
       ['tst', 'running'],
       ['dut', 'running'],
       ['far', 'stopped'],
     ]);
     expect(
-      json<{ vms: Array<{ vm: string }> }>(lab(['status', 'dut', '-f', file, '--json']).stdout).vms.map((v) => v.vm),
+      json<{ nodes: Array<{ node: string }> }>(lab(['status', 'dut', '-f', file, '--json']).stdout).nodes.map(
+        (v) => v.node,
+      ),
     ).toEqual(['dut']);
-    expect(lab(['down', 'nope', '-f', file]).status, 'an unknown vm is a usage error').toBe(2);
+    expect(lab(['down', 'nope', '-f', file]).status, 'an unknown node is a usage error').toBe(2);
 
     const up = lab(['up', '-f', file]);
     expect(up.status, up.stderr).toBe(0);

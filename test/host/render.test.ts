@@ -10,8 +10,8 @@ const work = mkdtempSync(join(tmpdir(), 'lab-render-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 interface Rendered {
-  vms: Array<{
-    vm: string;
+  nodes: Array<{
+    node: string;
     sshPort: number;
     accel: { accel: string; reason: string };
     files: Record<string, string>;
@@ -25,15 +25,15 @@ describe('lab render', () => {
     const r = lab(['render', '--out', out, '--json']);
     expect(r.status, r.stderr).toBe(0);
     const result = JSON.parse(r.stdout) as Rendered;
-    expect(result.vms.map((v) => v.vm)).toEqual(['dut']);
+    expect(result.nodes.map((v) => v.node)).toEqual(['dut']);
     for (const f of ['qemu.sh', 'user-data', 'meta-data', 'network-config'])
-      expect(readFileSync(join(out, 'vms', 'dut', f), 'utf8').length).toBeGreaterThan(0);
-    expect(result.vms[0]!.argv).toContain(
+      expect(readFileSync(join(out, 'nodes', 'dut', f), 'utf8').length).toBeGreaterThan(0);
+    expect(result.nodes[0]!.argv).toContain(
       'virtio-net-pci,netdev=dp0,id=dp0-dev,mac=52:54:00:12:34:56,mq=on,vectors=6,iommu_platform=on,disable-legacy=on',
     );
     // Whatever this host's KVM does, the choice is made and said.
-    expect(result.vms[0]!.accel.reason).toMatch(
-      result.vms[0]!.accel.accel === 'kvm'
+    expect(result.nodes[0]!.accel.reason).toMatch(
+      result.nodes[0]!.accel.accel === 'kvm'
         ? /^KVM works: /
         : /^(KVM unusable: .+; falling back to TCG|accel: tcg in the spec)$/,
     );
@@ -42,7 +42,7 @@ describe('lab render', () => {
     writeFileSync(bad, readFileSync(join(ROOT, 'test/fixtures/bad/queues-zero.yaml')));
     const badOut = join(work, 'bad-out');
     expect(lab(['render', '-f', bad, '--out', badOut]).status).toBe(2);
-    expect(() => readFileSync(join(badOut, 'vms', 'dut', 'qemu.sh'))).toThrow();
+    expect(() => readFileSync(join(badOut, 'nodes', 'dut', 'qemu.sh'))).toThrow();
   });
 
   it('gives two VMs their own SSH ports, the same ones on every render', () => {
@@ -51,7 +51,7 @@ describe('lab render', () => {
       spec,
       [
         'name: two',
-        'vms:',
+        'nodes:',
         '  a: { cpus: 2, accel: tcg, nics: [{ name: dp0, ip: 10.20.0.2/24 }] }',
         '  b: { cpus: 2, accel: tcg, nics: [{ name: dp0, ip: 10.20.1.2/24 }] }',
       ].join('\n'),
@@ -59,7 +59,7 @@ describe('lab render', () => {
     const render = () => {
       const r = lab(['render', '-f', spec, '--out', join(work, 'two'), '--json']);
       expect(r.status, r.stderr).toBe(0);
-      return (JSON.parse(r.stdout) as Rendered).vms.map((v) => [v.vm, v.sshPort]);
+      return (JSON.parse(r.stdout) as Rendered).nodes.map((v) => [v.node, v.sshPort]);
     };
     const first = render();
     expect(first).toEqual([
@@ -67,6 +67,8 @@ describe('lab render', () => {
       ['b', 2223],
     ]);
     expect(render()).toEqual(first);
-    expect(readFileSync(join(work, 'two', 'vms', 'b', 'qemu.sh'), 'utf8')).toContain('hostfwd=tcp:127.0.0.1:2223-:22');
+    expect(readFileSync(join(work, 'two', 'nodes', 'b', 'qemu.sh'), 'utf8')).toContain(
+      'hostfwd=tcp:127.0.0.1:2223-:22',
+    );
   });
 });

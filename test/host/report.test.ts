@@ -8,7 +8,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runQuiet } from '../../src/host/exec.js';
 import { netnsExists } from '../../src/host/netns.js';
-import type { EvidenceManifest } from '../../src/lab/evidence.js';
+import type { EvidenceManifest } from '../../src/core/evidence.js';
 import type { Report } from '../../src/verify/report.js';
 import { readPcap } from '../helpers/pcap.js';
 import { labAsync, lab, ROOT } from '../helpers/lab.js';

@@ -38,7 +38,7 @@ describe('two checkouts with one lab name', () => {
     expect(downB.status).toBe(3);
     expect(downB.stderr).toContain('nothing was touched');
     expect(netnsExists(`lab-${name}`), "a's namespace is still there").toBe(true);
-    expect(JSON.parse(lab(['status', '-f', a, '--json']).stdout).vms[0].state).toBe('running');
+    expect(JSON.parse(lab(['status', '-f', a, '--json']).stdout).nodes[0].state).toBe('running');
 
     expect(lab(['down', '-f', a]).status).toBe(0);
     const again = lab(['up', '-f', b]);

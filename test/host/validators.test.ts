@@ -8,12 +8,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { run, runQuiet } from '../../src/host/exec.js';
 import { deleteNetns, runPlan } from '../../src/host/netns.js';
 import { Qmp } from '../../src/host/qmp.js';
-import { loadLabText } from '../../src/lab/load.js';
-import { labRender } from '../../src/lab/render.js';
-import { vmPaths } from '../../src/layout.js';
+import { loadLabText } from '../../src/core/load.js';
+import { labRender } from '../../src/core/render.js';
+import { nodePaths } from '../../src/layout.js';
 import { namespaceCommands, vmNetCommands } from '../../src/render/hostnet.js';
 import { qemuArgv } from '../../src/render/qemu.js';
-import { qemuProfiles } from '../../src/drivers/qemu/files.js';
+import { qemuProfiles } from '../../src/nodes/qemu/files.js';
 import { ROOT } from '../helpers/lab.js';
 
 const work = mkdtempSync(join(tmpdir(), 'lab-validators-'));
@@ -37,9 +37,9 @@ describe('cloud-init accepts the rendered user-data', () => {
   it.each(['lab.yaml', 'examples/kvm-4q.yaml'])('%s', async (file) => {
     const lab = exampleLab(file, `ci${file.length}`);
     const {
-      vms: [vm],
+      nodes: [node],
     } = await labRender(lab, join(work, `ci-${lab.name}`));
-    const r = await runQuiet(['cloud-init', 'schema', '--config-file', vm!.files.userData!]);
+    const r = await runQuiet(['cloud-init', 'schema', '--config-file', node!.files.userData!]);
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/Valid (cloud-config|schema)/);
   });
@@ -69,12 +69,12 @@ describe('QEMU accepts the rendered VM', () => {
     '$file: paused under TCG, QMP shows virtio-net with $queues queues and 2N+2 vectors',
     async ({ file, name, queues, edit }) => {
       const lab = exampleLab(file, name, edit);
-      const vm = lab.vms[0]!;
+      const node = lab.nodes[0]!;
       const root = join(work, `qemu-${name}`);
       const {
-        vms: [rendered],
+        nodes: [rendered],
       } = await labRender(lab, root);
-      const paths = vmPaths(root, vm.name);
+      const paths = nodePaths(root, node.name);
       const netns = `labtest-${name}-${process.pid}`;
       mkdirSync(paths.dir, { recursive: true });
       await run(['qemu-img', 'create', '-q', '-f', 'qcow2', paths.disk, '1G']);
@@ -90,7 +90,7 @@ describe('QEMU accepts the rendered VM', () => {
       let qemu: ReturnType<typeof spawn> | undefined;
       let qmp: Qmp | undefined;
       try {
-        await runPlan([...namespaceCommands(netns), ...vmNetCommands(netns, vm)]);
+        await runPlan([...namespaceCommands(netns), ...vmNetCommands(netns, node)]);
         qemu = spawn('ip', ['netns', 'exec', netns, ...argv, '-S'], { stdio: ['ignore', 'ignore', 'pipe'] });
         let stderr = '';
         qemu.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -150,7 +150,7 @@ describe('QEMU accepts a cached DPDK build handed to the guest', () => {
     writeFileSync(tar, Buffer.alloc(10240));
     const lab = exampleLab('lab.yaml', 'qvd');
     const argv = qemuArgv(
-      lab.vms[0]!,
+      lab.nodes[0]!,
       {
         lab: 'qvd',
         accel: 'tcg',

@@ -27,7 +27,7 @@ import { waitFor } from '../../src/host/wait.js';
 import { sha256File } from '../../src/image/seal.js';
 import { dpdkBuildPlan } from '../../src/image/dpdk-build.js';
 import { imagePlan } from '../../src/image/recipe.js';
-import { loadLab } from '../../src/lab/load.js';
+import { loadLab } from '../../src/core/load.js';
 import { dpdkBuildCacheRoot, imageCacheRoot, labCacheRoot } from '../../src/layout.js';
 import { lab, labAsync, ROOT } from '../helpers/lab.js';
 
@@ -116,7 +116,7 @@ describe.runIf(SLOW)('a guest whose provisioning fails', () => {
       expect(netnsExists(`lab-${relName}`)).toBe(false);
       expect(processesNaming(join(work, '.lab', relName))).toEqual([]);
       expect(
-        (JSON.parse(lab(['status', '-f', relFile, '--json']).stdout) as { vms: Array<{ state: string }> }).vms[0]!
+        (JSON.parse(lab(['status', '-f', relFile, '--json']).stdout) as { nodes: Array<{ state: string }> }).nodes[0]!
           .state,
       ).toBe('stopped');
     },

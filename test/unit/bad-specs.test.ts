@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadLab } from '../../src/lab/load.js';
+import { loadLab } from '../../src/core/load.js';
 import { problemsOf, ROOT } from '../helpers/lab.js';
 
 const DIR = join(ROOT, 'test', 'fixtures', 'bad');

@@ -1,7 +1,7 @@
 // lab bench's flags and outputs, and l2probe's search command line: pure, no wire.
 import { describe, expect, it } from 'vitest';
 import { benchCsv, parseSizes } from '../../src/commands/bench.js';
-import type { BenchResult } from '../../src/lab/bench-apps.js';
+import type { BenchResult } from '../../src/core/bench-apps.js';
 import { problemsOf } from '../helpers/lab.js';
 import { l2probeSearchArgv } from '../../src/verify/probe.js';
 import { RFC2544_SIZES } from '../../src/verify/throughput.js';
@@ -40,7 +40,7 @@ describe('lab bench', () => {
       apps: [
         {
           app: 'multi',
-          vm: 'dut',
+          node: 'dut',
           program: 'l2_multi_echo',
           rows: [
             {

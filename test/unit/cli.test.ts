@@ -68,7 +68,7 @@ describe('lab CLI', () => {
     expect(r.status).toBe(2);
     const out = JSON.parse(r.stdout) as { ok: boolean; problems: Array<{ path: string; location: { line: number } }> };
     expect(out.ok).toBe(false);
-    expect(out.problems[0]).toMatchObject({ path: 'vms.dut.nics[0].queues', location: { line: 12 } });
+    expect(out.problems[0]).toMatchObject({ path: 'nodes.dut.nics[0].queues', location: { line: 12 } });
   });
 
   it('validate --force lets the multiqueue pitfall through (to reproduce it on purpose)', () => {

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { claimEvidenceDir } from '../../src/lab/evidence.js';
+import { claimEvidenceDir } from '../../src/core/evidence.js';
 
 const root = mkdtempSync(join(tmpdir(), 'lab-evidence-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -32,7 +32,7 @@ describe('the --evidence folder', () => {
       'manifest.json': bundle([
         { path: 'report.json' },
         { path: 'apps/a/app.log' },
-        { path: 'vms/dut/dmesg.log', missing: 'no guest' },
+        { path: 'nodes/dut/dmesg.log', missing: 'no guest' },
       ]),
       'report.json': '{}',
       'apps/a/app.log': 'x',

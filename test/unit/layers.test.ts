@@ -49,9 +49,9 @@ describe('the layer rules', () => {
     write('src/commands/output.ts', "import { E } from '../errors.js';\nexport const print = E;\n");
     write('src/host/exec.ts', "import { spawn } from 'node:child_process';\nexport const run = spawn;\n");
     write('src/host/lock.ts', "import { print } from '../commands/output.js';\nexport const lock = print;\n");
-    write('src/drivers/qemu/driver.ts', "import { ns } from '../netns/driver.js';\nexport const q = ns;\n");
+    write('src/nodes/qemu/driver.ts', "import { ns } from '../netns/driver.js';\nexport const q = ns;\n");
     write(
-      'src/drivers/netns/driver.ts',
+      'src/nodes/netns/driver.ts',
       "import { spawnSync } from 'node:child_process';\nexport const ns = spawnSync;\n",
     );
     write('src/config/a.ts', "import { b } from './b.js';\nexport const a = b;\n");
@@ -60,8 +60,8 @@ describe('the layer rules', () => {
     expect(found).toEqual(
       expect.arrayContaining([
         'host-imports-only-base: src/host/lock.ts → src/commands/output.ts',
-        'one-node-kind-per-folder: src/drivers/qemu/driver.ts → src/drivers/netns/driver.ts',
-        'processes-start-in-host-exec: src/drivers/netns/driver.ts → child_process',
+        'one-node-kind-per-folder: src/nodes/qemu/driver.ts → src/nodes/netns/driver.ts',
+        'processes-start-in-host-exec: src/nodes/netns/driver.ts → child_process',
       ]),
     );
     expect(found.some((f) => f.startsWith('no-circular: src/config/'))).toBe(true);

@@ -4,12 +4,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { qemuPidFile } from '../../src/drivers/qemu/boot.js';
-import { vmPaths } from '../../src/layout.js';
+import { qemuPidFile } from '../../src/nodes/qemu/boot.js';
+import { nodePaths } from '../../src/layout.js';
 
 const work = mkdtempSync(join(tmpdir(), 'lab-pidfile-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-const paths = vmPaths(work, 'dut');
+const paths = nodePaths(work, 'dut');
 
 describe('qemuPidFile', () => {
   it('refuses a PID whose process does not name the pidfile: a stale file may point at anything', () => {

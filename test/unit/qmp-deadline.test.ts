@@ -5,10 +5,10 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { stopQemu } from '../../src/drivers/qemu/boot.js';
+import { stopQemu } from '../../src/nodes/qemu/boot.js';
 import { isAlive, procRef } from '../../src/host/process.js';
 import { Qmp } from '../../src/host/qmp.js';
-import { vmPaths } from '../../src/layout.js';
+import { nodePaths } from '../../src/layout.js';
 
 const work = mkdtempSync(join(tmpdir(), 'lab-qmp-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -28,7 +28,7 @@ function wedgedQemu(socket: string, greet: boolean) {
 
 describe('a wedged QEMU', () => {
   it('that ignores quit is stopped by signal within seconds, not waited on forever', async () => {
-    const paths = vmPaths(work, 'wedged');
+    const paths = nodePaths(work, 'wedged');
     rmSync(paths.dir, { recursive: true, force: true });
     mkdirSync(paths.dir, { recursive: true });
     const child = await wedgedQemu(paths.qmp, true);

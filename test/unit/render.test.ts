@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { readJsonAsset } from '../../src/assets.js';
 import { firstBootPackages } from '../../src/image/packages.js';
 import { imagePlan } from '../../src/image/recipe.js';
-import { vmPaths } from '../../src/layout.js';
+import { nodePaths } from '../../src/layout.js';
 import { dpdkBuildPlan } from '../../src/image/dpdk-build.js';
 import { mesonOptions, renderSeed, type GuestAssets } from '../../src/render/cloud-init.js';
 import { tapCommands } from '../../src/render/hostnet.js';
@@ -32,13 +32,13 @@ function values(argv: string[], flag: string): string[] {
 
 describe('QEMU argv', () => {
   const lab = labFrom(MINIMAL);
-  const argv = qemuArgv(lab.vms[0]!, runtime, profiles);
+  const argv = qemuArgv(lab.nodes[0]!, runtime, profiles);
 
   it('renders each data-plane NIC as a multiqueue tap and a virtio-net-pci with mq=on and 2N+2 vectors', () => {
     expect(values(argv, '-netdev')).toContain('tap,id=dp0,ifname=dut-dp0,script=no,downscript=no,queues=2,vhost=off');
     const nic = values(argv, '-device').find((d) => d.includes('netdev=dp0'))!;
     expect(nic.split(',')).toEqual(
-      expect.arrayContaining(['virtio-net-pci', 'mq=on', 'vectors=6', `mac=${lab.vms[0]!.nics[0]!.mac}`]),
+      expect.arrayContaining(['virtio-net-pci', 'mq=on', 'vectors=6', `mac=${lab.nodes[0]!.nics[0]!.mac}`]),
     );
   });
 
@@ -53,8 +53,8 @@ describe('QEMU argv', () => {
   });
 
   it('uses the plain pc machine with no IOMMU for uio_pci_generic', () => {
-    const uio = labFrom(MINIMAL.replace('queues: 2', 'queues: 2\n        driver: uio_pci_generic'));
-    const a = qemuArgv(uio.vms[0]!, runtime, profiles);
+    const uio = labFrom(MINIMAL.replace('queues: 2', 'queues: 2\n        os_driver_for_dpdk: uio_pci_generic'));
+    const a = qemuArgv(uio.nodes[0]!, runtime, profiles);
     expect(values(a, '-machine')).toEqual(['pc']);
     expect(a.join(' ')).not.toContain('intel-iommu');
     expect(a.join(' ')).not.toContain('iommu_platform');
@@ -63,7 +63,7 @@ describe('QEMU argv', () => {
   it('asks for device RSS only when the NIC wants it', () => {
     expect(argv.join(' ')).not.toContain('rss=on');
     const rss = labFrom(MINIMAL.replace('queues: 2', 'queues: 2\n        rss: true'));
-    expect(qemuArgv(rss.vms[0]!, runtime, profiles).join(' ')).toContain('rss=on,hash=on');
+    expect(qemuArgv(rss.nodes[0]!, runtime, profiles).join(' ')).toContain('rss=on,hash=on');
   });
 
   it('forwards SSH from 127.0.0.1 only, and wires QMP, serial, pidfile and both disks', () => {
@@ -85,13 +85,13 @@ describe('QEMU argv', () => {
     expect(values(argv, '-kernel')).toEqual(['/c/vmlinuz']);
     // By label: a cached DPDK build's disk can come before the root disk in the guest's order.
     expect(values(argv, '-append')[0]).toContain('root=LABEL=root');
-    const noKernel = qemuArgv(lab.vms[0]!, { ...runtime, boot: { disk: '/d', seed: '/s' } }, profiles);
+    const noKernel = qemuArgv(lab.nodes[0]!, { ...runtime, boot: { disk: '/d', seed: '/s' } }, profiles);
     expect(noKernel).not.toContain('-kernel');
     expect(noKernel).not.toContain('-append');
   });
 
   it('adds the split irqchip and interrupt remapping only under KVM', () => {
-    const kvm = qemuArgv(lab.vms[0]!, { ...runtime, accel: 'kvm' }, profiles);
+    const kvm = qemuArgv(lab.nodes[0]!, { ...runtime, accel: 'kvm' }, profiles);
     expect(values(kvm, '-machine')).toEqual(['q35,kernel-irqchip=split']);
     expect(values(kvm, '-device')).toContain('intel-iommu,intremap=on');
     expect(values(kvm, '-cpu')).toEqual(['host']);
@@ -112,7 +112,7 @@ const assets: GuestAssets = {
 
 describe('cloud-init seed', () => {
   const lab = labFrom(MINIMAL);
-  const seed = renderSeed(lab, lab.vms[0]!, assets);
+  const seed = renderSeed(lab, lab.nodes[0]!, assets);
   const user = parse(seed.userData) as Record<string, any>;
 
   it('is a #cloud-config with the lab user, its key, and no passwords', () => {
@@ -158,10 +158,9 @@ describe('cloud-init seed', () => {
     expect(firstBootPackages(lab)).toEqual([]);
     expect(user.packages).toBeUndefined();
     const dl = labFrom(`image: { url: "https://example.invalid/x.img", sha256: ${'b'.repeat(64)} }\n${MINIMAL}`);
-    const dlUser = parse(renderSeed(dl, dl.vms[0]!, { ...assets, packages: firstBootPackages(dl) }).userData) as Record<
-      string,
-      any
-    >;
+    const dlUser = parse(
+      renderSeed(dl, dl.nodes[0]!, { ...assets, packages: firstBootPackages(dl) }).userData,
+    ) as Record<string, any>;
     const list = dlUser.write_files.find((f: { path: string }) => f.path === '/etc/lab/packages').content.split('\n');
     expect(list).toEqual(expect.arrayContaining(['openssh-server', 'dpdk', 'libdpdk-dev', 'build-essential']));
     expect(dlUser.runcmd).toEqual([
@@ -174,7 +173,7 @@ describe('cloud-init seed', () => {
     const net = parse(seed.networkConfig) as Record<string, any>;
     expect(net.version).toBe(2);
     expect(net.ethernets.dp0).toEqual({
-      match: { macaddress: lab.vms[0]!.nics[0]!.mac },
+      match: { macaddress: lab.nodes[0]!.nics[0]!.mac },
       dhcp4: false,
       addresses: ['10.10.0.2/24'],
     });
@@ -183,7 +182,7 @@ describe('cloud-init seed', () => {
 
   it('reads the same under YAML 1.1, as cloud-init parses it: MACs and file modes stay strings', () => {
     const net = parse(seed.networkConfig, { version: '1.1' }) as Record<string, any>;
-    expect(net.ethernets.dp0.match.macaddress).toBe(lab.vms[0]!.nics[0]!.mac);
+    expect(net.ethernets.dp0.match.macaddress).toBe(lab.nodes[0]!.nics[0]!.mac);
     expect(net.ethernets.mgmt.match.macaddress).toMatch(/^52:54:00:/);
     const user11 = parse(seed.userData, { version: '1.1' }) as Record<string, any>;
     for (const f of user11.write_files) expect(typeof f.permissions).toBe('string');
@@ -194,7 +193,7 @@ describe('cloud-init seed', () => {
     const meta = parse(seed.metaData) as Record<string, string>;
     expect(meta['local-hostname']).toBe('dut');
     const other = labFrom(MINIMAL.replace('10.10.0.2/24', '10.10.0.3/24'));
-    const otherMeta = parse(renderSeed(other, other.vms[0]!, assets).metaData) as Record<string, string>;
+    const otherMeta = parse(renderSeed(other, other.nodes[0]!, assets).metaData) as Record<string, string>;
     expect(otherMeta['instance-id']).not.toBe(meta['instance-id']);
   });
 });
@@ -205,8 +204,8 @@ describe('qemu.sh', () => {
     const image = imagePlan(lab, '/cache');
     const r = renderVm(
       lab,
-      lab.vms[0]!,
-      { netns: 'lab-t', accel: 'tcg', sshPort: 2222, image, paths: vmPaths('/state', 'dut') },
+      lab.nodes[0]!,
+      { netns: 'lab-t', accel: 'tcg', sshPort: 2222, image, paths: nodePaths('/state', 'dut') },
       profiles,
       assets,
     );
@@ -222,8 +221,8 @@ describe('qemu.sh', () => {
     const image = imagePlan(lab, '/cache');
     const r = renderVm(
       lab,
-      lab.vms[0]!,
-      { netns: 'lab-t', accel: 'tcg', sshPort: 2222, image, paths: vmPaths('/state', 'dut'), runAs: 'lab-qemu' },
+      lab.nodes[0]!,
+      { netns: 'lab-t', accel: 'tcg', sshPort: 2222, image, paths: nodePaths('/state', 'dut'), runAs: 'lab-qemu' },
       profiles,
       assets,
     );
@@ -233,8 +232,8 @@ describe('qemu.sh', () => {
     // Without root there is no one to drop to: QEMU already runs as lab's user.
     const plain = renderVm(
       lab,
-      lab.vms[0]!,
-      { netns: 'lab-t', accel: 'tcg', sshPort: 2222, image, paths: vmPaths('/state', 'dut') },
+      lab.nodes[0]!,
+      { netns: 'lab-t', accel: 'tcg', sshPort: 2222, image, paths: nodePaths('/state', 'dut') },
       profiles,
       assets,
     );
@@ -244,7 +243,7 @@ describe('qemu.sh', () => {
 
   it('makes a multiqueue tap only for a NIC with several queues: QEMU opens a one-queue tap without IFF_MULTI_QUEUE', () => {
     const one = labFrom(MINIMAL.replace('queues: 2', 'queues: 1').replace(/ {2}multi:\n( {4}.*\n)+/, ''));
-    expect(tapCommands('lab-t', one.vms[0]!.nics[0]!)[0]).toEqual([
+    expect(tapCommands('lab-t', one.nodes[0]!.nics[0]!)[0]).toEqual([
       'ip',
       '-n',
       'lab-t',
@@ -255,7 +254,7 @@ describe('qemu.sh', () => {
       'mode',
       'tap',
     ]);
-    expect(tapCommands('lab-t', labFrom(MINIMAL).vms[0]!.nics[0]!)[0]).toContain('multi_queue');
+    expect(tapCommands('lab-t', labFrom(MINIMAL).nodes[0]!.nics[0]!)[0]).toContain('multi_queue');
   });
 
   it('quotes words for the shell only when needed', () => {
@@ -308,7 +307,7 @@ describe('a DPDK release build', () => {
     // As if a value got past the schema: a quote and a command substitution.
     const hostile = "https://x.invalid/d.tar.xz';touch /tmp/lab-pwned;'$(id)";
     lab.dpdk.url = hostile;
-    const user = parse(renderSeed(lab, lab.vms[0]!, assets).userData) as {
+    const user = parse(renderSeed(lab, lab.nodes[0]!, assets).userData) as {
       write_files: Array<{ path: string; content: string }>;
     };
     const env = user.write_files.find((f) => f.path === '/etc/lab/dpdk.env')!.content;
@@ -343,9 +342,9 @@ describe('a DPDK release build', () => {
     expect(dpdkBuildPlan(elsewhere, 'image1', '/cache')!.key).not.toBe(a.key);
     expect(dpdkBuildPlan(release(''), 'image1', '/cache', '#!/bin/sh\n# another script\n')!.key).not.toBe(a.key);
     const lab = release('');
-    const argv = qemuArgv(lab.vms[0]!, { ...runtime, boot: { ...runtime.boot, dpdkBuild: a.file } }, profiles);
+    const argv = qemuArgv(lab.nodes[0]!, { ...runtime, boot: { ...runtime.boot, dpdkBuild: a.file } }, profiles);
     expect(values(argv, '-drive')).toContain(`file=${a.file},if=none,id=labdpdk,format=raw,readonly=on`);
     expect(values(argv, '-device')).toContain('virtio-blk-pci,drive=labdpdk,id=labdpdk-dev,serial=lab-dpdk');
-    expect(values(qemuArgv(lab.vms[0]!, runtime, profiles), '-drive').some((d) => d.includes('labdpdk'))).toBe(false);
+    expect(values(qemuArgv(lab.nodes[0]!, runtime, profiles), '-drive').some((d) => d.includes('labdpdk'))).toBe(false);
   });
 });

@@ -53,7 +53,7 @@ const environment = {
 
 describe('JUnit', () => {
   const xml = reportJUnit(report);
-  it('has a testsuite per app with errors, the figures as properties, testcases named lab.<vm>.<app>', () => {
+  it('has a testsuite per app with errors, the figures as properties, testcases named lab.<node>.<app>', () => {
     expect(xml).toContain(`<testsuite name="lab.t.dut.${app}" tests="3" failures="1" errors="0" skipped="1"`);
     expect(xml).toContain('<property name="echo.frames_sent" value="2000"/>');
     expect(xml).toContain(`classname="lab.dut.${app}" name="latency"`);

@@ -2,7 +2,7 @@
 // answers as l2probe would (a unit test: no wire); the app's counters are given.
 import { describe, expect, it } from 'vitest';
 import type { CountersEvent } from '../../src/apps/events.js';
-import { loadLabText } from '../../src/lab/load.js';
+import { loadLabText } from '../../src/core/load.js';
 import { verifyApp, type VerifySubject } from '../../src/verify/checks.js';
 import { MINIMAL } from '../helpers/lab.js';
 

@@ -1,6 +1,6 @@
 // The provisioned snapshot's key: what it was made from, so a changed lab boots cold. Pure.
 import { describe, expect, it } from 'vitest';
-import { restoreArgv, snapshotKey, type SnapshotSources } from '../../src/drivers/qemu/snapshot.js';
+import { restoreArgv, snapshotKey, type SnapshotSources } from '../../src/nodes/qemu/snapshot.js';
 
 const sources: SnapshotSources = {
   argv: ['qemu-system-x86_64', '-m', '2048M', '-netdev', 'user,id=mgmt,hostfwd=tcp:127.0.0.1:2222-:22', '-daemonize'],

@@ -1,19 +1,19 @@
 // Which SSH port a QEMU node's forward gets: the one it has, else the lowest no other node holds.
 import { describe, expect, it } from 'vitest';
-import { FIRST_SSH_PORT, sshPortFor, type QemuRecord } from '../../src/drivers/qemu/record.js';
+import { FIRST_SSH_PORT, sshPortFor, type QemuRecord } from '../../src/nodes/qemu/record.js';
 import type { LabState, NodeRecord } from '../../src/state/store.js';
 
 const qemu = (sshPort: number): QemuRecord => ({
-  driver: 'qemu',
+  kind: 'qemu',
   startedAt: '2026-01-01T00:00:00Z',
   qemu: { proc: { pid: 1, startTime: '1' }, sshPort, accel: 'tcg', accelReason: 'test', nics: [] },
 });
-const state = (vms: Record<string, NodeRecord>): LabState => ({
+const state = (nodes: Record<string, NodeRecord>): LabState => ({
   lab: 't',
   spec: 't.yaml',
   netns: 'lab-t',
   createdAt: '',
-  vms,
+  nodes,
   apps: {},
 });
 
@@ -30,6 +30,6 @@ describe('sshPortFor', () => {
   });
 
   it('ignores nodes of other kinds, which have no SSH forward', () => {
-    expect(sshPortFor('b', state({ n: { driver: 'netns', startedAt: '' } }), new Map())).toBe(FIRST_SSH_PORT);
+    expect(sshPortFor('b', state({ n: { kind: 'netns', startedAt: '' } }), new Map())).toBe(FIRST_SSH_PORT);
   });
 });

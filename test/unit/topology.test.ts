@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'ts-graphviz/ast';
 import { describe, expect, it } from 'vitest';
-import { loadLab, loadLabText } from '../../src/lab/load.js';
+import { loadLab, loadLabText } from '../../src/core/load.js';
 import { graphDot, graphMermaid, topologyOf } from '../../src/render/graph.js';
 import {
   bridgeCommands,
@@ -28,13 +28,13 @@ describe('impaired wires', () => {
         label: 'links[0] tst.eth0 ⇄ dut.dp0',
         at: ['links', 0, 'impair'],
         ports: [
-          { vm: 'tst', nic: 'eth0' },
-          { vm: 'dut', nic: 'dp0' },
+          { node: 'tst', nic: 'eth0' },
+          { node: 'dut', nic: 'dp0' },
         ],
         impair: { delay_us: 200, jitter_us: 0, loss: 5, rate_mbit: 0 },
       },
     ]);
-    const [tst, dut] = [lab.vms[0]!.nics[0]!, lab.vms[1]!.nics[0]!];
+    const [tst, dut] = [lab.nodes[0]!.nics[0]!, lab.nodes[1]!.nics[0]!];
     expect([tst.wire, dut.wire]).toEqual([
       { kind: 'relay', relay: 'lk0' },
       { kind: 'relay', relay: 'lk0' },
@@ -59,15 +59,15 @@ describe('impaired wires', () => {
     const text = readFileSync(join(ROOT, 'lab.yaml'), 'utf8')
       .replace(
         /^apps:/m,
-        '  tst:\n    driver: netns\n    nics: [{ name: eth0, ip: 10.10.0.1/24 }]\nnetworks:\n  lan: { members: [tst.eth0, dut.dp0], impair: { rate_mbit: 100 } }\napps:',
+        '  tst:\n    kind: netns\n    nics: [{ name: eth0, ip: 10.10.0.1/24 }]\nnetworks:\n  lan: { members: [tst.eth0, dut.dp0], impair: { rate_mbit: 100 } }\napps:',
       )
       .replace(/^verify:\n/m, 'verify:\n  from: tst\n');
     const lab = loadLabText(text, 'mixed.yaml');
-    expect(lab.vms[0]!.nics[0]!.wire).toEqual({ kind: 'relay', relay: 'br-lan' });
+    expect(lab.nodes[0]!.nics[0]!.wire).toEqual({ kind: 'relay', relay: 'br-lan' });
     expect(lab.relays.map((r) => [r.name, r.label, r.ports.length, r.impair.rate_mbit])).toEqual([
       ['br-lan', 'network lan', 2, 100],
     ]);
-    expect(tapCommands('lab-x', lab.vms[0]!.nics[0]!).map((a) => a.join(' '))[1]).toBe(
+    expect(tapCommands('lab-x', lab.nodes[0]!.nics[0]!).map((a) => a.join(' '))[1]).toBe(
       'ip -n lab-x link set dut-dp0 up',
     );
   });
@@ -97,17 +97,18 @@ describe('impaired wires', () => {
 describe('links', () => {
   it('give each linked NIC the NIC at the other end, and leave every other NIC on its own wire', () => {
     const lab = chain();
-    const nic = (vm: string, name: string) => lab.vms.find((v) => v.name === vm)!.nics.find((n) => n.name === name)!;
-    expect(nic('tst', 'eth0').peer).toEqual({ kind: 'nic', vm: 'dut', nic: 'dp0', link: 0, impaired: false });
-    expect(nic('dut', 'dp0').peer).toEqual({ kind: 'nic', vm: 'tst', nic: 'eth0', link: 0, impaired: false });
-    expect(nic('far', 'eth0').peer).toEqual({ kind: 'nic', vm: 'dut', nic: 'dp1', link: 1, impaired: false });
+    const nic = (node: string, name: string) =>
+      lab.nodes.find((v) => v.name === node)!.nics.find((n) => n.name === name)!;
+    expect(nic('tst', 'eth0').peer).toEqual({ kind: 'nic', node: 'dut', nic: 'dp0', link: 0, impaired: false });
+    expect(nic('dut', 'dp0').peer).toEqual({ kind: 'nic', node: 'tst', nic: 'eth0', link: 0, impaired: false });
+    expect(nic('far', 'eth0').peer).toEqual({ kind: 'nic', node: 'dut', nic: 'dp1', link: 1, impaired: false });
     const own = loadLab(join(ROOT, 'examples/netns.yaml'));
-    expect(own.vms[0]!.nics[0]!.peer).toEqual({ kind: 'host' });
+    expect(own.nodes[0]!.nics[0]!.peer).toEqual({ kind: 'labns' });
   });
 
   it("are one veth pair between the two node namespaces, each end with its NIC's name, MAC and address", () => {
     const lab = chain();
-    const [tst, dut] = [lab.vms[0]!.nics[0]!, lab.vms[1]!.nics[0]!];
+    const [tst, dut] = [lab.nodes[0]!.nics[0]!, lab.nodes[1]!.nics[0]!];
     const plan = nodeLinkCommands({ netns: 'lab-chain-tst', nic: tst }, { netns: 'lab-chain-dut', nic: dut }).map((a) =>
       a.join(' '),
     );
@@ -120,11 +121,11 @@ describe('links', () => {
     const text = readFileSync(join(ROOT, 'lab.yaml'), 'utf8')
       .replace(
         /^apps:/m,
-        '  tst:\n    driver: netns\n    nics: [{ name: eth0, ip: 10.10.0.1/24 }]\nlinks:\n  - endpoints: [tst.eth0, dut.dp0]\napps:',
+        '  tst:\n    kind: netns\n    nics: [{ name: eth0, ip: 10.10.0.1/24 }]\nlinks:\n  - endpoints: [tst.eth0, dut.dp0]\napps:',
       )
       .replace(/^verify:\n/m, 'verify:\n  from: tst\n');
     const lab = loadLabText(text, 'mixed.yaml');
-    const [dut, tst] = [lab.vms[0]!.nics[0]!, lab.vms[1]!.nics[0]!];
+    const [dut, tst] = [lab.nodes[0]!.nics[0]!, lab.nodes[1]!.nics[0]!];
     expect([dut.wire, tst.wire]).toEqual([
       { kind: 'bridge', bridge: 'lk0' },
       { kind: 'bridge', bridge: 'lk0' },
@@ -133,7 +134,7 @@ describe('links', () => {
       'ip -n lab-x tuntap add dev dut-dp0 mode tap multi_queue',
       'ip -n lab-x link set dut-dp0 master lk0 up',
     ]);
-    expect(chain().vms[0]!.nics[0]!.wire, 'two netns nodes: a veth pair').toEqual({ kind: 'veth' });
+    expect(chain().nodes[0]!.nics[0]!.wire, 'two netns nodes: a veth pair').toEqual({ kind: 'veth' });
   });
 
   it('a lab namespace tester cannot reach an app whose NIC is linked to a node', () => {
@@ -155,13 +156,13 @@ describe('networks', () => {
         name: 'lan',
         bridge: 'br-lan',
         members: [
-          { vm: 'tst', nic: 'eth0' },
-          { vm: 'dut', nic: 'dp0' },
-          { vm: 'obs', nic: 'eth0' },
+          { node: 'tst', nic: 'eth0' },
+          { node: 'dut', nic: 'dp0' },
+          { node: 'obs', nic: 'eth0' },
         ],
       },
     ]);
-    expect(lab.vms.map((v) => v.nics[0]!.peer)).toEqual(
+    expect(lab.nodes.map((v) => v.nics[0]!.peer)).toEqual(
       Array(3).fill({ kind: 'network', network: 'lan', bridge: 'br-lan', impaired: false }),
     );
   });
@@ -172,7 +173,7 @@ describe('networks', () => {
       'ip -n lab-lan link add br-lan type bridge stp_state 0 forward_delay 0 ageing_time 360000',
       'ip -n lab-lan link set br-lan up',
     ]);
-    const plan = netnsNicCommands('lab-lan', 'lab-lan-dut', lab.vms[1]!.nics[0]!).map((a) => a.join(' '));
+    const plan = netnsNicCommands('lab-lan', 'lab-lan-dut', lab.nodes[1]!.nics[0]!).map((a) => a.join(' '));
     expect(plan).toContain('ip -n lab-lan link set dut-dp0 master br-lan up');
     expect(plan.some((c) => c.startsWith('ip -n lab-lan addr'))).toBe(false);
   });
@@ -221,8 +222,8 @@ describe('lab graph', () => {
 
   it('puts the lab namespace in the picture when a NIC has its own wire there', () => {
     const g = topologyOf(loadLab(join(ROOT, 'lab.yaml')));
-    expect(g.nodes[0]).toMatchObject({ id: 'host', kind: 'lab namespace' });
-    expect(g.wires.every((w) => w.kind === 'own' && w.ends[1].node === 'host')).toBe(true);
+    expect(g.nodes[0]).toMatchObject({ id: 'labns', kind: 'lab namespace' });
+    expect(g.wires.every((w) => w.kind === 'own' && w.ends[1].node === 'labns')).toBe(true);
   });
 
   it('writes DOT that a DOT parser reads back: every node and every wire', () => {

@@ -11,11 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureImage } from '../../src/image/build.js';
 import { sha256File } from '../../src/image/seal.js';
 import { imagePlan } from '../../src/image/recipe.js';
-import { loadLab } from '../../src/lab/load.js';
+import { loadLab } from '../../src/core/load.js';
 import { imageCacheRoot } from '../../src/layout.js';
 import { quiet } from '../../src/progress.js';
-import { probeAccel } from '../../src/drivers/qemu/accel.js';
-import { qemuProfiles } from '../../src/drivers/qemu/files.js';
+import { probeAccel } from '../../src/nodes/qemu/accel.js';
+import { qemuProfiles } from '../../src/nodes/qemu/files.js';
 import { bootableImage } from '../helpers/bootable-image.js';
 import { lab, labAsync, ROOT } from '../helpers/lab.js';
 
@@ -52,7 +52,7 @@ describe('a lab on a downloaded disk image', () => {
           `image:\n  url: http://127.0.0.1:${port}/bootable.qcow2\n  sha256: "${sha256}"\n`,
         )
         // The image's kernel command line is its own, with no intel_iommu=on: the plain machine and uio_pci_generic.
-        .replace(/driver: vfio-pci.*/, 'driver: uio_pci_generic'),
+        .replace(/os_driver_for_dpdk: vfio-pci.*/, 'os_driver_for_dpdk: uio_pci_generic'),
     );
     // This test proves the download: an entry an earlier run cached goes first.
     rmSync(imagePlan(loadLab(file), imageCacheRoot()).dir, { recursive: true, force: true });
@@ -79,7 +79,7 @@ describe('a lab on a downloaded disk image', () => {
       expect(await sha256File(plan.disk)).toBe(sha256);
       const report = JSON.parse(test.stdout) as { counts: { passed: number; failed: number; skipped: number } };
       expect(report.counts).toEqual({ passed: 9, failed: 0, skipped: 1 });
-      const script = readFileSync(join(work, '.lab', name, 'vms', 'dut', 'qemu.sh'), 'utf8');
+      const script = readFileSync(join(work, '.lab', name, 'nodes', 'dut', 'qemu.sh'), 'utf8');
       expect(script, 'boots from the disk, not from a kernel lab hands QEMU').not.toContain('-kernel');
     },
     TIMEOUT,

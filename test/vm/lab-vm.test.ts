@@ -4,7 +4,7 @@
 // down leaves nothing, lab test does it all, and Ctrl-C during up undoes it.
 //
 // Each describe sets up the lab state it needs, so one failure does not fail the tests after it.
-// Each distinct VM boots cold once: lab.yaml's DUT in the first describe, examples/two-vm.yaml's
+// Each distinct VM boots cold once: lab.yaml's DUT in the first describe, examples/two-node.yaml's
 // tester when it joins; every later up restores the provisioned snapshot (a test that must boot cold
 // puts the snapshot back after it). Ctrl-C and SIGKILL during up stop cold boots of labs of their own.
 import { spawn, spawnSync } from 'node:child_process';
@@ -12,20 +12,20 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeF
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { probeAccel } from '../../src/drivers/qemu/accel.js';
-import { qemuProfiles } from '../../src/drivers/qemu/files.js';
+import { probeAccel } from '../../src/nodes/qemu/accel.js';
+import { qemuProfiles } from '../../src/nodes/qemu/files.js';
 import { netnsExists } from '../../src/host/netns.js';
 import { isAlive, procRef, type ProcRef } from '../../src/host/process.js';
 import { waitFor } from '../../src/host/wait.js';
 import { imagePlan } from '../../src/image/recipe.js';
-import type { BenchResult } from '../../src/lab/bench-apps.js';
-import { loadLab } from '../../src/lab/load.js';
-import { imageCacheRoot, labPaths, vmPaths } from '../../src/layout.js';
+import type { BenchResult } from '../../src/core/bench-apps.js';
+import { loadLab } from '../../src/core/load.js';
+import { imageCacheRoot, labPaths, nodePaths } from '../../src/layout.js';
 import { lab, labAsync, ROOT, type CliResult } from '../helpers/lab.js';
 import { expectConsistentSearch } from '../helpers/search.js';
 
-const work = mkdtempSync(join(tmpdir(), 'lab-vm-'));
-const name = `vm${process.pid % 100000}`;
+const work = mkdtempSync(join(tmpdir(), 'lab-node-'));
+const name = `node${process.pid % 100000}`;
 const file = join(work, 'lab.yaml');
 writeFileSync(file, readFileSync(join(ROOT, 'lab.yaml'), 'utf8').replace(/^name: .*/m, `name: ${name}`));
 const stateDir = join(work, '.lab', name);
@@ -39,7 +39,7 @@ const json = <T>(out: string) => JSON.parse(out) as T;
 const UP_TIMEOUT = 1_500_000;
 
 interface State {
-  vms: Record<string, { qemu?: { proc: ProcRef; sshPort: number } }>;
+  nodes: Record<string, { qemu?: { proc: ProcRef; sshPort: number } }>;
   apps: Record<string, unknown>;
 }
 const state = (): State => json<State>(readFileSync(join(stateDir, 'state.json'), 'utf8'));
@@ -70,7 +70,7 @@ describe('a QEMU lab', () => {
   it('comes up: SSH with the pinned key, cloud-init done, the guest sees 2 combined channels', () => {
     const r = json<{
       alreadyUp: boolean;
-      vms: Array<{
+      nodes: Array<{
         accel: string;
         accelReason: string;
         sshPort: number;
@@ -79,25 +79,25 @@ describe('a QEMU lab', () => {
     }>(up.stdout);
     expect(r.alreadyUp).toBe(false);
     // lab promises a choice and a reason, never one machine's way of failing KVM.
-    const vm = r.vms[0]!;
-    expect(vm.accelReason).toMatch(
-      vm.accel === 'kvm' ? /^KVM works: the guest kernel boots/ : /^KVM unusable: .+; falling back to TCG$/,
+    const node = r.nodes[0]!;
+    expect(node.accelReason).toMatch(
+      node.accel === 'kvm' ? /^KVM works: the guest kernel boots/ : /^KVM unusable: .+; falling back to TCG$/,
     );
-    expect(vm.nics[0]).toMatchObject({ queues: 2, guestQueues: 2 });
-    const status = json<{ vms: Array<{ state: string; pid: number }> }>(lab(['status', '-f', file, '--json']).stdout);
-    expect(status.vms[0]!.state).toBe('running');
+    expect(node.nics[0]).toMatchObject({ queues: 2, guestQueues: 2 });
+    const status = json<{ nodes: Array<{ state: string; pid: number }> }>(lab(['status', '-f', file, '--json']).stdout);
+    expect(status.nodes[0]!.state).toBe('running');
   });
 
   it("QEMU runs as the dedicated user, not root, confined by seccomp; its secrets are the owner's alone", () => {
-    const status = json<{ vms: Array<{ pid: number }> }>(lab(['status', '-f', file, '--json']).stdout);
-    const pid = status.vms[0]!.pid;
+    const status = json<{ nodes: Array<{ pid: number }> }>(lab(['status', '-f', file, '--json']).stdout);
+    const pid = status.nodes[0]!.pid;
     const ps = spawnSync('ps', ['-o', 'user=', '-C', 'qemu-system-x86_64'], { encoding: 'utf8' });
     expect(ps.stdout.trim().split('\n')).toContain('lab-qemu');
     expect(spawnSync('ps', ['-o', 'user=', '-p', String(pid)], { encoding: 'utf8' }).stdout.trim()).toBe('lab-qemu');
     const proc = readFileSync(`/proc/${pid}/status`, 'utf8');
     expect(proc).toMatch(/^Seccomp:\s+2$/m);
     expect(proc).toMatch(/^CapEff:\s+0+$/m);
-    const vp = vmPaths(labPaths(loadLab(file)).root, 'dut');
+    const vp = nodePaths(labPaths(loadLab(file)).root, 'dut');
     for (const secret of [vp.seed, vp.disk]) expect(statSync(secret).mode & 0o777, secret).toBe(0o600);
     expect(statSync(labPaths(loadLab(file)).root).mode & 0o777).toBe(0o700);
   });
@@ -120,7 +120,7 @@ describe('a QEMU lab', () => {
   }, 120_000);
 
   it('a second up changes nothing and says so', async () => {
-    const before = state().vms.dut!.qemu!.proc;
+    const before = state().nodes.dut!.qemu!.proc;
     const again = await labAsync(['up', '-f', file, '--json']);
     expect(again.status, again.stdout + again.stderr).toBe(0);
     expect(json<{ alreadyUp: boolean }>(again.stdout).alreadyUp).toBe(true);
@@ -180,7 +180,7 @@ describe('a QEMU lab', () => {
     );
 
     const evidence = join(work, 'evidence');
-    const html = join(work, 'vm-report.html');
+    const html = join(work, 'node-report.html');
     const v = await labAsync(
       ['verify', 'l2_multi_echo', '-f', file, '--json', '--evidence', evidence, '--html', html],
       ROOT,
@@ -201,14 +201,14 @@ describe('a QEMU lab', () => {
       expect.arrayContaining([
         'apps/l2_multi_echo/verify.pcap',
         'apps/l2_multi_echo/app.log',
-        'vms/dut/serial.log',
-        'vms/dut/cloud-init-output.log',
-        'vms/dut/dmesg.log',
-        'vms/dut/qemu.sh',
+        'nodes/dut/serial.log',
+        'nodes/dut/cloud-init-output.log',
+        'nodes/dut/dmesg.log',
+        'nodes/dut/qemu.sh',
       ]),
     );
-    expect(readFileSync(join(evidence, 'vms/dut/dmesg.log'), 'utf8')).toMatch(/virtio|Linux version/);
-    expect(readFileSync(join(evidence, 'vms/dut/qemu.sh'), 'utf8')).toContain('mq=on');
+    expect(readFileSync(join(evidence, 'nodes/dut/dmesg.log'), 'utf8')).toMatch(/virtio|Linux version/);
+    expect(readFileSync(join(evidence, 'nodes/dut/qemu.sh'), 'utf8')).toContain('mq=on');
     const frames = spawnSync('tcpdump', ['-r', join(evidence, 'apps/l2_multi_echo/verify.pcap'), '-n', 'udp'], {
       encoding: 'utf8',
     });
@@ -244,7 +244,7 @@ describe('a QEMU lab', () => {
 });
 
 describe('the provisioned snapshot', () => {
-  const vmDir = join(stateDir, 'vms', 'dut');
+  const vmDir = join(stateDir, 'nodes', 'dut');
   afterEach(stopApps, 300_000);
 
   /**
@@ -284,20 +284,20 @@ describe('the provisioned snapshot', () => {
     async () => {
       await upOrFail();
       expect(existsSync(join(vmDir, 'snapshot.json')), 'the first up saved it').toBe(true);
-      const port = state().vms.dut!.qemu!.sshPort;
+      const port = state().nodes.dut!.qemu!.sshPort;
       expect((await labAsync(['down', '-f', file])).status).toBe(0);
       expect(existsSync(join(vmDir, 'snapshot.json')), 'lab down keeps it').toBe(true);
-      const listed = json<{ snapshots: Array<{ vm: string; bytes: number; runningPid?: number }> }>(
+      const listed = json<{ snapshots: Array<{ node: string; bytes: number; runningPid?: number }> }>(
         lab(['images', '-f', file, '--json']).stdout,
       ).snapshots;
-      expect(listed).toEqual([expect.objectContaining({ vm: 'dut' })]);
+      expect(listed).toEqual([expect.objectContaining({ node: 'dut' })]);
       expect(listed[0]!.runningPid, 'no QEMU has it open after down').toBeUndefined();
       const t0 = Date.now();
       const warm = await upOrFail();
       const ms = Date.now() - t0;
       expect(warm.stderr).toContain('dut: start QEMU from the provisioned snapshot (-loadvm)');
       expect(warm.stderr, 'nothing is provisioned again').not.toContain('wait for cloud-init');
-      expect(state().vms.dut!.qemu!.sshPort).toBe(port);
+      expect(state().nodes.dut!.qemu!.sshPort).toBe(port);
       const clock = await labAsync(['ssh', 'dut', '-f', file, '--', 'date', '+%s']);
       // lab sets the restored guest's clock to the host's; 10 s is the SSH round trips under TCG, against
       // the minutes since the snapshot was saved.
@@ -315,20 +315,20 @@ describe('the provisioned snapshot', () => {
 
   it('lab reset stops every app and restarts the VM from its provisioned snapshot, the NIC back with its kernel driver', async () => {
     await upOrFail();
-    const qemu = state().vms.dut!.qemu!.proc;
+    const qemu = state().nodes.dut!.qemu!.proc;
     expect((await labAsync(['run', 'l2_echo', '--detach', '-f', file], ROOT, 300_000)).status).toBe(0);
     const t0 = Date.now();
     const reset = await labAsync(['reset', '-f', file, '--json'], ROOT, 300_000);
     expect(reset.status, reset.stderr).toBe(0);
-    expect(json<{ vms: Array<{ vm: string; appsStopped: string[] }> }>(reset.stdout).vms).toEqual([
-      expect.objectContaining({ vm: 'dut', appsStopped: ['l2_echo'] }),
+    expect(json<{ nodes: Array<{ node: string; appsStopped: string[] }> }>(reset.stdout).nodes).toEqual([
+      expect.objectContaining({ node: 'dut', appsStopped: ['l2_echo'] }),
     ]);
     console.log(`lab reset: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     expect(state().apps).toEqual({});
-    const restarted = state().vms.dut!.qemu!.proc;
+    const restarted = state().nodes.dut!.qemu!.proc;
     expect(isAlive(qemu), 'the QEMU that ran the app is gone').toBe(false);
     expect(isAlive(restarted), 'a QEMU started from the snapshot runs, and the state records it').toBe(true);
-    const mac = loadLab(file).vms[0]!.nics[0]!.mac;
+    const mac = loadLab(file).nodes[0]!.nics[0]!.mac;
     const links = await labAsync(['ssh', 'dut', '-f', file, '--', 'ip', '-j', 'link', 'show']);
     expect(
       (JSON.parse(links.stdout) as Array<{ address?: string }>).some((l) => l.address === mac),
@@ -386,7 +386,7 @@ describe('a QEMU VM linked to a netns tester node', () => {
         /^apps:/m,
         [
           '  tst:',
-          '    driver: netns',
+          '    kind: netns',
           '    cpus: 1',
           '    nics:',
           '      - { name: eth0, ip: 10.10.0.1/24 }',
@@ -406,9 +406,9 @@ describe('a QEMU VM linked to a netns tester node', () => {
     async () => {
       await upOrFail(mixed);
       const bridged = JSON.parse(lab(['status', '-f', mixed, '--json']).stdout) as {
-        vms: Array<{ vm: string; nics: Array<{ link?: string }> }>;
+        nodes: Array<{ node: string; nics: Array<{ link?: string }> }>;
       };
-      expect(bridged.vms.map((v) => [v.vm, v.nics[0]!.link])).toEqual([
+      expect(bridged.nodes.map((v) => [v.node, v.nics[0]!.link])).toEqual([
         ['dut', 'tst.eth0'],
         ['tst', 'dut.dp0'],
       ]);
@@ -482,25 +482,27 @@ describe('a QEMU VM linked to a netns tester node', () => {
   );
 });
 
-describe('examples/two-vm.yaml: a tester VM added to the running DUT', () => {
+describe('examples/two-node.yaml: a tester VM added to the running DUT', () => {
   // The example's DUT is lab.yaml's (its MAC given, as lab.yaml gives it), so it restores from the
   // snapshot the tests above made, and only the tester boots: a second VM joining a running lab.
-  const twoVm = join(work, 'two-vm.yaml');
+  const twoVm = join(work, 'two-node.yaml');
   writeFileSync(
     twoVm,
-    readFileSync(join(ROOT, 'examples/two-vm.yaml'), 'utf8')
+    readFileSync(join(ROOT, 'examples/two-node.yaml'), 'utf8')
       .replace(/^name: .*/m, `name: ${name}`)
       .replace('        queues: 2\n', '        queues: 2\n        mac: "52:54:00:12:34:56"\n'),
   );
-  const dutFiles = ['qemu.sh', 'user-data', 'meta-data', 'network-config'].map((f) => join(stateDir, 'vms', 'dut', f));
+  const dutFiles = ['qemu.sh', 'user-data', 'meta-data', 'network-config'].map((f) =>
+    join(stateDir, 'nodes', 'dut', f),
+  );
   const files = () => dutFiles.map((f) => [f, readFileSync(f, 'utf8'), statSync(f).mtimeMs]);
   afterAll(async () => void (await labAsync(['down', '-f', twoVm])), 120_000);
 
-  let before: { files: ReturnType<typeof files>; dut: NonNullable<State['vms'][string]['qemu']> };
+  let before: { files: ReturnType<typeof files>; dut: NonNullable<State['nodes'][string]['qemu']> };
   let up: CliResult;
   beforeAll(async () => {
     await upOrFail(file);
-    before = { files: files(), dut: state().vms.dut!.qemu! };
+    before = { files: files(), dut: state().nodes.dut!.qemu! };
     up = await upOrFail(twoVm);
   }, 2 * UP_TIMEOUT);
 
@@ -509,12 +511,12 @@ describe('examples/two-vm.yaml: a tester VM added to the running DUT', () => {
     expect(up.stderr).not.toContain('dut: start QEMU');
     expect(up.stderr).not.toContain('dut: render');
     expect(files(), "dut's rendered files").toEqual(before.files);
-    const after = state().vms;
+    const after = state().nodes;
     expect(after.dut!.qemu).toEqual(before.dut);
     expect(isAlive(before.dut.proc)).toBe(true);
     expect(after.tst!.qemu!.sshPort).not.toBe(before.dut.sshPort);
-    const vms = json<{ vms: Array<{ vm: string; sshPort: number }> }>(up.stdout).vms;
-    expect(vms.map((v) => [v.vm, v.sshPort])).toEqual([
+    const nodes = json<{ nodes: Array<{ node: string; sshPort: number }> }>(up.stdout).nodes;
+    expect(nodes.map((v) => [v.node, v.sshPort])).toEqual([
       ['tst', after.tst!.qemu!.sshPort],
       ['dut', before.dut.sshPort],
     ]);
@@ -523,17 +525,17 @@ describe('examples/two-vm.yaml: a tester VM added to the running DUT', () => {
 
   it("verify runs from the tester VM's kernel: the probe and the pings leave through its NIC", async () => {
     await upOrFail(twoVm);
-    const status = json<{ vms: Array<{ vm: string; nics: Array<{ guestIf?: string; link?: string }> }> }>(
+    const status = json<{ nodes: Array<{ node: string; nics: Array<{ guestIf?: string; link?: string }> }> }>(
       lab(['status', '-f', twoVm, '--json']).stdout,
     );
     expect(
-      status.vms.map((v) => [v.vm, v.nics[0]!.link]),
+      status.nodes.map((v) => [v.node, v.nics[0]!.link]),
       "the running DUT's tap was wired into the link",
     ).toEqual([
       ['tst', 'dut.dp0'],
       ['dut', 'tst.eth0'],
     ]);
-    const testerIf = status.vms.find((v) => v.vm === 'tst')!.nics[0]!.guestIf!;
+    const testerIf = status.nodes.find((v) => v.node === 'tst')!.nics[0]!.guestIf!;
     const txPackets = async () =>
       Number(
         (
@@ -550,7 +552,7 @@ describe('examples/two-vm.yaml: a tester VM added to the running DUT', () => {
 
   it('lab down tst stops that QEMU and removes its tap; dut runs on', async () => {
     await upOrFail(twoVm);
-    const { dut, tst } = state().vms;
+    const { dut, tst } = state().nodes;
     const down = await labAsync(['down', 'tst', '-f', twoVm, '--json']);
     expect(down.status, down.stderr).toBe(0);
     expect(json<{ removed: string[] }>(down.stdout).removed).toEqual([
@@ -559,9 +561,11 @@ describe('examples/two-vm.yaml: a tester VM added to the running DUT', () => {
     ]);
     expect(isAlive(tst!.qemu!.proc)).toBe(false);
     expect(isAlive(dut!.qemu!.proc)).toBe(true);
-    expect(state().vms.tst, 'its record is gone').toBeUndefined();
-    const status = json<{ vms: Array<{ vm: string; state: string }> }>(lab(['status', '-f', twoVm, '--json']).stdout);
-    expect(status.vms.map((v) => [v.vm, v.state])).toEqual([
+    expect(state().nodes.tst, 'its record is gone').toBeUndefined();
+    const status = json<{ nodes: Array<{ node: string; state: string }> }>(
+      lab(['status', '-f', twoVm, '--json']).stdout,
+    );
+    expect(status.nodes.map((v) => [v.node, v.state])).toEqual([
       ['tst', 'stopped'],
       ['dut', 'running'],
     ]);
@@ -569,11 +573,13 @@ describe('examples/two-vm.yaml: a tester VM added to the running DUT', () => {
 
   it('after kill -9 of one QEMU, status says that VM crashed and the other runs; down from the one-VM spec cleans up everything', async () => {
     await upOrFail(twoVm);
-    const { dut, tst } = state().vms;
+    const { dut, tst } = state().nodes;
     process.kill(dut!.qemu!.proc.pid, 'SIGKILL');
     await waitFor(() => !isAlive(dut!.qemu!.proc), { timeoutMs: 10_000 });
-    const status = json<{ vms: Array<{ vm: string; state: string }> }>(lab(['status', '-f', twoVm, '--json']).stdout);
-    expect(status.vms.map((v) => [v.vm, v.state])).toEqual([
+    const status = json<{ nodes: Array<{ node: string; state: string }> }>(
+      lab(['status', '-f', twoVm, '--json']).stdout,
+    );
+    expect(status.nodes.map((v) => [v.node, v.state])).toEqual([
       ['tst', 'running'],
       ['dut', 'crashed'],
     ]);
@@ -588,7 +594,7 @@ describe('examples/two-vm.yaml: a tester VM added to the running DUT', () => {
   it(
     'lab test passes every check from the tester VM, and down leaves nothing',
     async () => {
-      const junit = join(work, 'two-vm.xml');
+      const junit = join(work, 'two-node.xml');
       const t = await labAsync(['test', '-f', twoVm, '--json', '--junit', junit], ROOT, UP_TIMEOUT);
       expect(t.status, t.stdout + t.stderr).toBe(0);
       const checks = json<{ checks: Array<{ check: string; app: string; status: string }> }>(t.stdout).checks;
@@ -636,22 +642,22 @@ describe("lab test, the README's main command", () => {
  */
 async function upUntilSshWait(
   spec: string,
-  vms: string[],
+  nodes: string[],
 ): Promise<{ child: ReturnType<typeof spawn>; qemus: ProcRef[]; stderr: () => string }> {
-  const dir = join(work, '.lab', loadLab(spec).name, 'vms');
+  const dir = join(work, '.lab', loadLab(spec).name, 'nodes');
   const child = spawn(process.execPath, [join(ROOT, 'bin/lab.js'), 'up', '-f', spec], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const started = () =>
-    vms.every((vm) => stderr.includes(`✓ ${vm}: start QEMU`) && existsSync(join(dir, vm, 'qemu.pid')));
+    nodes.every((node) => stderr.includes(`✓ ${node}: start QEMU`) && existsSync(join(dir, node, 'qemu.pid')));
   const waiting = await waitFor(() => started() && stderr.includes('wait for SSH'), { timeoutMs: 300_000 });
   if (!waiting) {
     child.kill('SIGKILL');
     throw new Error(`lab up never reached the SSH wait:\n${stderr}`);
   }
-  const qemus = vms.map((vm) => procRef(Number(readFileSync(join(dir, vm, 'qemu.pid'), 'utf8'))));
+  const qemus = nodes.map((node) => procRef(Number(readFileSync(join(dir, node, 'qemu.pid'), 'utf8'))));
   if (qemus.some((q) => !q)) throw new Error(`QEMU does not run:\n${stderr}`);
   return { child, qemus: qemus as ProcRef[], stderr: () => stderr };
 }
@@ -661,7 +667,7 @@ describe('Ctrl-C during lab up of two VMs', () => {
   const ccFile = join(work, 'ctrl-c.yaml');
   writeFileSync(
     ccFile,
-    readFileSync(join(ROOT, 'examples/two-vm.yaml'), 'utf8').replace(/^name: .*/m, `name: ${ccName}`),
+    readFileSync(join(ROOT, 'examples/two-node.yaml'), 'utf8').replace(/^name: .*/m, `name: ${ccName}`),
   );
   afterAll(() => void lab(['down', '-f', ccFile, '--purge']));
 
@@ -677,10 +683,12 @@ describe('Ctrl-C during lab up of two VMs', () => {
     expect(netnsExists(`lab-${ccName}`)).toBe(false);
     const ccState = join(work, '.lab', ccName);
     expect(existsSync(join(ccState, 'state.json'))).toBe(false);
-    for (const vm of ['tst', 'dut'])
-      expect(existsSync(join(ccState, 'vms', vm, 'disk.qcow2')), `${vm}'s overlay is gone`).toBe(false);
+    for (const node of ['tst', 'dut'])
+      expect(existsSync(join(ccState, 'nodes', node, 'disk.qcow2')), `${node}'s overlay is gone`).toBe(false);
     expect(
-      json<{ vms: Array<{ state: string }> }>(lab(['status', '-f', ccFile, '--json']).stdout).vms.map((v) => v.state),
+      json<{ nodes: Array<{ state: string }> }>(lab(['status', '-f', ccFile, '--json']).stdout).nodes.map(
+        (v) => v.state,
+      ),
     ).toEqual(['stopped', 'stopped']);
   }, 360_000);
 });
@@ -700,14 +708,16 @@ describe('a lab up killed outright (SIGKILL: no undo can run)', () => {
     child.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
 
-    const status = json<{ vms: Array<{ state: string; pid?: number }> }>(lab(['status', '-f', kFile, '--json']).stdout);
-    expect(status.vms[0]).toMatchObject({ state: 'broken', pid: qemu!.pid });
+    const status = json<{ nodes: Array<{ state: string; pid?: number }> }>(
+      lab(['status', '-f', kFile, '--json']).stdout,
+    );
+    expect(status.nodes[0]).toMatchObject({ state: 'broken', pid: qemu!.pid });
     // Another up leaves the orphan's disk alone and says what to do.
-    const disk = vmPaths(labPaths(loadLab(kFile)).root, 'dut').disk;
+    const disk = nodePaths(labPaths(loadLab(kFile)).root, 'dut').disk;
     const before = statSync(disk);
     const again = await labAsync(['up', '-f', kFile]);
     expect(again.status).toBe(3);
-    expect(again.stderr).toContain(`a QEMU of vm dut (pid ${qemu!.pid}) still runs from an earlier lab up`);
+    expect(again.stderr).toContain(`a QEMU of node dut (pid ${qemu!.pid}) still runs from an earlier lab up`);
     expect(statSync(disk).ino, "the orphan's overlay is the same file").toBe(before.ino);
     expect(isAlive(qemu!)).toBe(true);
     const down = await labAsync(['down', '-f', kFile]);
@@ -715,8 +725,8 @@ describe('a lab up killed outright (SIGKILL: no undo can run)', () => {
     expect(down.stdout).toContain(`QEMU of dut (pid ${qemu!.pid}`);
     expect(isAlive(qemu!), 'QEMU was stopped').toBe(false);
     expect(netnsExists(`lab-${kName}`)).toBe(false);
-    expect(json<{ vms: Array<{ state: string }> }>(lab(['status', '-f', kFile, '--json']).stdout).vms[0]!.state).toBe(
-      'stopped',
-    );
+    expect(
+      json<{ nodes: Array<{ state: string }> }>(lab(['status', '-f', kFile, '--json']).stdout).nodes[0]!.state,
+    ).toBe('stopped');
   }, 360_000);
 });

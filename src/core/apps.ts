@@ -1,0 +1,183 @@
+// lab run / lab stop: an app takes its NIC from the node's kernel, runs until stopped, gives the NIC
+// back. The same steps on every kind of node; the node's AppHost says how each is done there.
+import type { CountersEvent, ReadyEvent } from '../apps/events.js';
+import { startApp, stopApp, type RunningApp } from '../apps/runner.js';
+import { placeOf, type Lab, type Node } from '../config/lab.js';
+import type { AppHost } from '../nodes/node.js';
+import { openDrivers, type Drivers } from '../nodes/registry.js';
+import { LabError } from '../errors.js';
+import { catchingSignals, isInterrupt, throwIfInterrupted } from '../host/interrupt.js';
+import { withLock } from '../host/lock.js';
+import type { StopHow } from '../host/process.js';
+import { transaction } from '../host/undo.js';
+import { sleep } from '../host/wait.js';
+import { quiet } from '../progress.js';
+import { readState, writeState, type AppRecord, type LabState } from '../state/store.js';
+
+export interface RunResult {
+  app: string;
+  alreadyRunning: boolean;
+  node: string;
+  nic: string;
+  where: string;
+  pid: number;
+  log: string;
+  argv: string[];
+  pci?: string;
+  ready: ReadyEvent;
+}
+
+function upState(drivers: Drivers, node: string): LabState {
+  const { lab, paths } = drivers.session;
+  const state = readState(paths);
+  if (!state?.nodes[node])
+    throw new LabError({
+      code: 'STATE',
+      message: `lab ${lab.name} is not up (node ${node} is not running)`,
+      hint: 'Run `lab up` first.',
+    });
+  return state;
+}
+
+/** Opens the node's app host for the length of `fn`. */
+export async function withHost<T>(
+  drivers: Drivers,
+  node: Node,
+  state: LabState | undefined,
+  fn: (host: AppHost) => Promise<T>,
+): Promise<T> {
+  const host = await drivers.of(node.kind).openAppHost(node, state?.nodes[node.name]);
+  try {
+    return await fn(host);
+  } finally {
+    host.close();
+  }
+}
+
+export function runningApp(host: AppHost, s: AppRecord): RunningApp {
+  return { target: host.target, ref: s.proc, log: s.log };
+}
+
+export async function labRun(lab: Lab, name: string): Promise<RunResult> {
+  const drivers = openDrivers(lab, quiet);
+  const { paths } = drivers.session;
+  const { app, node, nic } = placeOf(lab, name);
+  return withLock(paths.lock, 'run', async () => {
+    const state = upState(drivers, node.name);
+    return withHost(drivers, node, state, async (host) => {
+      const current = state.apps[name];
+      if (current && (await host.target.alive(current.proc))) {
+        return {
+          app: name,
+          alreadyRunning: true,
+          node: node.name,
+          nic: nic.name,
+          where: host.target.where,
+          pid: current.proc.pid,
+          log: current.log,
+          argv: [],
+          ready: current.ready,
+        };
+      }
+      for (const [other, s] of Object.entries(state.apps)) {
+        if (other !== name && s.node === node.name && s.nic === nic.name && (await host.target.alive(s.proc))) {
+          throw new LabError({
+            code: 'STATE',
+            message: `${node.name}.${nic.name} is taken by app ${other}`,
+            hint: `Run \`lab stop ${other}\` first.`,
+          });
+        }
+      }
+      return transaction(async (undo, checkpoint) => {
+        const taken = await host.take(nic);
+        undo.push(`give ${node.name}.${nic.name} back to the kernel`, () => host.give(nic));
+        checkpoint();
+        const argv = host.argv(app, nic, taken);
+        const { app: running, ready } = await startApp(host.target, argv, drivers.of(node.kind).appLogPath(name));
+        undo.push(`stop ${name}`, async () => void (await stopApp(running)));
+        checkpoint();
+        state.apps[name] = {
+          node: node.name,
+          nic: nic.name,
+          program: app.program,
+          proc: running.ref,
+          log: running.log,
+          startedAt: new Date().toISOString(),
+          ready,
+        };
+        writeState(paths, state);
+        return {
+          app: name,
+          alreadyRunning: false,
+          node: node.name,
+          nic: nic.name,
+          where: host.target.where,
+          pid: running.ref.pid,
+          log: running.log,
+          argv,
+          ...(taken.pci ? { pci: taken.pci } : {}),
+          ready,
+        };
+      });
+    });
+  });
+}
+
+export interface StopAppResult {
+  app: string;
+  wasRunning: boolean;
+  how: StopHow;
+  final?: CountersEvent;
+}
+
+export async function labStop(lab: Lab, name: string): Promise<StopAppResult> {
+  const drivers = openDrivers(lab, quiet);
+  const { node } = placeOf(lab, name);
+  return withLock(drivers.session.paths.lock, 'stop', () =>
+    withHost(drivers, node, readState(drivers.session.paths), (host) => stopAndGiveBack(drivers, name, host)),
+  );
+}
+
+/** Stops an app, gives its NIC back and forgets it; the caller holds the lab lock and the host. */
+export async function stopAndGiveBack(drivers: Drivers, name: string, host: AppHost): Promise<StopAppResult> {
+  const { lab, paths } = drivers.session;
+  const { nic } = placeOf(lab, name);
+  const state = readState(paths);
+  const s = state?.apps[name];
+  if (!state || !s) return { app: name, wasRunning: false, how: 'gone' };
+  const stopped = await stopApp(runningApp(host, s));
+  await host.give(nic);
+  delete state.apps[name];
+  writeState(paths, state);
+  return { app: name, wasRunning: stopped.how !== 'gone', ...stopped };
+}
+
+/**
+ * `lab run APP` without --detach: streams the app's log until Ctrl-C (or until the app exits by
+ * itself), then stops it as `lab stop` does, so nothing is left running behind the terminal.
+ */
+export async function followApp(lab: Lab, name: string, write: (text: string) => void): Promise<StopAppResult> {
+  const drivers = openDrivers(lab, quiet);
+  const { node } = placeOf(lab, name);
+  const state = readState(drivers.session.paths);
+  await catchingSignals(() =>
+    withHost(drivers, node, state, async (host) => {
+      const s = state?.apps[name];
+      if (!s) return;
+      let shown = 0;
+      try {
+        for (;;) {
+          const log = await host.target.readLog(s.log);
+          if (log.length > shown) write(log.slice(shown));
+          shown = Math.max(shown, log.length);
+          if (!(await host.target.alive(s.proc))) return;
+          await sleep(500);
+          throwIfInterrupted();
+        }
+      } catch (err) {
+        if (!isInterrupt(err)) throw err;
+      }
+    }),
+  );
+  return labStop(lab, name);
+}

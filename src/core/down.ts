@@ -1,0 +1,77 @@
+// lab down: take every node down with its apps, remove the lab namespace; keep the image cache.
+// Works from the spec and the state together, so a crashed or half-made lab is cleaned up as well
+// as a running one, and so is a node the spec no longer names but the state still records.
+// With a node's name, only that node goes, with its wires' ends in the lab namespace.
+import { rmSync } from 'node:fs';
+import type { Lab } from '../config/lab.js';
+import { openDrivers } from '../nodes/registry.js';
+import { withLock } from '../host/lock.js';
+import { LabError } from '../errors.js';
+import { deleteNetns, linkNames, netnsExists, runPlan } from '../host/netns.js';
+import { checkOwner, releaseName } from '../host/owner.js';
+import { quiet } from '../progress.js';
+import { readState, writeState, type AppRecord } from '../state/store.js';
+import { stopRelays } from './relays.js';
+
+export interface DownResult {
+  lab: string;
+  removed: string[];
+  purged: boolean;
+}
+
+export async function labDown(lab: Lab, purge: boolean, only?: string): Promise<DownResult> {
+  const drivers = openDrivers(lab, quiet);
+  const { paths } = drivers.session;
+  const claim = { owner: paths.owner, root: paths.root, name: lab.name };
+  return withLock(paths.lock, 'down', async () => {
+    checkOwner(claim, 'down');
+    const state = readState(paths);
+    const appsOn = (node: string) =>
+      Object.fromEntries(Object.entries(state?.apps ?? {}).filter(([, a]) => a.node === node)) as Record<
+        string,
+        AppRecord
+      >;
+    const nodes = [
+      ...lab.nodes.map((node) => ({ name: node.name, kind: node.kind })),
+      ...Object.entries(state?.nodes ?? {})
+        .filter(([name]) => !lab.nodes.some((node) => node.name === name))
+        .map(([name, r]) => ({ name, kind: r.kind })),
+    ];
+    const removed: string[] = [];
+    if (only !== undefined) {
+      const node = nodes.find((n) => n.name === only);
+      if (!node)
+        throw new LabError({
+          code: 'USAGE',
+          message: `lab ${lab.name} has no node "${only}"`,
+          hint: `Its nodes: ${nodes.map((n) => n.name).join(', ')}.`,
+        });
+      removed.push(...(await drivers.of(node.kind).down(node, state?.nodes[node.name], appsOn(node.name))));
+      // Its wires' ends in the lab namespace are named <node>-<nic>, and a node name has no "-".
+      if (netnsExists(paths.netns)) {
+        for (const ifname of (await linkNames(paths.netns)).filter((n) => n.startsWith(`${only}-`))) {
+          await runPlan([['ip', '-n', paths.netns, 'link', 'del', ifname]]);
+          removed.push(`interface ${ifname}`);
+        }
+      }
+      if (state) {
+        delete state.nodes[only];
+        for (const app of Object.keys(appsOn(only))) delete state.apps[app];
+        writeState(paths, state);
+      }
+      return { lab: lab.name, removed, purged: false };
+    }
+    // First the relays: one keeps the lab namespace alive after ip netns delete, with every interface in it.
+    removed.push(...(await stopRelays(paths)));
+    for (const node of nodes)
+      removed.push(...(await drivers.of(node.kind).down(node, state?.nodes[node.name], appsOn(node.name))));
+    if (netnsExists(paths.netns)) {
+      await deleteNetns(paths.netns);
+      removed.push(`namespace ${paths.netns}`);
+    }
+    rmSync(paths.state, { force: true });
+    releaseName(claim);
+    if (purge) rmSync(paths.root, { recursive: true, force: true });
+    return { lab: lab.name, removed, purged: purge };
+  });
+}

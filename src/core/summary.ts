@@ -1,0 +1,53 @@
+// How lab up and lab status describe a node: its spec beside what its driver knows of it.
+import type { Node } from '../config/lab.js';
+import type { Drivers } from '../nodes/registry.js';
+import type { NodeRecord } from '../state/store.js';
+
+export interface NodeSummary {
+  node: string;
+  kind: string;
+  netns: string;
+  accel?: 'kvm' | 'tcg';
+  accelReason?: string;
+  sshPort?: number;
+  /** labnsIf and labns_ip: the far end of a NIC's own wire, in the lab namespace; link: the NIC at the other end of its link; network: the shared network it is on. */
+  nics: Array<{
+    name: string;
+    queues: number;
+    mac: string;
+    ip: string;
+    labnsIf?: string;
+    labns_ip?: string;
+    link?: string;
+    network?: string;
+    guestIf?: string;
+    guestQueues?: number;
+  }>;
+}
+
+export function nodeSummary(drivers: Drivers, node: Node, record: NodeRecord | undefined): NodeSummary {
+  const facts = drivers.of(node.kind).facts(node, record);
+  return {
+    node: node.name,
+    kind: node.kind,
+    netns: facts.netns,
+    ...(facts.accel ? { accel: facts.accel, accelReason: facts.accelReason, sshPort: facts.sshPort } : {}),
+    nics: node.nics.map((n) => {
+      const g = facts.guestNics?.find((x) => x.name === n.name);
+      const far =
+        n.peer.kind === 'nic'
+          ? { link: `${n.peer.node}.${n.peer.nic}` }
+          : n.peer.kind === 'network'
+            ? { network: n.peer.network }
+            : { labnsIf: n.labnsIf, labns_ip: n.labns_ip };
+      return {
+        name: n.name,
+        queues: n.queues,
+        mac: n.mac,
+        ip: n.ip,
+        ...far,
+        ...(g ? { guestIf: g.ifname, guestQueues: g.combined } : {}),
+      };
+    }),
+  };
+}

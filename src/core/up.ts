@@ -1,0 +1,126 @@
+// lab up: make every node of the lab exist and run; change nothing that already does.
+import { cpus } from 'node:os';
+import { packagePath } from '../assets.js';
+import type { Lab, Node } from '../config/lab.js';
+import { openDrivers, type Drivers } from '../nodes/registry.js';
+import { LabError } from '../errors.js';
+import { run } from '../host/exec.js';
+import { withLock } from '../host/lock.js';
+import { claimName } from '../host/owner.js';
+import { availableMemoryMiB } from '../host/memory.js';
+import { deleteNetns, netnsExists, runPlan } from '../host/netns.js';
+import { transaction } from '../host/undo.js';
+import { ensureImage } from '../image/build.js';
+import type { Reporter } from '../progress.js';
+import { namespaceCommands } from '../render/hostnet.js';
+import { ensureStateFolder, newState, readState, writeState, type LabState } from '../state/store.js';
+import { makeBridges, makeLinks, missingLinks, rewireFarEnds } from './links.js';
+import { missingRelays, staleRelays, startRelays, stopStaleRelays } from './relays.js';
+import { nodeSummary, type NodeSummary } from './summary.js';
+
+export interface UpResult {
+  lab: string;
+  alreadyUp: boolean;
+  netns: string;
+  image?: { dir: string; reused: boolean };
+  nodes: NodeSummary[];
+}
+
+function result(drivers: Drivers, state: LabState, alreadyUp: boolean, image?: UpResult['image']): UpResult {
+  const { lab, paths } = drivers.session;
+  return {
+    lab: lab.name,
+    alreadyUp,
+    netns: paths.netns,
+    ...(image ? { image } : {}),
+    nodes: lab.nodes.map((node) => nodeSummary(drivers, node, state.nodes[node.name])),
+  };
+}
+
+/** The nodes that are not up: all of them when the lab namespace, where every wire ends, is gone. */
+async function nodesDown(drivers: Drivers, state: LabState): Promise<Node[]> {
+  const { lab, paths } = drivers.session;
+  if (!netnsExists(paths.netns)) return lab.nodes;
+  const down: Node[] = [];
+  for (const node of lab.nodes) if (!(await drivers.of(node.kind).isUp(node, state.nodes[node.name]))) down.push(node);
+  return down;
+}
+
+/** Before anything is made: the nodes to start must fit in the memory this host has available. */
+function checkMemory(drivers: Drivers, down: Node[]): void {
+  const needs = down.map((node) => ({ node, mib: drivers.of(node.kind).hostMemoryMiB(node) })).filter((x) => x.mib > 0);
+  const total = needs.reduce((sum, x) => sum + x.mib, 0);
+  const available = availableMemoryMiB();
+  if (total <= available) return;
+  throw new LabError({
+    code: 'ENV_HOST',
+    message: `the VMs to start need ${total} MiB of memory (${needs.map((x) => `${x.node.name} ${x.mib} MiB`).join(', ')}), but this host has ${available} MiB available`,
+    hint: 'Lower nodes.<name>.memory, start fewer VMs, or free memory on this host. Nothing was created.',
+  });
+}
+
+export async function labUp(lab: Lab, reporter: Reporter): Promise<UpResult> {
+  const drivers = openDrivers(lab, reporter);
+  const { paths, image: plan } = drivers.session;
+  return withLock(paths.lock, 'up', async () => {
+    ensureStateFolder(paths);
+    claimName({ owner: paths.owner, root: paths.root, name: lab.name });
+    const previous = readState(paths);
+    const state = previous ?? newState(lab, paths);
+    const down = await nodesDown(drivers, state);
+    if (
+      previous &&
+      !down.length &&
+      !(await missingLinks(drivers)).length &&
+      !missingRelays(lab, paths).length &&
+      !staleRelays(lab, paths).length
+    )
+      return result(drivers, state, true);
+    checkMemory(drivers, down);
+
+    return transaction(async (undo, checkpoint) => {
+      // The host's build: the netns nodes' apps, and l2probe, which every lab's checks send with.
+      await reporter.step('build the native apps (make -C native)', () =>
+        run(['make', '-C', packagePath('native'), `-j${cpus().length}`], {
+          code: 'ENV_TOOL',
+          what: 'building the native apps',
+          timeoutMs: 600_000,
+        }),
+      );
+      checkpoint();
+      if (!netnsExists(paths.netns)) {
+        await reporter.step(`create the lab namespace ${paths.netns}`, () => runPlan(namespaceCommands(paths.netns)));
+        undo.push(`remove namespace ${paths.netns}`, () => deleteNetns(paths.netns));
+      }
+      // Before the nodes: their network ports join these bridges as they start. The lab namespace's undo takes them.
+      await makeBridges(drivers);
+      let image: UpResult['image'];
+      if (down.some((node) => drivers.of(node.kind).bootsImage)) {
+        const reused = await ensureImage(lab, plan, reporter);
+        if (reused) reporter.note(`✓ guest image reused from the cache: ${plan.dir}`);
+        image = { dir: plan.dir, reused };
+      }
+      checkpoint();
+      // In parallel, so a lab takes as long as its slowest node, not the sum. Every start is waited
+      // for before a failure is raised: no node may register an undo after the undo has run.
+      const started = await Promise.allSettled(
+        down.map(async (node) => {
+          state.nodes[node.name] = await drivers.of(node.kind).up(node, state, undo);
+        }),
+      );
+      const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      checkpoint();
+      // A link's ends live in its nodes' namespaces: their undo takes the link with them.
+      await makeLinks(drivers);
+      // A node that kept running keeps its tap or veth end: wire it as the spec says now.
+      await stopStaleRelays(lab, paths);
+      await rewireFarEnds(drivers);
+      // Impaired wires: each relay joins its ports once they are all there.
+      await startRelays(drivers, state, undo);
+      checkpoint();
+      writeState(paths, state);
+      return result(drivers, state, false, image);
+    });
+  });
+}

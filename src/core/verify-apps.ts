@@ -1,0 +1,140 @@
+// lab verify: the checks, run against each running app from the tester: the lab namespace, or
+// the node verify.from names.
+import { join } from 'node:path';
+import { requestCounters } from '../apps/runner.js';
+import { NATIVE_BUILD } from '../assets.js';
+import { findNode, placeOf, testerNic, type Lab, type Nic } from '../config/lab.js';
+import type { AppHost, TesterHost } from '../nodes/node.js';
+import { openDrivers, type Drivers } from '../nodes/registry.js';
+import { LabError } from '../errors.js';
+import { startCapture } from '../host/capture.js';
+import { inNamespace } from '../host/exec.js';
+import { withLock } from '../host/lock.js';
+import { capturePath, nodeNamespace } from '../layout.js';
+import { quiet } from '../progress.js';
+import { neighbourArgv } from '../render/hostnet.js';
+import { readState } from '../state/store.js';
+import { verifyApp, type CheckResult, type VerifySubject } from '../verify/checks.js';
+import { makeReport, type Report } from '../verify/report.js';
+import { runningApp, stopAndGiveBack, withHost } from './apps.js';
+import { relayPortSent } from './relays.js';
+
+/**
+ * Where the checks send from: the lab namespace at the far end of the NIC's own wire, or the
+ * tester node (its namespace, or its guest over SSH) on its NIC on the same link or network.
+ */
+async function openTesterFor(
+  drivers: Drivers,
+  nic: Nic,
+): Promise<TesterHost & { nic: { ifname: string; ip: string } }> {
+  const { lab, paths } = drivers.session;
+  const peer = lab.verify.from === 'labns' ? undefined : testerNic(lab, nic, lab.verify.from);
+  if (!peer) {
+    return {
+      exec: inNamespace(paths.netns),
+      l2probe: join(NATIVE_BUILD, 'l2probe'),
+      ifname: (n) => n.labnsIf,
+      close: () => undefined,
+      nic: { ifname: nic.labnsIf, ip: nic.labns_ip },
+    };
+  }
+  const node = findNode(lab, peer.node)!;
+  const tester = await drivers.of(node.kind).openTester(node, readState(paths)?.nodes[node.name]);
+  return { ...tester, nic: { ifname: tester.ifname(peer), ip: peer.address } };
+}
+
+/**
+ * Where the verify traffic of a NIC's wire can be captured: in the lab namespace, on the wire's
+ * bridge or the NIC's far end there; on a veth link between two node namespaces, which never
+ * passes through the lab namespace, on the tester's end.
+ */
+function captureTarget(lab: Lab, labNetns: string, nic: Nic, testerIf: string): { netns: string; ifname: string } {
+  if (nic.wire.kind === 'veth' && nic.peer.kind === 'nic')
+    return { netns: nodeNamespace(lab.name, lab.verify.from), ifname: testerIf };
+  return { netns: labNetns, ifname: nic.wire.kind === 'bridge' ? nic.wire.bridge : nic.labnsIf };
+}
+
+/** What the checks need of a running app, from its node's app host; close it when the checks are done. */
+export async function subjectOf(
+  drivers: Drivers,
+  name: string,
+  host: AppHost,
+): Promise<VerifySubject & { close(): void; capture: { netns: string; ifname: string } }> {
+  const { lab, paths } = drivers.session;
+  const { app, nic } = placeOf(lab, name);
+  const s = readState(paths)?.apps[name];
+  if (!s || !(await host.target.alive(s.proc)))
+    throw new LabError({
+      code: 'STATE',
+      message: `app ${name} is not running`,
+      hint: `Run \`lab run ${name}\` first.`,
+    });
+  const running = runningApp(host, s);
+  const { wire } = nic;
+  const relay = wire.kind === 'relay' ? lab.relays.find((r) => r.name === wire.relay) : undefined;
+  const tester = await openTesterFor(drivers, nic);
+  try {
+    const r = await tester.exec(neighbourArgv(tester.nic.ifname, nic), 30_000);
+    if (r.exitCode !== 0)
+      throw new LabError({
+        code: 'PROCESS',
+        message: `the tester could not add a neighbour entry for ${nic.address}`,
+        hint: r.stderr.trim(),
+      });
+  } catch (err) {
+    tester.close();
+    throw err;
+  }
+  return {
+    app: { name, program: app.program },
+    nic: { address: nic.address, mac: nic.mac, peerIf: tester.nic.ifname, peerIp: tester.nic.ip },
+    tester: { exec: tester.exec, l2probe: tester.l2probe },
+    counters: () => requestCounters(running),
+    stop: () => stopAndGiveBack(drivers, name, host),
+    ...(relay ? { wire: { delivered: () => relayPortSent(paths, relay, nic.labnsIf) } } : {}),
+    capture: captureTarget(lab, paths.netns, nic, tester.nic.ifname),
+    close: () => tester.close(),
+  };
+}
+
+export interface VerifyOptions {
+  /** Capture each app's verify traffic (layout's capturePath), for an evidence bundle. */
+  capture?: boolean;
+}
+
+export async function labVerify(lab: Lab, name?: string, o: VerifyOptions = {}): Promise<Report> {
+  const drivers = openDrivers(lab, quiet);
+  const { paths } = drivers.session;
+  if (name) placeOf(lab, name);
+  return withLock(paths.lock, 'verify', async () => {
+    const state = readState(paths);
+    const names = name ? [name] : Object.keys(state?.apps ?? {});
+    if (!names.length)
+      throw new LabError({
+        code: 'STATE',
+        message: `no app of lab ${lab.name} is running`,
+        hint: `Start one: lab run ${lab.apps[0]?.name ?? 'APP'}`,
+      });
+    const checks: CheckResult[] = [];
+    for (const n of names) {
+      checks.push(
+        ...(await withHost(drivers, placeOf(lab, n).node, state, async (host) => {
+          const subject = await subjectOf(drivers, n, host);
+          try {
+            const capture = o.capture
+              ? await startCapture(subject.capture.netns, subject.capture.ifname, capturePath(paths, n))
+              : undefined;
+            try {
+              return await verifyApp(subject, lab.verify);
+            } finally {
+              await capture?.stop();
+            }
+          } finally {
+            subject.close();
+          }
+        })),
+      );
+    }
+    return makeReport(lab, checks);
+  });
+}

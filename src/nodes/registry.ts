@@ -1,0 +1,73 @@
+// The node kinds lab knows, by the name a spec gives them (nodes.<name>.driver), and the session
+// each command's drivers share.
+import { findNode, type Lab, type Node } from '../config/lab.js';
+import type { SemanticProblem } from '../config/semantic.js';
+import { LabError } from '../errors.js';
+import { imagePlan } from '../image/recipe.js';
+import { imageCacheRoot, labPaths, linkBridgeName } from '../layout.js';
+import type { Reporter } from '../progress.js';
+import { netnsDriver } from './netns/driver.js';
+import { validateNetnsNode } from './netns/validate.js';
+import type { LabSession, NodeDriver } from './node.js';
+import { qemuDriver } from './qemu/driver.js';
+import { validateQemuNode } from './qemu/validate.js';
+
+interface Kind {
+  driver: (session: LabSession) => NodeDriver;
+  /** The spec rules of this kind's nodes, checked with the lab's own (Lima's Validate). */
+  validate: (node: Node, lab: Lab) => SemanticProblem[];
+  /** Its NIC can be one end of a veth pair into its own namespace; else its links are bridged in the lab namespace. */
+  directLinks: boolean;
+}
+
+const KINDS: Record<string, Kind> = {
+  // A QEMU node's NIC is a tap in the lab namespace, which joins a bridge.
+  qemu: { driver: qemuDriver, validate: validateQemuNode, directLinks: false },
+  netns: { driver: netnsDriver, validate: validateNetnsNode, directLinks: true },
+};
+
+/**
+ * Settles how each link is made: a veth pair straight between two nodes whose kinds take veth
+ * ends, else a bridge in the lab namespace that both ends join as ports.
+ */
+export function wireLinks(lab: Lab): Lab {
+  const direct = (node: string) => KINDS[findNode(lab, node)?.kind ?? '']?.directLinks ?? false;
+  for (const node of lab.nodes) {
+    for (const nic of node.nics) {
+      if (nic.wire.kind === 'veth' && nic.peer.kind === 'nic' && !(direct(node.name) && direct(nic.peer.node)))
+        nic.wire = { kind: 'bridge', bridge: linkBridgeName(nic.peer.link) };
+    }
+  }
+  return lab;
+}
+
+/** Every node's kind-specific spec problems. */
+export function checkNodes(lab: Lab): SemanticProblem[] {
+  return lab.nodes.flatMap((node) => KINDS[node.kind]?.validate(node, lab) ?? []);
+}
+
+export interface Drivers {
+  session: LabSession;
+  /** The driver of a node kind; one instance per command, so work its nodes share is done once. */
+  of(kind: string): NodeDriver;
+}
+
+export function openDrivers(lab: Lab, reporter: Reporter): Drivers {
+  const session: LabSession = { lab, paths: labPaths(lab), reporter, image: imagePlan(lab, imageCacheRoot()) };
+  const made = new Map<string, NodeDriver>();
+  return {
+    session,
+    of(kind) {
+      const make = KINDS[kind]?.driver;
+      if (!make)
+        throw new LabError({
+          code: 'STATE',
+          message: `lab knows no node kind "${kind}"`,
+          hint: `Known kinds: ${Object.keys(KINDS).join(', ')}.`,
+        });
+      let driver = made.get(kind);
+      if (!driver) made.set(kind, (driver = make(session)));
+      return driver;
+    },
+  };
+}
