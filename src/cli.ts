@@ -169,11 +169,12 @@ function reportOptions<T extends ReturnType<typeof cli.command>>(c: T): T {
       'Keep the evidence (captures, logs, l2probe JSON, QEMU command lines, status) in DIR',
     ) as T;
 }
-type ReportOpts = FileOpts & import('./commands/lifecycle.js').ReportFlags;
+type ReportOpts = FileOpts & import('./commands/lifecycle.js').ReportFlags & { control?: boolean };
 reportOptions(
   cli
-    .command('verify [app]', 'Kernel bypass, echo, RSS, latency and control checks (control stops the app)')
+    .command('verify [app]', 'Kernel bypass, echo, RSS and latency checks on running apps, which keep running')
     .option(...fileOption)
+    .option('--control', 'Also the control check: stop the app, then the kernel must answer again')
     .option('--json', 'Machine-readable output'),
 ).action(action(async (app: string | undefined, opts: ReportOpts) => (await lifecycle()).verify(app, opts)));
 cli

@@ -165,13 +165,18 @@ async function finish(
     );
 }
 
-export async function verify(app: string | undefined, opts: FileOptions & ReportFlags): Promise<void> {
+export async function verify(
+  app: string | undefined,
+  opts: FileOptions & ReportFlags & { control?: boolean },
+): Promise<void> {
   const lab = loadLab(opts.file, { force: true });
   await finish(
     'verify',
     opts,
     lab,
-    opts.evidence ? await verifyKeepingEvidence(lab, app, opts.evidence) : await labVerify(lab, app),
+    opts.evidence
+      ? await verifyKeepingEvidence(lab, app, opts.evidence, { control: opts.control })
+      : await labVerify(lab, app, { control: opts.control }),
   );
 }
 

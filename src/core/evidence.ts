@@ -194,10 +194,15 @@ export function defaultEvidenceDir(lab: Lab): string {
 }
 
 /** lab verify --evidence DIR: the checks with their traffic captured, then the bundle, whatever they found. */
-export async function verifyKeepingEvidence(lab: Lab, app: string | undefined, dir: string): Promise<Report> {
+export async function verifyKeepingEvidence(
+  lab: Lab,
+  app: string | undefined,
+  dir: string,
+  o: { control?: boolean } = {},
+): Promise<Report> {
   const paths = labPaths(lab);
   try {
-    const report = await labVerify(lab, app, { capture: true });
+    const report = await labVerify(lab, app, { capture: true, control: o.control });
     return { ...report, evidence: await keepEvidence(lab, report, dir, 'asked for with --evidence') };
   } finally {
     rmSync(paths.captures, { recursive: true, force: true });

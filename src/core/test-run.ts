@@ -30,7 +30,9 @@ export async function labTest(lab: Lab, reporter: Reporter, o: TestOptions = {})
     for (const app of lab.apps) {
       checkpoint();
       await reporter.step(`lab run ${app.name}`, () => labRun(lab, app.name));
-      const report = await reporter.step(`lab verify ${app.name}`, () => labVerify(lab, app.name, { capture: true }));
+      const report = await reporter.step(`lab verify ${app.name}`, () =>
+        labVerify(lab, app.name, { capture: true, control: true }),
+      );
       checks.push(...report.checks);
       await reporter.step(`lab stop ${app.name}`, () => labStop(lab, app.name));
     }

@@ -100,6 +100,8 @@ export async function subjectOf(
 export interface VerifyOptions {
   /** Capture each app's verify traffic (layout's capturePath), for an evidence bundle. */
   capture?: boolean;
+  /** Run the control check, which stops each app. */
+  control?: boolean;
 }
 
 export async function labVerify(lab: Lab, name?: string, o: VerifyOptions = {}): Promise<Report> {
@@ -125,7 +127,7 @@ export async function labVerify(lab: Lab, name?: string, o: VerifyOptions = {}):
               ? await startCapture(subject.capture.netns, subject.capture.ifname, capturePath(paths, n))
               : undefined;
             try {
-              return await verifyApp(subject, lab.verify);
+              return await verifyApp(subject, lab.verify, { control: o.control });
             } finally {
               await capture?.stop();
             }

@@ -22,6 +22,12 @@ export function ensureKeyPair(path: string, comment: string): Promise<KeyPair> {
   return pair;
 }
 
+/** The key pair at `path` if it was made already; makes none (lab render's dry run). */
+export function readKeyPair(path: string): KeyPair | undefined {
+  if (!existsSync(path) || !existsSync(`${path}.pub`)) return undefined;
+  return { private: readFileSync(path, 'utf8'), public: readFileSync(`${path}.pub`, 'utf8') };
+}
+
 async function makeKeyPair(path: string, comment: string): Promise<KeyPair> {
   if (!existsSync(path) || !existsSync(`${path}.pub`)) {
     makeDir(dirname(path));

@@ -1,7 +1,7 @@
 // A lab's state on disk: one JSON file, written atomically, read by every command. Each node's
 // record belongs to its driver, which alone reads what it wrote there beyond the common fields.
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync, renameSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { ReadyEvent } from '../apps/events.js';
 import type { Impairment } from '../config/lab.js';
 import { LabError } from '../errors.js';
@@ -65,6 +65,7 @@ export function newState(lab: { name: string; file: string }, paths: LabPaths): 
 
 export function readState(paths: LabPaths): LabState | undefined {
   if (!existsSync(paths.state)) return undefined;
+  moveOldNodeFolder(paths);
   try {
     return upgradeState(JSON.parse(readFileSync(paths.state, 'utf8')) as LabState & OldState);
   } catch (err) {
@@ -103,4 +104,20 @@ function upgradeState(state: LabState & OldState): LabState {
     }),
   );
   return { ...rest, nodes, apps };
+}
+
+/**
+ * lab 0.1 kept each node's files under vms/, today's under nodes/: the folder moves once. A running
+ * QEMU keeps its open disk, log and QMP socket through a rename within one file system.
+ */
+function moveOldNodeFolder(paths: LabPaths): void {
+  const old = join(paths.root, 'vms');
+  const now = join(paths.root, 'nodes');
+  if (!existsSync(old) || existsSync(now)) return;
+  try {
+    renameSync(old, now);
+  } catch (err) {
+    // Another lab command moved it first.
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
 }

@@ -77,8 +77,20 @@ async function attempt<T>(fn: () => Promise<T>): Promise<() => T> {
   }
 }
 
-/** Runs the spec's checks against one running app; `control` stops it at the end. */
-export async function verifyApp(subject: VerifySubject, spec: VerifySpec): Promise<CheckResult[]> {
+export interface VerifyAppOptions {
+  /**
+   * Run the control check, which stops the app (lab test, lab verify --control). Without it the
+   * app is left running, so verify can be repeated, and control is reported as skipped.
+   */
+  control?: boolean;
+}
+
+/** Runs the spec's checks against one running app; with `control`, stops it at the end. */
+export async function verifyApp(
+  subject: VerifySubject,
+  spec: VerifySpec,
+  o: VerifyAppOptions = {},
+): Promise<CheckResult[]> {
   const { app, nic, tester } = subject;
   const name = app.name;
   const want = (c: VerifySpec['checks'][number]) => spec.checks.includes(c);
@@ -247,7 +259,15 @@ export async function verifyApp(subject: VerifySubject, spec: VerifySpec): Promi
     );
   }
 
-  if (want('control')) {
+  if (want('control') && !o.control) {
+    results.push({
+      check: 'control',
+      app: name,
+      status: 'skipped',
+      measured: 'not run: it stops the app; lab verify --control or lab test runs it',
+      ms: 0,
+    });
+  } else if (want('control')) {
     results.push(
       await timed('control', name, async () => {
         const stopped = await subject.stop();

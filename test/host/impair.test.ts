@@ -90,7 +90,7 @@ describe('an impaired link between a tester and a DUT (examples/impaired-netns.y
     ).toBe(true);
 
     expect(lab(['run', 'l2_multi_echo', '--detach', '-f', file]).status).toBe(0);
-    const impaired = lab(['verify', '-f', file, '--json']);
+    const impaired = lab(['verify', '--control', '-f', file, '--json']);
     expect(impaired.status, 'the echo check fails on a lossy wire').toBe(1);
     const bad = checksOf(impaired.stdout);
     const echo = check(bad, 'echo');
@@ -118,7 +118,7 @@ describe('an impaired link between a tester and a DUT (examples/impaired-netns.y
     expect(isAlive(second), 'a refused change leaves the relay as it was').toBe(true);
 
     expect(lab(['run', 'l2_multi_echo', '--detach', '-f', file]).status).toBe(0);
-    const clean = lab(['verify', '-f', file, '--json']);
+    const clean = lab(['verify', '--control', '-f', file, '--json']);
     expect(clean.status, clean.stdout).toBe(0);
     // The fastest of 2000 round trips, with and without the relay's 2 × 200 µs: however fast this
     // machine's wire is, clearing the delay takes most of those 400 µs off it.

@@ -140,7 +140,7 @@ describe('a QEMU lab', () => {
     expect(log.stdout, "the app's log, read in the guest").toContain('{"event":"ready"');
 
     const junit = join(work, 'echo.xml');
-    const v = await labAsync(['verify', 'l2_echo', '-f', file, '--json', '--junit', junit], ROOT, 300_000);
+    const v = await labAsync(['verify', 'l2_echo', '--control', '-f', file, '--json', '--junit', junit], ROOT, 300_000);
     expect(v.status, v.stdout + v.stderr).toBe(0);
     const checks = json<{ checks: Array<{ check: string; status: string }> }>(v.stdout).checks;
     expect(checks.map((c) => [c.check, c.status])).toEqual([
@@ -182,7 +182,7 @@ describe('a QEMU lab', () => {
     const evidence = join(work, 'evidence');
     const html = join(work, 'node-report.html');
     const v = await labAsync(
-      ['verify', 'l2_multi_echo', '-f', file, '--json', '--evidence', evidence, '--html', html],
+      ['verify', 'l2_multi_echo', '--control', '-f', file, '--json', '--evidence', evidence, '--html', html],
       ROOT,
       300_000,
     );
@@ -306,7 +306,7 @@ describe('the provisioned snapshot', () => {
         "the guest clock is now, not the snapshot's",
       ).toBeLessThan(10);
       expect((await labAsync(['run', 'l2_multi_echo', '--detach', '-f', file], ROOT, 300_000)).status).toBe(0);
-      const v = await labAsync(['verify', 'l2_multi_echo', '-f', file, '--json'], ROOT, 300_000);
+      const v = await labAsync(['verify', 'l2_multi_echo', '--control', '-f', file, '--json'], ROOT, 300_000);
       expect(v.status, v.stdout + v.stderr).toBe(0);
       console.log(`warm lab up (restored from the provisioned snapshot): ${(ms / 1000).toFixed(1)} s`);
     },
@@ -447,7 +447,7 @@ describe('a QEMU VM linked to a netns tester node', () => {
           .sort();
       expect(bridgePorts(), 'the tap left the bridge for the relay').toEqual([]);
       expect((await labAsync(['run', 'l2_multi_echo', '--detach', '-f', impaired], ROOT, 300_000)).status).toBe(0);
-      const v = await labAsync(['verify', 'l2_multi_echo', '-f', impaired, '--json'], ROOT, 300_000);
+      const v = await labAsync(['verify', 'l2_multi_echo', '--control', '-f', impaired, '--json'], ROOT, 300_000);
       expect(v.status, v.stdout + v.stderr).toBe(0);
       const vchecks = json<{ checks: Array<{ check: string; measured: string; data: { min: number } }> }>(
         v.stdout,
@@ -544,7 +544,7 @@ describe('examples/two-node.yaml: a tester VM added to the running DUT', () => {
       );
     expect((await labAsync(['run', 'l2_multi_echo', '--detach', '-f', twoVm], ROOT, 300_000)).status).toBe(0);
     const txBefore = await txPackets();
-    const v = await labAsync(['verify', 'l2_multi_echo', '-f', twoVm, '--json'], ROOT, 300_000);
+    const v = await labAsync(['verify', 'l2_multi_echo', '--control', '-f', twoVm, '--json'], ROOT, 300_000);
     expect(v.status, v.stdout + v.stderr).toBe(0);
     // The probe's 2000 frames and the pings left through the tester guest's own NIC.
     expect((await txPackets()) - txBefore).toBeGreaterThanOrEqual(2010);

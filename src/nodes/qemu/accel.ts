@@ -134,20 +134,45 @@ function readProbeCache(file: string, boot: string): ProbeCache {
   return { boot, results: {} };
 }
 
-/** probeAccel('kvm'), remembered in `cacheFile` for this boot of the host; firmware-only verdicts are not kept. */
-export async function probeKvmCached(
-  profiles: QemuProfiles,
-  o: ProbeOptions,
-  cacheFile?: string,
-): Promise<AccelProbe & { cached: boolean }> {
+function probeKey(profiles: QemuProfiles, o: ProbeOptions): string {
   const booted = o.kernel ?? o.disk ?? '';
-  const key = JSON.stringify([
+  return JSON.stringify([
     stamp('/dev/kvm'),
     profiles.binary,
     profiles.accel.kvm.cpu,
     booted,
     booted ? stamp(booted) : '',
   ]);
+}
+
+/**
+ * The accelerator as far as it is known without booting anything (lab render): what the spec
+ * fixes, or for auto a verdict cached this boot; else TCG, marked unknown.
+ */
+export function knownAccel(
+  wanted: 'auto' | Accel,
+  profiles: QemuProfiles,
+  o: ProbeOptions,
+  cacheFile: string,
+): AccelChoice & { known: boolean } {
+  if (wanted !== 'auto') return { accel: wanted, reason: `accel: ${wanted} in the spec`, known: true };
+  const hit = readProbeCache(cacheFile, bootId()).results[probeKey(profiles, o)];
+  if (hit)
+    return {
+      accel: hit.works ? 'kvm' : 'tcg',
+      reason: `auto: KVM ${hit.works ? 'works' : 'does not work'} (probed earlier this boot)`,
+      known: true,
+    };
+  return { accel: 'tcg', reason: 'auto: not known until lab up probes KVM; rendered for TCG', known: false };
+}
+
+/** probeAccel('kvm'), remembered in `cacheFile` for this boot of the host; firmware-only verdicts are not kept. */
+export async function probeKvmCached(
+  profiles: QemuProfiles,
+  o: ProbeOptions,
+  cacheFile?: string,
+): Promise<AccelProbe & { cached: boolean }> {
+  const key = probeKey(profiles, o);
   const cache = cacheFile ? readProbeCache(cacheFile, bootId()) : undefined;
   const hit = cache?.results[key];
   if (hit) return { ...hit, cached: true };

@@ -128,7 +128,7 @@ export function qemuDriver(session: LabSession): NodeDriver {
     appLogPath: guestAppLog,
 
     async render(node, root, state) {
-      const r = await files.write(node, root, port(node.name, state));
+      const r = await files.write(node, root, port(node.name, state), { dryRun: true });
       return { node: node.name, accel: r.accel, sshPort: r.sshPort, files: r.files, argv: r.argv };
     },
 

@@ -1,13 +1,14 @@
 // What a QEMU node renders: its qemu.sh, its cloud-init seed documents and the argv lab up runs.
 // The side effects around the pure renderers live here: keys made once, the accelerator chosen
-// by a probe boot, the SSH port kept from the node's record.
+// by a probe boot, the SSH port kept from the node's record. lab render is a dry run of the same:
+// it makes no key and boots nothing, and says in the files what only lab up can know.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { readAssetTree, readJsonAsset, readTextAsset } from '../../assets.js';
 import type { Node } from '../../config/lab.js';
 import { writeAtomic } from '../../host/files.js';
-import { ensureKeyPair } from '../../host/keys.js';
+import { ensureKeyPair, readKeyPair, type KeyPair } from '../../host/keys.js';
 import { qemuRunAs } from '../../host/qemu-user.js';
 import { dpdkBuildPlan, type DpdkBuildPlan } from '../../image/dpdk-build.js';
 import { firstBootPackages } from '../../image/packages.js';
@@ -16,7 +17,7 @@ import type { GuestAssets } from '../../render/cloud-init.js';
 import type { QemuProfiles } from '../../render/qemu.js';
 import { renderVm, type RenderedVm } from '../../render/vm.js';
 import type { LabSession } from '../node.js';
-import { chooseAccel, type AccelChoice } from './accel.js';
+import { chooseAccel, knownAccel, type AccelChoice } from './accel.js';
 import { checkSealed, sealIndex } from '../../image/seal.js';
 
 export interface VmFiles extends RenderedVm {
@@ -42,27 +43,35 @@ export class VmFileWriter {
     this.dpdkBuild = dpdkBuildPlan(session.lab, session.image.key, dpdkBuildCacheRoot());
   }
 
-  accel(wanted: Node['accel']): Promise<AccelChoice> {
+  /** What the accelerator probe boots: the guest's own kernel once the image has one, a downloaded image's own disk; else only the firmware. */
+  private probeBoot(): { kernel: string } | { disk: string } | Record<string, never> {
     const { image } = this.session;
-    // The probe boots the guest's own kernel once the image has one, a downloaded image from its own
-    // disk; before the image is there, only the firmware.
-    const boot =
-      image.kernel && existsSync(image.kernel)
-        ? { kernel: image.kernel }
-        : image.kind === 'download' && existsSync(image.disk)
-          ? { disk: image.disk }
-          : {};
+    if (image.kernel && existsSync(image.kernel)) return { kernel: image.kernel };
+    return image.kind === 'download' && existsSync(image.disk) ? { disk: image.disk } : {};
+  }
+
+  accel(wanted: Node['accel']): Promise<AccelChoice> {
     let choice = this.accels.get(wanted);
-    if (!choice) this.accels.set(wanted, (choice = chooseAccel(wanted, this.profiles, boot, accelCacheFile())));
+    if (!choice)
+      this.accels.set(wanted, (choice = chooseAccel(wanted, this.profiles, this.probeBoot(), accelCacheFile())));
     return choice;
   }
 
-  async write(node: Node, root: string, sshPort: number): Promise<VmFiles> {
+  /**
+   * Writes the node's files. A dry run (lab render) boots no probe and makes no key: it uses the
+   * keys already made, or placeholders, and says so at the top of qemu.sh and user-data.
+   */
+  async write(node: Node, root: string, sshPort: number, o: { dryRun?: boolean } = {}): Promise<VmFiles> {
     const { lab, image } = this.session;
-    const accel = await this.accel(node.accel);
     const paths = nodePaths(root, node.name);
-    const labKey = await ensureKeyPair(join(root, 'id_ed25519'), `lab-${lab.name}`);
-    const hostKey = await ensureKeyPair(paths.hostKey, `${node.name}.${lab.name}`);
+    const dry = o.dryRun ? knownAccel(node.accel, this.profiles, this.probeBoot(), accelCacheFile()) : undefined;
+    const accel = dry ?? (await this.accel(node.accel));
+    const key = (path: string, comment: string): Promise<KeyPair> | KeyPair =>
+      o.dryRun
+        ? (readKeyPair(path) ?? { private: PLACEHOLDER_KEY, public: `ssh-ed25519 ${PLACEHOLDER_KEY} ${comment}` })
+        : ensureKeyPair(path, comment);
+    const labKey = await key(join(root, 'id_ed25519'), `lab-${lab.name}`);
+    const hostKey = await key(paths.hostKey, `${node.name}.${lab.name}`);
     this.shared ??= {
       base: parse(readTextAsset('cloud-init', 'user-data.base.yaml')) as Record<string, unknown>,
       scripts: readAssetTree('cloud-init/scripts'),
@@ -90,9 +99,10 @@ export class VmFileWriter {
       this.profiles,
       assets,
     );
-    writeAtomic(paths.script, rendered.script, 0o755);
+    const said = o.dryRun ? dryRunNotes(sshPort, dry!, labKey.private === PLACEHOLDER_KEY) : [];
+    writeAtomic(paths.script, withComments(rendered.script, said), 0o755);
     // user-data carries the guest's private host key.
-    writeAtomic(paths.userData, rendered.seed.userData, 0o600);
+    writeAtomic(paths.userData, withComments(rendered.seed.userData, said), 0o600);
     writeAtomic(paths.metaData, rendered.seed.metaData);
     writeAtomic(paths.networkConfig, rendered.seed.networkConfig);
     return {
@@ -107,4 +117,23 @@ export class VmFileWriter {
       },
     };
   }
+}
+
+/** Stands where lab render has no key yet: lab up makes the real ones. */
+const PLACEHOLDER_KEY = 'KEY-MADE-BY-LAB-UP';
+
+function dryRunNotes(sshPort: number, accel: AccelChoice & { known: boolean }, placeholderKeys: boolean): string[] {
+  return [
+    'Written by lab render, a dry run: nothing was started, probed or generated.',
+    `Accelerator: ${accel.accel} (${accel.reason}).`,
+    `SSH port: 127.0.0.1:${sshPort}, as lab up would give it from this lab's state.`,
+    ...(placeholderKeys ? [`SSH keys: ${PLACEHOLDER_KEY} stands for the keys lab up makes.`] : []),
+  ];
+}
+
+/** The notes as comments after the document's first line (#!/bin/sh, #cloud-config), which must stay first. */
+function withComments(text: string, notes: string[]): string {
+  if (!notes.length) return text;
+  const nl = text.indexOf('\n');
+  return `${text.slice(0, nl + 1)}${notes.map((n) => `# ${n}\n`).join('')}${text.slice(nl + 1)}`;
 }
