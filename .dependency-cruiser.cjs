@@ -70,6 +70,14 @@ module.exports = {
       to: { path: '^src/nodes/([^/]+)/', pathNot: '^src/nodes/$1/' },
     },
     {
+      name: 'node-kinds-only-through-the-registry',
+      comment:
+        "Only src/nodes/registry.ts imports a node kind's folder: what a kind knows stays there, and every verb reaches it through the NodeDriver interface.",
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/nodes/(registry\\.ts$|[^/]+/)' },
+      to: { path: '^src/nodes/[^/]+/' },
+    },
+    {
       name: 'processes-start-in-host-exec',
       comment: 'Every process lab starts goes through src/host/exec.ts (zx, or spawn for the long-lived ones).',
       severity: 'error',

@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -65,8 +66,8 @@ struct lab_app {
 };
 
 /* Written by the signal handler, read by every lcore: lock-free atomics are async-signal-safe. */
-static bool force_quit;
-static bool stats_requested;
+static atomic_bool force_quit;
+static atomic_bool stats_requested;
 
 static inline void counter_add(uint64_t *counter, uint64_t n)
 {
@@ -81,15 +82,15 @@ static inline uint64_t counter_get(const uint64_t *counter)
 
 static inline bool quitting(void)
 {
-	return __atomic_load_n(&force_quit, __ATOMIC_RELAXED);
+	return atomic_load_explicit(&force_quit, memory_order_relaxed);
 }
 
 static void on_signal(int signum)
 {
 	if (signum == SIGUSR1)
-		__atomic_store_n(&stats_requested, true, __ATOMIC_RELAXED);
+		atomic_store_explicit(&stats_requested, true, memory_order_relaxed);
 	else
-		__atomic_store_n(&force_quit, true, __ATOMIC_RELAXED);
+		atomic_store_explicit(&force_quit, true, memory_order_relaxed);
 }
 
 static int install_signals(void)
@@ -428,7 +429,7 @@ static void service_stats(const struct lab_app *app, uint64_t *next_tsc)
 {
 	uint64_t now;
 
-	if (__atomic_exchange_n(&stats_requested, false, __ATOMIC_RELAXED))
+	if (atomic_exchange_explicit(&stats_requested, false, memory_order_relaxed))
 		print_stats(app, "stats");
 	if (app->opts.stats_interval_s == 0)
 		return;

@@ -26,6 +26,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -97,19 +98,20 @@ struct relay {
 	uint64_t loss_threshold; /* a draw below it is a loss */
 };
 
-static volatile sig_atomic_t stop_requested;
-static volatile sig_atomic_t stats_requested;
+/* Set by the signal handlers, read by the relay loop: lock-free atomics are async-signal-safe. */
+static atomic_bool stop_requested;
+static atomic_bool stats_requested;
 
 static void on_stop(int signum)
 {
 	(void)signum;
-	stop_requested = 1;
+	atomic_store_explicit(&stop_requested, true, memory_order_relaxed);
 }
 
 static void on_stats(int signum)
 {
 	(void)signum;
-	stats_requested = 1;
+	atomic_store_explicit(&stats_requested, true, memory_order_relaxed);
 }
 
 static void usage(FILE *out)
@@ -444,7 +446,7 @@ static int relay_loop(struct relay *r, const sigset_t *during_wait, unsigned int
 
 	for (unsigned int i = 0; i < r->nports; i++)
 		fds[i] = (struct pollfd){ .fd = r->ports[i].fd, .events = POLLIN };
-	while (!stop_requested) {
+	while (!atomic_load_explicit(&stop_requested, memory_order_relaxed)) {
 		const uint64_t next = send_due(r);
 		const uint64_t now = now_ns();
 		struct timespec wait = { .tv_sec = 1 };
@@ -455,8 +457,7 @@ static int relay_loop(struct relay *r, const sigset_t *during_wait, unsigned int
 		ready = ppoll(fds, r->nports, &wait, during_wait);
 		if (ready < 0 && errno != EINTR)
 			return -errno;
-		if (stats_requested) {
-			stats_requested = 0;
+		if (atomic_exchange_explicit(&stats_requested, false, memory_order_relaxed)) {
 			print_stats(r, "stats");
 		}
 		for (unsigned int i = 0; ready > 0 && i < r->nports; i++) {
@@ -521,7 +522,7 @@ int main(int argc, char **argv)
 		set_priority(r.rt_priority);
 		print_ready(&r);
 		ret = relay_loop(&r, &during_wait, &failed);
-		print_stats(&r, "stopped");
+		print_stats(&r, "exit");
 	}
 	if (ret != 0)
 		fprintf(stderr, "l2impair: %s: %s\n", r.ports[failed].ifname ? r.ports[failed].ifname : "", strerror(-ret));

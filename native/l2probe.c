@@ -188,12 +188,24 @@ struct trial {
 	const char *failed_by; /* NULL: passed; "loss", or "tester" when the rate was not offered */
 };
 
-static volatile sig_atomic_t stop_requested;
+/* Set by the signal handler and by the receiver, read by the sender threads: a lock-free
+ * atomic_bool is both async-signal-safe and free of data races across threads. */
+static atomic_bool stop_requested;
+
+static void request_stop(void)
+{
+	atomic_store_explicit(&stop_requested, true, memory_order_relaxed);
+}
+
+static bool stopping(void)
+{
+	return atomic_load_explicit(&stop_requested, memory_order_relaxed);
+}
 
 static void on_signal(int signum)
 {
 	(void)signum;
-	stop_requested = 1;
+	request_stop();
 }
 
 static uint64_t clock_ns(clockid_t clock)
@@ -491,7 +503,7 @@ static int send_batch(struct probe *p, struct sender *s, uint64_t base, unsigned
 	int sent;
 
 	memcpy(to.sll_addr, p->cfg.target, ETH_ALEN);
-	while (done < n && !stop_requested) {
+	while (done < n && !stopping()) {
 		const uint64_t t = wall_ns();
 
 		for (unsigned int i = done; i < n; i++) {
@@ -527,7 +539,7 @@ static void pace_until(uint64_t at)
 
 		(void)clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
 	}
-	while (now_ns() < at && !stop_requested)
+	while (now_ns() < at && !stopping())
 		;
 }
 
@@ -548,7 +560,7 @@ static int send_frames(struct probe *p, struct sender *s)
 	uint64_t base_ns = start, base_seq = 0, now = start, first;
 	int ret;
 
-	while (!stop_requested && (plan->duration_s == 0 || (double)(now - start) < plan->duration_s * 1e9)) {
+	while (!stopping() && (plan->duration_s == 0 || (double)(now - start) < plan->duration_s * 1e9)) {
 		uint64_t n = slot_frames;
 
 		if (!plan->flood) {
@@ -824,7 +836,7 @@ static int receive_run(struct probe *p, unsigned int started)
 		wait_readable(p->fd, 10000000u);
 	}
 	if (ret < 0 || started < p->cfg.threads)
-		stop_requested = 1; /* the senders stop too */
+		request_stop(); /* the senders stop too */
 	for (unsigned int i = 0; i < started; i++) {
 		pthread_join(p->senders[i].thread, NULL);
 		if (ret == 0 && p->senders[i].error < 0)
@@ -836,7 +848,7 @@ static int receive_run(struct probe *p, unsigned int started)
 	const uint64_t deadline = now_ns() + (uint64_t)p->cfg.wait_ms * 1000000u;
 	uint64_t now;
 
-	while (p->res.received < sent && !stop_requested && (now = now_ns()) < deadline) {
+	while (p->res.received < sent && !stopping() && (now = now_ns()) < deadline) {
 		wait_readable(p->fd, deadline - now);
 		ret = receive_all(p);
 		if (ret < 0)
@@ -1047,7 +1059,7 @@ static int search_rate(struct probe *p, struct search *s, uint64_t *max_pps, uin
 			hi = at;
 			*limited_by = strcmp(s->trials[s->n - 1].failed_by, "loss") == 0 ? "dut" : "tester";
 		}
-		if (stop_requested || s->n == MAX_TRIALS || (*rate == 0 && at == lo))
+		if (stopping() || s->n == MAX_TRIALS || (*rate == 0 && at == lo))
 			return 0;
 		/* Bisect while the bounds are apart; if nothing passed on the way down, try the lower bound itself. */
 		at = hi - lo > precision ? lo + (hi - lo) / 2 : *rate == 0 ? lo : 0;

@@ -7,7 +7,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packagePath } from '../assets.js';
 import { Steps } from '../commands/steps.js';
-import { qemuProfiles } from '../nodes/qemu/files.js';
 import { run, spawnPiped } from '../host/exec.js';
 import { ensureImage } from '../image/build.js';
 import { imagePlan } from '../image/recipe.js';
@@ -15,7 +14,8 @@ import { labDown } from '../core/down.js';
 import { loadLab } from '../core/load.js';
 import { labUp } from '../core/up.js';
 import { imageCacheRoot } from '../layout.js';
-import { bareBootArgv, type Accel } from '../render/qemu.js';
+import type { Accel } from '../render/qemu.js';
+import { qemuBareBootArgv } from '../nodes/registry.js';
 
 const work = mkdtempSync(join(tmpdir(), 'lab-bench-boot-'));
 const specFile = join(work, 'lab.yaml');
@@ -35,9 +35,7 @@ async function bareBoot(accel: Accel): Promise<number> {
   const disk = join(work, 'bare.qcow2');
   await run(['qemu-img', 'create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', plan.disk, disk]);
   const started = Date.now();
-  const qemu = spawnPiped(
-    bareBootArgv(node, qemuProfiles(), accel, { disk, kernel: plan.kernel!, initrd: plan.initrd! }),
-  );
+  const qemu = spawnPiped(qemuBareBootArgv(node, accel, { disk, kernel: plan.kernel!, initrd: plan.initrd! }));
   qemu.stdin.end();
   let out = '';
   try {

@@ -1,13 +1,9 @@
 // lab doctor: is this host ready? Every tool lab uses, and whether KVM really runs a guest.
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { probeAccel, type AccelProbe } from '../nodes/qemu/accel.js';
-import { qemuProfiles } from '../nodes/qemu/files.js';
+import { probeAccelerators, type AccelProbe } from '../nodes/registry.js';
 import { LabError } from '../errors.js';
 import { run, runQuiet, which } from '../host/exec.js';
 import { createQemuUser, qemuRunAs, qemuUserExists } from '../host/qemu-user.js';
 import { HOST_TOOLS, type HostTool } from '../host/tools.js';
-import { imageCacheRoot } from '../layout.js';
 import { print, progress, type OutputOptions } from './output.js';
 
 export interface DoctorOptions extends OutputOptions {
@@ -44,27 +40,6 @@ async function installMissing(missing: ToolStatus[]): Promise<void> {
     what: 'apt-get install',
     timeoutMs: 1_800_000,
   });
-}
-
-/** What the newest cached image can boot: its kernel, or a downloaded image's own disk. Only a real boot proves KVM runs guests. */
-function cachedGuestBoot(): { kernel: string } | { disk: string } | Record<string, never> {
-  const root = imageCacheRoot();
-  if (!existsSync(root)) return {};
-  const newest = readdirSync(root)
-    .map((entry) => join(root, entry))
-    .filter((dir) => existsSync(join(dir, 'manifest.json')))
-    .sort((a, b) => statSync(join(b, 'manifest.json')).mtimeMs - statSync(join(a, 'manifest.json')).mtimeMs)[0];
-  if (!newest) return {};
-  if (existsSync(join(newest, 'vmlinuz'))) return { kernel: join(newest, 'vmlinuz') };
-  return existsSync(join(newest, 'disk.img')) ? { disk: join(newest, 'disk.img') } : {};
-}
-
-async function probeAccelerators(): Promise<AccelProbe[]> {
-  const profiles = qemuProfiles();
-  const boot = cachedGuestBoot();
-  const probe = (accel: 'kvm' | 'tcg') => probeAccel(accel, profiles, boot);
-  // One after the other: two emulated boots at once would share this host's cores and slow both.
-  return [await probe('kvm'), await probe('tcg')];
 }
 
 export async function doctor(opts: DoctorOptions): Promise<void> {

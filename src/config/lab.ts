@@ -42,10 +42,10 @@ export interface Network {
   impair?: Impairment;
 }
 
-/** A link's end as written: a node's NIC, or the lab namespace. */
 /** An impairment with every field: the spec's, its defaults filled in, or one lab impair set. */
 export type Impairment = Required<NonNullable<ImpairSpec>>;
 
+/** A link's end as written: a node's NIC, or the lab namespace. */
 export type Endpoint = { kind: 'labns' } | { kind: 'nic'; node: string; nic: string };
 
 export interface Link {

@@ -5,6 +5,8 @@ import type { Lab } from '../config/lab.js';
 import { runQuiet } from '../host/exec.js';
 import type { ReportEnvironment } from '../verify/report.js';
 import { labStatus } from './status.js';
+import { bootsImage, openDrivers } from '../nodes/registry.js';
+import { quiet } from '../progress.js';
 
 async function hostDpdk(): Promise<string> {
   const r = await runQuiet(['pkg-config', '--modversion', 'libdpdk'], { timeoutMs: 10_000 });
@@ -19,7 +21,7 @@ export async function reportEnvironment(lab: Lab): Promise<ReportEnvironment> {
     'url' in lab.image
       ? `${lab.image.url} (sha256 ${lab.image.sha256.slice(0, 12)}…)`
       : `Debian ${lab.image.debian.suite}, built offline`;
-  const qemu = lab.nodes.some((v) => v.kind === 'qemu');
+  const qemu = bootsImage(openDrivers(lab, quiet), lab.nodes);
   const dpdk =
     lab.dpdk.source === 'release'
       ? `${lab.dpdk.version} from ${lab.dpdk.url}, built in the guest`

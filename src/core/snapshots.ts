@@ -1,10 +1,8 @@
-// The provisioned snapshots of a lab's QEMU VMs, for lab images: listed with their size, pruned
-// only where no QEMU has the overlay that holds them open.
-import { statSync } from 'node:fs';
+// The provisioned snapshots of a lab's nodes, for lab images: listed with their size, pruned only
+// where no running node holds them open. Which kinds keep snapshots, and where, is theirs to say.
 import type { Lab } from '../config/lab.js';
-import { discardSnapshot, readSnapshot } from '../nodes/qemu/snapshot.js';
-import { pidFileProcess } from '../host/process.js';
-import { labPaths, nodePaths } from '../layout.js';
+import { openDrivers } from '../nodes/registry.js';
+import { quiet } from '../progress.js';
 
 export interface SnapshotEntry {
   node: string;
@@ -12,34 +10,33 @@ export interface SnapshotEntry {
   overlay: string;
   bytes: number;
   savedAt: string;
-  /** The VM's QEMU, which has the overlay open. */
+  /** The node's process, which has the overlay open. */
   runningPid?: number;
 }
 
 export function listSnapshots(lab: Lab): SnapshotEntry[] {
-  const root = labPaths(lab).root;
+  const drivers = openDrivers(lab, quiet);
   return lab.nodes.flatMap((node) => {
-    const vp = nodePaths(root, node.name);
-    const meta = readSnapshot(vp);
-    if (!meta) return [];
-    const qemu = pidFileProcess(vp.pid);
+    const s = drivers.of(node.kind).snapshot?.(node);
+    if (!s) return [];
     return [
       {
         node: node.name,
-        overlay: vp.disk,
-        bytes: statSync(vp.disk).size,
-        savedAt: meta.savedAt,
-        ...(qemu ? { runningPid: qemu.pid } : {}),
+        overlay: s.file,
+        bytes: s.bytes,
+        savedAt: s.savedAt,
+        ...(s.runningPid !== undefined ? { runningPid: s.runningPid } : {}),
       },
     ];
   });
 }
 
-/** Removes the snapshots of VMs that are not running; the next up of such a VM boots cold. */
+/** Removes the snapshots of nodes that are not running; the next up of such a node boots cold. */
 export function pruneSnapshots(lab: Lab): { removed: SnapshotEntry[]; kept: SnapshotEntry[] } {
-  const root = labPaths(lab).root;
+  const drivers = openDrivers(lab, quiet);
   const all = listSnapshots(lab);
   const removed = all.filter((s) => s.runningPid === undefined);
-  for (const s of removed) discardSnapshot(nodePaths(root, s.node));
+  for (const s of removed)
+    drivers.of(lab.nodes.find((n) => n.name === s.node)!.kind).discardSnapshot?.({ name: s.node });
   return { removed, kept: all.filter((s) => s.runningPid !== undefined) };
 }

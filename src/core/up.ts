@@ -2,7 +2,7 @@
 import { cpus } from 'node:os';
 import { packagePath } from '../assets.js';
 import type { Lab, Node } from '../config/lab.js';
-import { openDrivers, type Drivers } from '../nodes/registry.js';
+import { bootsImage, openDrivers, type Drivers } from '../nodes/registry.js';
 import { LabError } from '../errors.js';
 import { run } from '../host/exec.js';
 import { withLock } from '../host/lock.js';
@@ -95,7 +95,7 @@ export async function labUp(lab: Lab, reporter: Reporter): Promise<UpResult> {
       // Before the nodes: their network ports join these bridges as they start. The lab namespace's undo takes them.
       await makeBridges(drivers);
       let image: UpResult['image'];
-      if (down.some((node) => drivers.of(node.kind).bootsImage)) {
+      if (bootsImage(drivers, down)) {
         const reused = await ensureImage(lab, plan, reporter);
         if (reused) reporter.note(`✓ guest image reused from the cache: ${plan.dir}`);
         image = { dir: plan.dir, reused };

@@ -1,6 +1,6 @@
 // Guest images: the offline Debian build and the checked download, both cached by content and
 // made in a temporary folder renamed into place, so the cache never holds half an image.
-import { existsSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { LabError } from '../errors.js';
 import { run } from '../host/exec.js';
@@ -57,7 +57,7 @@ async function makeImage(lab: Pick<Lab, 'image'>, plan: ImagePlan, reporter: Rep
     if (plan.kind === 'debian' && 'debian' in lab.image) await buildDebian(lab.image.debian, plan, tmp, reporter);
     else if ('url' in lab.image)
       await reporter.step(`download ${lab.image.url}`, () =>
-        downloadImage(lab.image as { url: string; sha256: string }, tmp, reporter),
+        downloadImage(lab.image as { url: string; sha256: string }, plan, tmp, reporter),
       );
     writeFileSync(
       join(tmp, MANIFEST),
@@ -171,16 +171,38 @@ async function buildDebian(
   );
 }
 
-async function downloadImage(image: { url: string; sha256: string }, tmp: string, reporter: Reporter): Promise<void> {
-  const file = join(tmp, 'disk.img');
-  await download(image.url, file, reporter);
-  const actual = await sha256File(file);
-  if (actual !== image.sha256) {
-    throw new LabError({
-      code: 'ENV_HOST',
-      message: `${image.url} has SHA-256 ${actual}, not ${image.sha256} as the spec says; nothing was cached`,
-      hint: "Check image.sha256 against the publisher's SHA256SUMS.",
-    });
+/**
+ * Downloads into <image>.download/, named by the image's content key like the image itself, so what
+ * arrived survives a failure or Ctrl-C and the next lab up resumes it (the image's lock keeps one
+ * writer); lab images prune removes it. Moved into the image once its SHA-256 matches.
+ */
+async function downloadImage(
+  image: { url: string; sha256: string },
+  plan: ImagePlan,
+  tmp: string,
+  reporter: Reporter,
+): Promise<void> {
+  const partial = `${plan.dir}.download`;
+  const file = join(partial, 'disk.img');
+  makeDir(partial);
+  try {
+    await download(image.url, file, reporter);
+  } finally {
+    if (!existsSync(file) || statSync(file).size === 0) rmSync(partial, { recursive: true, force: true });
   }
-  await checkStandaloneQcow2(file, image.url);
+  try {
+    const actual = await sha256File(file);
+    if (actual !== image.sha256) {
+      throw new LabError({
+        code: 'ENV_HOST',
+        message: `${image.url} has SHA-256 ${actual}, not ${image.sha256} as the spec says; nothing was cached`,
+        hint: "Check image.sha256 against the publisher's SHA256SUMS.",
+      });
+    }
+    await checkStandaloneQcow2(file, image.url);
+    renameSync(file, join(tmp, 'disk.img'));
+  } finally {
+    // Whole and checked, or wrong: either way nothing to resume.
+    rmSync(partial, { recursive: true, force: true });
+  }
 }

@@ -110,3 +110,16 @@ export function debCacheUsage(debs: string): { debs: number; bytes: number } {
   const files = readdirSync(debs).filter((f) => f.endsWith('.deb'));
   return { debs: files.length, bytes: files.reduce((sum, f) => sum + diskUsage(join(debs, f)), 0) };
 }
+
+/**
+ * What the newest complete image in the cache can boot, for lab doctor's accelerator probe (only a
+ * real boot proves KVM runs guests): its kernel, or a downloaded image's own disk.
+ */
+export function newestBootableImage(root: string): { kernel: string } | { disk: string } | Record<string, never> {
+  const newest = listCache(root)
+    .filter((e) => e.state === 'complete')
+    .sort((a, b) => (b.builtAt ?? '').localeCompare(a.builtAt ?? ''))[0];
+  if (!newest) return {};
+  if (existsSync(join(newest.dir, 'vmlinuz'))) return { kernel: join(newest.dir, 'vmlinuz') };
+  return existsSync(join(newest.dir, 'disk.img')) ? { disk: join(newest.dir, 'disk.img') } : {};
+}

@@ -71,6 +71,16 @@ export interface RenderedNode {
   argv: string[];
 }
 
+/** A node's provisioned snapshot as lab images lists it. */
+export interface SnapshotInfo {
+  /** The file that holds it, with the disk writes since. */
+  file: string;
+  bytes: number;
+  savedAt: string;
+  /** The process that has it open (a running VM). */
+  runningPid?: number;
+}
+
 /** A log a person asks for: one of the node's own (its serial console), or a file on it (an app's log). */
 export type LogRef = { source: string } | { file: string };
 
@@ -109,6 +119,10 @@ export interface NodeDriver {
   /** A shell on the node, or one command run there, for a person's terminal. */
   shellArgv(node: Node, record: NodeRecord | undefined, command: string[]): string[];
   logArgv(node: Node, record: NodeRecord | undefined, log: LogRef, follow: boolean): string[];
+  /** The node's provisioned snapshot, for lab images; kinds that keep none leave this out. */
+  snapshot?(node: Pick<Node, 'name'>): SnapshotInfo | undefined;
+  /** Removes the provisioned snapshot of a node that is not running; its next lab up boots cold. */
+  discardSnapshot?(node: Pick<Node, 'name'>): void;
   /** What an evidence bundle keeps of the node: command output (run on this host) or files copied, each with why. */
   evidence(node: Node, record: NodeRecord | undefined): EvidenceSource[];
 }

@@ -11,6 +11,26 @@ import { validateNetnsNode } from './netns/validate.js';
 import type { LabSession, NodeDriver } from './node.js';
 import { qemuDriver } from './qemu/driver.js';
 import { validateQemuNode } from './qemu/validate.js';
+import { bareBootArgv, type Accel } from '../render/qemu.js';
+import { qemuProfiles } from './qemu/files.js';
+
+// What lab doctor and the boot benchmark ask of QEMU itself, not of a node.
+export { probeAccelerators } from './qemu/doctor.js';
+export type { AccelProbe } from './qemu/accel.js';
+
+/** A bare boot of a QEMU node's image to its login prompt, for the boot benchmark. */
+export function qemuBareBootArgv(
+  node: Node,
+  accel: Accel,
+  boot: { disk: string; kernel: string; initrd: string },
+): string[] {
+  return bareBootArgv(node, qemuProfiles(), accel, boot);
+}
+
+/** Whether any of these nodes boots the lab's guest image (lab up builds it first; a report names it). */
+export function bootsImage(drivers: Drivers, nodes: readonly Node[]): boolean {
+  return nodes.some((n) => drivers.of(n.kind).bootsImage);
+}
 
 interface Kind {
   driver: (session: LabSession) => NodeDriver;

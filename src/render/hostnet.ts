@@ -74,8 +74,7 @@ export function vmNetCommands(netns: string, node: Node, owner?: string): Argv[]
   return node.nics.flatMap((nic) => tapCommands(netns, nic, owner));
 }
 
-/** The VM namespace of a netns-driver VM: the NIC's far end, with the MAC and address the spec gives it. */
-/** A netns node's NIC: a veth from the lab namespace, whose end there has the host address, or is a port of the NIC's bridge. */
+/** A netns node's NIC: a veth from the lab namespace, whose end there has the labns address or is a port of the NIC's bridge; the node's end has the MAC and address the spec gives it. */
 export function netnsNicCommands(labNs: string, nodeNs: string, nic: Nic): Argv[] {
   return [
     ['ip', '-n', labNs, 'link', 'add', nic.labnsIf, 'type', 'veth', 'peer', 'name', nic.name, 'netns', nodeNs],

@@ -64,12 +64,12 @@ export function renderVm(
   return { node: node.name, argv, script: launchScript(lab, node, ctx, argv), seed: renderSeed(lab, node, assets) };
 }
 
-/** The same steps `lab up` takes, for a person to read or run by hand (as root). */
 /** The bridges a VM's taps join: its networks', and its links' where they are bridged. */
 function bridges(node: Node): string[] {
   return [...new Set(node.nics.flatMap((n) => (n.wire.kind === 'bridge' ? [n.wire.bridge] : [])))];
 }
 
+/** The same steps `lab up` takes, for a person to read or run by hand (as root). */
 function launchScript(lab: Lab, node: Node, ctx: VmRenderContext, argv: string[]): string {
   const q = shellQuote;
   const { paths, netns, image } = ctx;

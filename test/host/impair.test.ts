@@ -262,7 +262,7 @@ describe('l2impair (the sanitizer build)', () => {
     const said = await relayed.stop();
     expect(said).not.toMatch(/runtime error|AddressSanitizer|LeakSanitizer/);
     expect(said, 'its last counters: 40 in, 40 out on the far port').toMatch(
-      /"event":"stopped".*"iface":"pb","rx":\d+,"tx":40,"lost":0,"overflow":0/,
+      /"event":"exit".*"iface":"pb","rx":\d+,"tx":40,"lost":0,"overflow":0/,
     );
   }, 60_000);
 

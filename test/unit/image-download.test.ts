@@ -34,8 +34,9 @@ function qcow2Body(): Buffer {
 const body = qcow2Body();
 const sha256 = createHash('sha256').update(body).digest('hex');
 
-/** Serves `body` with Range support; while `dropNext` is set, a request gets half the file and a reset. */
+/** Serves `body` with Range support; while `dropNext` (or `dropAll`) is set, a request gets half the rest and a reset. */
 let dropNext = false;
+let dropAll = false;
 const ranges: Array<string | undefined> = [];
 let server: Server;
 let base = '';
@@ -46,7 +47,7 @@ beforeAll(async () => {
     const from = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? '')?.[1] ?? 0);
     const part = body.subarray(from);
     res.writeHead(from ? 206 : 200, { 'content-length': part.length, 'accept-ranges': 'bytes' });
-    if (dropNext) {
+    if (dropNext || dropAll) {
       dropNext = false;
       res.write(part.subarray(0, part.length / 2), () => res.destroy());
       return;
@@ -107,6 +108,22 @@ describe('downloaded guest images', () => {
     expect(from).toBeLessThanOrEqual(body.length / 2);
     expect(readFileSync(join(cache, `sha256-${sha256}`, 'disk.img')).equals(body)).toBe(true);
   }, 20_000);
+
+  it('keep what arrived when every attempt fails, and the next lab up resumes from it', async () => {
+    dropAll = true;
+    const image = { url: `${base}/disk.img`, sha256 };
+    const err = await fetchImage(image).catch((e: unknown) => e);
+    dropAll = false;
+    expect(err).toBeInstanceOf(LabError);
+    const kept = readFileSync(join(cache, `sha256-${sha256}.download`, 'disk.img'));
+    expect(kept.length).toBeGreaterThan(body.length / 2);
+    expect(kept.equals(body.subarray(0, kept.length))).toBe(true);
+    ranges.length = 0;
+    expect(await fetchImage(image)).toBe(false);
+    expect(ranges, 'the next attempt asks only for the rest').toEqual([`bytes=${kept.length}-`]);
+    expect(readdirSync(cache)).toEqual([`sha256-${sha256}`]);
+    expect(readFileSync(join(cache, `sha256-${sha256}`, 'disk.img')).equals(body)).toBe(true);
+  }, 30_000);
 
   it('with a wrong checksum fail clearly and leave nothing in the cache', async () => {
     const wrong = 'f'.repeat(64);

@@ -43,7 +43,7 @@ describe('the layer rules', () => {
     expect(violations.map((v) => `${v.rule.name}: ${v.from} → ${v.to}`)).toEqual([]);
   }, 30_000);
 
-  it('fail on an upward import, a driver reaching into another, a process started elsewhere, and a cycle', () => {
+  it('fail on an upward import, a driver reaching into another, a kind imported past the registry, a process started elsewhere, and a cycle', () => {
     copyFileSync(join(ROOT, 'tsconfig.json'), join(fixture, 'tsconfig.json'));
     write('src/errors.ts', 'export const E = 1;\n');
     write('src/commands/output.ts', "import { E } from '../errors.js';\nexport const print = E;\n");
@@ -54,6 +54,8 @@ describe('the layer rules', () => {
       'src/nodes/netns/driver.ts',
       "import { spawnSync } from 'node:child_process';\nexport const ns = spawnSync;\n",
     );
+    write('src/core/snapshots.ts', "import { q } from '../nodes/qemu/driver.js';\nexport const s = q;\n");
+    write('src/nodes/registry.ts', "import { q } from './qemu/driver.js';\nexport const r = q;\n");
     write('src/config/a.ts', "import { b } from './b.js';\nexport const a = b;\n");
     write('src/config/b.ts', "import { a } from './a.js';\nexport const b = () => a;\n");
     const found = cruise(fixture).violations.map((v) => `${v.rule.name}: ${v.from} → ${v.to}`);
@@ -62,8 +64,13 @@ describe('the layer rules', () => {
         'host-imports-only-base: src/host/lock.ts → src/commands/output.ts',
         'one-node-kind-per-folder: src/nodes/qemu/driver.ts → src/nodes/netns/driver.ts',
         'processes-start-in-host-exec: src/nodes/netns/driver.ts → child_process',
+        'node-kinds-only-through-the-registry: src/core/snapshots.ts → src/nodes/qemu/driver.ts',
       ]),
     );
+    expect(
+      found.some((f) => f.includes('src/nodes/registry.ts →')),
+      'the registry may import the kinds',
+    ).toBe(false);
     expect(found.some((f) => f.startsWith('no-circular: src/config/'))).toBe(true);
     expect(
       found.some((f) => f.includes('src/host/exec.ts →')),

@@ -1,7 +1,7 @@
 // A spec in lab 0.1's words (vms, driver, host_ip, vm, host) still loads, with a warning at each
 // word's file:line:col, and `lab migrate --write` rewrites it into one that loads without any,
 // changing nothing else. JSON output keeps 0.1's keys beside today's; a 0.1 state still reads.
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -106,11 +106,21 @@ describe("0.1's JSON and state", () => {
 
   it('a state written by lab 0.1 reads in the new words', () => {
     // Written by lab at 9eb993f: `lab up -f examples/netns.yaml` and `lab run l2_echo --detach`.
-    const paths = { state: join(ROOT, 'test', 'fixtures', 'old', 'state-0.1.json') } as LabPaths;
+    const paths = { root: work, state: join(ROOT, 'test', 'fixtures', 'old', 'state-0.1.json') } as LabPaths;
     const state = readState(paths)!;
     expect(Object.keys(state.nodes)).toEqual(['dut']);
     expect(state.nodes.dut!.kind).toBe('netns');
     expect(state.apps.l2_echo!.node).toBe('dut');
     expect('vms' in state).toBe(false);
+  });
+
+  it("a 0.1 state folder's vms/ moves to nodes/ on first read, its files kept", () => {
+    const root = mkdtempSync(join(work, 'root-'));
+    mkdirSync(join(root, 'vms', 'dut'), { recursive: true });
+    writeFileSync(join(root, 'vms', 'dut', 'qemu.pid'), '123\n');
+    copyFileSync(join(ROOT, 'test', 'fixtures', 'old', 'state-0.1.json'), join(root, 'state.json'));
+    readState({ root, state: join(root, 'state.json') } as LabPaths);
+    expect(existsSync(join(root, 'vms'))).toBe(false);
+    expect(readFileSync(join(root, 'nodes', 'dut', 'qemu.pid'), 'utf8')).toBe('123\n');
   });
 });

@@ -1,6 +1,6 @@
 // Every GitHub workflow of the project parses and validates against GitHub's workflow schema
 // (@action-validator/core), and the lab workflow keeps the steps that make it worth running.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { validateWorkflow } from '@action-validator/core';
 import { describe, expect, it } from 'vitest';
@@ -30,6 +30,11 @@ interface Step {
 describe('GitHub workflows', () => {
   it('there is at least one', () => {
     expect(workflows.length).toBeGreaterThan(0);
+  });
+
+  it.each(workflows)('%s names only files that exist in its comments', (file) => {
+    const named = readFileSync(join(DIR, file), 'utf8').match(/\b(?:test|docs|src)\/[\w./-]+\.(?:ts|md)\b/g) ?? [];
+    expect(named.filter((f) => !existsSync(join(ROOT, f)))).toEqual([]);
   });
 
   it.each(workflows)('%s is valid YAML and a valid workflow', (file) => {

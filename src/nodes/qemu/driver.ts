@@ -1,11 +1,11 @@
 // A QEMU node: a VM booted from an overlay of the lab's guest image, its data-plane NICs virtio-net
 // with mq=on over multiqueue taps in the lab namespace, provisioned by cloud-init, reached over SSH.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { Node } from '../../config/lab.js';
 import { LabError } from '../../errors.js';
 import { writeAtomic } from '../../host/files.js';
 import { isInterrupt } from '../../host/interrupt.js';
-import { isAlive, type ProcRef } from '../../host/process.js';
+import { isAlive, pidFileProcess, type ProcRef } from '../../host/process.js';
 import { Undo } from '../../host/undo.js';
 import { GUEST, guestAppLog, nodePaths, type NodePaths } from '../../layout.js';
 import type { LabState, NodeRecord } from '../../state/store.js';
@@ -51,8 +51,10 @@ export function qemuDriver(session: LabSession): NodeDriver {
     return q;
   };
 
-  /** Starts QEMU from the provisioned snapshot; on failure undoes what it made, so a cold boot can start clean. */
-  /** Starts QEMU from the provisioned snapshot, on taps it makes (lab up) or that are there (lab reset). */
+  /**
+   * Starts QEMU from the provisioned snapshot, on taps it makes (lab up) or that are there (lab reset);
+   * on failure undoes what it made, so a cold boot can start clean.
+   */
   const restore = async (
     node: Node,
     vp: NodePaths,
@@ -279,6 +281,23 @@ export function qemuDriver(session: LabSession): NodeDriver {
     openTester: (node, record) => openQemuTester(session, node, record),
 
     shellArgv: sshArgv,
+
+    snapshot(node) {
+      const vp = nodePaths(paths.root, node.name);
+      const meta = readSnapshot(vp);
+      if (!meta) return undefined;
+      const qemu = pidFileProcess(vp.pid);
+      return {
+        file: vp.disk,
+        bytes: statSync(vp.disk).size,
+        savedAt: meta.savedAt,
+        ...(qemu ? { runningPid: qemu.pid } : {}),
+      };
+    },
+
+    discardSnapshot(node) {
+      discardSnapshot(nodePaths(paths.root, node.name));
+    },
 
     evidence(node, record) {
       const vp = nodePaths(paths.root, node.name);
