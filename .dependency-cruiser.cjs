@@ -9,6 +9,7 @@ const floors = {
   core: '^src/core/',
   verify: '^src/verify/',
   nodes: '^src/nodes/',
+  wires: '^src/wires/',
   image: '^src/image/',
   state: '^src/state/',
   apps: '^src/apps/',
@@ -22,16 +23,19 @@ const floors = {
 /** Who may import whom. Every floor may import its own. */
 const mayImport = {
   // The CLI: flags and printing over the core.
-  cli: ['core', 'verify', 'nodes', 'image', 'state', 'apps', 'render', 'host', 'config', 'base'],
+  cli: ['core', 'verify', 'nodes', 'wires', 'image', 'state', 'apps', 'render', 'host', 'config', 'base'],
   // Benchmarks are programs of their own, beside the CLI (they reuse its terminal reporter).
-  benchmarks: ['cli', 'core', 'verify', 'nodes', 'image', 'state', 'apps', 'render', 'host', 'config', 'base'],
+  benchmarks: ['cli', 'core', 'verify', 'nodes', 'wires', 'image', 'state', 'apps', 'render', 'host', 'config', 'base'],
   // The verbs' work.
-  core: ['verify', 'nodes', 'image', 'state', 'apps', 'guest', 'render', 'host', 'config', 'base'],
+  core: ['verify', 'nodes', 'wires', 'image', 'state', 'apps', 'guest', 'render', 'host', 'config', 'base'],
   // The checks get what they need handed in: no labs, no state, no node kinds. Their reports may
   // draw the topology's pure model.
   verify: ['apps', 'host', 'render', 'config', 'base'],
-  // One folder per node kind behind one interface.
-  nodes: ['image', 'state', 'apps', 'guest', 'render', 'host', 'config', 'base'],
+  // One folder per node kind behind one interface. A node's NIC is one end of a wire: its kind asks
+  // the wire kinds what its far end is joined to.
+  nodes: ['wires', 'image', 'state', 'apps', 'guest', 'render', 'host', 'config', 'base'],
+  // One folder per wire kind behind one interface; what they need of the node kinds is handed in.
+  wires: ['state', 'apps', 'render', 'host', 'config', 'base'],
   image: ['host', 'config', 'base'],
   state: ['apps', 'host', 'config', 'base'],
   apps: ['host', 'config', 'base'],
@@ -76,6 +80,21 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/', pathNot: '^src/nodes/(registry\\.ts$|[^/]+/)' },
       to: { path: '^src/nodes/[^/]+/' },
+    },
+    {
+      name: 'one-wire-kind-per-folder',
+      comment:
+        "A wire kind's folder never reaches into another kind's: what they share lives in wires/wire.ts or below.",
+      severity: 'error',
+      from: { path: '^src/wires/([^/]+)/' },
+      to: { path: '^src/wires/([^/]+)/', pathNot: '^src/wires/$1/' },
+    },
+    {
+      name: 'wire-kinds-only-through-the-registry',
+      comment: "Only src/wires/registry.ts imports a wire kind's folder: adding a kind is a folder and a line there.",
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/wires/(registry\\.ts$|[^/]+/)' },
+      to: { path: '^src/wires/[^/]+/' },
     },
     {
       name: 'processes-start-in-host-exec',

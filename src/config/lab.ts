@@ -18,12 +18,12 @@ export interface Nic extends NicSpec {
   /** The far end of the NIC's wire: the lab namespace (its own wire), a NIC of another node on a link, or a shared network. */
   peer: NicPeer;
   /**
-   * How the wire is made on the host: its own (the far end in the lab namespace has the host
-   * address), a veth pair straight to the linked node, or a port of a bridge in the lab namespace
-   * (a network's, or a link's where a node kind cannot take a veth end), or a port of an impaired
-   * wire's relay there. Links are settled by the node kinds when the lab is loaded.
+   * The NIC's wire kind (src/wires/), chosen once when the lab is loaded: its own (the far end in
+   * the lab namespace has the labns address), a veth pair straight to the linked node, a port of a
+   * bridge in the lab namespace (a network's, or a link's where a node kind cannot take a veth
+   * end), or a port of an impaired wire's relay there.
    */
-  wire: Wire;
+  readonly wire: Wire;
 }
 
 export type Wire =
@@ -110,7 +110,12 @@ export function parseEndpoint(text: string): Endpoint {
   return nic === undefined ? { kind: 'labns' } : { kind: 'nic', node: node!, nic };
 }
 
-export function resolveLab(spec: LabSpec, file: string): Lab {
+/**
+ * Resolves the spec. `takesVethEnd` says which node kinds can hold one end of a veth link in their
+ * own namespace (the node kinds know; this floor does not): a link between two such nodes is a veth
+ * pair, any other a bridge in the lab namespace. Each NIC's wire is chosen here, once.
+ */
+export function resolveLab(spec: LabSpec, file: string, takesVethEnd: (kind: string) => boolean): Lab {
   const links = spec.links.map((l, index): Link => ({
     index,
     ends: [parseEndpoint(l.endpoints[0]!), parseEndpoint(l.endpoints[1]!)],
@@ -125,8 +130,9 @@ export function resolveLab(spec: LabSpec, file: string): Lab {
     ...(n.impair ? { impair: n.impair } : {}),
   }));
   const peers = peersOf(links, networks);
+  const vethEnd = (node: string) => takesVethEnd(spec.nodes[node]?.kind ?? '');
   const nodes = Object.entries(spec.nodes).map(([name, node], index) =>
-    resolveNode(spec.name, name, index, node, peers),
+    resolveNode(spec.name, name, index, node, peers, vethEnd),
   );
   const byName = new Map(nodes.map((v) => [v.name, v]));
   return {
@@ -148,7 +154,14 @@ export function resolveLab(spec: LabSpec, file: string): Lab {
   };
 }
 
-function resolveNode(lab: string, name: string, index: number, node: NodeSpec, peers: Map<string, NicPeer>): Node {
+function resolveNode(
+  lab: string,
+  name: string,
+  index: number,
+  node: NodeSpec,
+  peers: Map<string, NicPeer>,
+  vethEnd: (node: string) => boolean,
+): Node {
   const { nics, memory, ...rest } = node;
   return {
     ...rest,
@@ -156,7 +169,7 @@ function resolveNode(lab: string, name: string, index: number, node: NodeSpec, p
     index,
     memoryMiB: memoryMiB(memory),
     hugepagesMiB: node.hugepages.count * (node.hugepages.size === '1G' ? 1024 : 2),
-    nics: nics.map((nic, i) => resolveNic(lab, name, i, nic, peers)),
+    nics: nics.map((nic, i) => resolveNic(lab, name, i, nic, peers, vethEnd)),
     iommu: nics.some((n) => DMA_THROUGH_IOMMU.has(n.os_driver_for_dpdk)),
   };
 }
@@ -228,7 +241,14 @@ function peersOf(links: Link[], networks: Network[]): Map<string, NicPeer> {
   return peers;
 }
 
-function resolveNic(lab: string, node: string, index: number, nic: NicSpec, peers: Map<string, NicPeer>): Nic {
+function resolveNic(
+  lab: string,
+  node: string,
+  index: number,
+  nic: NicSpec,
+  peers: Map<string, NicPeer>,
+  vethEnd: (node: string) => boolean,
+): Nic {
   const cidr = parseCidr(nic.ip);
   const peer = peers.get(`${node}.${nic.name}`) ?? { kind: 'labns' };
   return {
@@ -242,15 +262,16 @@ function resolveNic(lab: string, node: string, index: number, nic: NicSpec, peer
     labns_ip: nic.labns_ip || (cidr ? defaultLabnsIp(cidr) : ''),
     labnsIf: labnsIfName(node, nic.name),
     peer,
-    wire: wireOf(peer),
+    wire: wireOf(peer, peer.kind === 'nic' && vethEnd(node) && vethEnd(peer.node)),
   };
 }
 
-function wireOf(peer: NicPeer): Wire {
+/** The NIC's wire kind (src/wires/): its own, an impaired wire's relay, a veth pair between two nodes that both take one, else a bridge. */
+function wireOf(peer: NicPeer, veth: boolean): Wire {
   if (peer.kind === 'labns') return { kind: 'own' };
   const name = peer.kind === 'nic' ? linkBridgeName(peer.link) : peer.bridge;
   if (peer.impaired) return { kind: 'relay', relay: name };
-  return peer.kind === 'network' ? { kind: 'bridge', bridge: name } : { kind: 'veth' };
+  return veth ? { kind: 'veth' } : { kind: 'bridge', bridge: name };
 }
 
 function resolveApp(name: string, app: AppSpec, node: Node | undefined): App {

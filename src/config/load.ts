@@ -16,26 +16,29 @@ export interface LoadOptions {
   appLcores?: { app: string; lcores: string };
 }
 
-/** The rules of the lab's node kinds, which the node kinds know (and this floor must not). */
-export type KindRules = (lab: Lab) => SemanticProblem[];
-
-export function resolveSpecFile(file: string, kindRules: KindRules, options: LoadOptions = {}): Lab {
-  return resolveSource(readSpecFile(file), resolve(file), kindRules, options);
+/** What the node kinds know and this floor must not: their rules, and which can end a veth link. */
+export interface NodeKinds {
+  rules(lab: Lab): SemanticProblem[];
+  takesVethEnd(kind: string): boolean;
 }
 
-export function resolveSpecText(text: string, file: string, kindRules: KindRules, options: LoadOptions = {}): Lab {
-  return resolveSource(parseSpec(text, file), resolve(file), kindRules, options);
+export function resolveSpecFile(file: string, kinds: NodeKinds, options: LoadOptions = {}): Lab {
+  return resolveSource(readSpecFile(file), resolve(file), kinds, options);
 }
 
-function resolveSource(source: SpecSource, absolute: string, kindRules: KindRules, options: LoadOptions): Lab {
+export function resolveSpecText(text: string, file: string, kinds: NodeKinds, options: LoadOptions = {}): Lab {
+  return resolveSource(parseSpec(text, file), resolve(file), kinds, options);
+}
+
+function resolveSource(source: SpecSource, absolute: string, kinds: NodeKinds, options: LoadOptions): Lab {
   const schemaProblems = checkSchema(source);
   if (schemaProblems.length) throw new LabError(schemaProblems);
   const spec = applyDefaults(source.data);
   const override = options.appLcores && spec.apps[options.appLcores.app];
   if (override) override.lcores = options.appLcores!.lcores;
-  const lab = { ...resolveLab(spec, absolute), warnings: source.warnings };
+  const lab = { ...resolveLab(spec, absolute, kinds.takesVethEnd), warnings: source.warnings };
   if (options.force) return lab;
-  const problems: Problem[] = [...checkLab(lab), ...kindRules(lab)].map(({ at, ...rest }) => ({
+  const problems: Problem[] = [...checkLab(lab), ...kinds.rules(lab)].map(({ at, ...rest }) => ({
     ...rest,
     path: formatPath(at),
     location: source.locate(at),

@@ -11,7 +11,7 @@ import { deleteNetns, linkNames, netnsExists, runPlan } from '../host/netns.js';
 import { checkOwner, releaseName } from '../host/owner.js';
 import { quiet } from '../progress.js';
 import { readState, writeState, type AppRecord } from '../state/store.js';
-import { stopRelays } from './relays.js';
+import { removeWires } from '../wires/registry.js';
 
 export interface DownResult {
   lab: string;
@@ -61,8 +61,8 @@ export async function labDown(lab: Lab, purge: boolean, only?: string): Promise<
       }
       return { lab: lab.name, removed, purged: false };
     }
-    // First the relays: one keeps the lab namespace alive after ip netns delete, with every interface in it.
-    removed.push(...(await stopRelays(paths)));
+    // Wires, then nodes: a relay keeps the lab namespace alive after ip netns delete, with every interface in it.
+    removed.push(...(await removeWires(paths)));
     for (const node of nodes)
       removed.push(...(await drivers.of(node.kind).down(node, state?.nodes[node.name], appsOn(node.name))));
     if (netnsExists(paths.netns)) {

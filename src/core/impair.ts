@@ -7,7 +7,7 @@ import { LabError } from '../errors.js';
 import { withLock } from '../host/lock.js';
 import { labPaths } from '../layout.js';
 import { readState, writeState } from '../state/store.js';
-import { changeRelay, relayNamed, wireImpairment, type WireImpairment } from './relays.js';
+import { changeRelay, relayNamed, wireImpairment, type WireImpairment } from '../wires/registry.js';
 
 /** Flags' values as given (strings or numbers): the schema's rules check them. */
 export type ImpairChange = Partial<Record<keyof Impairment, number | string>> & {

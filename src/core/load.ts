@@ -4,7 +4,7 @@
 import type { Lab } from '../config/lab.js';
 import { resolveSpecFile, resolveSpecText, type LoadOptions } from '../config/load.js';
 import { formatProblem } from '../errors.js';
-import { checkNodes, wireLinks } from '../nodes/registry.js';
+import { nodeKinds } from '../nodes/registry.js';
 
 export type { LoadOptions };
 
@@ -14,9 +14,9 @@ function warn(lab: Lab): Lab {
 }
 
 export function loadLab(file: string, options: LoadOptions = {}): Lab {
-  return warn(wireLinks(resolveSpecFile(file, checkNodes, options)));
+  return warn(resolveSpecFile(file, nodeKinds, options));
 }
 
 export function loadLabText(text: string, file: string, options: LoadOptions = {}): Lab {
-  return wireLinks(resolveSpecText(text, file, checkNodes, options));
+  return resolveSpecText(text, file, nodeKinds, options);
 }

@@ -14,8 +14,7 @@ import { ensureImage } from '../image/build.js';
 import type { Reporter } from '../progress.js';
 import { namespaceCommands } from '../render/hostnet.js';
 import { ensureStateFolder, newState, readState, writeState, type LabState } from '../state/store.js';
-import { makeBridges, makeLinks, missingLinks, rewireFarEnds } from './links.js';
-import { missingRelays, staleRelays, startRelays, stopStaleRelays } from './relays.js';
+import { connectWires, pendingWires, prepareWires } from '../wires/registry.js';
 import { nodeSummary, type NodeSummary } from './summary.js';
 
 export interface UpResult {
@@ -68,14 +67,7 @@ export async function labUp(lab: Lab, reporter: Reporter): Promise<UpResult> {
     const previous = readState(paths);
     const state = previous ?? newState(lab, paths);
     const down = await nodesDown(drivers, state);
-    if (
-      previous &&
-      !down.length &&
-      !(await missingLinks(drivers)).length &&
-      !missingRelays(lab, paths).length &&
-      !staleRelays(lab, paths).length
-    )
-      return result(drivers, state, true);
+    if (previous && !down.length && !(await pendingWires(drivers.wires)).length) return result(drivers, state, true);
     checkMemory(drivers, down);
 
     return transaction(async (undo, checkpoint) => {
@@ -92,8 +84,8 @@ export async function labUp(lab: Lab, reporter: Reporter): Promise<UpResult> {
         await reporter.step(`create the lab namespace ${paths.netns}`, () => runPlan(namespaceCommands(paths.netns)));
         undo.push(`remove namespace ${paths.netns}`, () => deleteNetns(paths.netns));
       }
-      // Before the nodes: their network ports join these bridges as they start. The lab namespace's undo takes them.
-      await makeBridges(drivers);
+      // Before the nodes: what their NICs' far ends join as they start. The lab namespace's undo takes it.
+      await prepareWires(drivers.wires);
       let image: UpResult['image'];
       if (bootsImage(drivers, down)) {
         const reused = await ensureImage(lab, plan, reporter);
@@ -111,13 +103,9 @@ export async function labUp(lab: Lab, reporter: Reporter): Promise<UpResult> {
       const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
       checkpoint();
-      // A link's ends live in its nodes' namespaces: their undo takes the link with them.
-      await makeLinks(drivers);
-      // A node that kept running keeps its tap or veth end: wire it as the spec says now.
-      await stopStaleRelays(lab, paths);
-      await rewireFarEnds(drivers);
-      // Impaired wires: each relay joins its ports once they are all there.
-      await startRelays(drivers, state, undo);
+      // Nodes, then wires: a veth link's ends and a relay's ports are there only now. A node that
+      // kept running keeps its far end in the lab namespace, wired again as the spec says now.
+      await connectWires(drivers.wires, state, undo);
       checkpoint();
       writeState(paths, state);
       return result(drivers, state, false, image);

@@ -1,23 +1,21 @@
 // lab verify: the checks, run against each running app from the tester: the lab namespace, or
 // the node verify.from names.
-import { join } from 'node:path';
 import { requestCounters } from '../apps/runner.js';
-import { NATIVE_BUILD } from '../assets.js';
 import { findNode, placeOf, testerNic, type Lab, type Nic } from '../config/lab.js';
 import type { AppHost, TesterHost } from '../nodes/node.js';
 import { openDrivers, type Drivers } from '../nodes/registry.js';
 import { LabError } from '../errors.js';
 import { startCapture } from '../host/capture.js';
-import { inNamespace } from '../host/exec.js';
 import { withLock } from '../host/lock.js';
-import { capturePath, nodeNamespace } from '../layout.js';
+import { capturePath } from '../layout.js';
 import { quiet } from '../progress.js';
 import { neighbourArgv } from '../render/hostnet.js';
 import { readState } from '../state/store.js';
 import { verifyApp, type CheckResult, type VerifySubject } from '../verify/checks.js';
 import { makeReport, type Report } from '../verify/report.js';
 import { runningApp, stopAndGiveBack, withHost } from './apps.js';
-import { relayPortSent } from './relays.js';
+import { capturePoint, labnsTesterEnd, relayPortSent } from '../wires/registry.js';
+import { openLabnsTester } from './labns-tester.js';
 
 /**
  * Where the checks send from: the lab namespace at the far end of the NIC's own wire, or the
@@ -28,30 +26,19 @@ async function openTesterFor(
   nic: Nic,
 ): Promise<TesterHost & { nic: { ifname: string; ip: string } }> {
   const { lab, paths } = drivers.session;
-  const peer = lab.verify.from === 'labns' ? undefined : testerNic(lab, nic, lab.verify.from);
-  if (!peer) {
-    return {
-      exec: inNamespace(paths.netns),
-      l2probe: join(NATIVE_BUILD, 'l2probe'),
-      ifname: (n) => n.labnsIf,
-      close: () => undefined,
-      nic: { ifname: nic.labnsIf, ip: nic.labns_ip },
-    };
+  if (lab.verify.from === 'labns') {
+    const end = labnsTesterEnd(nic);
+    // The spec checks refuse a labns tester for a NIC whose wire has no end there: reaching here is lab's own bug.
+    if (!end)
+      throw new LabError({ code: 'STATE', message: `${nic.node}.${nic.name}'s wire has no end in the lab namespace` });
+    return { ...openLabnsTester(paths), nic: end };
   }
+  const peer = testerNic(lab, nic, lab.verify.from);
+  if (!peer)
+    throw new LabError({ code: 'STATE', message: `${nic.node}.${nic.name} has no link to ${lab.verify.from}` });
   const node = findNode(lab, peer.node)!;
   const tester = await drivers.of(node.kind).openTester(node, readState(paths)?.nodes[node.name]);
   return { ...tester, nic: { ifname: tester.ifname(peer), ip: peer.address } };
-}
-
-/**
- * Where the verify traffic of a NIC's wire can be captured: in the lab namespace, on the wire's
- * bridge or the NIC's far end there; on a veth link between two node namespaces, which never
- * passes through the lab namespace, on the tester's end.
- */
-function captureTarget(lab: Lab, labNetns: string, nic: Nic, testerIf: string): { netns: string; ifname: string } {
-  if (nic.wire.kind === 'veth' && nic.peer.kind === 'nic')
-    return { netns: nodeNamespace(lab.name, lab.verify.from), ifname: testerIf };
-  return { netns: labNetns, ifname: nic.wire.kind === 'bridge' ? nic.wire.bridge : nic.labnsIf };
 }
 
 /** What the checks need of a running app, from its node's app host; close it when the checks are done. */
@@ -92,7 +79,7 @@ export async function subjectOf(
     counters: () => requestCounters(running),
     stop: () => stopAndGiveBack(drivers, name, host),
     ...(relay ? { wire: { delivered: () => relayPortSent(paths, relay, nic.labnsIf) } } : {}),
-    capture: captureTarget(lab, paths.netns, nic, tester.nic.ifname),
+    capture: capturePoint(drivers.wires, nic, tester.nic.ifname),
     close: () => tester.close(),
   };
 }

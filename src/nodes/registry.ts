@@ -1,10 +1,12 @@
-// The node kinds lab knows, by the name a spec gives them (nodes.<name>.driver), and the session
+// The node kinds lab knows, by the name a spec gives them (nodes.<name>.kind), and the session
 // each command's drivers share.
 import { findNode, type Lab, type Node } from '../config/lab.js';
 import type { SemanticProblem } from '../config/semantic.js';
 import { LabError } from '../errors.js';
 import { imagePlan } from '../image/recipe.js';
-import { imageCacheRoot, labPaths, linkBridgeName } from '../layout.js';
+import { imageCacheRoot, labPaths } from '../layout.js';
+import type { WireContext } from '../wires/registry.js';
+import type { NodeKinds } from '../config/load.js';
 import type { Reporter } from '../progress.js';
 import { netnsDriver } from './netns/driver.js';
 import { validateNetnsNode } from './netns/validate.js';
@@ -46,28 +48,16 @@ const KINDS: Record<string, Kind> = {
   netns: { driver: netnsDriver, validate: validateNetnsNode, directLinks: true },
 };
 
-/**
- * Settles how each link is made: a veth pair straight between two nodes whose kinds take veth
- * ends, else a bridge in the lab namespace that both ends join as ports.
- */
-export function wireLinks(lab: Lab): Lab {
-  const direct = (node: string) => KINDS[findNode(lab, node)?.kind ?? '']?.directLinks ?? false;
-  for (const node of lab.nodes) {
-    for (const nic of node.nics) {
-      if (nic.wire.kind === 'veth' && nic.peer.kind === 'nic' && !(direct(node.name) && direct(nic.peer.node)))
-        nic.wire = { kind: 'bridge', bridge: linkBridgeName(nic.peer.link) };
-    }
-  }
-  return lab;
-}
-
-/** Every node's kind-specific spec problems. */
-export function checkNodes(lab: Lab): SemanticProblem[] {
-  return lab.nodes.flatMap((node) => KINDS[node.kind]?.validate(node, lab) ?? []);
-}
+/** What the spec's loader needs of the node kinds: their rules, and which can end a veth link. */
+export const nodeKinds: NodeKinds = {
+  rules: (lab) => lab.nodes.flatMap((node) => KINDS[node.kind]?.validate(node, lab) ?? []),
+  takesVethEnd: (kind) => KINDS[kind]?.directLinks ?? false,
+};
 
 export interface Drivers {
   session: LabSession;
+  /** What the wire kinds work with, the node kinds' link ends included. */
+  wires: WireContext;
   /** The driver of a node kind; one instance per command, so work its nodes share is done once. */
   of(kind: string): NodeDriver;
 }
@@ -75,8 +65,17 @@ export interface Drivers {
 export function openDrivers(lab: Lab, reporter: Reporter): Drivers {
   const session: LabSession = { lab, paths: labPaths(lab), reporter, image: imagePlan(lab, imageCacheRoot()) };
   const made = new Map<string, NodeDriver>();
-  return {
+  const drivers: Drivers = {
     session,
+    wires: {
+      lab,
+      paths: session.paths,
+      reporter,
+      linkEnd: (name) => {
+        const node = findNode(lab, name);
+        return node && drivers.of(node.kind).linkEnd(node);
+      },
+    },
     of(kind) {
       const make = KINDS[kind]?.driver;
       if (!make)
@@ -90,4 +89,5 @@ export function openDrivers(lab: Lab, reporter: Reporter): Drivers {
       return driver;
     },
   };
+  return drivers;
 }

@@ -1,8 +1,8 @@
 // Everything rendered for one VM: its QEMU command, a script that runs it by hand, its cloud-init seed.
-import type { Lab, Node } from '../config/lab.js';
+import type { Lab, Nic, Node } from '../config/lab.js';
 import type { NodePaths } from '../layout.js';
 import { renderSeed, type GuestAssets, type SeedDocuments } from './cloud-init.js';
-import { bridgeCommands, namespaceCommands, vmNetCommands } from './hostnet.js';
+import { namespaceCommands, tapCommands, type Argv } from './hostnet.js';
 import { qemuArgv, type Accel, type QemuProfiles } from './qemu.js';
 import { shellCommand, shellQuote } from './shell.js';
 
@@ -21,8 +21,17 @@ export interface BaseImage {
   initrd?: string;
 }
 
+/** What the VM's wires make in the lab namespace, from its wire kinds (src/wires/). */
+export interface VmWiring {
+  /** What its NICs' far ends join, made first if missing: a bridge, by name. */
+  shared: Array<{ name: string; commands: Argv[] }>;
+  /** What puts a NIC's far end (its tap) on its wire. */
+  farEnd(nic: Nic): Argv[];
+}
+
 export interface VmRenderContext {
   netns: string;
+  wiring: VmWiring;
   accel: Accel;
   sshPort: number;
   image: BaseImage;
@@ -64,11 +73,6 @@ export function renderVm(
   return { node: node.name, argv, script: launchScript(lab, node, ctx, argv), seed: renderSeed(lab, node, assets) };
 }
 
-/** The bridges a VM's taps join: its networks', and its links' where they are bridged. */
-function bridges(node: Node): string[] {
-  return [...new Set(node.nics.flatMap((n) => (n.wire.kind === 'bridge' ? [n.wire.bridge] : [])))];
-}
-
 /** The same steps `lab up` takes, for a person to read or run by hand (as root). */
 function launchScript(lab: Lab, node: Node, ctx: VmRenderContext, argv: string[]): string {
   const q = shellQuote;
@@ -90,11 +94,11 @@ fi
 if [ ! -e /run/netns/${netns} ]; then
 ${run(namespaceCommands(netns))}
 fi
-${bridges(node)
-  .map((b) => `if ! ip -n ${q(netns)} link show ${q(b)} >/dev/null 2>&1; then\n${run(bridgeCommands(netns, b))}\nfi\n`)
+${ctx.wiring.shared
+  .map((w) => `if ! ip -n ${q(netns)} link show ${q(w.name)} >/dev/null 2>&1; then\n${run(w.commands)}\nfi\n`)
   .join(
     '',
-  )}${node.nics.map((nic) => `if ! ip -n ${q(netns)} link show ${q(nic.labnsIf)} >/dev/null 2>&1; then\n${run(vmNetCommands(netns, { ...node, nics: [nic] }, ctx.runAs))}\nfi`).join('\n')}
+  )}${node.nics.map((nic) => `if ! ip -n ${q(netns)} link show ${q(nic.labnsIf)} >/dev/null 2>&1; then\n${run([...tapCommands(netns, nic, ctx.runAs), ...ctx.wiring.farEnd(nic)])}\nfi`).join('\n')}
 
 exec ip netns exec ${q(netns)} ${shellCommand(argv)}
 `;

@@ -9,6 +9,7 @@ import { counterDelta } from '../../src/apps/events.js';
 import { requestCounters, startApp, stopApp, type RunningApp } from '../../src/apps/runner.js';
 import { packagePath } from '../../src/assets.js';
 import type { Lab } from '../../src/config/lab.js';
+import { farEndCommands } from '../../src/wires/registry.js';
 import { namespaceTarget, netnsAppArgv } from '../../src/nodes/netns/apps.js';
 import { startCapture } from '../../src/host/capture.js';
 import { inNamespace, run } from '../../src/host/exec.js';
@@ -85,6 +86,7 @@ async function wire(lab: Lab): Promise<Wire> {
     ...namespaceCommands(w.labNs),
     ...namespaceCommands(w.nodeNs),
     ...netnsNicCommands(w.labNs, w.nodeNs, node.nics[0]!),
+    ...farEndCommands(w.labNs, node.nics[0]!),
   ]);
   return w;
 }

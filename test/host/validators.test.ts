@@ -11,7 +11,8 @@ import { Qmp } from '../../src/host/qmp.js';
 import { loadLabText } from '../../src/core/load.js';
 import { labRender } from '../../src/core/render.js';
 import { nodePaths } from '../../src/layout.js';
-import { namespaceCommands, vmNetCommands } from '../../src/render/hostnet.js';
+import { namespaceCommands, tapCommands } from '../../src/render/hostnet.js';
+import { farEndCommands } from '../../src/wires/registry.js';
 import { qemuArgv } from '../../src/render/qemu.js';
 import { qemuProfiles } from '../../src/nodes/qemu/files.js';
 import { ROOT } from '../helpers/lab.js';
@@ -90,7 +91,10 @@ describe('QEMU accepts the rendered VM', () => {
       let qemu: ReturnType<typeof spawn> | undefined;
       let qmp: Qmp | undefined;
       try {
-        await runPlan([...namespaceCommands(netns), ...vmNetCommands(netns, node)]);
+        await runPlan([
+          ...namespaceCommands(netns),
+          ...node.nics.flatMap((nic) => [...tapCommands(netns, nic), ...farEndCommands(netns, nic)]),
+        ]);
         qemu = spawn('ip', ['netns', 'exec', netns, ...argv, '-S'], { stdio: ['ignore', 'ignore', 'pipe'] });
         let stderr = '';
         qemu.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));

@@ -43,7 +43,7 @@ describe('the layer rules', () => {
     expect(violations.map((v) => `${v.rule.name}: ${v.from} → ${v.to}`)).toEqual([]);
   }, 30_000);
 
-  it('fail on an upward import, a driver reaching into another, a kind imported past the registry, a process started elsewhere, and a cycle', () => {
+  it('fail on an upward import, a driver reaching into another, a node or wire kind imported past its registry or reaching into another kind, a process started elsewhere, and a cycle', () => {
     copyFileSync(join(ROOT, 'tsconfig.json'), join(fixture, 'tsconfig.json'));
     write('src/errors.ts', 'export const E = 1;\n');
     write('src/commands/output.ts', "import { E } from '../errors.js';\nexport const print = E;\n");
@@ -56,6 +56,9 @@ describe('the layer rules', () => {
     );
     write('src/core/snapshots.ts', "import { q } from '../nodes/qemu/driver.js';\nexport const s = q;\n");
     write('src/nodes/registry.ts', "import { q } from './qemu/driver.js';\nexport const r = q;\n");
+    write('src/wires/veth/veth.ts', "import { b } from '../bridge/bridge.js';\nexport const v = b;\n");
+    write('src/wires/bridge/bridge.ts', 'export const b = 1;\n');
+    write('src/core/up.ts', "import { v } from '../wires/veth/veth.js';\nexport const u = v;\n");
     write('src/config/a.ts', "import { b } from './b.js';\nexport const a = b;\n");
     write('src/config/b.ts', "import { a } from './a.js';\nexport const b = () => a;\n");
     const found = cruise(fixture).violations.map((v) => `${v.rule.name}: ${v.from} → ${v.to}`);
@@ -65,6 +68,8 @@ describe('the layer rules', () => {
         'one-node-kind-per-folder: src/nodes/qemu/driver.ts → src/nodes/netns/driver.ts',
         'processes-start-in-host-exec: src/nodes/netns/driver.ts → child_process',
         'node-kinds-only-through-the-registry: src/core/snapshots.ts → src/nodes/qemu/driver.ts',
+        'one-wire-kind-per-folder: src/wires/veth/veth.ts → src/wires/bridge/bridge.ts',
+        'wire-kinds-only-through-the-registry: src/core/up.ts → src/wires/veth/veth.ts',
       ]),
     );
     expect(

@@ -8,6 +8,8 @@ import { nodePaths } from '../../src/layout.js';
 import { dpdkBuildPlan } from '../../src/image/dpdk-build.js';
 import { mesonOptions, renderSeed, type GuestAssets } from '../../src/render/cloud-init.js';
 import { tapCommands } from '../../src/render/hostnet.js';
+import { farEndCommands } from '../../src/wires/registry.js';
+import type { Nic } from '../../src/config/lab.js';
 import { accelProbeArgv, qemuArgv, type QemuProfiles, type QemuRuntime } from '../../src/render/qemu.js';
 import { shellCommand, shellQuote } from '../../src/render/shell.js';
 import { renderVm } from '../../src/render/vm.js';
@@ -198,6 +200,9 @@ describe('cloud-init seed', () => {
   });
 });
 
+/** The VM's wires as the QEMU driver hands them to renderVm: from the wire kinds. */
+const wiring = (netns: string) => ({ shared: [], farEnd: (nic: Nic) => farEndCommands(netns, nic) });
+
 describe('qemu.sh', () => {
   it('is the same command lab up runs, with the namespace and taps it needs', () => {
     const lab = labFrom(MINIMAL);
@@ -205,7 +210,14 @@ describe('qemu.sh', () => {
     const r = renderVm(
       lab,
       lab.nodes[0]!,
-      { netns: 'lab-t', accel: 'tcg', sshPort: 2222, image, paths: nodePaths('/state', 'dut') },
+      {
+        netns: 'lab-t',
+        wiring: wiring('lab-t'),
+        accel: 'tcg',
+        sshPort: 2222,
+        image,
+        paths: nodePaths('/state', 'dut'),
+      },
       profiles,
       assets,
     );
@@ -222,7 +234,15 @@ describe('qemu.sh', () => {
     const r = renderVm(
       lab,
       lab.nodes[0]!,
-      { netns: 'lab-t', accel: 'tcg', sshPort: 2222, image, paths: nodePaths('/state', 'dut'), runAs: 'lab-qemu' },
+      {
+        netns: 'lab-t',
+        wiring: wiring('lab-t'),
+        accel: 'tcg',
+        sshPort: 2222,
+        image,
+        paths: nodePaths('/state', 'dut'),
+        runAs: 'lab-qemu',
+      },
       profiles,
       assets,
     );
@@ -233,7 +253,14 @@ describe('qemu.sh', () => {
     const plain = renderVm(
       lab,
       lab.nodes[0]!,
-      { netns: 'lab-t', accel: 'tcg', sshPort: 2222, image, paths: nodePaths('/state', 'dut') },
+      {
+        netns: 'lab-t',
+        wiring: wiring('lab-t'),
+        accel: 'tcg',
+        sshPort: 2222,
+        image,
+        paths: nodePaths('/state', 'dut'),
+      },
       profiles,
       assets,
     );

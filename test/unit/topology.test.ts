@@ -5,14 +5,19 @@ import { parse } from 'ts-graphviz/ast';
 import { describe, expect, it } from 'vitest';
 import { loadLab, loadLabText } from '../../src/core/load.js';
 import { graphDot, graphMermaid, topologyOf } from '../../src/render/graph.js';
-import {
-  bridgeCommands,
-  netnsNicCommands,
-  nodeLinkCommands,
-  relayArgv,
-  rewireCommands,
-  tapCommands,
-} from '../../src/render/hostnet.js';
+import { netnsNicCommands, tapCommands } from '../../src/render/hostnet.js';
+import { relayArgv } from '../../src/wires/relay/process.js';
+import { bridgeCommands, farEndCommands, rewireCommands } from '../../src/wires/registry.js';
+import { vethLinkCommands } from '../../src/wires/veth/veth.js';
+import type { Nic } from '../../src/config/lab.js';
+
+/** A netns node's NIC as lab up makes it: its veth, then its far end on its wire. */
+const netnsNicPlan = (labNs: string, nodeNs: string, nic: Nic) => [
+  ...netnsNicCommands(labNs, nodeNs, nic),
+  ...farEndCommands(labNs, nic),
+];
+/** A QEMU node's NIC as lab up makes it: its tap, then its far end on its wire. */
+const tapPlan = (labNs: string, nic: Nic) => [...tapCommands(labNs, nic), ...farEndCommands(labNs, nic)];
 import { problemsOf, ROOT } from '../helpers/lab.js';
 
 const chain = () => loadLab(join(ROOT, 'examples/chain-netns.yaml'));
@@ -40,11 +45,11 @@ describe('impaired wires', () => {
       { kind: 'relay', relay: 'lk0' },
     ]);
     // Each end is a veth from the lab namespace, up, with no address and no bridge: the relay's port.
-    expect(netnsNicCommands('lab-x', 'lab-x-dut', dut).map((a) => a.join(' '))).toContain(
+    expect(netnsNicPlan('lab-x', 'lab-x-dut', dut).map((a) => a.join(' '))).toContain(
       'ip -n lab-x link set dut-dp0 up',
     );
     expect(
-      netnsNicCommands('lab-x', 'lab-x-dut', dut)
+      netnsNicPlan('lab-x', 'lab-x-dut', dut)
         .map((a) => a.join(' '))
         .join('\n'),
     ).not.toMatch(/lab-x addr|master/);
@@ -67,9 +72,7 @@ describe('impaired wires', () => {
     expect(lab.relays.map((r) => [r.name, r.label, r.ports.length, r.impair.rate_mbit])).toEqual([
       ['br-lan', 'network lan', 2, 100],
     ]);
-    expect(tapCommands('lab-x', lab.nodes[0]!.nics[0]!).map((a) => a.join(' '))[1]).toBe(
-      'ip -n lab-x link set dut-dp0 up',
-    );
+    expect(tapPlan('lab-x', lab.nodes[0]!.nics[0]!).map((a) => a.join(' '))[1]).toBe('ip -n lab-x link set dut-dp0 up');
   });
 
   it('start l2impair in the lab namespace with every port, the impairment, and a pidfile it writes itself, keeping only raw sockets and real-time', () => {
@@ -109,7 +112,7 @@ describe('links', () => {
   it("are one veth pair between the two node namespaces, each end with its NIC's name, MAC and address", () => {
     const lab = chain();
     const [tst, dut] = [lab.nodes[0]!.nics[0]!, lab.nodes[1]!.nics[0]!];
-    const plan = nodeLinkCommands({ netns: 'lab-chain-tst', nic: tst }, { netns: 'lab-chain-dut', nic: dut }).map((a) =>
+    const plan = vethLinkCommands({ netns: 'lab-chain-tst', nic: tst }, { netns: 'lab-chain-dut', nic: dut }).map((a) =>
       a.join(' '),
     );
     expect(plan[0]).toBe('ip link add eth0 netns lab-chain-tst type veth peer name dp0 netns lab-chain-dut');
@@ -130,7 +133,7 @@ describe('links', () => {
       { kind: 'bridge', bridge: 'lk0' },
       { kind: 'bridge', bridge: 'lk0' },
     ]);
-    expect(tapCommands('lab-x', dut).map((a) => a.join(' '))).toEqual([
+    expect(tapPlan('lab-x', dut).map((a) => a.join(' '))).toEqual([
       'ip -n lab-x tuntap add dev dut-dp0 mode tap multi_queue',
       'ip -n lab-x link set dut-dp0 master lk0 up',
     ]);
@@ -173,7 +176,7 @@ describe('networks', () => {
       'ip -n lab-lan link add br-lan type bridge stp_state 0 forward_delay 0 ageing_time 360000',
       'ip -n lab-lan link set br-lan up',
     ]);
-    const plan = netnsNicCommands('lab-lan', 'lab-lan-dut', lab.nodes[1]!.nics[0]!).map((a) => a.join(' '));
+    const plan = netnsNicPlan('lab-lan', 'lab-lan-dut', lab.nodes[1]!.nics[0]!).map((a) => a.join(' '));
     expect(plan).toContain('ip -n lab-lan link set dut-dp0 master br-lan up');
     expect(plan.some((c) => c.startsWith('ip -n lab-lan addr'))).toBe(false);
   });

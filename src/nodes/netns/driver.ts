@@ -8,6 +8,7 @@ import { deleteNetns, linkExists, netnsExists, runPlan } from '../../host/netns.
 import { terminate } from '../../host/process.js';
 import { hostAppLog, nodeNamespace } from '../../layout.js';
 import { namespaceCommands, netnsNicCommands } from '../../render/hostnet.js';
+import { farEndCommands } from '../../wires/registry.js';
 import type { NodeRecord } from '../../state/store.js';
 import type { LabSession, NodeDriver } from '../node.js';
 import { hostFileLogArgv } from '../logs.js';
@@ -51,7 +52,8 @@ export function netnsDriver(session: LabSession): NodeDriver {
           await runPlan(namespaceCommands(nodeNs));
           // Deleting the namespace removes the veths too, both ends.
           undo.push(`remove namespace ${nodeNs}`, () => deleteNetns(nodeNs));
-          for (const nic of own) await runPlan(netnsNicCommands(paths.netns, nodeNs, nic));
+          for (const nic of own)
+            await runPlan([...netnsNicCommands(paths.netns, nodeNs, nic), ...farEndCommands(paths.netns, nic)]);
         },
       );
       const record: NetnsRecord = { kind: 'netns', startedAt: new Date().toISOString(), netns: nodeNs };

@@ -12,6 +12,7 @@ import type { Undo } from '../../host/undo.js';
 import { waitFor } from '../../host/wait.js';
 import type { NodePaths } from '../../layout.js';
 import { tapCommands } from '../../render/hostnet.js';
+import { farEndCommands } from '../../wires/registry.js';
 import type { BaseImage } from '../../render/vm.js';
 import { readBounded } from '../../host/files.js';
 
@@ -56,7 +57,7 @@ export async function createSeed(paths: NodePaths): Promise<void> {
 export async function createTaps(labNs: string, node: Node, undo: Undo): Promise<void> {
   const owner = await requireQemuUser();
   for (const nic of node.nics) {
-    await runPlan(tapCommands(labNs, nic, owner));
+    await runPlan([...tapCommands(labNs, nic, owner), ...farEndCommands(labNs, nic)]);
     undo.push(
       `remove tap ${nic.labnsIf}`,
       async () => void (await runQuiet(['ip', '-n', labNs, 'link', 'del', nic.labnsIf])),

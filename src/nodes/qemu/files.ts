@@ -18,6 +18,8 @@ import type { QemuProfiles } from '../../render/qemu.js';
 import { renderVm, type RenderedVm } from '../../render/vm.js';
 import type { LabSession } from '../node.js';
 import { chooseAccel, knownAccel, type AccelChoice } from './accel.js';
+import { bridgeCommands, bridgesOf, farEndCommands } from '../../wires/registry.js';
+import type { VmWiring } from '../../render/vm.js';
 import { checkSealed, sealIndex } from '../../image/seal.js';
 
 export interface VmFiles extends RenderedVm {
@@ -89,6 +91,7 @@ export class VmFileWriter {
       node,
       {
         netns: this.session.paths.netns,
+        wiring: vmWiring(this.session.paths.netns, node),
         accel: accel.accel,
         sshPort,
         image,
@@ -136,4 +139,12 @@ function withComments(text: string, notes: string[]): string {
   if (!notes.length) return text;
   const nl = text.indexOf('\n');
   return `${text.slice(0, nl + 1)}${notes.map((n) => `# ${n}\n`).join('')}${text.slice(nl + 1)}`;
+}
+
+/** What the VM's wires need in the lab namespace, for qemu.sh to make by hand. */
+function vmWiring(labNetns: string, node: Node): VmWiring {
+  return {
+    shared: bridgesOf(node.nics).map((name) => ({ name, commands: bridgeCommands(labNetns, name) })),
+    farEnd: (nic) => farEndCommands(labNetns, nic),
+  };
 }

@@ -1,22 +1,21 @@
-// Impaired wires: an l2impair relay in the lab namespace for each link or network with `impair`,
+// The relay wire's processes: an l2impair relay in the lab namespace for each link or network with `impair`,
 // between the far ends of its NICs there. This project's hosts have no netem in their kernel, so
 // the impairment is lab's own program, run and tracked like any process lab starts: by the PID its
 // pidfile names, which the relay writes itself before anything else.
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { NATIVE_BUILD } from '../assets.js';
-import { findNic, type Impairment, type Lab, type Relay } from '../config/lab.js';
-import type { Drivers } from '../nodes/registry.js';
-import { LabError } from '../errors.js';
-import { spawnDetached, tail } from '../host/exec.js';
-import { isAlive, pidFileProcess, signal, terminate, type ProcRef } from '../host/process.js';
-import type { Undo } from '../host/undo.js';
-import { waitFor } from '../host/wait.js';
-import { relayFiles, type LabPaths } from '../layout.js';
-import { describeImpairment } from '../render/graph.js';
-import { relayArgv } from '../render/hostnet.js';
-import type { LabState, RelayRecord } from '../state/store.js';
-import { makeDir, readBounded } from '../host/files.js';
+import { NATIVE_BUILD } from '../../assets.js';
+import { findNic, type Impairment, type Lab, type Relay } from '../../config/lab.js';
+import type { WireContext } from '../wire.js';
+import { LabError } from '../../errors.js';
+import { spawnDetached, tail } from '../../host/exec.js';
+import { isAlive, pidFileProcess, signal, terminate, type ProcRef } from '../../host/process.js';
+import type { Undo } from '../../host/undo.js';
+import { waitFor } from '../../host/wait.js';
+import { relayFiles, type LabPaths } from '../../layout.js';
+import { describeImpairment } from '../../render/graph.js';
+import type { LabState, RelayRecord } from '../../state/store.js';
+import { makeDir, readBounded } from '../../host/files.js';
 
 /** The relays of the spec that do not run: never started, or gone with a port (a node restarted). */
 export function missingRelays(lab: Lab, paths: LabPaths): Relay[] {
@@ -58,8 +57,8 @@ async function startRelay(lab: Lab, paths: LabPaths, relay: Relay, impair: Impai
 }
 
 /** Starts every relay that does not run, with what the state says it had (a `lab impair` since up), else the spec's. */
-export async function startRelays(drivers: Drivers, state: LabState, undo: Undo): Promise<void> {
-  const { lab, paths, reporter } = drivers.session;
+export async function startRelays(ctx: WireContext, state: LabState, undo: Undo): Promise<void> {
+  const { lab, paths, reporter } = ctx;
   for (const relay of missingRelays(lab, paths)) {
     const impair = state.relays?.[relay.name]?.impair ?? relay.impair;
     const ref = await reporter.step(`relay ${relay.name} for ${relay.label} (${describeImpairment(impair)})`, () =>
@@ -199,4 +198,48 @@ export async function relayPortSent(paths: LabPaths, relay: Relay, port: string)
       message: `the relay of ${relay.label} did not report its counters for ${port} (log ${files.log})`,
     });
   return sent;
+}
+
+/** The only capabilities the relay keeps: raw packet sockets, and real-time scheduling when it may have it. */
+const RELAY_CAPS = ['net_raw', 'sys_nice'];
+
+/**
+ * An impaired wire's relay between its ports in the lab namespace; it writes its own pidfile first,
+ * so no run can lose track of it. It runs with only the capabilities it needs (setpriv), and without
+ * real-time priority when the kernel's real-time throttling is off: a busy SCHED_FIFO loop could
+ * then starve a CPU for good.
+ */
+export function relayArgv(
+  netns: string,
+  l2impair: string,
+  ports: string[],
+  impair: Impairment,
+  pidfile: string,
+  realtime = true,
+): string[] {
+  const caps = RELAY_CAPS.map((c) => `+${c}`).join(',');
+  return [
+    'ip',
+    'netns',
+    'exec',
+    netns,
+    'setpriv',
+    `--bounding-set=-all,${caps}`,
+    `--inh-caps=-all,${caps}`,
+    `--ambient-caps=-all,${caps}`,
+    '--no-new-privs',
+    '--',
+    l2impair,
+    ...ports.flatMap((p) => ['-i', p]),
+    '--delay-us',
+    String(impair.delay_us),
+    '--jitter-us',
+    String(impair.jitter_us),
+    '--loss',
+    String(impair.loss),
+    ...(impair.rate_mbit > 0 ? ['--rate-mbit', String(impair.rate_mbit)] : []),
+    ...(realtime ? [] : ['--rt-priority', '0']),
+    '--pidfile',
+    pidfile,
+  ];
 }
