@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { LabError, closest, formatProblem } from './errors.js';
 import { packagePath } from './assets.js';
 
-const cli = cac('lab');
+export const cli = cac('lab');
 const version = (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }).version;
 let jsonOutput = false;
 
@@ -83,7 +83,7 @@ cli
 cli
   .command(
     'render',
-    'Write every generated file (qemu.sh, user-data, meta-data, network-config) without starting anything',
+    'A dry run: write every generated file (qemu.sh, user-data, meta-data, network-config); start, probe and generate nothing',
   )
   .option(...fileOption)
   .option('--out <dir>', "Where to write (default: the lab's state folder .lab/<name>/)")
@@ -264,7 +264,31 @@ cli
 cli.help();
 cli.version(version);
 
-async function main(): Promise<void> {
+/**
+ * docs/cli.md: every command with its arguments and options, from the definitions above, so the
+ * reference cannot drift (test/unit/cli-reference.test.ts; `npm run gen:cli-reference` rewrites it).
+ */
+export function cliReference(): string {
+  const out = [
+    '# CLI reference',
+    '',
+    '<!-- Generated from src/cli.ts by `npm run gen:cli-reference`; a test fails when it is stale. -->',
+    '',
+    'Every command takes `-h, --help`. Exit codes: 0 success, 1 a verification failed, 2 usage or spec',
+    'error, 3 host problem, 4 timeout, 130 interrupted.',
+  ];
+  for (const c of cli.commands) {
+    out.push('', `## \`lab ${c.rawName}\``, '', `${c.description}.`);
+    if (c.options.length) {
+      out.push('', '| option | |', '|---|---|');
+      for (const o of c.options) out.push(`| \`${o.rawName}\` | ${o.description.replace(/\|/g, '\\|')} |`);
+    }
+  }
+  return `${out.join('\n')}\n`;
+}
+
+/** Runs the command line (bin/lab.js). */
+export async function main(): Promise<void> {
   // A reader that went away (a closed pipe, a killed parent) must not end lab in the middle of undoing what it made.
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (err: NodeJS.ErrnoException) => {
@@ -313,5 +337,3 @@ function report(err: unknown): void {
   process.stderr.write(`lab: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exitCode = 70;
 }
-
-await main();
