@@ -22,7 +22,7 @@ import { runQuiet, tail } from '../host/exec.js';
 import { capturePath, labPaths } from '../layout.js';
 import { quiet } from '../progress.js';
 import { readState } from '../state/store.js';
-import type { CheckResult } from '../verify/checks.js';
+import { measured } from '../verify/checks.js';
 import type { Report } from '../verify/report.js';
 import { logsArgv } from './access.js';
 import { labStatus } from './status.js';
@@ -143,14 +143,14 @@ export async function keepEvidence(lab: Lab, report: Report, dir: string, reason
           what: "the verify traffic on the app's wire, both ways, nanosecond timestamps (tcpdump -r reads it)",
         });
       }
-      const probe = dataOf(checks, 'echo');
+      const probe = measured(checks, 'echo')?.data;
       if (probe)
         put(
           `apps/${app}/l2probe.json`,
           "l2probe's raw result of the echo run (loss, RTT percentiles and histogram, per-flow counts)",
           `${JSON.stringify(probe, null, 2)}\n`,
         );
-      const control = dataOf(checks, 'control') as { final?: unknown } | undefined;
+      const control = measured(checks, 'control')?.data;
       if (control?.final)
         put(
           `apps/${app}/counters.json`,
@@ -180,12 +180,6 @@ export async function keepEvidence(lab: Lab, report: Report, dir: string, reason
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
-}
-
-function dataOf(checks: CheckResult[], name: CheckResult['check']): unknown {
-  const c = checks.find((x) => x.check === name);
-  // A check that could not run carries the problems instead of a measurement.
-  return c && !Array.isArray(c.data) ? c.data : undefined;
 }
 
 /** Where lab test keeps a bundle it was not given a folder for: the lab's state folder, by time. */

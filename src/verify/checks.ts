@@ -1,15 +1,15 @@
 // lab verify's checks: each a named result with the figure it measured. They are handed what they
 // need (the app, its NIC, where the tester sends from, how to read the app's counters and how to
 // stop it) and know nothing of labs, state or node kinds.
-import type { CountersEvent } from '../apps/events.js';
+import type { CountersEvent, QueueCounters } from '../apps/events.js';
 import { counterDelta } from '../apps/events.js';
 import type { StopHow } from '../host/process.js';
-import { LabError } from '../errors.js';
+import { LabError, type Problem } from '../errors.js';
 import { isInterrupt } from '../host/interrupt.js';
 import type { VerifySpec } from '../config/spec-types.js';
-import { ping } from './ping.js';
-import { runL2probe } from './probe.js';
-import { zeroLossRate, type ThroughputTarget } from './throughput.js';
+import { ping, type PingResult } from './ping.js';
+import { runL2probe, type L2ProbeResult } from './probe.js';
+import { zeroLossRate, type ThroughputRow, type ThroughputTarget } from './throughput.js';
 
 /** The running app under test, and the node that tests it. */
 export interface VerifySubject extends ThroughputTarget {
@@ -27,38 +27,91 @@ export interface VerifySubject extends ThroughputTarget {
 /** The listed checks, and throughput, which runs when the spec sets verify.throughput.min_pps. */
 export type CheckName = VerifySpec['checks'][number] | 'throughput';
 
-export interface CheckResult {
-  check: CheckName;
+/** A round-trip time distribution: its percentiles and the histogram they come from. */
+export interface RttData {
+  min: number;
+  p50: number;
+  p99: number;
+  max: number;
+  hist: Array<[number, number]>;
+}
+
+/** What each check measured, by its name. */
+export interface CheckData {
+  kernel_bypass: PingResult;
+  echo: L2ProbeResult;
+  /** Each queue's frames during the echo run. */
+  rss: QueueCounters[];
+  latency: RttData;
+  throughput: ThroughputRow;
+  control: { ping: PingResult; final?: CountersEvent };
+}
+
+interface CheckBase<C extends CheckName> {
+  check: C;
   app: string;
-  status: 'passed' | 'failed' | 'skipped';
   /** What it measured, in a sentence; for a failed check, why it failed. */
   measured: string;
   /** The measured figures by name, with the unit in the name (rtt_p99_us): for JUnit properties, the HTML report, the step summary. */
   figures?: Record<string, number>;
-  data?: unknown;
   ms: number;
 }
+
+/**
+ * One check's result: what it measured and its verdict, or why it could not be carried out (the
+ * problems, as data), or that it was not run. Readers narrow on `check` and `outcome`.
+ */
+export type CheckResult = {
+  [C in CheckName]: CheckBase<C> &
+    (
+      | { outcome: 'measured'; status: 'passed' | 'failed'; data: CheckData[C] }
+      | { outcome: 'could_not_check'; status: 'failed'; data: Problem[] }
+      | { outcome: 'skipped'; status: 'skipped'; data?: undefined }
+    );
+}[CheckName];
+
+/** A check's result of one name, measured. */
+export type Measured<C extends CheckName> = Extract<CheckResult, { check: C; outcome: 'measured' }>;
+
+/** The measured result of check `name` among `checks`, if there is one. */
+export function measured<C extends CheckName>(checks: readonly CheckResult[], name: C): Measured<C> | undefined {
+  return checks.find((c): c is Measured<C> => c.check === name && c.outcome === 'measured');
+}
+
+/** What a check's body returns: a verdict on what it measured, or that it does not apply. */
+type Verdict<C extends CheckName> =
+  | { status: 'passed' | 'failed'; measured: string; figures?: Record<string, number>; data: CheckData[C] }
+  | { status: 'skipped'; measured: string };
 
 /**
  * Runs one check. A check that cannot be carried out (the app died, a guest command failed) has
  * failed, with the reason as what it measured: the report still names every check. Ctrl-C and
  * errors that are not lab's own still end the command.
  */
-async function timed(
-  check: CheckName,
-  app: string,
-  fn: () => Promise<Omit<CheckResult, 'check' | 'app' | 'ms'>>,
-): Promise<CheckResult> {
+async function timed<C extends CheckName>(check: C, app: string, fn: () => Promise<Verdict<C>>): Promise<CheckResult> {
   const started = Date.now();
   try {
     const r = await fn();
-    return { check, app, ...r, ms: Date.now() - started };
+    const ms = Date.now() - started;
+    return (
+      r.status === 'skipped'
+        ? { check, app, outcome: 'skipped', status: 'skipped', measured: r.measured, ms }
+        : { check, app, outcome: 'measured', ...r, ms }
+    ) as CheckResult;
   } catch (err) {
     if (!(err instanceof LabError) || isInterrupt(err)) throw err;
     const measured = err.problems
       .map((p) => `could not check: ${p.message}${p.hint ? ` (${p.hint.trim().split('\n').join(' | ')})` : ''}`)
       .join('; ');
-    return { check, app, status: 'failed', measured, data: err.problems, ms: Date.now() - started };
+    return {
+      check,
+      app,
+      outcome: 'could_not_check',
+      status: 'failed',
+      measured,
+      data: err.problems,
+      ms: Date.now() - started,
+    };
   }
 }
 
@@ -263,6 +316,7 @@ export async function verifyApp(
     results.push({
       check: 'control',
       app: name,
+      outcome: 'skipped',
       status: 'skipped',
       measured: 'not run: it stops the app; lab verify --control or lab test runs it',
       ms: 0,

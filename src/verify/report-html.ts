@@ -2,7 +2,7 @@
 // here from the measured figures. Light and dark follow the reader's setting; it prints on white.
 // Pure: the report, the topology and the environment come in, a string goes out.
 import type { TopologyGraph } from '../render/graph.js';
-import type { CheckResult } from './checks.js';
+import { measured, type CheckResult, type RttData } from './checks.js';
 import type { Report, ReportEnvironment } from './report.js';
 import type { ThroughputRow } from './throughput.js';
 
@@ -72,15 +72,7 @@ function axes(x: Scale, y: Scale, xLabel: string, yLabel: string, yFmt = tick): 
   ].join('');
 }
 
-interface Rtt {
-  min: number;
-  p50: number;
-  p99: number;
-  max: number;
-  hist?: Array<[number, number]>;
-}
-
-function markers(x: Scale, rtt: Rtt): string {
+function markers(x: Scale, rtt: RttData): string {
   return (['p50', 'p99', 'max'] as const)
     .map((k, i) => {
       const at = x.at(Math.max(rtt[k], rtt.min || rtt[k]));
@@ -90,7 +82,7 @@ function markers(x: Scale, rtt: Rtt): string {
 }
 
 /** The RTT distribution: a histogram on a log axis (the tail is what matters) and its CDF, with p50, p99 and max marked. */
-function rttCharts(app: string, rtt: Rtt): string {
+function rttCharts(app: string, rtt: RttData): string {
   const hist = (rtt.hist ?? []).filter(([us]) => us > 0);
   if (!hist.length) return `<p class="note">No RTT distribution for ${esc(app)}: nothing was echoed.</p>`;
   const lo = Math.max(0.1, Math.min(rtt.min || hist[0]![0], hist[0]![0]) * 0.9);
@@ -149,23 +141,15 @@ function queueBars(
   return `<figure><svg class="chart queues" data-app="${esc(app)}" viewBox="0 0 ${W} ${H}" role="img" aria-label="per-queue frames of ${esc(app)}">${axes({ ...x, ticks: [] }, y, '', 'frames')}${bars}</svg><figcaption>Frames per queue ${esc(during)}: <span class="key rx">received</span> <span class="key tx">sent</span></figcaption></figure>`;
 }
 
-function rttOf(checks: CheckResult[]): Rtt | undefined {
-  const c = checks.find((x) => x.check === 'latency' && !Array.isArray(x.data));
-  return c?.data as Rtt | undefined;
+function rttOf(checks: CheckResult[]): RttData | undefined {
+  return measured(checks, 'latency')?.data;
 }
 
 /** Per-queue frames: the rss check's (during the echo run), else the app's final counters (its whole run). */
 function queuesOf(checks: CheckResult[]): { queues: Array<{ queue: number; rx: number; tx: number }>; during: string } {
-  const rss = checks.find(
-    (x) =>
-      x.check === 'rss' &&
-      Array.isArray(x.data) &&
-      (x.data as Array<{ rx?: unknown }>).every((q) => typeof q.rx === 'number'),
-  );
-  if (rss)
-    return { queues: rss.data as Array<{ queue: number; rx: number; tx: number }>, during: 'during the echo check' };
-  const control = checks.find((x) => x.check === 'control')?.data as
-    { final?: { queues?: Array<{ queue: number; rx: number; tx: number }> } } | undefined;
+  const rss = measured(checks, 'rss');
+  if (rss) return { queues: rss.data, during: 'during the echo check' };
+  const control = measured(checks, 'control')?.data;
   return { queues: control?.final?.queues ?? [], during: "over the app's whole run (its final counters)" };
 }
 

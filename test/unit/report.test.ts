@@ -4,22 +4,44 @@ import { topologyOf } from '../../src/render/graph.js';
 import { renderHtmlReport } from '../../src/verify/report-html.js';
 import { makeReport, reportJUnit, reportMarkdown } from '../../src/verify/report.js';
 import type { CheckResult } from '../../src/verify/checks.js';
+import type { L2ProbeResult } from '../../src/verify/probe.js';
 import { labFrom, MINIMAL } from '../helpers/lab.js';
 
 const lab = labFrom(MINIMAL);
 const app = lab.apps[0]!.name;
+/** l2probe's result of a clean run of `n` frames, as the echo check keeps it. */
+const probe = (n: number): L2ProbeResult => ({
+  sent: n,
+  received: n,
+  lost: 0,
+  bad_mac: 0,
+  corrupted: 0,
+  duplicates: 0,
+  late: 0,
+  other: 0,
+  foreign: 0,
+  frame_size: 128,
+  timestamps: { rx_kernel: n, tx_kernel: n },
+  rtt_us: { min: 5, p50: 9, p99: 20, max: 40 },
+  rtt_hist_us: [[9, n]],
+  pps: { offered: 500, sent: 500, echoed: 500 },
+  flows: [{ flow: 0, sent: n, received: n }],
+});
 const checks: CheckResult[] = [
   {
     check: 'echo',
     app,
+    outcome: 'measured',
     status: 'passed',
     measured: '2000/2000 frames echoed',
     figures: { frames_sent: 2000, frames_echoed: 2000 },
+    data: probe(2000),
     ms: 1200,
   },
   {
     check: 'latency',
     app,
+    outcome: 'measured',
     status: 'failed',
     measured: 'RTT p50 9 µs > limit <1> & "quoted"\u0001',
     figures: { rtt_p50_us: 9 },
@@ -37,7 +59,7 @@ const checks: CheckResult[] = [
     },
     ms: 10,
   },
-  { check: 'rss', app, status: 'skipped', measured: 'l2_echo runs one queue', ms: 0 },
+  { check: 'rss', app, outcome: 'skipped', status: 'skipped', measured: 'l2_echo runs one queue', ms: 0 },
 ];
 const report = { ...makeReport(lab, checks), evidence: '/tmp/ev' };
 const environment = {
@@ -77,7 +99,9 @@ describe('Markdown summary and HTML', () => {
       {
         app,
         check: 'echo',
+        outcome: 'could_not_check',
         status: 'failed',
+        data: [],
         measured: '<img src=x onerror=alert(1)> | [click](http://x.invalid) **bold**\x1b]0;t\x07\nnext',
         ms: 1,
       },
