@@ -41,6 +41,3 @@ export function readAssetTree(folder: string, keep: (path: string) => boolean = 
       executable: (statSync(abs).mode & 0o111) !== 0,
     }));
 }
-
-/** Where `make -C native` puts the apps and l2probe built for this host. */
-export const NATIVE_BUILD = packagePath('native', 'build');

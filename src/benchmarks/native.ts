@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApp, stopApp } from '../apps/runner.js';
-import { NATIVE_BUILD } from '../assets.js';
+import { nativeBuildDir } from '../host/native-build.js';
 import { table } from '../commands/output.js';
 import { Steps } from '../commands/steps.js';
 import type { AppHost } from '../nodes/node.js';
@@ -59,7 +59,7 @@ const nodeNs = nodeNamespace(lab.name, node.name);
 const hostCpus = cpus().length;
 
 function probe(extra: Partial<L2ProbeOptions>): Promise<L2ProbeResult> {
-  return runL2probe(inNamespace(labNs), join(NATIVE_BUILD, 'l2probe'), {
+  return runL2probe(inNamespace(labNs), join(nativeBuildDir(), 'l2probe'), {
     iface: nic.labnsIf,
     target: nic.mac,
     flows: FLOWS,

@@ -1,11 +1,9 @@
 // lab up: make every node of the lab exist and run; change nothing that already does.
-import { cpus } from 'node:os';
-import { packagePath } from '../assets.js';
 import type { Lab, Node } from '../config/lab.js';
 import { bootsImage, openDrivers, type Drivers } from '../nodes/registry.js';
 import { LabError } from '../errors.js';
-import { run } from '../host/exec.js';
 import { withLock } from '../host/lock.js';
+import { buildNative, nativeBuildDir } from '../host/native-build.js';
 import { claimName } from '../host/owner.js';
 import { availableMemoryMiB } from '../host/memory.js';
 import { deleteNetns, netnsExists, runPlan } from '../host/netns.js';
@@ -72,12 +70,8 @@ export async function labUp(lab: Lab, reporter: Reporter): Promise<UpResult> {
 
     return transaction(async (undo, checkpoint) => {
       // The host's build: the netns nodes' apps, and l2probe, which every lab's checks send with.
-      await reporter.step('build the native apps (make -C native)', () =>
-        run(['make', '-C', packagePath('native'), `-j${cpus().length}`], {
-          code: 'ENV_TOOL',
-          what: 'building the native apps',
-          timeoutMs: 600_000,
-        }),
+      await reporter.step(`build the native apps into ${nativeBuildDir()}`, () =>
+        buildNative(() => reporter.note('another lab command is building the native apps; waiting for it')),
       );
       checkpoint();
       if (!netnsExists(paths.netns)) {

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { NATIVE_BUILD, packagePath } from '../../src/assets.js';
+import { packagePath } from '../../src/assets.js';
 import { run, runQuiet } from '../../src/host/exec.js';
 import { netnsExists } from '../../src/host/netns.js';
 import { isAlive, procRef, terminate, type ProcRef } from '../../src/host/process.js';
@@ -223,7 +223,7 @@ describe('l2impair (the sanitizer build)', () => {
         'netns',
         'exec',
         a,
-        join(NATIVE_BUILD, 'l2probe'),
+        packagePath('native', 'build', 'l2probe'),
         '-i',
         'eth0',
         '-t',

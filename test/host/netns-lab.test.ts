@@ -2,6 +2,8 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { nativeBuildDir } from '../../src/host/native-build.js';
+import { labCacheRoot } from '../../src/layout.js';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { run, runQuiet } from '../../src/host/exec.js';
 import { netnsExists } from '../../src/host/netns.js';
@@ -44,12 +46,20 @@ describe('lab on netns VMs', () => {
     expect(up1.stderr).toMatch(/✓ start dut: namespace lab-\w+-dut/);
     expect(statSync(join(work, '.lab', name)).mode & 0o777, "the state folder is the owner's alone").toBe(0o700);
     expect(json<{ alreadyUp: boolean }>(lab(['up', '-f', file, '--json']).stdout).alreadyUp).toBe(true);
+    // lab up built its programs into the cache, by the sources' content, not into the package.
+    expect(up1.stderr).toContain(`build the native apps into ${nativeBuildDir()}`);
+    expect(nativeBuildDir().startsWith(labCacheRoot())).toBe(true);
+    for (const program of ['l2probe', 'l2impair', 'l2_echo', 'l2_multi_echo'])
+      expect(existsSync(join(nativeBuildDir(), program)), program).toBe(true);
 
     const started = lab(['run', 'l2_multi_echo', '--detach', '-f', file, '--json']);
     expect(started.status, started.stderr).toBe(0);
     const r = json<{ pid: number; ready: { queues: number; rss: string } }>(started.stdout);
     expect(r.ready).toMatchObject({ queues: 2, rss: 'backend' });
     const app = procRef(r.pid);
+    expect(readFileSync(`/proc/${r.pid}/cmdline`, 'utf8').split('\0')[0], 'the app runs from the cache').toBe(
+      join(nativeBuildDir(), 'l2_multi_echo'),
+    );
     expect(app && isAlive(app), 'the app runs under the PID lab reported').toBe(true);
     expect(lab(['run', 'l2_multi_echo', '--detach', '-f', file]).stdout).toContain('already running');
     expect(lab(['run', 'l2_echo', '--detach', '-f', file]).stderr).toContain('is taken by app l2_multi_echo');

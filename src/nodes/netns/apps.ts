@@ -5,7 +5,7 @@ import { cpus } from 'node:os';
 import { dirname } from 'node:path';
 import { appProgram, appQueues } from '../../apps/command.js';
 import type { AppTarget } from '../../apps/target.js';
-import { NATIVE_BUILD } from '../../assets.js';
+import { nativeBuildDir } from '../../host/native-build.js';
 import type { App, Lab, Nic, Node } from '../../config/lab.js';
 import { spawnDetached } from '../../host/exec.js';
 import { netnsExists, runPlan } from '../../host/netns.js';
@@ -71,7 +71,7 @@ export function openNetnsAppHost(session: LabSession, node: Node): AppHost {
     give: async (nic) => {
       if (netnsExists(nodeNs)) await runPlan(giveNicCommands(nodeNs, nic));
     },
-    argv: (app, nic) => netnsAppArgv(lab, app, nic, NATIVE_BUILD, cpus().length),
+    argv: (app, nic) => netnsAppArgv(lab, app, nic, nativeBuildDir(), cpus().length),
     close: () => undefined,
   };
 }

@@ -1,7 +1,7 @@
 // A netns node, the VM-free tier: a network namespace on this host whose NICs are the far ends of
 // veths from the lab namespace, with apps on DPDK's af_packet PMD. Same life cycle as a QEMU node.
 import { join } from 'node:path';
-import { NATIVE_BUILD } from '../../assets.js';
+import { nativeBuildDir } from '../../host/native-build.js';
 import { LabError } from '../../errors.js';
 import { inNamespace } from '../../host/exec.js';
 import { deleteNetns, linkExists, netnsExists, runPlan } from '../../host/netns.js';
@@ -89,7 +89,7 @@ export function netnsDriver(session: LabSession): NodeDriver {
 
     openTester: async (node) => ({
       exec: inNamespace(ns(node)),
-      l2probe: join(NATIVE_BUILD, 'l2probe'),
+      l2probe: join(nativeBuildDir(), 'l2probe'),
       ifname: (nic) => nic.name,
       close: () => undefined,
     }),

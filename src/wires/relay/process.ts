@@ -4,7 +4,7 @@
 // pidfile names, which the relay writes itself before anything else.
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { NATIVE_BUILD } from '../../assets.js';
+import { nativeBuildDir } from '../../host/native-build.js';
 import { findNic, type Impairment, type Lab, type Relay } from '../../config/lab.js';
 import type { WireContext } from '../wire.js';
 import { LabError } from '../../errors.js';
@@ -42,7 +42,7 @@ async function startRelay(lab: Lab, paths: LabPaths, relay: Relay, impair: Impai
   rmSync(files.log, { force: true });
   const ports = relay.ports.map((p) => findNic(lab, p.node, p.nic)!.labnsIf);
   const ref = spawnDetached(
-    relayArgv(paths.netns, join(NATIVE_BUILD, 'l2impair'), ports, impair, files.pid, realtimeThrottled()),
+    relayArgv(paths.netns, join(nativeBuildDir(), 'l2impair'), ports, impair, files.pid, realtimeThrottled()),
     files.log,
   );
   const log = () => readBounded(files.log);
