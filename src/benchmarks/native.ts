@@ -10,7 +10,7 @@ import { nativeBuildDir } from '../host/native-build.js';
 import { table } from '../commands/output.js';
 import { Steps } from '../commands/steps.js';
 import type { AppHost } from '../nodes/node.js';
-import { openDrivers } from '../nodes/registry.js';
+import { openContext } from '../nodes/registry.js';
 import { inNamespace, run, spawnDetached } from '../host/exec.js';
 import { runPlan } from '../host/netns.js';
 import { isAlive, terminate, type ProcRef } from '../host/process.js';
@@ -53,8 +53,8 @@ apps:
 const lab = loadLab(specFile);
 const node = lab.nodes[0]!;
 const nic = node.nics[0]!;
-const drivers = openDrivers(lab, quiet);
-const labNs = drivers.session.paths.netns;
+const ctx = openContext(lab, quiet);
+const labNs = ctx.session.paths.netns;
 const nodeNs = nodeNamespace(lab.name, node.name);
 const hostCpus = cpus().length;
 
@@ -73,7 +73,7 @@ function probe(extra: Partial<L2ProbeOptions>): Promise<L2ProbeResult> {
 
 /** The DUT node's app host: the same take and give `lab run` uses. */
 function host(): Promise<AppHost> {
-  return drivers.of(node.kind).openAppHost(node, undefined);
+  return ctx.of(node.kind).openAppHost(node, undefined);
 }
 
 /** A DUT running on the wire: where to send so it turns frames around, and how to end it. */

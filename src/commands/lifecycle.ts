@@ -18,6 +18,8 @@ import { topologyOf } from '../render/graph.js';
 import { renderHtmlReport } from '../verify/report-html.js';
 import { reportJUnit, reportMarkdown, reportTable, type Report } from '../verify/report.js';
 import { print, type OutputOptions } from './output.js';
+import { contextOf, openContext, type LabContext } from '../nodes/registry.js';
+import { quiet } from '../progress.js';
 import { seconds, Steps } from './steps.js';
 
 interface FileOptions extends OutputOptions {
@@ -144,13 +146,15 @@ export interface ReportFlags {
 async function finish(
   verb: 'verify' | 'test',
   opts: OutputOptions & ReportFlags,
-  lab: Lab,
+  labOrContext: Lab | LabContext,
   report: Report,
   extra: Record<string, unknown> = {},
 ): Promise<void> {
+  const ctx = contextOf(labOrContext);
+  const { lab } = ctx.session;
   if (opts.junit) writeAtomic(opts.junit, reportJUnit(report));
   if (opts.html) {
-    const environment = report.environment ?? (await reportEnvironment(lab));
+    const environment = report.environment ?? (await reportEnvironment(ctx));
     writeAtomic(
       opts.html,
       renderHtmlReport({ title: `lab ${lab.name}: ${verb}`, report, topology: topologyOf(lab), environment }),
@@ -169,14 +173,15 @@ export async function verify(
   app: string | undefined,
   opts: FileOptions & ReportFlags & { control?: boolean },
 ): Promise<void> {
-  const lab = loadLab(opts.file, { force: true });
+  // One context for the checks, the evidence and the reports: the state read once, the kinds opened once.
+  const ctx = openContext(loadLab(opts.file, { force: true }), quiet);
   await finish(
     'verify',
     opts,
-    lab,
+    ctx,
     opts.evidence
-      ? await verifyKeepingEvidence(lab, app, opts.evidence, { control: opts.control })
-      : await labVerify(lab, app, { control: opts.control }),
+      ? await verifyKeepingEvidence(ctx, app, opts.evidence, { control: opts.control })
+      : await labVerify(ctx, app, { control: opts.control }),
   );
 }
 

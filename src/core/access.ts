@@ -1,23 +1,27 @@
 // lab ssh and lab logs: a person's way onto a node, each kind saying how (SSH with the pinned host
 // key into a VM, ip netns exec into a namespace).
 import { nodeNamed, type Lab } from '../config/lab.js';
-import { openDrivers } from '../nodes/registry.js';
+import { contextOf, type LabContext } from '../nodes/registry.js';
 import { LabError } from '../errors.js';
-import { quiet } from '../progress.js';
-import { readState } from '../state/store.js';
 
 export function shellArgv(lab: Lab, name: string, command: string[]): string[] {
-  const drivers = openDrivers(lab, quiet);
+  const ctx = contextOf(lab);
   const node = nodeNamed(lab, name);
-  return drivers.of(node.kind).shellArgv(node, readState(drivers.session.paths)?.nodes[name], command);
+  return ctx.of(node.kind).shellArgv(node, ctx.state()?.nodes[name], command);
 }
 
 /** What `lab logs VM [SOURCE]` shows: one of the node's own logs (the first by default), or an app's. */
-export function logsArgv(lab: Lab, name: string, source: string | undefined, follow: boolean): string[] {
-  const drivers = openDrivers(lab, quiet);
+export function logsArgv(
+  labOrContext: Lab | LabContext,
+  name: string,
+  source: string | undefined,
+  follow: boolean,
+): string[] {
+  const ctx = contextOf(labOrContext);
+  const { lab } = ctx.session;
   const node = nodeNamed(lab, name);
-  const driver = drivers.of(node.kind);
-  const state = readState(drivers.session.paths);
+  const driver = ctx.of(node.kind);
+  const state = ctx.state();
   const record = state?.nodes[name];
   const apps = lab.apps.filter((a) => a.node === name).map((a) => a.name);
   const wanted = source ?? driver.logSources[0];

@@ -4,7 +4,7 @@ import type { CountersEvent, ReadyEvent } from '../apps/events.js';
 import { startApp, stopApp, type RunningApp } from '../apps/runner.js';
 import { placeOf, type Lab, type Node } from '../config/lab.js';
 import type { AppHost } from '../nodes/node.js';
-import { openDrivers, type Drivers } from '../nodes/registry.js';
+import { openContext, type LabContext } from '../nodes/registry.js';
 import { LabError } from '../errors.js';
 import { catchingSignals, isInterrupt, throwIfInterrupted } from '../host/interrupt.js';
 import { withLock } from '../host/lock.js';
@@ -12,7 +12,7 @@ import type { StopHow } from '../host/process.js';
 import { transaction } from '../host/undo.js';
 import { sleep } from '../host/wait.js';
 import { quiet } from '../progress.js';
-import { readState, writeState, type AppRecord, type LabState } from '../state/store.js';
+import { type AppRecord, type LabState } from '../state/store.js';
 
 export interface RunResult {
   app: string;
@@ -27,9 +27,9 @@ export interface RunResult {
   ready: ReadyEvent;
 }
 
-function upState(drivers: Drivers, node: string): LabState {
-  const { lab, paths } = drivers.session;
-  const state = readState(paths);
+function upState(ctx: LabContext, node: string): LabState {
+  const { lab } = ctx.session;
+  const state = ctx.state();
   if (!state?.nodes[node])
     throw new LabError({
       code: 'STATE',
@@ -41,12 +41,12 @@ function upState(drivers: Drivers, node: string): LabState {
 
 /** Opens the node's app host for the length of `fn`. */
 export async function withHost<T>(
-  drivers: Drivers,
+  ctx: LabContext,
   node: Node,
   state: LabState | undefined,
   fn: (host: AppHost) => Promise<T>,
 ): Promise<T> {
-  const host = await drivers.of(node.kind).openAppHost(node, state?.nodes[node.name]);
+  const host = await ctx.of(node.kind).openAppHost(node, state?.nodes[node.name]);
   try {
     return await fn(host);
   } finally {
@@ -59,12 +59,12 @@ export function runningApp(host: AppHost, s: AppRecord): RunningApp {
 }
 
 export async function labRun(lab: Lab, name: string): Promise<RunResult> {
-  const drivers = openDrivers(lab, quiet);
-  const { paths } = drivers.session;
+  const ctx = openContext(lab, quiet);
+  const { paths } = ctx.session;
   const { app, node, nic } = placeOf(lab, name);
   return withLock(paths.lock, 'run', async () => {
-    const state = upState(drivers, node.name);
-    return withHost(drivers, node, state, async (host) => {
+    const state = upState(ctx, node.name);
+    return withHost(ctx, node, state, async (host) => {
       const current = state.apps[name];
       if (current && (await host.target.alive(current.proc))) {
         return {
@@ -93,7 +93,7 @@ export async function labRun(lab: Lab, name: string): Promise<RunResult> {
         undo.push(`give ${node.name}.${nic.name} back to the kernel`, () => host.give(nic));
         checkpoint();
         const argv = host.argv(app, nic, taken);
-        const { app: running, ready } = await startApp(host.target, argv, drivers.of(node.kind).appLogPath(name));
+        const { app: running, ready } = await startApp(host.target, argv, ctx.of(node.kind).appLogPath(name));
         undo.push(`stop ${name}`, async () => void (await stopApp(running)));
         checkpoint();
         state.apps[name] = {
@@ -105,7 +105,7 @@ export async function labRun(lab: Lab, name: string): Promise<RunResult> {
           startedAt: new Date().toISOString(),
           ready,
         };
-        writeState(paths, state);
+        ctx.saveState(state);
         return {
           app: name,
           alreadyRunning: false,
@@ -131,24 +131,24 @@ export interface StopAppResult {
 }
 
 export async function labStop(lab: Lab, name: string): Promise<StopAppResult> {
-  const drivers = openDrivers(lab, quiet);
+  const ctx = openContext(lab, quiet);
   const { node } = placeOf(lab, name);
-  return withLock(drivers.session.paths.lock, 'stop', () =>
-    withHost(drivers, node, readState(drivers.session.paths), (host) => stopAndGiveBack(drivers, name, host)),
+  return withLock(ctx.session.paths.lock, 'stop', () =>
+    withHost(ctx, node, ctx.state(), (host) => stopAndGiveBack(ctx, name, host)),
   );
 }
 
 /** Stops an app, gives its NIC back and forgets it; the caller holds the lab lock and the host. */
-export async function stopAndGiveBack(drivers: Drivers, name: string, host: AppHost): Promise<StopAppResult> {
-  const { lab, paths } = drivers.session;
+export async function stopAndGiveBack(ctx: LabContext, name: string, host: AppHost): Promise<StopAppResult> {
+  const { lab } = ctx.session;
   const { nic } = placeOf(lab, name);
-  const state = readState(paths);
+  const state = ctx.state();
   const s = state?.apps[name];
   if (!state || !s) return { app: name, wasRunning: false, how: 'gone' };
   const stopped = await stopApp(runningApp(host, s));
   await host.give(nic);
   delete state.apps[name];
-  writeState(paths, state);
+  ctx.saveState(state);
   return { app: name, wasRunning: stopped.how !== 'gone', ...stopped };
 }
 
@@ -157,11 +157,11 @@ export async function stopAndGiveBack(drivers: Drivers, name: string, host: AppH
  * itself), then stops it as `lab stop` does, so nothing is left running behind the terminal.
  */
 export async function followApp(lab: Lab, name: string, write: (text: string) => void): Promise<StopAppResult> {
-  const drivers = openDrivers(lab, quiet);
+  const ctx = openContext(lab, quiet);
   const { node } = placeOf(lab, name);
-  const state = readState(drivers.session.paths);
+  const state = ctx.state();
   await catchingSignals(() =>
-    withHost(drivers, node, state, async (host) => {
+    withHost(ctx, node, state, async (host) => {
       const s = state?.apps[name];
       if (!s) return;
       let shown = 0;

@@ -1,11 +1,10 @@
 // lab bench: the zero-loss throughput search per frame size, against each running app, from the
 // same tester and wire lab verify uses.
 import { placeOf, type Lab } from '../config/lab.js';
-import { openDrivers } from '../nodes/registry.js';
+import { openContext } from '../nodes/registry.js';
 import { LabError } from '../errors.js';
 import { withLock } from '../host/lock.js';
 import { quiet, type Reporter } from '../progress.js';
-import { readState } from '../state/store.js';
 import { zeroLossRate, type ThroughputRow } from '../verify/throughput.js';
 import { withHost } from './apps.js';
 import { subjectOf } from './verify-apps.js';
@@ -32,12 +31,12 @@ export async function labBench(
   o: BenchOptions,
   reporter: Reporter,
 ): Promise<BenchResult> {
-  const drivers = openDrivers(lab, quiet);
-  const { paths } = drivers.session;
+  const ctx = openContext(lab, quiet);
+  const { paths } = ctx.session;
   if (name) placeOf(lab, name);
   const flows = lab.verify.echo.flows;
   return withLock(paths.lock, 'bench', async () => {
-    const state = readState(paths);
+    const state = ctx.state();
     const names = name ? [name] : Object.keys(state?.apps ?? {});
     if (!names.length)
       throw new LabError({
@@ -48,8 +47,8 @@ export async function labBench(
     const apps: BenchResult['apps'] = [];
     for (const n of names) {
       const { app, node } = placeOf(lab, n);
-      const rows = await withHost(drivers, node, state, async (host) => {
-        const subject = await subjectOf(drivers, n, host);
+      const rows = await withHost(ctx, node, state, async (host) => {
+        const subject = await subjectOf(ctx, n, host);
         const out: ThroughputRow[] = [];
         try {
           for (const size of o.sizes) {

@@ -4,13 +4,13 @@
 // With a node's name, only that node goes, with its wires' ends in the lab namespace.
 import { rmSync } from 'node:fs';
 import type { Lab } from '../config/lab.js';
-import { openDrivers } from '../nodes/registry.js';
+import { openContext } from '../nodes/registry.js';
 import { withLock } from '../host/lock.js';
 import { LabError } from '../errors.js';
 import { deleteNetns, linkNames, netnsExists, runPlan } from '../host/netns.js';
 import { checkOwner, releaseName } from '../host/owner.js';
 import { quiet } from '../progress.js';
-import { readState, writeState, type AppRecord } from '../state/store.js';
+import { type AppRecord } from '../state/store.js';
 import { removeWires } from '../wires/registry.js';
 
 export interface DownResult {
@@ -20,12 +20,12 @@ export interface DownResult {
 }
 
 export async function labDown(lab: Lab, purge: boolean, only?: string): Promise<DownResult> {
-  const drivers = openDrivers(lab, quiet);
-  const { paths } = drivers.session;
+  const ctx = openContext(lab, quiet);
+  const { paths } = ctx.session;
   const claim = { owner: paths.owner, root: paths.root, name: lab.name };
   return withLock(paths.lock, 'down', async () => {
     checkOwner(claim, 'down');
-    const state = readState(paths);
+    const state = ctx.state();
     const appsOn = (node: string) =>
       Object.fromEntries(Object.entries(state?.apps ?? {}).filter(([, a]) => a.node === node)) as Record<
         string,
@@ -46,7 +46,7 @@ export async function labDown(lab: Lab, purge: boolean, only?: string): Promise<
           message: `lab ${lab.name} has no node "${only}"`,
           hint: `Its nodes: ${nodes.map((n) => n.name).join(', ')}.`,
         });
-      removed.push(...(await drivers.of(node.kind).down(node, state?.nodes[node.name], appsOn(node.name))));
+      removed.push(...(await ctx.of(node.kind).down(node, state?.nodes[node.name], appsOn(node.name))));
       // Its wires' ends in the lab namespace are named <node>-<nic>, and a node name has no "-".
       if (netnsExists(paths.netns)) {
         for (const ifname of (await linkNames(paths.netns)).filter((n) => n.startsWith(`${only}-`))) {
@@ -57,14 +57,14 @@ export async function labDown(lab: Lab, purge: boolean, only?: string): Promise<
       if (state) {
         delete state.nodes[only];
         for (const app of Object.keys(appsOn(only))) delete state.apps[app];
-        writeState(paths, state);
+        ctx.saveState(state);
       }
       return { lab: lab.name, removed, purged: false };
     }
     // Wires, then nodes: a relay keeps the lab namespace alive after ip netns delete, with every interface in it.
     removed.push(...(await removeWires(paths)));
     for (const node of nodes)
-      removed.push(...(await drivers.of(node.kind).down(node, state?.nodes[node.name], appsOn(node.name))));
+      removed.push(...(await ctx.of(node.kind).down(node, state?.nodes[node.name], appsOn(node.name))));
     if (netnsExists(paths.netns)) {
       await deleteNetns(paths.netns);
       removed.push(`namespace ${paths.netns}`);

@@ -4,24 +4,34 @@ import { readJsonAsset } from '../assets.js';
 import type { Lab } from '../config/lab.js';
 import { runQuiet } from '../host/exec.js';
 import type { ReportEnvironment } from '../verify/report.js';
-import { labStatus } from './status.js';
-import { bootsImage, openDrivers } from '../nodes/registry.js';
-import { quiet } from '../progress.js';
+import { bootsImage, contextOf, type LabContext } from '../nodes/registry.js';
 
 async function hostDpdk(): Promise<string> {
   const r = await runQuiet(['pkg-config', '--modversion', 'libdpdk'], { timeoutMs: 10_000 });
   return r.exitCode === 0 ? r.stdout.trim() : 'unknown';
 }
 
-/** Read while the lab still runs: a VM's accelerator is known only then. */
-export async function reportEnvironment(lab: Lab): Promise<ReportEnvironment> {
-  const status = await labStatus(lab);
-  const accel = Object.fromEntries(status.nodes.filter((v) => v.accel).map((v) => [v.node, v.accel!]));
+/** Each node's accelerator as its record has it: no node is asked (no SSH, no process looked at). */
+function accelerators(ctx: LabContext): Record<string, string> {
+  const state = ctx.state();
+  return Object.fromEntries(
+    ctx.session.lab.nodes.flatMap((node) => {
+      const accel = ctx.of(node.kind).facts(node, state?.nodes[node.name]).accel;
+      return accel ? [[node.name, accel]] : [];
+    }),
+  );
+}
+
+/** Read while the lab still has its state: a VM's accelerator is recorded only while it runs. */
+export async function reportEnvironment(labOrContext: Lab | LabContext): Promise<ReportEnvironment> {
+  const ctx = contextOf(labOrContext);
+  const { lab } = ctx.session;
+  const accel = accelerators(ctx);
   const image =
     'url' in lab.image
       ? `${lab.image.url} (sha256 ${lab.image.sha256.slice(0, 12)}…)`
       : `Debian ${lab.image.debian.suite}, built offline`;
-  const qemu = bootsImage(openDrivers(lab, quiet), lab.nodes);
+  const qemu = bootsImage(ctx, lab.nodes);
   const dpdk =
     lab.dpdk.source === 'release'
       ? `${lab.dpdk.version} from ${lab.dpdk.url}, built in the guest`

@@ -16,12 +16,10 @@ import {
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Lab } from '../config/lab.js';
 import type { EvidenceSource } from '../nodes/node.js';
-import { openDrivers } from '../nodes/registry.js';
+import { contextOf, type LabContext } from '../nodes/registry.js';
 import { LabError } from '../errors.js';
 import { runQuiet, tail } from '../host/exec.js';
 import { capturePath, labPaths } from '../layout.js';
-import { quiet } from '../progress.js';
-import { readState } from '../state/store.js';
 import { measured } from '../verify/checks.js';
 import type { Report } from '../verify/report.js';
 import { logsArgv } from './access.js';
@@ -93,8 +91,14 @@ export function claimEvidenceDir(dir: string): void {
 }
 
 /** Keeps the evidence of `report` in `dir`, with the captures labVerify took. Returns the folder's absolute path. */
-export async function keepEvidence(lab: Lab, report: Report, dir: string, reason: string): Promise<string> {
-  const paths = labPaths(lab);
+export async function keepEvidence(
+  labOrContext: Lab | LabContext,
+  report: Report,
+  dir: string,
+  reason: string,
+): Promise<string> {
+  const ctx = contextOf(labOrContext);
+  const { lab, paths } = ctx.session;
   const target = resolve(dir);
   claimEvidenceDir(target);
   const tmp = `${target}.tmp-${process.pid}`;
@@ -130,7 +134,7 @@ export async function keepEvidence(lab: Lab, report: Report, dir: string, reason
     put(
       'status.json',
       'lab status --json when the evidence was kept',
-      `${JSON.stringify(withLegacyKeys(await labStatus(lab)), null, 2)}\n`,
+      `${JSON.stringify(withLegacyKeys(await labStatus(ctx)), null, 2)}\n`,
     );
     for (const { app, node } of report.apps) {
       const checks = report.checks.filter((c) => c.app === app);
@@ -160,15 +164,14 @@ export async function keepEvidence(lab: Lab, report: Report, dir: string, reason
       await keep(`apps/${app}/app.log`, {
         file: 'app.log',
         what: "the app's log",
-        argv: logsArgv(lab, node, app, false),
+        argv: logsArgv(ctx, node, app, false),
       });
     }
-    const drivers = openDrivers(lab, quiet);
-    const state = readState(drivers.session.paths);
+    const state = ctx.state();
     for (const node of lab.nodes) {
       const record = state?.nodes[node.name];
       if (!record) continue;
-      for (const source of drivers.of(node.kind).evidence(node, record))
+      for (const source of ctx.of(node.kind).evidence(node, record))
         await keep(`nodes/${node.name}/${source.file}`, source);
     }
     const failed = report.checks.filter((c) => c.status === 'failed').map((c) => `${c.app} ${c.check}: ${c.measured}`);
@@ -189,15 +192,16 @@ export function defaultEvidenceDir(lab: Lab): string {
 
 /** lab verify --evidence DIR: the checks with their traffic captured, then the bundle, whatever they found. */
 export async function verifyKeepingEvidence(
-  lab: Lab,
+  labOrContext: Lab | LabContext,
   app: string | undefined,
   dir: string,
   o: { control?: boolean } = {},
 ): Promise<Report> {
-  const paths = labPaths(lab);
+  const ctx = contextOf(labOrContext);
+  const { paths } = ctx.session;
   try {
-    const report = await labVerify(lab, app, { capture: true, control: o.control });
-    return { ...report, evidence: await keepEvidence(lab, report, dir, 'asked for with --evidence') };
+    const report = await labVerify(ctx, app, { capture: true, control: o.control });
+    return { ...report, evidence: await keepEvidence(ctx, report, dir, 'asked for with --evidence') };
   } finally {
     rmSync(paths.captures, { recursive: true, force: true });
   }

@@ -5,8 +5,8 @@ import { checkDefinition } from '../config/schema.js';
 import { impairmentProblems } from '../config/semantic.js';
 import { LabError } from '../errors.js';
 import { withLock } from '../host/lock.js';
-import { labPaths } from '../layout.js';
-import { readState, writeState } from '../state/store.js';
+import { openContext } from '../nodes/registry.js';
+import { quiet } from '../progress.js';
 import { changeRelay, relayNamed, wireImpairment, type WireImpairment } from '../wires/registry.js';
 
 /** Flags' values as given (strings or numbers): the schema's rules check them. */
@@ -40,8 +40,9 @@ function changed(current: Impairment, change: ImpairChange): Impairment {
 }
 
 export async function labImpair(lab: Lab, wire?: string, change?: ImpairChange): Promise<ImpairResult> {
-  const paths = labPaths(lab);
-  const list = (state = readState(paths)) => lab.relays.map((r) => wireImpairment(paths, state, r));
+  const ctx = openContext(lab, quiet);
+  const { paths } = ctx.session;
+  const list = (state = ctx.state()) => lab.relays.map((r) => wireImpairment(paths, state, r));
   if (wire === undefined) return { lab: lab.name, wires: list() };
   const relay = relayNamed(lab, wire);
   if (!change || (!change.clear && FIELDS.every((f) => change[f] === undefined)))
@@ -49,7 +50,7 @@ export async function labImpair(lab: Lab, wire?: string, change?: ImpairChange):
   // The values first, against the spec's impairment: a bad flag is a usage error whether or not the lab is up.
   changed(relay.impair, change);
   return withLock(paths.lock, 'impair', async () => {
-    const state = readState(paths);
+    const state = ctx.state();
     if (!state)
       throw new LabError({
         code: 'STATE',
@@ -58,7 +59,7 @@ export async function labImpair(lab: Lab, wire?: string, change?: ImpairChange):
       });
     const before = wireImpairment(paths, state, relay).impair;
     await changeRelay(lab, paths, state, relay, changed(before, change));
-    writeState(paths, state);
+    ctx.saveState(state);
     return {
       lab: lab.name,
       changed: { wire: relay.name, before },

@@ -2,10 +2,9 @@
 import { resolve } from 'node:path';
 import type { Lab } from '../config/lab.js';
 import type { RenderedNode } from '../nodes/node.js';
-import { openDrivers } from '../nodes/registry.js';
+import { openContext } from '../nodes/registry.js';
 import { makeDir } from '../host/files.js';
 import { quiet } from '../progress.js';
-import { readState } from '../state/store.js';
 
 export interface RenderResult {
   lab: string;
@@ -18,14 +17,14 @@ export interface RenderResult {
  * already started are kept as their records have them.
  */
 export async function labRender(lab: Lab, out?: string): Promise<RenderResult> {
-  const drivers = openDrivers(lab, quiet);
-  const { paths } = drivers.session;
+  const ctx = openContext(lab, quiet);
+  const { paths } = ctx.session;
   const root = resolve(out ?? paths.root);
   if (out !== undefined) makeDir(root, 0o755, 'USAGE');
-  const state = root === paths.root ? readState(paths) : undefined;
+  const state = root === paths.root ? ctx.state() : undefined;
   const nodes: RenderedNode[] = [];
   for (const node of lab.nodes) {
-    const rendered = await drivers.of(node.kind).render(node, root, state);
+    const rendered = await ctx.of(node.kind).render(node, root, state);
     if (rendered) nodes.push(rendered);
   }
   return { lab: lab.name, out: root, nodes };

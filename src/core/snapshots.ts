@@ -1,7 +1,7 @@
 // The provisioned snapshots of a lab's nodes, for lab images: listed with their size, pruned only
 // where no running node holds them open. Which kinds keep snapshots, and where, is theirs to say.
 import type { Lab } from '../config/lab.js';
-import { openDrivers } from '../nodes/registry.js';
+import { openContext } from '../nodes/registry.js';
 import { quiet } from '../progress.js';
 
 export interface SnapshotEntry {
@@ -15,9 +15,9 @@ export interface SnapshotEntry {
 }
 
 export function listSnapshots(lab: Lab): SnapshotEntry[] {
-  const drivers = openDrivers(lab, quiet);
+  const ctx = openContext(lab, quiet);
   return lab.nodes.flatMap((node) => {
-    const s = drivers.of(node.kind).snapshot?.(node);
+    const s = ctx.of(node.kind).snapshot?.(node);
     if (!s) return [];
     return [
       {
@@ -33,10 +33,9 @@ export function listSnapshots(lab: Lab): SnapshotEntry[] {
 
 /** Removes the snapshots of nodes that are not running; the next up of such a node boots cold. */
 export function pruneSnapshots(lab: Lab): { removed: SnapshotEntry[]; kept: SnapshotEntry[] } {
-  const drivers = openDrivers(lab, quiet);
+  const ctx = openContext(lab, quiet);
   const all = listSnapshots(lab);
   const removed = all.filter((s) => s.runningPid === undefined);
-  for (const s of removed)
-    drivers.of(lab.nodes.find((n) => n.name === s.node)!.kind).discardSnapshot?.({ name: s.node });
+  for (const s of removed) ctx.of(lab.nodes.find((n) => n.name === s.node)!.kind).discardSnapshot?.({ name: s.node });
   return { removed, kept: all.filter((s) => s.runningPid !== undefined) };
 }

@@ -2,10 +2,8 @@
 import { findNode, type Lab } from '../config/lab.js';
 import { LabError } from '../errors.js';
 import type { NodeState } from '../nodes/node.js';
-import { openDrivers } from '../nodes/registry.js';
+import { contextOf, type LabContext } from '../nodes/registry.js';
 import { netnsExists } from '../host/netns.js';
-import { quiet } from '../progress.js';
-import { readState } from '../state/store.js';
 import { withHost } from './apps.js';
 import { nodeSummary, type NodeSummary } from './summary.js';
 
@@ -34,10 +32,11 @@ export interface StatusResult {
 }
 
 /** The whole lab's status, or with `only` that one node's and its apps'. */
-export async function labStatus(lab: Lab, only?: string): Promise<StatusResult> {
-  const drivers = openDrivers(lab, quiet);
-  const { paths } = drivers.session;
-  const state = readState(paths);
+export async function labStatus(labOrContext: Lab | LabContext, only?: string): Promise<StatusResult> {
+  const ctx = contextOf(labOrContext);
+  const { lab } = ctx.session;
+  const { paths } = ctx.session;
+  const state = ctx.state();
   if (only !== undefined && !findNode(lab, only))
     throw new LabError({
       code: 'USAGE',
@@ -46,13 +45,13 @@ export async function labStatus(lab: Lab, only?: string): Promise<StatusResult> 
     });
   const nodes: StatusResult['nodes'] = [];
   for (const node of lab.nodes.filter((v) => only === undefined || v.name === only)) {
-    const driver = drivers.of(node.kind);
+    const driver = ctx.of(node.kind);
     const recorded = state?.nodes[node.name];
     const status = await driver.status(node, recorded);
     // The process its record names, or the QEMU a killed lab up left behind without a record.
     const pid = status.pid ?? driver.facts(node, recorded).pid;
     nodes.push({
-      ...nodeSummary(drivers, node, recorded),
+      ...nodeSummary(ctx, node, recorded),
       state: status.state,
       ...(pid !== undefined ? { pid } : {}),
       ...(recorded
@@ -66,7 +65,7 @@ export async function labStatus(lab: Lab, only?: string): Promise<StatusResult> 
     const node = lab.nodes.find((v) => v.name === s.node);
     const nodeRunning = nodes.find((v) => v.node === s.node)?.state === 'running';
     const alive =
-      node !== undefined && nodeRunning && (await withHost(drivers, node, state, (host) => host.target.alive(s.proc)));
+      node !== undefined && nodeRunning && (await withHost(ctx, node, state, (host) => host.target.alive(s.proc)));
     apps.push({
       app,
       node: s.node,

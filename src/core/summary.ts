@@ -1,6 +1,6 @@
 // How lab up and lab status describe a node: its spec beside what its driver knows of it.
 import type { Node } from '../config/lab.js';
-import type { Drivers } from '../nodes/registry.js';
+import type { LabContext } from '../nodes/registry.js';
 import type { NodeRecord } from '../state/store.js';
 
 export interface NodeSummary {
@@ -25,8 +25,8 @@ export interface NodeSummary {
   }>;
 }
 
-export function nodeSummary(drivers: Drivers, node: Node, record: NodeRecord | undefined): NodeSummary {
-  const facts = drivers.of(node.kind).facts(node, record);
+export function nodeSummary(ctx: LabContext, node: Node, record: NodeRecord | undefined): NodeSummary {
+  const facts = ctx.of(node.kind).facts(node, record);
   return {
     node: node.name,
     kind: node.kind,

@@ -1,6 +1,6 @@
 // lab up: make every node of the lab exist and run; change nothing that already does.
 import type { Lab, Node } from '../config/lab.js';
-import { bootsImage, openDrivers, type Drivers } from '../nodes/registry.js';
+import { bootsImage, openContext, type LabContext } from '../nodes/registry.js';
 import { LabError } from '../errors.js';
 import { withLock } from '../host/lock.js';
 import { buildNative, nativeBuildDir } from '../host/native-build.js';
@@ -11,7 +11,7 @@ import { transaction } from '../host/undo.js';
 import { ensureImage } from '../image/build.js';
 import type { Reporter } from '../progress.js';
 import { namespaceCommands } from '../render/hostnet.js';
-import { ensureStateFolder, newState, readState, writeState, type LabState } from '../state/store.js';
+import { ensureStateFolder, newState, type LabState } from '../state/store.js';
 import { connectWires, pendingWires, prepareWires } from '../wires/registry.js';
 import { nodeSummary, type NodeSummary } from './summary.js';
 
@@ -23,29 +23,29 @@ export interface UpResult {
   nodes: NodeSummary[];
 }
 
-function result(drivers: Drivers, state: LabState, alreadyUp: boolean, image?: UpResult['image']): UpResult {
-  const { lab, paths } = drivers.session;
+function result(ctx: LabContext, state: LabState, alreadyUp: boolean, image?: UpResult['image']): UpResult {
+  const { lab, paths } = ctx.session;
   return {
     lab: lab.name,
     alreadyUp,
     netns: paths.netns,
     ...(image ? { image } : {}),
-    nodes: lab.nodes.map((node) => nodeSummary(drivers, node, state.nodes[node.name])),
+    nodes: lab.nodes.map((node) => nodeSummary(ctx, node, state.nodes[node.name])),
   };
 }
 
 /** The nodes that are not up: all of them when the lab namespace, where every wire ends, is gone. */
-async function nodesDown(drivers: Drivers, state: LabState): Promise<Node[]> {
-  const { lab, paths } = drivers.session;
+async function nodesDown(ctx: LabContext, state: LabState): Promise<Node[]> {
+  const { lab, paths } = ctx.session;
   if (!netnsExists(paths.netns)) return lab.nodes;
   const down: Node[] = [];
-  for (const node of lab.nodes) if (!(await drivers.of(node.kind).isUp(node, state.nodes[node.name]))) down.push(node);
+  for (const node of lab.nodes) if (!(await ctx.of(node.kind).isUp(node, state.nodes[node.name]))) down.push(node);
   return down;
 }
 
 /** Before anything is made: the nodes to start must fit in the memory this host has available. */
-function checkMemory(drivers: Drivers, down: Node[]): void {
-  const needs = down.map((node) => ({ node, mib: drivers.of(node.kind).hostMemoryMiB(node) })).filter((x) => x.mib > 0);
+function checkMemory(ctx: LabContext, down: Node[]): void {
+  const needs = down.map((node) => ({ node, mib: ctx.of(node.kind).hostMemoryMiB(node) })).filter((x) => x.mib > 0);
   const total = needs.reduce((sum, x) => sum + x.mib, 0);
   const available = availableMemoryMiB();
   if (total <= available) return;
@@ -57,16 +57,16 @@ function checkMemory(drivers: Drivers, down: Node[]): void {
 }
 
 export async function labUp(lab: Lab, reporter: Reporter): Promise<UpResult> {
-  const drivers = openDrivers(lab, reporter);
-  const { paths, image: plan } = drivers.session;
+  const ctx = openContext(lab, reporter);
+  const { paths, image: plan } = ctx.session;
   return withLock(paths.lock, 'up', async () => {
     ensureStateFolder(paths);
     claimName({ owner: paths.owner, root: paths.root, name: lab.name });
-    const previous = readState(paths);
+    const previous = ctx.state();
     const state = previous ?? newState(lab, paths);
-    const down = await nodesDown(drivers, state);
-    if (previous && !down.length && !(await pendingWires(drivers.wires)).length) return result(drivers, state, true);
-    checkMemory(drivers, down);
+    const down = await nodesDown(ctx, state);
+    if (previous && !down.length && !(await pendingWires(ctx.wires)).length) return result(ctx, state, true);
+    checkMemory(ctx, down);
 
     return transaction(async (undo, checkpoint) => {
       // The host's build: the netns nodes' apps, and l2probe, which every lab's checks send with.
@@ -79,9 +79,9 @@ export async function labUp(lab: Lab, reporter: Reporter): Promise<UpResult> {
         undo.push(`remove namespace ${paths.netns}`, () => deleteNetns(paths.netns));
       }
       // Before the nodes: what their NICs' far ends join as they start. The lab namespace's undo takes it.
-      await prepareWires(drivers.wires);
+      await prepareWires(ctx.wires);
       let image: UpResult['image'];
-      if (bootsImage(drivers, down)) {
+      if (bootsImage(ctx, down)) {
         const reused = await ensureImage(lab, plan, reporter);
         if (reused) reporter.note(`✓ guest image reused from the cache: ${plan.dir}`);
         image = { dir: plan.dir, reused };
@@ -91,7 +91,7 @@ export async function labUp(lab: Lab, reporter: Reporter): Promise<UpResult> {
       // for before a failure is raised: no node may register an undo after the undo has run.
       const started = await Promise.allSettled(
         down.map(async (node) => {
-          state.nodes[node.name] = await drivers.of(node.kind).up(node, state, undo);
+          state.nodes[node.name] = await ctx.of(node.kind).up(node, state, undo);
         }),
       );
       const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -99,10 +99,10 @@ export async function labUp(lab: Lab, reporter: Reporter): Promise<UpResult> {
       checkpoint();
       // Nodes, then wires: a veth link's ends and a relay's ports are there only now. A node that
       // kept running keeps its far end in the lab namespace, wired again as the spec says now.
-      await connectWires(drivers.wires, state, undo);
+      await connectWires(ctx.wires, state, undo);
       checkpoint();
-      writeState(paths, state);
-      return result(drivers, state, false, image);
+      ctx.saveState(state);
+      return result(ctx, state, false, image);
     });
   });
 }

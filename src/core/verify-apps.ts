@@ -3,14 +3,12 @@
 import { requestCounters } from '../apps/runner.js';
 import { findNode, placeOf, testerNic, type Lab, type Nic } from '../config/lab.js';
 import type { AppHost, TesterHost } from '../nodes/node.js';
-import { openDrivers, type Drivers } from '../nodes/registry.js';
+import { contextOf, type LabContext } from '../nodes/registry.js';
 import { LabError } from '../errors.js';
 import { startCapture } from '../host/capture.js';
 import { withLock } from '../host/lock.js';
 import { capturePath } from '../layout.js';
-import { quiet } from '../progress.js';
 import { neighbourArgv } from '../render/hostnet.js';
-import { readState } from '../state/store.js';
 import { verifyApp, type CheckResult, type VerifySubject } from '../verify/checks.js';
 import { makeReport, type Report } from '../verify/report.js';
 import { runningApp, stopAndGiveBack, withHost } from './apps.js';
@@ -21,11 +19,8 @@ import { openLabnsTester } from './labns-tester.js';
  * Where the checks send from: the lab namespace at the far end of the NIC's own wire, or the
  * tester node (its namespace, or its guest over SSH) on its NIC on the same link or network.
  */
-async function openTesterFor(
-  drivers: Drivers,
-  nic: Nic,
-): Promise<TesterHost & { nic: { ifname: string; ip: string } }> {
-  const { lab, paths } = drivers.session;
+async function openTesterFor(ctx: LabContext, nic: Nic): Promise<TesterHost & { nic: { ifname: string; ip: string } }> {
+  const { lab, paths } = ctx.session;
   if (lab.verify.from === 'labns') {
     const end = labnsTesterEnd(nic);
     // The spec checks refuse a labns tester for a NIC whose wire has no end there: reaching here is lab's own bug.
@@ -37,19 +32,19 @@ async function openTesterFor(
   if (!peer)
     throw new LabError({ code: 'STATE', message: `${nic.node}.${nic.name} has no link to ${lab.verify.from}` });
   const node = findNode(lab, peer.node)!;
-  const tester = await drivers.of(node.kind).openTester(node, readState(paths)?.nodes[node.name]);
+  const tester = await ctx.of(node.kind).openTester(node, ctx.state()?.nodes[node.name]);
   return { ...tester, nic: { ifname: tester.ifname(peer), ip: peer.address } };
 }
 
 /** What the checks need of a running app, from its node's app host; close it when the checks are done. */
 export async function subjectOf(
-  drivers: Drivers,
+  ctx: LabContext,
   name: string,
   host: AppHost,
 ): Promise<VerifySubject & { close(): void; capture: { netns: string; ifname: string } }> {
-  const { lab, paths } = drivers.session;
+  const { lab, paths } = ctx.session;
   const { app, nic } = placeOf(lab, name);
-  const s = readState(paths)?.apps[name];
+  const s = ctx.state()?.apps[name];
   if (!s || !(await host.target.alive(s.proc)))
     throw new LabError({
       code: 'STATE',
@@ -59,7 +54,7 @@ export async function subjectOf(
   const running = runningApp(host, s);
   const { wire } = nic;
   const relay = wire.kind === 'relay' ? lab.relays.find((r) => r.name === wire.relay) : undefined;
-  const tester = await openTesterFor(drivers, nic);
+  const tester = await openTesterFor(ctx, nic);
   try {
     const r = await tester.exec(neighbourArgv(tester.nic.ifname, nic), 30_000);
     if (r.exitCode !== 0)
@@ -77,9 +72,9 @@ export async function subjectOf(
     nic: { address: nic.address, mac: nic.mac, peerIf: tester.nic.ifname, peerIp: tester.nic.ip },
     tester: { exec: tester.exec, l2probe: tester.l2probe },
     counters: () => requestCounters(running),
-    stop: () => stopAndGiveBack(drivers, name, host),
+    stop: () => stopAndGiveBack(ctx, name, host),
     ...(relay ? { wire: { delivered: () => relayPortSent(paths, relay, nic.labnsIf) } } : {}),
-    capture: capturePoint(drivers.wires, nic, tester.nic.ifname),
+    capture: capturePoint(ctx.wires, nic, tester.nic.ifname),
     close: () => tester.close(),
   };
 }
@@ -91,12 +86,13 @@ export interface VerifyOptions {
   control?: boolean;
 }
 
-export async function labVerify(lab: Lab, name?: string, o: VerifyOptions = {}): Promise<Report> {
-  const drivers = openDrivers(lab, quiet);
-  const { paths } = drivers.session;
+export async function labVerify(labOrContext: Lab | LabContext, name?: string, o: VerifyOptions = {}): Promise<Report> {
+  const ctx = contextOf(labOrContext);
+  const { lab } = ctx.session;
+  const { paths } = ctx.session;
   if (name) placeOf(lab, name);
   return withLock(paths.lock, 'verify', async () => {
-    const state = readState(paths);
+    const state = ctx.state();
     const names = name ? [name] : Object.keys(state?.apps ?? {});
     if (!names.length)
       throw new LabError({
@@ -107,8 +103,8 @@ export async function labVerify(lab: Lab, name?: string, o: VerifyOptions = {}):
     const checks: CheckResult[] = [];
     for (const n of names) {
       checks.push(
-        ...(await withHost(drivers, placeOf(lab, n).node, state, async (host) => {
-          const subject = await subjectOf(drivers, n, host);
+        ...(await withHost(ctx, placeOf(lab, n).node, state, async (host) => {
+          const subject = await subjectOf(ctx, n, host);
           try {
             const capture = o.capture
               ? await startCapture(subject.capture.netns, subject.capture.ifname, capturePath(paths, n))

@@ -9,6 +9,7 @@ import { LabError } from '../errors.js';
 import { spawnPiped, type Piped } from '../host/exec.js';
 import { waitFor } from '../host/wait.js';
 import { makeDir } from '../host/files.js';
+import { packagePath } from '../assets.js';
 
 export interface SshEndpoint {
   /** QEMU runs inside the lab namespace (to open its taps), so its SSH forward listens on that namespace's 127.0.0.1. */
@@ -35,11 +36,10 @@ function keyBlob(line: string): Buffer {
 
 class HostKeyMismatch extends Error {}
 
-/** A TCP stream to 127.0.0.1:port inside a namespace: node itself relays, started under ip netns exec. */
-const RELAY = `const s=require('net').connect(+process.argv[1],'127.0.0.1');process.stdin.pipe(s);s.pipe(process.stdout);s.on('error',e=>{process.stderr.write(e.message);process.exit(1)});s.on('close',()=>process.exit(0))`;
-
+/** A TCP stream to 127.0.0.1:port inside a namespace: tcp-relay.ts, run by this Node under ip netns exec. */
 function relay(netns: string, port: number): { sock: Duplex; child: Piped } {
-  const child = spawnPiped(['ip', 'netns', 'exec', netns, process.execPath, '-e', RELAY, String(port)]);
+  const program = packagePath('dist', 'guest', 'tcp-relay.js');
+  const child = spawnPiped(['ip', 'netns', 'exec', netns, process.execPath, program, String(port)]);
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const sock = Duplex.from({ readable: child.stdout, writable: child.stdin });

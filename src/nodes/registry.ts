@@ -1,13 +1,15 @@
-// The node kinds lab knows, by the name a spec gives them (nodes.<name>.kind), and the session
-// each command's drivers share.
+// The node kinds lab knows, by the name a spec gives them (nodes.<name>.kind), and the context a
+// command works in: opened once per command, it holds the lab, its paths, the reporter, the state
+// (read once, written through it), one driver per kind and what the wire kinds need.
 import { findNode, type Lab, type Node } from '../config/lab.js';
 import type { SemanticProblem } from '../config/semantic.js';
 import { LabError } from '../errors.js';
-import { imagePlan } from '../image/recipe.js';
+import { imagePlan, type ImagePlan } from '../image/recipe.js';
+import { readState, writeState, type LabState } from '../state/store.js';
 import { imageCacheRoot, labPaths } from '../layout.js';
 import type { WireContext } from '../wires/registry.js';
 import type { NodeKinds } from '../config/load.js';
-import type { Reporter } from '../progress.js';
+import { quiet, type Reporter } from '../progress.js';
 import { netnsDriver } from './netns/driver.js';
 import { validateNetnsNode } from './netns/validate.js';
 import type { LabSession, NodeDriver } from './node.js';
@@ -30,8 +32,8 @@ export function qemuBareBootArgv(
 }
 
 /** Whether any of these nodes boots the lab's guest image (lab up builds it first; a report names it). */
-export function bootsImage(drivers: Drivers, nodes: readonly Node[]): boolean {
-  return nodes.some((n) => drivers.of(n.kind).bootsImage);
+export function bootsImage(ctx: LabContext, nodes: readonly Node[]): boolean {
+  return nodes.some((n) => ctx.of(n.kind).bootsImage);
 }
 
 interface Kind {
@@ -54,26 +56,49 @@ export const nodeKinds: NodeKinds = {
   takesVethEnd: (kind) => KINDS[kind]?.directLinks ?? false,
 };
 
-export interface Drivers {
+export interface LabContext {
   session: LabSession;
   /** What the wire kinds work with, the node kinds' link ends included. */
   wires: WireContext;
   /** The driver of a node kind; one instance per command, so work its nodes share is done once. */
   of(kind: string): NodeDriver;
+  /**
+   * The lab's state, read on first use (under the lab's lock, in the verbs that take it) and kept;
+   * undefined when the lab has none.
+   */
+  state(): LabState | undefined;
+  /** Writes the state and keeps it as the one this command reads from then on. */
+  saveState(state: LabState): void;
 }
 
-export function openDrivers(lab: Lab, reporter: Reporter): Drivers {
-  const session: LabSession = { lab, paths: labPaths(lab), reporter, image: imagePlan(lab, imageCacheRoot()) };
+export function openContext(lab: Lab, reporter: Reporter): LabContext {
+  const paths = labPaths(lab);
+  let image: ImagePlan | undefined;
+  const session: LabSession = {
+    lab,
+    paths,
+    reporter,
+    // Hashing the image recipe is for the verbs that boot or render a guest, not for every command.
+    get image() {
+      return (image ??= imagePlan(lab, imageCacheRoot()));
+    },
+  };
   const made = new Map<string, NodeDriver>();
-  const drivers: Drivers = {
+  let state: { value: LabState | undefined } | undefined;
+  const ctx: LabContext = {
     session,
+    state: () => (state ??= { value: readState(paths) }).value,
+    saveState(next) {
+      writeState(paths, next);
+      state = { value: next };
+    },
     wires: {
       lab,
       paths: session.paths,
       reporter,
       linkEnd: (name) => {
         const node = findNode(lab, name);
-        return node && drivers.of(node.kind).linkEnd(node);
+        return node && ctx.of(node.kind).linkEnd(node);
       },
     },
     of(kind) {
@@ -89,5 +114,10 @@ export function openDrivers(lab: Lab, reporter: Reporter): Drivers {
       return driver;
     },
   };
-  return drivers;
+  return ctx;
+}
+
+/** The command's context when a verb is handed one (a verb within another), else a new one for `lab`. */
+export function contextOf(labOrContext: Lab | LabContext, reporter: Reporter = quiet): LabContext {
+  return 'session' in labOrContext ? labOrContext : openContext(labOrContext, reporter);
 }
