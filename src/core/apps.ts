@@ -14,7 +14,7 @@ import { sleep } from '../host/wait.js';
 import { quiet } from '../progress.js';
 import { type AppRecord, type LabState } from '../state/store.js';
 
-export interface RunResult {
+export interface AppStarted {
   app: string;
   alreadyRunning: boolean;
   node: string;
@@ -58,7 +58,7 @@ export function runningApp(host: AppHost, s: AppRecord): RunningApp {
   return { target: host.target, ref: s.proc, log: s.log };
 }
 
-export async function labRun(lab: Lab, name: string): Promise<RunResult> {
+export async function labRun(lab: Lab, name: string): Promise<AppStarted> {
   const ctx = openContext(lab, quiet);
   const { paths } = ctx.session;
   const { app, node, nic } = placeOf(lab, name);
