@@ -181,3 +181,16 @@ export async function followApp(lab: Lab, name: string, write: (text: string) =>
   );
   return labStop(lab, name);
 }
+
+/** The app a verb was given, else every app the state says runs; none is an error naming how to start one. */
+export function appsToCheck(ctx: LabContext, name: string | undefined): string[] {
+  const { lab } = ctx.session;
+  const names = name ? [name] : Object.keys(ctx.state()?.apps ?? {});
+  if (!names.length)
+    throw new LabError({
+      code: 'STATE',
+      message: `no app of lab ${lab.name} is running`,
+      hint: `Start one: lab run ${lab.apps[0]?.name ?? 'APP'} --detach`,
+    });
+  return names;
+}

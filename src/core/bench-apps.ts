@@ -2,11 +2,10 @@
 // same tester and wire lab verify uses.
 import { placeOf, type Lab } from '../config/lab.js';
 import { openContext } from '../nodes/registry.js';
-import { LabError } from '../errors.js';
 import { withLock } from '../host/lock.js';
 import { quiet, type Reporter } from '../progress.js';
 import { zeroLossRate, type ThroughputRow } from '../verify/throughput.js';
-import { withHost } from './apps.js';
+import { appsToCheck, withHost } from './apps.js';
 import { subjectOf } from './verify-apps.js';
 
 export interface BenchOptions {
@@ -37,13 +36,7 @@ export async function labBench(
   const flows = lab.verify.echo.flows;
   return withLock(paths.lock, 'bench', async () => {
     const state = ctx.state();
-    const names = name ? [name] : Object.keys(state?.apps ?? {});
-    if (!names.length)
-      throw new LabError({
-        code: 'STATE',
-        message: `no app of lab ${lab.name} is running`,
-        hint: `Start one: lab run ${lab.apps[0]?.name ?? 'APP'} --detach`,
-      });
+    const names = appsToCheck(ctx, name);
     const apps: BenchResult['apps'] = [];
     for (const n of names) {
       const { app, node } = placeOf(lab, n);

@@ -11,7 +11,7 @@ import { capturePath } from '../layout.js';
 import { neighbourArgv } from '../render/hostnet.js';
 import { verifyApp, type CheckResult, type VerifySubject } from '../verify/checks.js';
 import { makeReport, type Report } from '../verify/report.js';
-import { runningApp, stopAndGiveBack, withHost } from './apps.js';
+import { appsToCheck, runningApp, stopAndGiveBack, withHost } from './apps.js';
 import { capturePoint, labnsTesterEnd, relayPortSent } from '../wires/registry.js';
 import { openLabnsTester } from './labns-tester.js';
 
@@ -88,18 +88,11 @@ export interface VerifyOptions {
 
 export async function labVerify(labOrContext: Lab | LabContext, name?: string, o: VerifyOptions = {}): Promise<Report> {
   const ctx = contextOf(labOrContext);
-  const { lab } = ctx.session;
-  const { paths } = ctx.session;
+  const { lab, paths } = ctx.session;
   if (name) placeOf(lab, name);
   return withLock(paths.lock, 'verify', async () => {
     const state = ctx.state();
-    const names = name ? [name] : Object.keys(state?.apps ?? {});
-    if (!names.length)
-      throw new LabError({
-        code: 'STATE',
-        message: `no app of lab ${lab.name} is running`,
-        hint: `Start one: lab run ${lab.apps[0]?.name ?? 'APP'}`,
-      });
+    const names = appsToCheck(ctx, name);
     const checks: CheckResult[] = [];
     for (const n of names) {
       checks.push(

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { LabError, type Problem } from '../../src/errors.js';
 import { loadLabText } from '../../src/core/load.js';
 import type { Lab } from '../../src/config/lab.js';
+import type { L2ProbeResult } from '../../src/verify/probe.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -74,3 +75,24 @@ apps:
     node: dut
     nic: dp0
 `;
+
+/** l2probe's result of a clean run: every one of `sent` frames came back, timed by the kernel. */
+export function cleanProbe(sent: number): L2ProbeResult {
+  return {
+    sent,
+    received: sent,
+    lost: 0,
+    bad_mac: 0,
+    corrupted: 0,
+    duplicates: 0,
+    late: 0,
+    other: 0,
+    foreign: 0,
+    frame_size: 128,
+    timestamps: { rx_kernel: sent, tx_kernel: sent },
+    rtt_us: { min: 1, p50: 2, p99: 3, max: 4 },
+    rtt_hist_us: [[2, sent]],
+    pps: { offered: 500, sent: 500, echoed: 500 },
+    flows: [{ flow: 0, sent, received: sent }],
+  };
+}

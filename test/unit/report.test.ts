@@ -4,29 +4,10 @@ import { topologyOf } from '../../src/render/graph.js';
 import { renderHtmlReport } from '../../src/verify/report-html.js';
 import { makeReport, reportJUnit, reportMarkdown } from '../../src/verify/report.js';
 import type { CheckResult } from '../../src/verify/checks.js';
-import type { L2ProbeResult } from '../../src/verify/probe.js';
-import { labFrom, MINIMAL } from '../helpers/lab.js';
+import { cleanProbe, labFrom, MINIMAL } from '../helpers/lab.js';
 
 const lab = labFrom(MINIMAL);
 const app = lab.apps[0]!.name;
-/** l2probe's result of a clean run of `n` frames, as the echo check keeps it. */
-const probe = (n: number): L2ProbeResult => ({
-  sent: n,
-  received: n,
-  lost: 0,
-  bad_mac: 0,
-  corrupted: 0,
-  duplicates: 0,
-  late: 0,
-  other: 0,
-  foreign: 0,
-  frame_size: 128,
-  timestamps: { rx_kernel: n, tx_kernel: n },
-  rtt_us: { min: 5, p50: 9, p99: 20, max: 40 },
-  rtt_hist_us: [[9, n]],
-  pps: { offered: 500, sent: 500, echoed: 500 },
-  flows: [{ flow: 0, sent: n, received: n }],
-});
 const checks: CheckResult[] = [
   {
     check: 'echo',
@@ -35,7 +16,7 @@ const checks: CheckResult[] = [
     status: 'passed',
     measured: '2000/2000 frames echoed',
     figures: { frames_sent: 2000, frames_echoed: 2000 },
-    data: probe(2000),
+    data: cleanProbe(2000),
     ms: 1200,
   },
   {

@@ -4,30 +4,12 @@ import { describe, expect, it } from 'vitest';
 import type { CountersEvent } from '../../src/apps/events.js';
 import { loadLabText } from '../../src/core/load.js';
 import { verifyApp, type VerifySubject } from '../../src/verify/checks.js';
-import { MINIMAL } from '../helpers/lab.js';
+import { cleanProbe, MINIMAL } from '../helpers/lab.js';
 
 const spec = { ...loadLabText(MINIMAL, 't.yaml').verify, checks: ['rss' as const] };
 
 /** l2probe's answer for a run in which every one of `sent` frames came back. */
-function probeResult(sent: number) {
-  return JSON.stringify({
-    sent,
-    received: sent,
-    lost: 0,
-    bad_mac: 0,
-    corrupted: 0,
-    duplicates: 0,
-    late: 0,
-    other: 0,
-    foreign: 0,
-    frame_size: 128,
-    timestamps: { rx_kernel: sent, tx_kernel: sent },
-    rtt_us: { min: 1, p50: 2, p99: 3, max: 4 },
-    rtt_hist_us: [[2, sent]],
-    pps: { offered: 500, sent: 500, echoed: 500 },
-    flows: [{ flow: 0, sent, received: sent }],
-  });
-}
+const probeResult = (sent: number) => JSON.stringify(cleanProbe(sent));
 
 function counters(queues: Array<{ rx: number; filtered: number }>): CountersEvent {
   const q = queues.map((x, queue) => ({
