@@ -26,6 +26,15 @@ describe('the docs', () => {
     expect(targets.filter((t) => !existsSync(join(dirname(join(ROOT, page)), t)))).toEqual([]);
   });
 
+  it('no example, spec or page says vms: (issue 21: grep -rn "vms:" examples lab.yaml docs finds nothing)', () => {
+    const files = [
+      join(ROOT, 'lab.yaml'),
+      ...readdirSync(join(ROOT, 'examples')).map((f) => join(ROOT, 'examples', f)),
+      ...pages,
+    ];
+    expect(files.filter((f) => readFileSync(f, 'utf8').includes('vms:')).map((f) => relative(ROOT, f))).toEqual([]);
+  });
+
   it('say nothing in 0.1 words outside the page about migrating', () => {
     // migrating.md, and lab migrate's own line in the CLI reference, name the old words on purpose.
     for (const page of pages.filter((p) => !p.endsWith('migrating.md') && !p.endsWith('cli.md'))) {
