@@ -4,7 +4,7 @@
 // down leaves nothing, lab test does it all, and Ctrl-C during up undoes it.
 //
 // Each describe sets up the lab state it needs, so one failure does not fail the tests after it.
-// Each distinct VM boots cold once: lab.yaml's DUT in the first describe, examples/two-node.yaml's
+// Each distinct VM boots cold once: lab.yaml's DUT in the first describe, examples/two-vm.yaml's
 // tester when it joins; every later up restores the provisioned snapshot (a test that must boot cold
 // puts the snapshot back after it). Ctrl-C and SIGKILL during up stop cold boots of labs of their own.
 import { spawn, spawnSync } from 'node:child_process';
@@ -482,13 +482,13 @@ describe('a QEMU VM linked to a netns tester node', () => {
   );
 });
 
-describe('examples/two-node.yaml: a tester VM added to the running DUT', () => {
+describe('examples/two-vm.yaml: a tester VM added to the running DUT', () => {
   // The example's DUT is lab.yaml's (its MAC given, as lab.yaml gives it), so it restores from the
   // snapshot the tests above made, and only the tester boots: a second VM joining a running lab.
-  const twoVm = join(work, 'two-node.yaml');
+  const twoVm = join(work, 'two-vm.yaml');
   writeFileSync(
     twoVm,
-    readFileSync(join(ROOT, 'examples/two-node.yaml'), 'utf8')
+    readFileSync(join(ROOT, 'examples/two-vm.yaml'), 'utf8')
       .replace(/^name: .*/m, `name: ${name}`)
       .replace('        queues: 2\n', '        queues: 2\n        mac: "52:54:00:12:34:56"\n'),
   );
@@ -594,7 +594,7 @@ describe('examples/two-node.yaml: a tester VM added to the running DUT', () => {
   it(
     'lab test passes every check from the tester VM, and down leaves nothing',
     async () => {
-      const junit = join(work, 'two-node.xml');
+      const junit = join(work, 'two-vm.xml');
       const t = await labAsync(['test', '-f', twoVm, '--json', '--junit', junit], ROOT, UP_TIMEOUT);
       expect(t.status, t.stdout + t.stderr).toBe(0);
       const checks = json<{ checks: Array<{ check: string; app: string; status: string }> }>(t.stdout).checks;
@@ -667,7 +667,7 @@ describe('Ctrl-C during lab up of two VMs', () => {
   const ccFile = join(work, 'ctrl-c.yaml');
   writeFileSync(
     ccFile,
-    readFileSync(join(ROOT, 'examples/two-node.yaml'), 'utf8').replace(/^name: .*/m, `name: ${ccName}`),
+    readFileSync(join(ROOT, 'examples/two-vm.yaml'), 'utf8').replace(/^name: .*/m, `name: ${ccName}`),
   );
   afterAll(() => void lab(['down', '-f', ccFile, '--purge']));
 
