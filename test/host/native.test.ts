@@ -290,6 +290,8 @@ describe('the echo apps under AddressSanitizer and UndefinedBehaviorSanitizer', 
         log,
         60_000,
       );
+      // Stopped by afterEach too, should an assertion below fail first.
+      apps.push(app);
       // l2probe from the sanitizer build too: a misaligned header access there fails the run.
       const sanProbe = await runL2probe(inNamespace(w.labNs), join(SAN, 'l2probe'), {
         iface: nic.labnsIf,
