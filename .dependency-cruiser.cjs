@@ -55,6 +55,30 @@ const layerRules = Object.entries(mayImport).map(([floor, allowed]) => ({
   to: { path: '^src/', pathNot: [floor, ...allowed].map((f) => floors[f]) },
 }));
 
+/**
+ * A family of kinds (node kinds, wire kinds) under src/<folder>/: one folder per kind behind the
+ * interface in `iface`. No kind reaches into another's folder, and only the family's registry
+ * imports a kind's folder, so adding a kind is a folder and a line there.
+ */
+function familyRules(family, folder, iface) {
+  return [
+    {
+      name: `one-${family}-kind-per-folder`,
+      comment: `A ${family} kind's folder never reaches into another kind's: what they share lives in ${iface} or below.`,
+      severity: 'error',
+      from: { path: `^src/${folder}/([^/]+)/` },
+      to: { path: `^src/${folder}/([^/]+)/`, pathNot: `^src/${folder}/$1/` },
+    },
+    {
+      name: `${family}-kinds-only-through-the-registry`,
+      comment: `Only src/${folder}/registry.ts imports a ${family} kind's folder; every verb reaches a kind through ${iface}.`,
+      severity: 'error',
+      from: { path: '^src/', pathNot: `^src/${folder}/(registry\\.ts$|[^/]+/)` },
+      to: { path: `^src/${folder}/[^/]+/` },
+    },
+  ];
+}
+
 module.exports = {
   forbidden: [
     ...layerRules,
@@ -65,37 +89,8 @@ module.exports = {
       from: {},
       to: { circular: true },
     },
-    {
-      name: 'one-node-kind-per-folder',
-      comment:
-        "A node kind's folder never reaches into another kind's: what they share lives in drivers/node.ts or below.",
-      severity: 'error',
-      from: { path: '^src/nodes/([^/]+)/' },
-      to: { path: '^src/nodes/([^/]+)/', pathNot: '^src/nodes/$1/' },
-    },
-    {
-      name: 'node-kinds-only-through-the-registry',
-      comment:
-        "Only src/nodes/registry.ts imports a node kind's folder: what a kind knows stays there, and every verb reaches it through the NodeDriver interface.",
-      severity: 'error',
-      from: { path: '^src/', pathNot: '^src/nodes/(registry\\.ts$|[^/]+/)' },
-      to: { path: '^src/nodes/[^/]+/' },
-    },
-    {
-      name: 'one-wire-kind-per-folder',
-      comment:
-        "A wire kind's folder never reaches into another kind's: what they share lives in wires/wire.ts or below.",
-      severity: 'error',
-      from: { path: '^src/wires/([^/]+)/' },
-      to: { path: '^src/wires/([^/]+)/', pathNot: '^src/wires/$1/' },
-    },
-    {
-      name: 'wire-kinds-only-through-the-registry',
-      comment: "Only src/wires/registry.ts imports a wire kind's folder: adding a kind is a folder and a line there.",
-      severity: 'error',
-      from: { path: '^src/', pathNot: '^src/wires/(registry\\.ts$|[^/]+/)' },
-      to: { path: '^src/wires/[^/]+/' },
-    },
+    ...familyRules('node', 'nodes', 'nodes/node.ts'),
+    ...familyRules('wire', 'wires', 'wires/wire.ts'),
     {
       name: 'processes-start-in-host-exec',
       comment: 'Every process lab starts goes through src/host/exec.ts (zx, or spawn for the long-lived ones).',
