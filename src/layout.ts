@@ -1,6 +1,7 @@
 // Every naming rule in one place: where a lab keeps its state, what its namespaces, interfaces and
 // DPDK file prefixes are called, where the caches live, and where things sit inside a guest.
 // Pure string arithmetic on names, so every layer may use it.
+import { createHash } from 'node:crypto';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -93,12 +94,38 @@ export function nodeNamespace(lab: string, node: string): string {
   return `lab-${lab}-${node}`;
 }
 
-/** A NIC's interface in the lab namespace (its tap or veth end); the schema keeps it within Linux's 15 characters. */
-export function labnsIfName(node: string, nic: string): string {
-  return `${node}-${nic}`;
+/** Linux's limit on an interface name (IFNAMSIZ less the terminating NUL). */
+export const IFNAME_MAX = 15;
+
+/**
+ * Each NIC's interface in the lab namespace (its tap or veth end), keyed "<node>.<nic>": "<node>-<nic>"
+ * where that fits Linux's 15 characters and is nobody else's, else its first 8 characters, "-" and 6
+ * hex digits of a hash of the node's and the NIC's names (as containerlab keeps long node names'
+ * interfaces short). Stable across runs: it depends only on the names in the spec. `taken` holds the
+ * names lab gives other interfaces there (the bridges), which a NIC's interface must not shadow.
+ */
+export function labnsIfNames(
+  nics: Array<{ node: string; nic: string }>,
+  taken: ReadonlySet<string>,
+): Map<string, string> {
+  const plain = (n: { node: string; nic: string }) => `${n.node}-${n.nic}`;
+  const count = new Map<string, number>();
+  for (const n of nics) count.set(plain(n), (count.get(plain(n)) ?? 0) + 1);
+  return new Map(
+    nics.map((n) => {
+      const name = plain(n);
+      const fits = name.length <= IFNAME_MAX && count.get(name) === 1 && !taken.has(name);
+      return [`${n.node}.${n.nic}`, fits ? name : hashedIfName(name, `${n.node}\0${n.nic}`)];
+    }),
+  );
 }
 
-/** A link's bridge in the lab namespace, where a node kind cannot take a veth end; no "-", so never a network's or a NIC's name. */
+function hashedIfName(plain: string, seed: string): string {
+  const hash = createHash('sha256').update(seed).digest('hex').slice(0, 6);
+  return `${plain.slice(0, IFNAME_MAX - 7).replace(/-+$/, '')}-${hash}`;
+}
+
+/** A link's bridge in the lab namespace, where a node kind cannot take a veth end; no "-", so never a network's bridge or a NIC's interface. */
 export function linkBridgeName(index: number): string {
   return `lk${index}`;
 }

@@ -38,7 +38,7 @@ export async function up(opts: FileOptions): Promise<void> {
       `  ${v.node}  ${v.kind}${v.accel ? `  accel ${v.accel}  ssh 127.0.0.1:${v.sshPort}` : ''}  namespace ${v.netns}`,
       ...v.nics.map(
         (n) =>
-          `    ${n.name}: ${n.guestIf ? `guest ${n.guestIf}, ${n.guestQueues} combined channels (ethtool -l), ` : ''}${n.ip} mac ${n.mac}, ${n.queues} queue(s)  ⇄  ${n.link ?? (n.network ? `network ${n.network}` : `${n.labnsIf} ${n.labns_ip}`)}`,
+          `    ${n.name}: ${n.guestIf ? `guest ${n.guestIf}, ${n.guestQueues} combined channels (ethtool -l), ` : ''}${n.ip} mac ${n.mac}, ${n.queues} queue(s)  ⇄  ${n.link ?? (n.network ? `network ${n.network}` : `labns ${n.labns_ip}`)}${n.labnsIf ? ` (lab namespace interface ${n.labnsIf})` : ''}`,
       ),
     ]);
     const image = r.image ? [`  image: ${r.image.reused ? 'reused' : 'built'} ${r.image.dir}`] : [];
@@ -81,13 +81,18 @@ export async function reset(node: string | undefined, opts: FileOptions): Promis
 export async function status(node: string | undefined, opts: FileOptions): Promise<void> {
   const r = await labStatus(loadLab(opts.file, { force: true }), node);
   print(opts, r, () => {
+    const width = Math.max(8, ...r.nodes.map((v) => v.node.length));
     const nodes = r.nodes.map((v) => {
       const qemu = v.accel
         ? `  pid ${v.pid}  accel ${v.accel}  ssh 127.0.0.1:${v.sshPort}  up ${v.uptimeS} s`
         : v.pid
           ? `  QEMU pid ${v.pid} runs with no record of it: \`lab down\` stops it`
           : '';
-      return `  ${v.node.padEnd(8)} ${v.kind.padEnd(6)} ${v.state.padEnd(8)} ${v.netns}${qemu}  ${v.nics.map((n) => `${n.name} ${n.ip} ×${n.queues}q${n.guestIf ? ` (guest ${n.guestIf})` : ''}`).join(', ')}`;
+      const nics = v.nics.map(
+        (n) =>
+          `${n.name} ${n.ip} ×${n.queues}q${n.guestIf ? ` (guest ${n.guestIf})` : ''}${n.labnsIf ? ` ⇄ ${n.labnsIf}` : ''}`,
+      );
+      return `  ${v.node.padEnd(width)} ${v.kind.padEnd(6)} ${v.state.padEnd(8)} ${v.netns}${qemu}  ${nics.join(', ')}`;
     });
     const apps = r.apps.map(
       (a) =>

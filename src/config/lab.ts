@@ -1,7 +1,7 @@
 // The resolved lab: the spec with defaults applied and every derived value worked out, so nothing
 // downstream re-derives (vectors, addresses, lcores, interface names).
 import { LabError, type Problem } from '../errors.js';
-import { bridgeName, labnsIfName, linkBridgeName } from '../layout.js';
+import { bridgeName, labnsIfNames, linkBridgeName } from '../layout.js';
 import { formatLcores, parseLcores } from './lcores.js';
 import { defaultLabnsIp, derivedMac, parseCidr } from './net.js';
 import type { AppSpec, DpdkSpec, ImpairSpec, LabSpec, NicSpec, VerifySpec, NodeSpec } from './spec-types.js';
@@ -131,8 +131,12 @@ export function resolveLab(spec: LabSpec, file: string, takesVethEnd: (kind: str
   }));
   const peers = peersOf(links, networks);
   const vethEnd = (node: string) => takesVethEnd(spec.nodes[node]?.kind ?? '');
+  const ifNames = labnsIfNames(
+    Object.entries(spec.nodes).flatMap(([node, n]) => n.nics.map((nic) => ({ node, nic: nic.name }))),
+    new Set(networks.map((n) => n.bridge)),
+  );
   const nodes = Object.entries(spec.nodes).map(([name, node], index) =>
-    resolveNode(spec.name, name, index, node, peers, vethEnd),
+    resolveNode(spec.name, name, index, node, { peers, vethEnd, ifNames }),
   );
   const byName = new Map(nodes.map((v) => [v.name, v]));
   return {
@@ -154,14 +158,14 @@ export function resolveLab(spec: LabSpec, file: string, takesVethEnd: (kind: str
   };
 }
 
-function resolveNode(
-  lab: string,
-  name: string,
-  index: number,
-  node: NodeSpec,
-  peers: Map<string, NicPeer>,
-  vethEnd: (node: string) => boolean,
-): Node {
+/** What a NIC's wire is made from: its peer, whether both ends take a veth, and its interface names in the lab namespace. */
+interface Wiring {
+  peers: Map<string, NicPeer>;
+  vethEnd: (node: string) => boolean;
+  ifNames: Map<string, string>;
+}
+
+function resolveNode(lab: string, name: string, index: number, node: NodeSpec, wiring: Wiring): Node {
   const { nics, memory, ...rest } = node;
   return {
     ...rest,
@@ -169,7 +173,7 @@ function resolveNode(
     index,
     memoryMiB: memoryMiB(memory),
     hugepagesMiB: node.hugepages.count * (node.hugepages.size === '1G' ? 1024 : 2),
-    nics: nics.map((nic, i) => resolveNic(lab, name, i, nic, peers, vethEnd)),
+    nics: nics.map((nic, i) => resolveNic(lab, name, i, nic, wiring)),
     iommu: nics.some((n) => DMA_THROUGH_IOMMU.has(n.os_driver_for_dpdk)),
   };
 }
@@ -241,14 +245,7 @@ function peersOf(links: Link[], networks: Network[]): Map<string, NicPeer> {
   return peers;
 }
 
-function resolveNic(
-  lab: string,
-  node: string,
-  index: number,
-  nic: NicSpec,
-  peers: Map<string, NicPeer>,
-  vethEnd: (node: string) => boolean,
-): Nic {
+function resolveNic(lab: string, node: string, index: number, nic: NicSpec, { peers, vethEnd, ifNames }: Wiring): Nic {
   const cidr = parseCidr(nic.ip);
   const peer = peers.get(`${node}.${nic.name}`) ?? { kind: 'labns' };
   return {
@@ -260,10 +257,15 @@ function resolveNic(
     address: cidr?.address ?? nic.ip,
     prefix: cidr?.prefix ?? 0,
     labns_ip: nic.labns_ip || (cidr ? defaultLabnsIp(cidr) : ''),
-    labnsIf: labnsIfName(node, nic.name),
+    labnsIf: ifNames.get(`${node}.${nic.name}`)!,
     peer,
     wire: wireOf(peer, peer.kind === 'nic' && vethEnd(node) && vethEnd(peer.node)),
   };
+}
+
+/** The NIC's interface in the lab namespace; none for a veth link, which goes straight between two node namespaces. */
+export function labnsInterface(nic: Nic): string | undefined {
+  return nic.wire.kind === 'veth' ? undefined : nic.labnsIf;
 }
 
 /** The NIC's wire kind (src/wires/): its own, an impaired wire's relay, a veth pair between two nodes that both take one, else a bridge. */

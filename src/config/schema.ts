@@ -34,8 +34,12 @@ export function checkSchema(source: SpecSource): Problem[] {
   const seen = new Set<string>();
   return (
     (check.errors ?? [])
-      // `if` only says a branch failed, and propertyNames repeats its pattern error: the real errors are reported beside them.
-      .filter((e) => e.keyword !== 'if' && !(e.keyword === 'pattern' && e.schemaPath.includes('/propertyNames/')))
+      // `if` only says a branch failed, and propertyNames repeats its pattern and length errors: the real errors are reported beside them.
+      .filter(
+        (e) =>
+          e.keyword !== 'if' &&
+          !(['pattern', 'maxLength'].includes(e.keyword) && e.schemaPath.includes('/propertyNames/')),
+      )
       .map((e) => toProblem(e, source))
       .filter((p) => {
         const key = `${p.path}\u0000${p.message}`;
@@ -114,10 +118,16 @@ function toProblem(e: ErrorObject, source: SpecSource): Problem {
       const key = String(p.propertyName);
       return {
         code: 'SPEC_SCHEMA',
-        message: `invalid name "${key}": use lowercase letters and digits, starting with a letter, at most ${maxLength(e)} characters`,
+        message: `invalid name "${key}": ${NAME_RULES[String(path.at(-1))] ?? 'see the schema'}, at most ${maxLength(e)} characters`,
         ...where(path, key),
       };
     }
+    case 'maxLength':
+      return {
+        code: 'SPEC_SCHEMA',
+        message: `${JSON.stringify(e.data)} is ${String(e.data).length} characters long; at most ${String(p.limit)} fit`,
+        ...where(path),
+      };
     case 'enum':
       return {
         code: 'SPEC_SCHEMA',
@@ -151,7 +161,7 @@ export const PATTERN_MEANINGS: Record<string, string> = {
   memory: 'is not a size like 2048, 2048M, 2G or 4GiB',
   url: 'is not an http(s) URL without spaces, quotes, $ or backslashes',
   mirror: 'is not an http(s) URL without spaces, quotes, $ or backslashes',
-  name: 'is not a valid name: lowercase letters, digits and dashes, starting with a letter',
+  name: 'is not a valid name: lowercase letters, digits and "-", starting with a letter and ending with a letter or digit',
   version: 'is not a DPDK version like 24.03 or 22.11.4',
   suite: 'is not a Debian suite like bookworm (lowercase letters only)',
   packages: 'is not a Debian package name like tcpdump (lowercase letters, digits, +, - and .)',
@@ -173,9 +183,15 @@ function patternMeaning(path: PathSegment[]): string {
   );
 }
 
+/** What the names of each named section take, in words. */
+const NAME_RULES: Record<string, string> = {
+  nodes: 'use lowercase letters, digits and "-", starting with a letter and not ending with "-"',
+  networks: 'use lowercase letters and digits, starting with a letter',
+  apps: 'use lowercase letters, digits, "_" and "-", starting with a letter',
+};
+
 function maxLength(e: ErrorObject): number {
-  const m = /\{0,(\d+)\}/.exec(JSON.stringify(e.schema));
-  return m ? Number(m[1]) + 1 : 8;
+  return (e.schema as { maxLength: number }).maxLength;
 }
 
 function describe(value: unknown): string {

@@ -91,16 +91,14 @@ export function someNames(names: string[], max = 8): string {
   return names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
 }
 
-/**
- * Names lab derives or reserves: "labns" is the lab namespace in links and verify.from ("host", its
- * old name, still reads as it), and a NIC's
- * interface in the lab namespace (<node>-<nic>) must not be a network's bridge (br-<network>).
- */
+/** "labns" is the lab namespace in links and verify.from ("host", its old name, still reads as it). */
 const RESERVED_NODE_NAMES: ReadonlySet<string> = new Set(['labns', 'host']);
 
 function checkNames(lab: Lab): SemanticProblem[] {
   const out: SemanticProblem[] = [];
-  const bridges = new Map(lab.networks.map((n) => [n.bridge, n.name]));
+  // Interface names in the lab namespace: the loader keeps a NIC's off the bridges' and the others'
+  // with a hash, so two alike here means two hashes met; a rename settles it.
+  const owners = new Map<string, string>(lab.networks.map((n) => [n.bridge, `network ${n.name}'s bridge`]));
   for (const node of lab.nodes) {
     if (RESERVED_NODE_NAMES.has(node.name))
       out.push(
@@ -111,16 +109,16 @@ function checkNames(lab: Lab): SemanticProblem[] {
         ),
       );
     for (const nic of node.nics) {
-      const network = bridges.get(nic.labnsIf);
-      if (network !== undefined) {
+      const owner = owners.get(nic.labnsIf);
+      if (owner !== undefined)
         out.push(
           problem(
             ['nodes', node.name, 'nics', nic.index, 'name'],
-            `${node.name}.${nic.name} would get the interface ${nic.labnsIf} in the lab namespace, which is already network ${network}'s bridge`,
-            'Rename the node, the NIC or the network.',
+            `${node.name}.${nic.name} would get the interface ${nic.labnsIf} in the lab namespace, which is already ${owner}'s`,
+            'Rename the node or the NIC.',
           ),
         );
-      }
+      owners.set(nic.labnsIf, `${node.name}.${nic.name}`);
     }
   }
   return out;

@@ -8,7 +8,7 @@ export interface LabSpec {
   /** The guest's base image: a cloud image downloaded and checked ({url, sha256}) or a Debian root built offline from Debian packages ({debian: {...}}). Cached in ~/.cache/lab/images/ by content; never written to. */
   image: DownloadImage | DebianImage;
   dpdk: DpdkSpec;
-  /** The lab's nodes by name: QEMU VMs or network namespaces (kind). A name has at most 6 characters: with a NIC name it makes the lab namespace's interface name <node>-<nic>, which Linux limits to 15. */
+  /** The lab's nodes by name: QEMU VMs or network namespaces (kind). A name has up to 32 lowercase letters, digits and "-" (it is also the guest's hostname). A NIC's interface in the lab namespace is <node>-<nic> where that fits Linux's 15 characters, else the name's first 8 characters, "-" and 6 hex digits of a hash of both names; lab status and lab graph show which is which. */
   nodes: Record<string, NodeSpec>;
   /** Wires between NICs of two nodes, after containerlab's links. A NIC on no link keeps a wire of its own to the lab namespace, with its labns_ip there (the endpoint "labns" says so explicitly). */
   links: Array<LinkSpec>;
@@ -92,7 +92,7 @@ export interface HugepagesSpec {
 
 /** A data-plane NIC: virtio-net-pci with mq=on behind a multiqueue tap (qemu), or a veth (netns). */
 export interface NicSpec {
-  /** The NIC's name within its node, used by apps. */
+  /** The NIC's name within its node, used by apps and links: up to 15 lowercase letters, digits and "-", Linux's limit for an interface name (a netns node's NIC is an interface of that name). */
   name: string;
   /** RX/TX queue pairs: the tap gets queues=N and the device mq=on with vectors=2N+2. */
   queues: number;

@@ -3,20 +3,34 @@
 // as a running one, and so is a node the spec no longer names but the state still records.
 // With a node's name, only that node goes, with its wires' ends in the lab namespace.
 import { rmSync } from 'node:fs';
-import type { Lab } from '../config/lab.js';
+import { findNode, type Lab } from '../config/lab.js';
 import { openContext } from '../nodes/registry.js';
 import { withLock } from '../host/lock.js';
 import { LabError } from '../errors.js';
 import { deleteNetns, linkNames, netnsExists, runPlan } from '../host/netns.js';
 import { checkOwner, releaseName } from '../host/owner.js';
 import { quiet } from '../progress.js';
-import { type AppRecord } from '../state/store.js';
+import type { AppRecord, NodeRecord } from '../state/store.js';
 import { removeWires } from '../wires/registry.js';
 
 export interface DownResult {
   lab: string;
   removed: string[];
   purged: boolean;
+}
+
+/**
+ * Which interfaces in the lab namespace are a node's wires' ends: as its record says lab up named
+ * them, else as the spec names them now; a 0.1 state's node has neither but its names were all
+ * <node>-<nic>, with no "-" in a node's name.
+ */
+function interfacesOf(node: string, lab: Lab, record: NodeRecord | undefined): (ifname: string) => boolean {
+  const named = record?.interfaces ?? (record ? undefined : findNode(lab, node)?.nics.map((n) => n.labnsIf));
+  if (named) {
+    const set = new Set(Object.values(named));
+    return (ifname) => set.has(ifname);
+  }
+  return (ifname) => ifname.startsWith(`${node}-`);
 }
 
 export async function labDown(lab: Lab, purge: boolean, only?: string): Promise<DownResult> {
@@ -47,9 +61,9 @@ export async function labDown(lab: Lab, purge: boolean, only?: string): Promise<
           hint: `Its nodes: ${nodes.map((n) => n.name).join(', ')}.`,
         });
       removed.push(...(await ctx.of(node.kind).down(node, state?.nodes[node.name], appsOn(node.name))));
-      // Its wires' ends in the lab namespace are named <node>-<nic>, and a node name has no "-".
       if (netnsExists(paths.netns)) {
-        for (const ifname of (await linkNames(paths.netns)).filter((n) => n.startsWith(`${only}-`))) {
+        const mine = interfacesOf(only, lab, state?.nodes[only]);
+        for (const ifname of (await linkNames(paths.netns)).filter(mine)) {
           await runPlan([['ip', '-n', paths.netns, 'link', 'del', ifname]]);
           removed.push(`interface ${ifname}`);
         }

@@ -1,5 +1,5 @@
 // How lab up and lab status describe a node: its spec beside what its driver knows of it.
-import type { Node } from '../config/lab.js';
+import { labnsInterface, type Node } from '../config/lab.js';
 import type { LabContext } from '../nodes/registry.js';
 import type { NodeRecord } from '../state/store.js';
 
@@ -10,7 +10,7 @@ export interface NodeSummary {
   accel?: 'kvm' | 'tcg';
   accelReason?: string;
   sshPort?: number;
-  /** labnsIf and labns_ip: the far end of a NIC's own wire, in the lab namespace; link: the NIC at the other end of its link; network: the shared network it is on. */
+  /** labnsIf: the NIC's interface in the lab namespace (its tap or veth end), where its wire passes there; labns_ip: the far end's address on a wire of its own; link: the NIC at the other end of its link; network: the shared network it is on. */
   nics: Array<{
     name: string;
     queues: number;
@@ -39,12 +39,13 @@ export function nodeSummary(ctx: LabContext, node: Node, record: NodeRecord | un
           ? { link: `${n.peer.node}.${n.peer.nic}` }
           : n.peer.kind === 'network'
             ? { network: n.peer.network }
-            : { labnsIf: n.labnsIf, labns_ip: n.labns_ip };
+            : { labns_ip: n.labns_ip };
       return {
         name: n.name,
         queues: n.queues,
         mac: n.mac,
         ip: n.ip,
+        ...(labnsInterface(n) ? { labnsIf: n.labnsIf } : {}),
         ...far,
         ...(g ? { guestIf: g.ifname, guestQueues: g.combined } : {}),
       };

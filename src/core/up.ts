@@ -91,7 +91,11 @@ export async function labUp(lab: Lab, reporter: Reporter): Promise<UpResult> {
       // for before a failure is raised: no node may register an undo after the undo has run.
       const started = await Promise.allSettled(
         down.map(async (node) => {
-          state.nodes[node.name] = await ctx.of(node.kind).up(node, state, undo);
+          const record = await ctx.of(node.kind).up(node, state, undo);
+          state.nodes[node.name] = {
+            ...record,
+            interfaces: Object.fromEntries(node.nics.map((n) => [n.name, n.labnsIf])),
+          };
         }),
       );
       const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');

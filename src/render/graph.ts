@@ -1,6 +1,6 @@
 // The lab's topology from the spec alone, for `lab graph`: nodes with their kind, CPUs, NICs and
 // apps; wires with their ends and addresses. One model, drawn as JSON, Mermaid or Graphviz DOT.
-import { peerNic, type Impairment, type Lab, type Nic } from '../config/lab.js';
+import { labnsInterface, peerNic, type Impairment, type Lab, type Nic } from '../config/lab.js';
 
 /** An impairment in words, as lab up and lab impair say it. */
 export function describeImpairment(i: Impairment): string {
@@ -22,7 +22,8 @@ export interface GraphNode {
   /** A network's bridge in the lab namespace. */
   bridge?: string;
   cpus?: number;
-  nics: Array<{ name: string; ip: string; mac: string; queues: number }>;
+  /** labnsIf: the NIC's interface in the lab namespace, where its wire passes there. */
+  nics: Array<{ name: string; ip: string; mac: string; queues: number; labnsIf?: string }>;
   apps: Array<{ name: string; program: string; nic: string; lcores: string }>;
 }
 
@@ -59,7 +60,13 @@ export function topologyOf(lab: Lab): TopologyGraph {
     id: node.name,
     kind: node.kind,
     cpus: node.cpus,
-    nics: node.nics.map((n) => ({ name: n.name, ip: n.ip, mac: n.mac, queues: n.queues })),
+    nics: node.nics.map((n) => ({
+      name: n.name,
+      ip: n.ip,
+      mac: n.mac,
+      queues: n.queues,
+      ...(labnsInterface(n) ? { labnsIf: n.labnsIf } : {}),
+    })),
     apps: lab.apps
       .filter((a) => a.node === node.name)
       .map((a) => ({ name: a.name, program: a.program, nic: a.nic, lcores: a.lcoreList })),
@@ -122,7 +129,7 @@ function labelLines(g: TopologyGraph, n: GraphNode): string[] {
         : `${n.id} (${n.kind}, ${n.cpus} CPU${n.cpus === 1 ? '' : 's'})`;
   return [
     head + (g.tester === n.id ? ', tester' : ''),
-    ...n.nics.map((x) => `${x.name} ${x.ip} ×${x.queues}q`),
+    ...n.nics.map((x) => `${x.name} ${x.ip} ×${x.queues}q${x.labnsIf ? ` (labns ${x.labnsIf})` : ''}`),
     ...n.apps.map((a) => `app ${a.name}: ${a.program} on ${a.nic}, lcores ${a.lcores}`),
   ];
 }

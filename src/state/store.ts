@@ -14,6 +14,11 @@ export interface NodeRecord {
   /** The node's kind, which names the driver that made it. */
   kind: string;
   startedAt: string;
+  /**
+   * Each NIC's interface in the lab namespace as lab up named it, by NIC name, so lab down NODE
+   * removes exactly these even after the spec changed. Absent in a state from before 0.2.
+   */
+  interfaces?: Record<string, string>;
 }
 
 export interface AppRecord {

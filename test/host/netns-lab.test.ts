@@ -396,6 +396,36 @@ describe('lab on netns VMs', () => {
       expect(netnsExists(`lab-${name}${ns}`), `lab-${name}${ns}`).toBe(false);
   }, 120_000);
 
+  it('long node and NIC names: every interface lab makes fits in 15 characters, status says whose it is, and the lab verifies', async () => {
+    const { file, name } = spec(undefined, 'examples/long-names-netns.yaml');
+    const up = lab(['up', '-f', file]);
+    expect(up.status, up.stderr).toBe(0);
+    const namespaces = [`lab-${name}`, `lab-${name}-trafficgen01`, `lab-${name}-dut-left-side`];
+    const names = async (ns: string) =>
+      (await run(['ip', '-n', ns, '-br', 'link'])).stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split(/\s+/)[0]!.replace(/@.*/, ''));
+    const seen = (await Promise.all(namespaces.map(names))).flat();
+    expect(seen).toContain('port0-uplink');
+    for (const ifname of seen) expect(ifname.length, ifname).toBeLessThanOrEqual(15);
+    // Which interface in the lab namespace is whose: status says, and they are the bridge's ports.
+    const status = json<{ nodes: Array<{ node: string; nics: Array<{ name: string; labnsIf: string }> }> }>(
+      lab(['status', '-f', file, '--json']).stdout,
+    );
+    const owned = status.nodes.flatMap((n) => n.nics.map((x) => x.labnsIf));
+    expect(owned).toHaveLength(2);
+    expect(seen.filter((n) => owned.includes(n)).sort()).toEqual([...owned].sort());
+    expect(lab(['status', '-f', file]).stdout).toContain(`port0-uplink 10.43.0.2/24 ×2q ⇄ ${owned[1]}`);
+
+    const t = lab(['test', '-f', file, '--json']);
+    expect(t.status, t.stdout + t.stderr).toBe(0);
+    expect(
+      json<{ checks: Array<{ check: string; status: string }> }>(t.stdout).checks.every((c) => c.status === 'passed'),
+    ).toBe(true);
+    for (const ns of namespaces) expect(netnsExists(ns), ns).toBe(false);
+  }, 120_000);
+
   it('lab test runs the whole sequence and leaves nothing behind', async () => {
     const { file, name } = spec();
     const t = await labAsync(['test', '-f', file, '--json'], ROOT, 180_000);

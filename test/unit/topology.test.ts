@@ -246,3 +246,55 @@ describe('lab graph', () => {
     );
   });
 });
+
+describe('interface names in the lab namespace', () => {
+  const spec = (nodes: Record<string, string[]>) =>
+    loadLabText(
+      `name: names\nnodes:\n${Object.entries(nodes)
+        .map(
+          ([node, nics], i) =>
+            `  ${node}:\n    kind: netns\n    nics:\n${nics.map((n, j) => `      - { name: ${n}, ip: 10.${i}.${j}.2/24 }`).join('\n')}`,
+        )
+        .join('\n')}\n`,
+      join(ROOT, 'names.yaml'),
+    );
+  const ifOf = (lab: ReturnType<typeof spec>, node: string, nic: string) =>
+    lab.nodes.find((n) => n.name === node)!.nics.find((n) => n.name === nic)!.labnsIf;
+
+  it('are <node>-<nic> where that fits in 15 characters, as before', () => {
+    expect(ifOf(spec({ dut: ['dp0'] }), 'dut', 'dp0')).toBe('dut-dp0');
+  });
+
+  it('are at most 15 characters for 32-character nodes and 15-character NICs, distinct, and the same on every load', () => {
+    const nodes = { trafficgen01: ['port0-uplink'], 'dut-left-side': ['port0-uplink', 'port1-uplink'] };
+    const names = [
+      ifOf(spec(nodes), 'trafficgen01', 'port0-uplink'),
+      ifOf(spec(nodes), 'dut-left-side', 'port0-uplink'),
+      ifOf(spec(nodes), 'dut-left-side', 'port1-uplink'),
+    ];
+    for (const n of names) expect(n).toMatch(/^[a-z0-9-]{1,15}$/);
+    expect(new Set(names).size).toBe(3);
+    expect(names[0]).toMatch(/^trafficg-[0-9a-f]{6}$/);
+    expect(ifOf(spec(nodes), 'dut-left-side', 'port0-uplink')).toBe(names[1]);
+    expect(ifOf(spec({ ['n'.repeat(32)]: ['p'.repeat(15)] }), 'n'.repeat(32), 'p'.repeat(15))).toHaveLength(15);
+  });
+
+  it('are hashed when two plain names would be alike, or one would be a bridge', () => {
+    const alike = spec({ 'a-b': ['c'], a: ['b-c'] });
+    expect(ifOf(alike, 'a-b', 'c')).not.toBe(ifOf(alike, 'a', 'b-c'));
+    expect(ifOf(alike, 'a-b', 'c')).not.toBe('a-b-c');
+    const bridged = loadLabText(
+      [
+        'name: names',
+        'nodes:',
+        '  br: { kind: netns, nics: [{ name: lan, ip: 10.0.0.2/24 }] }',
+        '  a: { kind: netns, nics: [{ name: dp0, ip: 10.1.0.2/24 }] }',
+        '  b: { kind: netns, nics: [{ name: dp0, ip: 10.1.0.3/24 }] }',
+        'networks:',
+        '  lan: { members: [a.dp0, b.dp0] }',
+      ].join('\n'),
+      join(ROOT, 'names.yaml'),
+    );
+    expect(ifOf(bridged, 'br', 'lan')).toMatch(/^br-lan-[0-9a-f]{6}$/);
+  });
+});

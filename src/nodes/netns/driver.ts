@@ -1,6 +1,7 @@
 // A netns node, the VM-free tier: a network namespace on this host whose NICs are the far ends of
 // veths from the lab namespace, with apps on DPDK's af_packet PMD. Same life cycle as a QEMU node.
 import { join } from 'node:path';
+import { labnsInterface } from '../../config/lab.js';
 import { nativeBuildDir } from '../../host/native-build.js';
 import { LabError } from '../../errors.js';
 import { inNamespace } from '../../host/exec.js';
@@ -25,9 +26,7 @@ export function netnsDriver(session: LabSession): NodeDriver {
   // A NIC on its own wire or a bridge has its far end in the lab namespace. A veth-linked NIC is the link's, which lab up makes when it is missing.
   const isUp: NodeDriver['isUp'] = async (node) =>
     netnsExists(ns(node)) &&
-    (
-      await Promise.all(node.nics.filter((n) => n.wire.kind !== 'veth').map((n) => linkExists(paths.netns, n.labnsIf)))
-    ).every(Boolean);
+    (await Promise.all(node.nics.filter(labnsInterface).map((n) => linkExists(paths.netns, n.labnsIf)))).every(Boolean);
 
   return {
     kind: 'netns',
@@ -44,7 +43,7 @@ export function netnsDriver(session: LabSession): NodeDriver {
 
     async up(node, _state, undo) {
       const nodeNs = ns(node);
-      const own = node.nics.filter((n) => n.wire.kind !== 'veth');
+      const own = node.nics.filter(labnsInterface);
       await session.reporter.step(
         `start ${node.name}: namespace ${nodeNs}${own.length ? `, veth ${own.map((n) => `${n.name} ×${n.queues}q`).join(', ')}` : ''}`,
         async () => {
