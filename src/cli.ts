@@ -3,6 +3,7 @@ import { cac } from 'cac';
 import { readFileSync } from 'node:fs';
 import { LabError, closest, formatProblem } from './errors.js';
 import { packagePath } from './assets.js';
+import { shellQuote } from './render/shell.js';
 
 export const cli = cac('lab');
 const version = (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }).version;
@@ -46,15 +47,37 @@ function typedValues(opts: Record<string, unknown>): void {
   }
 }
 
+/**
+ * What a command needs root for, said before it does anything: a command that would otherwise stop
+ * half-way on EACCES. Given the command's arguments, it says why, or nothing where these need no root.
+ */
+type RootNeed = string | ((...args: never[]) => string | undefined);
+
 /** Every command reports its error here, once, and exits with the error's code. */
-function action<T extends Record<string, unknown>>(fn: (...args: never[]) => Promise<void>) {
+function action<T extends Record<string, unknown>>(fn: (...args: never[]) => Promise<void>, root?: RootNeed) {
   return async (...args: unknown[]) => {
     const opts = (args[args.length - 1] ?? {}) as T;
     typedValues(opts);
     jsonOutput = Boolean(opts.json);
+    const why = typeof root === 'function' ? (root as (...a: unknown[]) => string | undefined)(...args) : root;
+    if (why !== undefined) requireRoot(why);
     await (fn as (...a: unknown[]) => Promise<void>)(...args);
   };
 }
+
+function requireRoot(why: string): void {
+  if (process.getuid?.() !== 0) {
+    const line = ['lab', ...process.argv.slice(2)];
+    throw new LabError({
+      code: 'ENV_HOST',
+      message: `\`${line.slice(0, 2).join(' ')}\` needs root: ${why}`,
+      hint: `Run it as root: sudo ${line.map(shellQuote).join(' ')}. lab validate, render, graph, init and the image list need no root.`,
+    });
+  }
+}
+
+const LAB_ROOT = 'it creates or changes network namespaces, taps, VMs and their processes';
+const STATE_ROOT = "it reads the lab's state, which lab up keeps for root alone";
 
 const fileOption = ['-f, --file <file>', 'The lab spec', { default: 'lab.yaml' }] as const;
 
@@ -66,6 +89,24 @@ cli
   .action(
     action(async (opts: { file: string; force?: boolean; json?: boolean }) =>
       (await import('./commands/validate.js')).validate(opts),
+    ),
+  );
+
+cli
+  .command(
+    'init [file]',
+    'Write a commented starter spec (default lab.yaml) that passes lab validate; never overwrites',
+  )
+  .option(
+    '--kind <kind>',
+    'netns (a namespace, seconds, no VM) or qemu (one VM with a multiqueue virtio NIC) (default: netns)',
+  )
+  .option('--tester', 'Add a tester node linked to the DUT; the checks run from it')
+  .option('--name <name>', "The lab's name (default: the folder's name)")
+  .option('--json', 'Machine-readable output')
+  .action(
+    action(async (file: string | undefined, opts: import('./commands/init.js').InitOptions) =>
+      (await import('./commands/init.js')).init(file ?? 'lab.yaml', opts),
     ),
   );
 
@@ -100,7 +141,11 @@ cli
   .option('--fix', 'Install missing tools with apt-get (root)')
   .option('--json', 'Machine-readable output')
   .action(
-    action(async (opts: { fix?: boolean; json?: boolean }) => (await import('./commands/doctor.js')).doctor(opts)),
+    action(
+      async (opts: { fix?: boolean; json?: boolean }) => (await import('./commands/doctor.js')).doctor(opts),
+      (opts: { fix?: boolean }) =>
+        opts.fix ? 'it installs packages with apt-get and creates the lab-qemu user' : undefined,
+    ),
   );
 
 const lifecycle = () => import('./commands/lifecycle.js');
@@ -111,7 +156,7 @@ cli
   .option(...fileOption)
   .option('--force', 'Skip the semantic checks')
   .option('--json', 'Machine-readable output')
-  .action(action(async (opts: FileOpts) => (await lifecycle()).up(opts)));
+  .action(action(async (opts: FileOpts) => (await lifecycle()).up(opts), LAB_ROOT));
 cli
   .command(
     'reset [node]',
@@ -119,12 +164,14 @@ cli
   )
   .option(...fileOption)
   .option('--json', 'Machine-readable output')
-  .action(action(async (node: string | undefined, opts: FileOpts) => (await lifecycle()).reset(node, opts)));
+  .action(action(async (node: string | undefined, opts: FileOpts) => (await lifecycle()).reset(node, opts), LAB_ROOT));
 cli
   .command('status [node]', "Each node's and app's state, or one node's")
   .option(...fileOption)
   .option('--json', 'Machine-readable output')
-  .action(action(async (node: string | undefined, opts: FileOpts) => (await lifecycle()).status(node, opts)));
+  .action(
+    action(async (node: string | undefined, opts: FileOpts) => (await lifecycle()).status(node, opts), STATE_ROOT),
+  );
 cli
   .command(
     'down [node]',
@@ -134,8 +181,9 @@ cli
   .option('--purge', 'Also remove the state folder')
   .option('--json', 'Machine-readable output')
   .action(
-    action(async (node: string | undefined, opts: FileOpts & { purge?: boolean }) =>
-      (await lifecycle()).down(node, opts),
+    action(
+      async (node: string | undefined, opts: FileOpts & { purge?: boolean }) => (await lifecycle()).down(node, opts),
+      LAB_ROOT,
     ),
   );
 cli
@@ -146,15 +194,17 @@ cli
   .option('--force', 'Skip the semantic checks (to reproduce a pitfall)')
   .option('--json', 'Machine-readable output')
   .action(
-    action(async (app: string, opts: FileOpts & { lcores?: string; detach?: boolean }) =>
-      (await lifecycle()).runApp(app, opts),
+    action(
+      async (app: string, opts: FileOpts & { lcores?: string; detach?: boolean }) =>
+        (await lifecycle()).runApp(app, opts),
+      LAB_ROOT,
     ),
   );
 cli
   .command('stop <app>', 'Stop an app, collect its counters, give the NIC back to the kernel')
   .option(...fileOption)
   .option('--json', 'Machine-readable output')
-  .action(action(async (app: string, opts: FileOpts) => (await lifecycle()).stop(app, opts)));
+  .action(action(async (app: string, opts: FileOpts) => (await lifecycle()).stop(app, opts), LAB_ROOT));
 /** What lab verify and lab test write beside their output. */
 function reportOptions<T extends ReturnType<typeof cli.command>>(c: T): T {
   return c
@@ -176,7 +226,7 @@ reportOptions(
     .option(...fileOption)
     .option('--control', 'Also the control check: stop the app, then the kernel must answer again')
     .option('--json', 'Machine-readable output'),
-).action(action(async (app: string | undefined, opts: ReportOpts) => (await lifecycle()).verify(app, opts)));
+).action(action(async (app: string | undefined, opts: ReportOpts) => (await lifecycle()).verify(app, opts), LAB_ROOT));
 cli
   .command('graph', 'Draw the topology from the spec alone: nodes, NICs, links, apps')
   .option(...fileOption)
@@ -192,8 +242,10 @@ cli
   .option('--html <file>', 'Also write a self-contained HTML report (zero-loss pps and RTT by frame size, topology)')
   .option('--json', 'Machine-readable output')
   .action(
-    action(async (app: string | undefined, opts: import('./commands/bench.js').BenchFlags) =>
-      (await import('./commands/bench.js')).bench(app, opts),
+    action(
+      async (app: string | undefined, opts: import('./commands/bench.js').BenchFlags) =>
+        (await import('./commands/bench.js')).bench(app, opts),
+      LAB_ROOT,
     ),
   );
 cli
@@ -209,8 +261,10 @@ cli
   .option('--clear', 'Start from no impairment (the flags given still apply)')
   .option('--json', 'Machine-readable output')
   .action(
-    action(async (wire: string | undefined, opts: import('./commands/impair.js').ImpairFlags) =>
-      (await import('./commands/impair.js')).impair(wire, opts),
+    action(
+      async (wire: string | undefined, opts: import('./commands/impair.js').ImpairFlags) =>
+        (await import('./commands/impair.js')).impair(wire, opts),
+      LAB_ROOT,
     ),
   );
 reportOptions(
@@ -222,13 +276,15 @@ reportOptions(
     .option(...fileOption)
     .option('--force', 'Skip the semantic checks')
     .option('--json', 'Machine-readable output'),
-).action(action(async (opts: ReportOpts) => (await lifecycle()).test(opts)));
+).action(action(async (opts: ReportOpts) => (await lifecycle()).test(opts), LAB_ROOT));
 cli
   .command('ssh <node> [...cmd]', 'A shell on a node, or one command (after --) with its exit code passed through')
   .option(...fileOption)
   .action(
-    action(async (node: string, cmd: string[], opts: FileOpts & { '--'?: string[] }) =>
-      (await lifecycle()).ssh(node, [...cmd, ...(opts['--'] ?? [])], opts),
+    action(
+      async (node: string, cmd: string[], opts: FileOpts & { '--'?: string[] }) =>
+        (await lifecycle()).ssh(node, [...cmd, ...(opts['--'] ?? [])], opts),
+      LAB_ROOT,
     ),
   );
 cli
@@ -239,8 +295,10 @@ cli
   .option(...fileOption)
   .option('-F, --follow', 'Keep following')
   .action(
-    action(async (node: string, source: string | undefined, opts: FileOpts & { follow?: boolean }) =>
-      (await lifecycle()).logs(node, source, opts),
+    action(
+      async (node: string, source: string | undefined, opts: FileOpts & { follow?: boolean }) =>
+        (await lifecycle()).logs(node, source, opts),
+      STATE_ROOT,
     ),
   );
 
@@ -256,8 +314,10 @@ cli
   )
   .option('--json', 'Machine-readable output')
   .action(
-    action(async (what: string | undefined, opts: { file: string; all?: boolean; json?: boolean }) =>
-      (await import('./commands/images.js')).images(what, opts),
+    action(
+      async (what: string | undefined, opts: { file: string; all?: boolean; json?: boolean }) =>
+        (await import('./commands/images.js')).images(what, opts),
+      (what: string | undefined) => (what === 'build' ? 'it builds the guest image with mmdebstrap' : undefined),
     ),
   );
 
