@@ -4,7 +4,9 @@ import { LabError } from '../errors.js';
 import { run, runQuiet, which } from '../host/exec.js';
 import { createQemuUser, qemuRunAs, qemuUserExists } from '../host/qemu-user.js';
 import { HOST_TOOLS, type HostTool } from '../host/tools.js';
-import { print, progress, type OutputOptions } from './output.js';
+import { print, type OutputOptions } from './output.js';
+import { Steps } from './steps.js';
+import { aptProgressTo } from '../host/apt-progress.js';
 
 export interface DoctorOptions extends OutputOptions {
   fix?: boolean;
@@ -31,15 +33,20 @@ async function checkTool(tool: HostTool): Promise<ToolStatus> {
 
 async function installMissing(missing: ToolStatus[]): Promise<void> {
   const packages = [...new Set(missing.map((m) => m.apt))];
-  progress(`doctor: installing ${packages.join(' ')} with apt-get`);
+  const steps = new Steps();
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  await run(['apt-get', 'update', '-q'], { env, code: 'ENV_TOOL', what: 'apt-get update', timeoutMs: 600_000 });
-  await run(['apt-get', 'install', '-y', '-q', '--no-install-recommends', ...packages], {
-    env,
-    code: 'ENV_TOOL',
-    what: 'apt-get install',
-    timeoutMs: 1_800_000,
-  });
+  await steps.step('apt-get update', () =>
+    run(['apt-get', 'update', '-q'], { env, code: 'ENV_TOOL', what: 'apt-get update', timeoutMs: 600_000 }),
+  );
+  await steps.step(`apt-get install ${packages.join(' ')}`, () =>
+    run(['apt-get', 'install', '-y', '-q', '--no-install-recommends', ...packages], {
+      env,
+      code: 'ENV_TOOL',
+      what: 'apt-get install',
+      timeoutMs: 1_800_000,
+      onLine: aptProgressTo(steps),
+    }),
+  );
 }
 
 export async function doctor(opts: DoctorOptions): Promise<void> {

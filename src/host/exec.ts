@@ -23,6 +23,8 @@ export interface RunOptions {
   input?: string;
   cwd?: string;
   env?: NodeJS.ProcessEnv;
+  /** Each line of output as it comes (stdout and stderr alike), for progress; the result still has it all. */
+  onLine?: (line: string) => void;
 }
 
 /** Runs a command and returns its result whatever the exit code. */
@@ -38,6 +40,7 @@ export async function runQuiet(argv: string[], opts: RunOptions = {}): Promise<R
     ...(opts.env ? { env: opts.env } : {}),
     ...(opts.timeoutMs ? { timeout: opts.timeoutMs } : {}),
   })`${cmd} ${args}`;
+  if (opts.onLine) for (const stream of [p.stdout, p.stderr]) eachLine(stream, opts.onLine);
   let out: ProcessOutput;
   try {
     out = await p;
@@ -52,6 +55,16 @@ export async function runQuiet(argv: string[], opts: RunOptions = {}): Promise<R
     stderr: out.stderr,
     ms: Date.now() - started,
   };
+}
+
+function eachLine(stream: Readable, onLine: (line: string) => void): void {
+  let rest = '';
+  stream.on('data', (chunk: Buffer) => {
+    const lines = (rest + chunk.toString()).split(/\r?\n|\r/);
+    rest = lines.pop() ?? '';
+    for (const line of lines) if (line) onLine(line);
+  });
+  stream.on('end', () => rest && onLine(rest));
 }
 
 /** Runs a command and raises a LabError naming the command and its last stderr lines when it fails. */

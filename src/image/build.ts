@@ -9,6 +9,7 @@ import type { ImagePlan } from './recipe.js';
 import type { Lab } from '../config/lab.js';
 import type { Reporter } from '../progress.js';
 import { download } from './download.js';
+import { aptProgressTo } from '../host/apt-progress.js';
 import { checkStandaloneQcow2 } from './qcow2.js';
 import { checkSealed, seal, sealIndex, sha256File } from './seal.js';
 import { makeDir } from '../host/files.js';
@@ -109,6 +110,8 @@ async function buildDebian(
     run(
       [
         'mmdebstrap',
+        // apt's and dpkg's own lines, which the progress counts.
+        '--verbose',
         '--variant=minbase',
         '--mode=root',
         '--components=main',
@@ -136,6 +139,7 @@ async function buildDebian(
         what: 'building the guest root with mmdebstrap',
         timeoutMs: 1_800_000,
         env: { ...process.env, LAB_DEBS: plan.debs ?? '' },
+        onLine: aptProgressTo(reporter),
       },
     ),
   );

@@ -64,8 +64,8 @@ async function fetchInto(url: string, file: string, reporter: Reporter): Promise
       if (done > MAX_DOWNLOAD_BYTES) throw tooLarge(done);
       if (Date.now() - shown > 1000) {
         shown = Date.now();
-        reporter.note(
-          `download: ${(done / 2 ** 20).toFixed(0)} MiB${total ? ` of ${(total / 2 ** 20).toFixed(0)} MiB (${Math.floor((100 * done) / total)}%)` : ''}`,
+        reporter.progress(
+          `${(done / 2 ** 20).toFixed(0)} MiB${total ? ` of ${(total / 2 ** 20).toFixed(0)} MiB (${Math.floor((100 * done) / total)}%)` : ''}`,
         );
       }
     }

@@ -11,6 +11,7 @@ import { GUEST, type LabPaths, type NodePaths } from '../../layout.js';
 import type { Reporter } from '../../progress.js';
 import { serialTail } from './boot.js';
 import type { GuestNic } from './record.js';
+import { CloudInitProgress } from './cloud-init-progress.js';
 import { seal, sealIndex } from '../../image/seal.js';
 import { dirname } from 'node:path';
 
@@ -46,7 +47,7 @@ export async function waitSsh(
           message: 'QEMU exited while lab waited for SSH',
           hint: serialTail(paths),
         });
-      reporter.note(`  … still waiting for SSH (${last}); serial: ${serialTail(paths, 1)}`);
+      reporter.progress(`${last}; serial: ${serialTail(paths, 1).slice(0, 100)}`);
     });
   } catch (err) {
     if (err instanceof LabError)
@@ -60,13 +61,13 @@ export async function waitSsh(
   }
 }
 
-/** Polls cloud-init, showing what it is doing, and stops at the first sign of failure. */
+/** Polls cloud-init, showing what it is doing (its stage, its last line, a build's count), and stops at the first sign of failure. */
 export async function waitCloudInit(
   conn: Client,
   reporter: Reporter,
   timeoutMs = CLOUD_INIT_TIMEOUT_MS,
 ): Promise<void> {
-  let shown = '';
+  const progress = new CloudInitProgress();
   let status = '';
   const done = await waitFor(
     async () => {
@@ -89,10 +90,7 @@ export async function waitCloudInit(
         });
       }
       const last = (await sshExec(conn, `sudo tail -n 1 ${GUEST.cloudInitLog} 2>/dev/null`, 30_000)).stdout.trim();
-      if (last && last !== shown) {
-        shown = last;
-        reporter.note(`  … cloud-init: ${last.slice(0, 160)}`);
-      }
+      reporter.progress(progress.line(status, last));
       return false;
     },
     { timeoutMs, everyMs: 3000 },
