@@ -30,7 +30,7 @@ export interface StepsOptions {
   silent?: boolean;
   /** Where the lines go; stderr by default. */
   stream?: NodeJS.WriteStream;
-  /** Rewrite lines in place: by default when the stream is a terminal (and TERM is not dumb). */
+  /** Rewrite lines in place: by default when the stream is a terminal with a size (and TERM is not dumb). */
   live?: boolean;
 }
 
@@ -50,9 +50,11 @@ export class Steps implements Reporter {
     const o = typeof options === 'boolean' ? { silent: options } : options;
     this.silent = Boolean(o.silent);
     this.stream = o.stream ?? process.stderr;
-    const live = o.live ?? (Boolean(this.stream.isTTY) && process.env.TERM !== 'dumb');
+    // A terminal of no size (a pty nobody sized) would show nothing rewritten: plain lines there.
+    const sized = (this.stream.rows ?? 0) > 0 && (this.stream.columns ?? 0) > 0;
+    const live = o.live ?? (Boolean(this.stream.isTTY) && sized && process.env.TERM !== 'dumb');
     if (live && !this.silent) this.live = createLogUpdate(this.stream);
-    this.color = live && !('NO_COLOR' in process.env) && (this.stream.hasColors?.() ?? false);
+    this.color = live && !process.env.NO_COLOR && (this.stream.hasColors?.() ?? false);
   }
 
   async step<T>(label: string, fn: () => Promise<T>): Promise<T> {
@@ -139,7 +141,7 @@ export class Steps implements Reporter {
   }
 
   private paint(style: 'green' | 'red' | 'dim', text: string): string {
-    return this.color ? styleText(style, text) : text;
+    return this.color ? styleText(style, text, { validateStream: false }) : text;
   }
 }
 

@@ -18,6 +18,8 @@ export interface HeldLock {
 export interface FlockOptions {
   /** Said once, when another process holds the lock and this one starts waiting for it. */
   onWait?: () => void;
+  /** Runs the wait for the other holder: as a step of long work, say, so that progress shows it. */
+  waiting?: <T>(wait: () => Promise<T>) => Promise<T>;
   /** How long to wait for the lock before giving up with a TIMEOUT error. */
   timeoutMs: number;
 }
@@ -73,7 +75,8 @@ export async function holdLock(path: string, opts: FlockOptions): Promise<HeldLo
   const now = await tryHoldLock(path);
   if (now) return now;
   opts.onWait?.();
-  const later = await attempt(path, true, opts.timeoutMs);
+  const wait = () => attempt(path, true, opts.timeoutMs);
+  const later = await (opts.waiting ? opts.waiting(wait) : wait());
   if (later) return later;
   throw new LabError({
     code: 'TIMEOUT',

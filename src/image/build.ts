@@ -36,7 +36,8 @@ export async function ensureImage(lab: Pick<Lab, 'image'>, plan: ImagePlan, repo
     (await withHeldLock(
       plan.lock,
       {
-        onWait: () => reporter.note(`another lab command is making this image (${plan.dir}); waiting for it`),
+        waiting: (wait) =>
+          reporter.step(`wait for another lab command, which is making this image (${plan.dir})`, wait),
         timeoutMs: BUILD_LOCK_TIMEOUT_MS,
       },
       async () => imageReady(plan) || makeImage(lab, plan, reporter),

@@ -43,7 +43,7 @@ describe('cloud-init progress', () => {
 });
 
 /** A stream that keeps what is written, with the time of each write. */
-function capture(isTTY: boolean) {
+function capture(isTTY: boolean, colors = false) {
   const writes: Array<{ at: number; text: string }> = [];
   const stream = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -51,7 +51,7 @@ function capture(isTTY: boolean) {
       done();
     },
   }) as unknown as NodeJS.WriteStream;
-  Object.assign(stream, { isTTY, columns: 100, rows: 20, hasColors: () => false });
+  Object.assign(stream, { isTTY, columns: 100, rows: 20, hasColors: () => colors });
   return { stream, writes };
 }
 
@@ -100,6 +100,28 @@ describe('the terminal reporter', () => {
     expect(text).not.toContain('→ ');
     // eslint-disable-next-line no-control-regex
     expect(text, 'the running lines are erased and redrawn').toMatch(/\u001b\[2K/);
+  });
+
+  it('colours only a terminal that has colours, and never with NO_COLOR set', async () => {
+    const run = async () => {
+      const { stream, writes } = capture(true, true);
+      await new Steps({ stream }).step('x', async () => undefined);
+      return writes.map((w) => w.text).join('');
+    };
+    expect(await run()).toContain('\u001b[32m✓');
+    vi.stubEnv('NO_COLOR', '1');
+    try {
+      expect(await run()).not.toContain('\u001b[32m');
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
+  it('writes plain lines to a terminal of no size, where nothing rewritten would show', async () => {
+    const { stream, writes } = capture(true);
+    Object.assign(stream, { rows: 0, columns: 0 });
+    await new Steps({ stream }).step('x', async () => undefined);
+    expect(writes.map((w) => w.text).join('')).toBe('→ x …\n✓ x (0.0 s)\n');
   });
 
   it('keeps quiet when asked', async () => {

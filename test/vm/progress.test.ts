@@ -45,13 +45,16 @@ describe('progress during lab up', () => {
       const lines: Array<{ at: number; text: string }> = [];
       let rest = '';
       let sshWaitFrom: number | undefined;
+      let interrupted = false;
       child.stderr!.on('data', (d: Buffer) => {
         const parts = (rest + d.toString()).split('\n');
         rest = parts.pop()!;
         for (const text of parts) {
           lines.push({ at: Date.now(), text });
           if (text.includes('→ dut: wait for SSH')) sshWaitFrom = Date.now();
-          if (!FULL && sshWaitFrom !== undefined && Date.now() - sshWaitFrom >= 20_000) child.kill('SIGINT');
+          // Once: a second Ctrl-C would cut lab's undo short.
+          if (!FULL && !interrupted && sshWaitFrom !== undefined && Date.now() - sshWaitFrom >= 20_000)
+            interrupted = child.kill('SIGINT');
         }
       });
       const started = Date.now();
