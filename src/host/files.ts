@@ -93,6 +93,16 @@ export function writeAtomic(path: string, content: string | Buffer, mode = 0o644
     renameSync(tmp, path);
   } catch (err) {
     rmSync(tmp, { force: true });
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EROFS' || e.code === 'ENOSPC')
+      throw new LabError({
+        code: 'ENV_HOST',
+        message: `cannot write ${path} (${e.code})`,
+        hint:
+          e.code === 'ENOSPC'
+            ? 'Free some space on that file system.'
+            : `This user (uid ${process.getuid?.() ?? '?'}) may not write there: run as the folder's owner, or choose another folder (lab render --out DIR).`,
+      });
     throw err;
   }
 }

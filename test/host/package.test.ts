@@ -126,6 +126,11 @@ describe('the packed package, installed globally', () => {
       );
     }
     expect(existsSync(join(folder, '.lab', 'plain', 'state.json')), 'no state was made').toBe(false);
+    // Files root rendered before: not writable by this user, said as such (not an internal error).
+    expect(sh([labBin, 'render'], folder).status).toBe(0);
+    const again = sh([labBin, 'render'], folder, NOBODY);
+    expect(again.status, again.stderr).toBe(3);
+    expect(again.stderr).toMatch(/^error: cannot write .*\(EACCES\)/);
     expect(netnsExists('lab-plain')).toBe(false);
   }, 120_000);
 });
