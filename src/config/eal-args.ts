@@ -18,6 +18,14 @@ const SET_BY_LAB = new Map<string, string>([
   ['-m', "a netns node's memory size"],
 ]);
 
+/** Options that take away what lab reads an app by. */
+const BLINDS_LAB = new Map<string, string>([
+  [
+    '--no-telemetry',
+    "turns off DPDK's telemetry socket, through which lab reads every app's readiness and per-queue counters",
+  ],
+]);
+
 /** Options that make EAL load a shared object or create and write files where they say. */
 const LOADS_OR_WRITES = new Map<string, string>([
   ['-d', 'loads a shared object as a driver'],
@@ -80,6 +88,11 @@ export function ealArgProblems(app: Pick<AppSpec, 'eal_args' | 'trust_eal_args'>
     });
   for (const { index, option, value } of options(app.eal_args)) {
     const at: PathSegment[] = ['eal_args', index];
+    const blinds = BLINDS_LAB.get(option);
+    if (blinds) {
+      out.push({ at, message: `${option} ${blinds}`, hint: 'Remove it from eal_args.' });
+      continue;
+    }
     const own = SET_BY_LAB.get(option);
     if (own) {
       out.push({

@@ -15,7 +15,8 @@ import { startCapture } from '../../src/host/capture.js';
 import { inNamespace, run } from '../../src/host/exec.js';
 import { deleteNetns, runPlan } from '../../src/host/netns.js';
 import { loadLabText } from '../../src/core/load.js';
-import { nodeNamespace } from '../../src/layout.js';
+import { dpdkFilePrefix, nodeNamespace } from '../../src/layout.js';
+import { portReady, readPorts, rxPerQueue } from '../../src/apps/telemetry.js';
 import {
   kernelReflectorCommands,
   namespaceCommands,
@@ -95,7 +96,7 @@ async function start(w: Wire) {
   const nic = w.lab.nodes[0]!.nics[0]!;
   await runPlan([...takeNicCommands(w.nodeNs, nic), staticNeighbourCommand(w.labNs, nic.labnsIf, nic)]);
   const argv = netnsAppArgv(w.lab, w.lab.apps[0]!, nic, BIN, HOST_CPUS);
-  const started = await startApp(namespaceTarget(w.nodeNs), argv, join(logs, `${w.lab.name}.log`), 30_000);
+  const started = await startApp(namespaceTarget(w.nodeNs, BIN), argv, join(logs, `${w.lab.name}.log`), 30_000);
   apps.push(started.app);
   return started;
 }
@@ -204,7 +205,12 @@ describe('the echo apps', () => {
     const argv = netnsAppArgv(w.lab, w.lab.apps[0]!, nic, BIN, HOST_CPUS);
     // lcore 1 is the main lcore; the one queue goes to lcore 0, first in -l.
     argv.splice(argv.indexOf('--'), 0, '--main-lcore', '1');
-    const { app, ready } = await startApp(namespaceTarget(w.nodeNs), argv, join(logs, `${w.lab.name}.log`), 30_000);
+    const { app, ready } = await startApp(
+      namespaceTarget(w.nodeNs, BIN),
+      argv,
+      join(logs, `${w.lab.name}.log`),
+      30_000,
+    );
     apps.push(app);
     expect(ready.lcores).toEqual([0]);
     expect((await probe(w, 100, 4)).received).toBe(100);
@@ -235,6 +241,38 @@ describe('the echo apps', () => {
     expect(delta.reduce((s, q) => s + q.filtered, 0)).toBe(100);
     expect(delta.reduce((s, q) => s + q.tx, 0)).toBe(0);
     expect((await probe(w, 100, 4)).received, 'unicast frames are still echoed').toBe(100);
+  }, 60_000);
+
+  it("tell DPDK's telemetry what they tell lab: the port started with link up, and each queue's count", async () => {
+    const w = await wire(labOf('l2_multi_echo', 2, '0-1'));
+    const { app } = await start(w);
+    const target = namespaceTarget(w.nodeNs, BIN);
+    const prefix = dpdkFilePrefix(w.lab.name, w.lab.apps[0]!.name);
+    const before = await readPorts(target, prefix);
+    const countersBefore = await requestCounters(app);
+    expect((await probe(w, 200, 16)).received).toBe(200);
+    const [port] = await readPorts(target, prefix);
+    const own = counterDelta(countersBefore, await requestCounters(app));
+    expect(port!.port).toBe(0);
+    expect(portReady(port!), JSON.stringify(port)).toBe(true);
+    expect(port!.info.nb_rx_queues).toBe(2);
+    const rx = rxPerQueue(port!).map((n, q) => n - rxPerQueue(before[0]!)[q]!);
+    // The same frames, counted by the PMD (telemetry) and by the app's lcores (its JSON line).
+    expect(rx).toEqual(own.map((q) => q.rx));
+    expect(rx.reduce((a, b) => a + b, 0)).toBe(200);
+  }, 60_000);
+
+  it('without telemetry (--no-telemetry), lab says which EAL flag took it away', async () => {
+    const w = await wire(labOf('l2_echo', 1, '0'));
+    const nic = w.lab.nodes[0]!.nics[0]!;
+    await runPlan([...takeNicCommands(w.nodeNs, nic), staticNeighbourCommand(w.labNs, nic.labnsIf, nic)]);
+    const argv = netnsAppArgv(w.lab, w.lab.apps[0]!, nic, BIN, HOST_CPUS);
+    argv.splice(argv.indexOf('--'), 0, '--no-telemetry');
+    const { app } = await startApp(namespaceTarget(w.nodeNs, BIN), argv, join(logs, `${w.lab.name}.log`), 30_000);
+    apps.push(app);
+    await expect(
+      readPorts(namespaceTarget(w.nodeNs, BIN), dpdkFilePrefix(w.lab.name, w.lab.apps[0]!.name)),
+    ).rejects.toThrow(/no telemetry socket/);
   }, 60_000);
 
   it('answer --help on stdout with exit 0', () => {
@@ -285,7 +323,7 @@ describe('the echo apps under AddressSanitizer and UndefinedBehaviorSanitizer', 
       await runPlan([...takeNicCommands(w.nodeNs, nic), staticNeighbourCommand(w.labNs, nic.labnsIf, nic)]);
       const log = join(logs, `${w.lab.name}-san.log`);
       const { app } = await startApp(
-        namespaceTarget(w.nodeNs),
+        namespaceTarget(w.nodeNs, BIN),
         netnsAppArgv(w.lab, w.lab.apps[0]!, nic, SAN, HOST_CPUS),
         log,
         60_000,

@@ -2,12 +2,12 @@
 // PMD over the veth, with no hugepages and no PCI scan.
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { appProgram, appQueues } from '../../apps/command.js';
 import type { AppTarget } from '../../apps/target.js';
 import { nativeBuildDir } from '../../host/native-build.js';
 import type { App, Lab, Nic, Node } from '../../config/lab.js';
-import { spawnDetached } from '../../host/exec.js';
+import { inNamespace, spawnDetached } from '../../host/exec.js';
 import { netnsExists, runPlan } from '../../host/netns.js';
 import { isAlive, signal } from '../../host/process.js';
 import { dpdkFilePrefix, nodeNamespace } from '../../layout.js';
@@ -43,9 +43,11 @@ export function netnsAppArgv(lab: Pick<Lab, 'name'>, app: App, nic: Nic, binDir:
 }
 
 /** A process on this host inside `netns`; `ip netns exec` execs the program, so the PID started is the app's own. */
-export function namespaceTarget(netns: string): AppTarget {
+export function namespaceTarget(netns: string, binDir: string): AppTarget {
   return {
     where: `namespace ${netns}`,
+    exec: inNamespace(netns),
+    telemetryQuery: join(binDir, 'telemetry_query'),
     start: async (argv, log) => {
       makeDir(dirname(log));
       writeFileSync(log, '');
@@ -61,7 +63,7 @@ export function openNetnsAppHost(session: LabSession, node: Node): AppHost {
   const { lab } = session;
   const nodeNs = nodeNamespace(lab.name, node.name);
   return {
-    target: namespaceTarget(nodeNs),
+    target: namespaceTarget(nodeNs, nativeBuildDir()),
     // af_packet cannot detach the kernel's stack from a veth the way binding to vfio-pci detaches a
     // PCI NIC, so "taking" the NIC removes its kernel address: the kernel then answers nothing on it.
     take: async (nic) => {

@@ -8,6 +8,7 @@ import type { AppTarget } from '../../apps/target.js';
 import type { App, Lab, Node } from '../../config/lab.js';
 import { LabError } from '../../errors.js';
 import { sshConnect, sshExec, sshRun } from '../../guest/ssh.js';
+import type { Exec } from '../../host/exec.js';
 import { procRef, statMatches, type ProcRef } from '../../host/process.js';
 import { dpdkFilePrefix, GUEST, nodePaths } from '../../layout.js';
 import { shellCommand, shellQuote } from '../../render/shell.js';
@@ -35,6 +36,14 @@ export function vmAppArgv(lab: Pick<Lab, 'name'>, app: App, pci: string): string
   ];
 }
 
+/** A command run as root in the guest, over the node's SSH connection. */
+function rootExec(conn: Client): Exec {
+  return async (argv, timeoutMs) => {
+    const r = await sshExec(conn, `sudo ${shellCommand(argv)}`, timeoutMs);
+    return { stdout: r.stdout, stderr: r.stderr, exitCode: r.code };
+  };
+}
+
 export function sshTarget(conn: Client, node: string): AppTarget {
   const stat = async (pid: number) => {
     const r = await sshExec(conn, `cat /proc/${pid}/stat 2>/dev/null`, 30_000);
@@ -43,6 +52,8 @@ export function sshTarget(conn: Client, node: string): AppTarget {
   const alive = async (ref: ProcRef) => statMatches(await stat(ref.pid), ref);
   return {
     where: `node ${node}`,
+    exec: rootExec(conn),
+    telemetryQuery: `${GUEST.nativeBuild}/telemetry_query`,
     start: async (argv, log) => {
       // setsid execs the app in place, so $! is the app's own PID.
       // The log is readable by the SSH user, so reading it (polled while the app starts) needs no sudo, which costs about 0.3 s a call under TCG.
@@ -84,10 +95,7 @@ export async function openQemuTester(
     throw new LabError({ code: 'STATE', message: `node ${node.name} is not running`, hint: 'Run `lab up` first.' });
   const conn = await sshConnect(endpoint(paths, nodePaths(paths.root, node.name), q.sshPort));
   return {
-    exec: async (argv, timeoutMs) => {
-      const r = await sshExec(conn, `sudo ${shellCommand(argv)}`, timeoutMs);
-      return { stdout: r.stdout, stderr: r.stderr, exitCode: r.code };
-    },
+    exec: rootExec(conn),
     l2probe: `${GUEST.nativeBuild}/l2probe`,
     ifname: (nic) => {
       const g = q.nics.find((n) => n.name === nic.name);

@@ -1,0 +1,139 @@
+// What any DPDK application says of its ports through DPDK's own telemetry (>= 20.05): a unix
+// socket per process, /var/run/dpdk/<file prefix>/dpdk_telemetry.v2 for root, that answers
+// "/ethdev/list", "/ethdev/info,N", "/ethdev/link_status,N" and "/ethdev/stats,N" (with per-queue
+// q_ipackets and q_opackets) in JSON. native/telemetry_query asks it where the app runs; the rest
+// here is pure: the commands to ask and what the replies mean.
+import { join } from 'node:path';
+import { LabError } from '../errors.js';
+import type { AppTarget } from './target.js';
+
+/** The EAL runtime folder of a primary process run by root with --file-prefix. */
+export function telemetrySocket(filePrefix: string): string {
+  return join('/var/run/dpdk', filePrefix, 'dpdk_telemetry.v2');
+}
+
+/** telemetry_query's command line: wait up to waitMs for the socket, then each command. */
+export function telemetryArgv(program: string, socket: string, commands: string[], waitMs = 0): string[] {
+  return [program, '-w', String(waitMs), socket, ...commands];
+}
+
+/** The commands that describe one port. */
+export function portCommands(port: number): string[] {
+  return [`/ethdev/info,${port}`, `/ethdev/link_status,${port}`, `/ethdev/stats,${port}`];
+}
+
+export interface PortInfo {
+  name: string;
+  port_id: number;
+  dev_started: number;
+  nb_rx_queues: number;
+  nb_tx_queues: number;
+  mac_addr: string;
+}
+
+export interface PortStats {
+  ipackets: number;
+  opackets: number;
+  ibytes: number;
+  obytes: number;
+  imissed: number;
+  ierrors: number;
+  oerrors: number;
+  rx_nombuf: number;
+  /** Per RX queue; DPDK fills at most RTE_ETHDEV_QUEUE_STAT_CNTRS (16) of them. */
+  q_ipackets: number[];
+  q_opackets: number[];
+}
+
+export interface PortTelemetry {
+  port: number;
+  info: PortInfo;
+  link: { status: 'UP' | 'DOWN'; speed?: number };
+  stats: PortStats;
+}
+
+/**
+ * telemetry_query's output, one JSON object a line in the order the commands were asked: by the
+ * command as asked. DPDK keys each reply by the command without its parameters ({"/ethdev/stats":
+ * {...}}), so two ports' replies are told apart by their order only.
+ */
+export function parseReplies(commands: string[], stdout: string): Map<string, unknown> {
+  const lines = stdout.split('\n').filter((l) => l.trim());
+  return new Map(
+    lines.slice(0, commands.length).map((line, i) => {
+      const reply = JSON.parse(line) as Record<string, unknown>;
+      return [commands[i]!, Object.values(reply)[0] ?? null];
+    }),
+  );
+}
+
+/** The port ids /ethdev/list answered. */
+export function portList(replies: Map<string, unknown>): number[] {
+  const ports = replies.get('/ethdev/list');
+  return Array.isArray(ports) ? ports.filter((p): p is number => typeof p === 'number') : [];
+}
+
+/** One port's replies, or undefined where one is missing (a command the app's DPDK does not know answers null). */
+export function portTelemetry(replies: Map<string, unknown>, port: number): PortTelemetry | undefined {
+  const [info, link, stats] = portCommands(port).map((c) => replies.get(c));
+  if (!isObject(info) || !isObject(link) || !isObject(stats)) return undefined;
+  return {
+    port,
+    info: info as unknown as PortInfo,
+    link: link as unknown as PortTelemetry['link'],
+    stats: stats as unknown as PortStats,
+  };
+}
+
+/** Ready, by DPDK's own account: the port is started and its link is up. */
+export function portReady(t: PortTelemetry): boolean {
+  return t.info.dev_started === 1 && t.link.status === 'UP';
+}
+
+/** Packets each of the port's RX queues received: the first nb_rx_queues of q_ipackets. */
+export function rxPerQueue(t: PortTelemetry): number[] {
+  return t.stats.q_ipackets.slice(0, t.info.nb_rx_queues);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Exit code of telemetry_query when the socket is not there or refuses. */
+const NO_SOCKET = 1;
+
+/** Asks the app's telemetry where it runs; the replies by command. */
+export async function askTelemetry(
+  target: Pick<AppTarget, 'exec' | 'telemetryQuery' | 'where'>,
+  filePrefix: string,
+  commands: string[],
+  waitMs = 0,
+): Promise<Map<string, unknown>> {
+  const socket = telemetrySocket(filePrefix);
+  const r = await target.exec(telemetryArgv(target.telemetryQuery, socket, commands, waitMs), waitMs + 30_000);
+  if (r.exitCode === NO_SOCKET)
+    throw new LabError({
+      code: 'PROCESS',
+      message: `the app has no telemetry socket at ${socket} (${target.where})`,
+      hint: "lab reads every app's ports through DPDK's telemetry: remove --no-telemetry from its EAL arguments, and give it --file-prefix as lab does.",
+    });
+  if (r.exitCode !== 0)
+    throw new LabError({
+      code: 'PROCESS',
+      message: `asking the app's telemetry (${socket}, ${target.where}) failed with exit ${r.exitCode}`,
+      hint: r.stderr.trim(),
+    });
+  return parseReplies(commands, r.stdout);
+}
+
+/** Every port of the app, as its telemetry describes it. */
+export async function readPorts(
+  target: Pick<AppTarget, 'exec' | 'telemetryQuery' | 'where'>,
+  filePrefix: string,
+  waitMs = 0,
+): Promise<PortTelemetry[]> {
+  const ports = portList(await askTelemetry(target, filePrefix, ['/ethdev/list'], waitMs));
+  if (!ports.length) return [];
+  const replies = await askTelemetry(target, filePrefix, ports.flatMap(portCommands));
+  return ports.flatMap((p) => portTelemetry(replies, p) ?? []);
+}
