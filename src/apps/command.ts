@@ -11,3 +11,8 @@ export function appQueues(app: Pick<App, 'program'>, nic: Pick<Nic, 'queues'>): 
 export function appProgram(app: App, binDir: string): string {
   return app.program === 'custom' ? app.command : join(binDir, app.program);
 }
+
+/** What follows EAL's "--": lab's apps take their port (-p 0) first; any other app, the spec's args alone. */
+export function appArgs(app: App): string[] {
+  return app.program === 'custom' ? app.args : ['-p', '0', ...app.args];
+}

@@ -19,7 +19,8 @@ export interface ReadyEvent {
   driver: string;
   mac: string;
   queues: number;
-  rss: 'device' | 'backend' | 'none';
+  /** unknown: an app other than lab's, which only says what its telemetry says. */
+  rss: 'device' | 'backend' | 'none' | 'unknown';
   /** Whether the port reported link up before the app said it was ready. */
   link: 'up' | 'down';
   /** lcores[q] polls queue q: the -l list's order, which rte_lcore_index follows. */

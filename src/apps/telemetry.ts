@@ -5,6 +5,7 @@
 // here is pure: the commands to ask and what the replies mean.
 import { join } from 'node:path';
 import { LabError } from '../errors.js';
+import type { CountersEvent } from './events.js';
 import type { AppTarget } from './target.js';
 
 /** The EAL runtime folder of a primary process run by root with --file-prefix. */
@@ -95,12 +96,41 @@ export function rxPerQueue(t: PortTelemetry): number[] {
   return t.stats.q_ipackets.slice(0, t.info.nb_rx_queues);
 }
 
+/**
+ * A port's telemetry in the shape of the echo apps' counters line, for an app that has none: a
+ * queue's rx and tx are the PMD's q_ipackets and q_opackets. What the PMD cannot tell (which lcore
+ * polls the queue, frames the app filtered) is -1 and 0.
+ */
+export function countersFromTelemetry(app: string, t: PortTelemetry): CountersEvent {
+  const queues = Array.from({ length: t.info.nb_rx_queues }, (_, q) => ({
+    queue: q,
+    lcore: -1,
+    rx: t.stats.q_ipackets[q] ?? 0,
+    tx: t.stats.q_opackets[q] ?? 0,
+    dropped: 0,
+    filtered: 0,
+  }));
+  return {
+    event: 'stats',
+    app,
+    port: t.port,
+    queues,
+    total: { rx: t.stats.ipackets, tx: t.stats.opackets, dropped: t.stats.oerrors, filtered: 0 },
+    port_stats: Object.fromEntries(
+      Object.entries(t.stats).filter((e): e is [string, number] => typeof e[1] === 'number'),
+    ),
+  };
+}
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Exit code of telemetry_query when the socket is not there or refuses. */
 const NO_SOCKET = 1;
+
+/** The app has no telemetry socket (yet: EAL may still be starting; or never: --no-telemetry). */
+export class NoTelemetrySocket extends LabError {}
 
 /** Asks the app's telemetry where it runs; the replies by command. */
 export async function askTelemetry(
@@ -112,7 +142,7 @@ export async function askTelemetry(
   const socket = telemetrySocket(filePrefix);
   const r = await target.exec(telemetryArgv(target.telemetryQuery, socket, commands, waitMs), waitMs + 30_000);
   if (r.exitCode === NO_SOCKET)
-    throw new LabError({
+    throw new NoTelemetrySocket({
       code: 'PROCESS',
       message: `the app has no telemetry socket at ${socket} (${target.where})`,
       hint: "lab reads every app's ports through DPDK's telemetry: remove --no-telemetry from its EAL arguments, and give it --file-prefix as lab does.",
@@ -124,6 +154,18 @@ export async function askTelemetry(
       hint: r.stderr.trim(),
     });
   return parseReplies(commands, r.stdout);
+}
+
+/** The counters of the app's first port (lab gives an app one NIC), from its telemetry. */
+export async function telemetryCounters(
+  target: Pick<AppTarget, 'exec' | 'telemetryQuery' | 'where'>,
+  app: string,
+  filePrefix: string,
+): Promise<CountersEvent> {
+  const [port] = await readPorts(target, filePrefix);
+  if (!port)
+    throw new LabError({ code: 'PROCESS', message: `app ${app} has no port in its telemetry (${target.where})` });
+  return countersFromTelemetry(app, port);
 }
 
 /** Every port of the app, as its telemetry describes it. */

@@ -18,7 +18,7 @@ import { sleep, waitFor } from '../host/wait.js';
 import { labDown } from '../core/down.js';
 import { loadLab } from '../core/load.js';
 import { labUp } from '../core/up.js';
-import { nodeNamespace } from '../layout.js';
+import { dpdkFilePrefix, nodeNamespace } from '../layout.js';
 import { quiet } from '../progress.js';
 import { kernelReflectorCommands, kernelReflectorUndoCommands, staticNeighbourCommand } from '../render/hostnet.js';
 import { runL2probe, type L2ProbeOptions, type L2ProbeResult } from '../verify/probe.js';
@@ -140,7 +140,10 @@ const ours: Dut = {
   async start() {
     const h = await host();
     await h.take(nic);
-    const { app } = await startApp(h.target, h.argv(lab.apps[0]!, nic, {}), join(work, 'ours.log'));
+    const { app } = await startApp(h.target, h.argv(lab.apps[0]!, nic, {}), join(work, 'ours.log'), {
+      app: lab.apps[0]!,
+      filePrefix: dpdkFilePrefix(lab.name, lab.apps[0]!.name),
+    });
     return {
       dstIp: nic.address,
       stop: async () => {

@@ -136,7 +136,7 @@ export interface NetworkSpec {
 
 /** A DPDK program and where it runs. */
 export interface AppSpec {
-  /** l2_echo (one lcore, one queue), l2_multi_echo (a queue per lcore) or custom (your own command). */
+  /** l2_echo (one lcore, one queue), l2_multi_echo (a queue per lcore) or custom: any DPDK program (command), such as dpdk-testpmd, which lab knows ready and reads the counters of through DPDK's telemetry socket (it needs no output of its own for lab). */
   program: "l2_echo" | "l2_multi_echo" | "custom";
   /** For program: custom, the executable run in place of the lab's apps, with the same EAL arguments, as root on the node (for a netns node, this host): a program name or path, no spaces and not starting with a dash (its own arguments go in args). `lab validate` lists it. */
   command: string;
@@ -150,7 +150,7 @@ export interface AppSpec {
   eal_args: Array<string>;
   /** Allow eal_args that load code or name files on the node (-d, --vdev with a file or path, --file-prefix, --huge-dir, --proc-type, --trace-dir, --log-file). Say true only for a spec you would run as code: they run as root. */
   trust_eal_args: boolean;
-  /** Extra application arguments (after --). */
+  /** The app's own arguments, after EAL's "--" (lab's own apps get -p 0 before them; a custom app only these). */
   args: Array<string>;
 }
 

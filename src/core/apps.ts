@@ -12,6 +12,7 @@ import type { StopHow } from '../host/process.js';
 import { transaction } from '../host/undo.js';
 import { sleep } from '../host/wait.js';
 import { quiet } from '../progress.js';
+import { dpdkFilePrefix } from '../layout.js';
 import { type AppRecord, type LabState } from '../state/store.js';
 
 export interface AppStarted {
@@ -93,7 +94,10 @@ export async function labRun(lab: Lab, name: string): Promise<AppStarted> {
         undo.push(`give ${node.name}.${nic.name} back to the kernel`, () => host.give(nic));
         checkpoint();
         const argv = host.argv(app, nic, taken);
-        const { app: running, ready } = await startApp(host.target, argv, ctx.of(node.kind).appLogPath(name));
+        const { app: running, ready } = await startApp(host.target, argv, ctx.of(node.kind).appLogPath(name), {
+          app,
+          filePrefix: dpdkFilePrefix(lab.name, name),
+        });
         undo.push(`stop ${name}`, async () => void (await stopApp(running)));
         checkpoint();
         state.apps[name] = {

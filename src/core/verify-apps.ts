@@ -1,13 +1,14 @@
 // lab verify: the checks, run against each running app from the tester: the lab namespace, or
 // the node verify.from names.
 import { requestCounters } from '../apps/runner.js';
+import { telemetryCounters } from '../apps/telemetry.js';
 import { findNode, placeOf, testerNic, type Lab, type Nic } from '../config/lab.js';
 import type { AppHost, TesterHost } from '../nodes/node.js';
 import { contextOf, type LabContext } from '../nodes/registry.js';
 import { LabError } from '../errors.js';
 import { startCapture } from '../host/capture.js';
 import { withLock } from '../host/lock.js';
-import { capturePath } from '../layout.js';
+import { capturePath, dpdkFilePrefix } from '../layout.js';
 import { neighbourArgv } from '../render/hostnet.js';
 import { verifyApp, type CheckResult, type VerifySubject } from '../verify/checks.js';
 import { makeReport, type Report } from '../verify/report.js';
@@ -71,7 +72,11 @@ export async function subjectOf(
     app: { name, program: app.program },
     nic: { address: nic.address, mac: nic.mac, peerIf: tester.nic.ifname, peerIp: tester.nic.ip },
     tester: { exec: tester.exec, l2probe: tester.l2probe },
-    counters: () => requestCounters(running),
+    // lab's own apps print their counters on SIGUSR1, which would end any other (its default action).
+    counters: () =>
+      app.program === 'custom'
+        ? telemetryCounters(host.target, name, dpdkFilePrefix(lab.name, name))
+        : requestCounters(running),
     stop: () => stopAndGiveBack(ctx, name, host),
     ...(relay ? { wire: { delivered: () => relayPortSent(paths, relay, nic.labnsIf) } } : {}),
     capture: capturePoint(ctx.wires, nic, tester.nic.ifname),

@@ -1,7 +1,7 @@
 // The native apps on real packets without a VM: a veth between the lab namespace and the DUT's,
 // DPDK's af_packet PMD on the DUT end, l2probe and ping on the lab end.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -92,11 +92,30 @@ async function wire(lab: Lab): Promise<Wire> {
   return w;
 }
 
+/** Processes whose command line has this DPDK file prefix (each test's own): to see none is left. */
+function leftWithPrefix(prefix: string): string[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        return readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').includes(prefix);
+      } catch {
+        return false; // gone meanwhile
+      }
+    });
+}
+
+/** How startApp knows the test's app ready: its telemetry socket, by the lab's file prefix. */
+function readyOf(w: Wire) {
+  const app = w.lab.apps[0]!;
+  return { app, filePrefix: dpdkFilePrefix(w.lab.name, app.name), timeoutMs: 30_000 };
+}
+
 async function start(w: Wire) {
   const nic = w.lab.nodes[0]!.nics[0]!;
   await runPlan([...takeNicCommands(w.nodeNs, nic), staticNeighbourCommand(w.labNs, nic.labnsIf, nic)]);
   const argv = netnsAppArgv(w.lab, w.lab.apps[0]!, nic, BIN, HOST_CPUS);
-  const started = await startApp(namespaceTarget(w.nodeNs, BIN), argv, join(logs, `${w.lab.name}.log`), 30_000);
+  const started = await startApp(namespaceTarget(w.nodeNs, BIN), argv, join(logs, `${w.lab.name}.log`), readyOf(w));
   apps.push(started.app);
   return started;
 }
@@ -209,7 +228,7 @@ describe('the echo apps', () => {
       namespaceTarget(w.nodeNs, BIN),
       argv,
       join(logs, `${w.lab.name}.log`),
-      30_000,
+      readyOf(w),
     );
     apps.push(app);
     expect(ready.lcores).toEqual([0]);
@@ -268,11 +287,34 @@ describe('the echo apps', () => {
     await runPlan([...takeNicCommands(w.nodeNs, nic), staticNeighbourCommand(w.labNs, nic.labnsIf, nic)]);
     const argv = netnsAppArgv(w.lab, w.lab.apps[0]!, nic, BIN, HOST_CPUS);
     argv.splice(argv.indexOf('--'), 0, '--no-telemetry');
-    const { app } = await startApp(namespaceTarget(w.nodeNs, BIN), argv, join(logs, `${w.lab.name}.log`), 30_000);
-    apps.push(app);
+    const log = join(logs, `${w.lab.name}.log`);
+    const started = startApp(namespaceTarget(w.nodeNs, BIN), argv, log, { ...readyOf(w), timeoutMs: 5_000 });
+    await expect(started).rejects.toThrow(/no telemetry socket.*\n.*--no-telemetry/s);
+    // It ran (its own ready line is there), and was stopped when lab found no telemetry: no process
+    // with its file prefix, which is this test's alone, is left.
+    expect(readFileSync(log, 'utf8')).toMatch(/"event":"ready"/);
+    expect(leftWithPrefix(dpdkFilePrefix(w.lab.name, w.lab.apps[0]!.name))).toEqual([]);
+  }, 60_000);
+
+  it('an app lab did not write that never starts its port: a timeout that says what its telemetry said, and the app stopped', async () => {
+    const w = await wire(labOf('l2_multi_echo', 2, '0-1')); // testpmd: a main lcore and one to forward
+    const nic = w.lab.nodes[0]!.nics[0]!;
+    await runPlan(takeNicCommands(w.nodeNs, nic));
+    const argv = netnsAppArgv(w.lab, w.lab.apps[0]!, nic, BIN, HOST_CPUS);
+    argv[0] = 'dpdk-testpmd';
+    argv.splice(
+      argv.indexOf('--') + 1,
+      Infinity,
+      '--disable-device-start',
+      '--stats-period=60',
+      '--total-num-mbufs=8192',
+    );
+    const custom = { ...w.lab.apps[0]!, program: 'custom' as const };
+    const log = join(logs, `${w.lab.name}-never.log`);
     await expect(
-      readPorts(namespaceTarget(w.nodeNs, BIN), dpdkFilePrefix(w.lab.name, w.lab.apps[0]!.name)),
-    ).rejects.toThrow(/no telemetry socket/);
+      startApp(namespaceTarget(w.nodeNs, BIN), argv, log, { ...readyOf(w), app: custom, timeoutMs: 5_000 }),
+    ).rejects.toThrow(/no port of the app was started with link up within 5 s .*its telemetry: port 0 not started/);
+    expect(leftWithPrefix(dpdkFilePrefix(w.lab.name, custom.name))).toEqual([]);
   }, 60_000);
 
   it('answer --help on stdout with exit 0', () => {
@@ -326,7 +368,7 @@ describe('the echo apps under AddressSanitizer and UndefinedBehaviorSanitizer', 
         namespaceTarget(w.nodeNs, BIN),
         netnsAppArgv(w.lab, w.lab.apps[0]!, nic, SAN, HOST_CPUS),
         log,
-        60_000,
+        { ...readyOf(w), timeoutMs: 60_000 },
       );
       // Stopped by afterEach too, should an assertion below fail first.
       apps.push(app);

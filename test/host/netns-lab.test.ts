@@ -426,6 +426,34 @@ describe('lab on netns VMs', () => {
     for (const ns of namespaces) expect(netnsExists(ns), ns).toBe(false);
   }, 120_000);
 
+  it("DPDK's testpmd (macswap), an app lab did not write: ready and counted through its telemetry, every check passes", async () => {
+    const { file } = spec(undefined, 'examples/testpmd-netns.yaml');
+    expect(lab(['up', '-f', file]).status).toBe(0);
+    const run = lab(['run', 'testpmd', '--detach', '-f', file, '--json']);
+    expect(run.status, run.stdout + run.stderr).toBe(0);
+    // What lab knows of it comes from its telemetry: two queues on the af_packet port, link up.
+    expect(
+      json<{ ready: { queues: number; driver: string; rss: string; link: string } }>(run.stdout).ready,
+    ).toMatchObject({
+      queues: 2,
+      driver: 'net_af_packet0',
+      rss: 'unknown',
+      link: 'up',
+    });
+    const v = lab(['verify', '--control', '-f', file, '--json']);
+    expect(v.status, v.stdout + v.stderr).toBe(0);
+    expect(
+      json<{ checks: Array<{ check: string; status: string }> }>(v.stdout).checks.map((c) => [c.check, c.status]),
+    ).toEqual([
+      ['kernel_bypass', 'passed'],
+      ['echo', 'passed'],
+      ['rss', 'skipped'],
+      ['latency', 'passed'],
+      ['control', 'passed'],
+    ]);
+    expect(lab(['down', '-f', file]).status).toBe(0);
+  }, 120_000);
+
   it('lab test runs the whole sequence and leaves nothing behind', async () => {
     const { file, name } = spec();
     const t = await labAsync(['test', '-f', file, '--json'], ROOT, 180_000);

@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
-import { appProgram, appQueues } from '../../apps/command.js';
+import { appArgs, appProgram, appQueues } from '../../apps/command.js';
 import type { AppTarget } from '../../apps/target.js';
 import { nativeBuildDir } from '../../host/native-build.js';
 import type { App, Lab, Nic, Node } from '../../config/lab.js';
@@ -36,9 +36,7 @@ export function netnsAppArgv(lab: Pick<Lab, 'name'>, app: App, nic: Nic, binDir:
     `net_af_packet0,iface=${nic.name},qpairs=${appQueues(app, nic)}`,
     ...app.eal_args,
     '--',
-    '-p',
-    '0',
-    ...app.args,
+    ...appArgs(app),
   ];
 }
 

@@ -3,7 +3,7 @@
 // guest's /proc with the same start-time discipline as on the host.
 import { dirname } from 'node:path';
 import type { Client } from 'ssh2';
-import { appProgram } from '../../apps/command.js';
+import { appArgs, appProgram } from '../../apps/command.js';
 import type { AppTarget } from '../../apps/target.js';
 import type { App, Lab, Node } from '../../config/lab.js';
 import { LabError } from '../../errors.js';
@@ -30,9 +30,7 @@ export function vmAppArgv(lab: Pick<Lab, 'name'>, app: App, pci: string): string
     dpdkFilePrefix(lab.name, app.name),
     ...app.eal_args,
     '--',
-    '-p',
-    '0',
-    ...app.args,
+    ...appArgs(app),
   ];
 }
 
