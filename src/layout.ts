@@ -195,6 +195,8 @@ export const GUEST = {
   bin: '/opt/lab/bin',
   native: '/opt/lab/native',
   nativeBuild: '/opt/lab/native/build',
+  /** Apps built from a spec's sources, a folder per build key. */
+  appBuilds: '/opt/lab/apps',
   appLogs: '/var/log/lab',
   cloudInitLog: '/var/log/cloud-init-output.log',
 } as const;

@@ -119,6 +119,11 @@ export async function runApp(app: string, opts: FileOptions & { lcores?: string;
       ? `${r.app} is already running on ${r.node} (pid ${r.pid}): nothing changed`
       : [
           `${r.app} runs on ${r.node}.${r.nic}${r.pci ? ` (PCI ${r.pci})` : ''} (${r.where}): pid ${r.pid}, ${r.ready.queues} queue(s) on lcores ${r.ready.lcores.join(',')}, RSS by ${r.ready.rss}, driver ${r.ready.driver}, MAC ${r.ready.mac}`,
+          ...(r.build
+            ? [
+                `${r.build.built ? 'built from its sources' : 'its sources unchanged: the build'} ${r.build.key} (${r.argv[0]})`,
+              ]
+            : []),
           `log: ${r.log}`,
         ].join('\n'),
   );

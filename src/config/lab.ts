@@ -1,5 +1,6 @@
 // The resolved lab: the spec with defaults applied and every derived value worked out, so nothing
 // downstream re-derives (vectors, addresses, lcores, interface names).
+import { dirname, resolve } from 'node:path';
 import { LabError, type Problem } from '../errors.js';
 import { bridgeName, labnsIfNames, linkBridgeName } from '../layout.js';
 import { formatLcores, parseLcores } from './lcores.js';
@@ -79,11 +80,13 @@ export interface Node extends Omit<NodeSpec, 'nics' | 'memory'> {
   iommu: boolean;
 }
 
-export interface App extends Omit<AppSpec, 'lcores'> {
+export interface App extends Omit<AppSpec, 'lcores' | 'build'> {
   name: string;
   /** Resolved lcore ids, or the parse error for the checks to report. */
   lcores: number[] | string;
   lcoreList: string;
+  /** The spec's build, with its source folder made absolute (relative to the spec's folder). */
+  build: (NonNullable<AppSpec['build']> & { dir: string }) | null;
 }
 
 export interface Lab {
@@ -152,7 +155,7 @@ export function resolveLab(spec: LabSpec, file: string, takesVethEnd: (kind: str
     links,
     networks,
     relays: relaysOf(links, networks),
-    apps: Object.entries(spec.apps).map(([name, app]) => resolveApp(name, app, byName.get(app.node))),
+    apps: Object.entries(spec.apps).map(([name, app]) => resolveApp(name, app, byName.get(app.node), dirname(file))),
     verify: spec.verify,
     warnings: [],
   };
@@ -276,11 +279,17 @@ function wireOf(peer: NicPeer, veth: boolean): Wire {
   return veth ? { kind: 'veth' } : { kind: 'bridge', bridge: name };
 }
 
-function resolveApp(name: string, app: AppSpec, node: Node | undefined): App {
-  const { lcores, ...rest } = app;
+function resolveApp(name: string, app: AppSpec, node: Node | undefined, specDir: string): App {
+  const { lcores, build, ...rest } = app;
   const nic = node?.nics.find((n) => n.name === app.nic);
   const ids = lcores ? parseLcores(lcores) : defaultLcores(app.program, node?.cpus ?? 1, nic?.queues ?? 1);
-  return { ...rest, name, lcores: ids, lcoreList: Array.isArray(ids) ? formatLcores(ids) : lcores };
+  return {
+    ...rest,
+    name,
+    lcores: ids,
+    lcoreList: Array.isArray(ids) ? formatLcores(ids) : lcores,
+    build: build ? { ...build, dir: resolve(specDir, build.source) } : null,
+  };
 }
 
 /** One lcore per queue, starting at CPU 1 when there is room, so CPU 0 stays free for the guest's kernel and sshd. */

@@ -7,6 +7,7 @@ import { resolveLab, type Lab } from './lab.js';
 import { applyDefaults, checkSchema } from './schema.js';
 import { checkLab, type SemanticProblem } from './semantic.js';
 import { formatPath } from './path.js';
+import { sourceProblems } from './app-sources.js';
 import { parseSpec, readSpecFile, type SpecSource } from './source.js';
 
 export interface LoadOptions {
@@ -38,11 +39,13 @@ function resolveSource(source: SpecSource, absolute: string, kinds: NodeKinds, o
   if (override) override.lcores = options.appLcores!.lcores;
   const lab = { ...resolveLab(spec, absolute, kinds.takesVethEnd), warnings: source.warnings };
   if (options.force) return lab;
-  const problems: Problem[] = [...checkLab(lab), ...kinds.rules(lab)].map(({ at, ...rest }) => ({
-    ...rest,
-    path: formatPath(at),
-    location: source.locate(at),
-  }));
+  const problems: Problem[] = [...checkLab(lab), ...sourceProblems(lab), ...kinds.rules(lab)].map(
+    ({ at, ...rest }) => ({
+      ...rest,
+      path: formatPath(at),
+      location: source.locate(at),
+    }),
+  );
   if (problems.length) throw new LabError(problems);
   return lab;
 }

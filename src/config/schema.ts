@@ -171,6 +171,7 @@ export const PATTERN_MEANINGS: Record<string, string> = {
   endpoints: 'is not a link end like dut.dp0 (a node name, a dot and a NIC name) or labns',
   members: 'is not a network member like dut.dp0 (a node name, a dot and a NIC name)',
   from: 'is neither labns nor a node name',
+  binary: 'is not a path inside the source folder, like build/fwd (relative, no "..")',
   command:
     'is not a program like dpdk-testpmd or /usr/local/bin/my-fwd (one word, not an option: arguments go in args)',
 };

@@ -502,6 +502,7 @@ function checkApp(lab: Lab, app: App): SemanticProblem[] {
 
   const out: SemanticProblem[] = [];
   out.push(...ealArgProblems(app).map((p) => problem([...at, ...p.at], p.message, p.hint)));
+  out.push(...buildProblems(app, at));
   const missing = app.lcores.filter((id) => id >= node.cpus);
   if (missing.length) {
     out.push(
@@ -530,6 +531,28 @@ function checkApp(lab: Lab, app: App): SemanticProblem[] {
     );
   }
   return out;
+}
+
+function buildProblems(app: App, at: PathSegment[]): SemanticProblem[] {
+  const { build } = app;
+  if (!build) return [];
+  if (app.program !== 'custom')
+    return [
+      problem(
+        [...at, 'build'],
+        `build is for your own program, and ${app.name} runs lab's ${app.program}`,
+        'Set program: custom, or remove build.',
+      ),
+    ];
+  if (build.system === 'command' && !build.command.trim())
+    return [
+      problem(
+        [...at, 'build', 'command'],
+        'system: command needs the command that builds the program',
+        'For example command: "cc -O2 -o fwd main.c $(pkg-config --cflags --libs libdpdk)".',
+      ),
+    ];
+  return [];
 }
 
 function checkVerify(lab: Lab): SemanticProblem[] {

@@ -138,8 +138,9 @@ export interface NetworkSpec {
 export interface AppSpec {
   /** l2_echo (one lcore, one queue), l2_multi_echo (a queue per lcore) or custom: any DPDK program (command), such as dpdk-testpmd, which lab knows ready and reads the counters of through DPDK's telemetry socket (it needs no output of its own for lab). */
   program: "l2_echo" | "l2_multi_echo" | "custom";
-  /** For program: custom, the executable run in place of the lab's apps, with the same EAL arguments, as root on the node (for a netns node, this host): a program name or path, no spaces and not starting with a dash (its own arguments go in args). `lab validate` lists it. */
+  /** For program: custom, the executable run in place of the lab's apps, with the same EAL arguments, as root on the node (for a netns node, this host): a program name or path, no spaces and not starting with a dash (its own arguments go in args). With build, the binary the build makes instead. `lab validate` lists it. */
   command: string;
+  build: AppBuildSpec;
   /** The node (a key of nodes) the app runs on. */
   node: string;
   /** The NIC (a name in that node's nics) the app takes over. */
@@ -153,6 +154,18 @@ export interface AppSpec {
   /** The app's own arguments, after EAL's "--" (lab's own apps get -p 0 before them; a custom app only these). */
   args: Array<string>;
 }
+
+/** Your own DPDK program's sources, built where the app runs (a netns node: this host; a QEMU node: the guest, the sources sent over SFTP) against that node's DPDK (pkg-config libdpdk), and built again only when their content changes: the build is never part of a node's provisioned snapshot. The app then runs the binary the build makes. */
+export type AppBuildSpec = {
+  /** The source folder, relative to the spec's folder (or absolute). Everything in it but .git is sent and hashed. */
+  source: string;
+  /** make: `make` in the folder; meson: `meson setup build` then `ninja -C build`; command: the command below, run by sh in the folder. */
+  system: "make" | "meson" | "command";
+  /** For system: command, the shell command that builds the binary, run in the source folder's copy. */
+  command: string;
+  /** Where the build leaves the program, relative to the source folder, such as build/basicfwd. */
+  binary: string;
+} | null;
 
 /** What `lab verify` checks and the thresholds it holds the apps to. */
 export interface VerifySpec {

@@ -12,6 +12,7 @@ import type { StopHow } from '../host/process.js';
 import { transaction } from '../host/undo.js';
 import { sleep } from '../host/wait.js';
 import { quiet } from '../progress.js';
+import { ensureBuilt } from '../apps/build.js';
 import { dpdkFilePrefix } from '../layout.js';
 import { type AppRecord, type LabState } from '../state/store.js';
 
@@ -26,6 +27,8 @@ export interface AppStarted {
   argv: string[];
   pci?: string;
   ready: ReadyEvent;
+  /** An app built from the spec's sources: its build key, and whether this run built it. */
+  build?: { key: string; built: boolean };
 }
 
 function upState(ctx: LabContext, node: string): LabState {
@@ -89,11 +92,14 @@ export async function labRun(lab: Lab, name: string): Promise<AppStarted> {
           });
         }
       }
+      // Before the NIC is taken: a build that fails leaves the lab as it was.
+      const built = app.build ? await ensureBuilt(host.target, { name, build: app.build }) : undefined;
+      const program = built ? { ...app, command: built.program } : app;
       return transaction(async (undo, checkpoint) => {
         const taken = await host.take(nic);
         undo.push(`give ${node.name}.${nic.name} back to the kernel`, () => host.give(nic));
         checkpoint();
-        const argv = host.argv(app, nic, taken);
+        const argv = host.argv(program, nic, taken);
         const { app: running, ready } = await startApp(host.target, argv, ctx.of(node.kind).appLogPath(name), {
           app,
           filePrefix: dpdkFilePrefix(lab.name, name),
@@ -121,6 +127,7 @@ export async function labRun(lab: Lab, name: string): Promise<AppStarted> {
           argv,
           ...(taken.pci ? { pci: taken.pci } : {}),
           ready,
+          ...(built ? { build: { key: built.key, built: built.built } } : {}),
         };
       });
     });

@@ -1,5 +1,6 @@
 // What a spec makes lab run or fetch beyond its own programs: a spec is code, and a reviewer of a
 // pull request that changes one should see that code, listed.
+import { buildScript } from '../apps/build.js';
 import { findNode, type Lab } from '../config/lab.js';
 import { formatPath } from '../config/path.js';
 
@@ -39,7 +40,13 @@ export function specRuns(lab: Lab): SpecRun[] {
   for (const app of lab.apps) {
     const node = findNode(lab, app.node);
     const where = node?.kind === 'netns' ? `on this host, in node ${app.node}'s namespace` : `in guest ${app.node}`;
-    if (app.program === 'custom') add(['apps', app.name, 'command'], app.command, where);
+    if (app.build)
+      add(
+        ['apps', app.name, 'build'],
+        `${buildScript(app.build)} in a copy of ${app.build.dir}, then ${app.build.binary}`,
+        where,
+      );
+    else if (app.program === 'custom') add(['apps', app.name, 'command'], app.command, where);
     if (app.eal_args.length)
       add(
         ['apps', app.name, 'eal_args'],

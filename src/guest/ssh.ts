@@ -233,3 +233,34 @@ export async function sshDownload(conn: Client, remote: string, local: string): 
     rmSync(tmp, { force: true });
   }
 }
+
+/** Files written over SFTP, as the SSH user, each with its mode, into guest folders that are there. */
+export async function sshUpload(
+  conn: Client,
+  dir: string,
+  files: Array<{ path: string; content: Buffer; executable: boolean }>,
+): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    conn.sftp((err, sftp) => {
+      if (err) return reject(err);
+      const next = (i: number): void => {
+        const f = files[i];
+        if (!f) {
+          sftp.end();
+          return resolve();
+        }
+        sftp.writeFile(`${dir}/${f.path}`, f.content, { mode: f.executable ? 0o755 : 0o644 }, (e) => {
+          if (!e) return next(i + 1);
+          sftp.end();
+          reject(
+            new LabError({
+              code: 'PROCESS',
+              message: `could not copy ${f.path} into the guest's ${dir}: ${e.message}`,
+            }),
+          );
+        });
+      };
+      next(0);
+    });
+  });
+}

@@ -1,5 +1,5 @@
 // The VM-free tier through the CLI, as a user drives it: up, run, verify, stop, down, test.
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nativeBuildDir } from '../../src/host/native-build.js';
@@ -453,6 +453,49 @@ describe('lab on netns VMs', () => {
     ]);
     expect(lab(['down', '-f', file]).status).toBe(0);
   }, 120_000);
+
+  it('your own app from its sources: built by make where it runs, rebuilt only when edited, a broken build leaves the lab as it was', async () => {
+    cpSync(join(ROOT, 'examples/your-app'), join(work, 'your-app'), { recursive: true });
+    const source = join(work, 'your-app', 'macswap.c');
+    const { file, name } = spec(undefined, 'examples/your-app-netns.yaml');
+    expect(lab(['up', '-f', file]).status).toBe(0);
+    const since = () =>
+      json<{ nodes: Array<{ since: string }> }>(lab(['status', '-f', file, '--json']).stdout).nodes[0]!.since;
+    const upAt = since();
+    const runApp = () => {
+      const r = lab(['run', 'macswap', '--detach', '-f', file, '--json']);
+      expect(r.status, r.stdout + r.stderr).toBe(0);
+      return json<{ build: { key: string; built: boolean }; argv: string[] }>(r.stdout);
+    };
+    const first = runApp();
+    expect(first.build.built).toBe(true);
+    expect(first.argv[0]).toBe(join(labCacheRoot(), 'apps', `macswap-${first.build.key}`, 'build/macswap'));
+    const v = lab(['verify', '-f', file, '--json']);
+    expect(v.status, v.stdout + v.stderr).toBe(0);
+    expect(lab(['stop', 'macswap', '-f', file]).status).toBe(0);
+    expect(runApp().build, 'the same sources: the same build, not built again').toEqual({
+      ...first.build,
+      built: false,
+    });
+    expect(lab(['stop', 'macswap', '-f', file]).status).toBe(0);
+
+    writeFileSync(source, `${readFileSync(source, 'utf8')}\n/* edited */\n`);
+    const edited = runApp();
+    expect(edited.build.built).toBe(true);
+    expect(edited.build.key).not.toBe(first.build.key);
+    expect(since(), 'the node was not made again').toBe(upAt);
+    expect(lab(['stop', 'macswap', '-f', file]).status).toBe(0);
+
+    writeFileSync(source, readFileSync(source, 'utf8').replace('static void swap_macs', 'static void swap_macs oops'));
+    const broken = lab(['run', 'macswap', '--detach', '-f', file]);
+    expect(broken.status).not.toBe(0);
+    // The compiler's own line, with the user's file in it, and the lab up and its NIC with the kernel.
+    expect(broken.stderr).toMatch(new RegExp(`${source.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: error`));
+    expect(since()).toBe(upAt);
+    const addr = (await run(['ip', '-n', `lab-${name}-dut`, '-br', 'addr', 'show', 'dp0'])).stdout;
+    expect(addr).toContain('10.45.0.2/24');
+    expect(lab(['down', '-f', file]).status).toBe(0);
+  }, 300_000);
 
   it('lab test runs the whole sequence and leaves nothing behind', async () => {
     const { file, name } = spec();

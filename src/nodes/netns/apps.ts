@@ -10,7 +10,7 @@ import type { App, Lab, Nic, Node } from '../../config/lab.js';
 import { inNamespace, spawnDetached } from '../../host/exec.js';
 import { netnsExists, runPlan } from '../../host/netns.js';
 import { isAlive, signal } from '../../host/process.js';
-import { dpdkFilePrefix, nodeNamespace } from '../../layout.js';
+import { dpdkFilePrefix, labCacheRoot, nodeNamespace } from '../../layout.js';
 import { giveNicCommands, takeNicCommands } from '../../render/hostnet.js';
 import type { AppHost, LabSession } from '../node.js';
 import { makeDir, readBounded } from '../../host/files.js';
@@ -46,6 +46,13 @@ export function namespaceTarget(netns: string, binDir: string): AppTarget {
     where: `namespace ${netns}`,
     exec: inNamespace(netns),
     telemetryQuery: join(binDir, 'telemetry_query'),
+    appBuildRoot: join(labCacheRoot(), 'apps'),
+    put: async (dir, files) => {
+      for (const f of files) {
+        makeDir(dirname(join(dir, f.path)));
+        writeFileSync(join(dir, f.path), f.content, { mode: f.executable ? 0o755 : 0o644 });
+      }
+    },
     start: async (argv, log) => {
       makeDir(dirname(log));
       writeFileSync(log, '');

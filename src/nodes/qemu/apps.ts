@@ -1,13 +1,14 @@
 // Apps in a QEMU node, over one SSH connection: the NIC found by MAC and bound to vfio-pci or
 // uio_pci_generic in the guest, the app started detached there, its PID watched through the
 // guest's /proc with the same start-time discipline as on the host.
+import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import type { Client } from 'ssh2';
 import { appArgs, appProgram } from '../../apps/command.js';
 import type { AppTarget } from '../../apps/target.js';
 import type { App, Lab, Node } from '../../config/lab.js';
 import { LabError } from '../../errors.js';
-import { sshConnect, sshExec, sshRun } from '../../guest/ssh.js';
+import { sshConnect, sshExec, sshRun, sshUpload } from '../../guest/ssh.js';
 import type { Exec } from '../../host/exec.js';
 import { procRef, statMatches, type ProcRef } from '../../host/process.js';
 import { dpdkFilePrefix, GUEST, nodePaths } from '../../layout.js';
@@ -52,6 +53,22 @@ export function sshTarget(conn: Client, node: string): AppTarget {
     where: `node ${node}`,
     exec: rootExec(conn),
     telemetryQuery: `${GUEST.nativeBuild}/telemetry_query`,
+    appBuildRoot: GUEST.appBuilds,
+    // Written as the SSH user into a folder of its own, then moved into root's by root.
+    put: async (dir, files) => {
+      const staging = `/tmp/lab-put-${randomBytes(6).toString('hex')}`;
+      try {
+        const folders = [staging, ...files.map((f) => dirname(`${staging}/${f.path}`))];
+        await sshRun(conn, `mkdir -p ${[...new Set(folders)].map(shellQuote).join(' ')}`);
+        await sshUpload(conn, staging, files);
+        await sshRun(
+          conn,
+          `sudo mkdir -p ${shellQuote(dirname(dir))} && sudo mv ${shellQuote(staging)} ${shellQuote(dir)}`,
+        );
+      } finally {
+        await sshExec(conn, `rm -rf ${shellQuote(staging)}`);
+      }
+    },
     start: async (argv, log) => {
       // setsid execs the app in place, so $! is the app's own PID.
       // The log is readable by the SSH user, so reading it (polled while the app starts) needs no sudo, which costs about 0.3 s a call under TCG.
