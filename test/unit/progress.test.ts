@@ -98,7 +98,6 @@ describe('the terminal reporter', () => {
     expect(text).toContain('… tst: wait for cloud-init');
     expect(text).toMatch(/✓ dut: wait for cloud-init \(\d\.\d s\)/);
     expect(text).not.toContain('→ ');
-    // eslint-disable-next-line no-control-regex
     expect(text, 'the running lines are erased and redrawn').toMatch(/\u001b\[2K/);
   });
 
