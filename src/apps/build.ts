@@ -46,6 +46,18 @@ export function readSources(dir: string): SourceFile[] {
   return files;
 }
 
+/**
+ * The build's output as if it had run in the user's own folder: the copy's path is theirs, and a
+ * compiler's "main.c:12:5: error" names their file in full, so a terminal or editor opens it.
+ */
+export function userPaths(output: string, copy: string, dir: string, files: SourceFile[]): string {
+  const ours = new Set(files.map((f) => f.path));
+  return output
+    .split(copy)
+    .join(dir)
+    .replace(/^([^\s/:][^\s:]*)(?=:\d+[:,])/gm, (path: string) => (ours.has(path) ? `${dir}/${path}` : path));
+}
+
 /** The shell command that builds in the sources' copy. */
 export function buildScript(build: Pick<Build, 'system' | 'command'>): string {
   switch (build.system) {
@@ -94,7 +106,7 @@ export async function ensureBuilt(
     ['sh', '-c', `cd "$1" && { ${buildScript(app.build)}; } 2>&1`, 'sh', tmp],
     BUILD_TIMEOUT_MS,
   );
-  const output = r.stdout.split(tmp).join(app.build.dir);
+  const output = userPaths(r.stdout, tmp, app.build.dir, files);
   if (r.exitCode !== 0) {
     await target.exec(['rm', '-rf', tmp], 60_000);
     throw new LabError({

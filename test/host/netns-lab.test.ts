@@ -457,6 +457,9 @@ describe('lab on netns VMs', () => {
   it('your own app from its sources: built by make where it runs, rebuilt only when edited, a broken build leaves the lab as it was', async () => {
     cpSync(join(ROOT, 'examples/your-app'), join(work, 'your-app'), { recursive: true });
     const source = join(work, 'your-app', 'macswap.c');
+    // Sources of this run's own, so no earlier run's build of them is in the cache.
+    writeFileSync(source, `${readFileSync(source, 'utf8')}/* run ${process.pid} ${Date.now()} */\n`);
+    const builds = (key: string) => join(labCacheRoot(), 'apps', `macswap-${key}`);
     const { file, name } = spec(undefined, 'examples/your-app-netns.yaml');
     expect(lab(['up', '-f', file]).status).toBe(0);
     const since = () =>
@@ -469,7 +472,7 @@ describe('lab on netns VMs', () => {
     };
     const first = runApp();
     expect(first.build.built).toBe(true);
-    expect(first.argv[0]).toBe(join(labCacheRoot(), 'apps', `macswap-${first.build.key}`, 'build/macswap'));
+    expect(first.argv[0]).toBe(join(builds(first.build.key), 'build/macswap'));
     const v = lab(['verify', '-f', file, '--json']);
     expect(v.status, v.stdout + v.stderr).toBe(0);
     expect(lab(['stop', 'macswap', '-f', file]).status).toBe(0);
@@ -495,6 +498,7 @@ describe('lab on netns VMs', () => {
     const addr = (await run(['ip', '-n', `lab-${name}-dut`, '-br', 'addr', 'show', 'dp0'])).stdout;
     expect(addr).toContain('10.45.0.2/24');
     expect(lab(['down', '-f', file]).status).toBe(0);
+    for (const key of [first.build.key, edited.build.key]) rmSync(builds(key), { recursive: true, force: true });
   }, 300_000);
 
   it('lab test runs the whole sequence and leaves nothing behind', async () => {

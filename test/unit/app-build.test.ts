@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildKey, buildScript, readSources } from '../../src/apps/build.js';
+import { buildKey, buildScript, readSources, userPaths } from '../../src/apps/build.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lab-app-src-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -39,5 +39,18 @@ describe("an app's sources", () => {
     expect(buildScript(make)).toBe('make -j"$(nproc)"');
     expect(buildScript({ system: 'meson', command: '' })).toBe('meson setup build && ninja -C build');
     expect(buildScript({ system: 'command', command: 'cc -o fwd main.c' })).toBe('cc -o fwd main.c');
+  });
+
+  it("name the user's files in a failed build's output, not the copy's", () => {
+    const files = readSources(dir);
+    const out = userPaths(
+      'cc -c src/main.c -o /opt/lab/apps/x.tmp/main.o\nsrc/main.c:1:5: error: expected\nother.c:2:1: note: elsewhere\n',
+      '/opt/lab/apps/x.tmp',
+      '/home/me/app',
+      files,
+    );
+    expect(out).toBe(
+      'cc -c src/main.c -o /home/me/app/main.o\n/home/me/app/src/main.c:1:5: error: expected\nother.c:2:1: note: elsewhere\n',
+    );
   });
 });

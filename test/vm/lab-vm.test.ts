@@ -12,6 +12,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeF
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { parseDocument } from 'yaml';
 import { probeAccel } from '../../src/nodes/qemu/accel.js';
 import { qemuProfiles } from '../../src/nodes/qemu/files.js';
 import { netnsExists } from '../../src/host/netns.js';
@@ -235,6 +236,38 @@ describe('a QEMU lab', () => {
     const addr = await labAsync(['ssh', 'dut', '-f', file, '--', 'ip', '-4', 'addr']);
     expect(addr.stdout, 'the NIC is back with the kernel, with its address').toContain('10.10.0.2/24');
   }, 600_000);
+
+  it('your own app from its sources: sent over SFTP, built in the guest against its DPDK, ready by telemetry, verified; not built again', async () => {
+    cpSync(join(ROOT, 'examples/your-app'), join(work, 'your-app'), { recursive: true });
+    // Sources of this run's own: the guest may keep an earlier run's build of the example.
+    const source = join(work, 'your-app', 'macswap.c');
+    writeFileSync(source, `${readFileSync(source, 'utf8')}/* run ${process.pid} ${Date.now()} */\n`);
+    const withApp = join(work, 'your-app.yaml');
+    const doc = parseDocument(readFileSync(file, 'utf8'));
+    doc.setIn(['apps', 'macswap'], {
+      program: 'custom',
+      build: { source: 'your-app', system: 'make', binary: 'build/macswap' },
+      node: 'dut',
+      nic: 'dp0',
+      lcores: '1',
+    });
+    writeFileSync(withApp, doc.toString());
+    const run = await labAsync(['run', 'macswap', '--detach', '-f', withApp, '--json'], ROOT, 600_000);
+    expect(run.status, run.stdout + run.stderr).toBe(0);
+    const r = json<{ argv: string[]; build: { key: string; built: boolean }; ready: { queues: number } }>(run.stdout);
+    expect(r.build.built).toBe(true);
+    expect(r.argv[0]).toBe(`/opt/lab/apps/macswap-${r.build.key}/build/macswap`);
+    expect(r.ready.queues).toBe(1);
+    const v = await labAsync(['verify', 'macswap', '-f', withApp, '--json'], ROOT, 300_000);
+    expect(v.status, v.stdout + v.stderr).toBe(0);
+    expect((await labAsync(['stop', 'macswap', '-f', withApp])).status).toBe(0);
+    const again = await labAsync(['run', 'macswap', '--detach', '-f', withApp, '--json'], ROOT, 300_000);
+    expect(again.status, again.stderr).toBe(0);
+    expect(json<{ build: { built: boolean } }>(again.stdout).build.built, 'the same sources: not built again').toBe(
+      false,
+    );
+    expect((await labAsync(['stop', 'macswap', '-f', withApp])).status).toBe(0);
+  }, 900_000);
 
   it('lab logs shows the serial console', () => {
     const logs = lab(['logs', 'dut', 'serial', '-f', file]);
