@@ -1,5 +1,6 @@
 // The rules JSON Schema cannot express: references between parts of the spec, and what fits in what.
-import type { ErrorCode } from '../errors.js';
+import { closest, type ErrorCode } from '../errors.js';
+import { APP_PLACEHOLDERS, isPlaceholder, placeholdersIn } from './placeholders.js';
 import {
   findNic,
   findNode,
@@ -503,6 +504,7 @@ function checkApp(lab: Lab, app: App): SemanticProblem[] {
   const out: SemanticProblem[] = [];
   out.push(...ealArgProblems(app).map((p) => problem([...at, ...p.at], p.message, p.hint)));
   out.push(...buildProblems(app, at));
+  out.push(...placeholderProblems(app, at));
   const missing = app.lcores.filter((id) => id >= node.cpus);
   if (missing.length) {
     out.push(
@@ -531,6 +533,22 @@ function checkApp(lab: Lab, app: App): SemanticProblem[] {
     );
   }
   return out;
+}
+
+function placeholderProblems(app: App, at: PathSegment[]): SemanticProblem[] {
+  const known = Object.keys(APP_PLACEHOLDERS);
+  return app.args.flatMap((arg, i) =>
+    placeholdersIn(arg)
+      .filter((name) => !isPlaceholder(name))
+      .map((name) => {
+        const near = closest(name, known);
+        return problem(
+          [...at, 'args', i],
+          `{${name}} is not a placeholder lab fills`,
+          `${near ? `Did you mean {${near}}? ` : ''}lab fills ${known.map((k) => `{${k}}`).join(', ')}.`,
+        );
+      }),
+  );
 }
 
 function buildProblems(app: App, at: PathSegment[]): SemanticProblem[] {

@@ -151,7 +151,7 @@ export interface AppSpec {
   eal_args: Array<string>;
   /** Allow eal_args that load code or name files on the node (-d, --vdev with a file or path, --file-prefix, --huge-dir, --proc-type, --trace-dir, --log-file). Say true only for a spec you would run as code: they run as root. */
   trust_eal_args: boolean;
-  /** The app's own arguments, after EAL's "--" (lab's own apps get -p 0 before them; a custom app only these). */
+  /** The app's own arguments, after EAL's "--" (lab's own apps get -p 0 before them; a custom app only these). lab fills {device} (the NIC's PCI address in a VM, its vdev string in a namespace), {lcores}, {queues}, {port} and {portmask} in them. */
   args: Array<string>;
 }
 

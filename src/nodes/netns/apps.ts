@@ -22,6 +22,7 @@ import { makeDir, readBounded } from '../../host/files.js';
  */
 export function netnsAppArgv(lab: Pick<Lab, 'name'>, app: App, nic: Nic, binDir: string, hostCpus: number): string[] {
   const ids = Array.isArray(app.lcores) ? app.lcores : [];
+  const vdev = `net_af_packet0,iface=${nic.name},qpairs=${appQueues(app, nic)}`;
   return [
     appProgram(app, binDir),
     '--lcores',
@@ -33,10 +34,10 @@ export function netnsAppArgv(lab: Pick<Lab, 'name'>, app: App, nic: Nic, binDir:
     '--file-prefix',
     dpdkFilePrefix(lab.name, app.name),
     '--vdev',
-    `net_af_packet0,iface=${nic.name},qpairs=${appQueues(app, nic)}`,
+    vdev,
     ...app.eal_args,
     '--',
-    ...appArgs(app),
+    ...appArgs(app, nic, vdev),
   ];
 }
 

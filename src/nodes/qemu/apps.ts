@@ -6,7 +6,7 @@ import { dirname } from 'node:path';
 import type { Client } from 'ssh2';
 import { appArgs, appProgram } from '../../apps/command.js';
 import type { AppTarget } from '../../apps/target.js';
-import type { App, Lab, Node } from '../../config/lab.js';
+import type { App, Lab, Nic, Node } from '../../config/lab.js';
 import { LabError } from '../../errors.js';
 import { sshConnect, sshExec, sshRun, sshUpload } from '../../guest/ssh.js';
 import type { Exec } from '../../host/exec.js';
@@ -20,7 +20,7 @@ import { qemuOf } from './record.js';
 import { LOG_HEAD_BYTES, LOG_TAIL_BYTES } from '../../host/files.js';
 
 /** The NIC bound to vfio-pci or uio_pci_generic, on the hugepages lab reserved. */
-export function vmAppArgv(lab: Pick<Lab, 'name'>, app: App, pci: string): string[] {
+export function vmAppArgv(lab: Pick<Lab, 'name'>, app: App, nic: Pick<Nic, 'queues'>, pci: string): string[] {
   return [
     appProgram(app, GUEST.nativeBuild),
     '-l',
@@ -31,7 +31,7 @@ export function vmAppArgv(lab: Pick<Lab, 'name'>, app: App, pci: string): string
     dpdkFilePrefix(lab.name, app.name),
     ...app.eal_args,
     '--',
-    ...appArgs(app),
+    ...appArgs(app, nic, pci),
   ];
 }
 
@@ -146,13 +146,13 @@ export async function openQemuAppHost(
       ) as Taken;
     },
     give: async (nic) => void (await sshRun(conn, `${labNic} give ${nic.mac}`, 120_000)),
-    argv: (app, _nic, taken) => {
+    argv: (app, nic, taken) => {
       if (!taken.pci)
         throw new LabError({
           code: 'PROCESS',
           message: `lab-nic took ${node.name}'s NIC but named no PCI function for DPDK`,
         });
-      return vmAppArgv(lab, app, taken.pci);
+      return vmAppArgv(lab, app, nic, taken.pci);
     },
     close: () => conn.end(),
   };
