@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT
  *
- * l2probe: the tester's half of an echo test, on a plain AF_PACKET socket (no DPDK).
+ * l2probe: the tester's half of an echo or forwarding test, on plain AF_PACKET sockets (no DPDK).
  * Sends UDP/IPv4 frames to a target MAC, each carrying a sequence number, its flow and its send
  * time, spread over K flows (UDP source ports) so RSS or a backend's fan-out can spread them.
- * Checks every echo: addressed to us, from the target, every byte after the MACs as sent.
+ * Checks every echo: addressed to us, from the target, every byte after the MACs as sent. With
+ * --rx-iface the frames come back on a second interface (a DUT that forwards between two ports),
+ * with the MACs the DUT is declared to write (--expect-src, --expect-dst; by default unchanged),
+ * timed on the same clock. The first frame that differs from what was expected is named byte by byte.
  * Frames carry a random per-run nonce, so an earlier run's late echoes or a second prober's
  * frames are counted apart (foreign) and never taken for ours. RTTs run from the kernel's send
  * stamp (else one taken just before the send) to the kernel's receive stamp.
@@ -88,6 +91,11 @@ struct probe_payload {
 
 struct config {
 	const char *ifname;
+	const char *rx_ifname; /* NULL: the echo comes back on ifname */
+	uint8_t expect_src[ETH_ALEN];
+	uint8_t expect_dst[ETH_ALEN];
+	bool have_expect_src;
+	bool have_expect_dst;
 	uint8_t target[ETH_ALEN];
 	uint64_t count;      /* 0: until duration */
 	double duration_s;   /* 0: until count */
@@ -149,6 +157,13 @@ struct results {
 	uint64_t late;       /* ours and intact, but back after WINDOW more frames were sent: counted lost */
 	uint64_t other;      /* frames on the wire that are not probe frames */
 	uint64_t foreign;    /* probe frames of another run or another prober */
+	uint64_t arrived;    /* every frame read, whatever it was */
+	/* The first of ours that was not what was expected: where it first differs. */
+	bool mismatch;
+	uint32_t mismatch_seq;
+	uint32_t mismatch_offset;
+	int mismatch_expected; /* -1: the frame ended there */
+	int mismatch_received;
 	uint64_t rx_kernel;  /* echoes timed by the kernel's receive stamp */
 	uint64_t tx_kernel;  /* echoes timed from the kernel's send stamp (else from the stamp in the frame) */
 	uint64_t first_rx_ns;
@@ -162,9 +177,13 @@ struct results {
 
 struct probe {
 	struct config cfg;
-	int fd;
+	int fd;    /* sends, and carries the send stamps */
+	int rx_fd; /* receives: fd itself, or the --rx-iface socket */
 	int ifindex;
 	uint8_t mac[ETH_ALEN];
+	/* What every frame that comes back must carry. */
+	uint8_t want_src[ETH_ALEN];
+	uint8_t want_dst[ETH_ALEN];
 	/* The run under way. */
 	struct run_plan plan;
 	uint32_t nonce;
@@ -228,6 +247,9 @@ static void usage(void)
 		"usage: l2probe -i IFACE -t TARGET_MAC [options]\n"
 		"  -i, --iface IFACE       interface to send on and receive from\n"
 		"  -t, --target MAC        MAC of the echo under test\n"
+		"      --rx-iface IFACE    receive on IFACE instead: the DUT forwards from one port to another\n"
+		"      --expect-src MAC    source MAC the frames must come back with (echo: the target; forward: ours)\n"
+		"      --expect-dst MAC    destination MAC they must come back with (echo: ours; forward: the target)\n"
 		"  -n, --count N           frames to send (default 1000 unless --duration)\n"
 		"  -d, --duration SECS     send for SECS seconds\n"
 		"  -r, --pps RATE          offered rate, frames per second (default 1000)\n"
@@ -262,7 +284,8 @@ static int parse_mac(const char *text, uint8_t mac[ETH_ALEN])
 
 static int parse_args(int argc, char **argv, struct config *cfg)
 {
-	enum { OPT_SRC_IP = 256, OPT_DST_IP, OPT_ROUTED, OPT_SEARCH, OPT_MIN_PPS, OPT_MAX_PPS, OPT_TRIAL, OPT_LOSS, OPT_PRECISION };
+	enum { OPT_SRC_IP = 256, OPT_DST_IP, OPT_ROUTED, OPT_SEARCH, OPT_MIN_PPS, OPT_MAX_PPS, OPT_TRIAL, OPT_LOSS, OPT_PRECISION,
+	       OPT_RX_IFACE, OPT_EXPECT_SRC, OPT_EXPECT_DST };
 	static const struct option longopts[] = {
 		{ "iface", required_argument, NULL, 'i' },   { "target", required_argument, NULL, 't' },
 		{ "count", required_argument, NULL, 'n' },   { "duration", required_argument, NULL, 'd' },
@@ -274,6 +297,8 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 		{ "search", no_argument, NULL, OPT_SEARCH }, { "min-pps", required_argument, NULL, OPT_MIN_PPS },
 		{ "max-pps", required_argument, NULL, OPT_MAX_PPS }, { "trial", required_argument, NULL, OPT_TRIAL },
 		{ "loss-tolerance", required_argument, NULL, OPT_LOSS }, { "precision", required_argument, NULL, OPT_PRECISION },
+		{ "rx-iface", required_argument, NULL, OPT_RX_IFACE }, { "expect-src", required_argument, NULL, OPT_EXPECT_SRC },
+		{ "expect-dst", required_argument, NULL, OPT_EXPECT_DST },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -329,6 +354,17 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 			cfg->wait_ms = (unsigned int)v;
 			break;
 		case OPT_ROUTED: cfg->routed = true; break;
+		case OPT_RX_IFACE: cfg->rx_ifname = optarg; break;
+		case OPT_EXPECT_SRC:
+			if (parse_mac(optarg, cfg->expect_src) != 0)
+				goto bad;
+			cfg->have_expect_src = true;
+			break;
+		case OPT_EXPECT_DST:
+			if (parse_mac(optarg, cfg->expect_dst) != 0)
+				goto bad;
+			cfg->have_expect_dst = true;
+			break;
 		case OPT_SRC_IP:
 		case OPT_DST_IP:
 			if (inet_pton(AF_INET, optarg, &addr) != 1)
@@ -385,38 +421,73 @@ bad:
 	return -1;
 }
 
-static int open_socket(struct probe *p)
+/*
+ * A raw socket on one interface. `receives`: it takes in every frame there (promiscuous when it
+ * is not the sending socket, since forwarded frames are not addressed to this interface), but not
+ * the frames sent from it. A socket that only sends is bound with protocol 0 and takes in nothing.
+ */
+static int open_packet_socket(const char *ifname, bool receives, bool promiscuous, int *fd, int *ifindex, uint8_t mac[ETH_ALEN])
 {
-	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL) };
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = receives ? htons(ETH_P_ALL) : 0 };
 	struct ifreq ifr;
 	int one = 1;
 	int bufsize = 8 << 20;
 
 	/* Protocol 0: the socket takes in nothing until it is bound to the one interface below. */
-	p->fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK, 0);
-	if (p->fd < 0)
+	*fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK, 0);
+	if (*fd < 0)
 		return -errno;
 	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", p->cfg.ifname);
-	if (ioctl(p->fd, SIOCGIFINDEX, &ifr) != 0)
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(*fd, SIOCGIFINDEX, &ifr) != 0)
 		return -errno;
-	p->ifindex = ifr.ifr_ifindex;
-	if (ioctl(p->fd, SIOCGIFHWADDR, &ifr) != 0)
+	*ifindex = ifr.ifr_ifindex;
+	if (ioctl(*fd, SIOCGIFHWADDR, &ifr) != 0)
 		return -errno;
-	memcpy(p->mac, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
-	sll.sll_ifindex = p->ifindex;
-	if (bind(p->fd, (struct sockaddr *)&sll, sizeof(sll)) != 0)
+	memcpy(mac, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
+	sll.sll_ifindex = *ifindex;
+	if (bind(*fd, (struct sockaddr *)&sll, sizeof(sll)) != 0)
 		return -errno;
+	if (!receives)
+		return 0;
 	/* Our own transmitted frames would otherwise come back on this socket. */
-	if (setsockopt(p->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) != 0)
+	if (setsockopt(*fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) != 0)
 		return -errno;
+	if (promiscuous) {
+		/* Held by the socket: the kernel drops it when the socket closes, however l2probe ends. */
+		const struct packet_mreq mr = { .mr_ifindex = *ifindex, .mr_type = PACKET_MR_PROMISC };
+
+		if (setsockopt(*fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) != 0)
+			return -errno;
+	}
 	/*
 	 * No PACKET_QDISC_BYPASS: it also skips the packet taps, so tcpdump on the wire (the RTT
 	 * reference, the evidence captures) would never see what was sent.
 	 */
-	if (setsockopt(p->fd, SOL_SOCKET, SO_RCVBUFFORCE, &bufsize, sizeof(bufsize)) != 0 &&
-	    setsockopt(p->fd, SOL_SOCKET, SO_RCVBUF, &bufsize, sizeof(bufsize)) != 0)
+	if (setsockopt(*fd, SOL_SOCKET, SO_RCVBUFFORCE, &bufsize, sizeof(bufsize)) != 0 &&
+	    setsockopt(*fd, SOL_SOCKET, SO_RCVBUF, &bufsize, sizeof(bufsize)) != 0)
 		return -errno;
+	return 0;
+}
+
+/* The sending socket, the receiving one (the same, for an echo), and the MACs frames must come back with. */
+static int open_sockets(struct probe *p)
+{
+	const bool forward = p->cfg.rx_ifname != NULL;
+	uint8_t rx_mac[ETH_ALEN];
+	int rx_ifindex, ret;
+
+	ret = open_packet_socket(p->cfg.ifname, !forward, false, &p->fd, &p->ifindex, p->mac);
+	if (ret < 0)
+		return ret;
+	p->rx_fd = p->fd;
+	if (forward) {
+		ret = open_packet_socket(p->cfg.rx_ifname, true, true, &p->rx_fd, &rx_ifindex, rx_mac);
+		if (ret < 0)
+			return ret;
+	}
+	memcpy(p->want_src, p->cfg.have_expect_src ? p->cfg.expect_src : forward ? p->mac : p->cfg.target, ETH_ALEN);
+	memcpy(p->want_dst, p->cfg.have_expect_dst ? p->cfg.expect_dst : forward ? p->cfg.target : p->mac, ETH_ALEN);
 	return 0;
 }
 
@@ -426,7 +497,9 @@ static int set_timestamping(const struct probe *p)
 	const bool tx = !p->plan.flood && p->plan.pps <= TX_STAMP_MAX_PPS;
 	const int stamps = SOF_TIMESTAMPING_SOFTWARE | SOF_TIMESTAMPING_RX_SOFTWARE | (tx ? SOF_TIMESTAMPING_TX_SOFTWARE : 0);
 
-	return setsockopt(p->fd, SOL_SOCKET, SO_TIMESTAMPING, &stamps, sizeof(stamps)) != 0 ? -errno : 0;
+	if (setsockopt(p->fd, SOL_SOCKET, SO_TIMESTAMPING, &stamps, sizeof(stamps)) != 0)
+		return -errno;
+	return p->rx_fd == p->fd || setsockopt(p->rx_fd, SOL_SOCKET, SO_TIMESTAMPING, &stamps, sizeof(stamps)) == 0 ? 0 : -errno;
 }
 
 /* RFC 1071, summed byte by byte: reading the header through a uint16_t pointer would break
@@ -658,30 +731,47 @@ static void record_rtt(struct results *r, uint64_t ns)
 		r->rtt_max_ns = ns;
 }
 
-/* Every byte after the MACs as sent: headers, ports, lengths, nonce, sequence, timestamp, payload. */
-static bool frame_intact(const struct probe *p, const uint8_t *frame, size_t len, const struct probe_payload *pl, uint64_t rx_ns)
+/* What frame `pl` must come back as: as sent, with the MACs it must carry and, through a router, one hop less. */
+static void expected_frame(const struct probe *p, uint8_t *frame, const struct probe_payload *pl)
 {
-	static uint8_t expected[1514];
-	const size_t macs = 2 * ETH_ALEN;
+	build_frame(p, frame, pl->seq, pl->tx_ns, p->cfg.routed ? SEND_TTL - 1 : SEND_TTL);
+	memcpy(frame, p->want_dst, ETH_ALEN);
+	memcpy(frame + ETH_ALEN, p->want_src, ETH_ALEN);
+}
 
-	if (len < p->cfg.size || pl->tx_ns < p->start_wall_ns || pl->tx_ns > rx_ns)
-		return false;
-	build_frame(p, expected, pl->seq, pl->tx_ns, p->cfg.routed ? SEND_TTL - 1 : SEND_TTL);
-	return memcmp(frame + macs, expected + macs, p->cfg.size - macs) == 0;
+/* The first byte where `frame` differs from `expected` (its length if it ends first), or -1. */
+static long first_difference(const uint8_t *frame, size_t len, const uint8_t *expected, size_t size)
+{
+	for (size_t i = 0; i < size; i++)
+		if (i >= len || frame[i] != expected[i])
+			return (long)i;
+	return -1;
+}
+
+static void note_mismatch(struct results *r, uint32_t seq, size_t at, const uint8_t *frame, size_t len, const uint8_t *expected)
+{
+	if (r->mismatch)
+		return;
+	r->mismatch = true;
+	r->mismatch_seq = seq;
+	r->mismatch_offset = (uint32_t)at;
+	r->mismatch_expected = expected[at];
+	r->mismatch_received = at < len ? frame[at] : -1;
 }
 
 static void check_echo(struct probe *p, const uint8_t *frame, size_t len, uint64_t rx_ns, bool rx_kernel)
 {
+	static uint8_t expected[1514];
+	const size_t macs = 2 * ETH_ALEN;
 	const uint64_t issued = atomic_load_explicit(&p->claimed, memory_order_acquire);
 	struct results *r = &p->res;
-	struct ether_header eth;
 	struct probe_payload pl;
 
+	r->arrived++;
 	if (len < MIN_FRAME) {
 		r->other++;
 		return;
 	}
-	memcpy(&eth, frame, sizeof(eth));
 	memcpy(&pl, frame + HEADERS, sizeof(pl));
 	if (pl.magic != PROBE_MAGIC) {
 		r->other++;
@@ -691,13 +781,21 @@ static void check_echo(struct probe *p, const uint8_t *frame, size_t len, uint64
 		r->foreign++;
 		return;
 	}
-	if (pl.seq >= issued || !frame_intact(p, frame, len, &pl, rx_ns)) {
+	/* Not a sequence number or a send time of this run: there is no frame to hold it to. */
+	if (pl.seq >= issued || pl.tx_ns < p->start_wall_ns || pl.tx_ns > rx_ns) {
 		r->corrupted++;
 		return;
 	}
-	/* An echo with the wrong MACs is not an echo: it is neither received nor timed. */
-	if (memcmp(eth.ether_dhost, p->mac, ETH_ALEN) != 0 || memcmp(eth.ether_shost, p->cfg.target, ETH_ALEN) != 0) {
-		r->bad_mac++;
+	expected_frame(p, expected, &pl);
+	const long at = first_difference(frame, len, expected, p->cfg.size);
+
+	if (at >= 0) {
+		note_mismatch(r, pl.seq, (size_t)at, frame, len, expected);
+		/* Only the MACs wrong: not an echo, so neither received nor timed. Anything after them: corrupted. */
+		if (at >= (long)macs || first_difference(frame + macs, len - macs, expected + macs, p->cfg.size - macs) >= 0)
+			r->corrupted++;
+		else
+			r->bad_mac++;
 		return;
 	}
 	if ((uint64_t)pl.seq + WINDOW <= issued) {
@@ -797,7 +895,7 @@ static int receive_all(struct probe *p)
 			msgs[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &iov[i], .msg_iovlen = 1,
 								 .msg_control = ctrl[i], .msg_controllen = sizeof(ctrl[i]) } };
 		}
-		n = recvmmsg(p->fd, msgs, BATCH, MSG_DONTWAIT, NULL);
+		n = recvmmsg(p->rx_fd, msgs, BATCH, MSG_DONTWAIT, NULL);
 		const int recv_errno = errno;
 		/*
 		 * A frame's send time is queued before its echo can come back, so once the echoes are in,
@@ -816,12 +914,13 @@ static int receive_all(struct probe *p)
 	}
 }
 
-static void wait_readable(int fd, uint64_t ns)
+/* Until a frame comes in, or a send stamp (POLLERR on the sending socket, always reported), or `ns` pass. */
+static void wait_readable(const struct probe *p, uint64_t ns)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct pollfd pfd[2] = { { .fd = p->rx_fd, .events = POLLIN }, { .fd = p->fd, .events = 0 } };
 	struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000u), .tv_nsec = (long)(ns % 1000000000u) };
 
-	(void)ppoll(&pfd, 1, &ts, NULL);
+	(void)ppoll(pfd, p->rx_fd == p->fd ? 1 : 2, &ts, NULL);
 }
 
 /* Receives while the senders run, then joins them and waits up to wait_ms for the last echoes. */
@@ -833,7 +932,7 @@ static int receive_run(struct probe *p, unsigned int started)
 		ret = receive_all(p);
 		if (ret < 0)
 			break;
-		wait_readable(p->fd, 10000000u);
+		wait_readable(p, 10000000u);
 	}
 	if (ret < 0 || started < p->cfg.threads)
 		request_stop(); /* the senders stop too */
@@ -849,7 +948,7 @@ static int receive_run(struct probe *p, unsigned int started)
 	uint64_t now;
 
 	while (p->res.received < sent && !stopping() && (now = now_ns()) < deadline) {
-		wait_readable(p->fd, deadline - now);
+		wait_readable(p, deadline - now);
 		ret = receive_all(p);
 		if (ret < 0)
 			return ret;
@@ -936,9 +1035,14 @@ static void print_run(FILE *out, const struct probe *p)
 
 	fprintf(out, "{\"sent\":%" PRIu64 ",\"received\":%" PRIu64 ",\"lost\":%" PRIu64 ",\"bad_mac\":%" PRIu64
 		",\"corrupted\":%" PRIu64 ",\"duplicates\":%" PRIu64 ",\"late\":%" PRIu64 ",\"other\":%" PRIu64
-		",\"foreign\":%" PRIu64 ",\"frame_size\":%u,",
+		",\"foreign\":%" PRIu64 ",\"arrived\":%" PRIu64 ",\"frame_size\":%u,",
 		sent, r->received, sent - r->received, r->bad_mac, r->corrupted, r->duplicates, r->late, r->other,
-		r->foreign, p->cfg.size);
+		r->foreign, r->arrived, p->cfg.size);
+	if (r->mismatch)
+		fprintf(out, "\"first_mismatch\":{\"seq\":%" PRIu32 ",\"offset\":%" PRIu32 ",\"expected\":%d,\"received\":%d},",
+			r->mismatch_seq, r->mismatch_offset, r->mismatch_expected, r->mismatch_received);
+	else
+		fprintf(out, "\"first_mismatch\":null,");
 	fprintf(out, "\"timestamps\":{\"rx_kernel\":%" PRIu64 ",\"tx_kernel\":%" PRIu64 "},", r->rx_kernel, r->tx_kernel);
 	fprintf(out, "\"rtt_us\":{\"min\":%.1f,\"p50\":%.1f,\"p99\":%.1f,\"max\":%.1f},",
 		r->received ? (double)r->rtt_min_ns / 1000.0 : 0, percentile_us(r, 0.5), percentile_us(r, 0.99),
@@ -1113,7 +1217,7 @@ static void free_buffers(struct probe *p)
 
 int main(int argc, char **argv)
 {
-	struct probe p = { .fd = -1 };
+	struct probe p = { .fd = -1, .rx_fd = -1 };
 	struct sigaction sa = { .sa_handler = on_signal };
 	int ret;
 
@@ -1125,7 +1229,7 @@ int main(int argc, char **argv)
 	}
 	ret = alloc_buffers(&p);
 	if (ret == 0)
-		ret = open_socket(&p);
+		ret = open_sockets(&p);
 	if (ret == 0 && p.cfg.search) {
 		ret = run_search(&p);
 	} else if (ret == 0) {
@@ -1140,6 +1244,8 @@ int main(int argc, char **argv)
 	}
 	if (ret != 0)
 		fprintf(stderr, "l2probe: %s: %s\n", p.cfg.ifname, strerror(-ret));
+	if (p.rx_fd >= 0 && p.rx_fd != p.fd)
+		close(p.rx_fd);
 	if (p.fd >= 0)
 		close(p.fd);
 	free_buffers(&p);

@@ -140,9 +140,9 @@ export function relayFiles(paths: LabPaths, relay: string): { pid: string; log: 
   return { pid: join(paths.relays, `${relay}.pid`), log: join(paths.logs, `relay-${relay}.log`) };
 }
 
-/** Where an app's verify traffic is captured. */
-export function capturePath(paths: LabPaths, app: string): string {
-  return join(paths.captures, `${app}.pcap`);
+/** Where lab verify --capture writes an app's wire: of an app of two ports, each NIC's wire apart. */
+export function capturePath(paths: LabPaths, app: string, nic?: string): string {
+  return join(paths.captures, nic ? `${app}.${nic}.pcap` : `${app}.pcap`);
 }
 
 /** DPDK's --file-prefix, so two apps (or two labs) never share hugepage files or runtime sockets. */

@@ -5,7 +5,7 @@ import { stopLadder, type ProcRef, type StopHow } from '../host/process.js';
 import { waitFor } from '../host/wait.js';
 import { lastOf, parseEvents, type CountersEvent, type ReadyEvent } from './events.js';
 import type { AppTarget } from './target.js';
-import type { App } from '../config/lab.js';
+import { isLabApp, type App } from '../config/lab.js';
 import { NoTelemetrySocket, portReady, readPorts, type PortTelemetry } from './telemetry.js';
 
 export interface RunningApp {
@@ -19,6 +19,8 @@ export interface ReadyOptions {
   app: Pick<App, 'name' | 'program' | 'lcores'>;
   /** Its --file-prefix, which names its telemetry socket. */
   filePrefix: string;
+  /** How many ports it was given, each of which must be started with link up (default 1). */
+  ports?: number;
   timeoutMs?: number;
 }
 
@@ -40,14 +42,16 @@ export async function startApp(
 }
 
 /**
- * Ready, by DPDK's own account: its telemetry says a port is started with link up. lab's own apps
+ * Ready, by DPDK's own account: its telemetry says each of its ports is started with link up. lab's own apps
  * also print a ready line (their lcores in queue order, how RSS is done), which is waited for too
  * and kept for people; any other app is described by its telemetry. If the app dies first, its last
  * lines say why (e.g. too few queues).
  */
 export async function waitReady(app: RunningApp, o: ReadyOptions): Promise<ReadyEvent> {
   const timeoutMs = o.timeoutMs ?? 60_000;
-  const ownLine = o.app.program !== 'custom';
+  const want = o.ports ?? 1;
+  const allReady = () => ports.length >= want && ports.slice(0, want).every(portReady);
+  const ownLine = isLabApp(o.app.program);
   let line: ReadyEvent | undefined;
   let ports: PortTelemetry[] = [];
   let noTelemetry: LabError | undefined;
@@ -67,12 +71,11 @@ export async function waitReady(app: RunningApp, o: ReadyOptions): Promise<Ready
         noTelemetry = err;
         return false;
       }
-      return ports.some(portReady);
+      return allReady();
     },
     { timeoutMs, everyMs: 250 },
   );
-  const port = ports.find(portReady);
-  if (alive && port) return line ?? readyFromTelemetry(o.app, port);
+  if (alive && allReady()) return line ?? readyFromTelemetry(o.app, ports[0]!);
   const logTail = tail(await app.target.readLog(app.log), 12);
   if (!alive)
     throw new LabError({
@@ -83,7 +86,7 @@ export async function waitReady(app: RunningApp, o: ReadyOptions): Promise<Ready
   if (noTelemetry) throw new LabError(noTelemetry.problems.map((p) => ({ ...p, code: 'TIMEOUT' as const })));
   throw new LabError({
     code: 'TIMEOUT',
-    message: `no port of the app was started with link up within ${timeoutMs / 1000} s (${app.target.where}, log ${app.log}); its telemetry: ${describePorts(ports)}`,
+    message: `${want === 1 ? "the app's port was not" : `not all of the app's ${want} ports were`} started with link up within ${timeoutMs / 1000} s (${app.target.where}, log ${app.log}); its telemetry: ${describePorts(ports)}`,
     hint: logTail,
   });
 }
@@ -108,35 +111,6 @@ function describePorts(ports: PortTelemetry[]): string {
   return ports
     .map((p) => `port ${p.port} ${p.info.dev_started ? 'started' : 'not started'}, link ${p.link.status}`)
     .join('; ');
-}
-
-/** Asks for a counters line (SIGUSR1) and returns it once it is written. */
-export async function requestCounters(app: RunningApp, timeoutMs = 5_000): Promise<CountersEvent> {
-  const before = countersIn(await app.target.readLog(app.log)).length;
-  if (!(await app.target.signal(app.ref, 'SIGUSR1'))) {
-    throw new LabError({
-      code: 'PROCESS',
-      message: `the app is not running (${app.target.where}, log ${app.log})`,
-      hint: tail(await app.target.readLog(app.log), 12),
-    });
-  }
-  const got = await waitFor(
-    async () => {
-      const counters = countersIn(await app.target.readLog(app.log));
-      return counters.length > before && counters[counters.length - 1]!;
-    },
-    { timeoutMs, everyMs: 50 },
-  );
-  if (!got)
-    throw new LabError({
-      code: 'TIMEOUT',
-      message: `the app wrote no counters within ${timeoutMs / 1000} s of SIGUSR1 (log ${app.log})`,
-    });
-  return got;
-}
-
-function countersIn(log: string): CountersEvent[] {
-  return parseEvents(log).filter((e): e is CountersEvent => e.event === 'stats');
 }
 
 export interface StopResult {

@@ -1,7 +1,7 @@
 // What any DPDK application says of its ports through DPDK's own telemetry (>= 20.05): a unix
 // socket per process, /var/run/dpdk/<file prefix>/dpdk_telemetry.v2 for root, that answers
-// "/ethdev/list", "/ethdev/info,N", "/ethdev/link_status,N" and "/ethdev/stats,N" (with per-queue
-// q_ipackets and q_opackets) in JSON. native/telemetry_query asks it where the app runs; the rest
+// "/ethdev/list", "/ethdev/info,N", "/ethdev/link_status,N", "/ethdev/stats,N" (with per-queue
+// q_ipackets and q_opackets) and "/ethdev/xstats,N" (the PMD's own counters) in JSON. native/telemetry_query asks it where the app runs; the rest
 // here is pure: the commands to ask and what the replies mean.
 import { join } from 'node:path';
 import { LabError } from '../errors.js';
@@ -20,7 +20,7 @@ export function telemetryArgv(program: string, socket: string, commands: string[
 
 /** The commands that describe one port. */
 export function portCommands(port: number): string[] {
-  return [`/ethdev/info,${port}`, `/ethdev/link_status,${port}`, `/ethdev/stats,${port}`];
+  return [`/ethdev/info,${port}`, `/ethdev/link_status,${port}`, `/ethdev/stats,${port}`, `/ethdev/xstats,${port}`];
 }
 
 export interface PortInfo {
@@ -51,6 +51,8 @@ export interface PortTelemetry {
   info: PortInfo;
   link: { status: 'UP' | 'DOWN'; speed?: number };
   stats: PortStats;
+  /** The PMD's extended counters by name; some PMDs (af_packet) have none. */
+  xstats: Record<string, number>;
 }
 
 /**
@@ -76,13 +78,14 @@ export function portList(replies: Map<string, unknown>): number[] {
 
 /** One port's replies, or undefined where one is missing (a command the app's DPDK does not know answers null). */
 export function portTelemetry(replies: Map<string, unknown>, port: number): PortTelemetry | undefined {
-  const [info, link, stats] = portCommands(port).map((c) => replies.get(c));
+  const [info, link, stats, xstats] = portCommands(port).map((c) => replies.get(c));
   if (!isObject(info) || !isObject(link) || !isObject(stats)) return undefined;
   return {
     port,
     info: info as unknown as PortInfo,
     link: link as unknown as PortTelemetry['link'],
     stats: stats as unknown as PortStats,
+    xstats: isObject(xstats) ? (xstats as Record<string, number>) : {},
   };
 }
 
@@ -97,25 +100,44 @@ export function rxPerQueue(t: PortTelemetry): number[] {
 }
 
 /**
- * A port's telemetry in the shape of the echo apps' counters line, for an app that has none: a
- * queue's rx and tx are the PMD's q_ipackets and q_opackets. What the PMD cannot tell (which lcore
- * polls the queue, frames the app filtered) is -1 and 0.
+ * Frames to a group (multicast or broadcast) address each RX queue received, where the PMD counts
+ * them (virtio's rx_q<N>_multicast_packets and rx_q<N>_broadcast_packets); 0 where it does not.
+ * No probe frame is one: they are a neighbour's chatter, told apart from the probe's by this.
+ */
+export function groupFramesPerQueue(t: PortTelemetry): number[] {
+  const x = (name: string) => t.xstats[name] ?? 0;
+  return Array.from(
+    { length: t.info.nb_rx_queues },
+    (_, q) => x(`rx_q${q}_multicast_packets`) + x(`rx_q${q}_broadcast_packets`),
+  );
+}
+
+/**
+ * A port's telemetry in the shape of the echo apps' counters line: a queue's rx and tx are the
+ * PMD's q_ipackets and q_opackets, and what it counts as filtered the group-addressed frames the PMD
+ * saw there. Which lcore polls the queue telemetry cannot tell: -1.
  */
 export function countersFromTelemetry(app: string, t: PortTelemetry): CountersEvent {
+  const group = groupFramesPerQueue(t);
   const queues = Array.from({ length: t.info.nb_rx_queues }, (_, q) => ({
     queue: q,
     lcore: -1,
     rx: t.stats.q_ipackets[q] ?? 0,
     tx: t.stats.q_opackets[q] ?? 0,
     dropped: 0,
-    filtered: 0,
+    filtered: group[q]!,
   }));
   return {
     event: 'stats',
     app,
     port: t.port,
     queues,
-    total: { rx: t.stats.ipackets, tx: t.stats.opackets, dropped: t.stats.oerrors, filtered: 0 },
+    total: {
+      rx: t.stats.ipackets,
+      tx: t.stats.opackets,
+      dropped: t.stats.oerrors,
+      filtered: group.reduce((a, b) => a + b, 0),
+    },
     port_stats: Object.fromEntries(
       Object.entries(t.stats).filter((e): e is [string, number] => typeof e[1] === 'number'),
     ),
@@ -156,7 +178,7 @@ export async function askTelemetry(
   return parseReplies(commands, r.stdout);
 }
 
-/** The counters of the app's first port (lab gives an app one NIC), from its telemetry. */
+/** The counters of the app's first port, from its telemetry. */
 export async function telemetryCounters(
   target: Pick<AppTarget, 'exec' | 'telemetryQuery' | 'where'>,
   app: string,

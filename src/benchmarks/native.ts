@@ -140,7 +140,7 @@ const ours: Dut = {
   async start() {
     const h = await host();
     await h.take(nic);
-    const { app } = await startApp(h.target, h.argv(lab.apps[0]!, nic, {}), join(work, 'ours.log'), {
+    const { app } = await startApp(h.target, h.launch(lab.apps[0]!, [nic], [{}]).argv, join(work, 'ours.log'), {
       app: lab.apps[0]!,
       filePrefix: dpdkFilePrefix(lab.name, lab.apps[0]!.name),
     });

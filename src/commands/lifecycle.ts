@@ -118,7 +118,7 @@ export async function runApp(app: string, opts: FileOptions & { lcores?: string;
     r.alreadyRunning
       ? `${r.app} is already running on ${r.node} (pid ${r.pid}): nothing changed`
       : [
-          `${r.app} runs on ${r.node}.${r.nic}${r.pci ? ` (PCI ${r.pci})` : ''} (${r.where}): pid ${r.pid}, ${r.ready.queues} queue(s) on lcores ${r.ready.lcores.join(',')}, RSS by ${r.ready.rss}, driver ${r.ready.driver}, MAC ${r.ready.mac}`,
+          `${r.app} runs on ${r.node}.${r.ports.length > 1 ? r.ports.map((p) => `${p.nic} (port ${p.port})`).join(' and ') : r.nic}${r.pci ? ` (PCI ${r.pci})` : ''} (${r.where}): pid ${r.pid}, ${r.ready.queues} queue(s) on lcores ${r.ready.lcores.join(',')}, RSS by ${r.ready.rss}, driver ${r.ready.driver}, MAC ${r.ready.mac}`,
           ...(r.build
             ? [
                 `${r.build.built ? 'built from its sources' : 'its sources unchanged: the build'} ${r.build.key} (${r.argv[0]})`,

@@ -1,5 +1,5 @@
 import { loadLab } from '../core/load.js';
-import type { Lab } from '../config/lab.js';
+import { appSummary, type Lab } from '../config/lab.js';
 import { print, type OutputOptions } from './output.js';
 import { specRuns } from '../core/spec-runs.js';
 
@@ -39,7 +39,7 @@ export async function validate(opts: ValidateOptions): Promise<void> {
       (node) =>
         `${node.name} (${node.kind}, ${node.cpus} cpus, ${node.memoryMiB} MiB; ${node.nics.map((n) => `${n.name} ×${n.queues}q`).join(', ')})`,
     );
-    const apps = lab.apps.map((a) => `${a.name} (${a.program} on ${a.node}.${a.nic}, lcores ${a.lcoreList})`);
+    const apps = lab.apps.map((a) => `${a.name} (${appSummary(a)}, lcores ${a.lcoreList})`);
     const said = runs.length
       ? [
           '  what this spec runs or fetches, as root (review it as code):',

@@ -281,20 +281,47 @@ function wireOf(peer: NicPeer, veth: boolean): Wire {
 
 function resolveApp(name: string, app: AppSpec, node: Node | undefined, specDir: string): App {
   const { lcores, build, ...rest } = app;
-  const nic = node?.nics.find((n) => n.name === app.nic);
+  // nics, when given, in place of nic: the first is port 0's, the one an app of one port takes.
+  const nics = app.nics.length ? app.nics : [app.nic];
+  const nic = node?.nics.find((n) => n.name === nics[0]);
   const ids = lcores ? parseLcores(lcores) : defaultLcores(app.program, node?.cpus ?? 1, nic?.queues ?? 1);
   return {
     ...rest,
     name,
+    nic: nics[0]!,
+    nics,
+    ...(app.program === 'testpmd' ? TESTPMD_MODES[app.forward_mode] : {}),
     lcores: ids,
     lcoreList: Array.isArray(ids) ? formatLcores(ids) : lcores,
     build: build ? { ...build, dir: resolve(specDir, build.source) } : null,
   };
 }
 
-/** One lcore per queue, starting at CPU 1 when there is room, so CPU 0 stays free for the guest's kernel and sshd. */
+/** An app in a few words: its program (testpmd's mode) and where it takes frames in and sends them out. */
+export function appSummary(app: Pick<App, 'program' | 'forward_mode' | 'does' | 'node' | 'nics'>): string {
+  const program = app.program === 'testpmd' ? `testpmd ${app.forward_mode}` : app.program;
+  const where = app.nics.map((n) => `${app.node}.${n}`);
+  return app.does === 'forward' ? `${program} forwarding between ${where.join(' and ')}` : `${program} on ${where[0]}`;
+}
+
+/** lab's own apps, which print a ready line and take -p. */
+export function isLabApp(program: AppSpec['program']): boolean {
+  return program === 'l2_echo' || program === 'l2_multi_echo';
+}
+
+/** What testpmd does to frames in each forward mode: its forward_mode says, not does and rewrite. */
+export const TESTPMD_MODES: Record<AppSpec['forward_mode'], Pick<AppSpec, 'does' | 'rewrite'>> = {
+  macswap: { does: 'echo', rewrite: 'none' },
+  io: { does: 'forward', rewrite: 'none' },
+  mac: { does: 'forward', rewrite: 'l2fwd' },
+};
+
+/**
+ * One lcore per queue (l2_multi_echo), testpmd's main lcore and one that forwards, else one;
+ * starting at CPU 1 when there is room, so CPU 0 stays free for the guest's kernel and sshd.
+ */
 function defaultLcores(program: AppSpec['program'], cpus: number, queues: number): number[] {
-  const count = program === 'l2_multi_echo' ? queues : 1;
+  const count = program === 'l2_multi_echo' ? queues : program === 'testpmd' ? 2 : 1;
   const first = cpus > count ? 1 : 0;
   return Array.from({ length: count }, (_, i) => first + i);
 }
@@ -337,7 +364,10 @@ export function testerNic(lab: Lab, nic: Nic, from: string): Nic | undefined {
 export interface AppPlace {
   app: App;
   node: Node;
+  /** Its first NIC (port 0's, the only one of an app of one port). */
   nic: Nic;
+  /** Every NIC it takes, in the spec's order. */
+  nics: Nic[];
 }
 
 /** An app by name with the VM and NIC it runs on; a usage error names the lab's apps when there is none. */
@@ -352,10 +382,11 @@ export function placeOf(lab: Lab, name: string): AppPlace {
   }
   // The semantic checks guarantee both exist unless --force skipped them.
   const node = findNode(lab, app.node);
-  const nic = findNic(lab, app.node, app.nic);
-  if (!node || !nic)
-    throw new LabError({ code: 'USAGE', message: `app ${name} names ${app.node}.${app.nic}, which does not exist` });
-  return { app, node, nic };
+  const nics = app.nics.map((n) => findNic(lab, app.node, n));
+  const missing = app.nics.find((_, i) => !nics[i]);
+  if (!node || missing !== undefined)
+    throw new LabError({ code: 'USAGE', message: `app ${name} names ${app.node}.${missing}, which does not exist` });
+  return { app, node, nic: nics[0]!, nics: nics as Nic[] };
 }
 
 /** A VM by name, or a usage error that lists the lab's VMs. */

@@ -2,11 +2,11 @@
 // namespace: `args: [-p, "{portmask}", --rxq, "{queues}"]`.
 
 export const APP_PLACEHOLDERS = {
-  device: 'the NIC as EAL names it: its PCI address in a QEMU node, its vdev string in a netns node',
+  device: "the app's (first) NIC as EAL names it: its PCI address in a QEMU node, its vdev string in a netns node",
   lcores: 'the lcore list the app runs on',
-  queues: 'the RX/TX queue pairs the NIC offers the app',
-  port: "the NIC's DPDK port id (0: lab gives an app one NIC)",
-  portmask: 'a port mask of that port, as l2fwd takes it (0x1)',
+  queues: 'the RX/TX queue pairs its (first) NIC offers the app',
+  port: "its (first) NIC's DPDK port id",
+  portmask: 'a port mask of all its ports, as l2fwd takes it (0x3 for two)',
 } as const;
 
 export type PlaceholderName = keyof typeof APP_PLACEHOLDERS;

@@ -4,6 +4,7 @@ import { APP_PLACEHOLDERS, isPlaceholder, placeholdersIn } from './placeholders.
 import {
   findNic,
   findNode,
+  isLabApp,
   testerNic,
   RELAY_MAX_PORTS,
   type App,
@@ -432,20 +433,22 @@ function checkSubnets(lab: Lab): SemanticProblem[] {
 function checkTester(lab: Lab): SemanticProblem[] {
   const from = lab.verify.from;
   if (from === 'labns') {
-    return lab.apps.flatMap((app) => {
-      const nic = findNic(lab, app.node, app.nic);
-      if (!nic || nic.peer.kind === 'labns') return [];
-      const on =
-        nic.peer.kind === 'nic' ? `linked to ${nic.peer.node}.${nic.peer.nic}` : `on network ${nic.peer.network}`;
-      const tester = nic.peer.kind === 'nic' ? nic.peer.node : '<a member node>';
-      return [
-        problem(
-          ['apps', app.name, 'nic'],
-          `${app.node}.${app.nic} is ${on}, so the lab namespace has no wire to it`,
-          `Test it from a node on its wire: verify: { from: ${tester} }.`,
-        ),
-      ];
-    });
+    return lab.apps.flatMap((app) =>
+      app.nics.flatMap((name, i) => {
+        const nic = findNic(lab, app.node, name);
+        if (!nic || nic.peer.kind === 'labns') return [];
+        const on =
+          nic.peer.kind === 'nic' ? `linked to ${nic.peer.node}.${nic.peer.nic}` : `on network ${nic.peer.network}`;
+        const tester = nic.peer.kind === 'nic' ? nic.peer.node : '<a member node>';
+        return [
+          problem(
+            nicPath(lab, app, i),
+            `${app.node}.${name} is ${on}, so the lab namespace has no wire to it`,
+            `Test it from a node on its wire: verify: { from: ${tester} }.`,
+          ),
+        ];
+      }),
+    );
   }
   const at: PathSegment[] = ['verify', 'from'];
   if (!findNode(lab, from))
@@ -458,15 +461,17 @@ function checkTester(lab: Lab): SemanticProblem[] {
     ];
   const out: SemanticProblem[] = [];
   for (const app of lab.apps) {
-    const nic = findNic(lab, app.node, app.nic);
-    if (nic && !testerNic(lab, nic, from)) {
-      out.push(
-        problem(
-          at,
-          `app ${app.name} runs on ${app.node}.${app.nic}, which has no link to ${from}`,
-          `The tester sends from its end of the app NIC's wire: add a link such as { endpoints: [${from}.<nic>, ${app.node}.${app.nic}] }.`,
-        ),
-      );
+    for (const name of app.nics) {
+      const nic = findNic(lab, app.node, name);
+      if (nic && !testerNic(lab, nic, from)) {
+        out.push(
+          problem(
+            at,
+            `app ${app.name} runs on ${app.node}.${name}, which has no link to ${from}`,
+            `The tester sends from its end of the app NIC's wire: add a link such as { endpoints: [${from}.<nic>, ${app.node}.${name}] }.`,
+          ),
+        );
+      }
     }
   }
   return out;
@@ -490,18 +495,13 @@ function checkApp(lab: Lab, app: App): SemanticProblem[] {
         `Known nodes: ${someNames(lab.nodes.map((v) => v.name))}.`,
       ),
     ];
-  const nic = node.nics.find((n) => n.name === app.nic);
-  if (!nic)
-    return [
-      problem(
-        [...at, 'nic'],
-        `node ${node.name} has no NIC "${app.nic}"`,
-        `Its NICs: ${node.nics.map((n) => n.name).join(', ')}.`,
-      ),
-    ];
+  const ports = portProblems(lab, app, node);
+  if (ports.length) return ports;
+  const nic = node.nics.find((n) => n.name === app.nic)!;
   if (typeof app.lcores === 'string') return [problem([...at, 'lcores'], app.lcores)];
 
   const out: SemanticProblem[] = [];
+  out.push(...doesProblems(app, node, at));
   out.push(...ealArgProblems(app).map((p) => problem([...at, ...p.at], p.message, p.hint)));
   out.push(...buildProblems(app, at));
   out.push(...placeholderProblems(app, at));
@@ -511,6 +511,15 @@ function checkApp(lab: Lab, app: App): SemanticProblem[] {
       problem(
         [...at, 'lcores'],
         `lcore ${missing.join(', ')} does not exist: node ${node.name} has ${node.cpus} cpus (0-${node.cpus - 1})`,
+      ),
+    );
+  }
+  if (app.program === 'testpmd' && app.lcores.length < 2) {
+    out.push(
+      problem(
+        [...at, 'lcores'],
+        `testpmd forwards on the lcores after its main one: it needs at least two, not ${app.lcores.length} (${app.lcoreList})`,
+        node.cpus > 1 ? `Give it lcores: "0-1".` : `Give node ${node.name} two cpus and the app lcores: "0-1".`,
       ),
     );
   }
@@ -533,6 +542,69 @@ function checkApp(lab: Lab, app: App): SemanticProblem[] {
     );
   }
   return out;
+}
+
+/** Where the app's i-th NIC is named: nics[i], or nic. */
+function nicPath(lab: Lab, app: App, i: number): PathSegment[] {
+  return lab.spec.apps[app.name]?.nics.length ? ['apps', app.name, 'nics', i] : ['apps', app.name, 'nic'];
+}
+
+/** The app names its NICs one way, and each is one of its node's. */
+function portProblems(lab: Lab, app: App, node: Node): SemanticProblem[] {
+  const at: PathSegment[] = ['apps', app.name];
+  const spec = lab.spec.apps[app.name]!;
+  const its = `Its NICs: ${node.nics.map((n) => n.name).join(', ')}.`;
+  if (spec.nic && spec.nics.length)
+    return [problem([...at, 'nics'], 'give nic (one port) or nics (a port each), not both', its)];
+  if (!spec.nic && !spec.nics.length)
+    return [problem(at, `app ${app.name} names no NIC: give nic (one port) or nics (a port each)`, its)];
+  return app.nics.flatMap((name, i) =>
+    node.nics.some((n) => n.name === name)
+      ? []
+      : [problem(nicPath(lab, app, i), `node ${node.name} has no NIC "${name}"`, its)],
+  );
+}
+
+/** What the app does to frames fits its program and its ports: an echo has one port, a forward two. */
+function doesProblems(app: App, node: Node, at: PathSegment[]): SemanticProblem[] {
+  if (app.does === 'forward' && isLabApp(app.program))
+    return [
+      problem(
+        [...at, 'does'],
+        `${app.program} echoes frames back out of the port they came in on; it does not forward`,
+        'Say does: echo (the default), or run a program that forwards (program: testpmd with forward_mode: io or mac, or custom).',
+      ),
+    ];
+  if (app.does === 'forward' && app.nics.length !== 2)
+    return [
+      problem(
+        [...at, app.nics.length > 1 ? 'nics' : 'nic'],
+        `an app that forwards takes frames in on one port and out of another: it needs two NICs, and ${app.name} names ${app.nics.length}`,
+        node.nics.length < 2
+          ? `Node ${node.name} has one NIC (${node.nics[0]?.name}): add a second to its nics, then give the app nics: [${node.nics[0]?.name}, <the second>].`
+          : `Give it two of ${node.name}'s NICs: nics: [${node.nics
+              .slice(0, 2)
+              .map((n) => n.name)
+              .join(', ')}].`,
+      ),
+    ];
+  if (app.does === 'echo' && app.nics.length > 1)
+    return [
+      problem(
+        [...at, 'nics'],
+        `an app that echoes sends each frame back out of the port it came in on: it takes one NIC, not ${app.nics.length}`,
+        'Give it nic: <one NIC>, or say does: forward if it forwards between them.',
+      ),
+    ];
+  if (app.does === 'echo' && app.rewrite !== 'none')
+    return [
+      problem(
+        [...at, 'rewrite'],
+        `rewrite is what a forwarding app writes into the frames it forwards, and ${app.name} echoes (does: echo)`,
+        'Remove rewrite, or say does: forward.',
+      ),
+    ];
+  return [];
 }
 
 function placeholderProblems(app: App, at: PathSegment[]): SemanticProblem[] {

@@ -136,15 +136,23 @@ export interface NetworkSpec {
 
 /** A DPDK program and where it runs. */
 export interface AppSpec {
-  /** l2_echo (one lcore, one queue), l2_multi_echo (a queue per lcore) or custom: any DPDK program (command), such as dpdk-testpmd, which lab knows ready and reads the counters of through DPDK's telemetry socket (it needs no output of its own for lab). */
-  program: "l2_echo" | "l2_multi_echo" | "custom";
+  /** l2_echo (one lcore, one queue), l2_multi_echo (a queue per lcore), testpmd (DPDK's dpdk-testpmd from the node's DPDK, in forward_mode, with a queue per NIC queue and a forwarding core per lcore after the first), or custom: any DPDK program (command, or build), which lab knows ready and reads the counters of through DPDK's telemetry socket (it needs no output of its own for lab). */
+  program: "l2_echo" | "l2_multi_echo" | "testpmd" | "custom";
+  /** For program: testpmd, its --forward-mode, which also says what it does to frames: macswap echoes them with the MACs swapped (does: echo); io forwards them unchanged between its two ports (does: forward, rewrite: none); mac forwards them with l2fwd's MACs (does: forward, rewrite: l2fwd). lab gives testpmd --rxq and --txq (the NIC's queues), --nb-cores (the lcores after its main one), --stats-period and a pool that fits a node without hugepages; args come after them. */
+  forward_mode: "macswap" | "io" | "mac";
   /** For program: custom, the executable run in place of the lab's apps, with the same EAL arguments, as root on the node (for a netns node, this host): a program name or path, no spaces and not starting with a dash (its own arguments go in args). With build, the binary the build makes instead. `lab validate` lists it. */
   command: string;
   build: AppBuildSpec;
   /** The node (a key of nodes) the app runs on. */
   node: string;
-  /** The NIC (a name in that node's nics) the app takes over. */
+  /** The NIC (a name in that node's nics) the app takes over: its one port, port 0. For an app of two ports, give nics instead. */
   nic: string;
+  /** The NICs the app takes over, one DPDK port each, instead of nic: an app that forwards (does: forward) takes two. In a namespace their ports are numbered in this order; in a VM, in the order of their PCI addresses, which is the order of the node's nics. */
+  nics: Array<string>;
+  /** What the app does to a frame, which decides the checks lab verify runs: echo sends it back out of the port it came in on with its MACs swapped (lab's apps, testpmd --forward-mode=macswap); forward sends it out of the other of its two ports (DPDK's skeleton and l2fwd, testpmd --forward-mode=io or mac), changed as rewrite says. */
+  does: "echo" | "forward";
+  /** For does: forward, what the app writes into a frame it forwards: none (it leaves as it came in: the skeleton, testpmd io), or l2fwd (source MAC the out port's own, destination 02:00:00:00:00:<out port id>: DPDK's l2fwd, testpmd --forward-mode=mac). */
+  rewrite: "none" | "l2fwd";
   /** DPDK lcore list (-l), such as 1 or 1-2 or 0,2; empty means one lcore for l2_echo and one per queue for l2_multi_echo, leaving CPU 0 free where possible. */
   lcores: string;
   /** Extra EAL arguments, added after the ones lab sets (-l or --lcores, -a or --vdev and --no-pci, --file-prefix, --no-huge, -m), which they may not repeat. Those that load code or name files (-d, --vdev with a file or path, --file-prefix, --huge-dir, --proc-type, --trace-dir, --log-file) run as root on the node and are refused unless trust_eal_args is true. `lab validate` lists them. */
@@ -171,12 +179,14 @@ export type AppBuildSpec = {
 export interface VerifySpec {
   /** The tester: the node every check runs from (ping, l2probe, lab bench). "labns" is the lab namespace, at the far end of each NIC's own wire; a node name tests each app from that node's NIC on the app NIC's link, in the node's own namespace. */
   from: string;
-  /** The checks to run, in this order. */
-  checks: Array<"kernel_bypass" | "echo" | "rss" | "latency" | "control">;
+  /** The checks to run, in this order. echo runs for an app that echoes (does: echo) and forward for one that forwards (does: forward); each is left out for the other kind. */
+  checks: Array<"kernel_bypass" | "echo" | "forward" | "rss" | "latency" | "control">;
   /** The ping used by kernel_bypass (expects 100% loss) and control (expects answers). */
   ping: PingSpec;
-  /** The l2probe run that checks every frame comes back with MACs swapped and payload intact. */
-  echo: EchoSpec;
+  /** The l2probe run of the echo check: every frame must come back with its MACs swapped and every other byte as sent. */
+  echo: ProbeRunSpec;
+  /** The l2probe run of the forward check, once each way: every frame sent into one of the app's wires must come out of the other as sent, but for the MACs its rewrite declares. */
+  forward: ProbeRunSpec;
   /** For l2_multi_echo: how many RX queues must have received traffic. */
   rss: RssSpec;
   /** Round-trip limits for the echo frames; 0 means report only. */
@@ -195,8 +205,8 @@ export interface PingSpec {
   max_control_loss: number;
 }
 
-/** The l2probe run that checks every frame comes back with MACs swapped and payload intact. */
-export interface EchoSpec {
+/** An l2probe run: how many frames, over how many flows, how fast, how big, and how many may go missing. */
+export interface ProbeRunSpec {
   /** Frames sent. */
   frames: number;
   /** Distinct flows (IP/UDP tuples) the frames are spread over. */

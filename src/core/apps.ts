@@ -2,6 +2,7 @@
 // back. The same steps on every kind of node; the node's AppHost says how each is done there.
 import type { CountersEvent, ReadyEvent } from '../apps/events.js';
 import { startApp, stopApp, type RunningApp } from '../apps/runner.js';
+import type { AppPort } from '../apps/command.js';
 import { placeOf, type Lab, type Node } from '../config/lab.js';
 import type { AppHost } from '../nodes/node.js';
 import { openContext, type LabContext } from '../nodes/registry.js';
@@ -14,7 +15,7 @@ import { sleep } from '../host/wait.js';
 import { quiet } from '../progress.js';
 import { ensureBuilt } from '../apps/build.js';
 import { dpdkFilePrefix } from '../layout.js';
-import { type AppRecord, type LabState } from '../state/store.js';
+import { recordNics, type AppRecord, type LabState } from '../state/store.js';
 
 export interface AppStarted {
   app: string;
@@ -26,6 +27,8 @@ export interface AppStarted {
   log: string;
   argv: string[];
   pci?: string;
+  /** The DPDK port each of its NICs became. */
+  ports: AppPort[];
   ready: ReadyEvent;
   /** An app built from the spec's sources: its build key, and whether this run built it. */
   build?: { key: string; built: boolean };
@@ -65,7 +68,7 @@ export function runningApp(host: AppHost, s: AppRecord): RunningApp {
 export async function labRun(lab: Lab, name: string): Promise<AppStarted> {
   const ctx = openContext(lab, quiet);
   const { paths } = ctx.session;
-  const { app, node, nic } = placeOf(lab, name);
+  const { app, node, nic, nics } = placeOf(lab, name);
   return withLock(paths.lock, 'run', async () => {
     const state = upState(ctx, node.name);
     return withHost(ctx, node, state, async (host) => {
@@ -80,14 +83,16 @@ export async function labRun(lab: Lab, name: string): Promise<AppStarted> {
           pid: current.proc.pid,
           log: current.log,
           argv: [],
+          ports: current.ports ?? [],
           ready: current.ready,
         };
       }
       for (const [other, s] of Object.entries(state.apps)) {
-        if (other !== name && s.node === node.name && s.nic === nic.name && (await host.target.alive(s.proc))) {
+        const shared = nics.find((n) => recordNics(s).includes(n.name));
+        if (other !== name && s.node === node.name && shared && (await host.target.alive(s.proc))) {
           throw new LabError({
             code: 'STATE',
-            message: `${node.name}.${nic.name} is taken by app ${other}`,
+            message: `${node.name}.${shared.name} is taken by app ${other}`,
             hint: `Run \`lab stop ${other}\` first.`,
           });
         }
@@ -96,19 +101,25 @@ export async function labRun(lab: Lab, name: string): Promise<AppStarted> {
       const built = app.build ? await ensureBuilt(host.target, { name, build: app.build }) : undefined;
       const program = built ? { ...app, command: built.program } : app;
       return transaction(async (undo, checkpoint) => {
-        const taken = await host.take(nic);
-        undo.push(`give ${node.name}.${nic.name} back to the kernel`, () => host.give(nic));
-        checkpoint();
-        const argv = host.argv(program, nic, taken);
+        const taken = [];
+        for (const n of nics) {
+          taken.push(await host.take(n));
+          undo.push(`give ${node.name}.${n.name} back to the kernel`, () => host.give(n));
+          checkpoint();
+        }
+        const { argv, ports } = host.launch(program, nics, taken);
         const { app: running, ready } = await startApp(host.target, argv, ctx.of(node.kind).appLogPath(name), {
           app,
           filePrefix: dpdkFilePrefix(lab.name, name),
+          ports: ports.length,
         });
         undo.push(`stop ${name}`, async () => void (await stopApp(running)));
         checkpoint();
         state.apps[name] = {
           node: node.name,
           nic: nic.name,
+          nics: nics.map((n) => n.name),
+          ports,
           program: app.program,
           proc: running.ref,
           log: running.log,
@@ -125,7 +136,8 @@ export async function labRun(lab: Lab, name: string): Promise<AppStarted> {
           pid: running.ref.pid,
           log: running.log,
           argv,
-          ...(taken.pci ? { pci: taken.pci } : {}),
+          ...(taken[0]?.pci ? { pci: taken[0].pci } : {}),
+          ports,
           ready,
           ...(built ? { build: { key: built.key, built: built.built } } : {}),
         };
@@ -152,12 +164,12 @@ export async function labStop(lab: Lab, name: string): Promise<StopAppResult> {
 /** Stops an app, gives its NIC back and forgets it; the caller holds the lab lock and the host. */
 export async function stopAndGiveBack(ctx: LabContext, name: string, host: AppHost): Promise<StopAppResult> {
   const { lab } = ctx.session;
-  const { nic } = placeOf(lab, name);
+  const { nics } = placeOf(lab, name);
   const state = ctx.state();
   const s = state?.apps[name];
   if (!state || !s) return { app: name, wasRunning: false, how: 'gone' };
   const stopped = await stopApp(runningApp(host, s));
-  await host.give(nic);
+  for (const nic of nics) await host.give(nic);
   delete state.apps[name];
   ctx.saveState(state);
   return { app: name, wasRunning: stopped.how !== 'gone', ...stopped };

@@ -138,20 +138,28 @@ export async function keepEvidence(
     );
     for (const { app, node } of report.apps) {
       const checks = report.checks.filter((c) => c.app === app);
-      const pcap = capturePath(paths, app);
-      if (existsSync(pcap)) {
+      // An app of two ports has a capture of each NIC's wire.
+      const wires = [
+        { pcap: capturePath(paths, app), file: 'verify.pcap', wire: "the app's wire" },
+        ...(lab.apps.find((a) => a.name === app)?.nics ?? []).map((nic) => ({
+          pcap: capturePath(paths, app, nic),
+          file: `verify-${nic}.pcap`,
+          wire: `the wire of its NIC ${nic}`,
+        })),
+      ];
+      for (const { pcap, file, wire } of wires.filter((w) => existsSync(w.pcap))) {
         makeDir(join(tmp, 'apps', app));
-        renameSync(pcap, join(tmp, 'apps', app, 'verify.pcap'));
+        renameSync(pcap, join(tmp, 'apps', app, file));
         items.push({
-          path: `apps/${app}/verify.pcap`,
-          what: "the verify traffic on the app's wire, both ways, nanosecond timestamps (tcpdump -r reads it)",
+          path: `apps/${app}/${file}`,
+          what: `the verify traffic on ${wire}, both ways, nanosecond timestamps (tcpdump -r reads it)`,
         });
       }
-      const probe = measured(checks, 'echo')?.data;
+      const probe = measured(checks, 'echo')?.data ?? measured(checks, 'forward')?.data;
       if (probe)
         put(
           `apps/${app}/l2probe.json`,
-          "l2probe's raw result of the echo run (loss, RTT percentiles and histogram, per-flow counts)",
+          "l2probe's raw result of the echo run, or of each way of the forward runs with both ports' telemetry (loss, RTT or one-way percentiles and histogram, per-flow counts)",
           `${JSON.stringify(probe, null, 2)}\n`,
         );
       const control = measured(checks, 'control')?.data;

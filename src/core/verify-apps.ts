@@ -1,7 +1,6 @@
 // lab verify: the checks, run against each running app from the tester: the lab namespace, or
 // the node verify.from names.
-import { requestCounters } from '../apps/runner.js';
-import { telemetryCounters } from '../apps/telemetry.js';
+import { readPorts, telemetryCounters } from '../apps/telemetry.js';
 import { findNode, placeOf, testerNic, type Lab, type Nic } from '../config/lab.js';
 import type { AppHost, TesterHost } from '../nodes/node.js';
 import { contextOf, type LabContext } from '../nodes/registry.js';
@@ -11,30 +10,48 @@ import { withLock } from '../host/lock.js';
 import { capturePath, dpdkFilePrefix } from '../layout.js';
 import { neighbourArgv } from '../render/hostnet.js';
 import { verifyApp, type CheckResult, type VerifySubject } from '../verify/checks.js';
+import { rewrittenMacs, type AppEnd } from '../verify/forward.js';
 import { makeReport, type Report } from '../verify/report.js';
-import { appsToCheck, runningApp, stopAndGiveBack, withHost } from './apps.js';
+import { appsToCheck, stopAndGiveBack, withHost } from './apps.js';
 import { capturePoint, labnsTesterEnd, relayPortSent } from '../wires/registry.js';
 import { openLabnsTester } from './labns-tester.js';
 
+/** A tester, open for one command, with its end of each of an app's NICs' wires. */
+type OpenTester = TesterHost & { ends: Array<{ ifname: string; ip: string }> };
+
 /**
- * Where the checks send from: the lab namespace at the far end of the NIC's own wire, or the
+ * Where the checks send from: the lab namespace at the far end of each NIC's own wire, or the
  * tester node (its namespace, or its guest over SSH) on its NIC on the same link or network.
  */
-async function openTesterFor(ctx: LabContext, nic: Nic): Promise<TesterHost & { nic: { ifname: string; ip: string } }> {
+async function openTesterFor(ctx: LabContext, nics: Nic[]): Promise<OpenTester> {
   const { lab, paths } = ctx.session;
   if (lab.verify.from === 'labns') {
-    const end = labnsTesterEnd(nic);
-    // The spec checks refuse a labns tester for a NIC whose wire has no end there: reaching here is lab's own bug.
-    if (!end)
-      throw new LabError({ code: 'STATE', message: `${nic.node}.${nic.name}'s wire has no end in the lab namespace` });
-    return { ...openLabnsTester(paths), nic: end };
+    const ends = nics.map((nic) => {
+      const end = labnsTesterEnd(nic);
+      // The spec checks refuse a labns tester for a NIC whose wire has no end there: reaching here is lab's own bug.
+      if (!end)
+        throw new LabError({
+          code: 'STATE',
+          message: `${nic.node}.${nic.name}'s wire has no end in the lab namespace`,
+        });
+      return end;
+    });
+    return { ...openLabnsTester(paths), ends };
   }
-  const peer = testerNic(lab, nic, lab.verify.from);
-  if (!peer)
-    throw new LabError({ code: 'STATE', message: `${nic.node}.${nic.name} has no link to ${lab.verify.from}` });
-  const node = findNode(lab, peer.node)!;
+  const peers = nics.map((nic) => {
+    const peer = testerNic(lab, nic, lab.verify.from);
+    if (!peer)
+      throw new LabError({ code: 'STATE', message: `${nic.node}.${nic.name} has no link to ${lab.verify.from}` });
+    return peer;
+  });
+  const node = findNode(lab, peers[0]!.node)!;
   const tester = await ctx.of(node.kind).openTester(node, ctx.state()?.nodes[node.name]);
-  return { ...tester, nic: { ifname: tester.ifname(peer), ip: peer.address } };
+  try {
+    return { ...tester, ends: peers.map((peer) => ({ ifname: tester.ifname(peer), ip: peer.address })) };
+  } catch (err) {
+    tester.close();
+    throw err;
+  }
 }
 
 /** What the checks need of a running app, from its node's app host; close it when the checks are done. */
@@ -42,9 +59,9 @@ export async function subjectOf(
   ctx: LabContext,
   name: string,
   host: AppHost,
-): Promise<VerifySubject & { close(): void; capture: { netns: string; ifname: string } }> {
+): Promise<VerifySubject & { close(): void; captures: Array<{ nic: string; netns: string; ifname: string }> }> {
   const { lab, paths } = ctx.session;
-  const { app, nic } = placeOf(lab, name);
+  const { app, nic, nics } = placeOf(lab, name);
   const s = ctx.state()?.apps[name];
   if (!s || !(await host.target.alive(s.proc)))
     throw new LabError({
@@ -52,34 +69,47 @@ export async function subjectOf(
       message: `app ${name} is not running`,
       hint: `Run \`lab run ${name}\` first.`,
     });
-  const running = runningApp(host, s);
   const { wire } = nic;
   const relay = wire.kind === 'relay' ? lab.relays.find((r) => r.name === wire.relay) : undefined;
-  const tester = await openTesterFor(ctx, nic);
+  const tester = await openTesterFor(ctx, nics);
   try {
-    const r = await tester.exec(neighbourArgv(tester.nic.ifname, nic), 30_000);
-    if (r.exitCode !== 0)
-      throw new LabError({
-        code: 'PROCESS',
-        message: `the tester could not add a neighbour entry for ${nic.address}`,
-        hint: r.stderr.trim(),
-      });
+    for (const [i, n] of nics.entries()) {
+      const r = await tester.exec(neighbourArgv(tester.ends[i]!.ifname, n), 30_000);
+      if (r.exitCode !== 0)
+        throw new LabError({
+          code: 'PROCESS',
+          message: `the tester could not add a neighbour entry for ${n.address}`,
+          hint: r.stderr.trim(),
+        });
+    }
   } catch (err) {
     tester.close();
     throw err;
   }
+  const ends: AppEnd[] = nics.map((n, i) => ({
+    name: n.name,
+    address: n.address,
+    mac: n.mac,
+    peerIf: tester.ends[i]!.ifname,
+    peerIp: tester.ends[i]!.ip,
+    port: s.ports?.find((p) => p.nic === n.name)?.port ?? i,
+  }));
+  const [first, second] = ends;
+  const filePrefix = dpdkFilePrefix(lab.name, name);
   return {
-    app: { name, program: app.program },
-    nic: { address: nic.address, mac: nic.mac, peerIf: tester.nic.ifname, peerIp: tester.nic.ip },
+    app: { name, program: app.program, does: app.does, rewrite: app.rewrite },
+    nic: first!,
+    ends,
+    ...(app.does === 'forward' && second
+      ? { through: { peerIf: second.peerIf, peerIp: second.peerIp, ...rewrittenMacs(app.rewrite, second) } }
+      : {}),
     tester: { exec: tester.exec, l2probe: tester.l2probe },
-    // lab's own apps print their counters on SIGUSR1, which would end any other (its default action).
-    counters: () =>
-      app.program === 'custom'
-        ? telemetryCounters(host.target, name, dpdkFilePrefix(lab.name, name))
-        : requestCounters(running),
+    // Every app's counters come from DPDK's telemetry, lab's own too: one account for every program.
+    counters: () => telemetryCounters(host.target, name, filePrefix),
+    ports: () => readPorts(host.target, filePrefix),
     stop: () => stopAndGiveBack(ctx, name, host),
     ...(relay ? { wire: { delivered: () => relayPortSent(paths, relay, nic.labnsIf) } } : {}),
-    capture: capturePoint(ctx.wires, nic, tester.nic.ifname),
+    captures: nics.map((n, i) => ({ nic: n.name, ...capturePoint(ctx.wires, n, tester.ends[i]!.ifname) })),
     close: () => tester.close(),
   };
 }
@@ -104,13 +134,20 @@ export async function labVerify(labOrContext: Lab | LabContext, name?: string, o
         ...(await withHost(ctx, placeOf(lab, n).node, state, async (host) => {
           const subject = await subjectOf(ctx, n, host);
           try {
-            const capture = o.capture
-              ? await startCapture(subject.capture.netns, subject.capture.ifname, capturePath(paths, n))
-              : undefined;
+            // One capture a wire: an app of two ports has its frames on both.
+            const captures = [];
             try {
+              for (const c of o.capture ? subject.captures : [])
+                captures.push(
+                  await startCapture(
+                    c.netns,
+                    c.ifname,
+                    capturePath(paths, n, subject.captures.length > 1 ? c.nic : undefined),
+                  ),
+                );
               return await verifyApp(subject, lab.verify, { control: o.control });
             } finally {
-              await capture?.stop();
+              for (const c of captures) await c.stop();
             }
           } finally {
             subject.close();

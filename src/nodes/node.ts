@@ -3,6 +3,7 @@
 // kind means adding a folder and registering it in registry.ts.
 import type { Exec } from '../host/exec.js';
 import type { AppTarget } from '../apps/target.js';
+import type { AppLaunch } from '../apps/command.js';
 import type { App, Lab, Nic, Node } from '../config/lab.js';
 import type { Undo } from '../host/undo.js';
 import type { ImagePlan } from '../image/recipe.js';
@@ -48,7 +49,8 @@ export interface AppHost {
   take(nic: Nic): Promise<Taken>;
   /** Gives it back to the kernel driver it had, with its address. */
   give(nic: Nic): Promise<void>;
-  argv(app: App, nic: Nic, taken: Taken): string[];
+  /** The app's command line on its NICs, each as taken (`taken[i]` is `nics[i]`'s). */
+  launch(app: App, nics: Nic[], taken: Taken[]): AppLaunch;
   close(): void;
 }
 

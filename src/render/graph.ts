@@ -24,7 +24,7 @@ export interface GraphNode {
   cpus?: number;
   /** labnsIf: the NIC's interface in the lab namespace, where its wire passes there. */
   nics: Array<{ name: string; ip: string; mac: string; queues: number; labnsIf?: string }>;
-  apps: Array<{ name: string; program: string; nic: string; lcores: string }>;
+  apps: Array<{ name: string; program: string; nic: string; nics: string[]; does: 'echo' | 'forward'; lcores: string }>;
 }
 
 export interface GraphEnd {
@@ -69,7 +69,7 @@ export function topologyOf(lab: Lab): TopologyGraph {
     })),
     apps: lab.apps
       .filter((a) => a.node === node.name)
-      .map((a) => ({ name: a.name, program: a.program, nic: a.nic, lcores: a.lcoreList })),
+      .map((a) => ({ name: a.name, program: a.program, nic: a.nic, nics: a.nics, does: a.does, lcores: a.lcoreList })),
   }));
   const wires: GraphWire[] = [];
   for (const node of lab.nodes) {
@@ -130,7 +130,10 @@ function labelLines(g: TopologyGraph, n: GraphNode): string[] {
   return [
     head + (g.tester === n.id ? ', tester' : ''),
     ...n.nics.map((x) => `${x.name} ${x.ip} ×${x.queues}q${x.labnsIf ? ` (labns ${x.labnsIf})` : ''}`),
-    ...n.apps.map((a) => `app ${a.name}: ${a.program} on ${a.nic}, lcores ${a.lcores}`),
+    ...n.apps.map(
+      (a) =>
+        `app ${a.name}: ${a.program} ${a.does === 'forward' ? `forwarding between ${a.nics.join(' and ')}` : `on ${a.nic}`}, lcores ${a.lcores}`,
+    ),
   ];
 }
 

@@ -2,6 +2,7 @@
 // record belongs to its driver, which alone reads what it wrote there beyond the common fields.
 import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { AppPort } from '../apps/command.js';
 import type { ReadyEvent } from '../apps/events.js';
 import type { Impairment } from '../config/lab.js';
 import { LabError } from '../errors.js';
@@ -23,12 +24,22 @@ export interface NodeRecord {
 
 export interface AppRecord {
   node: string;
+  /** Its first NIC. */
   nic: string;
+  /** Every NIC it took (a record written before apps could take two has only nic). */
+  nics?: string[];
+  /** The DPDK port each NIC became. */
+  ports?: AppPort[];
   program: string;
   proc: ProcRef;
   log: string;
   startedAt: string;
   ready: ReadyEvent;
+}
+
+/** The NICs an app's record says it took. */
+export function recordNics(r: Pick<AppRecord, 'nic' | 'nics'>): string[] {
+  return r.nics ?? [r.nic];
 }
 
 /** An impaired wire's relay as it runs: the spec's impairment, or what `lab impair` set since. */

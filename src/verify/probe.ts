@@ -14,6 +14,11 @@ interface L2ProbeFrames {
   waitMs?: number;
   /** The echo is a router (the kernel's forwarding): one hop lowers the TTL and redoes the checksum. */
   routed?: boolean;
+  /** A DUT that forwards: the frames come out on this interface of the tester instead. */
+  rxIface?: string;
+  /** The MACs the frames must come back with, where the DUT rewrites them (default: an echo's swap, or a forward's unchanged). */
+  expectSrc?: string;
+  expectDst?: string;
 }
 
 export interface L2ProbeOptions extends L2ProbeFrames {
@@ -49,6 +54,10 @@ export interface L2ProbeResult {
   other: number;
   /** Probe frames of another run or another prober (another nonce): never taken for this run's. */
   foreign: number;
+  /** Every frame read where the echoes come back, whatever it was. */
+  arrived: number;
+  /** The first of this run's frames that came back other than expected: where it first differs (received -1: it ended there). */
+  first_mismatch: { seq: number; offset: number; expected: number; received: number } | null;
   frame_size: number;
   /** How many echoes were timed by the kernel's own stamps: on receipt, and on sending (else the stamp in the frame). */
   timestamps: { rx_kernel: number; tx_kernel: number };
@@ -109,6 +118,9 @@ function framesArgv(binary: string, o: L2ProbeFrames): string[] {
     o.dstIp,
     ...(o.waitMs !== undefined ? ['-w', String(o.waitMs)] : []),
     ...(o.routed ? ['--routed'] : []),
+    ...(o.rxIface ? ['--rx-iface', o.rxIface] : []),
+    ...(o.expectSrc ? ['--expect-src', o.expectSrc] : []),
+    ...(o.expectDst ? ['--expect-dst', o.expectDst] : []),
   ];
 }
 

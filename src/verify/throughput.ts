@@ -13,6 +13,8 @@ export const MAX_FRAME_SIZE = 1518;
 /** Where the frames go and where the tester sends from. */
 export interface ThroughputTarget {
   nic: { address: string; mac: string; peerIf: string; peerIp: string };
+  /** A DUT that forwards: where its frames come out to the tester, and the MACs they leave with. */
+  through?: ForwardPath;
   /** Where ping and l2probe run (a namespace here, or a guest), and the l2probe binary there. */
   tester: { exec: Exec; l2probe: string };
 }
@@ -40,12 +42,35 @@ export interface ThroughputRow {
   trials: SearchTrial[];
 }
 
+/** The far side of a forwarding DUT, as l2probe receives there. */
+export interface ForwardPath {
+  peerIf: string;
+  peerIp: string;
+  expectSrc?: string;
+  expectDst?: string;
+}
+
+/** l2probe's options for frames that come back (an echo) or come out of the DUT's other port. */
+export function forwardOptions(through: ForwardPath | undefined): {
+  rxIface?: string;
+  expectSrc?: string;
+  expectDst?: string;
+} {
+  if (!through) return {};
+  return {
+    rxIface: through.peerIf,
+    ...(through.expectSrc ? { expectSrc: through.expectSrc } : {}),
+    ...(through.expectDst ? { expectDst: through.expectDst } : {}),
+  };
+}
+
 export async function zeroLossRate(t: ThroughputTarget, o: ThroughputOptions): Promise<ThroughputRow> {
   const r = await runL2probeSearch(t.tester.exec, t.tester.l2probe, {
     iface: t.nic.peerIf,
     target: t.nic.mac,
     srcIp: t.nic.peerIp,
-    dstIp: t.nic.address,
+    dstIp: t.through?.peerIp ?? t.nic.address,
+    ...forwardOptions(t.through),
     flows: o.flows,
     size: o.frameSize - FCS_BYTES,
     trialS: o.trialS,

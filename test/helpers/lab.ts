@@ -1,4 +1,5 @@
 // Test helpers: load a lab from text, run the built CLI.
+import type { PortStats } from '../../src/apps/telemetry.js';
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { LabError, type Problem } from '../../src/errors.js';
@@ -88,11 +89,30 @@ export function cleanProbe(sent: number): L2ProbeResult {
     late: 0,
     other: 0,
     foreign: 0,
+    arrived: sent,
+    first_mismatch: null,
     frame_size: 128,
     timestamps: { rx_kernel: sent, tx_kernel: sent },
     rtt_us: { min: 1, p50: 2, p99: 3, max: 4 },
     rtt_hist_us: [[2, sent]],
     pps: { offered: 500, sent: 500, echoed: 500 },
     flows: [{ flow: 0, sent, received: sent }],
+  };
+}
+
+/** A port's /ethdev/stats as DPDK 22.11 answers it: `rx` frames on its RX queues, `tx` sent; 16 queue counters. */
+export function portStats(rx: number[], tx: number): PortStats {
+  const pad = (q: number[]) => [...q, ...Array<number>(16 - q.length).fill(0)];
+  return {
+    ipackets: rx.reduce((a, b) => a + b, 0),
+    opackets: tx,
+    ibytes: 0,
+    obytes: 0,
+    imissed: 0,
+    ierrors: 0,
+    oerrors: 0,
+    rx_nombuf: 0,
+    q_ipackets: pad(rx),
+    q_opackets: pad([tx]),
   };
 }

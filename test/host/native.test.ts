@@ -6,7 +6,8 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { counterDelta } from '../../src/apps/events.js';
-import { requestCounters, startApp, stopApp, type RunningApp } from '../../src/apps/runner.js';
+import { startApp, stopApp, type RunningApp } from '../../src/apps/runner.js';
+import { requestCounters } from '../helpers/counters.js';
 import { packagePath } from '../../src/assets.js';
 import type { Lab } from '../../src/config/lab.js';
 import { farEndCommands } from '../../src/wires/registry.js';
@@ -114,7 +115,7 @@ function readyOf(w: Wire) {
 async function start(w: Wire) {
   const nic = w.lab.nodes[0]!.nics[0]!;
   await runPlan([...takeNicCommands(w.nodeNs, nic), staticNeighbourCommand(w.labNs, nic.labnsIf, nic)]);
-  const argv = netnsAppArgv(w.lab, w.lab.apps[0]!, nic, BIN, HOST_CPUS);
+  const argv = netnsAppArgv(w.lab, w.lab.apps[0]!, [nic], BIN, HOST_CPUS).argv;
   const started = await startApp(namespaceTarget(w.nodeNs, BIN), argv, join(logs, `${w.lab.name}.log`), readyOf(w));
   apps.push(started.app);
   return started;
@@ -185,7 +186,7 @@ describe.each([
 describe('the multiqueue pitfall', () => {
   it('l2_multi_echo on more lcores than the device has queues exits non-zero and gives the af_packet fix', async () => {
     const w = await wire(labOf('l2_multi_echo', 1, '0-1'));
-    const argv = netnsAppArgv(w.lab, w.lab.apps[0]!, w.lab.nodes[0]!.nics[0]!, BIN, HOST_CPUS);
+    const argv = netnsAppArgv(w.lab, w.lab.apps[0]!, [w.lab.nodes[0]!.nics[0]!], BIN, HOST_CPUS).argv;
     const r = spawnSync('ip', ['netns', 'exec', w.nodeNs, ...argv], { encoding: 'utf8', timeout: 60_000 });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain('offers 1 RX/TX queue pair(s), but 2 lcores need 2');
@@ -221,7 +222,7 @@ describe('the echo apps', () => {
     const w = await wire(labOf('l2_echo', 1, '0,1'));
     const nic = w.lab.nodes[0]!.nics[0]!;
     await runPlan([...takeNicCommands(w.nodeNs, nic), staticNeighbourCommand(w.labNs, nic.labnsIf, nic)]);
-    const argv = netnsAppArgv(w.lab, w.lab.apps[0]!, nic, BIN, HOST_CPUS);
+    const argv = netnsAppArgv(w.lab, w.lab.apps[0]!, [nic], BIN, HOST_CPUS).argv;
     // lcore 1 is the main lcore; the one queue goes to lcore 0, first in -l.
     argv.splice(argv.indexOf('--'), 0, '--main-lcore', '1');
     const { app, ready } = await startApp(
@@ -285,7 +286,7 @@ describe('the echo apps', () => {
     const w = await wire(labOf('l2_echo', 1, '0'));
     const nic = w.lab.nodes[0]!.nics[0]!;
     await runPlan([...takeNicCommands(w.nodeNs, nic), staticNeighbourCommand(w.labNs, nic.labnsIf, nic)]);
-    const argv = netnsAppArgv(w.lab, w.lab.apps[0]!, nic, BIN, HOST_CPUS);
+    const argv = netnsAppArgv(w.lab, w.lab.apps[0]!, [nic], BIN, HOST_CPUS).argv;
     argv.splice(argv.indexOf('--'), 0, '--no-telemetry');
     const log = join(logs, `${w.lab.name}.log`);
     const started = startApp(namespaceTarget(w.nodeNs, BIN), argv, log, { ...readyOf(w), timeoutMs: 5_000 });
@@ -300,7 +301,7 @@ describe('the echo apps', () => {
     const w = await wire(labOf('l2_multi_echo', 2, '0-1')); // testpmd: a main lcore and one to forward
     const nic = w.lab.nodes[0]!.nics[0]!;
     await runPlan(takeNicCommands(w.nodeNs, nic));
-    const argv = netnsAppArgv(w.lab, w.lab.apps[0]!, nic, BIN, HOST_CPUS);
+    const argv = netnsAppArgv(w.lab, w.lab.apps[0]!, [nic], BIN, HOST_CPUS).argv;
     argv[0] = 'dpdk-testpmd';
     argv.splice(
       argv.indexOf('--') + 1,
@@ -313,7 +314,7 @@ describe('the echo apps', () => {
     const log = join(logs, `${w.lab.name}-never.log`);
     await expect(
       startApp(namespaceTarget(w.nodeNs, BIN), argv, log, { ...readyOf(w), app: custom, timeoutMs: 5_000 }),
-    ).rejects.toThrow(/no port of the app was started with link up within 5 s .*its telemetry: port 0 not started/);
+    ).rejects.toThrow(/the app.s port was not started with link up within 5 s .*its telemetry: port 0 not started/);
     expect(leftWithPrefix(dpdkFilePrefix(w.lab.name, custom.name))).toEqual([]);
   }, 60_000);
 
@@ -366,7 +367,7 @@ describe('the echo apps under AddressSanitizer and UndefinedBehaviorSanitizer', 
       const log = join(logs, `${w.lab.name}-san.log`);
       const { app } = await startApp(
         namespaceTarget(w.nodeNs, BIN),
-        netnsAppArgv(w.lab, w.lab.apps[0]!, nic, SAN, HOST_CPUS),
+        netnsAppArgv(w.lab, w.lab.apps[0]!, [nic], SAN, HOST_CPUS).argv,
         log,
         { ...readyOf(w), timeoutMs: 60_000 },
       );

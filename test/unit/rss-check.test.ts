@@ -39,9 +39,12 @@ function subject(after: CountersEvent, delivered?: number): VerifySubject {
     ]),
     after,
   ];
+  const nic = { address: '10.10.0.2', mac: '52:54:00:12:34:56', peerIf: 'dut-dp0', peerIp: '10.10.0.1' };
   return {
-    app: { name: 'multi', program: 'l2_multi_echo' },
-    nic: { address: '10.10.0.2', mac: '52:54:00:12:34:56', peerIf: 'dut-dp0', peerIp: '10.10.0.1' },
+    app: { name: 'multi', program: 'l2_multi_echo', does: 'echo', rewrite: 'none' },
+    nic,
+    ends: [{ ...nic, name: 'dp0', port: 0 }],
+    ports: async () => [],
     tester: { exec: async () => ({ stdout: probeResult(2000), stderr: '', exitCode: 0 }), l2probe: 'l2probe' },
     counters: async () => reads.shift()!,
     stop: async () => ({ how: 'exited' }),

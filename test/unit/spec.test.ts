@@ -35,7 +35,7 @@ describe('defaults and derived values', () => {
       hugepages: { size: '2M', count: 256 },
     });
     expect(nic).toMatchObject({ os_driver_for_dpdk: 'vfio-pci', rss: false });
-    expect(lab.verify.checks).toEqual(['kernel_bypass', 'echo', 'rss', 'latency', 'control']);
+    expect(lab.verify.checks).toEqual(['kernel_bypass', 'echo', 'forward', 'rss', 'latency', 'control']);
   });
 
   it('derives vectors = 2N+2, the host address, the MAC and the host interface', () => {

@@ -1,6 +1,7 @@
 // DPDK's telemetry replies, read: which port is ready and what each queue received.
 import { describe, expect, it } from 'vitest';
 import {
+  countersFromTelemetry,
   parseReplies,
   portCommands,
   portList,
@@ -10,6 +11,7 @@ import {
   telemetryArgv,
   telemetrySocket,
 } from '../../src/apps/telemetry.js';
+import { portStats } from '../helpers/lab.js';
 
 /** Replies as DPDK 22.11 writes them: each keyed by its command without the parameters. */
 const reply = (command: string, value: unknown) => JSON.stringify({ [command]: value });
@@ -23,18 +25,7 @@ const info = (port: number, started: number) => ({
   mac_addr: '52:54:00:12:34:57',
   dev_started: started,
 });
-const stats = (q: number[]) => ({
-  ipackets: q.reduce((a, b) => a + b, 0),
-  opackets: 0,
-  ibytes: 0,
-  obytes: 0,
-  imissed: 0,
-  ierrors: 0,
-  oerrors: 0,
-  rx_nombuf: 0,
-  q_ipackets: [...q, ...Array<number>(16 - q.length).fill(0)],
-  q_opackets: Array<number>(16).fill(0),
-});
+const stats = (q: number[]) => portStats(q, 0);
 
 describe('DPDK telemetry', () => {
   it("asks the socket in the file prefix's runtime folder, waiting for it to appear", () => {
@@ -55,9 +46,12 @@ describe('DPDK telemetry', () => {
       reply('/ethdev/info', info(0, 1)),
       reply('/ethdev/link_status', { status: 'UP', speed: 10000, duplex: 'full-duplex' }),
       reply('/ethdev/stats', stats([1250, 750])),
+      // virtio's per-queue counters of group-addressed frames (a neighbour's IPv6 chatter, say)
+      reply('/ethdev/xstats', { rx_good_packets: 2000, rx_q0_multicast_packets: 3, rx_q1_broadcast_packets: 1 }),
       reply('/ethdev/info', info(1, 0)),
       reply('/ethdev/link_status', { status: 'DOWN' }),
       reply('/ethdev/stats', stats([0, 0])),
+      reply('/ethdev/xstats', {}),
     ].join('\n');
     const replies = parseReplies(commands, `${out}\n`);
     expect(portList(replies)).toEqual([0, 1]);
@@ -67,6 +61,13 @@ describe('DPDK telemetry', () => {
     expect(portReady(p1)).toBe(false);
     expect(rxPerQueue(p0)).toEqual([1250, 750]);
     expect(p1.info.port_id).toBe(1);
+    const c = countersFromTelemetry('app', p0);
+    expect(c.queues.map((q) => [q.rx, q.filtered])).toEqual([
+      [1250, 3],
+      [750, 1],
+    ]);
+    expect(c.total).toMatchObject({ rx: 2000, filtered: 4 });
+    expect(countersFromTelemetry('app', p1).total.filtered).toBe(0);
   });
 
   it('has no port where a reply is missing or null (a command the app does not know)', () => {

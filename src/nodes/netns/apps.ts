@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
-import { appArgs, appProgram, appQueues } from '../../apps/command.js';
+import { appArgs, appProgram, appQueues, numberPorts, type AppLaunch } from '../../apps/command.js';
 import type { AppTarget } from '../../apps/target.js';
 import { nativeBuildDir } from '../../host/native-build.js';
 import type { App, Lab, Nic, Node } from '../../config/lab.js';
@@ -20,10 +20,17 @@ import { makeDir, readBounded } from '../../host/files.js';
  * CPUs still runs (oversubscribed) instead of failing in EAL. qpairs gives af_packet one socket per
  * queue, joined in a fan-out group that spreads flows over them: the "backend" RSS.
  */
-export function netnsAppArgv(lab: Pick<Lab, 'name'>, app: App, nic: Nic, binDir: string, hostCpus: number): string[] {
+export function netnsAppArgv(
+  lab: Pick<Lab, 'name'>,
+  app: App,
+  nics: Nic[],
+  binDir: string,
+  hostCpus: number,
+): AppLaunch {
   const ids = Array.isArray(app.lcores) ? app.lcores : [];
-  const vdev = `net_af_packet0,iface=${nic.name},qpairs=${appQueues(app, nic)}`;
-  return [
+  const vdevs = nics.map((nic, i) => `net_af_packet${i},iface=${nic.name},qpairs=${appQueues(app, nic)}`);
+  const ports = numberPorts(nics, vdevs, false);
+  const argv = [
     appProgram(app, binDir),
     '--lcores',
     ids.map((id) => `${id}@${id % hostCpus}`).join(','),
@@ -33,12 +40,12 @@ export function netnsAppArgv(lab: Pick<Lab, 'name'>, app: App, nic: Nic, binDir:
     '--no-pci',
     '--file-prefix',
     dpdkFilePrefix(lab.name, app.name),
-    '--vdev',
-    vdev,
+    ...vdevs.flatMap((vdev) => ['--vdev', vdev]),
     ...app.eal_args,
     '--',
-    ...appArgs(app, nic, vdev),
+    ...appArgs(app, nics, ports),
   ];
+  return { argv, ports };
 }
 
 /** A process on this host inside `netns`; `ip netns exec` execs the program, so the PID started is the app's own. */
@@ -79,7 +86,7 @@ export function openNetnsAppHost(session: LabSession, node: Node): AppHost {
     give: async (nic) => {
       if (netnsExists(nodeNs)) await runPlan(giveNicCommands(nodeNs, nic));
     },
-    argv: (app, nic) => netnsAppArgv(lab, app, nic, nativeBuildDir(), cpus().length),
+    launch: (app, nics) => netnsAppArgv(lab, app, nics, nativeBuildDir(), cpus().length),
     close: () => undefined,
   };
 }

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import type { Client } from 'ssh2';
-import { appArgs, appProgram } from '../../apps/command.js';
+import { appArgs, appProgram, numberPorts, type AppLaunch } from '../../apps/command.js';
 import type { AppTarget } from '../../apps/target.js';
 import type { App, Lab, Nic, Node } from '../../config/lab.js';
 import { LabError } from '../../errors.js';
@@ -19,20 +19,26 @@ import { endpoint } from './provision.js';
 import { qemuOf } from './record.js';
 import { LOG_HEAD_BYTES, LOG_TAIL_BYTES } from '../../host/files.js';
 
-/** The NIC bound to vfio-pci or uio_pci_generic, on the hugepages lab reserved. */
-export function vmAppArgv(lab: Pick<Lab, 'name'>, app: App, nic: Pick<Nic, 'queues'>, pci: string): string[] {
-  return [
+/** The NICs bound to vfio-pci or uio_pci_generic (`pcis[i]` is `nics[i]`'s), on the hugepages lab reserved. */
+export function vmAppArgv(
+  lab: Pick<Lab, 'name'>,
+  app: App,
+  nics: Array<Pick<Nic, 'name' | 'queues'>>,
+  pcis: string[],
+): AppLaunch {
+  const ports = numberPorts(nics, pcis, true);
+  const argv = [
     appProgram(app, GUEST.nativeBuild),
     '-l',
     app.lcoreList,
-    '-a',
-    pci,
+    ...pcis.flatMap((pci) => ['-a', pci]),
     '--file-prefix',
     dpdkFilePrefix(lab.name, app.name),
     ...app.eal_args,
     '--',
-    ...appArgs(app, nic, pci),
+    ...appArgs(app, nics, ports),
   ];
+  return { argv, ports };
 }
 
 /** A command run as root in the guest, over the node's SSH connection. */
@@ -146,13 +152,16 @@ export async function openQemuAppHost(
       ) as Taken;
     },
     give: async (nic) => void (await sshRun(conn, `${labNic} give ${nic.mac}`, 120_000)),
-    argv: (app, nic, taken) => {
-      if (!taken.pci)
-        throw new LabError({
-          code: 'PROCESS',
-          message: `lab-nic took ${node.name}'s NIC but named no PCI function for DPDK`,
-        });
-      return vmAppArgv(lab, app, nic, taken.pci);
+    launch: (app, nics, taken) => {
+      const pcis = taken.map((t, i) => {
+        if (!t.pci)
+          throw new LabError({
+            code: 'PROCESS',
+            message: `lab-nic took ${node.name}.${nics[i]!.name} but named no PCI function for DPDK`,
+          });
+        return t.pci;
+      });
+      return vmAppArgv(lab, app, nics, pcis);
     },
     close: () => conn.end(),
   };
