@@ -81,10 +81,20 @@ function markers(x: Scale, rtt: RttData): string {
     .join('');
 }
 
-/** The RTT distribution: a histogram on a log axis (the tail is what matters) and its CDF, with p50, p99 and max marked. */
-function rttCharts(app: string, rtt: RttData): string {
+/** How a latency check timed its frames: an echo's round trip, or a forward's way from one wire to the other. */
+interface Timed {
+  what: string;
+  frames: string;
+}
+const TIMED: Record<'echo' | 'forward', Timed> = {
+  echo: { what: 'RTT', frames: 'echoes' },
+  forward: { what: 'time through the DUT', frames: 'frames' },
+};
+
+/** The RTT (or time through a forwarding DUT) distribution: a histogram on a log axis (the tail is what matters) and its CDF, with p50, p99 and max marked. */
+function rttCharts(app: string, rtt: RttData, t: Timed): string {
   const hist = (rtt.hist ?? []).filter(([us]) => us > 0);
-  if (!hist.length) return `<p class="note">No RTT distribution for ${esc(app)}: nothing was echoed.</p>`;
+  if (!hist.length) return `<p class="note">No ${t.what} distribution for ${esc(app)}: no frame came back.</p>`;
   const lo = Math.max(0.1, Math.min(rtt.min || hist[0]![0], hist[0]![0]) * 0.9);
   const hi = Math.max(rtt.max, hist[hist.length - 1]![0]) * 1.1;
   const x = logScale(lo, hi, PAD.l, W - PAD.r);
@@ -102,7 +112,7 @@ function rttCharts(app: string, rtt: RttData): string {
   const bars = counts
     .map((n, i) =>
       n
-        ? `<rect class="bar" data-count="${n}" x="${edge(i)}" y="${y.at(n)}" width="${Math.max(1, edge(i + 1) - edge(i) - 1)}" height="${H - PAD.b - y.at(n)}"><title>${n} echoes</title></rect>`
+        ? `<rect class="bar" data-count="${n}" x="${edge(i)}" y="${y.at(n)}" width="${Math.max(1, edge(i + 1) - edge(i) - 1)}" height="${H - PAD.b - y.at(n)}"><title>${n} ${t.frames}</title></rect>`
         : '',
     )
     .join('');
@@ -113,8 +123,8 @@ function rttCharts(app: string, rtt: RttData): string {
     return `${x.at(us).toFixed(1)},${yc.at(seen / total).toFixed(1)}`;
   });
   const pct = (v: number) => `${Math.round(v * 100)} %`;
-  return `<figure><svg class="chart rtt-histogram" data-app="${esc(app)}" data-echoes="${total}" viewBox="0 0 ${W} ${H}" role="img" aria-label="RTT histogram of ${esc(app)}">${axes(x, y, 'RTT (µs, log scale)', 'echoes')}${bars}${markers(x, rtt)}</svg><figcaption>RTT histogram, ${total} echoes</figcaption></figure>
-<figure><svg class="chart rtt-cdf" data-app="${esc(app)}" viewBox="0 0 ${W} ${H}" role="img" aria-label="RTT CDF of ${esc(app)}">${axes(x, yc, 'RTT (µs, log scale)', 'fraction of echoes', pct)}<polyline class="line" points="${points.join(' ')}"/>${markers(x, rtt)}</svg><figcaption>RTT cumulative distribution</figcaption></figure>`;
+  return `<figure><svg class="chart rtt-histogram" data-app="${esc(app)}" data-echoes="${total}" viewBox="0 0 ${W} ${H}" role="img" aria-label="${t.what} histogram of ${esc(app)}">${axes(x, y, `${t.what} (µs, log scale)`, t.frames)}${bars}${markers(x, rtt)}</svg><figcaption>${t.what} histogram, ${total} ${t.frames}</figcaption></figure>
+<figure><svg class="chart rtt-cdf" data-app="${esc(app)}" viewBox="0 0 ${W} ${H}" role="img" aria-label="${t.what} CDF of ${esc(app)}">${axes(x, yc, `${t.what} (µs, log scale)`, `fraction of ${t.frames}`, pct)}<polyline class="line" points="${points.join(' ')}"/>${markers(x, rtt)}</svg><figcaption>${t.what} cumulative distribution</figcaption></figure>`;
 }
 
 /** Frames each queue received and sent: how RSS spread the flows. */
@@ -148,7 +158,11 @@ function rttOf(checks: CheckResult[]): RttData | undefined {
 /** Per-queue frames: the rss check's (during the echo run), else the app's final counters (its whole run). */
 function queuesOf(checks: CheckResult[]): { queues: Array<{ queue: number; rx: number; tx: number }>; during: string } {
   const rss = measured(checks, 'rss');
-  if (rss) return { queues: rss.data, during: 'during the echo check' };
+  if (rss)
+    return {
+      queues: rss.data,
+      during: `during the ${measured(checks, 'forward') ? 'forward check, on its first in port' : 'echo check'}`,
+    };
   const control = measured(checks, 'control')?.data;
   return { queues: control?.final?.queues ?? [], during: "over the app's whole run (its final counters)" };
 }
@@ -273,10 +287,12 @@ export function renderHtmlReport(input: HtmlReportInput): string {
       .join(', ') || 'none (no QEMU VM)';
   const apps = r
     ? r.apps
-        .map(({ app, node, program }) => {
+        .map(({ app, node, program, does }) => {
           const checks = r.checks.filter((c) => c.app === app);
           const rtt = rttOf(checks);
-          return `<section class="app" data-app="${esc(app)}"><h3>${esc(app)} (${esc(program)} on ${esc(node)})</h3><div class="charts">${rtt ? rttCharts(app, rtt) : '<p class="note">No latency check ran.</p>'}${queueBars(app, queuesOf(checks))}</div></section>`;
+          // A report written before apps could forward has no does: they all echoed.
+          const kind = does ?? 'echo';
+          return `<section class="app" data-app="${esc(app)}" data-does="${kind}"><h3>${esc(app)} (${esc(program)}, ${kind === 'forward' ? 'forwarding' : 'echoing'} on ${esc(node)})</h3><div class="charts">${rtt ? rttCharts(app, rtt, TIMED[kind]) : '<p class="note">No latency check ran.</p>'}${queueBars(app, queuesOf(checks))}</div></section>`;
         })
         .join('')
     : '';

@@ -8,6 +8,8 @@ export interface ReportApp {
   app: string;
   node: string;
   program: string;
+  /** What it does to frames, which decides its checks: echo, or forward. */
+  does: 'echo' | 'forward';
 }
 
 /** What ran where: shown at the top of the report. */
@@ -41,7 +43,7 @@ export function makeReport(lab: { name: string; apps: App[] }, checks: CheckResu
   const checked = new Set(checks.map((c) => c.app));
   const apps = lab.apps
     .filter((a) => checked.has(a.name))
-    .map((a) => ({ app: a.name, node: a.node, program: a.program }));
+    .map((a) => ({ app: a.name, node: a.node, program: a.program, does: a.does }));
   return { lab: lab.name, passed: counts.failed === 0 && counts.passed > 0, counts, apps, checks };
 }
 
