@@ -13,7 +13,8 @@
  *
  * Exit codes: 0 every reply printed; 1 the socket is not there or refused (the app has not started
  * its telemetry yet, or runs with --no-telemetry) after waiting up to -w MS; 2 usage; 3 the socket
- * failed mid-way.
+ * failed mid-way; 4 the application accepted but did not answer within REPLY_TIMEOUT_S (it is
+ * stopped or hung: its telemetry thread answers while the process runs at all).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -22,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,6 +32,8 @@
 #define REPLY_MAX_DEFAULT 16384
 #define REPLY_MAX_LIMIT (16 * 1024 * 1024)
 #define RETRY_NS 20000000L /* 20 ms between attempts while waiting for the socket */
+#define REPLY_TIMEOUT_S 5
+#define EXIT_NO_ANSWER 4
 
 static void usage(FILE *out)
 {
@@ -65,8 +69,16 @@ static int connect_socket(const char *path, long wait_ms)
 			fprintf(stderr, "telemetry_query: socket: %s\n", strerror(errno));
 			return -1;
 		}
-		if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0)
-			return fd;
+		if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0) {
+			/* A stopped application's socket still accepts (the kernel queues the connection): bound the wait for its answers. */
+			const struct timeval timeout = { .tv_sec = REPLY_TIMEOUT_S };
+
+			if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout)) == 0)
+				return fd;
+			fprintf(stderr, "telemetry_query: setsockopt: %s\n", strerror(errno));
+			close(fd);
+			return -1;
+		}
 		const int err = errno;
 
 		close(fd);
@@ -92,6 +104,9 @@ static size_t reply_limit(const char *banner)
 	return (size_t)n;
 }
 
+/* Set when a reply did not come in time, for the exit code. */
+static int no_answer;
+
 /* Receives one message into buf (NUL-terminated); its length, or -1. */
 static ssize_t receive_message(int fd, char *buf, size_t size)
 {
@@ -100,6 +115,11 @@ static ssize_t receive_message(int fd, char *buf, size_t size)
 	do
 		n = recv(fd, buf, size - 1, 0);
 	while (n < 0 && errno == EINTR);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		fprintf(stderr, "telemetry_query: no answer within %d s\n", REPLY_TIMEOUT_S);
+		no_answer = 1;
+		return -1;
+	}
 	if (n < 0) {
 		fprintf(stderr, "telemetry_query: recv: %s\n", strerror(errno));
 		return -1;
@@ -164,7 +184,7 @@ int main(int argc, char **argv)
 		return 1;
 	if (receive_message(fd, banner, sizeof(banner)) < 0) {
 		close(fd);
-		return 3;
+		return no_answer ? EXIT_NO_ANSWER : 3;
 	}
 	size = reply_limit(banner) + 1;
 	reply = malloc(size);
@@ -175,7 +195,7 @@ int main(int argc, char **argv)
 	}
 	for (int i = optind + 1; i < argc && status == EXIT_SUCCESS; i++)
 		if (query(fd, argv[i], reply, size) < 0)
-			status = 3;
+			status = no_answer ? EXIT_NO_ANSWER : 3;
 	free(reply);
 	close(fd);
 	return status;

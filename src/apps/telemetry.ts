@@ -148,8 +148,9 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Exit code of telemetry_query when the socket is not there or refuses. */
+/** Exit codes of telemetry_query: the socket is not there or refuses; the app accepted but did not answer. */
 const NO_SOCKET = 1;
+const NO_ANSWER = 4;
 
 /** The app has no telemetry socket (yet: EAL may still be starting; or never: --no-telemetry). */
 export class NoTelemetrySocket extends LabError {}
@@ -168,6 +169,11 @@ export async function askTelemetry(
       code: 'PROCESS',
       message: `the app has no telemetry socket at ${socket} (${target.where})`,
       hint: "lab reads every app's ports through DPDK's telemetry: remove --no-telemetry from its EAL arguments, and give it --file-prefix as lab does.",
+    });
+  if (r.exitCode === NO_ANSWER)
+    throw new LabError({
+      code: 'TIMEOUT',
+      message: `the app's telemetry did not answer within 5 s (${socket}, ${target.where}): the app is stopped or hung`,
     });
   if (r.exitCode !== 0)
     throw new LabError({
