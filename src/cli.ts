@@ -124,15 +124,26 @@ cli
 cli
   .command(
     'render',
-    'A dry run: write every generated file (qemu.sh, user-data, meta-data, network-config); start, probe and generate nothing',
+    'A dry run: write every generated file (qemu.sh, user-data, meta-data, network-config), or with --target kubevirt the manifests for a cluster; start, probe and generate nothing',
   )
   .option(...fileOption)
-  .option('--out <dir>', "Where to write (default: the lab's state folder .lab/<name>/)")
+  .option('--out <dir>', "Where to write (default: the lab's state folder .lab/<name>/, its kubevirt/ for that target)")
+  .option('--target <target>', 'local (this host) or kubevirt (a Kubernetes cluster with KubeVirt and Multus)', {
+    default: 'local',
+  })
+  .option('--namespace <ns>', 'kubevirt: the namespace, in place of cluster.namespace')
   .option('--force', 'Skip the semantic checks')
   .option('--json', 'Machine-readable output')
   .action(
-    action(async (opts: { file: string; out?: string; force?: boolean; json?: boolean }) =>
-      (await import('./commands/render.js')).render(opts),
+    action(
+      async (opts: {
+        file: string;
+        out?: string;
+        target: string;
+        namespace?: string;
+        force?: boolean;
+        json?: boolean;
+      }) => (await import('./commands/render.js')).render(opts),
     ),
   );
 

@@ -98,7 +98,7 @@ export function printable(text: string): string {
 }
 
 /** The candidate nearest a typo (at most two edits away), for a "did you mean" hint. */
-export function closest(word: string, candidates: string[]): string | undefined {
+export function closest(word: string, candidates: readonly string[]): string | undefined {
   let best: { name: string; d: number } | undefined;
   for (const name of candidates) {
     const d = distance(word, name);

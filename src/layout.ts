@@ -199,6 +199,8 @@ export const GUEST = {
   appBuilds: '/opt/lab/apps',
   appLogs: '/var/log/lab',
   cloudInitLog: '/var/log/cloud-init-output.log',
+  /** Written last by a cluster guest's cloud-init, once DPDK and the apps are in place: its readiness probe. */
+  configured: '/var/lib/lab/configured',
 } as const;
 
 export function guestAppLog(app: string): string {

@@ -1,16 +1,36 @@
-// lab render: every generated file for the lab's nodes, written to a folder, nothing started.
-import { labRender } from '../core/render.js';
+// lab render: every generated file for the lab's nodes, or its manifests for a KubeVirt cluster,
+// written to a folder, nothing started.
+import { labRender, labRenderKubevirt } from '../core/render.js';
 import { loadLab } from '../core/load.js';
+import { TARGETS, type Target } from '../config/targets.js';
+import { closest, LabError } from '../errors.js';
 import { print, type OutputOptions } from './output.js';
 
 export interface RenderOptions extends OutputOptions {
   file: string;
   out?: string;
+  target?: string;
+  namespace?: string;
   force?: boolean;
 }
 
 export async function render(opts: RenderOptions): Promise<void> {
-  const r = await labRender(loadLab(opts.file, { force: opts.force }), opts.out);
+  const target = targetOf(opts.target ?? 'local');
+  if (opts.namespace !== undefined && target !== 'kubevirt')
+    throw new LabError({ code: 'USAGE', message: '--namespace is for --target kubevirt' });
+  const lab = loadLab(opts.file, { force: opts.force, target });
+  if (target === 'kubevirt') {
+    const r = await labRenderKubevirt(lab, { out: opts.out, namespace: opts.namespace });
+    print(opts, r, () =>
+      [
+        `lab ${r.lab} for KubeVirt, namespace ${r.namespace}, guest image ${r.guestImage}:`,
+        ...r.files.map((f) => `  wrote ${f.file} (${f.kinds.join(', ')})`),
+        `apply with: kubectl apply -k ${r.out}`,
+      ].join('\n'),
+    );
+    return;
+  }
+  const r = await labRender(lab, opts.out);
   print(
     opts,
     r,
@@ -24,4 +44,14 @@ export async function render(opts: RenderOptions): Promise<void> {
         )
         .join('\n') || `lab ${r.lab} has no nodes with files to render`,
   );
+}
+
+function targetOf(text: string): Target {
+  if ((TARGETS as readonly string[]).includes(text)) return text as Target;
+  const near = closest(text, TARGETS);
+  throw new LabError({
+    code: 'USAGE',
+    message: `unknown target ${text}: lab renders for ${TARGETS.join(' or ')}`,
+    ...(near ? { hint: `Did you mean --target ${near}?` } : {}),
+  });
 }

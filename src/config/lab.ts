@@ -108,6 +108,11 @@ export interface Lab {
 /** Guest NIC drivers that do DMA through an IOMMU, so a VM with one needs a virtual IOMMU. */
 const DMA_THROUGH_IOMMU: ReadonlySet<NicSpec['os_driver_for_dpdk']> = new Set(['vfio-pci']);
 
+/** Whether a VM with these NICs needs a virtual IOMMU. */
+export function needsIommu(nics: ReadonlyArray<Pick<NicSpec, 'os_driver_for_dpdk'>>): boolean {
+  return nics.some((n) => DMA_THROUGH_IOMMU.has(n.os_driver_for_dpdk));
+}
+
 export function parseEndpoint(text: string): Endpoint {
   const [node, nic] = text.split('.');
   return nic === undefined ? { kind: 'labns' } : { kind: 'nic', node: node!, nic };
@@ -177,7 +182,7 @@ function resolveNode(lab: string, name: string, index: number, node: NodeSpec, w
     memoryMiB: memoryMiB(memory),
     hugepagesMiB: node.hugepages.count * (node.hugepages.size === '1G' ? 1024 : 2),
     nics: nics.map((nic, i) => resolveNic(lab, name, i, nic, wiring)),
-    iommu: nics.some((n) => DMA_THROUGH_IOMMU.has(n.os_driver_for_dpdk)),
+    iommu: needsIommu(nics),
   };
 }
 

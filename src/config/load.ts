@@ -9,12 +9,15 @@ import { checkLab, type SemanticProblem } from './semantic.js';
 import { formatPath } from './path.js';
 import { sourceProblems } from './app-sources.js';
 import { parseSpec, readSpecFile, type SpecSource } from './source.js';
+import { labOnTarget, targetProblems, type Target } from './targets.js';
 
 export interface LoadOptions {
   /** Skip the semantic checks (not the schema): to reproduce a pitfall on purpose. */
   force?: boolean;
   /** `lab run APP --lcores LIST`: checked like the spec's own value. */
   appLcores?: { app: string; lcores: string };
+  /** Where the lab is to run: its rules are checked too (the local target has none of its own). */
+  target?: Target;
 }
 
 /** What the node kinds know and this floor must not: their rules, and which can end a veth link. */
@@ -37,15 +40,19 @@ function resolveSource(source: SpecSource, absolute: string, kinds: NodeKinds, o
   const spec = applyDefaults(source.data);
   const override = options.appLcores && spec.apps[options.appLcores.app];
   if (override) override.lcores = options.appLcores!.lcores;
-  const lab = { ...resolveLab(spec, absolute, kinds.takesVethEnd), warnings: source.warnings };
+  const target = options.target ?? 'local';
+  const lab = labOnTarget({ ...resolveLab(spec, absolute, kinds.takesVethEnd), warnings: source.warnings }, target);
   if (options.force) return lab;
-  const problems: Problem[] = [...checkLab(lab), ...sourceProblems(lab), ...kinds.rules(lab)].map(
-    ({ at, ...rest }) => ({
-      ...rest,
-      path: formatPath(at),
-      location: source.locate(at),
-    }),
-  );
+  const problems: Problem[] = [
+    ...checkLab(lab),
+    ...sourceProblems(lab),
+    ...kinds.rules(lab),
+    ...targetProblems(lab, target),
+  ].map(({ at, ...rest }) => ({
+    ...rest,
+    path: formatPath(at),
+    location: source.locate(at),
+  }));
   if (problems.length) throw new LabError(problems);
   return lab;
 }

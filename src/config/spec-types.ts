@@ -17,6 +17,7 @@ export interface LabSpec {
   /** The DPDK programs the lab runs, by name (`lab run NAME`). */
   apps: Record<string, AppSpec>;
   verify: VerifySpec;
+  cluster: ClusterSpec;
 }
 
 /** A cloud image fetched over HTTP(S), verified against its SHA-256 before use (for example the Ubuntu 24.04 cloud image, as in the seed). */
@@ -245,4 +246,18 @@ export interface ThroughputSpec {
   loss_tolerance: number;
   /** Distinct flows (IP/UDP tuples) the frames are spread over. */
   flows: number;
+}
+
+/** How `lab render --target kubevirt` maps the lab onto a Kubernetes cluster with KubeVirt and Multus (docs/cluster.md); a local lab ignores it. */
+export interface ClusterSpec {
+  /** The Kubernetes namespace every rendered object goes into (a DNS label); empty means lab-<name>. `lab render --namespace` overrides it. */
+  namespace: string;
+  /** The containerDisk image each VM boots: an image reference the cluster can pull; empty means localhost/lab-guest:<the image's content key>, the tag `lab images export --format containerdisk` gives the archive, for you to push. */
+  guest_image: string;
+  /** Pin each vCPU to a dedicated host CPU and give the emulator thread one of its own (KubeVirt's dedicatedCpuPlacement and isolateEmulatorThread), so a busy-polling lcore is never preempted. Needs nodes with the CPU manager's static policy. */
+  dedicated_cpus: boolean;
+  /** Labels a cluster node must have for the VMs to be scheduled on it (nodeSelector), for example the nodes with hugepages or SR-IOV NICs. */
+  node_selector: Record<string, string>;
+  /** The guest driver DPDK binds every data-plane NIC to on the cluster, in place of the NICs' own: KubeVirt gives a guest no virtual IOMMU, and Debian's kernel has no vfio no-IOMMU mode, so a lab whose NICs use vfio-pci locally sets uio_pci_generic here. Empty keeps each NIC's own driver. */
+  os_driver_for_dpdk: "" | "uio_pci_generic";
 }

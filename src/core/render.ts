@@ -1,9 +1,13 @@
-// lab render: every node's generated files written to a folder, nothing started.
-import { resolve } from 'node:path';
+// lab render: every node's generated files written to a folder, or the lab's manifests for a
+// KubeVirt cluster; nothing started.
+import { join, resolve } from 'node:path';
+import { parseAllDocuments } from 'yaml';
 import type { Lab } from '../config/lab.js';
 import type { RenderedNode } from '../nodes/node.js';
 import { openContext } from '../nodes/registry.js';
-import { makeDir } from '../host/files.js';
+import { makeDir, writeAtomic } from '../host/files.js';
+import type { ImagePlan } from '../image/recipe.js';
+import { kubevirtFiles, renderKubevirt, type ClusterGuest } from '../render/kubevirt.js';
 import { quiet } from '../progress.js';
 
 export interface RenderResult {
@@ -28,4 +32,59 @@ export async function labRender(lab: Lab, out?: string): Promise<RenderResult> {
     if (rendered) nodes.push(rendered);
   }
   return { lab: lab.name, out: root, nodes };
+}
+
+export interface KubevirtRenderResult {
+  lab: string;
+  out: string;
+  namespace: string;
+  guestImage: string;
+  /** Each file written, with how many objects of which kinds it holds. */
+  files: Array<{ file: string; kinds: string[] }>;
+}
+
+/** The image tag `lab images export --format containerdisk` gives this lab's guest image. */
+export function containerDiskTag(image: Pick<ImagePlan, 'key'>): string {
+  return `localhost/lab-guest:${image.key.slice(0, 12)}`;
+}
+
+/**
+ * Renders the lab for a KubeVirt cluster into `out` (default: the lab's state folder's kubevirt/),
+ * its SSH keys kept there too. The lab was loaded with the kubevirt target's rules.
+ */
+export async function labRenderKubevirt(
+  lab: Lab,
+  o: { out?: string; namespace?: string },
+): Promise<KubevirtRenderResult> {
+  const ctx = openContext(lab, quiet);
+  const { image, paths } = ctx.session;
+  const root = resolve(o.out ?? join(paths.root, 'kubevirt'));
+  makeDir(root, 0o755, o.out === undefined ? 'ENV_HOST' : 'USAGE');
+  const guests = new Map<string, ClusterGuest>();
+  for (const node of lab.nodes) {
+    const guest = ctx.of(node.kind).clusterGuest;
+    if (!guest) throw new Error(`node kind ${node.kind} passed the kubevirt target's rules but has no cluster guest`);
+    guests.set(node.name, await guest(node, root));
+  }
+  const namespace = o.namespace || lab.spec.cluster.namespace || `lab-${lab.name}`;
+  const guestImage = lab.spec.cluster.guest_image || containerDiskTag(image);
+  const manifests = renderKubevirt(lab, {
+    namespace,
+    guestImage,
+    nodes: guests,
+  });
+  const files = kubevirtFiles(manifests);
+  for (const [name, text] of Object.entries(files))
+    // The Secrets hold each guest's private host key.
+    writeAtomic(join(root, name), text, name === 'secrets.yaml' ? 0o600 : 0o644);
+  return {
+    lab: lab.name,
+    out: root,
+    namespace,
+    guestImage,
+    files: Object.entries(files).map(([name, text]) => ({
+      file: join(root, name),
+      kinds: parseAllDocuments(text).map((d) => String((d.toJS() as { kind: string }).kind)),
+    })),
+  };
 }

@@ -14,6 +14,8 @@ const BASE = [
   'ethtool',
   'procps',
   'iputils-ping',
+  // KubeVirt runs a VM's exec readiness probe through the guest agent (lab render --target kubevirt).
+  'qemu-guest-agent',
 ];
 const DPDK_DISTRO = ['dpdk', 'dpdk-dev', 'libdpdk-dev'];
 const DPDK_RELEASE = [

@@ -7,6 +7,7 @@ import type { AppLaunch } from '../apps/command.js';
 import type { App, Lab, Nic, Node } from '../config/lab.js';
 import type { Undo } from '../host/undo.js';
 import type { ImagePlan } from '../image/recipe.js';
+import type { ClusterGuest } from '../render/kubevirt.js';
 import type { LabPaths } from '../layout.js';
 import type { Reporter } from '../progress.js';
 import type { AppRecord, LabState, NodeRecord } from '../state/store.js';
@@ -97,6 +98,8 @@ export interface NodeDriver {
 
   /** Writes the node's generated files under `root` and starts nothing; undefined when it has none. */
   render(node: Node, root: string, state: LabState | undefined): Promise<RenderedNode | undefined>;
+  /** The node's guest on a KubeVirt cluster, its keys kept in `root`; kinds that cannot run there leave this out. */
+  clusterGuest?(node: Node, root: string): Promise<ClusterGuest>;
   isUp(node: Node, record: NodeRecord | undefined): Promise<boolean>;
   /** Memory of this host a started node takes, for lab up's check before it starts anything. */
   hostMemoryMiB(node: Node): number;

@@ -1,9 +1,11 @@
 // Lab → the cloud-init NoCloud documents for one VM (user-data, meta-data, network-config). Pure.
 import { createHash } from 'node:crypto';
+import { dirname } from 'node:path';
 import { stringify } from 'yaml';
 import type { AssetFile } from '../assets.js';
 import type { Lab, Node } from '../config/lab.js';
 import type { DpdkBuild } from '../config/spec-types.js';
+import { kubevirtMultiqueue, type Target } from '../config/targets.js';
 import { GUEST } from '../layout.js';
 import { managementMac } from './qemu.js';
 import { shellQuote } from './shell.js';
@@ -37,8 +39,13 @@ function yaml11(doc: unknown): string {
   return stringify(doc, { version: '1.1', lineWidth: 0 });
 }
 
-export function renderSeed(lab: Lab, node: Node, assets: GuestAssets): SeedDocuments {
-  const userData = `#cloud-config\n${yaml11(userDataObject(lab, node, assets))}`;
+/**
+ * The seed for a guest on this host, or on a KubeVirt cluster: the same documents, and there the
+ * NICs' queue counts set from the spec and a marker written last for the readiness probe.
+ */
+export function renderSeed(lab: Lab, node: Node, assets: GuestAssets, target: Target = 'local'): SeedDocuments {
+  const base = userDataObject(lab, node, assets);
+  const userData = `#cloud-config\n${yaml11(target === 'kubevirt' ? onCluster(node, base) : base)}`;
   const networkConfig = yaml11(networkConfigObject(lab, node));
   // A new instance-id whenever what the guest is given changes, so cloud-init runs again for it.
   const digest = createHash('sha256').update(userData).update(networkConfig).digest('hex').slice(0, 12);
@@ -86,6 +93,28 @@ function userDataObject(lab: Lab, node: Node, assets: GuestAssets): Record<strin
         `${GUEST.bin}/lab-build-apps`,
       ].join(' && '),
     ],
+  };
+}
+
+/** Sets a NIC's combined queues, the NIC found by its MAC ($1), never by a guessed name. */
+const SET_CHANNELS =
+  'for d in /sys/class/net/*; do if [ "$(cat "$d/address")" = "$1" ]; then exec ethtool -L "${d##*/}" combined "$2"; fi; done; echo "no NIC has MAC $1" >&2; exit 1';
+
+/**
+ * With multiqueue on, KubeVirt gives every virtio NIC one queue per vCPU; bootcmd sets the spec's
+ * count where it differs, at every boot (inline: it runs before write_files on the first), since
+ * ethtool fails when nothing would change. The marker after the last step is what the
+ * VM's readiness probe waits for: configured, not booted.
+ */
+function onCluster(node: Node, userData: Record<string, unknown>): Record<string, unknown> {
+  const [steps] = userData.runcmd as [string];
+  const fewer = kubevirtMultiqueue(node) ? node.nics.filter((n) => n.queues !== node.cpus) : [];
+  return {
+    ...userData,
+    ...(fewer.length
+      ? { bootcmd: fewer.map((nic) => ['sh', '-c', SET_CHANNELS, 'lab-channels', nic.mac, String(nic.queues)]) }
+      : {}),
+    runcmd: [`${steps} && mkdir -p ${dirname(GUEST.configured)} && touch ${GUEST.configured}`],
   };
 }
 

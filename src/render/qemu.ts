@@ -79,6 +79,11 @@ function machineOf(
   return { profile, arg: [profile.type, ...(accel === 'kvm' ? profile.kvm_machine_options : [])].join(',') };
 }
 
+/** The kernel command line of a guest lab boots by its kernel: with the virtual IOMMU's arguments where it has one. */
+export function guestKernelArgs(profiles: QemuProfiles, node: Pick<Node, 'iommu'>): string[] {
+  return [...profiles.kernel_args, ...profiles.machine[node.iommu ? 'iommu' : 'plain'].kernel_args];
+}
+
 export function qemuArgv(node: Node, rt: QemuRuntime, profiles: QemuProfiles): string[] {
   const { profile: machine, arg: machineArg } = machineOf(node, profiles, rt.accel);
   const kvm = rt.accel === 'kvm';
@@ -107,7 +112,7 @@ export function qemuArgv(node: Node, rt: QemuRuntime, profiles: QemuProfiles): s
           'virtio-blk-pci,drive=labdpdk,id=labdpdk-dev,serial=lab-dpdk',
         ]
       : []),
-    ...kernelArgs(rt.boot, [...profiles.kernel_args, ...machine.kernel_args]),
+    ...kernelArgs(rt.boot, guestKernelArgs(profiles, node)),
     // The IOMMU must exist before the devices it translates for.
     ...(machine.iommu_device
       ? ['-device', [machine.iommu_device, ...(kvm ? machine.kvm_iommu_options : [])].join(',')]

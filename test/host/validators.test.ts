@@ -5,11 +5,12 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
 import { run, runQuiet } from '../../src/host/exec.js';
 import { deleteNetns, runPlan } from '../../src/host/netns.js';
 import { Qmp } from '../../src/host/qmp.js';
-import { loadLabText } from '../../src/core/load.js';
-import { labRender } from '../../src/core/render.js';
+import { loadLab, loadLabText } from '../../src/core/load.js';
+import { labRender, labRenderKubevirt } from '../../src/core/render.js';
 import { nodePaths } from '../../src/layout.js';
 import { namespaceCommands, tapCommands } from '../../src/render/hostnet.js';
 import { farEndCommands } from '../../src/wires/registry.js';
@@ -49,6 +50,23 @@ describe('cloud-init accepts the rendered user-data', () => {
     const broken = join(work, 'broken-user-data');
     writeFileSync(broken, '#cloud-config\nusers: 42\nssh_pwauth: maybe\n');
     expect((await runQuiet(['cloud-init', 'schema', '--config-file', broken])).exitCode).not.toBe(0);
+  });
+});
+
+describe('cloud-init accepts the user-data in every KubeVirt Secret', () => {
+  it.each(['lab.yaml', 'examples/two-vm.yaml'])('%s', async (file) => {
+    const out = join(work, `kubevirt-${file.replace(/\W/g, '-')}`);
+    await labRenderKubevirt(loadLab(join(ROOT, file), { target: 'kubevirt' }), { out });
+    const secrets = parseAllDocuments(readFileSync(join(out, 'secrets.yaml'), 'utf8'), { version: '1.1' });
+    expect(secrets.length).toBeGreaterThan(0);
+    for (const doc of secrets) {
+      const { metadata, stringData } = doc.toJS() as { metadata: { name: string }; stringData: { userdata: string } };
+      const userData = join(out, `${metadata.name}.user-data`);
+      writeFileSync(userData, stringData.userdata);
+      const r = await runQuiet(['cloud-init', 'schema', '--config-file', userData]);
+      expect(r.exitCode, metadata.name + r.stdout + r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/Valid (cloud-config|schema)/);
+    }
   });
 });
 

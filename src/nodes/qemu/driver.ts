@@ -134,6 +134,8 @@ export function qemuDriver(session: LabSession): NodeDriver {
       return { node: node.name, accel: r.accel, sshPort: r.sshPort, files: r.files, argv: r.argv };
     },
 
+    clusterGuest: (node, root) => files.clusterGuest(node, root),
+
     async isUp(_node, record) {
       const q = qemuOf(record);
       return q !== undefined && isAlive(q.proc);

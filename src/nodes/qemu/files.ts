@@ -13,8 +13,9 @@ import { qemuRunAs } from '../../host/qemu-user.js';
 import { dpdkBuildPlan, type DpdkBuildPlan } from '../../image/dpdk-build.js';
 import { firstBootPackages } from '../../image/packages.js';
 import { accelCacheFile, dpdkBuildCacheRoot, nodePaths } from '../../layout.js';
-import type { GuestAssets } from '../../render/cloud-init.js';
-import type { QemuProfiles } from '../../render/qemu.js';
+import { renderSeed, type GuestAssets } from '../../render/cloud-init.js';
+import type { ClusterGuest } from '../../render/kubevirt.js';
+import { guestKernelArgs, type QemuProfiles } from '../../render/qemu.js';
 import { renderVm, type RenderedVm } from '../../render/vm.js';
 import type { LabSession } from '../node.js';
 import { chooseAccel, knownAccel, type AccelChoice } from './accel.js';
@@ -59,6 +60,32 @@ export class VmFileWriter {
     return choice;
   }
 
+  private sharedAssets(): Omit<GuestAssets, 'hostKey' | 'authorizedKey'> {
+    return (this.shared ??= {
+      base: parse(readTextAsset('cloud-init', 'user-data.base.yaml')) as Record<string, unknown>,
+      scripts: readAssetTree('cloud-init/scripts'),
+      // The sources only: every build of them (build/, build-san/) lives in a folder below.
+      native: readAssetTree('native', (p) => !p.includes('/')),
+      packages: firstBootPackages(this.session.lab),
+    });
+  }
+
+  /**
+   * The node's guest on a KubeVirt cluster: no virtual IOMMU there, and lab's own image boots its
+   * kernel as here. Its keys are made once in `root`, the manifests' folder, beside them: the
+   * cluster's guests are not this host's, and lab up's keys stay its own.
+   */
+  async clusterGuest(node: Node, root: string): Promise<ClusterGuest> {
+    const { lab, image } = this.session;
+    const labKey = await ensureKeyPair(join(root, 'id_ed25519'), `lab-${lab.name}`);
+    const hostKey = await ensureKeyPair(join(root, 'host-keys', node.name), `${node.name}.${lab.name}`);
+    const assets: GuestAssets = { ...this.sharedAssets(), authorizedKey: labKey.public, hostKey };
+    return {
+      seed: renderSeed(lab, node, assets, 'kubevirt'),
+      ...(image.kind === 'debian' ? { kernelArgs: guestKernelArgs(this.profiles, { iommu: false }).join(' ') } : {}),
+    };
+  }
+
   /**
    * Writes the node's files. A dry run (lab render) boots no probe and makes no key: it uses the
    * keys already made, or placeholders, and says so at the top of qemu.sh and user-data.
@@ -74,14 +101,7 @@ export class VmFileWriter {
         : ensureKeyPair(path, comment);
     const labKey = await key(join(root, 'id_ed25519'), `lab-${lab.name}`);
     const hostKey = await key(paths.hostKey, `${node.name}.${lab.name}`);
-    this.shared ??= {
-      base: parse(readTextAsset('cloud-init', 'user-data.base.yaml')) as Record<string, unknown>,
-      scripts: readAssetTree('cloud-init/scripts'),
-      // The sources only: every build of them (build/, build-san/) lives in a folder below.
-      native: readAssetTree('native', (p) => !p.includes('/')),
-      packages: firstBootPackages(lab),
-    };
-    const assets: GuestAssets = { ...this.shared, authorizedKey: labKey.public, hostKey };
+    const assets: GuestAssets = { ...this.sharedAssets(), authorizedKey: labKey.public, hostKey };
     // A build the host already has is handed to the guest, which then installs it instead of building.
     const dpdkBuild = this.dpdkBuild && existsSync(this.dpdkBuild.file) ? this.dpdkBuild.file : undefined;
     if (dpdkBuild) await checkSealed(sealIndex(dpdkBuildCacheRoot()), [dpdkBuild], 'a cached DPDK build');

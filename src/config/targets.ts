@@ -1,0 +1,66 @@
+// Where a lab runs: on this host (the default), or on a Kubernetes cluster with KubeVirt and Multus
+// (lab render --target kubevirt). A spec that one target cannot honour is a spec error there, at the
+// field that asks for it, and still works on the other.
+import { needsIommu, type Lab, type Node } from './lab.js';
+import type { SemanticProblem } from './semantic.js';
+
+export const TARGETS = ['local', 'kubevirt'] as const;
+export type Target = (typeof TARGETS)[number];
+
+/** The lab as it runs on the target: on KubeVirt, every NIC with cluster.os_driver_for_dpdk where it is set. */
+export function labOnTarget(lab: Lab, target: Target): Lab {
+  const driver = lab.spec.cluster.os_driver_for_dpdk;
+  if (target !== 'kubevirt' || !driver) return lab;
+  return {
+    ...lab,
+    nodes: lab.nodes.map((node) => {
+      const nics = node.nics.map((nic) => ({ ...nic, os_driver_for_dpdk: driver }));
+      return { ...node, nics, iommu: needsIommu(nics) };
+    }),
+  };
+}
+
+/** What a target cannot do with this lab (as labOnTarget made it); none for a local lab. */
+export function targetProblems(lab: Lab, target: Target): SemanticProblem[] {
+  return target === 'kubevirt' ? kubevirtProblems(lab) : [];
+}
+
+function kubevirtProblems(lab: Lab): SemanticProblem[] {
+  const problems: SemanticProblem[] = [];
+  for (const node of lab.nodes) {
+    if (node.kind !== 'qemu') {
+      problems.push({
+        code: 'SPEC_SEMANTIC',
+        at: ['nodes', node.name, 'kind'],
+        message: `node ${node.name} is a ${node.kind} node, a namespace on this host: on KubeVirt every node is a VM`,
+        hint: 'Use kind: qemu for the cluster; the tester runs in the lab Job pod there (docs/cluster.md).',
+      });
+      continue;
+    }
+    node.nics.forEach((nic, i) => {
+      if (nic.os_driver_for_dpdk === 'vfio-pci')
+        problems.push({
+          code: 'SPEC_SEMANTIC',
+          at: ['nodes', node.name, 'nics', i, 'os_driver_for_dpdk'],
+          message: `${node.name}.${nic.name} binds to vfio-pci, which needs a virtual IOMMU, and a KubeVirt guest has none (kubevirt/kubevirt#15029); Debian's kernel has no vfio no-IOMMU mode either`,
+          hint: 'Set cluster.os_driver_for_dpdk: uio_pci_generic to use it on the cluster and keep vfio-pci on this host, or use uio_pci_generic everywhere.',
+        });
+    });
+  }
+  for (const relay of lab.relays)
+    problems.push({
+      code: 'SPEC_SEMANTIC',
+      at: relay.at,
+      message: `${relay.label} is impaired by l2impair, a relay on this host; a cluster's wires are bridges on its nodes, and lab has nothing there to relay through`,
+      hint: 'Leave impair out for the cluster (a spec of its own), or impair the cluster bridge with tc netem on its node.',
+    });
+  return problems;
+}
+
+/**
+ * KubeVirt's networkInterfaceMultiqueue is per VM: on, every virtio NIC has one queue per vCPU. lab
+ * turns it on where a NIC asks for more than one; the guest then sets each NIC's own count.
+ */
+export function kubevirtMultiqueue(node: Pick<Node, 'nics'>): boolean {
+  return node.nics.some((n) => n.queues > 1);
+}

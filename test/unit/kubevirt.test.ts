@@ -1,0 +1,249 @@
+// lab render --target kubevirt: the manifests held to KubeVirt's OpenAPI document, Multus' CRD and
+// kubernetes-models' validation, each shown to fail on a planted wrong field; the target's rules at
+// file:line:col; the typed models catching a wrong field at compile time.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Namespace } from 'kubernetes-models/v1/Namespace';
+import { Secret } from 'kubernetes-models/v1/Secret';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, parseAllDocuments } from 'yaml';
+import { loadLab, loadLabText } from '../../src/core/load.js';
+import { labRenderKubevirt } from '../../src/core/render.js';
+import { kubevirtValidator, nadValidator } from '../helpers/kubevirt-schema.js';
+import { MINIMAL, problemsOf, ROOT } from '../helpers/lab.js';
+
+const work = mkdtempSync(join(tmpdir(), 'lab-kubevirt-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const validateVm = kubevirtValidator('v1.VirtualMachine');
+const validateNad = nadValidator();
+
+type Doc = Record<string, any>;
+
+/** Each file's documents, parsed as Kubernetes reads them (YAML 1.1). */
+function documents(dir: string, file: string): Doc[] {
+  return parseAllDocuments(readFileSync(join(dir, file), 'utf8'), { version: '1.1' }).map((d) => d.toJS() as Doc);
+}
+
+const SPECS = ['lab.yaml', 'examples/two-vm.yaml'];
+const rendered = new Map<string, string>();
+
+beforeAll(async () => {
+  for (const spec of SPECS) {
+    const out = join(work, spec.replace(/\W/g, '-'));
+    await labRenderKubevirt(loadLab(join(ROOT, spec), { target: 'kubevirt' }), { out });
+    rendered.set(spec, out);
+  }
+});
+
+describe.each(SPECS)('lab render --target kubevirt -f %s', (spec) => {
+  const dir = () => rendered.get(spec)!;
+
+  it('writes a kustomization.yaml that names every file it wrote, each there', () => {
+    const [k] = documents(dir(), 'kustomization.yaml');
+    expect(k!.kind).toBe('Kustomization');
+    expect(k!.resources).toEqual(['namespace.yaml', 'networks.yaml', 'secrets.yaml', 'virtualmachines.yaml']);
+    for (const f of k!.resources as string[]) expect(existsSync(join(dir(), f))).toBe(true);
+    // The Secrets carry each guest's private host key.
+    expect(statSync(join(dir(), 'secrets.yaml')).mode & 0o777).toBe(0o600);
+  });
+
+  it("every VirtualMachine passes KubeVirt's OpenAPI schema with unknown fields refused", () => {
+    const vms = documents(dir(), 'virtualmachines.yaml');
+    expect(vms.length).toBe(loadLab(join(ROOT, spec), { target: 'kubevirt' }).nodes.length);
+    for (const vm of vms) expect(validateVm(vm), vm.metadata.name).toEqual([]);
+  });
+
+  it("every NetworkAttachmentDefinition passes Multus' CRD schema, its config a bridge on the cluster node", () => {
+    const nads = documents(dir(), 'networks.yaml');
+    expect(nads.length).toBeGreaterThan(0);
+    for (const nad of nads) {
+      expect(validateNad(nad), nad.metadata.name).toEqual([]);
+      const config = JSON.parse(nad.spec.config as string) as Record<string, unknown>;
+      expect(config).toMatchObject({ cniVersion: '0.3.1', type: 'bridge', name: nad.metadata.name });
+      expect((config.bridge as string).length).toBeLessThanOrEqual(15);
+    }
+  });
+
+  it("the Namespace and every Secret pass kubernetes-models' validation", () => {
+    for (const ns of documents(dir(), 'namespace.yaml'))
+      expect(() => new Namespace(ns as never).validate()).not.toThrow();
+    for (const s of documents(dir(), 'secrets.yaml')) {
+      expect(() => new Secret(s as never).validate()).not.toThrow();
+      expect(s.stringData.userdata).toMatch(/^#cloud-config\n/);
+    }
+  });
+
+  it('each VM interface has its NIC MAC as a string, and its network is a NetworkAttachmentDefinition written', () => {
+    const lab = loadLab(join(ROOT, spec), { target: 'kubevirt' });
+    const nads = new Set(documents(dir(), 'networks.yaml').map((n) => n.metadata.name as string));
+    for (const vm of documents(dir(), 'virtualmachines.yaml')) {
+      const node = lab.nodes.find((n) => n.name === vm.metadata.name)!;
+      const { domain, networks } = vm.spec.template.spec;
+      for (const nic of node.nics) {
+        expect(domain.devices.interfaces.find((i: Doc) => i.name === nic.name).macAddress).toBe(nic.mac);
+        expect(nads.has(networks.find((n: Doc) => n.name === nic.name).multus.networkName)).toBe(true);
+      }
+    }
+  });
+});
+
+describe('the mapping', () => {
+  const vmOf = (spec: string, node: string) =>
+    documents(rendered.get(spec)!, 'virtualmachines.yaml').find((v) => v.metadata.name === node)!;
+  const userData = (spec: string, node: string) =>
+    parse(
+      documents(rendered.get(spec)!, 'secrets.yaml').find((s) => s.metadata.name === `${node}-cloud-init`)!.stringData
+        .userdata,
+    ) as Doc;
+
+  it('dedicated CPUs with the emulator thread isolated, hugepage-backed memory, multiqueue where a NIC has queues', () => {
+    const { domain } = vmOf('lab.yaml', 'dut').spec.template.spec;
+    expect(domain.cpu).toEqual({
+      cores: 3,
+      sockets: 1,
+      threads: 1,
+      dedicatedCpuPlacement: true,
+      isolateEmulatorThread: true,
+    });
+    expect(domain.memory).toEqual({ guest: '2048Mi', hugepages: { pageSize: '2Mi' } });
+    expect(domain.devices.networkInterfaceMultiqueue).toBe(true);
+    // The two-VM lab's tester has one queue: no multiqueue there.
+    expect(
+      vmOf('examples/two-vm.yaml', 'tst').spec.template.spec.domain.devices.networkInterfaceMultiqueue,
+    ).toBeUndefined();
+  });
+
+  it("the guest sets the spec's queue count where KubeVirt gives one per vCPU, and writes the readiness marker last", () => {
+    const dut = userData('lab.yaml', 'dut');
+    expect(dut.bootcmd).toEqual([
+      ['sh', '-c', expect.stringContaining('ethtool -L'), 'lab-channels', '52:54:00:12:34:56', '2'],
+    ]);
+    expect(dut.runcmd[0]).toMatch(/lab-build-apps && .*touch \/var\/lib\/lab\/configured$/);
+    const probe = vmOf('lab.yaml', 'dut').spec.template.spec.readinessProbe;
+    expect(probe.exec.command).toEqual(['test', '-e', '/var/lib/lab/configured']);
+    expect(userData('examples/two-vm.yaml', 'tst').bootcmd).toBeUndefined();
+  });
+
+  it("lab's image boots its kernel from the containerDisk image, with no virtual IOMMU on the command line", () => {
+    const { domain, volumes } = vmOf('lab.yaml', 'dut').spec.template.spec;
+    const image = volumes.find((v: Doc) => v.name === 'root').containerDisk.image as string;
+    expect(image).toMatch(/^localhost\/lab-guest:[0-9a-f]{12}$/);
+    expect(domain.firmware.kernelBoot.container.image).toBe(image);
+    expect(domain.firmware.kernelBoot.kernelArgs).not.toContain('intel_iommu');
+  });
+
+  it('a link is one NetworkAttachmentDefinition both VMs join', () => {
+    const names = ['tst', 'dut'].map(
+      (n) => vmOf('examples/two-vm.yaml', n).spec.template.spec.networks.find((x: Doc) => x.multus).multus.networkName,
+    );
+    expect(names).toEqual(['link-0', 'link-0']);
+  });
+});
+
+describe('planted wrong fields fail each validation', () => {
+  const first = (file: string) => documents(rendered.get('lab.yaml')!, file)[0]!;
+
+  it('a VirtualMachine with a field KubeVirt does not have, or one of the wrong type', () => {
+    const vm = first('virtualmachines.yaml');
+    vm.spec.template.spec.domain.devices.interfaces[1].queues = 2;
+    expect(validateVm(vm).join('\n')).toMatch(/additional properties: queues/);
+    const typo = first('virtualmachines.yaml');
+    typo.spec.template.spec.domain.cpu.cores = 'three';
+    expect(validateVm(typo).join('\n')).toMatch(/cpu\/cores must be integer/);
+  });
+
+  it('a NetworkAttachmentDefinition with a field the CRD does not have, in spec or metadata', () => {
+    const nad = first('networks.yaml');
+    nad.spec.cni = 'bridge';
+    expect(validateNad(nad).join('\n')).toMatch(/additional properties: cni/);
+    const meta = first('networks.yaml');
+    meta.metadata.label = { a: 'b' };
+    expect(validateNad(meta).join('\n')).toMatch(/metadata.*additional properties: label/);
+  });
+
+  it('a Secret or Namespace with a field of the wrong type', () => {
+    const secret = first('secrets.yaml');
+    secret.stringData.userdata = 42;
+    expect(() => new Secret(secret as never).validate()).toThrow();
+    const ns = first('namespace.yaml');
+    ns.metadata.labels = 'lab';
+    expect(() => new Namespace(ns as never).validate()).toThrow();
+  });
+
+  it('tsc refuses a field the KubeVirt model does not have', () => {
+    const file = join(ROOT, 'test', `.planted-kubevirt-${process.pid}.ts`);
+    const body = (field: string) =>
+      `import type { V1Interface } from '@kubevirt-ui-ext/kubevirt-api/kubevirt';\nexport const i: V1Interface = { name: 'dp0', ${field} };\n`;
+    const tsc = () =>
+      spawnSync(
+        process.execPath,
+        [
+          join(ROOT, 'node_modules/typescript/bin/tsc'),
+          '--noEmit',
+          '--strict',
+          '--module',
+          'nodenext',
+          '--skipLibCheck',
+          file,
+        ],
+        {
+          encoding: 'utf8',
+        },
+      );
+    try {
+      writeFileSync(file, body("macAddress: '52:54:00:00:00:01'"));
+      expect(tsc().status, tsc().stdout).toBe(0);
+      writeFileSync(file, body('queues: 2'));
+      const r = tsc();
+      expect(r.status).not.toBe(0);
+      expect(r.stdout).toMatch(/'queues' does not exist in type 'V1Interface'/);
+    } finally {
+      rmSync(file, { force: true });
+    }
+  }, 60_000);
+});
+
+describe("what KubeVirt cannot do is refused at the spec's line, and still works locally", () => {
+  /** MINIMAL with the NIC's driver, more nodes after its own, and more after its apps. */
+  const spec = (nodes = '', rest = '', driver = 'uio_pci_generic') =>
+    MINIMAL.replace('ip: 10.10.0.2/24\n', `ip: 10.10.0.2/24\n        os_driver_for_dpdk: ${driver}\n${nodes}`) + rest;
+  const file = join(work, 'kv.yaml');
+  const kubevirt = (text: string) => problemsOf(() => loadLabText(text, file, { target: 'kubevirt' }));
+
+  it('vfio-pci without a virtual IOMMU, unless cluster.os_driver_for_dpdk says what to use there', () => {
+    const text = spec('', '', 'vfio-pci');
+    const [p] = kubevirt(text);
+    expect(p).toMatchObject({ path: 'nodes.dut.nics[0].os_driver_for_dpdk', location: { file, line: 9, col: 29 } });
+    expect(p!.message).toContain('kubevirt/kubevirt#15029');
+    expect(p!.hint).toContain('cluster.os_driver_for_dpdk: uio_pci_generic');
+    expect(loadLabText(text, file).nodes[0]!.iommu).toBe(true);
+    const onCluster = loadLabText(`${text}cluster:\n  os_driver_for_dpdk: uio_pci_generic\n`, file, {
+      target: 'kubevirt',
+    });
+    expect(onCluster.nodes[0]!.nics[0]!.os_driver_for_dpdk).toBe('uio_pci_generic');
+    expect(onCluster.nodes[0]!.iommu).toBe(false);
+  });
+
+  it('a netns node', () => {
+    const text = spec(
+      '  tst:\n    kind: netns\n    nics:\n      - name: eth0\n        ip: 10.10.0.1/24\n',
+      'links:\n  - endpoints: [tst.eth0, dut.dp0]\nverify:\n  from: tst\n',
+    );
+    expect(kubevirt(text).map((p) => [p.path, p.location?.line])).toContainEqual(['nodes.tst.kind', 11]);
+    expect(loadLabText(text, file).nodes.map((n) => n.kind)).toEqual(['qemu', 'netns']);
+  });
+
+  it('an impaired wire', () => {
+    const text = spec(
+      '  b:\n    nics:\n      - name: dp0\n        ip: 10.10.0.3/24\n        os_driver_for_dpdk: uio_pci_generic\n',
+      'links:\n  - endpoints: [dut.dp0, b.dp0]\n    impair: { delay_us: 100 }\nverify:\n  from: b\n',
+    );
+    const problems = kubevirt(text);
+    expect(problems.map((p) => [p.path, p.location?.line])).toContainEqual(['links[0].impair', 26]);
+    expect(problems.find((p) => p.path === 'links[0].impair')!.message).toContain('l2impair');
+    expect(loadLabText(text, file).relays.length).toBe(1);
+  });
+});
