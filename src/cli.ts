@@ -315,20 +315,30 @@ cli
 
 cli
   .command(
-    'images [action]',
-    "The guest image cache: list it, build the spec's image ahead of time (build), or prune (keeps the spec's image and any a VM has open)",
+    'images [action] [node]',
+    "The guest image cache: list it, build the spec's image ahead of time (build), prune (keeps the spec's image and any a VM has open), or export a node's image for another engine (export NODE)",
   )
   .option(...fileOption)
   .option(
     '--all',
     'prune: also the image the spec uses and its provisioned snapshots (never one a running VM has open)',
   )
+  .option('--format <format>', 'export: containerdisk (an OCI archive for KubeVirt)', { default: 'containerdisk' })
+  .option('--out <file>', 'export: the archive to write (default: <lab>-<node>.containerdisk.tar here)')
   .option('--json', 'Machine-readable output')
   .action(
     action(
-      async (what: string | undefined, opts: { file: string; all?: boolean; json?: boolean }) =>
-        (await import('./commands/images.js')).images(what, opts),
-      (what: string | undefined) => (what === 'build' ? 'it builds the guest image with mmdebstrap' : undefined),
+      async (
+        what: string | undefined,
+        node: string | undefined,
+        opts: { file: string; all?: boolean; format: string; out?: string; json?: boolean },
+      ) => (await import('./commands/images.js')).images(what, node, opts),
+      (what: string | undefined) =>
+        what === 'build'
+          ? 'it builds the guest image with mmdebstrap'
+          : what === 'export'
+            ? 'it reads the guest image cache, and builds the image with mmdebstrap when it is not there'
+            : undefined,
     ),
   );
 

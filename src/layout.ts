@@ -203,6 +203,13 @@ export const GUEST = {
   configured: '/var/lib/lab/configured',
 } as const;
 
+/** Where a containerDisk image keeps its files: KubeVirt's layout puts the disk under /disk/; kernelBoot takes the kernel and initrd from the same image. */
+export const CONTAINER_DISK = {
+  disk: '/disk/disk.qcow2',
+  kernel: '/boot/vmlinuz',
+  initrd: '/boot/initrd.img',
+} as const;
+
 export function guestAppLog(app: string): string {
   return join(GUEST.appLogs, `${app}.log`);
 }

@@ -30,8 +30,9 @@ trap 'kill -TERM -- "-$image_pid" 2>/dev/null || true; rm -f "$image_log"' EXIT
 # What only the tests use: syslinux, mtools and dosfstools make the self-booting disk image that the
 # downloaded-image lab boots (without a loop mount); xmllint holds JUnit to its schema; chromium
 # opens the HTML report (driven by playwright-core, which downloads no browser of its own); dpdk-doc
-# has DPDK's example sources (skeleton, l2fwd) that lab builds and verifies.
-test_packages=(syslinux syslinux-common mtools dosfstools fdisk libxml2-utils chromium dpdk-doc)
+# has DPDK's example sources (skeleton, l2fwd) that lab builds and verifies; umoci writes the
+# containerDisk lab exports, and skopeo reads it back.
+test_packages=(syslinux syslinux-common mtools dosfstools fdisk libxml2-utils chromium dpdk-doc umoci skopeo)
 if ! dpkg -s "${test_packages[@]}" >/dev/null 2>&1; then
   apt-get update -q
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${test_packages[@]}"

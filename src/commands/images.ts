@@ -8,6 +8,7 @@ import { ensureImage } from '../image/build.js';
 import { imagePlan } from '../image/recipe.js';
 import { debCacheRoot, dpdkBuildCacheRoot, imageCacheRoot } from '../layout.js';
 import { loadLab } from '../core/load.js';
+import { EXPORT_FORMATS, labExportImage } from '../core/export-image.js';
 import { listSnapshots, pruneSnapshots, type SnapshotEntry } from '../core/snapshots.js';
 import { print, type OutputOptions } from './output.js';
 import { Steps } from './steps.js';
@@ -15,17 +16,43 @@ import { Steps } from './steps.js';
 interface ImagesOptions extends OutputOptions {
   file: string;
   all?: boolean;
+  format?: string;
+  out?: string;
 }
 
-export async function images(action: string | undefined, opts: ImagesOptions): Promise<void> {
+export async function images(action: string | undefined, node: string | undefined, opts: ImagesOptions): Promise<void> {
+  if (node !== undefined && action !== 'export')
+    throw new LabError({ code: 'USAGE', message: `lab images ${action ?? 'list'} takes no node (only export does)` });
   if (action === undefined || action === 'list') return list(opts);
   if (action === 'prune') return prune(opts);
   if (action === 'build') return build(opts);
+  if (action === 'export') return exportImage(node, opts);
   throw new LabError({
     code: 'USAGE',
     message: `lab images: unknown action "${action}"`,
-    hint: 'Use `lab images` (list), `lab images build` or `lab images prune`.',
+    hint: 'Use `lab images` (list), `lab images build`, `lab images prune` or `lab images export NODE`.',
   });
+}
+
+/** A node's guest image as a KubeVirt containerDisk (an OCI archive), for `lab render --target kubevirt`. */
+async function exportImage(node: string | undefined, opts: ImagesOptions): Promise<void> {
+  if (node === undefined)
+    throw new LabError({ code: 'USAGE', message: 'lab images export needs a node: lab images export NODE' });
+  const format = opts.format ?? 'containerdisk';
+  if (!(EXPORT_FORMATS as readonly string[]).includes(format))
+    throw new LabError({
+      code: 'USAGE',
+      message: `lab images export: unknown format "${format}"`,
+      hint: `Formats: ${EXPORT_FORMATS.join(', ')}.`,
+    });
+  const lab = loadLab(opts.file, { force: true });
+  const r = await labExportImage(lab, node, opts.out ?? `${lab.name}-${node}.containerdisk.tar`, new Steps());
+  print(opts, r, () =>
+    [
+      `wrote ${r.file}: ${mib(r.bytes)}, the disk ${mib(r.diskBytes)} (zstd-compressed qcow2)${r.kernelBoot ? ', with its kernel and initrd' : ''}`,
+      `lab render --target kubevirt names it ${r.reference}: load it into the cluster's nodes under that name, or push it (skopeo copy oci-archive:${r.file}:${r.tag} docker://REGISTRY/lab-guest:${r.tag}) and set cluster.guest_image to REGISTRY/lab-guest:${r.tag}`,
+    ].join('\n'),
+  );
 }
 
 /** Makes the spec's guest image ahead of time (a CI job's warm-up, say), as `lab up` would. */

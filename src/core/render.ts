@@ -6,7 +6,7 @@ import type { Lab } from '../config/lab.js';
 import type { RenderedNode } from '../nodes/node.js';
 import { openContext } from '../nodes/registry.js';
 import { makeDir, writeAtomic } from '../host/files.js';
-import type { ImagePlan } from '../image/recipe.js';
+import { containerDiskTag } from '../image/container-disk.js';
 import { kubevirtFiles, renderKubevirt, type ClusterGuest } from '../render/kubevirt.js';
 import { quiet } from '../progress.js';
 
@@ -41,11 +41,6 @@ export interface KubevirtRenderResult {
   guestImage: string;
   /** Each file written, with how many objects of which kinds it holds. */
   files: Array<{ file: string; kinds: string[] }>;
-}
-
-/** The image tag `lab images export --format containerdisk` gives this lab's guest image. */
-export function containerDiskTag(image: Pick<ImagePlan, 'key'>): string {
-  return `localhost/lab-guest:${image.key.slice(0, 12)}`;
 }
 
 /**

@@ -84,4 +84,11 @@ export const HOST_TOOLS: HostTool[] = [
     neededFor: "the wire's own RTT, which the tests hold l2probe to",
   },
   { name: 'dot', check: { command: 'dot' }, apt: 'graphviz', neededFor: '`lab graph --format svg`', optional: true },
+  {
+    name: 'umoci',
+    check: { command: 'umoci' },
+    apt: 'umoci',
+    neededFor: '`lab images export --format containerdisk` (an OCI archive for KubeVirt)',
+    optional: true,
+  },
 ];

@@ -8,7 +8,7 @@ import type { ISecret } from 'kubernetes-models/v1/Secret';
 import { stringify } from 'yaml';
 import type { Lab, Nic, Node } from '../config/lab.js';
 import { kubevirtMultiqueue } from '../config/targets.js';
-import { GUEST } from '../layout.js';
+import { CONTAINER_DISK, GUEST } from '../layout.js';
 import type { SeedDocuments } from './cloud-init.js';
 import { managementMac } from './qemu.js';
 
@@ -42,13 +42,6 @@ export interface KubevirtManifests {
   secrets: ISecret[];
   virtualMachines: V1VirtualMachine[];
 }
-
-/** Where the exported containerDisk keeps its files (KubeVirt's layout: the disk under /disk/). */
-export const CONTAINER_DISK = {
-  disk: '/disk/disk.qcow2',
-  kernel: '/boot/vmlinuz',
-  initrd: '/boot/initrd.img',
-} as const;
 
 /** The pod network's interface: the guest's management NIC, as on this host. */
 const MGMT = 'mgmt';

@@ -21,8 +21,19 @@ function sh(argv: string[], input?: string): string {
   return r.stdout;
 }
 
-/** Builds (or finds cached) the bootable qcow2 made from the offline image `base`; returns its path. */
-export function bootableImage(base: ImagePlan): string {
+/**
+ * Builds (or finds cached) the bootable qcow2 made from the offline image `base`, its disk, kernel
+ * and initrd read from `files` where given (the same content, taken out of an exported
+ * containerDisk); returns its path.
+ */
+export function bootableImage(
+  base: ImagePlan,
+  files: Required<Pick<ImagePlan, 'disk' | 'kernel' | 'initrd'>> = {
+    disk: base.disk,
+    kernel: base.kernel!,
+    initrd: base.initrd!,
+  },
+): string {
   const manifest = readFileSync(join(base.dir, 'manifest.json'), 'utf8');
   const key = createHash('sha256').update(JSON.stringify({ VERSION, manifest })).digest('hex').slice(0, 16);
   const dir = join(labCacheRoot(), 'test-images');
@@ -34,7 +45,7 @@ export function bootableImage(base: ImagePlan): string {
   mkdirSync(tmp);
   try {
     const root = join(tmp, 'root.raw');
-    sh(['qemu-img', 'convert', '-f', 'qcow2', '-O', 'raw', base.disk, root]);
+    sh(['qemu-img', 'convert', '-f', 'qcow2', '-O', 'raw', files.disk, root]);
     const rootBytes = statSync(root).size;
     const disk = join(tmp, 'disk.raw');
     const bootStart = 1 * MiB;
@@ -81,8 +92,8 @@ export function bootableImage(base: ImagePlan): string {
       ].join('\n'),
     );
     const fat = `${disk}@@${bootStart}`;
-    sh(['mcopy', '-i', fat, base.kernel!, '::/vmlinuz']);
-    sh(['mcopy', '-i', fat, base.initrd!, '::/initrd.img']);
+    sh(['mcopy', '-i', fat, files.kernel, '::/vmlinuz']);
+    sh(['mcopy', '-i', fat, files.initrd, '::/initrd.img']);
     sh(['mcopy', '-i', fat, cfg, '::/syslinux.cfg']);
     sh(['syslinux', '--offset', String(bootStart), '--install', disk]);
     sh(['dd', 'if=/usr/lib/syslinux/mbr/gptmbr.bin', `of=${disk}`, 'bs=440', 'count=1', 'conv=notrunc', 'status=none']);

@@ -1,5 +1,5 @@
 // The CLI as a user meets it: exit codes, file:line:col on stderr, --json on stdout.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -33,6 +33,32 @@ describe('lab CLI', () => {
     ])
       // A line of the command list starts with the command's own name: a word in another command's description does not count.
       expect(r.stdout).toMatch(new RegExp(`^  ${cmd}(?= |$)`, 'm'));
+  });
+
+  it('render and images export refuse what they cannot do, exit 2, writing nothing', () => {
+    const out = join(work, 'refused');
+    const cases: Array<[string[], RegExp]> = [
+      [['render', '--target', 'kubevirtt', '--out', out], /unknown target kubevirtt[\s\S]*--target kubevirt\?/],
+      [['render', '--namespace', 'x', '--out', out], /--namespace is for --target kubevirt/],
+      [
+        ['render', '--target', 'kubevirt', '-f', 'examples/netns.yaml', '--out', out],
+        /nodes\.dut\.kind: .*every node is a VM/,
+      ],
+      [['images', 'export', 'dutt', '--out', join(out, 'a.tar')], /lab echo has no node dutt[\s\S]*Did you mean dut\?/],
+      [['images', 'export', 'dut', '--format', 'qcow2', '--out', join(out, 'a.tar')], /unknown format "qcow2"/],
+      [['images', 'export', '--out', join(out, 'a.tar')], /needs a node/],
+      [
+        ['images', 'export', 'dut', '-f', 'examples/netns.yaml', '--out', join(out, 'a.tar')],
+        /netns node: it boots no guest image/,
+      ],
+      [['images', 'prune', 'dut'], /takes no node/],
+    ];
+    for (const [args, message] of cases) {
+      const r = lab(args);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(message);
+    }
+    expect(existsSync(out)).toBe(false);
   });
 
   it('bench refuses a frame size outside 64..1518 before it touches a lab, exit 2', () => {

@@ -1,8 +1,20 @@
 // A lab on a downloaded disk image that boots itself, as a cloud image does: served over HTTP on
 // loopback, downloaded with progress, checked against its sha256, cached, booted from its own disk
 // (no kernel of lab's), provisioned by cloud-init, and passing lab test. The accelerator probe
-// boots that same disk, read-only.
-import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+// boots that same disk, read-only. Its root, kernel and initrd are taken out of the containerDisk
+// `lab images export` writes, read by skopeo and umoci: so that archive is proven to boot, on the
+// plain machine with uio_pci_generic, as on KubeVirt.
+import { spawnSync } from 'node:child_process';
+import {
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,7 +22,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureImage } from '../../src/image/build.js';
 import { sha256File } from '../../src/image/seal.js';
-import { imagePlan } from '../../src/image/recipe.js';
+import { imagePlan, type ImagePlan } from '../../src/image/recipe.js';
 import { loadLab } from '../../src/core/load.js';
 import { imageCacheRoot } from '../../src/layout.js';
 import { quiet } from '../../src/progress.js';
@@ -20,6 +32,52 @@ import { bootableImage } from '../helpers/bootable-image.js';
 import { lab, labAsync, ROOT } from '../helpers/lab.js';
 
 const TIMEOUT = 1_500_000;
+
+/** What KubeVirt would boot: the disk, kernel and initrd out of the archive lab exports, checked to be the image's own. */
+async function containerDiskFiles(
+  base: ImagePlan,
+  work: string,
+): Promise<Required<Pick<ImagePlan, 'disk' | 'kernel' | 'initrd'>>> {
+  const archive = join(work, 'dut.containerdisk.tar');
+  const exported = await labAsync(
+    ['images', 'export', 'dut', '-f', 'lab.yaml', '--out', archive, '--json'],
+    ROOT,
+    TIMEOUT,
+  );
+  expect(exported.status, exported.stderr).toBe(0);
+  const { tag, bytes } = JSON.parse(exported.stdout) as { tag: string; bytes: number };
+  console.log(`containerDisk archive: ${(bytes / 2 ** 20).toFixed(0)} MiB`);
+  // containers/image's reading of it, independent of umoci's writing.
+  const inspect = JSON.parse(sh(['skopeo', 'inspect', `oci-archive:${archive}:${tag}`])) as {
+    Architecture: string;
+    Os: string;
+    Layers: string[];
+  };
+  expect(inspect).toMatchObject({ Architecture: 'amd64', Os: 'linux' });
+  expect(inspect.Layers.length).toBe(2);
+  const layout = join(work, 'layout');
+  const bundle = join(work, 'bundle');
+  mkdirSync(layout);
+  sh(['tar', '-xf', archive, '-C', layout]);
+  sh(['umoci', 'unpack', '--image', `${layout}:${tag}`, bundle]);
+  const rootfs = join(bundle, 'rootfs');
+  const files = {
+    disk: join(rootfs, 'disk', 'disk.qcow2'),
+    kernel: join(rootfs, 'boot', 'vmlinuz'),
+    initrd: join(rootfs, 'boot', 'initrd.img'),
+  };
+  // The same guest-visible bytes as the image lab boots here, however compressed.
+  sh(['qemu-img', 'compare', '-f', 'qcow2', '-F', base.format, files.disk, base.disk]);
+  expect(readFileSync(files.kernel).equals(readFileSync(base.kernel!))).toBe(true);
+  expect(readFileSync(files.initrd).equals(readFileSync(base.initrd!))).toBe(true);
+  return files;
+}
+
+function sh(argv: string[]): string {
+  const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', timeout: 600_000 });
+  if (r.status !== 0) throw new Error(`${argv.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr}`);
+  return r.stdout;
+}
 
 describe('a lab on a downloaded disk image', () => {
   const work = mkdtempSync(join(tmpdir(), 'lab-dl-'));
@@ -34,7 +92,7 @@ describe('a lab on a downloaded disk image', () => {
     const offline = loadLab(join(ROOT, 'lab.yaml'));
     const base = imagePlan(offline, imageCacheRoot());
     await ensureImage(offline, base, quiet);
-    const disk = bootableImage(base);
+    const disk = bootableImage(base, await containerDiskFiles(base, work));
     sha256 = await sha256File(disk);
     server = createServer((req, res) => {
       requests++;
