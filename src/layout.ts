@@ -203,9 +203,14 @@ export const GUEST = {
   configured: '/var/lib/lab/configured',
 } as const;
 
+/** The serial of the disk that hands a guest the host's cached DPDK build: it finds it as /dev/disk/by-id/virtio-<serial>. */
+export const DPDK_DISK_SERIAL = 'lab-dpdk';
+
 /** Where a containerDisk image keeps its files: KubeVirt's layout puts the disk under /disk/; kernelBoot takes the kernel and initrd from the same image. */
 export const CONTAINER_DISK = {
   disk: '/disk/disk.qcow2',
+  /** A DPDK release build: the tar a guest reads from the disk with DPDK_DISK_SERIAL (cloud-init/scripts/lab-install-dpdk). */
+  dpdk: '/disk/dpdk.tar',
   kernel: '/boot/vmlinuz',
   initrd: '/boot/initrd.img',
 } as const;

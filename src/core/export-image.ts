@@ -3,6 +3,8 @@
 import { closest, LabError } from '../errors.js';
 import { findNode, type Lab } from '../config/lab.js';
 import { ensureImage } from '../image/build.js';
+import { dpdkBuildPlan } from '../image/dpdk-build.js';
+import { dpdkBuildCacheRoot } from '../layout.js';
 import { exportContainerDisk, type ContainerDiskExport } from '../image/container-disk.js';
 import { openContext } from '../nodes/registry.js';
 import type { Reporter } from '../progress.js';
@@ -35,5 +37,5 @@ export async function labExportImage(
     });
   const { image } = ctx.session;
   await ensureImage(lab, image, reporter);
-  return exportContainerDisk(image, out, reporter);
+  return exportContainerDisk(image, dpdkBuildPlan(lab, image.key, dpdkBuildCacheRoot()), out, reporter);
 }

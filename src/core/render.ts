@@ -6,7 +6,9 @@ import type { Lab } from '../config/lab.js';
 import type { RenderedNode } from '../nodes/node.js';
 import { openContext } from '../nodes/registry.js';
 import { makeDir, writeAtomic } from '../host/files.js';
-import { containerDiskTag } from '../image/container-disk.js';
+import { containerDiskTag, containerDiskVersion } from '../image/container-disk.js';
+import { dpdkBuildPlan } from '../image/dpdk-build.js';
+import { dpdkBuildCacheRoot } from '../layout.js';
 import { kubevirtFiles, renderKubevirt, type ClusterGuest } from '../render/kubevirt.js';
 import { quiet } from '../progress.js';
 
@@ -62,7 +64,9 @@ export async function labRenderKubevirt(
     guests.set(node.name, await guest(node, root));
   }
   const namespace = o.namespace || lab.spec.cluster.namespace || `lab-${lab.name}`;
-  const guestImage = lab.spec.cluster.guest_image || containerDiskTag(image);
+  const guestImage =
+    lab.spec.cluster.guest_image ||
+    containerDiskTag(containerDiskVersion(image, dpdkBuildPlan(lab, image.key, dpdkBuildCacheRoot())));
   const manifests = renderKubevirt(lab, {
     namespace,
     guestImage,

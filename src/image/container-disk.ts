@@ -1,23 +1,33 @@
 // A guest image as a KubeVirt containerDisk: an OCI image archive, made with umoci from Debian (no
 // registry, no daemon), holding the disk under /disk/ and, for lab's own image, the kernel and initrd
-// under /boot/ that KubeVirt's kernelBoot takes from the same image.
+// under /boot/ that KubeVirt's kernelBoot takes from the same image, and a DPDK release build where
+// the lab installs one.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, copyFileSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { LabError } from '../errors.js';
 import { run, which } from '../host/exec.js';
 import { makeDir } from '../host/files.js';
 import { CONTAINER_DISK } from '../layout.js';
 import type { Reporter } from '../progress.js';
+import type { DpdkBuildPlan } from './dpdk-build.js';
 import type { ImagePlan } from './recipe.js';
+import { checkSealed, sealIndex } from './seal.js';
 
-/** The image reference `lab render --target kubevirt` uses by default: the tag the archive is given. */
-export function containerDiskTag(image: Pick<ImagePlan, 'key'>): string {
-  return `localhost/lab-guest:${containerDiskVersion(image)}`;
+/**
+ * The archive's tag: what is in it, by content. The guest image's key, and the DPDK release build's
+ * where the lab installs one (the guest finds it as a disk, as it does here).
+ */
+export function containerDiskVersion(
+  image: Pick<ImagePlan, 'key'>,
+  dpdk: Pick<DpdkBuildPlan, 'key'> | undefined,
+): string {
+  return `${image.key.slice(0, 12)}${dpdk ? `-dpdk-${dpdk.key.slice(0, 12)}` : ''}`;
 }
 
-function containerDiskVersion(image: Pick<ImagePlan, 'key'>): string {
-  return image.key.slice(0, 12);
+/** The image reference `lab render --target kubevirt` uses by default: the tag `lab images export` gives. */
+export function containerDiskTag(version: string): string {
+  return `localhost/lab-guest:${version}`;
 }
 
 export interface ContainerDiskExport {
@@ -30,6 +40,8 @@ export interface ContainerDiskExport {
   /** The compressed qcow2 inside it. */
   diskBytes: number;
   kernelBoot: boolean;
+  /** The DPDK release build it carries, for a lab that installs one. */
+  dpdkBuild?: string;
 }
 
 /**
@@ -38,6 +50,7 @@ export interface ContainerDiskExport {
  */
 export async function exportContainerDisk(
   plan: ImagePlan,
+  dpdk: DpdkBuildPlan | undefined,
   out: string,
   reporter: Reporter,
 ): Promise<ContainerDiskExport> {
@@ -50,7 +63,13 @@ export async function exportContainerDisk(
   const file = resolve(out);
   makeDir(dirname(file), 0o755, 'USAGE');
   const work = join(dirname(file), `.${basename(file)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
-  const version = containerDiskVersion(plan);
+  if (dpdk && !existsSync(dpdk.file))
+    throw new LabError({
+      code: 'STATE',
+      message: `this lab installs a DPDK release build, and none is cached for it yet (${dpdk.file})`,
+      hint: 'Run `lab up` once: the guest builds DPDK and lab caches the build; then export again.',
+    });
+  const version = containerDiskVersion(plan, dpdk);
   const layout = join(work, 'layout');
   const image = `${layout}:${version}`;
   try {
@@ -67,6 +86,10 @@ export async function exportContainerDisk(
         },
       ),
     );
+    if (dpdk) {
+      await checkSealed(sealIndex(dirname(dpdk.file)), [dpdk.file], 'a cached DPDK build');
+      copyFileSync(dpdk.file, join(dirname(disk), basename(CONTAINER_DISK.dpdk)));
+    }
     const kernelBoot = plan.kernel !== undefined;
     if (plan.kernel) {
       const boot = join(stage, 'boot');
@@ -75,11 +98,8 @@ export async function exportContainerDisk(
       if (plan.initrd) copyFileSync(plan.initrd, join(boot, basename(CONTAINER_DISK.initrd)));
     }
     // KubeVirt reads the disk as its qemu user (107): readable by all, written by none.
-    for (const f of [
-      disk,
-      ...(kernelBoot ? [CONTAINER_DISK.kernel, CONTAINER_DISK.initrd].map((p) => join(stage, p)) : []),
-    ])
-      chmodSync(f, 0o444);
+    for (const f of readdirSync(stage, { recursive: true, withFileTypes: true }))
+      if (f.isFile()) chmodSync(join(f.parentPath, f.name), 0o444);
     await reporter.step(`make the OCI image ${version} with umoci`, async () => {
       const umoci = (args: string[]) => run(['umoci', ...args], { code: 'ENV_TOOL', what: 'umoci' });
       await umoci(['init', '--layout', layout]);
@@ -121,7 +141,15 @@ export async function exportContainerDisk(
     );
     const diskBytes = statSync(disk).size;
     renameSync(tmp, file);
-    return { file, reference: containerDiskTag(plan), tag: version, bytes: statSync(file).size, diskBytes, kernelBoot };
+    return {
+      file,
+      reference: containerDiskTag(version),
+      tag: version,
+      bytes: statSync(file).size,
+      diskBytes,
+      kernelBoot,
+      ...(dpdk ? { dpdkBuild: dpdk.file } : {}),
+    };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -8,7 +8,7 @@ import type { ISecret } from 'kubernetes-models/v1/Secret';
 import { stringify } from 'yaml';
 import type { Lab, Nic, Node } from '../config/lab.js';
 import { kubevirtMultiqueue } from '../config/targets.js';
-import { CONTAINER_DISK, GUEST } from '../layout.js';
+import { CONTAINER_DISK, DPDK_DISK_SERIAL, GUEST } from '../layout.js';
 import type { SeedDocuments } from './cloud-init.js';
 import { managementMac } from './qemu.js';
 
@@ -151,6 +151,7 @@ function virtualMachine(
 ): V1VirtualMachine {
   const { cluster } = lab.spec;
   const { kernelArgs } = guestOf(node, settings);
+  const release = lab.dpdk.source === 'release';
   const labels = { ...labLabels(lab), 'app.kubernetes.io/component': node.name };
   const interfaces: V1Interface[] = [
     { name: MGMT, masquerade: {}, macAddress: managementMac(lab.name, node.name) },
@@ -201,6 +202,8 @@ function virtualMachine(
               disks: [
                 { name: 'root', disk: { bus: 'virtio' } },
                 { name: 'cloud-init', disk: { bus: 'virtio' } },
+                // The guest installs the build from the disk with this serial, as it does here.
+                ...(release ? [{ name: 'dpdk', serial: DPDK_DISK_SERIAL, disk: { bus: 'virtio' } }] : []),
               ],
               interfaces,
             },
@@ -208,6 +211,9 @@ function virtualMachine(
           networks,
           volumes: [
             { name: 'root', containerDisk: { image: settings.guestImage, path: CONTAINER_DISK.disk } },
+            ...(release
+              ? [{ name: 'dpdk', containerDisk: { image: settings.guestImage, path: CONTAINER_DISK.dpdk } }]
+              : []),
             {
               name: 'cloud-init',
               cloudInitNoCloud: {

@@ -1,6 +1,7 @@
 // Lab → QEMU argv for one VM. Pure: the profile data and every path come in as arguments.
 import type { Node } from '../config/lab.js';
 import { derivedMac } from '../config/net.js';
+import { DPDK_DISK_SERIAL } from '../layout.js';
 
 export interface QemuProfiles {
   binary: string;
@@ -109,7 +110,7 @@ export function qemuArgv(node: Node, rt: QemuRuntime, profiles: QemuProfiles): s
           '-drive',
           `file=${rt.boot.dpdkBuild},if=none,id=labdpdk,format=raw,readonly=on`,
           '-device',
-          'virtio-blk-pci,drive=labdpdk,id=labdpdk-dev,serial=lab-dpdk',
+          `virtio-blk-pci,drive=labdpdk,id=labdpdk-dev,serial=${DPDK_DISK_SERIAL}`,
         ]
       : []),
     ...kernelArgs(rt.boot, guestKernelArgs(profiles, node)),

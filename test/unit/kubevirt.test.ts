@@ -135,6 +135,23 @@ describe('the mapping', () => {
     expect(domain.firmware.kernelBoot.kernelArgs).not.toContain('intel_iommu');
   });
 
+  it('a lab with a DPDK release build has it as a disk the guest finds by its serial, from the same image', async () => {
+    const file = join(work, 'release.yaml');
+    writeFileSync(
+      file,
+      `${MINIMAL.replace('nodes:', `dpdk:\n  source: release\n  version: "22.11.4"\n  sha256: "${'ab'.repeat(32)}"\nnodes:`)}cluster:\n  os_driver_for_dpdk: uio_pci_generic\n`,
+    );
+    const out = join(work, 'release');
+    await labRenderKubevirt(loadLab(file, { target: 'kubevirt' }), { out });
+    const [vm] = documents(out, 'virtualmachines.yaml');
+    expect(validateVm(vm)).toEqual([]);
+    const { domain, volumes } = vm!.spec.template.spec;
+    expect(domain.devices.disks).toContainEqual({ name: 'dpdk', serial: 'lab-dpdk', disk: { bus: 'virtio' } });
+    const root = volumes.find((v: Doc) => v.name === 'root').containerDisk.image as string;
+    expect(root).toMatch(/^localhost\/lab-guest:[0-9a-f]{12}-dpdk-[0-9a-f]{12}$/);
+    expect(volumes).toContainEqual({ name: 'dpdk', containerDisk: { image: root, path: '/disk/dpdk.tar' } });
+  });
+
   it('a link is one NetworkAttachmentDefinition both VMs join', () => {
     const names = ['tst', 'dut'].map(
       (n) => vmOf('examples/two-vm.yaml', n).spec.template.spec.networks.find((x: Doc) => x.multus).multus.networkName,
