@@ -5,7 +5,7 @@ import { labBench, type BenchResult } from '../core/bench-apps.js';
 import { reportEnvironment } from '../core/environment.js';
 import { loadLab } from '../core/load.js';
 import { topologyOf } from '../render/graph.js';
-import { renderHtmlReport } from '../verify/report-html.js';
+import { renderHtmlReport, TIMED } from '../verify/report-html.js';
 import { MAX_FRAME_SIZE, MIN_FRAME_SIZE, RFC2544_SIZES } from '../verify/throughput.js';
 import { print, table, type OutputOptions } from './output.js';
 import { Steps } from './steps.js';
@@ -80,7 +80,15 @@ function benchTable(r: BenchResult): string {
       [
         `${a.app} on ${a.node}: highest rate with ${loss} (RFC 2544 26.1), ${r.trial_s} s trials, ${r.flows} flows; sizes with FCS, Mbit/s of frame bits`,
         table(
-          ['size B', 'pps', 'Mbit/s', 'RTT p50 µs', 'RTT p99 µs', 'limited by', 'trials'],
+          [
+            'size B',
+            'pps',
+            'Mbit/s',
+            `${TIMED[a.does].short} p50 µs`,
+            `${TIMED[a.does].short} p99 µs`,
+            'limited by',
+            'trials',
+          ],
           a.rows.map((x) => [
             String(x.frame_size),
             String(x.rate_pps),

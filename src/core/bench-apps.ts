@@ -21,7 +21,7 @@ export interface BenchResult {
   trial_s: number;
   loss_tolerance: number;
   flows: number;
-  apps: Array<{ app: string; node: string; program: string; rows: ThroughputRow[] }>;
+  apps: Array<{ app: string; node: string; program: string; does: 'echo' | 'forward'; rows: ThroughputRow[] }>;
 }
 
 export async function labBench(
@@ -56,7 +56,7 @@ export async function labBench(
         }
         return out;
       });
-      apps.push({ app: n, node: node.name, program: app.program, rows });
+      apps.push({ app: n, node: node.name, program: app.program, does: app.does, rows });
     }
     return { lab: lab.name, trial_s: o.trialS, loss_tolerance: o.lossTolerance, flows, apps };
   });

@@ -1,6 +1,6 @@
 // The lab's topology from the spec alone, for `lab graph`: nodes with their kind, CPUs, NICs and
 // apps; wires with their ends and addresses. One model, drawn as JSON, Mermaid or Graphviz DOT.
-import { labnsInterface, peerNic, type Impairment, type Lab, type Nic } from '../config/lab.js';
+import { appSummary, labnsInterface, peerNic, type Impairment, type Lab, type Nic } from '../config/lab.js';
 
 /** An impairment in words, as lab up and lab impair say it. */
 export function describeImpairment(i: Impairment): string {
@@ -24,7 +24,16 @@ export interface GraphNode {
   cpus?: number;
   /** labnsIf: the NIC's interface in the lab namespace, where its wire passes there. */
   nics: Array<{ name: string; ip: string; mac: string; queues: number; labnsIf?: string }>;
-  apps: Array<{ name: string; program: string; nic: string; nics: string[]; does: 'echo' | 'forward'; lcores: string }>;
+  apps: Array<{
+    name: string;
+    program: string;
+    nic: string;
+    nics: string[];
+    does: 'echo' | 'forward';
+    /** In a few words, as lab validate says it (appSummary). */
+    summary: string;
+    lcores: string;
+  }>;
 }
 
 export interface GraphEnd {
@@ -69,7 +78,15 @@ export function topologyOf(lab: Lab): TopologyGraph {
     })),
     apps: lab.apps
       .filter((a) => a.node === node.name)
-      .map((a) => ({ name: a.name, program: a.program, nic: a.nic, nics: a.nics, does: a.does, lcores: a.lcoreList })),
+      .map((a) => ({
+        name: a.name,
+        program: a.program,
+        nic: a.nic,
+        nics: a.nics,
+        does: a.does,
+        summary: appSummary(a),
+        lcores: a.lcoreList,
+      })),
   }));
   const wires: GraphWire[] = [];
   for (const node of lab.nodes) {
@@ -130,10 +147,7 @@ function labelLines(g: TopologyGraph, n: GraphNode): string[] {
   return [
     head + (g.tester === n.id ? ', tester' : ''),
     ...n.nics.map((x) => `${x.name} ${x.ip} ×${x.queues}q${x.labnsIf ? ` (labns ${x.labnsIf})` : ''}`),
-    ...n.apps.map(
-      (a) =>
-        `app ${a.name}: ${a.program} ${a.does === 'forward' ? `forwarding between ${a.nics.join(' and ')}` : `on ${a.nic}`}, lcores ${a.lcores}`,
-    ),
+    ...n.apps.map((a) => `app ${a.name}: ${a.summary}, lcores ${a.lcores}`),
   ];
 }
 

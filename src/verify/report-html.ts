@@ -7,7 +7,7 @@ import type { Report, ReportEnvironment } from './report.js';
 import type { ThroughputRow } from './throughput.js';
 
 export interface BenchSection {
-  apps: Array<{ app: string; node: string; program: string; rows: ThroughputRow[] }>;
+  apps: Array<{ app: string; node: string; program: string; does: 'echo' | 'forward'; rows: ThroughputRow[] }>;
 }
 
 export interface HtmlReportInput {
@@ -84,11 +84,14 @@ function markers(x: Scale, rtt: RttData): string {
 /** How a latency check timed its frames: an echo's round trip, or a forward's way from one wire to the other. */
 interface Timed {
   what: string;
+  /** As a table's column says it. */
+  short: string;
   frames: string;
 }
-const TIMED: Record<'echo' | 'forward', Timed> = {
-  echo: { what: 'RTT', frames: 'echoes' },
-  forward: { what: 'time through the DUT', frames: 'frames' },
+/** What lab times: an echo's round trip, or a forwarded frame's way through the DUT, one wire to the other. */
+export const TIMED: Record<'echo' | 'forward', Timed> = {
+  echo: { what: 'RTT', short: 'RTT', frames: 'echoes' },
+  forward: { what: 'time through the DUT', short: 'through DUT', frames: 'frames' },
 };
 
 /** The RTT (or time through a forwarding DUT) distribution: a histogram on a log axis (the tail is what matters) and its CDF, with p50, p99 and max marked. */
@@ -181,7 +184,8 @@ function checksTable(r: Report): string {
 
 function benchCharts(b: BenchSection): string {
   return b.apps
-    .map(({ app, node, rows }) => {
+    .map(({ app, node, does, rows }) => {
+      const t = TIMED[does];
       const sizes = rows.map((r) => r.frame_size);
       const xs: Scale = { at: (i) => PAD.l + ((W - PAD.l - PAD.r) / rows.length) * (i + 0.5), ticks: [] };
       const yp = linearScale(0, Math.max(1, ...rows.map((r) => r.rate_pps)), H - PAD.b, PAD.t);
@@ -215,10 +219,10 @@ function benchCharts(b: BenchSection): string {
             `<text class="tick" x="${xs.at(i)}" y="${H - PAD.b + 14}" text-anchor="middle">${r.frame_size}</text>`,
         )
         .join('');
-      const table = `<table><thead><tr><th>size B</th><th>zero-loss pps</th><th>Mbit/s</th><th>RTT p50 µs</th><th>RTT p99 µs</th><th>limited by</th></tr></thead><tbody>${rows.map((r) => `<tr><td>${r.frame_size}</td><td>${r.rate_pps}</td><td>${r.mbps}</td><td>${r.rtt_us?.p50 ?? '–'}</td><td>${r.rtt_us?.p99 ?? '–'}</td><td>${r.limited_by ?? '–'}</td></tr>`).join('')}</tbody></table>`;
+      const table = `<table><thead><tr><th>size B</th><th>zero-loss pps</th><th>Mbit/s</th><th>${t.short} p50 µs</th><th>${t.short} p99 µs</th><th>limited by</th></tr></thead><tbody>${rows.map((r) => `<tr><td>${r.frame_size}</td><td>${r.rate_pps}</td><td>${r.mbps}</td><td>${r.rtt_us?.p50 ?? '–'}</td><td>${r.rtt_us?.p99 ?? '–'}</td><td>${r.limited_by ?? '–'}</td></tr>`).join('')}</tbody></table>`;
       return `<section class="app"><h3>${esc(app)} on ${esc(node)} (${sizes.length} frame sizes)</h3><div class="charts">
 <figure><svg class="chart bench-pps" data-app="${esc(app)}" viewBox="0 0 ${W} ${H}" role="img" aria-label="zero-loss rate by frame size">${axes({ ...xs, ticks: [] }, yp, 'frame size (B, with FCS)', 'zero-loss pps')}${bars}</svg><figcaption>Zero-loss rate (RFC 2544 26.1) by frame size</figcaption></figure>
-<figure><svg class="chart bench-rtt" data-app="${esc(app)}" viewBox="0 0 ${W} ${H}" role="img" aria-label="RTT at the zero-loss rate by frame size">${axes({ ...xs, ticks: [] }, yr, 'frame size (B, with FCS)', 'RTT µs')}${ticks}${line('p50')}${line('p99')}${dots}</svg><figcaption>RTT at that rate: <span class="key p50">p50</span> <span class="key p99">p99</span></figcaption></figure>
+<figure><svg class="chart bench-rtt" data-app="${esc(app)}" viewBox="0 0 ${W} ${H}" role="img" aria-label="${t.what} at the zero-loss rate by frame size">${axes({ ...xs, ticks: [] }, yr, 'frame size (B, with FCS)', `${t.short} µs`)}${ticks}${line('p50')}${line('p99')}${dots}</svg><figcaption>${t.what} at that rate: <span class="key p50">p50</span> <span class="key p99">p99</span></figcaption></figure>
 </div>${table}</section>`;
     })
     .join('');

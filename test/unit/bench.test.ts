@@ -42,6 +42,7 @@ describe('lab bench', () => {
           app: 'multi',
           node: 'dut',
           program: 'l2_multi_echo',
+          does: 'echo',
           rows: [
             {
               frame_size: 64,

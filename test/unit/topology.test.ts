@@ -242,7 +242,7 @@ describe('lab graph', () => {
     expect(m.split('\n')[0]).toBe('graph LR');
     expect(m).toContain('n_tst ---|"eth0 10.31.0.1/24 ⇄ dp0 10.31.0.2/24"| n_dut');
     expect(m).toContain(
-      'n_dut["dut (netns, 2 CPUs)<br/>dp0 10.31.0.2/24 ×2q<br/>dp1 10.32.0.1/24 ×1q<br/>app l2_multi_echo: l2_multi_echo on dp0, lcores 0-1"]',
+      'n_dut["dut (netns, 2 CPUs)<br/>dp0 10.31.0.2/24 ×2q<br/>dp1 10.32.0.1/24 ×1q<br/>app l2_multi_echo: l2_multi_echo on dut.dp0, lcores 0-1"]',
     );
   });
 });
