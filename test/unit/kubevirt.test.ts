@@ -50,6 +50,13 @@ describe.each(SPECS)('lab render --target kubevirt -f %s', (spec) => {
     expect(statSync(join(dir(), 'secrets.yaml')).mode & 0o777).toBe(0o600);
   });
 
+  it('renders the same files again: the keys are made once and kept', async () => {
+    const files = ['namespace.yaml', 'networks.yaml', 'secrets.yaml', 'virtualmachines.yaml', 'kustomization.yaml'];
+    const before = files.map((f) => readFileSync(join(dir(), f), 'utf8'));
+    await labRenderKubevirt(loadLab(join(ROOT, spec), { target: 'kubevirt' }), { out: dir() });
+    expect(files.map((f) => readFileSync(join(dir(), f), 'utf8'))).toEqual(before);
+  });
+
   it("every VirtualMachine passes KubeVirt's OpenAPI schema with unknown fields refused", () => {
     const vms = documents(dir(), 'virtualmachines.yaml');
     expect(vms.length).toBe(loadLab(join(ROOT, spec), { target: 'kubevirt' }).nodes.length);
