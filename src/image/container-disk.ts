@@ -7,6 +7,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, renameSync
 import { basename, dirname, join, resolve } from 'node:path';
 import { LabError } from '../errors.js';
 import { run, which } from '../host/exec.js';
+import { catchingSignals, throwIfInterrupted } from '../host/interrupt.js';
 import { makeDir } from '../host/files.js';
 import { CONTAINER_DISK } from '../layout.js';
 import type { Reporter } from '../progress.js';
@@ -72,85 +73,103 @@ export async function exportContainerDisk(
   const version = containerDiskVersion(plan, dpdk);
   const layout = join(work, 'layout');
   const image = `${layout}:${version}`;
-  try {
-    const stage = join(work, 'stage');
-    const disk = join(stage, 'disk', basename(CONTAINER_DISK.disk));
-    mkdirSync(dirname(disk), { recursive: true });
-    // zstd-compressed qcow2: a third of the size, and KubeVirt's QEMU reads it as it is.
-    await reporter.step(`compress the disk (${plan.disk})`, () =>
-      run(
-        ['qemu-img', 'convert', '-f', plan.format, '-O', 'qcow2', '-c', '-o', 'compression_type=zstd', plan.disk, disk],
-        {
-          code: 'ENV_TOOL',
-          what: 'compressing the guest disk',
-        },
-      ),
-    );
-    if (dpdk) {
-      await checkSealed(sealIndex(dirname(dpdk.file)), [dpdk.file], 'a cached DPDK build');
-      copyFileSync(dpdk.file, join(dirname(disk), basename(CONTAINER_DISK.dpdk)));
+  // Ctrl-C becomes an error at the next step, so the work folder below still goes.
+  return catchingSignals(async () => {
+    try {
+      const stage = join(work, 'stage');
+      const disk = join(stage, 'disk', basename(CONTAINER_DISK.disk));
+      mkdirSync(dirname(disk), { recursive: true });
+      // zstd-compressed qcow2: a third of the size, and KubeVirt's QEMU reads it as it is.
+      await reporter.step(`compress the disk (${plan.disk})`, () =>
+        run(
+          [
+            'qemu-img',
+            'convert',
+            '-f',
+            plan.format,
+            '-O',
+            'qcow2',
+            '-c',
+            '-o',
+            'compression_type=zstd',
+            plan.disk,
+            disk,
+          ],
+          {
+            code: 'ENV_TOOL',
+            what: 'compressing the guest disk',
+          },
+        ),
+      );
+      if (dpdk) {
+        await checkSealed(sealIndex(dirname(dpdk.file)), [dpdk.file], 'a cached DPDK build');
+        copyFileSync(dpdk.file, join(dirname(disk), basename(CONTAINER_DISK.dpdk)));
+      }
+      const kernelBoot = plan.kernel !== undefined;
+      if (plan.kernel) {
+        const boot = join(stage, 'boot');
+        mkdirSync(boot);
+        copyFileSync(plan.kernel, join(boot, basename(CONTAINER_DISK.kernel)));
+        if (plan.initrd) copyFileSync(plan.initrd, join(boot, basename(CONTAINER_DISK.initrd)));
+      }
+      // KubeVirt reads the disk as its qemu user (107): readable by all, written by none.
+      for (const f of readdirSync(stage, { recursive: true, withFileTypes: true }))
+        if (f.isFile()) chmodSync(join(f.parentPath, f.name), 0o444);
+      throwIfInterrupted();
+      await reporter.step(`make the OCI image ${version} with umoci`, async () => {
+        const umoci = (args: string[]) => run(['umoci', ...args], { code: 'ENV_TOOL', what: 'umoci' });
+        await umoci(['init', '--layout', layout]);
+        await umoci(['new', '--image', image]);
+        await umoci(['insert', '--image', image, join(stage, 'disk'), dirname(CONTAINER_DISK.disk)]);
+        if (kernelBoot) await umoci(['insert', '--image', image, join(stage, 'boot'), dirname(CONTAINER_DISK.kernel)]);
+        await umoci([
+          'config',
+          '--image',
+          image,
+          '--config.label',
+          'org.opencontainers.image.title=lab guest image (KubeVirt containerDisk)',
+          '--config.label',
+          `org.opencontainers.image.version=${version}`,
+        ]);
+      });
+      // An OCI archive is the layout as a tar; ordered and dated the same every time.
+      const tmp = join(work, 'archive.tar');
+      throwIfInterrupted();
+      await reporter.step('write the OCI archive', () =>
+        run(
+          [
+            'tar',
+            '--sort=name',
+            '--mtime=@0',
+            '--owner=0',
+            '--group=0',
+            '--numeric-owner',
+            '-C',
+            layout,
+            '-cf',
+            tmp,
+            '.',
+          ],
+          {
+            code: 'ENV_TOOL',
+            what: 'writing the OCI archive',
+          },
+        ),
+      );
+      const diskBytes = statSync(disk).size;
+      throwIfInterrupted();
+      renameSync(tmp, file);
+      return {
+        file,
+        reference: containerDiskTag(version),
+        tag: version,
+        bytes: statSync(file).size,
+        diskBytes,
+        kernelBoot,
+        ...(dpdk ? { dpdkBuild: dpdk.file } : {}),
+      };
+    } finally {
+      rmSync(work, { recursive: true, force: true });
     }
-    const kernelBoot = plan.kernel !== undefined;
-    if (plan.kernel) {
-      const boot = join(stage, 'boot');
-      mkdirSync(boot);
-      copyFileSync(plan.kernel, join(boot, basename(CONTAINER_DISK.kernel)));
-      if (plan.initrd) copyFileSync(plan.initrd, join(boot, basename(CONTAINER_DISK.initrd)));
-    }
-    // KubeVirt reads the disk as its qemu user (107): readable by all, written by none.
-    for (const f of readdirSync(stage, { recursive: true, withFileTypes: true }))
-      if (f.isFile()) chmodSync(join(f.parentPath, f.name), 0o444);
-    await reporter.step(`make the OCI image ${version} with umoci`, async () => {
-      const umoci = (args: string[]) => run(['umoci', ...args], { code: 'ENV_TOOL', what: 'umoci' });
-      await umoci(['init', '--layout', layout]);
-      await umoci(['new', '--image', image]);
-      await umoci(['insert', '--image', image, join(stage, 'disk'), dirname(CONTAINER_DISK.disk)]);
-      if (kernelBoot) await umoci(['insert', '--image', image, join(stage, 'boot'), dirname(CONTAINER_DISK.kernel)]);
-      await umoci([
-        'config',
-        '--image',
-        image,
-        '--config.label',
-        'org.opencontainers.image.title=lab guest image (KubeVirt containerDisk)',
-        '--config.label',
-        `org.opencontainers.image.version=${version}`,
-      ]);
-    });
-    // An OCI archive is the layout as a tar; ordered and dated the same every time.
-    const tmp = join(work, 'archive.tar');
-    await reporter.step('write the OCI archive', () =>
-      run(
-        [
-          'tar',
-          '--sort=name',
-          '--mtime=@0',
-          '--owner=0',
-          '--group=0',
-          '--numeric-owner',
-          '-C',
-          layout,
-          '-cf',
-          tmp,
-          '.',
-        ],
-        {
-          code: 'ENV_TOOL',
-          what: 'writing the OCI archive',
-        },
-      ),
-    );
-    const diskBytes = statSync(disk).size;
-    renameSync(tmp, file);
-    return {
-      file,
-      reference: containerDiskTag(version),
-      tag: version,
-      bytes: statSync(file).size,
-      diskBytes,
-      kernelBoot,
-      ...(dpdk ? { dpdkBuild: dpdk.file } : {}),
-    };
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
+  });
 }

@@ -4,12 +4,13 @@
 // boots that same disk, read-only. Its root, kernel and initrd are taken out of the containerDisk
 // `lab images export` writes, read by skopeo and umoci: so that archive is proven to boot, on the
 // plain machine with uio_pci_generic, as on KubeVirt.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   createReadStream,
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   statSync,
@@ -18,7 +19,7 @@ import {
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureImage } from '../../src/image/build.js';
 import { sha256File } from '../../src/image/seal.js';
@@ -30,6 +31,7 @@ import { probeAccel } from '../../src/nodes/qemu/accel.js';
 import { qemuProfiles } from '../../src/nodes/qemu/files.js';
 import { bootableImage } from '../helpers/bootable-image.js';
 import { lab, labAsync, ROOT } from '../helpers/lab.js';
+import { waitFor } from '../../src/host/wait.js';
 
 const TIMEOUT = 1_500_000;
 
@@ -39,6 +41,7 @@ async function containerDiskFiles(
   work: string,
 ): Promise<Required<Pick<ImagePlan, 'disk' | 'kernel' | 'initrd'>>> {
   const archive = join(work, 'dut.containerdisk.tar');
+  await interruptedExport(join(work, 'interrupted', 'dut.tar'));
   const exported = await labAsync(
     ['images', 'export', 'dut', '-f', 'lab.yaml', '--out', archive, '--json'],
     ROOT,
@@ -71,6 +74,25 @@ async function containerDiskFiles(
   expect(readFileSync(files.kernel).equals(readFileSync(base.kernel!))).toBe(true);
   expect(readFileSync(files.initrd).equals(readFileSync(base.initrd!))).toBe(true);
   return files;
+}
+
+/** Ctrl-C once the disk is being compressed: exit 130, and nothing in the folder, not even the work beside the archive. */
+async function interruptedExport(out: string): Promise<void> {
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, 'bin/lab.js'), 'images', 'export', 'dut', '-f', 'lab.yaml', '--out', out],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  expect(await waitFor(() => stderr.includes('compress the disk'), { timeoutMs: 120_000 }), stderr).toBe(true);
+  child.kill('SIGINT');
+  expect(await exited, stderr).toBe(130);
+  expect(readdirSync(dirname(out))).toEqual([]);
 }
 
 function sh(argv: string[]): string {
