@@ -35,6 +35,27 @@ describe('lab CLI', () => {
       expect(r.stdout).toMatch(new RegExp(`^  ${cmd}(?= |$)`, 'm'));
   });
 
+  it('render --target kubevirt --json says what it wrote, where, and for which namespace and image', () => {
+    const out = join(work, 'kubevirt-json');
+    const r = lab(['render', '--target', 'kubevirt', '--namespace', 'ci-lab', '--out', out, '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout) as {
+      namespace: string;
+      guestImage: string;
+      files: Array<{ file: string; kinds: string[] }>;
+    };
+    expect(j.namespace).toBe('ci-lab');
+    expect(j.guestImage).toMatch(/^localhost\/lab-guest:/);
+    expect(j.files.map((f) => [f.file.slice(out.length + 1), f.kinds])).toEqual([
+      ['namespace.yaml', ['Namespace']],
+      ['networks.yaml', ['NetworkAttachmentDefinition']],
+      ['secrets.yaml', ['Secret']],
+      ['virtualmachines.yaml', ['VirtualMachine']],
+      ['kustomization.yaml', ['Kustomization']],
+    ]);
+    expect(readFileSync(join(out, 'virtualmachines.yaml'), 'utf8')).toContain('namespace: ci-lab');
+  });
+
   it('render and images export refuse what they cannot do, exit 2, writing nothing', () => {
     const out = join(work, 'refused');
     const cases: Array<[string[], RegExp]> = [
