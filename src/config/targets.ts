@@ -37,7 +37,21 @@ function kubevirtProblems(lab: Lab): SemanticProblem[] {
       });
       continue;
     }
+    if (node.accel === 'tcg')
+      problems.push({
+        code: 'SPEC_SEMANTIC',
+        at: ['nodes', node.name, 'accel'],
+        message: `node ${node.name} asks for TCG, and a KubeVirt VM cannot: KubeVirt uses KVM, or emulates every VM of the cluster when its own configuration says useEmulation`,
+        hint: 'Use accel: auto (or kvm) for the cluster.',
+      });
     node.nics.forEach((nic, i) => {
+      if (nic.rss)
+        problems.push({
+          code: 'SPEC_SEMANTIC',
+          at: ['nodes', node.name, 'nics', i, 'rss'],
+          message: `${node.name}.${nic.name} asks for virtio-net's device RSS (QEMU's rss=on), which KubeVirt's interfaces have no setting for`,
+          hint: 'Leave rss out for the cluster: the queues are still used, spread by the host side of the NIC.',
+        });
       if (nic.os_driver_for_dpdk === 'vfio-pci')
         problems.push({
           code: 'SPEC_SEMANTIC',

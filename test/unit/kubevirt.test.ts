@@ -251,6 +251,17 @@ describe("what KubeVirt cannot do is refused at the spec's line, and still works
     expect(onCluster.nodes[0]!.iommu).toBe(false);
   });
 
+  it("TCG, or virtio-net's device RSS, which KubeVirt has no setting for", () => {
+    const text = spec()
+      .replace('    cpus: 3\n', '    cpus: 3\n    accel: tcg\n')
+      .replace('queues: 2\n', 'queues: 2\n        rss: true\n');
+    expect(kubevirt(text).map((p) => [p.path, p.location?.line])).toEqual([
+      ['nodes.dut.accel', 5],
+      ['nodes.dut.nics[0].rss', 9],
+    ]);
+    expect(loadLabText(text, file).nodes[0]!.accel).toBe('tcg');
+  });
+
   it('a netns node', () => {
     const text = spec(
       '  tst:\n    kind: netns\n    nics:\n      - name: eth0\n        ip: 10.10.0.1/24\n',
