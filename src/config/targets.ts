@@ -44,6 +44,14 @@ function kubevirtProblems(lab: Lab): SemanticProblem[] {
         message: `node ${node.name} asks for TCG, and a KubeVirt VM cannot: KubeVirt uses KVM, or emulates every VM of the cluster when its own configuration says useEmulation`,
         hint: 'Use accel: auto (or kvm) for the cluster.',
       });
+    const page = node.hugepages.size === '1G' ? 1024 : 2;
+    if (node.memoryMiB % page)
+      problems.push({
+        code: 'SPEC_SEMANTIC',
+        at: ['nodes', node.name, 'memory'],
+        message: `node ${node.name} has ${node.memoryMiB} MiB, and on KubeVirt its memory is backed by ${node.hugepages.size} hugepages, so it must be a whole number of them`,
+        hint: `Use a multiple of ${page} MiB.`,
+      });
     node.nics.forEach((nic, i) => {
       if (nic.rss)
         problems.push({

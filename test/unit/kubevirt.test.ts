@@ -262,6 +262,15 @@ describe("what KubeVirt cannot do is refused at the spec's line, and still works
     expect(loadLabText(text, file).nodes[0]!.accel).toBe('tcg');
   });
 
+  it('memory that is not a whole number of the hugepages backing it', () => {
+    const text = spec().replace(
+      '    cpus: 3\n',
+      '    cpus: 3\n    memory: 1500M\n    hugepages: { size: 1G, count: 1 }\n',
+    );
+    expect(kubevirt(text).map((p) => [p.path, p.location?.line])).toEqual([['nodes.dut.memory', 5]]);
+    expect(loadLabText(text, file).nodes[0]!.memoryMiB).toBe(1500);
+  });
+
   it('a netns node', () => {
     const text = spec(
       '  tst:\n    kind: netns\n    nics:\n      - name: eth0\n        ip: 10.10.0.1/24\n',
