@@ -59,7 +59,7 @@ export async function exportContainerDisk(
     throw new LabError({
       code: 'ENV_TOOL',
       message: 'exporting a containerDisk needs umoci, which is not installed',
-      hint: 'Install it with `apt-get install umoci` (or `lab doctor --fix`).',
+      hint: 'Install it with `apt-get install umoci` (lab doctor lists it among the optional tools, which --fix leaves alone).',
     });
   const file = resolve(out);
   makeDir(dirname(file), 0o755, 'USAGE');
