@@ -130,6 +130,14 @@ export function linkBridgeName(index: number): string {
   return `lk${index}`;
 }
 
+/**
+ * A wire's bridge on a KubeVirt cluster node: shared by every namespace and lab scheduled there, so
+ * named by a hash of all three, within Linux's 15 characters.
+ */
+export function clusterBridgeName(namespace: string, lab: string, wire: string): string {
+  return `lb${createHash('sha256').update(`${namespace}/${lab}/${wire}`).digest('hex').slice(0, 12)}`;
+}
+
 /** A shared network's bridge in the lab namespace; the schema keeps network names to 10 characters, within Linux's 15. */
 export function bridgeName(network: string): string {
   return `br-${network}`;

@@ -1,14 +1,13 @@
 // Lab → the manifests that run it on a Kubernetes cluster with KubeVirt and Multus: a VirtualMachine
 // and a cloud-init Secret per node, a NetworkAttachmentDefinition per wire, a Namespace and a
 // kustomization.yaml, for `kubectl apply -k`. Pure: the seeds and the image reference are given.
-import { createHash } from 'node:crypto';
 import type { V1Interface, V1Network, V1VirtualMachine } from '@kubevirt-ui-ext/kubevirt-api/kubevirt';
 import type { INamespace } from 'kubernetes-models/v1/Namespace';
 import type { ISecret } from 'kubernetes-models/v1/Secret';
 import { stringify } from 'yaml';
 import type { Lab, Nic, Node } from '../config/lab.js';
 import { kubevirtMultiqueue } from '../config/targets.js';
-import { CONTAINER_DISK, DPDK_DISK_SERIAL, GUEST } from '../layout.js';
+import { clusterBridgeName, CONTAINER_DISK, DPDK_DISK_SERIAL, GUEST } from '../layout.js';
 import type { SeedDocuments } from './cloud-init.js';
 import { managementMac } from './qemu.js';
 
@@ -46,7 +45,7 @@ export interface KubevirtManifests {
 /** The pod network's interface: the guest's management NIC, as on this host. */
 const MGMT = 'mgmt';
 
-export function labLabels(lab: Pick<Lab, 'name'>): Record<string, string> {
+function labLabels(lab: Pick<Lab, 'name'>): Record<string, string> {
   return { 'app.kubernetes.io/name': 'lab', 'app.kubernetes.io/instance': lab.name };
 }
 
@@ -111,7 +110,7 @@ function clusterWires(lab: Lab, namespace: string): Map<Nic, ClusterWire> {
           : peer.kind === 'network'
             ? `network-${peer.network}`
             : `${node.name}-${nic.name}`;
-      wires.set(nic, { name, bridge: `lb${sha256(`${namespace}/${lab.name}/${name}`).slice(0, 12)}` });
+      wires.set(nic, { name, bridge: clusterBridgeName(namespace, lab.name, name) });
     }
   return wires;
 }
@@ -248,8 +247,4 @@ function guestOf(node: Node, settings: ClusterSettings): ClusterGuest {
   const guest = settings.nodes.get(node.name);
   if (!guest) throw new Error(`no cluster guest rendered for node ${node.name}`);
   return guest;
-}
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
 }
