@@ -80,6 +80,20 @@ const LAB_ROOT = 'it creates or changes network namespaces, taps, VMs and their 
 const STATE_ROOT = "it reads the lab's state, which lab up keeps for root alone";
 
 const fileOption = ['-f, --file <file>', 'The lab spec', { default: 'lab.yaml' }] as const;
+const targetOption = [
+  '--target <target>',
+  'local (this host, the default) or kubevirt (in the tester pod, on the VMs a cluster runs: docs/cluster.md)',
+] as const;
+
+/** Where lab up --target kubevirt finds the cluster's VMs and their keys. */
+function clusterFlags<T extends ReturnType<typeof cli.command>>(c: T): T {
+  return c
+    .option('--keys <dir>', 'With --target kubevirt: the keys lab render wrote (id_ed25519, nodes/<node>/…)')
+    .option(
+      '--address <list>',
+      'With --target kubevirt: NODE=HOST:PORT,… where a VM answers SSH (default <node>.lab:22)',
+    ) as T;
+}
 
 cli
   .command('validate', 'Check the lab spec: schema and semantics, every error with file:line:col')
@@ -162,23 +176,27 @@ cli
 const lifecycle = () => import('./commands/lifecycle.js');
 type FileOpts = { file: string; json?: boolean; force?: boolean };
 
-cli
-  .command('up', 'Create and start the lab: image, namespaces, taps or veths, VMs; wait until each is ready')
-  .option(...fileOption)
-  .option('--force', 'Skip the semantic checks')
-  .option('--json', 'Machine-readable output')
-  .action(action(async (opts: FileOpts) => (await lifecycle()).up(opts), LAB_ROOT));
+clusterFlags(
+  cli
+    .command('up', 'Create and start the lab: image, namespaces, taps or veths, VMs; wait until each is ready')
+    .option(...fileOption)
+    .option(...targetOption)
+    .option('--force', 'Skip the semantic checks')
+    .option('--json', 'Machine-readable output'),
+).action(action(async (opts: FileOpts) => (await lifecycle()).up(opts), LAB_ROOT));
 cli
   .command(
     'reset [node]',
     'Back to the provisioned state in seconds: stop every app, give NICs back, restart each QEMU VM from its provisioned snapshot',
   )
   .option(...fileOption)
+  .option(...targetOption)
   .option('--json', 'Machine-readable output')
   .action(action(async (node: string | undefined, opts: FileOpts) => (await lifecycle()).reset(node, opts), LAB_ROOT));
 cli
   .command('status [node]', "Each node's and app's state, or one node's")
   .option(...fileOption)
+  .option(...targetOption)
   .option('--json', 'Machine-readable output')
   .action(
     action(async (node: string | undefined, opts: FileOpts) => (await lifecycle()).status(node, opts), STATE_ROOT),
@@ -189,6 +207,7 @@ cli
     'Stop apps and nodes, remove namespaces, taps and veths; keep the image cache. With a node, only that one',
   )
   .option(...fileOption)
+  .option(...targetOption)
   .option('--purge', 'Also remove the state folder')
   .option('--json', 'Machine-readable output')
   .action(
@@ -200,6 +219,7 @@ cli
 cli
   .command('run <app>', 'Take the NIC from the kernel, start the app, wait for its ready line')
   .option(...fileOption)
+  .option(...targetOption)
   .option('--lcores <list>', 'Override the lcore list')
   .option('--detach', 'Return once the app is ready, leaving it running (else: follow its log; Ctrl-C stops it)')
   .option('--force', 'Skip the semantic checks (to reproduce a pitfall)')
@@ -214,6 +234,7 @@ cli
 cli
   .command('stop <app>', 'Stop an app, collect its counters, give the NIC back to the kernel')
   .option(...fileOption)
+  .option(...targetOption)
   .option('--json', 'Machine-readable output')
   .action(action(async (app: string, opts: FileOpts) => (await lifecycle()).stop(app, opts), LAB_ROOT));
 /** What lab verify and lab test write beside their output. */
@@ -235,6 +256,7 @@ reportOptions(
   cli
     .command('verify [app]', 'Kernel bypass, echo, RSS and latency checks on running apps, which keep running')
     .option(...fileOption)
+    .option(...targetOption)
     .option('--control', 'Also the control check: stop the app, then the kernel must answer again')
     .option('--json', 'Machine-readable output'),
 ).action(action(async (app: string | undefined, opts: ReportOpts) => (await lifecycle()).verify(app, opts), LAB_ROOT));
@@ -246,6 +268,7 @@ cli
 cli
   .command('bench [app]', 'Zero-loss throughput (RFC 2544 26.1) per frame size against a running app, from the tester')
   .option(...fileOption)
+  .option(...targetOption)
   .option('--sizes <list>', 'Frame sizes in bytes with FCS (default: 64,128,256,512,1024,1280,1518)')
   .option('--trial <secs>', 'Seconds each trial of the search sends for (default: 1)')
   .option('--loss-tolerance <pct>', 'Loss a passing trial may have, in percent (default: 0)')
@@ -279,18 +302,22 @@ cli
     ),
   );
 reportOptions(
-  cli
-    .command(
-      'test',
-      'The whole sequence: up, then run, verify and stop each app, then down; the evidence is kept when a check fails',
-    )
-    .option(...fileOption)
-    .option('--force', 'Skip the semantic checks')
-    .option('--json', 'Machine-readable output'),
+  clusterFlags(
+    cli
+      .command(
+        'test',
+        'The whole sequence: up, then run, verify and stop each app, then down; the evidence is kept when a check fails',
+      )
+      .option(...fileOption)
+      .option(...targetOption)
+      .option('--force', 'Skip the semantic checks')
+      .option('--json', 'Machine-readable output'),
+  ),
 ).action(action(async (opts: ReportOpts) => (await lifecycle()).test(opts), LAB_ROOT));
 cli
   .command('ssh <node> [...cmd]', 'A shell on a node, or one command (after --) with its exit code passed through')
   .option(...fileOption)
+  .option(...targetOption)
   .action(
     action(
       async (node: string, cmd: string[], opts: FileOpts & { '--'?: string[] }) =>
@@ -304,6 +331,7 @@ cli
     "A node's own log (a VM's serial console by default, its cloud-init output) or an app's log",
   )
   .option(...fileOption)
+  .option(...targetOption)
   .option('-F, --follow', 'Keep following')
   .action(
     action(
@@ -316,7 +344,7 @@ cli
 cli
   .command(
     'images [action] [node]',
-    "The guest image cache: list it, build the spec's image ahead of time (build), prune (keeps the spec's image and any a VM has open), or export a node's image for another engine (export NODE)",
+    "The guest image cache: list it, build the spec's image ahead of time (build), prune (keeps the spec's image and any a VM has open), export a node's image for another engine (export NODE), or make the cluster tester's image (tester)",
   )
   .option(...fileOption)
   .option(
@@ -324,7 +352,10 @@ cli
     'prune: also the image the spec uses and its provisioned snapshots (never one a running VM has open)',
   )
   .option('--format <format>', 'export: containerdisk (an OCI archive for KubeVirt)', { default: 'containerdisk' })
-  .option('--out <file>', 'export: the archive to write (default: <lab>-<node>.containerdisk.tar here)')
+  .option(
+    '--out <file>',
+    'export, tester: the archive to write (default: <lab>-<node>.containerdisk.tar, lab-tester-<version>.tar here)',
+  )
   .option('--json', 'Machine-readable output')
   .action(
     action(
@@ -338,7 +369,9 @@ cli
           ? 'it builds the guest image with mmdebstrap'
           : what === 'export'
             ? 'it reads the guest image cache, and builds the image with mmdebstrap when it is not there'
-            : undefined,
+            : what === 'tester'
+              ? 'it builds the tester image with mmdebstrap'
+              : undefined,
     ),
   );
 

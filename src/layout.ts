@@ -138,6 +138,14 @@ export function clusterBridgeName(namespace: string, lab: string, wire: string):
   return `lb${createHash('sha256').update(`${namespace}/${lab}/${wire}`).digest('hex').slice(0, 12)}`;
 }
 
+/** The lab's headless Service on a cluster: each VM is <node>.<service> there, in the lab's namespace. */
+export const CLUSTER_SERVICE = 'lab';
+
+/** Where the tester pod reaches a cluster VM's SSH. */
+export function clusterGuestAddress(node: string): { host: string; port: number } {
+  return { host: `${node}.${CLUSTER_SERVICE}`, port: 22 };
+}
+
 /** A shared network's bridge in the lab namespace; the schema keeps network names to 10 characters, within Linux's 15. */
 export function bridgeName(network: string): string {
   return `br-${network}`;

@@ -9,9 +9,11 @@ import { renderHtmlReport, TIMED } from '../verify/report-html.js';
 import { MAX_FRAME_SIZE, MIN_FRAME_SIZE, RFC2544_SIZES } from '../verify/throughput.js';
 import { print, table, type OutputOptions } from './output.js';
 import { Steps } from './steps.js';
+import { targetOf } from './target.js';
 
 export interface BenchFlags extends OutputOptions {
   file: string;
+  target?: string;
   sizes?: string | number;
   trial?: string | number;
   lossTolerance?: string | number;
@@ -110,7 +112,7 @@ export async function bench(app: string | undefined, opts: BenchFlags): Promise<
     trialS: parseNumber('--trial', opts.trial, 1, 0.1, 60),
     lossTolerance: parseNumber('--loss-tolerance', opts.lossTolerance, 0, 0, 100) / 100,
   };
-  const lab = loadLab(opts.file, { force: true });
+  const lab = loadLab(opts.file, { force: true, target: targetOf(opts.target) });
   const r = await labBench(lab, app, o, new Steps());
   if (opts.csv) writeAtomic(opts.csv, benchCsv(r));
   if (opts.html)

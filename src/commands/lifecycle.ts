@@ -8,11 +8,13 @@ import { followApp, labRun, labStop, type StopAppResult } from '../core/apps.js'
 import { labDown } from '../core/down.js';
 import { reportEnvironment } from '../core/environment.js';
 import { verifyKeepingEvidence } from '../core/evidence.js';
-import { loadLab } from '../core/load.js';
+import { loadLab, type LoadOptions } from '../core/load.js';
+import { addressesOf, targetOf } from './target.js';
 import { labReset } from '../core/reset.js';
 import { labStatus } from '../core/status.js';
 import { labTest } from '../core/test-run.js';
 import { labUp } from '../core/up.js';
+import type { AttachOptions } from '../core/attach.js';
 import { labVerify } from '../core/verify-apps.js';
 import { topologyOf } from '../render/graph.js';
 import { renderHtmlReport } from '../verify/report-html.js';
@@ -25,17 +27,40 @@ import { seconds, Steps } from './steps.js';
 interface FileOptions extends OutputOptions {
   file: string;
   force?: boolean;
+  target?: string;
 }
 
-export async function up(opts: FileOptions): Promise<void> {
+/** What up and test take on a cluster. */
+interface ClusterFlags {
+  keys?: string;
+  address?: string;
+}
+
+/** --keys and --address are for a cluster's VMs, which only lab up --target kubevirt finds. */
+function clusterOptions(opts: FileOptions & ClusterFlags): AttachOptions {
+  if ((opts.keys !== undefined || opts.address !== undefined) && targetOf(opts.target) !== 'kubevirt')
+    throw new LabError({
+      code: 'USAGE',
+      message: `--${opts.keys !== undefined ? 'keys' : 'address'} is for --target kubevirt`,
+      hint: 'On this host lab starts the VMs and makes their keys itself.',
+    });
+  const addresses = addressesOf(opts.address);
+  return { ...(opts.keys !== undefined ? { keys: opts.keys } : {}), ...(addresses ? { addresses } : {}) };
+}
+
+function load(opts: FileOptions, force: boolean | undefined, more: LoadOptions = {}): Lab {
+  return loadLab(opts.file, { force, target: targetOf(opts.target), ...more });
+}
+
+export async function up(opts: FileOptions & ClusterFlags): Promise<void> {
   const steps = new Steps();
-  const r = await labUp(loadLab(opts.file, { force: opts.force }), steps);
+  const r = await labUp(load(opts, opts.force), steps, clusterOptions(opts));
   print(opts, { ...r, timings: steps.timings }, () => {
     const head = r.alreadyUp
       ? `lab ${r.lab} is already up: nothing changed`
       : `lab ${r.lab} is up (namespace ${r.netns})`;
     const nodes = r.nodes.flatMap((v) => [
-      `  ${v.node}  ${v.kind}${v.accel ? `  accel ${v.accel}  ssh 127.0.0.1:${v.sshPort}` : ''}  namespace ${v.netns}`,
+      `  ${v.node}  ${v.kind}${v.accel ? `  accel ${v.accel}  ssh 127.0.0.1:${v.sshPort}` : ''}${v.address ? `  ssh ${v.address}` : ''}  namespace ${v.netns}`,
       ...v.nics.map(
         (n) =>
           `    ${n.name}: ${n.guestIf ? `guest ${n.guestIf}, ${n.guestQueues} combined channels (ethtool -l), ` : ''}${n.ip} mac ${n.mac}, ${n.queues} queue(s)  ⇄  ${n.link ?? (n.network ? `network ${n.network}` : `labns ${n.labns_ip}`)}${n.labnsIf ? ` (lab namespace interface ${n.labnsIf})` : ''}`,
@@ -53,7 +78,7 @@ export async function down(node: string | undefined, opts: FileOptions & { purge
       message: "--purge removes the whole lab's state folder: it takes no node",
       hint: `Run \`lab down ${node}\` alone, or \`lab down --purge\` for the whole lab.`,
     });
-  const r = await labDown(loadLab(opts.file, { force: true }), Boolean(opts.purge), node);
+  const r = await labDown(load(opts, true), Boolean(opts.purge), node);
   const what = node ? `node ${node} of lab ${r.lab}` : `lab ${r.lab}`;
   print(
     opts,
@@ -67,7 +92,7 @@ export async function down(node: string | undefined, opts: FileOptions & { purge
 
 export async function reset(node: string | undefined, opts: FileOptions): Promise<void> {
   const steps = new Steps();
-  const r = await labReset(loadLab(opts.file, { force: true }), steps, node);
+  const r = await labReset(load(opts, true), steps, node);
   print(opts, r, () =>
     r.nodes
       .map(
@@ -79,7 +104,7 @@ export async function reset(node: string | undefined, opts: FileOptions): Promis
 }
 
 export async function status(node: string | undefined, opts: FileOptions): Promise<void> {
-  const r = await labStatus(loadLab(opts.file, { force: true }), node);
+  const r = await labStatus(load(opts, true), node);
   print(opts, r, () => {
     const width = Math.max(8, ...r.nodes.map((v) => v.node.length));
     const nodes = r.nodes.map((v) => {
@@ -109,10 +134,7 @@ export async function status(node: string | undefined, opts: FileOptions): Promi
 }
 
 export async function runApp(app: string, opts: FileOptions & { lcores?: string; detach?: boolean }): Promise<void> {
-  const lab = loadLab(opts.file, {
-    force: opts.force,
-    ...(opts.lcores ? { appLcores: { app, lcores: String(opts.lcores) } } : {}),
-  });
+  const lab = load(opts, opts.force, opts.lcores ? { appLcores: { app, lcores: String(opts.lcores) } } : {});
   const r = await labRun(lab, app);
   print(opts, r, () =>
     r.alreadyRunning
@@ -141,7 +163,7 @@ function stoppedLine(r: StopAppResult): string {
 }
 
 export async function stop(app: string, opts: FileOptions): Promise<void> {
-  const r = await labStop(loadLab(opts.file, { force: true }), app);
+  const r = await labStop(load(opts, true), app);
   print(opts, r, () => (r.wasRunning ? stoppedLine(r) : `${r.app} was not running: nothing changed`));
 }
 
@@ -184,7 +206,7 @@ export async function verify(
   opts: FileOptions & ReportFlags & { control?: boolean },
 ): Promise<void> {
   // One context for the checks, the evidence and the reports: the state read once, the kinds opened once.
-  const ctx = openContext(loadLab(opts.file, { force: true }), quiet);
+  const ctx = openContext(load(opts, true), quiet);
   await finish(
     'verify',
     opts,
@@ -195,11 +217,11 @@ export async function verify(
   );
 }
 
-export async function test(opts: FileOptions & ReportFlags): Promise<void> {
+export async function test(opts: FileOptions & ReportFlags & ClusterFlags): Promise<void> {
   const steps = new Steps();
   const started = Date.now();
-  const lab = loadLab(opts.file, { force: opts.force });
-  const report = await labTest(lab, steps, { evidence: opts.evidence });
+  const lab = load(opts, opts.force);
+  const report = await labTest(lab, steps, { evidence: opts.evidence, ...clusterOptions(opts) });
   if (!opts.json)
     process.stderr.write(
       `lab test: ${seconds(Date.now() - started)} in all${report.evidence ? `; evidence kept in ${report.evidence}` : ''}\n`,
@@ -208,7 +230,7 @@ export async function test(opts: FileOptions & ReportFlags): Promise<void> {
 }
 
 export async function ssh(node: string, command: string[], opts: FileOptions): Promise<void> {
-  process.exitCode = await attach(shellArgv(loadLab(opts.file, { force: true }), node, command));
+  process.exitCode = await attach(shellArgv(load(opts, true), node, command));
 }
 
 export async function logs(
@@ -216,5 +238,5 @@ export async function logs(
   source: string | undefined,
   opts: FileOptions & { follow?: boolean },
 ): Promise<void> {
-  process.exitCode = await attach(logsArgv(loadLab(opts.file, { force: true }), node, source, Boolean(opts.follow)));
+  process.exitCode = await attach(logsArgv(load(opts, true), node, source, Boolean(opts.follow)));
 }

@@ -2,8 +2,8 @@
 // written to a folder, nothing started.
 import { labRender, labRenderKubevirt } from '../core/render.js';
 import { loadLab } from '../core/load.js';
-import { TARGETS, type Target } from '../config/targets.js';
-import { closest, LabError } from '../errors.js';
+import { LabError } from '../errors.js';
+import { targetOf } from './target.js';
 import { print, type OutputOptions } from './output.js';
 
 export interface RenderOptions extends OutputOptions {
@@ -15,7 +15,7 @@ export interface RenderOptions extends OutputOptions {
 }
 
 export async function render(opts: RenderOptions): Promise<void> {
-  const target = targetOf(opts.target ?? 'local');
+  const target = targetOf(opts.target);
   if (opts.namespace !== undefined && target !== 'kubevirt')
     throw new LabError({ code: 'USAGE', message: '--namespace is for --target kubevirt' });
   const lab = loadLab(opts.file, { force: opts.force, target });
@@ -44,14 +44,4 @@ export async function render(opts: RenderOptions): Promise<void> {
         )
         .join('\n') || `lab ${r.lab} has no nodes with files to render`,
   );
-}
-
-function targetOf(text: string): Target {
-  if ((TARGETS as readonly string[]).includes(text)) return text as Target;
-  const near = closest(text, TARGETS);
-  throw new LabError({
-    code: 'USAGE',
-    message: `unknown target ${text}: lab renders for ${TARGETS.join(' or ')}`,
-    ...(near ? { hint: `Did you mean --target ${near}?` } : {}),
-  });
 }

@@ -101,9 +101,14 @@ export interface Lab {
   relays: Relay[];
   apps: App[];
   verify: VerifySpec;
+  /** Where it runs, as the command loaded it: absent on this host, 'kubevirt' where a cluster runs its VMs. */
+  target?: Target;
   /** What the spec says that lab still reads but would say otherwise (old words), each located. */
   warnings: Problem[];
 }
+
+/** Where a lab runs: this host, or a Kubernetes cluster with KubeVirt and Multus (targets.ts). */
+export type Target = 'local' | 'kubevirt';
 
 /** Guest NIC drivers that do DMA through an IOMMU, so a VM with one needs a virtual IOMMU. */
 const DMA_THROUGH_IOMMU: ReadonlySet<NicSpec['os_driver_for_dpdk']> = new Set(['vfio-pci']);

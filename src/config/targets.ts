@@ -1,18 +1,20 @@
 // Where a lab runs: on this host (the default), or on a Kubernetes cluster with KubeVirt and Multus
 // (lab render --target kubevirt). A spec that one target cannot honour is a spec error there, at the
 // field that asks for it, and still works on the other.
-import { needsIommu, type Lab, type Node } from './lab.js';
+import { needsIommu, type Lab, type Node, type Target } from './lab.js';
 import type { SemanticProblem } from './semantic.js';
 
-export const TARGETS = ['local', 'kubevirt'] as const;
-export type Target = (typeof TARGETS)[number];
+export const TARGETS = ['local', 'kubevirt'] as const satisfies readonly Target[];
+export type { Target };
 
 /** The lab as it runs on the target: on KubeVirt, every NIC with cluster.os_driver_for_dpdk where it is set. */
 export function labOnTarget(lab: Lab, target: Target): Lab {
+  if (target !== 'kubevirt') return lab;
   const driver = lab.spec.cluster.os_driver_for_dpdk;
-  if (target !== 'kubevirt' || !driver) return lab;
+  if (!driver) return { ...lab, target };
   return {
     ...lab,
+    target,
     nodes: lab.nodes.map((node) => {
       const nics = node.nics.map((nic) => ({ ...nic, os_driver_for_dpdk: driver }));
       return { ...node, nics, iommu: needsIommu(nics) };

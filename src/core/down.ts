@@ -37,8 +37,11 @@ export async function labDown(lab: Lab, purge: boolean, only?: string): Promise<
   const ctx = openContext(lab, quiet);
   const { paths } = ctx.session;
   const claim = { owner: paths.owner, root: paths.root, name: lab.name };
+  // On a cluster lab made nothing but, perhaps, the namespace's name: the VMs, the pod's interfaces
+  // and the wires are the cluster's, and no name on this host was claimed.
+  const onCluster = lab.target === 'kubevirt';
   return withLock(paths.lock, 'down', async () => {
-    checkOwner(claim, 'down');
+    if (!onCluster) checkOwner(claim, 'down');
     const state = ctx.state();
     const appsOn = (node: string) =>
       Object.fromEntries(Object.entries(state?.apps ?? {}).filter(([, a]) => a.node === node)) as Record<
@@ -61,7 +64,7 @@ export async function labDown(lab: Lab, purge: boolean, only?: string): Promise<
           hint: `Its nodes: ${nodes.map((n) => n.name).join(', ')}.`,
         });
       removed.push(...(await ctx.of(node.kind).down(node, state?.nodes[node.name], appsOn(node.name))));
-      if (netnsExists(paths.netns)) {
+      if (!onCluster && netnsExists(paths.netns)) {
         const mine = interfacesOf(only, lab, state?.nodes[only]);
         for (const ifname of (await linkNames(paths.netns)).filter(mine)) {
           await runPlan([['ip', '-n', paths.netns, 'link', 'del', ifname]]);
@@ -76,15 +79,15 @@ export async function labDown(lab: Lab, purge: boolean, only?: string): Promise<
       return { lab: lab.name, removed, purged: false };
     }
     // Wires, then nodes: a relay keeps the lab namespace alive after ip netns delete, with every interface in it.
-    removed.push(...(await removeWires(paths)));
+    if (!onCluster) removed.push(...(await removeWires(paths)));
     for (const node of nodes)
       removed.push(...(await ctx.of(node.kind).down(node, state?.nodes[node.name], appsOn(node.name))));
-    if (netnsExists(paths.netns)) {
+    if (netnsExists(paths.netns) && (!onCluster || state?.namedNetns)) {
       await deleteNetns(paths.netns);
-      removed.push(`namespace ${paths.netns}`);
+      removed.push(onCluster ? `the name ${paths.netns}` : `namespace ${paths.netns}`);
     }
     rmSync(paths.state, { force: true });
-    releaseName(claim);
+    if (!onCluster) releaseName(claim);
     if (purge) rmSync(paths.root, { recursive: true, force: true });
     return { lab: lab.name, removed, purged: purge };
   });

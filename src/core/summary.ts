@@ -1,7 +1,7 @@
 // How lab up and lab status describe a node: its spec beside what its driver knows of it.
 import { labnsInterface, type Node } from '../config/lab.js';
 import type { LabContext } from '../nodes/registry.js';
-import type { NodeRecord } from '../state/store.js';
+import type { LabState, NodeRecord } from '../state/store.js';
 
 export interface NodeSummary {
   node: string;
@@ -10,6 +10,8 @@ export interface NodeSummary {
   accel?: 'kvm' | 'tcg';
   accelReason?: string;
   sshPort?: number;
+  /** Where lab reaches a VM a cluster runs (lab up --target kubevirt). */
+  address?: string;
   /** labnsIf: the NIC's interface in the lab namespace (its tap or veth end), where its wire passes there; labns_ip: the far end's address on a wire of its own; link: the NIC at the other end of its link; network: the shared network it is on. */
   nics: Array<{
     name: string;
@@ -32,6 +34,7 @@ export function nodeSummary(ctx: LabContext, node: Node, record: NodeRecord | un
     kind: node.kind,
     netns: facts.netns,
     ...(facts.accel ? { accel: facts.accel, accelReason: facts.accelReason, sshPort: facts.sshPort } : {}),
+    ...(facts.address ? { address: facts.address } : {}),
     nics: node.nics.map((n) => {
       const g = facts.guestNics?.find((x) => x.name === n.name);
       const far =
@@ -50,5 +53,25 @@ export function nodeSummary(ctx: LabContext, node: Node, record: NodeRecord | un
         ...(g ? { guestIf: g.ifname, guestQueues: g.combined } : {}),
       };
     }),
+  };
+}
+
+/** What lab up says it did. */
+export interface UpResult {
+  lab: string;
+  alreadyUp: boolean;
+  netns: string;
+  image?: { dir: string; reused: boolean };
+  nodes: NodeSummary[];
+}
+
+export function upResult(ctx: LabContext, state: LabState, alreadyUp: boolean, image?: UpResult['image']): UpResult {
+  const { lab, paths } = ctx.session;
+  return {
+    lab: lab.name,
+    alreadyUp,
+    netns: paths.netns,
+    ...(image ? { image } : {}),
+    nodes: lab.nodes.map((node) => nodeSummary(ctx, node, state.nodes[node.name])),
   };
 }

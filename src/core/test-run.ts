@@ -12,9 +12,10 @@ import { labDown } from './down.js';
 import { reportEnvironment } from './environment.js';
 import { defaultEvidenceDir, keepEvidence } from './evidence.js';
 import { labUp } from './up.js';
+import type { AttachOptions } from './attach.js';
 import { labVerify } from './verify-apps.js';
 
-export interface TestOptions {
+export interface TestOptions extends AttachOptions {
   /** Keep the evidence here, whatever the checks find; without it, only when one fails, in the lab's state folder. */
   evidence?: string;
 }
@@ -25,7 +26,7 @@ export async function labTest(lab: Lab, reporter: Reporter, o: TestOptions = {})
   return transaction(async (undo, checkpoint) => {
     undo.push(`lab down ${lab.name}`, async () => void (await labDown(lab, false)));
     undo.push('drop the verify captures', async () => rmSync(captures, { recursive: true, force: true }));
-    await reporter.step(`lab up ${lab.name}`, () => labUp(lab, reporter));
+    await reporter.step(`lab up ${lab.name}`, () => labUp(lab, reporter, o));
     const checks: CheckResult[] = [];
     for (const app of lab.apps) {
       checkpoint();

@@ -13,26 +13,10 @@ import type { Reporter } from '../progress.js';
 import { namespaceCommands } from '../render/hostnet.js';
 import { ensureStateFolder, newState, type LabState } from '../state/store.js';
 import { connectWires, pendingWires, prepareWires } from '../wires/registry.js';
-import { nodeSummary, type NodeSummary } from './summary.js';
+import { upResult as result, type UpResult } from './summary.js';
+import { attachLab, type AttachOptions } from './attach.js';
 
-export interface UpResult {
-  lab: string;
-  alreadyUp: boolean;
-  netns: string;
-  image?: { dir: string; reused: boolean };
-  nodes: NodeSummary[];
-}
-
-function result(ctx: LabContext, state: LabState, alreadyUp: boolean, image?: UpResult['image']): UpResult {
-  const { lab, paths } = ctx.session;
-  return {
-    lab: lab.name,
-    alreadyUp,
-    netns: paths.netns,
-    ...(image ? { image } : {}),
-    nodes: lab.nodes.map((node) => nodeSummary(ctx, node, state.nodes[node.name])),
-  };
-}
+export type { UpResult };
 
 /** The nodes that are not up: all of them when the lab namespace, where every wire ends, is gone. */
 async function nodesDown(ctx: LabContext, state: LabState): Promise<Node[]> {
@@ -56,7 +40,9 @@ function checkMemory(ctx: LabContext, down: Node[]): void {
   });
 }
 
-export async function labUp(lab: Lab, reporter: Reporter): Promise<UpResult> {
+/** On a cluster (lab.target kubevirt) lab makes nothing: it finds the VMs the cluster runs (attach.ts). */
+export async function labUp(lab: Lab, reporter: Reporter, o: AttachOptions = {}): Promise<UpResult> {
+  if (lab.target === 'kubevirt') return attachLab(lab, reporter, o);
   const ctx = openContext(lab, reporter);
   const { paths, image: plan } = ctx.session;
   return withLock(paths.lock, 'up', async () => {

@@ -14,6 +14,8 @@ import { packagePath } from '../assets.js';
 export interface SshEndpoint {
   /** QEMU runs inside the lab namespace (to open its taps), so its SSH forward listens on that namespace's 127.0.0.1. */
   netns: string;
+  /** Where the guest's SSH answers, seen from that namespace: 127.0.0.1 (QEMU's forward) unless a cluster runs the VM. */
+  host?: string;
   port: number;
   user: string;
   privateKey: string;
@@ -36,10 +38,15 @@ function keyBlob(line: string): Buffer {
 
 class HostKeyMismatch extends Error {}
 
-/** A TCP stream to 127.0.0.1:port inside a namespace: tcp-relay.ts, run by this Node under ip netns exec. */
-function relay(netns: string, port: number): { sock: Duplex; child: Piped } {
+/** Where an endpoint's SSH answers, as messages say it. */
+export function sshAddress(ep: Pick<SshEndpoint, 'host' | 'port'>): string {
+  return `${ep.host ?? '127.0.0.1'}:${ep.port}`;
+}
+
+/** A TCP stream to host:port inside a namespace: tcp-relay.ts, run by this Node under ip netns exec. */
+function relay(netns: string, host: string, port: number): { sock: Duplex; child: Piped } {
   const program = packagePath('dist', 'guest', 'tcp-relay.js');
-  const child = spawnPiped(['ip', 'netns', 'exec', netns, process.execPath, program, String(port)]);
+  const child = spawnPiped(['ip', 'netns', 'exec', netns, process.execPath, program, String(port), host]);
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const sock = Duplex.from({ readable: child.stdout, writable: child.stdin });
@@ -53,7 +60,7 @@ export function sshConnect(ep: SshEndpoint, timeoutMs = 15_000): Promise<Client>
   const pinned = keyBlob(ep.hostKey);
   return new Promise((resolve, reject) => {
     const conn = new Client();
-    const { sock, child } = relay(ep.netns, ep.port);
+    const { sock, child } = relay(ep.netns, ep.host ?? '127.0.0.1', ep.port);
     conn.once('close', () => child.kill());
     let mismatch = false;
     const config: ConnectConfig = {
@@ -82,7 +89,7 @@ export function sshConnect(ep: SshEndpoint, timeoutMs = 15_000): Promise<Client>
       reject(
         mismatch
           ? new HostKeyMismatch(
-              `the guest on 127.0.0.1:${ep.port} (namespace ${ep.netns}) presented a host key other than the one lab pinned`,
+              `the guest on ${sshAddress(ep)} (namespace ${ep.netns}) presented a host key other than the one lab pinned`,
             )
           : err,
       );
@@ -118,7 +125,7 @@ export async function waitForSsh(
   if (!conn)
     throw new LabError({
       code: 'TIMEOUT',
-      message: `no SSH on 127.0.0.1:${ep.port} in namespace ${ep.netns} within ${timeoutMs / 1000} s (last: ${lastError})`,
+      message: `no SSH on ${sshAddress(ep)} in namespace ${ep.netns} within ${timeoutMs / 1000} s (last: ${lastError})`,
     });
   return conn;
 }

@@ -1,5 +1,6 @@
-// A program, not a module: relays standard input and output to 127.0.0.1:PORT. lab runs it under
-// `ip netns exec` to reach a guest's SSH forward, which listens in the lab namespace, from this one.
+// A program, not a module: relays standard input and output to HOST:PORT (127.0.0.1 unless given).
+// lab runs it under `ip netns exec` to reach a guest's SSH, which answers in the lab namespace
+// (QEMU's forward there, or a cluster's VM seen from the tester pod), from this one.
 import { connect } from 'node:net';
 
 const port = Number(process.argv[2]);
@@ -7,7 +8,7 @@ if (!Number.isInteger(port) || port < 1 || port > 65535) {
   process.stderr.write(`tcp-relay: not a port: ${process.argv[2]}\n`);
   process.exit(2);
 }
-const socket = connect(port, '127.0.0.1');
+const socket = connect(port, process.argv[3] ?? '127.0.0.1');
 process.stdin.pipe(socket);
 socket.pipe(process.stdout);
 socket.on('error', (err) => {

@@ -1,5 +1,5 @@
 // Network namespaces and links on the host: created from the pure command plans, removed without fail.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { run, runQuiet } from './exec.js';
 
 export function netnsExists(name: string): boolean {
@@ -33,4 +33,31 @@ export async function linkNames(netns: string): Promise<string[]> {
 
 export async function linkExists(netns: string, ifname: string): Promise<boolean> {
   return (await runQuiet(['ip', '-n', netns, 'link', 'show', ifname])).exitCode === 0;
+}
+
+/** Whether the named namespace is the one this process runs in. */
+export function isOwnNetns(name: string): boolean {
+  const named = statSync(`/run/netns/${name}`);
+  const own = statSync('/proc/self/ns/net');
+  return named.ino === own.ino && named.dev === own.dev;
+}
+
+/** Names the namespace this process runs in (ip netns attach), so ip -n and ip netns exec reach it. */
+export async function nameOwnNetns(name: string): Promise<void> {
+  await run(['ip', 'netns', 'attach', name, String(process.pid)], {
+    code: 'ENV_HOST',
+    what: 'naming this namespace',
+    timeoutMs: 30_000,
+  });
+}
+
+/** Whether an interface in a namespace has this IPv4 address. */
+export async function hasAddress(netns: string, ifname: string, ip: string): Promise<boolean> {
+  const r = await run(['ip', '-n', netns, '-j', '-4', 'addr', 'show', 'dev', ifname], {
+    code: 'ENV_HOST',
+    what: 'reading addresses',
+    timeoutMs: 30_000,
+  });
+  const links = JSON.parse(r.stdout || '[]') as Array<{ addr_info?: Array<{ local: string }> }>;
+  return links.some((l) => l.addr_info?.some((a) => a.local === ip));
 }

@@ -19,6 +19,13 @@ export interface LabSession {
   reporter: Reporter;
   /** The lab's guest image, planned once per command; lab up builds it before a node that boots it starts. */
   image: ImagePlan;
+  /** Where VMs lab did not start answer SSH, by node, where not at their usual address (lab up --address). */
+  addresses?: Readonly<Record<string, GuestAddress>>;
+}
+
+export interface GuestAddress {
+  host: string;
+  port: number;
 }
 
 export type NodeState = 'running' | 'stopped' | 'broken' | 'crashed';
@@ -30,6 +37,8 @@ export interface NodeFacts {
   accel?: 'kvm' | 'tcg';
   accelReason?: string;
   sshPort?: number;
+  /** Where lab reaches a VM it did not start (host:port). */
+  address?: string;
   pid?: number;
   /** Each data-plane NIC as the node's own kernel names it, with its channels (ethtool -l). */
   guestNics?: Array<{ name: string; ifname: string; combined: number }>;

@@ -13,6 +13,7 @@ import { quiet, type Reporter } from '../progress.js';
 import { netnsDriver } from './netns/driver.js';
 import { validateNetnsNode } from './netns/validate.js';
 import type { LabSession, NodeDriver } from './node.js';
+import { clusterVmDriver } from './qemu/cluster.js';
 import { qemuDriver } from './qemu/driver.js';
 import { validateQemuNode } from './qemu/validate.js';
 import { bareBootArgv, type Accel } from '../render/qemu.js';
@@ -38,6 +39,8 @@ export function bootsImage(ctx: LabContext, nodes: readonly Node[]): boolean {
 
 interface Kind {
   driver: (session: LabSession) => NodeDriver;
+  /** Its driver where a KubeVirt cluster runs the node and lab only reaches it (lab up --target kubevirt). */
+  onCluster?: (session: LabSession) => NodeDriver;
   /** The spec rules of this kind's nodes, checked with the lab's own (Lima's Validate). */
   validate: (node: Node, lab: Lab) => SemanticProblem[];
   /** Its NIC can be one end of a veth pair into its own namespace; else its links are bridged in the lab namespace. */
@@ -46,7 +49,7 @@ interface Kind {
 
 const KINDS: Record<string, Kind> = {
   // A QEMU node's NIC is a tap in the lab namespace, which joins a bridge.
-  qemu: { driver: qemuDriver, validate: validateQemuNode, directLinks: false },
+  qemu: { driver: qemuDriver, onCluster: clusterVmDriver, validate: validateQemuNode, directLinks: false },
   netns: { driver: netnsDriver, validate: validateNetnsNode, directLinks: true },
 };
 
@@ -71,7 +74,7 @@ export interface LabContext {
   saveState(state: LabState): void;
 }
 
-export function openContext(lab: Lab, reporter: Reporter): LabContext {
+export function openContext(lab: Lab, reporter: Reporter, addresses?: LabSession['addresses']): LabContext {
   const paths = labPaths(lab);
   let image: ImagePlan | undefined;
   const session: LabSession = {
@@ -82,12 +85,13 @@ export function openContext(lab: Lab, reporter: Reporter): LabContext {
     get image() {
       return (image ??= imagePlan(lab, imageCacheRoot()));
     },
+    ...(addresses ? { addresses } : {}),
   };
   const made = new Map<string, NodeDriver>();
   let state: { value: LabState | undefined } | undefined;
   const ctx: LabContext = {
     session,
-    state: () => (state ??= { value: readState(paths) }).value,
+    state: () => (state ??= { value: stateOnTarget(lab, readState(paths)) }).value,
     saveState(next) {
       writeState(paths, next);
       state = { value: next };
@@ -102,12 +106,15 @@ export function openContext(lab: Lab, reporter: Reporter): LabContext {
       },
     },
     of(kind) {
-      const make = KINDS[kind]?.driver;
+      const make = lab.target === 'kubevirt' ? KINDS[kind]?.onCluster : KINDS[kind]?.driver;
       if (!make)
         throw new LabError({
           code: 'STATE',
-          message: `lab knows no node kind "${kind}"`,
-          hint: `Known kinds: ${Object.keys(KINDS).join(', ')}.`,
+          message: `lab knows no node kind "${kind}"${lab.target === 'kubevirt' ? ' on a KubeVirt cluster' : ''}`,
+          hint: `Known kinds: ${Object.entries(KINDS)
+            .filter(([, k]) => lab.target !== 'kubevirt' || k.onCluster)
+            .map(([name]) => name)
+            .join(', ')}.`,
         });
       let driver = made.get(kind);
       if (!driver) made.set(kind, (driver = make(session)));
@@ -115,6 +122,24 @@ export function openContext(lab: Lab, reporter: Reporter): LabContext {
     },
   };
   return ctx;
+}
+
+/**
+ * A state from lab up on one target, read by a command on the other, would have its drivers read
+ * records they did not write (or stop VMs lab did not start): refused, naming the flag that fits.
+ */
+function stateOnTarget(lab: Lab, state: LabState | undefined): LabState | undefined {
+  const made = state?.target ?? 'local';
+  const asked = lab.target ?? 'local';
+  if (!state || made === asked) return state;
+  throw new LabError({
+    code: 'STATE',
+    message: `lab ${lab.name} was brought up ${made === 'kubevirt' ? 'with --target kubevirt, on VMs a cluster runs' : 'on this host'}, and this command asks for ${asked === 'kubevirt' ? '--target kubevirt' : 'this host'}`,
+    hint:
+      made === 'kubevirt'
+        ? 'Give this command --target kubevirt too.'
+        : 'Leave out --target kubevirt, or run lab down first.',
+  });
 }
 
 /** The command's context when a verb is handed one (a verb within another), else a new one for `lab`. */

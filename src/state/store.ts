@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import type { AppPort } from '../apps/command.js';
 import type { ReadyEvent } from '../apps/events.js';
 import type { Impairment } from '../config/lab.js';
+import type { Target } from '../config/targets.js';
 import { LabError } from '../errors.js';
 import { ownFolder, writeAtomic } from '../host/files.js';
 import type { ProcRef } from '../host/process.js';
@@ -57,6 +58,10 @@ export interface LabState {
   apps: Record<string, AppRecord>;
   /** Absent in a state written before impaired wires existed. */
   relays?: Record<string, RelayRecord>;
+  /** Where lab up found the nodes; absent: this host, where it started them. */
+  target?: Target;
+  /** On a cluster: whether lab up named the namespace it ran in as the lab namespace (lab down removes the name only then). */
+  namedNetns?: boolean;
 }
 
 /**

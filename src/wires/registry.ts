@@ -1,7 +1,8 @@
 // The wire kinds lab knows, by the kind config/lab.ts gives each NIC's wire. Adding a kind is a
 // folder beside these and a line in KINDS (and its choice in config/lab.ts's wireOf).
 import type { Nic, Wire } from '../config/lab.js';
-import { linkExists, runPlan } from '../host/netns.js';
+import { LabError } from '../errors.js';
+import { hasAddress, linkExists, runPlan } from '../host/netns.js';
 import type { Undo } from '../host/undo.js';
 import type { LabPaths } from '../layout.js';
 import type { Argv } from '../render/hostnet.js';
@@ -82,4 +83,33 @@ export function capturePoint(ctx: WireContext, nic: Nic, testerIf: string): { ne
 /** The lab namespace's end of a NIC's wire, if the lab namespace can test it there. */
 export function labnsTesterEnd(nic: Nic): { ifname: string; ip: string } | undefined {
   return wireKindOf(nic).testerEnd?.(nic);
+}
+
+/**
+ * On a cluster, the tester's interfaces are the pod's, which Multus made and named as lab names the
+ * lab namespace's ends (lab render --target kubevirt writes the annotation): each must be there, and
+ * gets its address as lab up gives it here. Says what it set.
+ */
+export async function adoptTesterEnds(ctx: WireContext): Promise<string[]> {
+  const { lab, paths } = ctx;
+  const ends = lab.nodes.flatMap((node) => node.nics.map((nic) => ({ nic, end: labnsTesterEnd(nic) })));
+  const missing: string[] = [];
+  const set: string[] = [];
+  for (const { nic, end } of ends) {
+    if (!end) continue;
+    if (!(await linkExists(paths.netns, end.ifname))) {
+      missing.push(end.ifname);
+      continue;
+    }
+    if (await hasAddress(paths.netns, end.ifname, end.ip)) continue;
+    await runPlan(wireKindOf(nic).farEnd(paths.netns, nic));
+    set.push(`${end.ifname} ${end.ip}`);
+  }
+  if (missing.length)
+    throw new LabError({
+      code: 'ENV_HOST',
+      message: `namespace ${paths.netns} has no interface ${missing.join(', ')}, the tester's end of ${missing.length > 1 ? 'those wires' : 'that wire'}`,
+      hint: "On a cluster the tester pod's Multus annotation names them (lab render --target kubevirt writes it in tester.yaml); here, run lab up --target kubevirt inside the lab namespace.",
+    });
+  return set;
 }

@@ -41,9 +41,11 @@ export function lab(args: string[], cwd = ROOT, timeoutMs = 120_000, env: NodeJS
 }
 
 /** The same, without blocking the test worker: for commands that run for minutes (booting a VM). */
-export function labAsync(args: string[], cwd = ROOT, timeoutMs = 120_000): Promise<CliResult> {
+export function labAsync(args: string[], cwd = ROOT, timeoutMs = 120_000, netns?: string): Promise<CliResult> {
+  const argv = [process.execPath, `${ROOT}/bin/lab.js`, ...args];
+  const [program, ...rest] = netns ? ['ip', 'netns', 'exec', netns, ...argv] : argv;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [`${ROOT}/bin/lab.js`, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(program!, rest, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -4,8 +4,9 @@
 // boots that same disk, read-only. Its root, kernel and initrd are taken out of the containerDisk
 // `lab images export` writes, read by skopeo and umoci: so that archive is proven to boot, on the
 // plain machine with uio_pci_generic, as on KubeVirt.
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import {
+  copyFileSync,
   createReadStream,
   existsSync,
   mkdirSync,
@@ -188,6 +189,58 @@ describe('a lab on a downloaded disk image', () => {
       expect(log, 'the packages lab needs are in the image, so no mirror was reached').toMatch(
         /lab-install-packages: all \d+ packages lab needs are installed/,
       );
+    },
+    TIMEOUT,
+  );
+
+  // As the tester Job does on a cluster: a lab whose VM lab did not start, found over SSH at an
+  // address with the keys lab render made, tested from inside the namespace it runs in. Here the
+  // VM is the one above, the namespace its lab's, and the keys its state folder's.
+  it(
+    'lab test --target kubevirt drives a running VM it did not start, and leaves it and its lab as they were',
+    async () => {
+      const status = () =>
+        JSON.parse(lab(['status', '-f', file, '--json']).stdout) as {
+          nodes: Array<{ state: string; pid?: number; sshPort?: number }>;
+        };
+      const before = status();
+      expect(before.nodes[0]!.state).toBe('running');
+      const pod = join(work, 'pod');
+      mkdirSync(pod);
+      const spec = join(pod, 'lab.yaml');
+      copyFileSync(file, spec);
+      const { sshPort } = before.nodes[0]!;
+      const args = [
+        '--target',
+        'kubevirt',
+        '--keys',
+        join(work, '.lab', name),
+        '--address',
+        `dut=127.0.0.1:${sshPort}`,
+      ];
+      const test = await labAsync(['test', '-f', spec, ...args, '--json'], ROOT, TIMEOUT, `lab-${name}`);
+      expect(test.status, `${test.stdout}\n${test.stderr}`).toBe(0);
+      const report = JSON.parse(test.stdout) as { counts: { passed: number; failed: number } };
+      expect(report.counts).toMatchObject({ passed: 9, failed: 0 });
+      expect(test.stderr).toMatch(/dut: wait for SSH \(127\.0\.0\.1:\d+ from lab-/);
+      expect(existsSync(join(pod, '.lab', name, 'state.json')), 'its down removed its state').toBe(false);
+      const after = status();
+      expect(after.nodes[0]).toMatchObject({ state: 'running', pid: before.nodes[0]!.pid });
+      expect(existsSync(`/run/netns/lab-${name}`), "the lab's namespace is still named").toBe(true);
+      // In a namespace without the tester's interfaces it says which are missing, and leaves no name behind.
+      const other = `o${name}`;
+      const otherSpec = join(pod, 'other.yaml');
+      writeFileSync(otherSpec, readFileSync(spec, 'utf8').replace(/^name: .*/m, `name: ${other}`));
+      const empty = `labtest-pod-${process.pid}`;
+      execFileSync('ip', ['netns', 'add', empty]);
+      try {
+        const elsewhere = await labAsync(['up', '-f', otherSpec, ...args], ROOT, TIMEOUT, empty);
+        expect(elsewhere.status).not.toBe(0);
+        expect(elsewhere.stderr).toContain(`has no interface ${loadLab(file).nodes[0]!.nics[0]!.labnsIf}`);
+        expect(existsSync(`/run/netns/lab-${other}`)).toBe(false);
+      } finally {
+        execFileSync('ip', ['netns', 'delete', empty]);
+      }
       expect(lab(['down', '-f', file]).status).toBe(0);
     },
     TIMEOUT,

@@ -8,15 +8,13 @@ import { appArgs, appProgram, numberPorts, type AppLaunch } from '../../apps/com
 import type { AppTarget } from '../../apps/target.js';
 import type { App, Lab, Nic, Node } from '../../config/lab.js';
 import { LabError } from '../../errors.js';
-import { sshConnect, sshExec, sshRun, sshUpload } from '../../guest/ssh.js';
+import { sshConnect, sshExec, sshRun, sshUpload, type SshEndpoint } from '../../guest/ssh.js';
 import type { Exec } from '../../host/exec.js';
 import { procRef, statMatches, type ProcRef } from '../../host/process.js';
-import { dpdkFilePrefix, GUEST, nodePaths } from '../../layout.js';
+import { dpdkFilePrefix, GUEST } from '../../layout.js';
 import { shellCommand, shellQuote } from '../../render/shell.js';
-import type { NodeRecord } from '../../state/store.js';
-import type { AppHost, LabSession, Taken, TesterHost } from '../node.js';
-import { endpoint } from './provision.js';
-import { qemuOf } from './record.js';
+import type { AppHost, Taken, TesterHost } from '../node.js';
+import type { GuestNic } from './record.js';
 import { LOG_HEAD_BYTES, LOG_TAIL_BYTES } from '../../host/files.js';
 
 /** The NICs bound to vfio-pci or uio_pci_generic (`pcis[i]` is `nics[i]`'s), on the hugepages lab reserved. */
@@ -104,22 +102,20 @@ function boundedCat(log: string): string {
   return `s=$(stat -c %s ${f} 2>/dev/null) || exit 0; if [ "$s" -le ${head + tail} ]; then cat ${f}; else head -c ${head} ${f}; printf '\\n… (%s bytes not read) …\\n' $((s - ${head + tail})); tail -c ${tail} ${f}; fi`;
 }
 
+/** A running guest as its apps and checks reach it: over SSH, with its NICs as its kernel names them. */
+export interface ReachedGuest {
+  endpoint: SshEndpoint;
+  nics: GuestNic[];
+}
+
 /** The guest as the tester: ping and l2probe run as root over SSH, on the NIC the guest's kernel keeps. */
-export async function openQemuTester(
-  session: LabSession,
-  node: Node,
-  record: NodeRecord | undefined,
-): Promise<TesterHost> {
-  const { paths } = session;
-  const q = qemuOf(record);
-  if (!q)
-    throw new LabError({ code: 'STATE', message: `node ${node.name} is not running`, hint: 'Run `lab up` first.' });
-  const conn = await sshConnect(endpoint(paths, nodePaths(paths.root, node.name), q.sshPort));
+export async function openQemuTester(node: Node, guest: ReachedGuest): Promise<TesterHost> {
+  const conn = await sshConnect(guest.endpoint);
   return {
     exec: rootExec(conn),
     l2probe: `${GUEST.nativeBuild}/l2probe`,
     ifname: (nic) => {
-      const g = q.nics.find((n) => n.name === nic.name);
+      const g = guest.nics.find((n) => n.name === nic.name);
       if (!g)
         throw new LabError({
           code: 'STATE',
@@ -132,16 +128,8 @@ export async function openQemuTester(
   };
 }
 
-export async function openQemuAppHost(
-  session: LabSession,
-  node: Node,
-  record: NodeRecord | undefined,
-): Promise<AppHost> {
-  const { lab, paths } = session;
-  const q = qemuOf(record);
-  if (!q)
-    throw new LabError({ code: 'STATE', message: `node ${node.name} is not running`, hint: 'Run `lab up` first.' });
-  const conn = await sshConnect(endpoint(paths, nodePaths(paths.root, node.name), q.sshPort));
+export async function openQemuAppHost(lab: Pick<Lab, 'name'>, node: Node, guest: ReachedGuest): Promise<AppHost> {
+  const conn = await sshConnect(guest.endpoint);
   const labNic = `sudo ${GUEST.bin}/lab-nic`;
   return {
     target: sshTarget(conn, node.name),

@@ -1,9 +1,8 @@
 // A QEMU node: a VM booted from an overlay of the lab's guest image, its data-plane NICs virtio-net
 // with mq=on over multiqueue taps in the lab namespace, provisioned by cloud-init, reached over SSH.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import type { Node } from '../../config/lab.js';
 import { LabError } from '../../errors.js';
-import { writeAtomic } from '../../host/files.js';
 import { isInterrupt } from '../../host/interrupt.js';
 import { isAlive, pidFileProcess, type ProcRef } from '../../host/process.js';
 import { Undo } from '../../host/undo.js';
@@ -11,7 +10,7 @@ import { GUEST, guestAppLog, nodePaths, type NodePaths } from '../../layout.js';
 import type { LabState, NodeRecord } from '../../state/store.js';
 import { hostFileLogArgv } from '../logs.js';
 import type { LabSession, LogRef, NodeDriver } from '../node.js';
-import { openQemuAppHost, openQemuTester } from './apps.js';
+import { openQemuAppHost, openQemuTester, type ReachedGuest } from './apps.js';
 import { createDisks, createSeed, createTaps, qemuPidFile, startQemu, stopQemu } from './boot.js';
 import { VmFileWriter, type VmFiles } from './files.js';
 import {
@@ -24,6 +23,7 @@ import {
   waitSsh,
 } from './provision.js';
 import { qemuOf, sshPortFor, type GuestNic, type QemuRecord } from './record.js';
+import { guestShellArgv } from './shell.js';
 import { discardSnapshot, readSnapshot, restoreArgv, saveSnapshot, snapshotKey } from './snapshot.js';
 
 /** A restored guest answers SSH at once; one that does not within this is not going to. */
@@ -91,37 +91,19 @@ export function qemuDriver(session: LabSession): NodeDriver {
     }
   };
 
-  const sshArgv = (node: Node, record: NodeRecord | undefined, command: string[]): string[] => {
+  /** The running VM as its apps and checks reach it. */
+  const reached = (node: Node, record: NodeRecord | undefined): ReachedGuest => {
     const q = running(node, record);
-    // The system ssh client, so a shell is a real terminal, run inside the lab namespace where
-    // QEMU's SSH forward listens; strict host key checking against lab's pin.
-    writeAtomic(
-      paths.knownHosts,
-      `[127.0.0.1]:${q.sshPort} ${readFileSync(nodePaths(paths.root, node.name).hostPub, 'utf8').trim()}\n`,
-    );
-    return [
-      'ip',
-      'netns',
-      'exec',
-      paths.netns,
-      'ssh',
-      '-i',
-      paths.sshKey,
-      '-p',
-      String(q.sshPort),
-      '-o',
-      `UserKnownHostsFile=${paths.knownHosts}`,
-      '-o',
-      'StrictHostKeyChecking=yes',
-      '-o',
-      'IdentitiesOnly=yes',
-      '-o',
-      'LogLevel=ERROR',
-      ...(command.length ? [] : ['-t']),
-      `${GUEST.user}@127.0.0.1`,
-      ...command,
-    ];
+    return { endpoint: endpoint(paths, nodePaths(paths.root, node.name), q.sshPort), nics: q.nics };
   };
+
+  const sshArgv = (node: Node, record: NodeRecord | undefined, command: string[]): string[] =>
+    guestShellArgv(
+      paths,
+      nodePaths(paths.root, node.name).hostPub,
+      { host: '127.0.0.1', port: running(node, record).sshPort },
+      command,
+    );
 
   return {
     kind: 'qemu',
@@ -278,9 +260,9 @@ export function qemuDriver(session: LabSession): NodeDriver {
     // Its NIC is a tap in the lab namespace: a link to it is a bridge there (see wireLinks), never a veth end in a namespace of its own.
     linkEnd: () => undefined,
 
-    openAppHost: (node, record) => openQemuAppHost(session, node, record),
+    openAppHost: async (node, record) => openQemuAppHost(lab, node, reached(node, record)),
 
-    openTester: (node, record) => openQemuTester(session, node, record),
+    openTester: async (node, record) => openQemuTester(node, reached(node, record)),
 
     shellArgv: sshArgv,
 
