@@ -41,3 +41,8 @@ export function readAssetTree(folder: string, keep: (path: string) => boolean = 
       executable: (statSync(abs).mode & 0o111) !== 0,
     }));
 }
+
+/** lab's own version, from its package.json. */
+export function labVersion(): string {
+  return readJsonAsset<{ version: string }>('package.json').version;
+}

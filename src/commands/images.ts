@@ -10,6 +10,8 @@ import { debCacheRoot, dpdkBuildCacheRoot, imageCacheRoot } from '../layout.js';
 import { loadLab } from '../core/load.js';
 import { EXPORT_FORMATS, labExportImage } from '../core/export-image.js';
 import { listSnapshots, pruneSnapshots, type SnapshotEntry } from '../core/snapshots.js';
+import { exportTesterImage } from '../image/tester-image.js';
+import { labVersion } from '../assets.js';
 import { print, type OutputOptions } from './output.js';
 import { Steps } from './steps.js';
 
@@ -23,15 +25,29 @@ interface ImagesOptions extends OutputOptions {
 export async function images(action: string | undefined, node: string | undefined, opts: ImagesOptions): Promise<void> {
   if (node !== undefined && action !== 'export')
     throw new LabError({ code: 'USAGE', message: `lab images ${action ?? 'list'} takes no node (only export does)` });
+  if (action === 'tester' && opts.format !== undefined && opts.format !== 'containerdisk')
+    throw new LabError({ code: 'USAGE', message: 'lab images tester writes an OCI archive: it takes no --format' });
   if (action === undefined || action === 'list') return list(opts);
   if (action === 'prune') return prune(opts);
   if (action === 'build') return build(opts);
   if (action === 'export') return exportImage(node, opts);
+  if (action === 'tester') return exportTester(opts);
   throw new LabError({
     code: 'USAGE',
     message: `lab images: unknown action "${action}"`,
-    hint: 'Use `lab images` (list), `lab images build`, `lab images prune` or `lab images export NODE`.',
+    hint: 'Use `lab images` (list), `lab images build`, `lab images prune`, `lab images export NODE` or `lab images tester`.',
   });
+}
+
+/** The tester pod's image (an OCI archive), for the Job `lab render --target kubevirt` writes. */
+async function exportTester(opts: ImagesOptions): Promise<void> {
+  const r = await exportTesterImage(opts.out ?? `lab-tester-${labVersion()}.tar`, new Steps());
+  print(opts, r, () =>
+    [
+      `wrote ${r.file}: ${mib(r.bytes)}, Debian ${r.suite} with lab ${r.tag}, Node.js, l2probe, ping, tcpdump and kubectl`,
+      `lab render --target kubevirt names it ${r.reference}: load it into the cluster's nodes under that name, or push it (skopeo copy oci-archive:${r.file}:${r.tag} docker://REGISTRY/lab-tester:${r.tag}) and set cluster.tester_image to REGISTRY/lab-tester:${r.tag}`,
+    ].join('\n'),
+  );
 }
 
 /** A node's guest image as a KubeVirt containerDisk (an OCI archive), for `lab render --target kubevirt`. */

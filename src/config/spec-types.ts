@@ -254,6 +254,8 @@ export interface ClusterSpec {
   namespace: string;
   /** The containerDisk image each VM boots: an image reference the cluster can pull; empty means localhost/lab-guest:<the image's content key>, the tag `lab images export --format containerdisk` gives the archive, for you to push. */
   guest_image: string;
+  /** The image of the tester Job's pod, which runs `lab test --target kubevirt` on the cluster's VMs (lab, Node.js, l2probe, ping, curl): an image reference the cluster can pull; empty means localhost/lab-tester:<lab's version>. */
+  tester_image: string;
   /** Pin each vCPU to a dedicated host CPU and give the emulator thread one of its own (KubeVirt's dedicatedCpuPlacement and isolateEmulatorThread), so a busy-polling lcore is never preempted. Needs nodes with the CPU manager's static policy. */
   dedicated_cpus: boolean;
   /** Labels a cluster node must have for the VMs to be scheduled on it (nodeSelector), for example the nodes with hugepages or SR-IOV NICs. */

@@ -78,7 +78,7 @@ export async function attachLab(lab: Lab, reporter: Reporter, o: AttachOptions):
 
     return transaction(async (undo, checkpoint) => {
       await reporter.step(`build l2probe into ${nativeBuildDir()}`, () =>
-        buildNative(() => reporter.note('another lab command is building the native apps; waiting for it')),
+        buildNative(() => reporter.note('another lab command is building the native apps; waiting for it'), 'probe'),
       );
       checkpoint();
       if (!netnsExists(paths.netns)) {

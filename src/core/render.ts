@@ -1,11 +1,14 @@
 // lab render: every node's generated files written to a folder, or the lab's manifests for a
 // KubeVirt cluster; nothing started.
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { Lab } from '../config/lab.js';
 import type { RenderedNode } from '../nodes/node.js';
 import { openContext } from '../nodes/registry.js';
 import { makeDir, writeAtomic } from '../host/files.js';
+import { readKeyPair } from '../host/keys.js';
+import { testerImageTag } from '../image/tester-image.js';
 import { containerDiskTag, containerDiskVersion } from '../image/container-disk.js';
 import { dpdkBuildPlan } from '../image/dpdk-build.js';
 import { dpdkBuildCacheRoot } from '../layout.js';
@@ -67,15 +70,22 @@ export async function labRenderKubevirt(
   const guestImage =
     lab.spec.cluster.guest_image ||
     containerDiskTag(containerDiskVersion(image, dpdkBuildPlan(lab, image.key, dpdkBuildCacheRoot())));
+  const labKey = readKeyPair(join(root, 'id_ed25519'));
+  if (!labKey) throw new Error(`the cluster guests were rendered but ${root} has no lab key`);
   const manifests = renderKubevirt(lab, {
     namespace,
     guestImage,
     nodes: guests,
+    tester: {
+      image: lab.spec.cluster.tester_image || testerImageTag(),
+      spec: readFileSync(lab.file, 'utf8'),
+      labKey,
+    },
   });
   const files = kubevirtFiles(manifests);
   for (const [name, text] of Object.entries(files))
-    // The Secrets hold each guest's private host key.
-    writeAtomic(join(root, name), text, name === 'secrets.yaml' ? 0o600 : 0o644);
+    // The Secrets hold each guest's private host key, and the tester's the lab's private key.
+    writeAtomic(join(root, name), text, ['secrets.yaml', 'tester.yaml'].includes(name) ? 0o600 : 0o644);
   return {
     lab: lab.name,
     out: root,

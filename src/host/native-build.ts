@@ -29,11 +29,14 @@ export function nativeBuildDir(): string {
   return (built = join(labCacheRoot(), 'native', hash.digest('hex').slice(0, 16)));
 }
 
-/** Builds them if needed (make's own up-to-date check), one builder at a time; returns where they are. */
-export async function buildNative(onWait?: () => void): Promise<string> {
+/**
+ * Builds them if needed (make's own up-to-date check), one builder at a time; returns where they are.
+ * `probe`: l2probe and its kin alone, which need no DPDK (a tester's host, as the cluster's pod).
+ */
+export async function buildNative(onWait?: () => void, what: 'all' | 'probe' = 'all'): Promise<string> {
   const out = nativeBuildDir();
   await withHeldLock(join(hostLockRoot(), `native-${basename(out)}.lock`), { timeoutMs: 600_000, onWait }, () =>
-    run(['make', '-C', packagePath('native'), `BUILD=${out}`, `-j${cpus().length}`], {
+    run(['make', '-C', packagePath('native'), `BUILD=${out}`, `-j${cpus().length}`, what], {
       code: 'ENV_TOOL',
       what: 'building the native apps',
       timeoutMs: 600_000,

@@ -100,6 +100,29 @@ export function debCacheHooks(): string[] {
   ];
 }
 
+/** mmdebstrap for a minbase root of `packages` from Debian's main, as root, with apt's and dpkg's own lines (which the progress counts). */
+export function mmdebstrapArgv(
+  packages: readonly string[],
+  hooks: readonly string[],
+  suite: string,
+  target: string,
+  mirror = '',
+): string[] {
+  return [
+    'mmdebstrap',
+    '--verbose',
+    '--variant=minbase',
+    '--mode=root',
+    '--components=main',
+    `--include=${packages.join(',')}`,
+    ...hooks,
+    '--',
+    suite,
+    target,
+    ...(mirror ? [mirror] : []),
+  ];
+}
+
 async function buildDebian(
   recipe: { suite: string; mirror: string },
   plan: ImagePlan,
@@ -109,32 +132,27 @@ async function buildDebian(
   const root = join(tmp, 'root');
   await reporter.step(`mmdebstrap ${recipe.suite} with ${plan.packages.length} packages (first build only)`, () =>
     run(
-      [
-        'mmdebstrap',
-        // apt's and dpkg's own lines, which the progress counts.
-        '--verbose',
-        '--variant=minbase',
-        '--mode=root',
-        '--components=main',
-        `--include=${plan.packages.join(',')}`,
-        ...(plan.debs ? debCacheHooks() : []),
-        // cloud-init renders its network config for systemd-networkd, which minbase leaves disabled.
-        '--customize-hook=chroot "$1" systemctl enable systemd-networkd',
-        // No host key but the one lab pins: the image has none, and sshd waits for cloud-init to install it.
-        '--customize-hook=rm -f "$1"/etc/ssh/ssh_host_*',
-        dropInHook('ssh.service', '[Unit]\\nAfter=cloud-init.service\\n'),
-        // Boot waits for the network to be online before cloud-init and sshd. A data-plane NIC with
-        // only a static address sits in router discovery for ~12 s (nothing on its wire sends RAs),
-        // and cloud-init 22.4 cannot render IPv6AcceptRA=no for it: online means the management link.
-        dropInHook(
-          'systemd-networkd-wait-online.service',
-          '[Service]\\nExecStart=\\nExecStart=/lib/systemd/systemd-networkd-wait-online --any\\n',
-        ),
-        '--',
+      mmdebstrapArgv(
+        plan.packages,
+        [
+          ...(plan.debs ? debCacheHooks() : []),
+          // cloud-init renders its network config for systemd-networkd, which minbase leaves disabled.
+          '--customize-hook=chroot "$1" systemctl enable systemd-networkd',
+          // No host key but the one lab pins: the image has none, and sshd waits for cloud-init to install it.
+          '--customize-hook=rm -f "$1"/etc/ssh/ssh_host_*',
+          dropInHook('ssh.service', '[Unit]\\nAfter=cloud-init.service\\n'),
+          // Boot waits for the network to be online before cloud-init and sshd. A data-plane NIC with
+          // only a static address sits in router discovery for ~12 s (nothing on its wire sends RAs),
+          // and cloud-init 22.4 cannot render IPv6AcceptRA=no for it: online means the management link.
+          dropInHook(
+            'systemd-networkd-wait-online.service',
+            '[Service]\\nExecStart=\\nExecStart=/lib/systemd/systemd-networkd-wait-online --any\\n',
+          ),
+        ],
         recipe.suite,
         root,
-        ...(recipe.mirror ? [recipe.mirror] : []),
-      ],
+        recipe.mirror,
+      ),
       {
         code: 'ENV_TOOL',
         what: 'building the guest root with mmdebstrap',

@@ -4,10 +4,13 @@
 import type { V1Interface, V1Network, V1VirtualMachine } from '@kubevirt-ui-ext/kubevirt-api/kubevirt';
 import type { INamespace } from 'kubernetes-models/v1/Namespace';
 import type { ISecret } from 'kubernetes-models/v1/Secret';
+import type { IService } from 'kubernetes-models/v1/Service';
 import { stringify } from 'yaml';
 import type { Lab, Nic, Node } from '../config/lab.js';
 import { kubevirtMultiqueue } from '../config/targets.js';
-import { clusterBridgeName, CONTAINER_DISK, DPDK_DISK_SERIAL, GUEST } from '../layout.js';
+import { CLUSTER_SERVICE, clusterBridgeName, CONTAINER_DISK, DPDK_DISK_SERIAL, GUEST } from '../layout.js';
+import { besideTheLab, labLabels } from './kubevirt-labels.js';
+import { renderTester, type TesterManifests, type TesterSettings } from './kubevirt-tester.js';
 import type { SeedDocuments } from './cloud-init.js';
 import { managementMac } from './qemu.js';
 
@@ -23,6 +26,8 @@ export interface ClusterSettings {
   namespace: string;
   /** The containerDisk image the VMs boot (and, for lab's own image, take their kernel from). */
   guestImage: string;
+  /** The tester Job's image, and what its pod is given: the spec's text and the lab's SSH key. */
+  tester: TesterSettings;
   /** What each node's kind gives it, by node name. */
   nodes: ReadonlyMap<string, ClusterGuest>;
 }
@@ -31,6 +36,8 @@ export interface ClusterSettings {
 export interface ClusterGuest {
   /** Its seed, from the renderer `lab up` uses, for this target. */
   seed: SeedDocuments;
+  /** Its SSH host key's public half, which the tester pins. */
+  hostPub: string;
   /** Its kernel's command line where it boots the kernel beside the image's disk (lab's Debian image), not the disk's own boot loader. */
   kernelArgs?: string;
 }
@@ -40,34 +47,60 @@ export interface KubevirtManifests {
   networks: NetworkAttachmentDefinition[];
   secrets: ISecret[];
   virtualMachines: V1VirtualMachine[];
+  /** The headless Service that gives each VM its name, <node>.lab, for the tester's SSH. */
+  service: IService;
+  tester: TesterManifests;
 }
 
 /** The pod network's interface: the guest's management NIC, as on this host. */
 const MGMT = 'mgmt';
 
-function labLabels(lab: Pick<Lab, 'name'>): Record<string, string> {
-  return { 'app.kubernetes.io/name': 'lab', 'app.kubernetes.io/instance': lab.name };
-}
+/** What the lab's headless Service selects: its VMs, not the tester pod. */
+const VM_ROLE = { 'lab-role': 'vm' };
 
 export function renderKubevirt(lab: Lab, settings: ClusterSettings): KubevirtManifests {
   const wires = clusterWires(lab, settings.namespace);
   return {
-    namespace: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: settings.namespace, labels: labLabels(lab) } },
+    namespace: {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      // The tester pod is privileged (it names and enters network namespaces): beyond the baseline level.
+      metadata: {
+        name: settings.namespace,
+        labels: { ...labLabels(lab), 'pod-security.kubernetes.io/enforce': 'privileged' },
+      },
+    },
     networks: [...new Map([...wires.values()].map((w) => [w.name, w])).values()].map((w) =>
       networkAttachment(lab, settings.namespace, w),
     ),
     secrets: lab.nodes.map((node) => seedSecret(lab, node, settings)),
     virtualMachines: lab.nodes.map((node) => virtualMachine(lab, node, settings, wires)),
+    service: {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: CLUSTER_SERVICE, namespace: settings.namespace, labels: labLabels(lab) },
+      // Named before they are ready: the tester waits for cloud-init itself, and says what it is doing.
+      spec: { clusterIP: 'None', selector: { ...labLabels(lab), ...VM_ROLE }, publishNotReadyAddresses: true },
+    },
+    tester: renderTester(lab, {
+      ...settings.tester,
+      namespace: settings.namespace,
+      hostKeys: new Map(lab.nodes.map((node) => [node.name, guestOf(node, settings).hostPub])),
+      // Each NIC's own wire, joined as the lab namespace's end of it.
+      ends: [...wires.values()].flatMap((w) => (w.testerEnd ? [{ network: w.name, ifname: w.testerEnd.labnsIf }] : [])),
+    }),
   };
 }
 
 /** The files `lab render --target kubevirt` writes, by name: one per kind, and the kustomization. */
 export function kubevirtFiles(m: KubevirtManifests): Record<string, string> {
+  const t = m.tester;
   const resources: Record<string, unknown[]> = {
     'namespace.yaml': [m.namespace],
     'networks.yaml': m.networks,
     'secrets.yaml': m.secrets,
     'virtualmachines.yaml': m.virtualMachines,
+    'tester.yaml': [m.service, t.serviceAccount, t.role, t.roleBinding, t.spec, t.keys, t.job],
   };
   const files: Record<string, string> = {};
   for (const [file, docs] of Object.entries(resources)) if (docs.length) files[file] = yamlDocuments(docs);
@@ -91,11 +124,13 @@ function yamlDocuments(docs: unknown[]): string {
 }
 
 /** A wire on the cluster: a Linux bridge on the cluster node the lab's pods share. */
-interface ClusterWire {
+export interface ClusterWire {
   /** The NetworkAttachmentDefinition's name. */
   name: string;
   /** The bridge's name on the cluster node: unique there across namespaces and labs, at most 15 characters. */
   bridge: string;
+  /** A NIC's own wire: the tester pod joins it as the lab namespace's end, this NIC. */
+  testerEnd?: Nic;
 }
 
 /** Every NIC's wire: one per link, one per network, and one of its own for a NIC on neither. */
@@ -110,7 +145,12 @@ function clusterWires(lab: Lab, namespace: string): Map<Nic, ClusterWire> {
           : peer.kind === 'network'
             ? `network-${peer.network}`
             : `${node.name}-${nic.name}`;
-      wires.set(nic, { name, bridge: clusterBridgeName(namespace, lab.name, name) });
+      const own = peer.kind !== 'nic' && peer.kind !== 'network';
+      wires.set(nic, {
+        name,
+        bridge: clusterBridgeName(namespace, lab.name, name),
+        ...(own ? { testerEnd: nic } : {}),
+      });
     }
   return wires;
 }
@@ -151,7 +191,7 @@ function virtualMachine(
   const { cluster } = lab.spec;
   const { kernelArgs } = guestOf(node, settings);
   const release = lab.dpdk.source === 'release';
-  const labels = { ...labLabels(lab), 'app.kubernetes.io/component': node.name };
+  const labels = { ...labLabels(lab), ...VM_ROLE, 'app.kubernetes.io/component': node.name };
   const interfaces: V1Interface[] = [
     { name: MGMT, masquerade: {}, macAddress: managementMac(lab.name, node.name) },
     ...node.nics.map((nic): V1Interface => ({ name: nic.name, model: 'virtio', bridge: {}, macAddress: nic.mac })),
@@ -208,6 +248,9 @@ function virtualMachine(
             },
           },
           networks,
+          // <node>.lab in the namespace: where the tester's SSH finds it.
+          hostname: node.name,
+          subdomain: CLUSTER_SERVICE,
           volumes: [
             { name: 'root', containerDisk: { image: settings.guestImage, path: CONTAINER_DISK.disk } },
             ...(release
@@ -230,13 +273,7 @@ function virtualMachine(
           },
           ...(Object.keys(cluster.node_selector).length ? { nodeSelector: cluster.node_selector } : {}),
           // The wires are bridges on one cluster node: every pod of the lab goes where the first went.
-          affinity: {
-            podAffinity: {
-              requiredDuringSchedulingIgnoredDuringExecution: [
-                { labelSelector: { matchLabels: labLabels(lab) }, topologyKey: 'kubernetes.io/hostname' },
-              ],
-            },
-          },
+          affinity: besideTheLab(lab),
         },
       },
     },

@@ -43,7 +43,12 @@ export function lab(args: string[], cwd = ROOT, timeoutMs = 120_000, env: NodeJS
 /** The same, without blocking the test worker: for commands that run for minutes (booting a VM). */
 export function labAsync(args: string[], cwd = ROOT, timeoutMs = 120_000, netns?: string): Promise<CliResult> {
   const argv = [process.execPath, `${ROOT}/bin/lab.js`, ...args];
-  const [program, ...rest] = netns ? ['ip', 'netns', 'exec', netns, ...argv] : argv;
+  return runAsync(netns ? ['ip', 'netns', 'exec', netns, ...argv] : argv, cwd, timeoutMs);
+}
+
+/** Any command, run to its end without blocking the test's event loop; SIGINT at the deadline. */
+export function runAsync(argv: string[], cwd = ROOT, timeoutMs = 120_000): Promise<CliResult> {
+  const [program, ...rest] = argv;
   return new Promise((resolve, reject) => {
     const child = spawn(program!, rest, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

@@ -51,6 +51,7 @@ describe('lab CLI', () => {
       ['networks.yaml', ['NetworkAttachmentDefinition']],
       ['secrets.yaml', ['Secret']],
       ['virtualmachines.yaml', ['VirtualMachine']],
+      ['tester.yaml', ['Service', 'ServiceAccount', 'Role', 'RoleBinding', 'ConfigMap', 'Secret', 'Job']],
       ['kustomization.yaml', ['Kustomization']],
     ]);
     expect(readFileSync(join(out, 'virtualmachines.yaml'), 'utf8')).toContain('namespace: ci-lab');

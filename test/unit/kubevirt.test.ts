@@ -7,6 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { Secret } from 'kubernetes-models/v1/Secret';
+import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import { Service } from 'kubernetes-models/v1/Service';
+import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
+import { Job } from 'kubernetes-models/batch/v1/Job';
+import { testerImageTag } from '../../src/image/tester-image.js';
+import { Role } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
+import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { loadLab, loadLabText } from '../../src/core/load.js';
@@ -21,6 +28,14 @@ const validateVm = kubevirtValidator('v1.VirtualMachine');
 const validateNad = nadValidator();
 
 type Doc = Record<string, any>;
+
+/** The kubernetes-models class of a tester object, which validates it. */
+function testerModel(d: Doc): { validate(): void } {
+  const models = { Service, ServiceAccount, Role, RoleBinding, ConfigMap, Secret, Job } as const;
+  const Model = models[d.kind as keyof typeof models];
+  if (!Model) throw new Error(`no model for ${d.kind}`);
+  return new Model(d as never);
+}
 
 /** Each file's documents, parsed as Kubernetes reads them (YAML 1.1). */
 function documents(dir: string, file: string): Doc[] {
@@ -44,14 +59,28 @@ describe.each(SPECS)('lab render --target kubevirt -f %s', (spec) => {
   it('writes a kustomization.yaml that names every file it wrote, each there', () => {
     const [k] = documents(dir(), 'kustomization.yaml');
     expect(k!.kind).toBe('Kustomization');
-    expect(k!.resources).toEqual(['namespace.yaml', 'networks.yaml', 'secrets.yaml', 'virtualmachines.yaml']);
+    expect(k!.resources).toEqual([
+      'namespace.yaml',
+      'networks.yaml',
+      'secrets.yaml',
+      'virtualmachines.yaml',
+      'tester.yaml',
+    ]);
     for (const f of k!.resources as string[]) expect(existsSync(join(dir(), f))).toBe(true);
-    // The Secrets carry each guest's private host key.
+    // The Secrets carry each guest's private host key, and the tester's the lab's.
     expect(statSync(join(dir(), 'secrets.yaml')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir(), 'tester.yaml')).mode & 0o777).toBe(0o600);
   });
 
   it('renders the same files again: the keys are made once and kept', async () => {
-    const files = ['namespace.yaml', 'networks.yaml', 'secrets.yaml', 'virtualmachines.yaml', 'kustomization.yaml'];
+    const files = [
+      'namespace.yaml',
+      'networks.yaml',
+      'secrets.yaml',
+      'virtualmachines.yaml',
+      'tester.yaml',
+      'kustomization.yaml',
+    ];
     const before = files.map((f) => readFileSync(join(dir(), f), 'utf8'));
     await labRenderKubevirt(loadLab(join(ROOT, spec), { target: 'kubevirt' }), { out: dir() });
     expect(files.map((f) => readFileSync(join(dir(), f), 'utf8'))).toEqual(before);
@@ -81,6 +110,51 @@ describe.each(SPECS)('lab render --target kubevirt -f %s', (spec) => {
       expect(() => new Secret(s as never).validate()).not.toThrow();
       expect(s.stringData.userdata).toMatch(/^#cloud-config\n/);
     }
+  });
+
+  it("the tester's Service, ServiceAccount, Role, RoleBinding, ConfigMap, Secret and Job pass kubernetes-models' validation", () => {
+    const docs = documents(dir(), 'tester.yaml');
+    expect(docs.map((d) => d.kind)).toEqual([
+      'Service',
+      'ServiceAccount',
+      'Role',
+      'RoleBinding',
+      'ConfigMap',
+      'Secret',
+      'Job',
+    ]);
+    for (const d of docs) expect(() => testerModel(d).validate(), d.kind).not.toThrow();
+  });
+
+  it("the tester pod joins each NIC's own wire as the lab namespace's end, and reaches each VM by name with its pinned key", () => {
+    const lab = loadLab(join(ROOT, spec), { target: 'kubevirt' });
+    const docs = documents(dir(), 'tester.yaml');
+    const job = docs.find((d) => d.kind === 'Job')!;
+    const pod = job.spec.template;
+    const joined = JSON.parse(pod.metadata.annotations['k8s.v1.cni.cncf.io/networks'] as string) as Doc[];
+    const own = lab.nodes.flatMap((n) => n.nics.filter((nic) => nic.peer.kind === 'labns').map((nic) => ({ n, nic })));
+    expect(joined.map((j) => j.interface).sort()).toEqual(own.map(({ nic }) => nic.labnsIf).sort());
+    const nads = new Set(documents(dir(), 'networks.yaml').map((n) => n.metadata.name as string));
+    for (const j of joined) expect(nads.has(j.name as string), j.name).toBe(true);
+    // The image lab images tester makes, by default.
+    expect(pod.spec.containers[0].image).toBe(testerImageTag());
+    const script = pod.spec.containers[0].command.join(' ') as string;
+    expect(script).toContain('lab test -f /var/lib/lab-tester/lab.yaml --target kubevirt --keys /etc/lab/keys');
+    // The headless Service names the VMs (hostname.subdomain) and selects them, not the tester.
+    const service = docs.find((d) => d.kind === 'Service')!;
+    for (const vm of documents(dir(), 'virtualmachines.yaml')) {
+      const t = vm.spec.template;
+      expect([t.spec.hostname, t.spec.subdomain]).toEqual([vm.metadata.name, service.metadata.name]);
+      for (const [k, v] of Object.entries(service.spec.selector as Record<string, string>))
+        expect(t.metadata.labels[k]).toBe(v);
+    }
+    expect(pod.metadata.labels['lab-role']).not.toBe(service.spec.selector['lab-role']);
+    const keys = docs.find((d) => d.kind === 'Secret')!;
+    const hostKeys = readFileSync(join(dir(), 'nodes', lab.nodes[0]!.name, 'ssh_host_ed25519_key.pub'), 'utf8');
+    expect(keys.stringData[`${lab.nodes[0]!.name}.pub`]).toBe(hostKeys);
+    expect(keys.stringData.id_ed25519).toBe(readFileSync(join(dir(), 'id_ed25519'), 'utf8'));
+    const spec0 = docs.find((d) => d.kind === 'ConfigMap')!;
+    expect(spec0.data['lab.yaml']).toBe(readFileSync(join(ROOT, spec), 'utf8'));
   });
 
   it('each VM interface has its NIC MAC as a string, and its network is a NetworkAttachmentDefinition written', () => {
@@ -186,6 +260,23 @@ describe('planted wrong fields fail each validation', () => {
     const meta = first('networks.yaml');
     meta.metadata.label = { a: 'b' };
     expect(validateNad(meta).join('\n')).toMatch(/metadata.*additional properties: label/);
+  });
+
+  it('a tester object with a field of the wrong type, or a Job without what a Job must have', () => {
+    const dir = rendered.get('lab.yaml')!;
+    const docs = documents(dir, 'tester.yaml');
+    const job = structuredClone(docs.find((d) => d.kind === 'Job')!);
+    job.spec.backoffLimit = 'never';
+    expect(() => testerModel(job).validate()).toThrow(/backoffLimit/);
+    const noPod = structuredClone(docs.find((d) => d.kind === 'Job')!);
+    delete noPod.spec.template.spec.containers;
+    expect(() => testerModel(noPod).validate()).toThrow(/containers/);
+    const role = structuredClone(docs.find((d) => d.kind === 'Role')!);
+    role.rules[0].verbs = 'get';
+    expect(() => testerModel(role).validate()).toThrow(/verbs/);
+    const binding = structuredClone(docs.find((d) => d.kind === 'RoleBinding')!);
+    delete binding.roleRef;
+    expect(() => testerModel(binding).validate()).toThrow(/roleRef/);
   });
 
   it('a Secret or Namespace with a field of the wrong type', () => {

@@ -78,10 +78,11 @@ export class VmFileWriter {
   async clusterGuest(node: Node, root: string): Promise<ClusterGuest> {
     const { lab, image } = this.session;
     const labKey = await ensureKeyPair(join(root, 'id_ed25519'), `lab-${lab.name}`);
-    const hostKey = await ensureKeyPair(join(root, 'host-keys', node.name), `${node.name}.${lab.name}`);
+    const hostKey = await ensureKeyPair(nodePaths(root, node.name).hostKey, `${node.name}.${lab.name}`);
     const assets: GuestAssets = { ...this.sharedAssets(), authorizedKey: labKey.public, hostKey };
     return {
       seed: renderSeed(lab, node, assets, 'kubevirt'),
+      hostPub: hostKey.public,
       ...(image.kind === 'debian' ? { kernelArgs: guestKernelArgs(this.profiles, { iommu: false }).join(' ') } : {}),
     };
   }
