@@ -25,6 +25,8 @@ export interface Nic extends NicSpec {
    * end), or a port of an impaired wire's relay there.
    */
   readonly wire: Wire;
+  /** On a KubeVirt cluster, an SR-IOV virtual function (cluster.sriov.nics), not a virtio NIC. */
+  vf?: boolean;
 }
 
 export type Wire =

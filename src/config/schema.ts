@@ -170,6 +170,8 @@ export const PATTERN_MEANINGS: Record<string, string> = {
   meson_options: 'is not a meson option like disable_libs=bbdev,pipeline (name=value, no spaces or quotes)',
   endpoints: 'is not a link end like dut.dp0 (a node name, a dot and a NIC name) or labns',
   members: 'is not a network member like dut.dp0 (a node name, a dot and a NIC name)',
+  nics: 'is not a NIC like dut.dp0 (a node name, a dot and a NIC name)',
+  resource: 'is not an SR-IOV device plugin resource like intel.com/intel_sriov_vfio',
   from: 'is neither labns nor a node name',
   binary: 'is not a path inside the source folder, like build/fwd (relative, no "..")',
   namespace: 'is not a Kubernetes namespace like lab-echo (lowercase letters, digits and "-", at most 63)',

@@ -260,6 +260,16 @@ export interface ClusterSpec {
   dedicated_cpus: boolean;
   /** Labels a cluster node must have for the VMs to be scheduled on it (nodeSelector), for example the nodes with hugepages or SR-IOV NICs. */
   node_selector: Record<string, string>;
-  /** The guest driver DPDK binds every data-plane NIC to on the cluster, in place of the NICs' own: KubeVirt gives a guest no virtual IOMMU, and Debian's kernel has no vfio no-IOMMU mode, so a lab whose NICs use vfio-pci locally sets uio_pci_generic here. Empty keeps each NIC's own driver. */
+  /** The guest driver DPDK binds every data-plane NIC to on the cluster, in place of the NICs' own: KubeVirt gives a guest no virtual IOMMU, and Debian's kernel has no vfio no-IOMMU mode, so a lab whose NICs use vfio-pci locally sets uio_pci_generic here. Empty keeps each NIC's own driver. A NIC in sriov.nics is a VF there and always binds to vfio-pci. */
   os_driver_for_dpdk: "" | "uio_pci_generic";
+  /** NICs that are SR-IOV virtual functions on the cluster (virtio NICs on this host): KubeVirt passes each VF into the guest (an sriov interface), and DPDK binds it there with vfio-pci in no-IOMMU mode, which the guest's kernel must have (CONFIG_VFIO_NOIOMMU: Ubuntu's has it, Debian's does not, so such a lab boots an image: {url, sha256}). Both ends of a VF's link or every member of its network are VFs: a VF's wire is the NIC's switch, not a bridge. */
+  sriov: ClusterSriov;
+}
+
+/** NICs that are SR-IOV virtual functions on the cluster (virtio NICs on this host): KubeVirt passes each VF into the guest (an sriov interface), and DPDK binds it there with vfio-pci in no-IOMMU mode, which the guest's kernel must have (CONFIG_VFIO_NOIOMMU: Ubuntu's has it, Debian's does not, so such a lab boots an image: {url, sha256}). Both ends of a VF's link or every member of its network are VFs: a VF's wire is the NIC's switch, not a bridge. */
+export interface ClusterSriov {
+  /** The SR-IOV device plugin's resource the VFs come from, bound to vfio-pci on the cluster node (for example intel.com/intel_sriov_vfio); the VFs' NetworkAttachmentDefinitions ask for it. */
+  resource: string;
+  /** The NICs that are VFs on the cluster, each as node.nic. */
+  nics: Array<string>;
 }

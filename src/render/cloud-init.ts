@@ -108,7 +108,7 @@ const SET_CHANNELS =
  */
 function onCluster(node: Node, userData: Record<string, unknown>): Record<string, unknown> {
   const [steps] = userData.runcmd as [string];
-  const fewer = kubevirtMultiqueue(node) ? node.nics.filter((n) => n.queues !== node.cpus) : [];
+  const fewer = kubevirtMultiqueue(node) ? node.nics.filter((n) => !n.vf && n.queues !== node.cpus) : [];
   return {
     ...userData,
     ...(fewer.length

@@ -18,7 +18,12 @@ import { managementMac } from './qemu.js';
 export interface NetworkAttachmentDefinition {
   apiVersion: 'k8s.cni.cncf.io/v1';
   kind: 'NetworkAttachmentDefinition';
-  metadata: { name: string; namespace: string; labels: Record<string, string> };
+  metadata: {
+    name: string;
+    namespace: string;
+    labels: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
   spec: { config: string };
 }
 
@@ -131,6 +136,8 @@ export interface ClusterWire {
   bridge: string;
   /** A NIC's own wire: the tester pod joins it as the lab namespace's end, this NIC. */
   testerEnd?: Nic;
+  /** Its NICs are SR-IOV VFs from this device plugin resource: the NIC's switch is the wire. */
+  sriov?: string;
 }
 
 /** Every NIC's wire: one per link, one per network, and one of its own for a NIC on neither. */
@@ -146,10 +153,12 @@ function clusterWires(lab: Lab, namespace: string): Map<Nic, ClusterWire> {
             ? `network-${peer.network}`
             : `${node.name}-${nic.name}`;
       const own = peer.kind !== 'nic' && peer.kind !== 'network';
+      // The target's rules let a VF share its wire with VFs alone.
       wires.set(nic, {
         name,
         bridge: clusterBridgeName(namespace, lab.name, name),
         ...(own ? { testerEnd: nic } : {}),
+        ...(nic.vf ? { sriov: lab.spec.cluster.sriov.resource } : {}),
       });
     }
   return wires;
@@ -157,11 +166,20 @@ function clusterWires(lab: Lab, namespace: string): Map<Nic, ClusterWire> {
 
 function networkAttachment(lab: Lab, namespace: string, wire: ClusterWire): NetworkAttachmentDefinition {
   // Layer 2 only: the guest's kernel has the spec's address and DPDK none; no IPAM, no gateway.
-  const config = { cniVersion: '0.3.1', name: wire.name, type: 'bridge', bridge: wire.bridge, ipam: {} };
+  // A VF's: the SR-IOV CNI, its VF from the resource the device plugin hands the pod (the
+  // annotation), its MAC the one KubeVirt gives it; frames with other sources (DPDK's tests) pass.
+  const config = wire.sriov
+    ? { cniVersion: '0.3.1', name: wire.name, type: 'sriov', spoofchk: 'off', trust: 'on', ipam: {} }
+    : { cniVersion: '0.3.1', name: wire.name, type: 'bridge', bridge: wire.bridge, ipam: {} };
   return {
     apiVersion: 'k8s.cni.cncf.io/v1',
     kind: 'NetworkAttachmentDefinition',
-    metadata: { name: wire.name, namespace, labels: labLabels(lab) },
+    metadata: {
+      name: wire.name,
+      namespace,
+      labels: labLabels(lab),
+      ...(wire.sriov ? { annotations: { 'k8s.v1.cni.cncf.io/resourceName': wire.sriov } } : {}),
+    },
     spec: { config: JSON.stringify(config) },
   };
 }
@@ -194,7 +212,11 @@ function virtualMachine(
   const labels = { ...labLabels(lab), ...VM_ROLE, 'app.kubernetes.io/component': node.name };
   const interfaces: V1Interface[] = [
     { name: MGMT, masquerade: {}, macAddress: managementMac(lab.name, node.name) },
-    ...node.nics.map((nic): V1Interface => ({ name: nic.name, model: 'virtio', bridge: {}, macAddress: nic.mac })),
+    ...node.nics.map((nic): V1Interface =>
+      nic.vf
+        ? { name: nic.name, sriov: {}, macAddress: nic.mac }
+        : { name: nic.name, model: 'virtio', bridge: {}, macAddress: nic.mac },
+    ),
   ];
   const networks: V1Network[] = [
     { name: MGMT, pod: {} },

@@ -381,4 +381,69 @@ describe("what KubeVirt cannot do is refused at the spec's line, and still works
     expect(problems.find((p) => p.path === 'links[0].impair')!.message).toContain('l2impair');
     expect(loadLabText(text, file).relays.length).toBe(1);
   });
+
+  it("a VF that lab's Debian kernel cannot bind, that names no NIC, that has no resource, or that shares a wire with virtio", () => {
+    const two = (sriov: string) =>
+      spec(
+        '  b:\n    nics:\n      - name: dp0\n        ip: 10.10.0.3/24\n        os_driver_for_dpdk: uio_pci_generic\n',
+        `links:\n  - endpoints: [dut.dp0, b.dp0]\nverify:\n  from: b\ncluster:\n  sriov:\n${sriov}`,
+      );
+    const mixed = two('    resource: intel.com/sriov_vfio\n    nics: [dut.dp0, dut.dp9]\n');
+    expect(kubevirt(mixed).map((p) => [p.path, p.message.slice(0, 40)])).toEqual([
+      ['cluster.sriov.nics[0]', 'dut.dp0 is a VF on the cluster, which DP'],
+      ['cluster.sriov.nics[0]', 'dut.dp0 is a VF on the cluster and share'],
+      ['cluster.sriov.nics[1]', 'cluster.sriov.nics names dut.dp9, and th'],
+    ]);
+    expect(kubevirt(two('    nics: [dut.dp0, b.dp0]\n')).map((p) => p.path)).toContain('cluster.sriov');
+    const own = spec('', 'cluster:\n  sriov:\n    resource: intel.com/sriov_vfio\n    nics: [dut.dp0]\n');
+    expect(kubevirt(own).map((p) => p.message)).toContainEqual(
+      expect.stringContaining('tester pod, which cannot hold a VF'),
+    );
+    // Here the same NIC is virtio, as it always is on this host.
+    expect(loadLabText(mixed, file).nodes[0]!.nics[0]!.vf).toBeUndefined();
+  });
+});
+
+describe('SR-IOV VFs on the cluster', () => {
+  const file = join(work, 'sriov.yaml');
+  const text = readFileSync(join(ROOT, 'examples/two-vm.yaml'), 'utf8')
+    .replace(
+      /^image:\n( {2}.*\n)+/m,
+      `image:\n  url: https://cloud-images.ubuntu.com/noble/current/noble-server-cloudimg-amd64.img\n  sha256: "${'0'.repeat(64)}"\n`,
+    )
+    .concat('  sriov:\n    resource: intel.com/intel_sriov_vfio\n    nics: [tst.eth0, dut.dp0]\n');
+  let dir = '';
+
+  beforeAll(async () => {
+    writeFileSync(file, text);
+    dir = join(work, 'sriov');
+    await labRenderKubevirt(loadLab(file, { target: 'kubevirt' }), { out: dir });
+  });
+
+  it('each VF is an sriov interface with its MAC, on a NetworkAttachmentDefinition of the SR-IOV CNI asking for the resource', () => {
+    const lab = loadLab(file, { target: 'kubevirt' });
+    for (const vm of documents(dir, 'virtualmachines.yaml')) {
+      expect(validateVm(vm), vm.metadata.name).toEqual([]);
+      const nic = lab.nodes.find((n) => n.name === vm.metadata.name)!.nics[0]!;
+      const iface = vm.spec.template.spec.domain.devices.interfaces.find((i: Doc) => i.name === nic.name);
+      expect(iface).toEqual({ name: nic.name, sriov: {}, macAddress: nic.mac });
+      // KubeVirt's multiqueue is for virtio NICs: a VF's queues are its own.
+      expect(vm.spec.template.spec.domain.devices.networkInterfaceMultiqueue).toBeUndefined();
+      expect(nic.os_driver_for_dpdk).toBe('vfio-pci');
+    }
+    const [nad] = documents(dir, 'networks.yaml');
+    expect(validateNad(nad!)).toEqual([]);
+    expect(nad!.metadata.annotations).toEqual({ 'k8s.v1.cni.cncf.io/resourceName': 'intel.com/intel_sriov_vfio' });
+    expect(JSON.parse(nad!.spec.config as string)).toMatchObject({ type: 'sriov', name: 'link-0', spoofchk: 'off' });
+    // No virtio NIC to set the queues of, and the tester pod joins no VF.
+    for (const s of documents(dir, 'secrets.yaml')) expect(s.stringData.userdata).not.toContain('bootcmd');
+    const job = documents(dir, 'tester.yaml').find((d) => d.kind === 'Job')!;
+    expect(job.spec.template.metadata.annotations['k8s.v1.cni.cncf.io/networks']).toBe('[]');
+  });
+
+  it("a planted wrong field in a VF interface fails KubeVirt's schema", () => {
+    const [vm] = documents(dir, 'virtualmachines.yaml');
+    vm!.spec.template.spec.domain.devices.interfaces[1].sriov = { vlan: 5 };
+    expect(validateVm(vm!).join('\n')).toMatch(/additional properties: vlan/);
+  });
 });
