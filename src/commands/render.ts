@@ -23,7 +23,7 @@ export async function render(opts: RenderOptions): Promise<void> {
     const r = await labRenderKubevirt(lab, { out: opts.out, namespace: opts.namespace });
     print(opts, r, () =>
       [
-        `lab ${r.lab} for KubeVirt, namespace ${r.namespace}, guest image ${r.guestImage}:`,
+        `lab ${r.lab} for KubeVirt, namespace ${r.namespace}, ${r.download ? `root disks downloaded by the cluster from ${r.download}` : `guest image ${r.guestImage}`}:`,
         ...r.files.map((f) => `  wrote ${f.file} (${f.kinds.join(', ')})`),
         `apply with: kubectl apply -k ${r.out}`,
       ].join('\n'),

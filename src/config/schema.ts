@@ -176,6 +176,7 @@ export const PATTERN_MEANINGS: Record<string, string> = {
   binary: 'is not a path inside the source folder, like build/fwd (relative, no "..")',
   namespace: 'is not a Kubernetes namespace like lab-echo (lowercase letters, digits and "-", at most 63)',
   guest_image: 'is not an image reference like registry.example/lab-guest:1 (no spaces, quotes, $ or backslashes)',
+  disk_size: 'is not a size like 10Gi (a whole number of Mi, Gi or Ti)',
   tester_image:
     'is not an image reference like registry.example/lab-tester:0.4.0 (no spaces, quotes, $ or backslashes)',
   command:

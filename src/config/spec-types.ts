@@ -252,8 +252,10 @@ export interface ThroughputSpec {
 export interface ClusterSpec {
   /** The Kubernetes namespace every rendered object goes into (a DNS label); empty means lab-<name>. `lab render --namespace` overrides it. */
   namespace: string;
-  /** The containerDisk image each VM boots: an image reference the cluster can pull; empty means localhost/lab-guest:<the image's content key>, the tag `lab images export --format containerdisk` gives the archive, for you to push. */
+  /** The containerDisk image each VM boots: an image reference the cluster can pull; empty means localhost/lab-guest:<the image's content key>, the tag `lab images export --format containerdisk` gives the archive, for you to push. Empty with image: {url, sha256}: the cluster downloads the URL into a DataVolume instead (disk_size). */
   guest_image: string;
+  /** For a lab that boots image: {url, sha256} and names no guest_image: the size of each VM's root disk, which the cluster downloads from the URL into a DataVolume (CDI); at least the image's virtual size. CDI checks no SHA-256: the cluster trusts the URL. */
+  disk_size: string;
   /** The image of the tester Job's pod, which runs `lab test --target kubevirt` on the cluster's VMs (lab, Node.js, l2probe, ping, curl): an image reference the cluster can pull; empty means localhost/lab-tester:<lab's version>. */
   tester_image: string;
   /** Pin each vCPU to a dedicated host CPU and give the emulator thread one of its own (KubeVirt's dedicatedCpuPlacement and isolateEmulatorThread), so a busy-polling lcore is never preempted. Needs nodes with the CPU manager's static policy. */

@@ -44,6 +44,8 @@ export interface KubevirtRenderResult {
   out: string;
   namespace: string;
   guestImage: string;
+  /** Where the cluster downloads the VMs' root disks from, when it does (DataVolumes), in place of guestImage's. */
+  download?: string;
   /** Each file written, with how many objects of which kinds it holds. */
   files: Array<{ file: string; kinds: string[] }>;
 }
@@ -72,9 +74,13 @@ export async function labRenderKubevirt(
     containerDiskTag(containerDiskVersion(image, dpdkBuildPlan(lab, image.key, dpdkBuildCacheRoot())));
   const labKey = readKeyPair(join(root, 'id_ed25519'));
   if (!labKey) throw new Error(`the cluster guests were rendered but ${root} has no lab key`);
+  const { cluster } = lab.spec;
+  const download =
+    'url' in lab.image && !cluster.guest_image ? { url: lab.image.url, size: cluster.disk_size } : undefined;
   const manifests = renderKubevirt(lab, {
     namespace,
     guestImage,
+    ...(download ? { download } : {}),
     nodes: guests,
     tester: {
       image: lab.spec.cluster.tester_image || testerImageTag(),
@@ -91,6 +97,7 @@ export async function labRenderKubevirt(
     out: root,
     namespace,
     guestImage,
+    ...(download ? { download: download.url } : {}),
     files: Object.entries(files).map(([name, text]) => ({
       file: join(root, name),
       kinds: parseAllDocuments(text).map((d) => String((d.toJS() as { kind: string }).kind)),

@@ -31,6 +31,8 @@ export interface ClusterSettings {
   namespace: string;
   /** The containerDisk image the VMs boot (and, for lab's own image, take their kernel from). */
   guestImage: string;
+  /** Where the cluster downloads each VM's root disk into a DataVolume, in place of the containerDisk's. */
+  download?: { url: string; size: string };
   /** The tester Job's image, and what its pod is given: the spec's text and the lab's SSH key. */
   tester: TesterSettings;
   /** What each node's kind gives it, by node name. */
@@ -184,6 +186,10 @@ function networkAttachment(lab: Lab, namespace: string, wire: ClusterWire): Netw
   };
 }
 
+function rootDiskName(node: Pick<Node, 'name'>): string {
+  return `${node.name}-root`;
+}
+
 function secretName(node: Pick<Node, 'name'>): string {
   return `${node.name}-cloud-init`;
 }
@@ -228,6 +234,19 @@ function virtualMachine(
     metadata: { name: node.name, namespace: settings.namespace, labels },
     spec: {
       runStrategy: 'Always',
+      ...(settings.download
+        ? {
+            dataVolumeTemplates: [
+              {
+                metadata: { name: rootDiskName(node), labels: labLabels(lab) },
+                spec: {
+                  source: { http: { url: settings.download.url } },
+                  storage: { resources: { requests: { storage: settings.download.size } } },
+                },
+              },
+            ],
+          }
+        : {}),
       template: {
         metadata: { labels },
         spec: {
@@ -274,7 +293,9 @@ function virtualMachine(
           hostname: node.name,
           subdomain: CLUSTER_SERVICE,
           volumes: [
-            { name: 'root', containerDisk: { image: settings.guestImage, path: CONTAINER_DISK.disk } },
+            settings.download
+              ? { name: 'root', dataVolume: { name: rootDiskName(node) } }
+              : { name: 'root', containerDisk: { image: settings.guestImage, path: CONTAINER_DISK.disk } },
             ...(release
               ? [{ name: 'dpdk', containerDisk: { image: settings.guestImage, path: CONTAINER_DISK.dpdk } }]
               : []),

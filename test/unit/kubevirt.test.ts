@@ -404,7 +404,7 @@ describe("what KubeVirt cannot do is refused at the spec's line, and still works
   });
 });
 
-describe('SR-IOV VFs on the cluster', () => {
+describe('a lab on a downloaded image, with SR-IOV VFs, on the cluster', () => {
   const file = join(work, 'sriov.yaml');
   const text = readFileSync(join(ROOT, 'examples/two-vm.yaml'), 'utf8')
     .replace(
@@ -439,6 +439,35 @@ describe('SR-IOV VFs on the cluster', () => {
     for (const s of documents(dir, 'secrets.yaml')) expect(s.stringData.userdata).not.toContain('bootcmd');
     const job = documents(dir, 'tester.yaml').find((d) => d.kind === 'Job')!;
     expect(job.spec.template.metadata.annotations['k8s.v1.cni.cncf.io/networks']).toBe('[]');
+  });
+
+  it("the cluster downloads the image's URL into each VM's root DataVolume, unless cluster.guest_image names a containerDisk", async () => {
+    for (const vm of documents(dir, 'virtualmachines.yaml')) {
+      const name = vm.metadata.name as string;
+      expect(vm.spec.dataVolumeTemplates).toEqual([
+        {
+          metadata: {
+            name: `${name}-root`,
+            labels: { 'app.kubernetes.io/name': 'lab', 'app.kubernetes.io/instance': 'twovm' },
+          },
+          spec: {
+            source: { http: { url: 'https://cloud-images.ubuntu.com/noble/current/noble-server-cloudimg-amd64.img' } },
+            storage: { resources: { requests: { storage: '10Gi' } } },
+          },
+        },
+      ]);
+      expect(vm.spec.template.spec.volumes[0]).toEqual({ name: 'root', dataVolume: { name: `${name}-root` } });
+      // The disk's own boot loader: no kernel from an image.
+      expect(vm.spec.template.spec.domain.firmware).toBeUndefined();
+    }
+    const named = join(work, 'sriov-named.yaml');
+    writeFileSync(named, text.replace('cluster:\n', 'cluster:\n  guest_image: registry.example/ubuntu:24.04\n'));
+    const out = join(work, 'sriov-named');
+    await labRenderKubevirt(loadLab(named, { target: 'kubevirt' }), { out });
+    const [vm] = documents(out, 'virtualmachines.yaml');
+    expect(vm!.spec.dataVolumeTemplates).toBeUndefined();
+    expect(vm!.spec.template.spec.volumes[0].containerDisk.image).toBe('registry.example/ubuntu:24.04');
+    expect(validateVm(vm!)).toEqual([]);
   });
 
   it("a planted wrong field in a VF interface fails KubeVirt's schema", () => {
