@@ -99,6 +99,7 @@ describe.runIf(SLOW)('the tester image', () => {
       ].join(' && ');
       const r = await runAsync(
         ['ip', 'netns', 'exec', `lab-${name}`, 'unshare', '--mount', '--fork', 'sh', '-c', container],
+        ROOT,
         TIMEOUT,
       );
       expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
