@@ -31,7 +31,7 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
 
 /** The same kernel, disk, CPUs and memory, no seed and no data-plane NIC, until getty's prompt. */
 async function bareBoot(accel: Accel): Promise<number> {
-  const plan = imagePlan(lab, imageCacheRoot());
+  const plan = imagePlan(lab, imageCacheRoot(), node.arch);
   const disk = join(work, 'bare.qcow2');
   await run(['qemu-img', 'create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', plan.disk, disk]);
   const started = Date.now();
@@ -67,7 +67,7 @@ async function main(): Promise<void> {
   try {
     if (process.env.BENCH_IMAGE === '1') {
       const cache = join(work, 'cache');
-      const [, ms] = await timed(() => ensureImage(lab, imagePlan(lab, cache), new Steps()));
+      const [, ms] = await timed(() => ensureImage(lab, imagePlan(lab, cache, node.arch), new Steps()));
       rows.push(['offline image, first build (mmdebstrap, mkfs.ext4 -d, qemu-img convert)', fmt(ms)]);
       rmSync(cache, { recursive: true, force: true });
     }
@@ -75,7 +75,7 @@ async function main(): Promise<void> {
     // The bare boot runs under whatever lab up chose, so the ratio compares like with like.
     const accel = first.nodes[0]!.accel!;
     rows.push([
-      `lab up to ready (image ${first.image?.reused ? 'reused' : 'built'}; SSH + cloud-init done), ${accel}`,
+      `lab up to ready (image ${first.images?.[0]?.reused ? 'reused' : 'built'}; SSH + cloud-init done), ${accel}`,
       fmt(upMs),
     ]);
     const [, againMs] = await timed(() => labUp(lab, new Steps(true)));

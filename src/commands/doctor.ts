@@ -1,4 +1,5 @@
 // lab doctor: is this host ready? Every tool lab uses, and whether KVM really runs a guest.
+import { existsSync } from 'node:fs';
 import { probeAccelerators, type AccelProbe } from '../nodes/registry.js';
 import { LabError } from '../errors.js';
 import { run, runQuiet, which } from '../host/exec.js';
@@ -26,6 +27,10 @@ async function checkTool(tool: HostTool): Promise<ToolStatus> {
   if ('command' in tool.check) {
     const path = await which(tool.check.command);
     return { ...base, ok: path !== undefined, found: path ?? '' };
+  }
+  if ('file' in tool.check) {
+    const there = existsSync(tool.check.file);
+    return { ...base, ok: there, found: there ? tool.check.file : '' };
   }
   const r = await runQuiet(['pkg-config', '--modversion', tool.check.pkgConfig]);
   return { ...base, ok: r.exitCode === 0, found: r.exitCode === 0 ? `version ${r.stdout.trim()}` : '' };

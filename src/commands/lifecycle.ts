@@ -66,7 +66,7 @@ export async function up(opts: FileOptions & ClusterFlags): Promise<void> {
           `    ${n.name}: ${n.guestIf ? `guest ${n.guestIf}, ${n.guestQueues} combined channels (ethtool -l), ` : ''}${n.ip} mac ${n.mac}, ${n.queues} queue(s)  ⇄  ${n.link ?? (n.network ? `network ${n.network}` : `labns ${n.labns_ip}`)}${n.labnsIf ? ` (lab namespace interface ${n.labnsIf})` : ''}`,
       ),
     ]);
-    const image = r.image ? [`  image: ${r.image.reused ? 'reused' : 'built'} ${r.image.dir}`] : [];
+    const image = (r.images ?? []).map((i) => `  image (${i.arch}): ${i.reused ? 'reused' : 'built'} ${i.dir}`);
     return [head, ...image, ...nodes].join('\n');
   });
 }

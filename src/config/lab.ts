@@ -1,5 +1,6 @@
 // The resolved lab: the spec with defaults applied and every derived value worked out, so nothing
 // downstream re-derives (vectors, addresses, lcores, interface names).
+import { defaultArch, type Arch } from './arch.js';
 import { dirname, resolve } from 'node:path';
 import { LabError, type Problem } from '../errors.js';
 import { bridgeName, labnsIfNames, linkBridgeName } from '../layout.js';
@@ -72,9 +73,11 @@ export interface Relay {
   impair: Impairment;
 }
 
-export interface Node extends Omit<NodeSpec, 'nics' | 'memory'> {
+export interface Node extends Omit<NodeSpec, 'nics' | 'memory' | 'arch'> {
   name: string;
   index: number;
+  /** The guest's architecture: the spec's, else this host's. */
+  arch: Arch;
   memoryMiB: number;
   hugepagesMiB: number;
   nics: Nic[];
@@ -181,11 +184,12 @@ interface Wiring {
 }
 
 function resolveNode(lab: string, name: string, index: number, node: NodeSpec, wiring: Wiring): Node {
-  const { nics, memory, ...rest } = node;
+  const { nics, memory, arch, ...rest } = node;
   return {
     ...rest,
     name,
     index,
+    arch: arch || defaultArch(),
     memoryMiB: memoryMiB(memory),
     hugepagesMiB: node.hugepages.count * (node.hugepages.size === '1G' ? 1024 : 2),
     nics: nics.map((nic, i) => resolveNic(lab, name, i, nic, wiring)),

@@ -77,6 +77,8 @@ export interface NodeSpec {
   memory: number | string;
   /** auto probes KVM with a short boot and falls back to TCG (and says so); kvm fails when KVM does not work; tcg always emulates. */
   accel: "auto" | "kvm" | "tcg";
+  /** The guest's CPU architecture, for a QEMU node: x86_64 (qemu-system-x86_64, q35 or pc) or aarch64 (qemu-system-aarch64, the virt machine with a GICv3, and an SMMUv3 for vfio-pci). Empty: this host's. A guest of another architecture than the host's is always emulated (TCG), and lab says so. */
+  arch: "" | "x86_64" | "aarch64";
   /** Hugepages reserved for DPDK when an app starts. */
   hugepages: HugepagesSpec;
   /** Data-plane NICs, in PCI order, at most 16. The management NIC (user-mode networking, SSH on 127.0.0.1; mgmt in the guest) is always added and is not listed here. */

@@ -35,7 +35,7 @@ export async function labExportImage(
       code: 'USAGE',
       message: `node ${node.name} is a ${node.kind} node: it boots no guest image to export`,
     });
-  const { image } = ctx.session;
+  const image = ctx.session.image(node.arch);
   await ensureImage(lab, image, reporter);
   return exportContainerDisk(image, dpdkBuildPlan(lab, image.key, dpdkBuildCacheRoot()), out, reporter);
 }

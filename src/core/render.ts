@@ -59,7 +59,7 @@ export async function labRenderKubevirt(
   o: { out?: string; namespace?: string },
 ): Promise<KubevirtRenderResult> {
   const ctx = openContext(lab, quiet);
-  const { image, paths } = ctx.session;
+  const { paths } = ctx.session;
   const root = resolve(o.out ?? join(paths.root, 'kubevirt'));
   makeDir(root, 0o755, o.out === undefined ? 'ENV_HOST' : 'USAGE');
   const guests = new Map<string, ClusterGuest>();
@@ -69,9 +69,15 @@ export async function labRenderKubevirt(
     guests.set(node.name, await guest(node, root));
   }
   const namespace = o.namespace || lab.spec.cluster.namespace || `lab-${lab.name}`;
-  const guestImage =
-    lab.spec.cluster.guest_image ||
-    containerDiskTag(containerDiskVersion(image, dpdkBuildPlan(lab, image.key, dpdkBuildCacheRoot())));
+  // The tag lab images export gives each node's image (one per architecture), unless the spec names one.
+  const guestImages = new Map(
+    lab.nodes.map((node) => {
+      const image = ctx.session.image(node.arch);
+      const tag = containerDiskTag(containerDiskVersion(image, dpdkBuildPlan(lab, image.key, dpdkBuildCacheRoot())));
+      return [node.name, lab.spec.cluster.guest_image || tag];
+    }),
+  );
+  const guestImage = [...new Set(guestImages.values())].join(', ');
   const labKey = readKeyPair(join(root, 'id_ed25519'));
   if (!labKey) throw new Error(`the cluster guests were rendered but ${root} has no lab key`);
   const { cluster } = lab.spec;
@@ -79,7 +85,7 @@ export async function labRenderKubevirt(
     'url' in lab.image && !cluster.guest_image ? { url: lab.image.url, size: cluster.disk_size } : undefined;
   const manifests = renderKubevirt(lab, {
     namespace,
-    guestImage,
+    guestImages,
     ...(download ? { download } : {}),
     nodes: guests,
     tester: {

@@ -1,5 +1,6 @@
 // How lab up and lab status describe a node: its spec beside what its driver knows of it.
 import { labnsInterface, type Node } from '../config/lab.js';
+import type { Arch } from '../config/arch.js';
 import type { LabContext } from '../nodes/registry.js';
 import type { LabState, NodeRecord } from '../state/store.js';
 
@@ -61,17 +62,18 @@ export interface UpResult {
   lab: string;
   alreadyUp: boolean;
   netns: string;
-  image?: { dir: string; reused: boolean };
+  /** The guest images lab up made sure of, one per architecture of the nodes it started. */
+  images?: Array<{ arch: Arch; dir: string; reused: boolean }>;
   nodes: NodeSummary[];
 }
 
-export function upResult(ctx: LabContext, state: LabState, alreadyUp: boolean, image?: UpResult['image']): UpResult {
+export function upResult(ctx: LabContext, state: LabState, alreadyUp: boolean, images?: UpResult['images']): UpResult {
   const { lab, paths } = ctx.session;
   return {
     lab: lab.name,
     alreadyUp,
     netns: paths.netns,
-    ...(image ? { image } : {}),
+    ...(images?.length ? { images } : {}),
     nodes: lab.nodes.map((node) => nodeSummary(ctx, node, state.nodes[node.name])),
   };
 }

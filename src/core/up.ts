@@ -44,7 +44,7 @@ function checkMemory(ctx: LabContext, down: Node[]): void {
 export async function labUp(lab: Lab, reporter: Reporter, o: AttachOptions = {}): Promise<UpResult> {
   if (lab.target === 'kubevirt') return attachLab(lab, reporter, o);
   const ctx = openContext(lab, reporter);
-  const { paths, image: plan } = ctx.session;
+  const { paths } = ctx.session;
   return withLock(paths.lock, 'up', async () => {
     ensureStateFolder(paths);
     claimName({ owner: paths.owner, root: paths.root, name: lab.name });
@@ -66,11 +66,13 @@ export async function labUp(lab: Lab, reporter: Reporter, o: AttachOptions = {})
       }
       // Before the nodes: what their NICs' far ends join as they start. The lab namespace's undo takes it.
       await prepareWires(ctx.wires);
-      let image: UpResult['image'];
-      if (bootsImage(ctx, down)) {
+      // One image per architecture among the nodes to start that boot lab's image.
+      const images: NonNullable<UpResult['images']> = [];
+      for (const arch of new Set(down.filter((n) => bootsImage(ctx, [n])).map((n) => n.arch))) {
+        const plan = ctx.session.image(arch);
         const reused = await ensureImage(lab, plan, reporter);
-        if (reused) reporter.note(`✓ guest image reused from the cache: ${plan.dir}`);
-        image = { dir: plan.dir, reused };
+        if (reused) reporter.note(`✓ guest image (${arch}) reused from the cache: ${plan.dir}`);
+        images.push({ arch, dir: plan.dir, reused });
       }
       checkpoint();
       // In parallel, so a lab takes as long as its slowest node, not the sum. Every start is waited
@@ -92,7 +94,7 @@ export async function labUp(lab: Lab, reporter: Reporter, o: AttachOptions = {})
       await connectWires(ctx.wires, state, undo);
       checkpoint();
       ctx.saveState(state);
-      return result(ctx, state, false, image);
+      return result(ctx, state, false, images);
     });
   });
 }

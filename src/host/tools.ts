@@ -2,8 +2,8 @@
 
 export interface HostTool {
   name: string;
-  /** How to tell it is there: a command on PATH, or a pkg-config module. */
-  check: { command: string } | { pkgConfig: string };
+  /** How to tell it is there: a command on PATH, a pkg-config module, or a file. */
+  check: { command: string } | { pkgConfig: string } | { file: string };
   apt: string;
   neededFor: string;
   /** lab works without it; only the feature named in neededFor does not. */
@@ -84,6 +84,44 @@ export const HOST_TOOLS: HostTool[] = [
     neededFor: "the wire's own RTT, which the tests hold l2probe to",
   },
   { name: 'dot', check: { command: 'dot' }, apt: 'graphviz', neededFor: '`lab graph --format svg`', optional: true },
+  // aarch64 guests (nodes.<n>.arch): QEMU for them, the UEFI firmware a downloaded arm64 image boots
+  // through, and, on a host of another architecture, running arm64 maintainer scripts while
+  // mmdebstrap builds the image (qemu-user-static's interpreter, registered with binfmt_misc).
+  {
+    name: 'qemu-system-aarch64',
+    check: { command: 'qemu-system-aarch64' },
+    apt: 'qemu-system-arm',
+    neededFor: 'aarch64 guests',
+    optional: true,
+  },
+  {
+    name: 'QEMU_EFI.fd',
+    check: { file: '/usr/share/qemu-efi-aarch64/QEMU_EFI.fd' },
+    apt: 'qemu-efi-aarch64',
+    neededFor: 'aarch64 guests booting a downloaded image (UEFI)',
+    optional: true,
+  },
+  {
+    name: 'qemu-aarch64-static',
+    check: { command: 'qemu-aarch64-static' },
+    apt: 'qemu-user-static',
+    neededFor: "building an aarch64 guest image on another architecture's host",
+    optional: true,
+  },
+  {
+    name: 'update-binfmts',
+    check: { command: 'update-binfmts' },
+    apt: 'binfmt-support',
+    neededFor: "building an aarch64 guest image on another architecture's host",
+    optional: true,
+  },
+  {
+    name: 'arch-test',
+    check: { command: 'arch-test' },
+    apt: 'arch-test',
+    neededFor: "building an aarch64 guest image on another architecture's host (mmdebstrap checks it)",
+    optional: true,
+  },
   {
     name: 'umoci',
     check: { command: 'umoci' },

@@ -7,6 +7,7 @@ import { run } from '../host/exec.js';
 import { withHeldLock } from '../host/flock.js';
 import type { ImagePlan } from './recipe.js';
 import type { Lab } from '../config/lab.js';
+import { debianArch } from '../config/arch.js';
 import type { Reporter } from '../progress.js';
 import { download } from './download.js';
 import { aptProgressTo } from '../host/apt-progress.js';
@@ -135,6 +136,8 @@ async function buildDebian(
       mmdebstrapArgv(
         plan.packages,
         [
+          // Another architecture than this host's runs its maintainer scripts through qemu-user-static and binfmt.
+          `--architectures=${debianArch(plan.arch)}`,
           ...(plan.debs ? debCacheHooks() : []),
           // cloud-init renders its network config for systemd-networkd, which minbase leaves disabled.
           '--customize-hook=chroot "$1" systemctl enable systemd-networkd',

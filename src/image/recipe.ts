@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { debCacheRoot, hostLockRoot } from '../layout.js';
 import type { Lab } from '../config/lab.js';
+import { debianArch, defaultArch, type Arch } from '../config/arch.js';
 import { guestPackages } from './packages.js';
 
 /** Bump when the way images are built changes, so old cache entries are not reused. */
@@ -10,6 +11,8 @@ const BUILD_VERSION = 2;
 
 export interface ImagePlan {
   kind: 'debian' | 'download';
+  /** The guests' architecture: what lab's image is built for, what a downloaded one must be. */
+  arch: Arch;
   /** Content key: the recipe's hash (debian) or the file's sha256 (download). */
   key: string;
   dir: string;
@@ -35,11 +38,12 @@ function imageLock(dir: string): string {
 }
 
 /** What the image is and where it is cached; `cacheRoot` is layout's imageCacheRoot() but for tests and benchmarks. */
-export function imagePlan(lab: Pick<Lab, 'image' | 'dpdk'>, cacheRoot: string): ImagePlan {
+export function imagePlan(lab: Pick<Lab, 'image' | 'dpdk'>, cacheRoot: string, arch: Arch = defaultArch()): ImagePlan {
   if ('url' in lab.image) {
     const dir = join(cacheRoot, `sha256-${lab.image.sha256}`);
     return {
       kind: 'download',
+      arch,
       key: lab.image.sha256,
       dir,
       disk: join(dir, 'disk.img'),
@@ -49,11 +53,18 @@ export function imagePlan(lab: Pick<Lab, 'image' | 'dpdk'>, cacheRoot: string): 
     };
   }
   const { suite, mirror, packages: extra } = lab.image.debian;
-  const packages = [...new Set(['linux-image-amd64', 'systemd-sysv', 'udev', ...guestPackages(lab), ...extra])].sort();
-  const key = createHash('sha256').update(JSON.stringify({ BUILD_VERSION, suite, mirror, packages })).digest('hex');
-  const dir = join(cacheRoot, `debian-${suite}-${key.slice(0, 16)}`);
+  const packages = [
+    ...new Set([`linux-image-${debianArch(arch)}`, 'systemd-sysv', 'udev', ...guestPackages(lab), ...extra]),
+  ].sort();
+  // x86-64's keys and folders as they were before images had an architecture: its cache stays valid.
+  const foreign = arch === 'x86_64' ? {} : { arch };
+  const key = createHash('sha256')
+    .update(JSON.stringify({ BUILD_VERSION, suite, mirror, packages, ...foreign }))
+    .digest('hex');
+  const dir = join(cacheRoot, `debian-${suite}-${arch === 'x86_64' ? '' : `${debianArch(arch)}-`}${key.slice(0, 16)}`);
   return {
     kind: 'debian',
+    arch,
     key,
     dir,
     disk: join(dir, 'disk.qcow2'),

@@ -5,6 +5,7 @@ import type { Exec } from '../host/exec.js';
 import type { AppTarget } from '../apps/target.js';
 import type { AppLaunch } from '../apps/command.js';
 import type { App, Lab, Nic, Node } from '../config/lab.js';
+import type { Arch } from '../config/arch.js';
 import type { Undo } from '../host/undo.js';
 import type { ImagePlan } from '../image/recipe.js';
 import type { ClusterGuest } from '../render/kubevirt.js';
@@ -17,8 +18,8 @@ export interface LabSession {
   lab: Lab;
   paths: LabPaths;
   reporter: Reporter;
-  /** The lab's guest image, planned once per command; lab up builds it before a node that boots it starts. */
-  image: ImagePlan;
+  /** The lab's guest image for an architecture, planned once per command; lab up builds it before a node that boots it starts. */
+  image(arch: Arch): ImagePlan;
   /** Where VMs lab did not start answer SSH, by node, where not at their usual address (lab up --address). */
   addresses?: Readonly<Record<string, GuestAddress>>;
 }

@@ -2,6 +2,7 @@
 // command works in: opened once per command, it holds the lab, its paths, the reporter, the state
 // (read once, written through it), one driver per kind and what the wire kinds need.
 import { findNode, type Lab, type Node } from '../config/lab.js';
+import type { Arch } from '../config/arch.js';
 import type { SemanticProblem } from '../config/semantic.js';
 import { LabError } from '../errors.js';
 import { imagePlan, type ImagePlan } from '../image/recipe.js';
@@ -29,7 +30,7 @@ export function qemuBareBootArgv(
   accel: Accel,
   boot: { disk: string; kernel: string; initrd: string },
 ): string[] {
-  return bareBootArgv(node, qemuProfiles(), accel, boot);
+  return bareBootArgv(node, qemuProfiles(node.arch), accel, boot);
 }
 
 /** Whether any of these nodes boots the lab's guest image (lab up builds it first; a report names it). */
@@ -76,14 +77,16 @@ export interface LabContext {
 
 export function openContext(lab: Lab, reporter: Reporter, addresses?: LabSession['addresses']): LabContext {
   const paths = labPaths(lab);
-  let image: ImagePlan | undefined;
+  const images = new Map<Arch, ImagePlan>();
   const session: LabSession = {
     lab,
     paths,
     reporter,
     // Hashing the image recipe is for the verbs that boot or render a guest, not for every command.
-    get image() {
-      return (image ??= imagePlan(lab, imageCacheRoot()));
+    image(arch) {
+      let plan = images.get(arch);
+      if (!plan) images.set(arch, (plan = imagePlan(lab, imageCacheRoot(), arch)));
+      return plan;
     },
     ...(addresses ? { addresses } : {}),
   };

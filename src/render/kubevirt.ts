@@ -29,8 +29,8 @@ export interface NetworkAttachmentDefinition {
 
 export interface ClusterSettings {
   namespace: string;
-  /** The containerDisk image the VMs boot (and, for lab's own image, take their kernel from). */
-  guestImage: string;
+  /** The containerDisk image each VM boots (and, for lab's own image, takes its kernel from), by node. */
+  guestImages: ReadonlyMap<string, string>;
   /** Where the cluster downloads each VM's root disk into a DataVolume, in place of the containerDisk's. */
   download?: { url: string; size: string };
   /** The tester Job's image, and what its pod is given: the spec's text and the lab's SSH key. */
@@ -214,6 +214,7 @@ function virtualMachine(
 ): V1VirtualMachine {
   const { cluster } = lab.spec;
   const { kernelArgs } = guestOf(node, settings);
+  const guestImage = settings.guestImages.get(node.name)!;
   const release = lab.dpdk.source === 'release';
   const labels = { ...labLabels(lab), ...VM_ROLE, 'app.kubernetes.io/component': node.name };
   const interfaces: V1Interface[] = [
@@ -267,7 +268,7 @@ function virtualMachine(
                     kernelBoot: {
                       kernelArgs,
                       container: {
-                        image: settings.guestImage,
+                        image: guestImage,
                         kernelPath: CONTAINER_DISK.kernel,
                         initrdPath: CONTAINER_DISK.initrd,
                         imagePullPolicy: 'IfNotPresent',
@@ -295,10 +296,8 @@ function virtualMachine(
           volumes: [
             settings.download
               ? { name: 'root', dataVolume: { name: rootDiskName(node) } }
-              : { name: 'root', containerDisk: { image: settings.guestImage, path: CONTAINER_DISK.disk } },
-            ...(release
-              ? [{ name: 'dpdk', containerDisk: { image: settings.guestImage, path: CONTAINER_DISK.dpdk } }]
-              : []),
+              : { name: 'root', containerDisk: { image: guestImage, path: CONTAINER_DISK.disk } },
+            ...(release ? [{ name: 'dpdk', containerDisk: { image: guestImage, path: CONTAINER_DISK.dpdk } }] : []),
             {
               name: 'cloud-init',
               cloudInitNoCloud: {

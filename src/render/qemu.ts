@@ -21,6 +21,10 @@ export interface QemuProfiles {
   nic: { device: string; rss_options: string[] };
   sandbox: { options: string };
   management: { device: string };
+  /** The machine the accelerator probe boots. */
+  probe_machine: string;
+  /** The UEFI firmware a disk boots through (its own loader), where QEMU's default firmware is not it; empty: the default. */
+  firmware: string;
 }
 
 export interface BootFiles {
@@ -114,6 +118,7 @@ export function qemuArgv(node: Node, rt: QemuRuntime, profiles: QemuProfiles): s
         ]
       : []),
     ...kernelArgs(rt.boot, guestKernelArgs(profiles, node)),
+    ...firmwareArgs(profiles, rt.boot),
     // The IOMMU must exist before the devices it translates for.
     ...(machine.iommu_device
       ? ['-device', [machine.iommu_device, ...(kvm ? machine.kvm_iommu_options : [])].join(',')]
@@ -154,7 +159,8 @@ export const PROBE_MARKERS = {
   kernel: ['VFS: Unable to mount root fs'],
   // The kernel handing over to init, or (on a quiet command line) the login prompt after it.
   disk: ['Run /init as init process', 'Run /sbin/init as init process', 'login:'],
-  firmware: ['No bootable device.'],
+  // SeaBIOS, or UEFI's boot manager finding nothing to boot.
+  firmware: ['No bootable device.', 'BdsDxe: No bootable option'],
 } as const;
 
 /**
@@ -168,28 +174,40 @@ export function accelProbeArgv(profiles: QemuProfiles, accel: Accel, boot: Probe
   if ('kernel' in boot)
     return [
       profiles.binary,
-      ...machineArgs(profiles, accel, 'pc', 1, 256),
+      ...machineArgs(profiles, accel, profiles.probe_machine, 1, 256),
       ...confined,
       '-serial',
       'stdio',
       '-kernel',
       boot.kernel,
       '-append',
-      'console=ttyS0 panic=-1',
+      // The console lab's own command line names (ttyS0, ttyAMA0).
+      [profiles.kernel_args.find((a) => a.startsWith('console=')) ?? 'console=ttyS0', 'panic=-1'].join(' '),
     ];
   if ('disk' in boot)
     return [
       profiles.binary,
-      ...machineArgs(profiles, accel, 'pc', 1, 512),
+      ...machineArgs(profiles, accel, profiles.probe_machine, 1, 512),
       ...confined,
       '-serial',
       'stdio',
       '-drive',
       `file=${boot.disk},if=virtio,format=qcow2,snapshot=on`,
+      ...firmwareArgs(profiles, {}),
+    ];
+  // UEFI says what it does on the serial console; SeaBIOS on its debug port.
+  if (profiles.firmware)
+    return [
+      profiles.binary,
+      ...machineArgs(profiles, accel, profiles.probe_machine, 1, 256),
+      ...confined,
+      '-serial',
+      'stdio',
+      ...firmwareArgs(profiles, {}),
     ];
   return [
     profiles.binary,
-    ...machineArgs(profiles, accel, 'pc', 1, 256),
+    ...machineArgs(profiles, accel, profiles.probe_machine, 1, 256),
     ...confined,
     '-chardev',
     'stdio,id=dbg',
@@ -213,7 +231,13 @@ export function bareBootArgv(
     '-drive',
     `file=${boot.disk},if=virtio,format=qcow2`,
     ...kernelArgs(boot, profiles.kernel_args),
+    ...firmwareArgs(profiles, boot),
   ];
+}
+
+/** A disk that boots its own loader, through the architecture's UEFI firmware where QEMU's default is not one. */
+function firmwareArgs(profiles: QemuProfiles, boot: Pick<BootFiles, 'kernel'>): string[] {
+  return profiles.firmware && !boot.kernel ? ['-bios', profiles.firmware] : [];
 }
 
 function kernelArgs(boot: Pick<BootFiles, 'kernel' | 'initrd'>, append: string[]): string[] {

@@ -25,6 +25,7 @@ function sh(argv: string[]): string {
 const images = join(work, 'images');
 const plan: ImagePlan = {
   kind: 'debian',
+  arch: 'x86_64',
   key: 'a1b2c3d4e5f60718293a4b5c6d7e8f90',
   dir: join(images, 'debian-test'),
   disk: join(images, 'debian-test', 'disk.qcow2'),

@@ -183,7 +183,7 @@ describe('QEMU accepts a cached DPDK build handed to the guest', () => {
         pidfile: '',
         daemonize: false,
       },
-      qemuProfiles(),
+      qemuProfiles('x86_64'),
     );
     const at = argv.findIndex((a) => a.includes('id=labdpdk,'));
     const sock = join(work, 'qvd.qmp');

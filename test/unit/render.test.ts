@@ -1,4 +1,10 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadLab } from '../../src/core/load.js';
+import { labRender } from '../../src/core/render.js';
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { readJsonAsset } from '../../src/assets.js';
@@ -15,7 +21,7 @@ import { shellCommand, shellQuote } from '../../src/render/shell.js';
 import { renderVm } from '../../src/render/vm.js';
 import { labFrom, MINIMAL } from '../helpers/lab.js';
 
-const profiles = readJsonAsset<QemuProfiles>('qemu', 'profiles.json');
+const profiles = readJsonAsset<Record<string, QemuProfiles>>('qemu', 'profiles.json').x86_64!;
 const runtime: QemuRuntime = {
   lab: 't',
   accel: 'tcg',
@@ -374,4 +380,82 @@ describe('a DPDK release build', () => {
     expect(values(argv, '-device')).toContain('virtio-blk-pci,drive=labdpdk,id=labdpdk-dev,serial=lab-dpdk');
     expect(values(qemuArgv(lab.nodes[0]!, runtime, profiles), '-drive').some((d) => d.includes('labdpdk'))).toBe(false);
   });
+});
+
+describe('aarch64 guests', () => {
+  const arm = readJsonAsset<Record<string, QemuProfiles>>('qemu', 'profiles.json').aarch64!;
+  const spec = (driver: string) =>
+    MINIMAL.replace('    cpus: 3\n', '    cpus: 3\n    arch: aarch64\n').replace(
+      'queues: 2',
+      `queues: 2\n        os_driver_for_dpdk: ${driver}`,
+    );
+
+  it('run qemu-system-aarch64 on the virt machine with a GICv3, an SMMUv3 for vfio-pci, and their console', () => {
+    const node = labFrom(spec('vfio-pci')).nodes[0]!;
+    expect(node.arch).toBe('aarch64');
+    const a = qemuArgv(node, runtime, arm);
+    expect(a[0]).toBe('qemu-system-aarch64');
+    expect(values(a, '-machine')).toEqual(['virt,gic-version=3,iommu=smmuv3']);
+    expect(values(a, '-cpu')).toEqual(['max,pauth-impdef=on']);
+    expect(a.join(' ')).not.toContain('intel-iommu');
+    const nic = values(a, '-device').find((d) => d.includes('netdev=dp0'))!;
+    expect(nic.split(',')).toEqual(
+      expect.arrayContaining(['virtio-net-pci', 'mq=on', 'vectors=6', 'iommu_platform=on']),
+    );
+    expect(values(a, '-append')[0]).toContain('console=ttyAMA0');
+    expect(values(a, '-append')[0]).not.toContain('intel_iommu');
+    const uio = qemuArgv(labFrom(spec('uio_pci_generic')).nodes[0]!, runtime, arm);
+    expect(values(uio, '-machine')).toEqual(['virt,gic-version=3']);
+    expect(uio.join(' ')).not.toContain('iommu_platform');
+  });
+
+  it("boot a downloaded image through UEFI's firmware, and lab's own image by its kernel", () => {
+    const node = labFrom(spec('uio_pci_generic')).nodes[0]!;
+    const own = qemuArgv(node, runtime, arm);
+    expect(own).not.toContain('-bios');
+    const { kernel: _k, initrd: _i, ...diskOnly } = runtime.boot;
+    const disk = qemuArgv(node, { ...runtime, boot: diskOnly }, arm);
+    expect(values(disk, '-bios')).toEqual(['/usr/share/qemu-efi-aarch64/QEMU_EFI.fd']);
+    // x86-64's SeaBIOS is QEMU's default: no -bios there.
+    expect(qemuArgv(labFrom(MINIMAL).nodes[0]!, { ...runtime, boot: diskOnly }, profiles)).not.toContain('-bios');
+    expect(values(accelProbeArgv(arm, 'tcg', { kernel: '/c/vmlinuz' }), '-append')).toEqual([
+      'console=ttyAMA0 panic=-1',
+    ]);
+    expect(values(accelProbeArgv(arm, 'tcg', { kernel: '/c/vmlinuz' }), '-machine')).toEqual(['virt,gic-version=3']);
+  });
+
+  it('have an image of their own: arm64 packages, a key and folder apart, and x86-64 keys as they were', () => {
+    const lab = labFrom(MINIMAL);
+    const x86 = imagePlan(lab, '/c', 'x86_64');
+    const arm64 = imagePlan(lab, '/c', 'aarch64');
+    expect(arm64.packages).toContain('linux-image-arm64');
+    expect(arm64.packages).not.toContain('linux-image-amd64');
+    expect(arm64.dir).toMatch(/^\/c\/debian-bookworm-arm64-[0-9a-f]{16}$/);
+    expect(arm64.key).not.toBe(x86.key);
+    // The x86-64 recipe hashes as it did before images had an architecture, so its cache stays valid.
+    const { suite, mirror } = lab.image && 'debian' in lab.image ? lab.image.debian : { suite: '', mirror: '' };
+    const before = createHash('sha256')
+      .update(JSON.stringify({ BUILD_VERSION: 2, suite, mirror, packages: x86.packages }))
+      .digest('hex');
+    expect(x86.key).toBe(before);
+    expect(x86.dir).toBe(`/c/debian-bookworm-${before.slice(0, 16)}`);
+  });
+
+  it.runIf(process.arch === 'x64')(
+    'run under TCG on an x86-64 host whatever KVM does, and lab render says why; accel: kvm is refused',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'lab-arm-'));
+      try {
+        const file = join(dir, 'lab.yaml');
+        writeFileSync(file, spec('uio_pci_generic'));
+        const r = await labRender(loadLab(file), join(dir, 'out'));
+        expect(r.nodes[0]!.accel).toMatchObject({ accel: 'tcg', reason: 'aarch64 guest on an x86_64 host: TCG' });
+        expect(r.nodes[0]!.argv[0]).toBe('qemu-system-aarch64');
+        writeFileSync(file, spec('uio_pci_generic').replace('arch: aarch64', 'arch: aarch64\n    accel: kvm'));
+        await expect(labRender(loadLab(file), join(dir, 'out'))).rejects.toThrow(/an aarch64 guest on an x86_64 host/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });

@@ -169,13 +169,13 @@ describe('a lab on a downloaded disk image', () => {
   it('the accelerator probe boots that disk read-only into init, and a cut-short boot fails', async () => {
     const disk = imagePlan(loadLab(file), imageCacheRoot()).disk;
     const before = await sha256File(disk);
-    const probe = await probeAccel('tcg', qemuProfiles(), { disk });
+    const probe = await probeAccel('tcg', qemuProfiles('x86_64'), { disk });
     expect(probe).toMatchObject({
       works: true,
       depth: 'disk',
       detail: 'the guest image boots from its disk into init',
     });
-    expect((await probeAccel('tcg', qemuProfiles(), { disk, timeoutMs: 200 })).works).toBe(false);
+    expect((await probeAccel('tcg', qemuProfiles('x86_64'), { disk, timeoutMs: 200 })).works).toBe(false);
     expect(await sha256File(disk), 'the probe never writes the cached image').toBe(before);
   }, 300_000);
 

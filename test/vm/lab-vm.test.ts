@@ -105,9 +105,9 @@ describe('a QEMU lab', () => {
 
   it('the accelerator probe boots the guest kernel to its root mount under TCG, and a cut-short boot fails', async () => {
     const kernel = imagePlan(loadLab(file), imageCacheRoot()).kernel!;
-    const tcg = await probeAccel('tcg', qemuProfiles(), { kernel });
+    const tcg = await probeAccel('tcg', qemuProfiles('x86_64'), { kernel });
     expect(tcg).toMatchObject({ works: true, depth: 'kernel', detail: 'the guest kernel boots to its root mount' });
-    const cut = await probeAccel('tcg', qemuProfiles(), { kernel, timeoutMs: 200 });
+    const cut = await probeAccel('tcg', qemuProfiles('x86_64'), { kernel, timeoutMs: 200 });
     expect(cut.works).toBe(false);
   }, 120_000);
 

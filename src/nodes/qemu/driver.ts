@@ -30,7 +30,7 @@ import { discardSnapshot, readSnapshot, restoreArgv, saveSnapshot, snapshotKey }
 const RESTORE_SSH_TIMEOUT_MS = 60_000;
 
 export function qemuDriver(session: LabSession): NodeDriver {
-  const { lab, paths, reporter, image } = session;
+  const { lab, paths, reporter } = session;
   const files = new VmFileWriter(session);
   // Ports given out in this command, so two nodes rendered before either is recorded never share one.
   const assigned = new Map<string, number>();
@@ -144,6 +144,7 @@ export function qemuDriver(session: LabSession): NodeDriver {
         startedAt,
         qemu: { proc, sshPort: r.sshPort, accel: r.accel.accel, accelReason: r.accel.reason, nics },
       });
+      const image = session.image(node.arch);
       const key = snapshotKey({ argv: r.argv, sshPort: r.sshPort, image: image.dir, ...r.seed });
       const snapshot = readSnapshot(vp);
       if (snapshot?.key === key) {
@@ -177,7 +178,7 @@ export function qemuDriver(session: LabSession): NodeDriver {
       );
       let nics: GuestNic[];
       try {
-        const build = files.dpdkBuild;
+        const build = files.dpdkBuild(node.arch);
         const builds = build !== undefined && !existsSync(build.file);
         const building = builds
           ? `DPDK ${lab.dpdk.version} from its release tarball, then the apps`

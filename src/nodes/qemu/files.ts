@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { readAssetTree, readJsonAsset, readTextAsset } from '../../assets.js';
 import type { Node } from '../../config/lab.js';
+import { hostArch, type Arch } from '../../config/arch.js';
+import { LabError } from '../../errors.js';
 import { writeAtomic } from '../../host/files.js';
 import { ensureKeyPair, readKeyPair, type KeyPair } from '../../host/keys.js';
 import { qemuRunAs } from '../../host/qemu-user.js';
@@ -29,34 +31,41 @@ export interface VmFiles extends RenderedVm {
   files: { script: string; userData: string; metaData: string; networkConfig: string };
 }
 
-export function qemuProfiles(): QemuProfiles {
-  return readJsonAsset<QemuProfiles>('qemu', 'profiles.json');
+/** The QEMU profile of a guest architecture (qemu/profiles.json). */
+export function qemuProfiles(arch: Arch): QemuProfiles {
+  return readJsonAsset<Record<Arch, QemuProfiles>>('qemu', 'profiles.json')[arch];
 }
 
 /** Renders one node's files under `root` for a given port; the accelerator is chosen once per setting. */
 export class VmFileWriter {
-  private readonly profiles = qemuProfiles();
-  private readonly accels = new Map<Node['accel'], Promise<AccelChoice>>();
+  private readonly accels = new Map<string, Promise<AccelChoice>>();
   private shared?: Omit<GuestAssets, 'hostKey' | 'authorizedKey'>;
 
-  /** The DPDK release build this lab's guests install, when it builds one. */
-  readonly dpdkBuild: DpdkBuildPlan | undefined;
+  constructor(private readonly session: LabSession) {}
 
-  constructor(private readonly session: LabSession) {
-    this.dpdkBuild = dpdkBuildPlan(session.lab, session.image.key, dpdkBuildCacheRoot());
+  /** The DPDK release build this lab's guests of an architecture install, when it builds one (keyed by their image). */
+  dpdkBuild(arch: Arch): DpdkBuildPlan | undefined {
+    return dpdkBuildPlan(this.session.lab, this.session.image(arch).key, dpdkBuildCacheRoot());
   }
 
   /** What the accelerator probe boots: the guest's own kernel once the image has one, a downloaded image's own disk; else only the firmware. */
-  private probeBoot(): { kernel: string } | { disk: string } | Record<string, never> {
-    const { image } = this.session;
+  private probeBoot(arch: Arch): { kernel: string } | { disk: string } | Record<string, never> {
+    const image = this.session.image(arch);
     if (image.kernel && existsSync(image.kernel)) return { kernel: image.kernel };
     return image.kind === 'download' && existsSync(image.disk) ? { disk: image.disk } : {};
   }
 
-  accel(wanted: Node['accel']): Promise<AccelChoice> {
-    let choice = this.accels.get(wanted);
+  /** Chosen once per architecture and setting: KVM only for a guest of this host's own architecture. */
+  accel(node: Pick<Node, 'accel' | 'arch'>): Promise<AccelChoice> {
+    const key = `${node.arch}/${node.accel}`;
+    let choice = this.accels.get(key);
     if (!choice)
-      this.accels.set(wanted, (choice = chooseAccel(wanted, this.profiles, this.probeBoot(), accelCacheFile())));
+      this.accels.set(
+        key,
+        (choice =
+          foreignArch(node) ??
+          chooseAccel(node.accel, qemuProfiles(node.arch), this.probeBoot(node.arch), accelCacheFile())),
+      );
     return choice;
   }
 
@@ -76,14 +85,17 @@ export class VmFileWriter {
    * cluster's guests are not this host's, and lab up's keys stay its own.
    */
   async clusterGuest(node: Node, root: string): Promise<ClusterGuest> {
-    const { lab, image } = this.session;
+    const { lab } = this.session;
+    const image = this.session.image(node.arch);
     const labKey = await ensureKeyPair(join(root, 'id_ed25519'), `lab-${lab.name}`);
     const hostKey = await ensureKeyPair(nodePaths(root, node.name).hostKey, `${node.name}.${lab.name}`);
     const assets: GuestAssets = { ...this.sharedAssets(), authorizedKey: labKey.public, hostKey };
     return {
       seed: renderSeed(lab, node, assets, 'kubevirt'),
       hostPub: hostKey.public,
-      ...(image.kind === 'debian' ? { kernelArgs: guestKernelArgs(this.profiles, { iommu: false }).join(' ') } : {}),
+      ...(image.kind === 'debian'
+        ? { kernelArgs: guestKernelArgs(qemuProfiles(node.arch), { iommu: false }).join(' ') }
+        : {}),
     };
   }
 
@@ -92,10 +104,17 @@ export class VmFileWriter {
    * keys already made, or placeholders, and says so at the top of qemu.sh and user-data.
    */
   async write(node: Node, root: string, sshPort: number, o: { dryRun?: boolean } = {}): Promise<VmFiles> {
-    const { lab, image } = this.session;
+    const { lab } = this.session;
+    const image = this.session.image(node.arch);
     const paths = nodePaths(root, node.name);
-    const dry = o.dryRun ? knownAccel(node.accel, this.profiles, this.probeBoot(), accelCacheFile()) : undefined;
-    const accel = dry ?? (await this.accel(node.accel));
+    const profiles = qemuProfiles(node.arch);
+    const foreign = foreignArch(node);
+    const dry = o.dryRun
+      ? foreign
+        ? { ...(await foreign), known: true }
+        : knownAccel(node.accel, profiles, this.probeBoot(node.arch), accelCacheFile())
+      : undefined;
+    const accel = dry ?? (await this.accel(node));
     const key = (path: string, comment: string): Promise<KeyPair> | KeyPair =>
       o.dryRun
         ? (readKeyPair(path) ?? { private: PLACEHOLDER_KEY, public: `ssh-ed25519 ${PLACEHOLDER_KEY} ${comment}` })
@@ -104,7 +123,8 @@ export class VmFileWriter {
     const hostKey = await key(paths.hostKey, `${node.name}.${lab.name}`);
     const assets: GuestAssets = { ...this.sharedAssets(), authorizedKey: labKey.public, hostKey };
     // A build the host already has is handed to the guest, which then installs it instead of building.
-    const dpdkBuild = this.dpdkBuild && existsSync(this.dpdkBuild.file) ? this.dpdkBuild.file : undefined;
+    const plan = this.dpdkBuild(node.arch);
+    const dpdkBuild = plan && existsSync(plan.file) ? plan.file : undefined;
     if (dpdkBuild) await checkSealed(sealIndex(dpdkBuildCacheRoot()), [dpdkBuild], 'a cached DPDK build');
     const runAs = qemuRunAs();
     const rendered = renderVm(
@@ -120,7 +140,7 @@ export class VmFileWriter {
         dpdkBuild,
         ...(runAs ? { runAs } : {}),
       },
-      this.profiles,
+      profiles,
       assets,
     );
     const said = o.dryRun ? dryRunNotes(sshPort, dry!, labKey.private === PLACEHOLDER_KEY) : [];
@@ -141,6 +161,24 @@ export class VmFileWriter {
       },
     };
   }
+}
+
+/**
+ * A guest of another architecture than this host's runs under TCG whatever KVM can do here, and
+ * lab says so; accel: kvm is an error then. Undefined for a guest of this host's own architecture.
+ */
+function foreignArch(node: Pick<Node, 'accel' | 'arch'>): Promise<AccelChoice> | undefined {
+  const host = hostArch() ?? 'an unknown';
+  if (node.arch === host) return undefined;
+  if (node.accel === 'kvm')
+    return Promise.reject(
+      new LabError({
+        code: 'ENV_ACCEL',
+        message: `accel: kvm, but this is an ${node.arch} guest on an ${host} host: KVM runs a guest of the host's own architecture only`,
+        hint: 'Use accel: auto or tcg here (emulation), or run the lab on an Arm host for KVM.',
+      }),
+    );
+  return Promise.resolve({ accel: 'tcg', reason: `${node.arch} guest on an ${host} host: TCG` });
 }
 
 /** Stands where lab render has no key yet: lab up makes the real ones. */
