@@ -27,11 +27,13 @@ export async function reportEnvironment(labOrContext: Lab | LabContext): Promise
   const ctx = contextOf(labOrContext);
   const { lab } = ctx.session;
   const accel = accelerators(ctx);
+  const qemu = bootsImage(ctx, lab.nodes);
+  // The guests' architectures, each VM's image is built for (or must be).
+  const arches = [...new Set(lab.nodes.filter((n) => bootsImage(ctx, [n])).map((n) => n.arch))].join(' and ');
   const image =
     'url' in lab.image
-      ? `${lab.image.url} (sha256 ${lab.image.sha256.slice(0, 12)}…)`
-      : `Debian ${lab.image.debian.suite}, built offline`;
-  const qemu = bootsImage(ctx, lab.nodes);
+      ? `${lab.image.url} (sha256 ${lab.image.sha256.slice(0, 12)}…), ${arches}`
+      : `Debian ${lab.image.debian.suite}, built offline, ${arches}`;
   const dpdk =
     lab.dpdk.source === 'release'
       ? `${lab.dpdk.version} from ${lab.dpdk.url}, built in the guest`

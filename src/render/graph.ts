@@ -1,5 +1,6 @@
 // The lab's topology from the spec alone, for `lab graph`: nodes with their kind, CPUs, NICs and
 // apps; wires with their ends and addresses. One model, drawn as JSON, Mermaid or Graphviz DOT.
+import type { Arch } from '../config/arch.js';
 import { appSummary, labnsInterface, peerNic, type Impairment, type Lab, type Nic } from '../config/lab.js';
 
 /** An impairment in words, as lab up and lab impair say it. */
@@ -22,6 +23,8 @@ export interface GraphNode {
   /** A network's bridge in the lab namespace. */
   bridge?: string;
   cpus?: number;
+  /** A VM's guest architecture (a namespace's is this host's). */
+  arch?: Arch;
   /** labnsIf: the NIC's interface in the lab namespace, where its wire passes there. */
   nics: Array<{ name: string; ip: string; mac: string; queues: number; labnsIf?: string }>;
   apps: Array<{
@@ -69,6 +72,7 @@ export function topologyOf(lab: Lab): TopologyGraph {
     id: node.name,
     kind: node.kind,
     cpus: node.cpus,
+    ...(node.kind === 'qemu' ? { arch: node.arch } : {}),
     nics: node.nics.map((n) => ({
       name: n.name,
       ip: n.ip,
@@ -143,7 +147,7 @@ function labelLines(g: TopologyGraph, n: GraphNode): string[] {
       ? `${n.id} (lab namespace)`
       : n.kind === 'network'
         ? `network ${n.id.slice('net-'.length)} (bridge ${n.bridge})`
-        : `${n.id} (${n.kind}, ${n.cpus} CPU${n.cpus === 1 ? '' : 's'})`;
+        : `${n.id} (${n.kind}${n.arch ? ` ${n.arch}` : ''}, ${n.cpus} CPU${n.cpus === 1 ? '' : 's'})`;
   return [
     head + (g.tester === n.id ? ', tester' : ''),
     ...n.nics.map((x) => `${x.name} ${x.ip} ×${x.queues}q${x.labnsIf ? ` (labns ${x.labnsIf})` : ''}`),

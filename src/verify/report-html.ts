@@ -253,7 +253,7 @@ function topologySvg(g: TopologyGraph): string {
       const sub =
         n.kind === 'lab namespace' || n.kind === 'network'
           ? n.kind
-          : `${n.kind}${n.cpus ? `, ${n.cpus} cpus` : ''}${n.id === g.tester ? ', tester' : ''}`;
+          : `${n.kind}${n.arch ? ` ${n.arch}` : ''}${n.cpus ? `, ${n.cpus} cpus` : ''}${n.id === g.tester ? ', tester' : ''}`;
       const apps = n.apps.map((a) => a.name).join(', ');
       return `<g class="node ${n.kind.replace(/\s/g, '-')}" data-node="${esc(n.id)}"><rect x="${p.x - bw / 2}" y="${p.y - bh / 2}" width="${bw}" height="${bh}" rx="6"/><text x="${p.x}" y="${p.y - 8}" text-anchor="middle" class="name">${esc(n.id)}</text><text x="${p.x}" y="${p.y + 7}" text-anchor="middle">${esc(sub)}</text><text x="${p.x}" y="${p.y + 20}" text-anchor="middle">${esc(apps)}</text></g>`;
     })
