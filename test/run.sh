@@ -33,9 +33,18 @@ trap 'kill -TERM -- "-$image_pid" 2>/dev/null || true; rm -f "$image_log"' EXIT
 # has DPDK's example sources (skeleton, l2fwd) that lab builds and verifies; umoci writes the
 # containerDisk lab exports, and skopeo reads it back.
 test_packages=(syslinux syslinux-common mtools dosfstools fdisk libxml2-utils chromium dpdk-doc umoci skopeo)
+# The slow tier's aarch64 lab: QEMU for it, its UEFI firmware, and qemu-user-static with binfmt for
+# building its arm64 image on this host (docs/aarch64.md).
+if [ "${LAB_SLOW:-}" = 1 ]; then
+  test_packages+=(qemu-system-arm qemu-efi-aarch64 qemu-user-static binfmt-support arch-test)
+fi
 if ! dpkg -s "${test_packages[@]}" >/dev/null 2>&1; then
   apt-get update -q
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${test_packages[@]}"
+fi
+if [ "${LAB_SLOW:-}" = 1 ]; then
+  [ -e /proc/sys/fs/binfmt_misc/status ] || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
+  update-binfmts --enable qemu-aarch64
 fi
 make -C native -j"$(nproc)"
 # The tests' own types too: vitest strips types without checking them.

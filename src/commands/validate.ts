@@ -37,7 +37,7 @@ export async function validate(opts: ValidateOptions): Promise<void> {
   print(opts, { ok: true, lab: summarize(lab), runs }, () => {
     const nodes = lab.nodes.map(
       (node) =>
-        `${node.name} (${node.kind}, ${node.cpus} cpus, ${node.memoryMiB} MiB; ${node.nics.map((n) => `${n.name} ×${n.queues}q`).join(', ')})`,
+        `${node.name} (${node.kind}${node.kind === 'qemu' ? ` ${node.arch}` : ''}, ${node.cpus} cpus, ${node.memoryMiB} MiB; ${node.nics.map((n) => `${n.name} ×${n.queues}q`).join(', ')})`,
     );
     const apps = lab.apps.map((a) => `${a.name} (${appSummary(a)}, lcores ${a.lcoreList})`);
     const said = runs.length

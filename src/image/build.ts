@@ -1,13 +1,13 @@
 // Guest images: the offline Debian build and the checked download, both cached by content and
 // made in a temporary folder renamed into place, so the cache never holds half an image.
-import { existsSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { LabError } from '../errors.js';
 import { run } from '../host/exec.js';
 import { withHeldLock } from '../host/flock.js';
 import type { ImagePlan } from './recipe.js';
 import type { Lab } from '../config/lab.js';
-import { debianArch } from '../config/arch.js';
+import { debianArch, hostArch } from '../config/arch.js';
 import type { Reporter } from '../progress.js';
 import { download } from './download.js';
 import { aptProgressTo } from '../host/apt-progress.js';
@@ -124,6 +124,27 @@ export function mmdebstrapArgv(
   ];
 }
 
+/**
+ * An image of another architecture than this host's runs its packages' maintainer scripts through
+ * qemu-user-static, which the kernel starts by binfmt_misc: said before mmdebstrap fails deep inside.
+ */
+function checkForeignArch(plan: ImagePlan): void {
+  if (plan.arch === hostArch()) return;
+  const entry = `/proc/sys/fs/binfmt_misc/qemu-${plan.arch}`;
+  let enabled = false;
+  try {
+    enabled = readFileSync(entry, 'utf8').startsWith('enabled');
+  } catch {
+    // no entry, or binfmt_misc not mounted
+  }
+  if (!enabled)
+    throw new LabError({
+      code: 'ENV_TOOL',
+      message: `building an ${debianArch(plan.arch)} guest image on this ${hostArch() ?? 'other'} host runs its programs through qemu-user-static, and binfmt_misc has no enabled ${entry}`,
+      hint: `apt-get install qemu-user-static binfmt-support arch-test; mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc (where /proc/sys/fs/binfmt_misc/status is missing); update-binfmts --enable qemu-${plan.arch}`,
+    });
+}
+
 async function buildDebian(
   recipe: { suite: string; mirror: string },
   plan: ImagePlan,
@@ -131,6 +152,7 @@ async function buildDebian(
   reporter: Reporter,
 ): Promise<void> {
   const root = join(tmp, 'root');
+  checkForeignArch(plan);
   await reporter.step(`mmdebstrap ${recipe.suite} with ${plan.packages.length} packages (first build only)`, () =>
     run(
       mmdebstrapArgv(
