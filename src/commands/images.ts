@@ -13,6 +13,8 @@ import { listSnapshots, pruneSnapshots, type SnapshotEntry } from '../core/snaps
 import { exportTesterImage } from '../image/tester-image.js';
 import { labVersion } from '../assets.js';
 import { print, type OutputOptions } from './output.js';
+import type { Lab } from '../config/lab.js';
+import { defaultArch, type Arch } from '../config/arch.js';
 import { Steps } from './steps.js';
 
 interface ImagesOptions extends OutputOptions {
@@ -71,29 +73,44 @@ async function exportImage(node: string | undefined, opts: ImagesOptions): Promi
   );
 }
 
-/** Makes the spec's guest image ahead of time (a CI job's warm-up, say), as `lab up` would. */
+/** The architectures of the spec's VMs, each with its own image (a lab of netns nodes alone: this host's). */
+function archesOf(lab: Lab): Arch[] {
+  const vms = lab.nodes.filter((n) => n.kind === 'qemu');
+  return vms.length ? [...new Set(vms.map((n) => n.arch))] : [defaultArch()];
+}
+
+/** Makes the spec's guest images ahead of time (a CI job's warm-up, say), as `lab up` would: one per architecture. */
 async function build(opts: ImagesOptions): Promise<void> {
   const lab = loadLab(opts.file, { force: true });
-  const plan = imagePlan(lab, imageCacheRoot());
-  const reused = await ensureImage(lab, plan, new Steps());
-  print(opts, { dir: plan.dir, reused }, () => `${reused ? 'already in the cache' : 'made'}: ${plan.dir}`);
+  const made: Array<{ arch: Arch; dir: string; reused: boolean }> = [];
+  for (const arch of archesOf(lab)) {
+    const plan = imagePlan(lab, imageCacheRoot(), arch);
+    made.push({ arch, dir: plan.dir, reused: await ensureImage(lab, plan, new Steps()) });
+  }
+  print(opts, made.length === 1 ? made[0] : { images: made }, () =>
+    made.map((m) => `${m.reused ? 'already in the cache' : 'made'} (${m.arch}): ${m.dir}`).join('\n'),
+  );
 }
 
-/** The image dir the spec boots from, or undefined when there is no spec to ask. */
-function wantedDir(opts: ImagesOptions, root: string): string | undefined {
-  if (!existsSync(opts.file)) return undefined;
-  return imagePlan(loadLab(opts.file, { force: true }), root).dir;
-}
-
-/** The DPDK build the spec installs, or undefined when there is no spec or it builds none. */
-function wantedBuild(opts: ImagesOptions, root: string): string | undefined {
-  if (!existsSync(opts.file)) return undefined;
+/** The image dirs the spec boots from, none when there is no spec to ask. */
+function wantedDirs(opts: ImagesOptions, root: string): string[] {
+  if (!existsSync(opts.file)) return [];
   const lab = loadLab(opts.file, { force: true });
-  return dpdkBuildPlan(lab, imagePlan(lab, root).key, dpdkBuildCacheRoot())?.file;
+  return archesOf(lab).map((arch) => imagePlan(lab, root, arch).dir);
 }
 
-function buildRow(b: DpdkBuildEntry, wanted: string | undefined): string {
-  return `${b.file}  ${mib(b.bytes)}  built ${b.builtAt}${b.file === wanted ? '  (the spec installs it)' : ''}`;
+/** The DPDK builds the spec installs, none when there is no spec or it builds none. */
+function wantedBuilds(opts: ImagesOptions, root: string): string[] {
+  if (!existsSync(opts.file)) return [];
+  const lab = loadLab(opts.file, { force: true });
+  return archesOf(lab).flatMap((arch) => {
+    const file = dpdkBuildPlan(lab, imagePlan(lab, root, arch).key, dpdkBuildCacheRoot())?.file;
+    return file ? [file] : [];
+  });
+}
+
+function buildRow(b: DpdkBuildEntry, wanted: readonly string[]): string {
+  return `${b.file}  ${mib(b.bytes)}  built ${b.builtAt}${wanted.includes(b.file) ? '  (the spec installs it)' : ''}`;
 }
 
 /** The spec's provisioned snapshots, or none when there is no spec to ask. */
@@ -103,18 +120,19 @@ function snapshotsOf(opts: ImagesOptions): SnapshotEntry[] {
 
 function list(opts: ImagesOptions): void {
   const root = imageCacheRoot();
-  const wanted = wantedDir(opts, root);
+  const wanted = wantedDirs(opts, root);
   const entries = listCache(root);
   const snapshots = snapshotsOf(opts);
   const builds = listDpdkBuilds(dpdkBuildCacheRoot());
-  const build = wantedBuild(opts, root);
+  const build = wantedBuilds(opts, root);
   const packages = { dir: debCacheRoot(root), ...debCacheUsage(debCacheRoot(root)) };
   print(opts, { root, wanted, images: entries, snapshots, dpdkBuilds: builds, packages }, () =>
     [
       entries.length
-        ? [`${root}:`, ...entries.map((e) => `  ${row(e)}${e.dir === wanted ? `  (${opts.file} uses it)` : ''}`)].join(
-            '\n',
-          )
+        ? [
+            `${root}:`,
+            ...entries.map((e) => `  ${row(e)}${wanted.includes(e.dir) ? `  (${opts.file} uses it)` : ''}`),
+          ].join('\n')
         : `${root}: no images`,
       ...(snapshots.length
         ? [`provisioned snapshots of ${opts.file}:`, ...snapshots.map((s) => `  ${snapshotRow(s)}`)]
@@ -135,8 +153,8 @@ function snapshotRow(s: SnapshotEntry): string {
 
 function prune(opts: ImagesOptions): void {
   const root = imageCacheRoot();
-  const wanted = wantedDir(opts, root);
-  if (!wanted && !opts.all) {
+  const wanted = wantedDirs(opts, root);
+  if (!wanted.length && !opts.all) {
     throw new LabError({
       code: 'USAGE',
       message: `lab images prune keeps the image ${opts.file} boots from, and there is no ${opts.file}`,
@@ -151,9 +169,9 @@ function prune(opts: ImagesOptions): void {
       ? pruneSnapshots(loadLab(opts.file, { force: true }))
       : { removed: [], kept: snapshotsOf(opts) };
   // DPDK builds: the one the spec installs stays, unless --all.
-  const build = wantedBuild(opts, root);
+  const build = wantedBuilds(opts, root);
   const builds = [
-    ...listDpdkBuilds(dpdkBuildCacheRoot()).filter((b) => opts.all || b.file !== build),
+    ...listDpdkBuilds(dpdkBuildCacheRoot()).filter((b) => opts.all || !build.includes(b.file)),
     ...leftoverDpdkCopies(dpdkBuildCacheRoot(), (pid) => existsSync(`/proc/${pid}`)),
   ];
   for (const b of builds) rmSync(b.file, { force: true });

@@ -21,14 +21,14 @@ export interface PruneChoice {
 }
 
 /** Pure: which entries to remove, keeping `wanted` (the spec's image dir) unless `all`. */
-export function choosePrune(entries: CacheEntry[], wanted: string | undefined, all: boolean): PruneChoice {
+export function choosePrune(entries: CacheEntry[], wanted: readonly string[], all: boolean): PruneChoice {
   const choice: PruneChoice = { remove: [], keep: [] };
   for (const entry of entries) {
     const why = entry.openBy.length
       ? `in use by pid ${entry.openBy.join(', ')}`
       : entry.state === 'building'
         ? 'being built'
-        : !all && entry.dir === wanted
+        : !all && wanted.includes(entry.dir)
           ? 'the spec uses it'
           : undefined;
     if (why) choice.keep.push({ entry, why });
