@@ -1,6 +1,7 @@
-// npm run bench:boot — how long the example lab takes to be ready, cold (boot and provision, then
-// save the provisioned snapshot) and warm (restored from it), next to a bare boot of the same image
-// to its login prompt under the same accelerator. BENCH_IMAGE=1 also times a fresh image
+// npm run bench:boot [-- SPEC] — how long a lab (lab.yaml, or SPEC: examples/aarch64.yaml compares
+// the architectures) takes to be ready, cold (boot and provision, then save the provisioned
+// snapshot) and warm (restored from it), how long lab test then takes, next to a bare boot of the
+// same image to its login prompt under the same accelerator. BENCH_IMAGE=1 also times a fresh image
 // build (into a temporary cache, so the real one is kept). Prints figures; asserts nothing.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,13 +14,15 @@ import { imagePlan } from '../image/recipe.js';
 import { labDown } from '../core/down.js';
 import { loadLab } from '../core/load.js';
 import { labUp } from '../core/up.js';
+import { labTest } from '../core/test-run.js';
 import { imageCacheRoot } from '../layout.js';
 import type { Accel } from '../render/qemu.js';
 import { qemuBareBootArgv } from '../nodes/registry.js';
 
 const work = mkdtempSync(join(tmpdir(), 'lab-bench-boot-'));
 const specFile = join(work, 'lab.yaml');
-writeFileSync(specFile, readFileSync(packagePath('lab.yaml'), 'utf8').replace(/^name: .*/m, 'name: benchboot'));
+const source = process.argv[2] ?? packagePath('lab.yaml');
+writeFileSync(specFile, readFileSync(source, 'utf8').replace(/^name: .*/m, 'name: benchboot'));
 const lab = loadLab(specFile);
 const node = lab.nodes[0]!;
 
@@ -75,7 +78,7 @@ async function main(): Promise<void> {
     // The bare boot runs under whatever lab up chose, so the ratio compares like with like.
     const accel = first.nodes[0]!.accel!;
     rows.push([
-      `lab up to ready (image ${first.images?.[0]?.reused ? 'reused' : 'built'}; SSH + cloud-init done), ${accel}`,
+      `${node.arch}: lab up to ready (image ${first.images?.[0]?.reused ? 'reused' : 'built'}; SSH + cloud-init done), ${accel}`,
       fmt(upMs),
     ]);
     const [, againMs] = await timed(() => labUp(lab, new Steps(true)));
@@ -84,6 +87,12 @@ async function main(): Promise<void> {
     await labDown(lab, false);
     const [, warmMs] = await timed(() => labUp(lab, new Steps()));
     rows.push([`warm lab up, restored from the provisioned snapshot (-loadvm), ${accel}`, fmt(warmMs)]);
+    // lab test on the lab already up: each app run, verified and stopped, then down.
+    const [report, testMs] = await timed(() => labTest(lab, new Steps()));
+    rows.push([
+      `lab test after the warm up (${report.counts.passed} passed, ${report.counts.failed} failed), ${accel}`,
+      fmt(testMs),
+    ]);
     await labDown(lab, true);
     const bareMs = await bareBoot(accel);
     rows.push([`bare boot of the same image to a login prompt, ${accel}`, fmt(bareMs)]);
