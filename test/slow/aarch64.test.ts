@@ -1,12 +1,22 @@
 // An aarch64 guest, the seed's own platform, under TCG on this x86-64 host: its image built from
 // Debian's arm64 packages (through qemu-user-static), both apps built in it and passing lab test,
 // the guest saying aarch64 and the apps aarch64 ELF; then a warm lab up from its provisioned
-// snapshot. Behind LAB_SLOW=1: emulating another architecture makes the image build and the boot
-// many minutes (docs/performance.md).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// snapshot; then a self-booting arm64 disk made from that image, downloaded and booted through UEFI
+// as an Arm cloud image is. Behind LAB_SLOW=1: emulating another architecture makes the image build
+// and each boot many minutes (docs/performance.md).
+import { createReadStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadLab } from '../../src/core/load.js';
+import { ensureImage } from '../../src/image/build.js';
+import { imagePlan } from '../../src/image/recipe.js';
+import { sha256File } from '../../src/image/seal.js';
+import { imageCacheRoot } from '../../src/layout.js';
+import { quiet } from '../../src/progress.js';
+import { bootableImage } from '../helpers/bootable-image.js';
 import { lab, labAsync, ROOT } from '../helpers/lab.js';
 
 const SLOW = process.env.LAB_SLOW === '1';
@@ -62,6 +72,48 @@ describe.runIf(SLOW)('an aarch64 lab (examples/aarch64.yaml)', () => {
         expect(elf.stdout.trim(), app).toBe('b7 00');
       }
       expect(lab(['down', '-f', file]).status).toBe(0);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'boots a downloaded arm64 disk through UEFI (its own GRUB), from image: {url, sha256}, and passes lab test',
+    async () => {
+      const arm = loadLab(file);
+      const base = imagePlan(arm, imageCacheRoot(), 'aarch64');
+      await ensureImage(arm, base, quiet);
+      const disk = bootableImage(base);
+      const sha256 = await sha256File(disk);
+      const server = createServer((_req, res) => {
+        res.setHeader('content-length', statSync(disk).size);
+        createReadStream(disk).pipe(res);
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const downloaded = join(work, 'downloaded.yaml');
+      try {
+        const { port } = server.address() as AddressInfo;
+        writeFileSync(
+          downloaded,
+          readFileSync(file, 'utf8')
+            .replace(/^name: .*/m, `name: d${name}`)
+            .replace(
+              /^image:\n( {2}.*\n)+/m,
+              `image:\n  url: http://127.0.0.1:${port}/arm64.qcow2\n  sha256: "${sha256}"\n`,
+            ),
+        );
+        const test = await labAsync(['test', '-f', downloaded, '--json'], ROOT, TIMEOUT);
+        expect(test.status, `${test.stdout}\n${test.stderr}`).toBe(0);
+        expect((JSON.parse(test.stdout) as { counts: { failed: number } }).counts.failed).toBe(0);
+        const script = readFileSync(join(work, '.lab', `d${name}`, 'nodes', 'dut', 'qemu.sh'), 'utf8');
+        expect(script, "UEFI's firmware, and no kernel of lab's").toContain(
+          '-bios /usr/share/qemu-efi-aarch64/QEMU_EFI.fd',
+        );
+        expect(script).not.toContain('-kernel');
+      } finally {
+        lab(['down', '-f', downloaded, '--purge']);
+        rmSync(imagePlan(loadLab(downloaded), imageCacheRoot(), 'aarch64').dir, { recursive: true, force: true });
+        await new Promise((resolve) => server.close(resolve));
+      }
     },
     TIMEOUT,
   );

@@ -7,7 +7,7 @@
 // minutes under TCG. First, the same release image with a tarball the guest cannot reach: a
 // provisioning that fails. It lives here because it needs that second guest image (build tools
 // instead of Debian's DPDK), which the build below makes anyway.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
@@ -30,6 +30,7 @@ import { imagePlan } from '../../src/image/recipe.js';
 import { loadLab } from '../../src/core/load.js';
 import { dpdkBuildCacheRoot, imageCacheRoot, labCacheRoot } from '../../src/layout.js';
 import { lab, labAsync, ROOT } from '../helpers/lab.js';
+import { withPrivateApt } from '../helpers/private-apt.js';
 
 const SLOW = process.env.LAB_SLOW === '1';
 /** lab up's own deadline; each test's is longer, so a slow build fails in lab, which then cleans up, not in vitest. */
@@ -42,32 +43,18 @@ function debianDpdkTarball(): { file: string; version: string } {
   const cache = join(labCacheRoot(), 'sources');
   const cached = existsSync(cache) ? readdirSync(cache).find((f) => /^dpdk_[\d.]+\.orig\.tar\.xz$/.test(f)) : undefined;
   if (!cached) {
-    const apt = mkdtempSync(join(tmpdir(), 'lab-apt-src-'));
-    try {
-      mkdirSync(join(apt, 'lists', 'partial'), { recursive: true });
-      writeFileSync(join(apt, 'sources.list'), 'deb-src http://deb.debian.org/debian bookworm main\n');
-      const opts = [
-        '-q',
-        '-o',
-        `Dir::Etc::SourceList=${join(apt, 'sources.list')}`,
-        '-o',
-        'Dir::Etc::SourceParts=/nonexistent',
-        '-o',
-        `Dir::State::Lists=${join(apt, 'lists')}`,
-      ];
-      for (const args of [['update'], ['source', '--download-only', 'dpdk']]) {
-        const r = spawnSync('apt-get', [...opts, ...args], { cwd: apt, encoding: 'utf8', timeout: 600_000 });
-        if (r.status !== 0) throw new Error(`apt-get ${args.join(' ')} failed: ${r.stderr}`);
-      }
-      const orig = readdirSync(apt).find((f) => /^dpdk_[\d.]+\.orig\.tar\.xz$/.test(f));
-      if (!orig) throw new Error(`apt-get source dpdk gave no orig tarball: ${readdirSync(apt).join(', ')}`);
-      mkdirSync(cache, { recursive: true });
-      copyFileSync(join(apt, orig), join(cache, `${orig}.part`));
-      renameSync(join(cache, `${orig}.part`), join(cache, orig));
-      return debianDpdkTarball();
-    } finally {
-      rmSync(apt, { recursive: true, force: true });
-    }
+    withPrivateApt(
+      'deb-src http://deb.debian.org/debian bookworm main\n',
+      [['source', '--download-only', 'dpdk']],
+      (apt, files) => {
+        const orig = files.find((f) => /^dpdk_[\d.]+\.orig\.tar\.xz$/.test(f));
+        if (!orig) throw new Error(`apt-get source dpdk gave no orig tarball: ${files.join(', ')}`);
+        mkdirSync(cache, { recursive: true });
+        copyFileSync(join(apt, orig), join(cache, `${orig}.part`));
+        renameSync(join(cache, `${orig}.part`), join(cache, orig));
+      },
+    );
+    return debianDpdkTarball();
   }
   return { file: join(cache, cached), version: /^dpdk_([\d.]+)\.orig/.exec(cached)![1]! };
 }
