@@ -1,12 +1,11 @@
 // The command line: flags and commands only. The work lives in commands/, loaded when asked for.
 import { cac } from 'cac';
-import { readFileSync } from 'node:fs';
 import { LabError, closest, formatProblem } from './errors.js';
-import { packagePath } from './assets.js';
+import { labVersion } from './assets.js';
 import { shellQuote } from './render/shell.js';
 
 export const cli = cac('lab');
-const version = (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }).version;
+const version = labVersion();
 let jsonOutput = false;
 
 /**

@@ -1,6 +1,6 @@
 // What a report says ran where: this host, each VM's accelerator, the guest image, DPDK, lab.
 import { availableParallelism, hostname, release } from 'node:os';
-import { readJsonAsset } from '../assets.js';
+import { labVersion } from '../assets.js';
 import type { Lab } from '../config/lab.js';
 import { runQuiet } from '../host/exec.js';
 import type { ReportEnvironment } from '../verify/report.js';
@@ -43,7 +43,7 @@ export async function reportEnvironment(labOrContext: Lab | LabContext): Promise
     host: hostname(),
     kernel: release(),
     cpus: availableParallelism(),
-    labVersion: readJsonAsset<{ version: string }>('package.json').version,
+    labVersion: labVersion(),
     image: qemu ? image : 'none (netns nodes only)',
     dpdk,
     accel,

@@ -170,12 +170,16 @@ export const PROBE_MARKERS = {
  * firmware on its debug console.
  */
 export function accelProbeArgv(profiles: QemuProfiles, accel: Accel, boot: ProbeBoot, runAs?: string): string[] {
-  const confined = [...(runAs ? ['-runas', runAs] : []), '-sandbox', profiles.sandbox.options];
+  const head = (memoryMiB: number) => [
+    profiles.binary,
+    ...machineArgs(profiles, accel, profiles.probe_machine, 1, memoryMiB),
+    ...(runAs ? ['-runas', runAs] : []),
+    '-sandbox',
+    profiles.sandbox.options,
+  ];
   if ('kernel' in boot)
     return [
-      profiles.binary,
-      ...machineArgs(profiles, accel, profiles.probe_machine, 1, 256),
-      ...confined,
+      ...head(256),
       '-serial',
       'stdio',
       '-kernel',
@@ -186,9 +190,7 @@ export function accelProbeArgv(profiles: QemuProfiles, accel: Accel, boot: Probe
     ];
   if ('disk' in boot)
     return [
-      profiles.binary,
-      ...machineArgs(profiles, accel, profiles.probe_machine, 1, 512),
-      ...confined,
+      ...head(512),
       '-serial',
       'stdio',
       '-drive',
@@ -196,24 +198,8 @@ export function accelProbeArgv(profiles: QemuProfiles, accel: Accel, boot: Probe
       ...firmwareArgs(profiles, {}),
     ];
   // UEFI says what it does on the serial console; SeaBIOS on its debug port.
-  if (profiles.firmware)
-    return [
-      profiles.binary,
-      ...machineArgs(profiles, accel, profiles.probe_machine, 1, 256),
-      ...confined,
-      '-serial',
-      'stdio',
-      ...firmwareArgs(profiles, {}),
-    ];
-  return [
-    profiles.binary,
-    ...machineArgs(profiles, accel, profiles.probe_machine, 1, 256),
-    ...confined,
-    '-chardev',
-    'stdio,id=dbg',
-    '-device',
-    'isa-debugcon,iobase=0x402,chardev=dbg',
-  ];
+  if (profiles.firmware) return [...head(256), '-serial', 'stdio', ...firmwareArgs(profiles, {})];
+  return [...head(256), '-chardev', 'stdio,id=dbg', '-device', 'isa-debugcon,iobase=0x402,chardev=dbg'];
 }
 
 /** A VM's machine booted bare for the boot benchmark: the same kernel, disk, CPUs and memory, no seed and no data-plane NIC. */
