@@ -96,12 +96,11 @@ export function clusterVmDriver(session: LabSession): NodeDriver {
       const conn = await reporter.step(
         `${node.name}: wait for SSH (${sshAddress(ep)} from ${paths.netns}, pinned host key)`,
         () =>
+          // waitForSsh's own error (a timeout, or a host key other than the pinned one), with where to look on the cluster.
           waitForSsh(ep, CLUSTER_SSH_TIMEOUT_MS, (last) => reporter.progress(last)).catch((err: unknown) => {
-            throw new LabError({
-              code: 'TIMEOUT',
-              message: (err as Error).message,
-              hint: `Is VM ${node.name} running (kubectl get vmi ${node.name}), and does the lab's headless Service name it? \`virtctl console ${node.name}\` shows its boot.`,
-            });
+            if (!(err instanceof LabError)) throw err;
+            const hint = `Is VM ${node.name} running (kubectl get vmi ${node.name}), and does the lab's headless Service name it? \`virtctl console ${node.name}\` shows its boot.`;
+            throw new LabError(err.problems.map((p) => ({ ...p, hint: p.hint ? `${p.hint}\n${hint}` : hint })));
           }),
       );
       try {
