@@ -10,7 +10,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { BenchResult } from '../../src/core/bench-apps.js';
 import { loadLab } from '../../src/core/load.js';
+import { defaultArch } from '../../src/config/arch.js';
 import { ensureImage } from '../../src/image/build.js';
 import { imagePlan } from '../../src/image/recipe.js';
 import { sha256File } from '../../src/image/seal.js';
@@ -18,6 +20,7 @@ import { imageCacheRoot } from '../../src/layout.js';
 import { quiet } from '../../src/progress.js';
 import { bootableImage } from '../helpers/bootable-image.js';
 import { lab, labAsync, ROOT } from '../helpers/lab.js';
+import { expectConsistentSearch } from '../helpers/search.js';
 
 const SLOW = process.env.LAB_SLOW === '1';
 const TIMEOUT = 3 * 3_600_000;
@@ -120,4 +123,103 @@ describe.runIf(SLOW)('an aarch64 lab (examples/aarch64.yaml)', () => {
     },
     TIMEOUT,
   );
+});
+
+describe.runIf(SLOW)('an aarch64 DUT beside a tester VM of this host’s architecture (examples/two-vm.yaml)', () => {
+  // Two images in one lab: the tester's (this host's architecture, usually KVM-less x86-64 here) and
+  // the DUT's (aarch64). The tester VM drives verify and bench over SSH, as on x86-64.
+  const work = mkdtempSync(join(tmpdir(), 'lab-arm2-'));
+  const name = `am${process.pid % 100000}`;
+  const file = join(work, 'lab.yaml');
+  writeFileSync(
+    file,
+    readFileSync(join(ROOT, 'examples/two-vm.yaml'), 'utf8')
+      .replace(/^name: .*/m, `name: ${name}`)
+      .replace('  dut:\n', '  dut:\n    arch: aarch64\n'),
+  );
+  afterAll(() => {
+    lab(['down', '-f', file, '--purge']);
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it(
+    'comes up with one image per architecture; lab graph names both',
+    async () => {
+      const up = await labAsync(['up', '-f', file], ROOT, TIMEOUT);
+      expect(up.status, `${up.stdout}\n${up.stderr}`).toBe(0);
+      const graph = lab(['graph', '-f', file]).stdout;
+      expect(graph).toContain('dut (qemu aarch64, 3 CPUs)');
+      expect(graph).toContain(`tst (qemu ${defaultArch()}, 2 CPUs)`);
+      expect(lab(['ssh', 'dut', '-f', file, '--', 'uname', '-m']).stdout.trim()).toBe('aarch64');
+      expect(lab(['ssh', 'tst', '-f', file, '--', 'uname', '-m']).stdout.trim()).toBe(defaultArch());
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'lab bench and lab verify from the tester VM against l2_multi_echo on the aarch64 DUT',
+    async () => {
+      const run = await labAsync(['run', 'l2_multi_echo', '--detach', '-f', file, '--json'], ROOT, TIMEOUT);
+      expect(run.status, run.stderr).toBe(0);
+      const b = await labAsync(
+        ['bench', 'l2_multi_echo', '-f', file, '--json', '--sizes', '64,1518', '--trial', '0.5'],
+        ROOT,
+        TIMEOUT,
+      );
+      expect(b.status, b.stderr).toBe(0);
+      const rows = (JSON.parse(b.stdout) as BenchResult).apps[0]!.rows;
+      expect(rows.map((x) => x.frame_size)).toEqual([64, 1518]);
+      for (const row of rows) expectConsistentSearch(row.rate_pps, row.trials);
+      console.log(
+        `lab bench, aarch64 DUT from an x86-64 tester VM: ${rows.map((x) => `${x.frame_size} B ${x.rate_pps} pps (limited by ${x.limited_by})`).join(', ')}`,
+      );
+      const v = await labAsync(['verify', 'l2_multi_echo', '-f', file, '--json'], ROOT, TIMEOUT);
+      expect(v.status, `${v.stdout}\n${v.stderr}`).toBe(0);
+      const rss = (
+        JSON.parse(v.stdout) as { checks: Array<{ check: string; status: string; data: Array<{ rx: number }> }> }
+      ).checks.find((c) => c.check === 'rss')!;
+      expect(rss.status).toBe('passed');
+      expect(rss.data.every((q) => q.rx > 0)).toBe(true);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'lab reset dut stops the app and restarts the aarch64 VM from its provisioned snapshot; the tester is untouched',
+    async () => {
+      const before = status();
+      const t0 = Date.now();
+      const reset = await labAsync(['reset', 'dut', '-f', file, '--json'], ROOT, TIMEOUT);
+      expect(reset.status, reset.stderr).toBe(0);
+      expect((JSON.parse(reset.stdout) as { nodes: Array<{ node: string; appsStopped: string[] }> }).nodes).toEqual([
+        expect.objectContaining({ node: 'dut', appsStopped: ['l2_multi_echo'] }),
+      ]);
+      console.log(`lab reset of the aarch64 DUT: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      const after = status();
+      expect(after.apps).toEqual({});
+      expect(after.nodes.dut!.qemu!.proc, 'a new QEMU, from the snapshot').not.toEqual(before.nodes.dut!.qemu!.proc);
+      expect(after.nodes.tst!.qemu!.proc, 'the tester keeps running').toEqual(before.nodes.tst!.qemu!.proc);
+      const mac = loadLab(file).nodes.find((n) => n.name === 'dut')!.nics[0]!.mac;
+      const links = JSON.parse(lab(['ssh', 'dut', '-f', file, '--', 'ip', '-j', 'link', 'show']).stdout) as Array<{
+        address?: string;
+      }>;
+      expect(
+        links.some((l) => l.address === mac),
+        'the kernel has the NIC again',
+      ).toBe(true);
+      expect((await labAsync(['run', 'l2_echo', '--detach', '-f', file], ROOT, TIMEOUT)).status).toBe(0);
+      const v = await labAsync(['verify', 'l2_echo', '-f', file, '--json'], ROOT, TIMEOUT);
+      expect(v.status, `${v.stdout}\n${v.stderr}`).toBe(0);
+      expect(lab(['down', '-f', file]).status).toBe(0);
+    },
+    TIMEOUT,
+  );
+
+  /** What lab's state file says of the VMs' QEMU processes and the running apps. */
+  function status(): {
+    nodes: Record<string, { qemu?: { proc: unknown } }>;
+    apps: Record<string, unknown>;
+  } {
+    return JSON.parse(readFileSync(join(work, '.lab', name, 'state.json'), 'utf8'));
+  }
 });

@@ -28,6 +28,7 @@ import { sha256File } from '../../src/image/seal.js';
 import { dpdkBuildPlan } from '../../src/image/dpdk-build.js';
 import { imagePlan } from '../../src/image/recipe.js';
 import { loadLab } from '../../src/core/load.js';
+import { defaultArch } from '../../src/config/arch.js';
 import { dpdkBuildCacheRoot, imageCacheRoot, labCacheRoot } from '../../src/layout.js';
 import { lab, labAsync, ROOT } from '../helpers/lab.js';
 import { withPrivateApt } from '../helpers/private-apt.js';
@@ -125,108 +126,118 @@ function processesNaming(dir: string): number[] {
     .map(Number);
 }
 
-describe.runIf(SLOW)("dpdk.source release from Debian's DPDK tarball", () => {
-  const work = mkdtempSync(join(tmpdir(), 'lab-slow-'));
-  const name = `sl${process.pid % 100000}`;
-  const file = join(work, 'lab.yaml');
-  let server: ChildProcess | undefined;
-  let serving = true;
-  const stopServer = () => {
-    serving = false;
-    server?.kill('SIGTERM');
-    server = undefined;
-  };
+// The host's own architecture, and an aarch64 guest (examples/aarch64.yaml) built under emulation:
+// the build is keyed by the image, so by the architecture, and runs in the guest either way.
+const RELEASE_LABS = [
+  { arch: defaultArch(), base: 'lab.yaml', prefix: 'sl' },
+  ...(defaultArch() === 'aarch64' ? [] : [{ arch: 'aarch64' as const, base: 'examples/aarch64.yaml', prefix: 'sa' }]),
+];
 
-  beforeAll(async () => {
-    const tarball = debianDpdkTarball();
-    const sha256 = await sha256File(tarball.file);
-    writeFileSync(
-      file,
-      readFileSync(join(ROOT, 'lab.yaml'), 'utf8')
-        .replace(/^name: .*/m, `name: ${name}`)
-        .replace(
-          /^dpdk:\n( {2}.*\n)+/m,
-          [
-            'dpdk:',
-            '  source: release',
-            `  version: "${tarball.version}"`,
-            `  sha256: "${sha256}"`,
-            `  url: http://10.0.2.2:${PORT}/dpdk-${tarball.version}.tar.xz`,
-            '  build:',
-            '    drivers: [net/virtio, net/af_packet, bus/pci, bus/vdev, mempool/ring]',
-            // Every library DPDK lets go of: the echo apps need only EAL, mempool, mbuf and ethdev.
-            '    meson_options: ["disable_libs=bitratestats,cfgfile,flow_classify,gpudev,gro,gso,jobstats,kni,latencystats,metrics,node,pdump,pipeline,port,power,table,vhost"]',
-            '',
-          ].join('\n'),
-        ),
-    );
-    serveOnceTheNamespaceExists(tarball.file);
-  }, 900_000);
+describe.runIf(SLOW).each(RELEASE_LABS)(
+  "dpdk.source release from Debian's DPDK tarball, $arch guest",
+  ({ arch, base, prefix }) => {
+    const work = mkdtempSync(join(tmpdir(), 'lab-slow-'));
+    const name = `${prefix}${process.pid % 100000}`;
+    const file = join(work, 'lab.yaml');
+    let server: ChildProcess | undefined;
+    let serving = true;
+    const stopServer = () => {
+      serving = false;
+      server?.kill('SIGTERM');
+      server = undefined;
+    };
 
-  /** The lab namespace exists once lab up has made it; the guest fetches a minute or more later. */
-  function serveOnceTheNamespaceExists(tarball: string): void {
-    void waitFor(() => !serving || netnsExists(`lab-${name}`), { timeoutMs: UP_TIMEOUT, everyMs: 200 }).then(() => {
-      if (!serving) return;
-      server = spawn('ip', ['netns', 'exec', `lab-${name}`, process.execPath, '-e', SERVER, tarball, String(PORT)], {
-        stdio: 'ignore',
-      });
-    });
-  }
-
-  afterAll(() => {
-    stopServer();
-    lab(['down', '-f', file, '--purge']);
-    rmSync(work, { recursive: true, force: true });
-  }, 300_000);
-
-  const cachedBuild = () => {
-    const spec = loadLab(file);
-    return dpdkBuildPlan(spec, imagePlan(spec, imageCacheRoot()).key, dpdkBuildCacheRoot())!.file;
-  };
-
-  it(
-    'fetches, checks, builds and installs it in cloud-init, caches the build, and both apps pass lab test',
-    async () => {
-      // This test proves the build itself: a build cached by an earlier run goes first.
-      rmSync(cachedBuild(), { force: true });
-      const t0 = Date.now();
-      const up = await labAsync(['up', '-f', file], ROOT, UP_TIMEOUT);
-      stopServer();
-      expect(up.status, `${up.stdout}\n${up.stderr}`).toBe(0);
-      console.log(`release build: cold lab up with the DPDK build took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-      const log = lab(['logs', 'dut', 'cloud-init', '-f', file]).stdout;
-      expect(log).toMatch(/Project name: DPDK/);
-      expect(log).toMatch(/Project version: 22\.11/);
-      expect(log).toMatch(/\[\d+\/\d+\] Linking target drivers\/librte_net_virtio\.so/);
-      expect(log, 'only the drivers the spec names are built').not.toMatch(/librte_net_ixgbe/);
-      expect(log, 'nor the libraries it disables').not.toMatch(/librte_pipeline/);
-      expect(log).toMatch(/lab-install-dpdk: DPDK 22\.11\.\d+ ready/);
-      expect(existsSync(cachedBuild())).toBe(true);
-      const test = await labAsync(['test', '-f', file, '--json'], ROOT, UP_TIMEOUT);
-      expect(test.status, `${test.stdout}\n${test.stderr}`).toBe(0);
-    },
-    TEST_TIMEOUT,
-  );
-
-  it(
-    'a second cold boot installs the cached build without fetching or building, and the apps pass again',
-    async () => {
-      expect(existsSync(cachedBuild()), 'the build the first test cached').toBe(true);
-      stopServer();
-      expect(lab(['down', '-f', file, '--purge']).status).toBe(0);
-      const t0 = Date.now();
-      const up = await labAsync(['up', '-f', file], ROOT, UP_TIMEOUT);
-      expect(up.status, `${up.stdout}\n${up.stderr}`).toBe(0);
-      console.log(
-        `release build: cold lab up from the cached DPDK build took ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    beforeAll(async () => {
+      const tarball = debianDpdkTarball();
+      const sha256 = await sha256File(tarball.file);
+      writeFileSync(
+        file,
+        readFileSync(join(ROOT, base), 'utf8')
+          .replace(/^name: .*/m, `name: ${name}`)
+          .replace(
+            /^dpdk:\n( {2}.*\n)+/m,
+            [
+              'dpdk:',
+              '  source: release',
+              `  version: "${tarball.version}"`,
+              `  sha256: "${sha256}"`,
+              `  url: http://10.0.2.2:${PORT}/dpdk-${tarball.version}.tar.xz`,
+              '  build:',
+              '    drivers: [net/virtio, net/af_packet, bus/pci, bus/vdev, mempool/ring]',
+              // Every library DPDK lets go of: the echo apps need only EAL, mempool, mbuf and ethdev.
+              '    meson_options: ["disable_libs=bitratestats,cfgfile,flow_classify,gpudev,gro,gso,jobstats,kni,latencystats,metrics,node,pdump,pipeline,port,power,table,vhost"]',
+              '',
+            ].join('\n'),
+          ),
       );
-      const log = lab(['logs', 'dut', 'cloud-init', '-f', file]).stdout;
-      expect(log).toContain("from the host's build cache (no build)");
-      expect(log, 'nothing fetched, nothing built').not.toMatch(/Project name: DPDK|% Total/);
-      expect(log).toMatch(/lab-install-dpdk: DPDK 22\.11\.\d+ ready/);
-      const test = await labAsync(['test', '-f', file, '--json'], ROOT, UP_TIMEOUT);
-      expect(test.status, `${test.stdout}\n${test.stderr}`).toBe(0);
-    },
-    TEST_TIMEOUT,
-  );
-});
+      serveOnceTheNamespaceExists(tarball.file);
+    }, 900_000);
+
+    /** The lab namespace exists once lab up has made it; the guest fetches a minute or more later. */
+    function serveOnceTheNamespaceExists(tarball: string): void {
+      void waitFor(() => !serving || netnsExists(`lab-${name}`), { timeoutMs: UP_TIMEOUT, everyMs: 200 }).then(() => {
+        if (!serving) return;
+        server = spawn('ip', ['netns', 'exec', `lab-${name}`, process.execPath, '-e', SERVER, tarball, String(PORT)], {
+          stdio: 'ignore',
+        });
+      });
+    }
+
+    afterAll(() => {
+      stopServer();
+      lab(['down', '-f', file, '--purge']);
+      rmSync(work, { recursive: true, force: true });
+    }, 300_000);
+
+    const cachedBuild = () => {
+      const spec = loadLab(file);
+      return dpdkBuildPlan(spec, imagePlan(spec, imageCacheRoot(), arch).key, dpdkBuildCacheRoot())!.file;
+    };
+
+    it(
+      'fetches, checks, builds and installs it in cloud-init, caches the build, and both apps pass lab test',
+      async () => {
+        // This test proves the build itself: a build cached by an earlier run goes first.
+        rmSync(cachedBuild(), { force: true });
+        const t0 = Date.now();
+        const up = await labAsync(['up', '-f', file], ROOT, UP_TIMEOUT);
+        stopServer();
+        expect(up.status, `${up.stdout}\n${up.stderr}`).toBe(0);
+        console.log(`release build: cold lab up with the DPDK build took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+        const log = lab(['logs', 'dut', 'cloud-init', '-f', file]).stdout;
+        expect(log).toMatch(/Project name: DPDK/);
+        expect(log).toMatch(/Project version: 22\.11/);
+        expect(log).toMatch(/\[\d+\/\d+\] Linking target drivers\/librte_net_virtio\.so/);
+        expect(log, 'only the drivers the spec names are built').not.toMatch(/librte_net_ixgbe/);
+        expect(log, 'nor the libraries it disables').not.toMatch(/librte_pipeline/);
+        expect(log).toMatch(/lab-install-dpdk: DPDK 22\.11\.\d+ ready/);
+        expect(existsSync(cachedBuild())).toBe(true);
+        const test = await labAsync(['test', '-f', file, '--json'], ROOT, UP_TIMEOUT);
+        expect(test.status, `${test.stdout}\n${test.stderr}`).toBe(0);
+      },
+      TEST_TIMEOUT,
+    );
+
+    it(
+      'a second cold boot installs the cached build without fetching or building, and the apps pass again',
+      async () => {
+        expect(existsSync(cachedBuild()), 'the build the first test cached').toBe(true);
+        stopServer();
+        expect(lab(['down', '-f', file, '--purge']).status).toBe(0);
+        const t0 = Date.now();
+        const up = await labAsync(['up', '-f', file], ROOT, UP_TIMEOUT);
+        expect(up.status, `${up.stdout}\n${up.stderr}`).toBe(0);
+        console.log(
+          `release build: cold lab up from the cached DPDK build took ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+        );
+        const log = lab(['logs', 'dut', 'cloud-init', '-f', file]).stdout;
+        expect(log).toContain("from the host's build cache (no build)");
+        expect(log, 'nothing fetched, nothing built').not.toMatch(/Project name: DPDK|% Total/);
+        expect(log).toMatch(/lab-install-dpdk: DPDK 22\.11\.\d+ ready/);
+        const test = await labAsync(['test', '-f', file, '--json'], ROOT, UP_TIMEOUT);
+        expect(test.status, `${test.stdout}\n${test.stderr}`).toBe(0);
+      },
+      TEST_TIMEOUT,
+    );
+  },
+);
