@@ -23,8 +23,14 @@ export function imageReady(plan: ImagePlan): boolean {
   return existsSync(join(plan.dir, MANIFEST));
 }
 
+/**
+ * mmdebstrap's limit. Another architecture's maintainer scripts run under qemu-user-static, many
+ * times slower: its image took 22 minutes on an idle 2-core host, and over 30 on a busy one.
+ */
+const MMDEBSTRAP_TIMEOUT_MS = { native: 1_800_000, emulated: 5_400_000 };
+
 /** Longer than a build may take: mmdebstrap's own limit, the disk, a slow download. */
-const BUILD_LOCK_TIMEOUT_MS = 3_600_000;
+const BUILD_LOCK_TIMEOUT_MS = 7_200_000;
 
 /**
  * The image the lab boots, built or downloaded once and then reused. Returns whether it was reused.
@@ -181,7 +187,7 @@ async function buildDebian(
       {
         code: 'ENV_TOOL',
         what: 'building the guest root with mmdebstrap',
-        timeoutMs: 1_800_000,
+        timeoutMs: plan.arch === hostArch() ? MMDEBSTRAP_TIMEOUT_MS.native : MMDEBSTRAP_TIMEOUT_MS.emulated,
         env: { ...process.env, LAB_DEBS: plan.debs ?? '' },
         onLine: aptProgressTo(reporter),
       },
