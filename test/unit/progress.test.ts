@@ -21,6 +21,25 @@ describe('mmdebstrap progress', () => {
     );
     expect(p.feed('Reading package lists...')).toBeUndefined();
   });
+
+  it("says what runs once the counts stop: dpkg's triggers, the initramfs a kernel's hook makes", () => {
+    const p = new AptProgress();
+    p.feed('I: installing remaining packages inside the chroot...');
+    p.feed('2 upgraded, 3 newly installed, 0 to remove and 0 not upgraded.');
+    expect(p.feed('Setting up linux-image-6.1.0-28-arm64 (6.1.119-1) ...')).toBe(
+      'installing remaining packages inside the chroot: set up 1/3 packages',
+    );
+    expect(p.feed('update-initramfs: Generating /boot/initrd.img-6.1.0-28-arm64')).toBe(
+      'installing remaining packages inside the chroot: set up 1/3 packages; making /boot/initrd.img-6.1.0-28-arm64',
+    );
+    expect(p.feed('Setting up udev (252.31-1~deb12u1) ...')).toBe(
+      'installing remaining packages inside the chroot: set up 2/3 packages',
+    );
+    expect(p.feed('Processing triggers for initramfs-tools (0.142+deb12u1) ...')).toBe(
+      'installing remaining packages inside the chroot: set up 2/3 packages; triggers of initramfs-tools',
+    );
+    expect(p.feed('I: cleaning package lists and apt cache...')).toBe('cleaning package lists and apt cache');
+  });
 });
 
 describe('cloud-init progress', () => {
