@@ -125,7 +125,7 @@ describe.runIf(SLOW)('an aarch64 lab (examples/aarch64.yaml)', () => {
   );
 });
 
-describe.runIf(SLOW)('an aarch64 DUT beside a tester VM of this host’s architecture (examples/two-vm.yaml)', () => {
+describe.runIf(SLOW)("an aarch64 DUT beside a tester VM of this host's architecture (examples/two-vm.yaml)", () => {
   // Two images in one lab: the tester's (this host's architecture, usually KVM-less x86-64 here) and
   // the DUT's (aarch64). The tester VM drives verify and bench over SSH, as on x86-64.
   const work = mkdtempSync(join(tmpdir(), 'lab-arm2-'));
@@ -179,7 +179,7 @@ describe.runIf(SLOW)('an aarch64 DUT beside a tester VM of this host’s archite
       expect(rows.map((x) => x.frame_size)).toEqual([64, 1518]);
       for (const row of rows) expectConsistentSearch(row.rate_pps, row.trials);
       console.log(
-        `lab bench, aarch64 DUT from an x86-64 tester VM: ${rows.map((x) => `${x.frame_size} B ${x.rate_pps} pps (limited by ${x.limited_by})`).join(', ')}`,
+        `lab bench, aarch64 DUT from an ${defaultArch()} tester VM: ${rows.map((x) => `${x.frame_size} B ${x.rate_pps} pps (limited by ${x.limited_by})`).join(', ')}`,
       );
       const v = await labAsync(['verify', 'l2_multi_echo', '-f', file, '--json'], ROOT, TIMEOUT);
       expect(v.status, `${v.stdout}\n${v.stderr}`).toBe(0);
